@@ -1,0 +1,101 @@
+/**
+ * The fetch handler for the whole server: request id, one log line per request, health checks,
+ * then GraphQL (and, later, the REST layer). Nothing starts on import; `createApp` wires it.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServerAdapter } from '@whatwg-node/server';
+import type { GraphQLSchema } from 'graphql';
+import type { KeyVerifier } from './auth/keyVerifier.js';
+import { authenticate } from './auth/authenticate.js';
+import type { Database } from './db/client.js';
+import { ApiError, ERRORS } from './errors.js';
+import { createGraphQLHandler } from './graphql/yoga.js';
+import type { Logger } from './logger.js';
+import type { RequestState } from './requestState.js';
+
+export interface AppOptions {
+  database: Database;
+  schema: GraphQLSchema;
+  verifier: KeyVerifier;
+  logger: Logger;
+  production: boolean;
+}
+
+/** `req_` and 24 hex digits from the CSPRNG: unique per request, safe to show and to log. */
+export function newRequestId(): string {
+  return `req_${randomBytes(12).toString('hex')}`;
+}
+
+export function createApp(options: AppOptions) {
+  const { database, logger, verifier } = options;
+  const graphql = createGraphQLHandler({ ...options, db: database.db });
+
+  async function route(request: Request, url: URL, state: RequestState): Promise<Response> {
+    const path = url.pathname;
+    if (path === '/graphql') return graphql.fetch(request, { requestState: state });
+    if (path === '/healthz') return Response.json({ status: 'ok' });
+    if (path === '/readyz') return readiness(database);
+    if (path === '/api/v1' || path.startsWith('/api/v1/')) {
+      // No REST route exists yet: unknown /api/v1 paths answer 404 in the Defendis dialect,
+      // after authentication, so that they reveal nothing to a caller without a key.
+      try {
+        state.principal = await authenticate(request, url, verifier);
+      } catch (error) {
+        if (error instanceof ApiError) return defendisError(error);
+        throw error;
+      }
+      return defendisError(new ApiError('not_found'));
+    }
+    return Response.json({ error: { code: 'not_found', message: ERRORS.not_found.message, request_id: state.requestId } }, { status: 404 });
+  }
+
+  return createServerAdapter(async (request: Request): Promise<Response> => {
+    const started = performance.now();
+    const state: RequestState = { requestId: newRequestId() };
+    const url = new URL(request.url);
+    let response: Response;
+    try {
+      response = await route(request, url, state);
+    } catch (error) {
+      logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
+      response = Response.json(
+        { error: { code: 'internal_error', message: ERRORS.internal_error.message, request_id: state.requestId } },
+        { status: 500 },
+      );
+    }
+    response.headers.set('x-request-id', state.requestId);
+    logger.info({
+      method: request.method,
+      // The path only: a query string may hold a key (API.md §3).
+      path: url.pathname,
+      status: response.status,
+      duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      request_id: state.requestId,
+      key_prefix: state.principal?.key.prefix,
+      workspace_id: state.principal?.workspace.id,
+    });
+    return response;
+  });
+}
+
+function defendisError(error: ApiError): Response {
+  const body = { error: error.code === 'forbidden' || error.parameter ? error.message : ERRORS[error.code].defendis };
+  return Response.json(body, { status: error.status });
+}
+
+async function readiness(database: Database): Promise<Response> {
+  try {
+    await withTimeout(database.ping(), 2000);
+    return Response.json({ status: 'ready' });
+  } catch {
+    return Response.json({ status: 'not_ready', reason: 'database unreachable' }, { status: 503 });
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

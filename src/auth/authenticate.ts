@@ -1,0 +1,47 @@
+/**
+ * Reads the API key from a request (API.md §2): `Authorization: Bearer <key>` or `X-API-Key`,
+ * never the URL. The one entry point for GraphQL and REST alike.
+ */
+import { ApiError } from '../errors.js';
+import { parseApiKey } from './keyFormat.js';
+import type { KeyVerifier } from './keyVerifier.js';
+import type { Principal } from './principal.js';
+
+/** Query parameters that look like a key being sent in the URL; refused whatever their value. */
+const KEY_QUERY_PARAMETERS = new Set(['api_key', 'apikey', 'api-key', 'key', 'token', 'access_token']);
+
+export function hasKeyInQuery(url: URL): boolean {
+  for (const name of url.searchParams.keys()) {
+    if (KEY_QUERY_PARAMETERS.has(name.toLowerCase())) return true;
+  }
+  return false;
+}
+
+/**
+ * The key the request presents, or null when it presents none. Throws `invalid_api_key` when
+ * the two headers disagree or `Authorization` uses another scheme.
+ */
+export function presentedKey(headers: Headers): string | null {
+  const authorization = headers.get('authorization')?.trim() || null;
+  const apiKeyHeader = headers.get('x-api-key')?.trim() || null;
+  let bearer: string | null = null;
+  if (authorization !== null) {
+    const match = /^bearer(?:\s+(.*))?$/is.exec(authorization);
+    if (!match) throw new ApiError('invalid_api_key');
+    bearer = match[1]?.trim() ?? '';
+  }
+  if (bearer !== null && apiKeyHeader !== null && bearer !== apiKeyHeader) {
+    throw new ApiError('invalid_api_key', 'The Authorization and X-API-Key headers hold different keys.');
+  }
+  return bearer ?? apiKeyHeader;
+}
+
+/** The caller of a request, or an `ApiError` for any of the §4 authentication rows. */
+export async function authenticate(request: Request, url: URL, verifier: KeyVerifier): Promise<Principal> {
+  if (hasKeyInQuery(url)) throw new ApiError('api_key_in_query');
+  const key = presentedKey(request.headers);
+  if (key === null) throw new ApiError('missing_api_key');
+  const prefix = parseApiKey(key);
+  if (prefix === null) throw new ApiError('invalid_api_key');
+  return verifier.verify(key, prefix);
+}

@@ -1,0 +1,27 @@
+import type { Permission } from './permissions.js';
+
+/** Who is calling: the verified key, its workspace and the workspace's scope. Read-only. */
+export interface Principal {
+  readonly key: {
+    readonly id: string;
+    readonly prefix: string;
+    readonly name: string;
+    readonly permissions: readonly Permission[];
+    readonly createdAt: string;
+    readonly expiresAt: string | null;
+  };
+  readonly workspace: {
+    readonly id: string;
+    readonly name: string;
+    readonly plan: 'free' | 'pro' | 'enterprise';
+    readonly billingStatus: 'active' | 'past_due' | 'canceled';
+  };
+  readonly scope: WorkspaceScope;
+}
+
+/** The assets a workspace owns, normalised (API.md §5). */
+export interface WorkspaceScope {
+  readonly domains: readonly string[];
+  readonly emails: readonly string[];
+  readonly bins: readonly string[];
+}

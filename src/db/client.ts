@@ -1,0 +1,159 @@
+/**
+ * Opens the product's database: PostgreSQL through the `postgres` driver when a URL is given,
+ * otherwise the embedded PGlite in a data folder. Everything above this module sees one drizzle
+ * `Db` and one `Database` handle, whichever engine is underneath.
+ */
+import { mkdirSync } from 'node:fs';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Options, PostgresType, Sql } from 'postgres';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface NotificationHandlers {
+  onMessage(payload: string): void;
+  /** Called each time the channel is (re)subscribed: anything learned while deaf may be stale. */
+  onSubscribed(): void;
+  /** Called when the subscription is lost; notifications may be missed until `onSubscribed`. */
+  onLost(): void;
+}
+
+export interface Database {
+  readonly kind: 'postgres' | 'embedded';
+  readonly db: Db;
+  /** Subscribes to a PostgreSQL NOTIFY channel, re-subscribing by itself after a lost connection. */
+  subscribe(channel: string, handlers: NotificationHandlers): Promise<void>;
+  /** Rows of a raw query, whichever driver runs it. */
+  rows<T>(query: SQL): Promise<T[]>;
+  /** Applies the migrations of `folder` not yet applied, one process at a time. */
+  migrate(folder: string): Promise<void>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  /** For the embedded database: a folder, or undefined for a throwaway in-memory database. */
+  dataDir?: string | undefined;
+  /** Connections in the pool (postgres only). */
+  poolSize?: number;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    : openEmbedded(options.dataDir);
+}
+
+/** An arbitrary constant naming the advisory lock that serialises migrations. */
+const MIGRATION_LOCK = 7_345_019;
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const common = {
+    // Timestamps are read and written as text in UTC (src/db/time.ts turns them into ISO 8601).
+    connection: { TimeZone: 'UTC', application_name: 'threat-intel-api' },
+    onnotice: () => {},
+    // Fail fast when the server is down instead of queueing requests behind a dead socket.
+    connect_timeout: 5,
+  };
+  const client = postgres(url, { ...common, max: poolSize, idle_timeout: 60 });
+  const db = drizzle(client, { schema }) as unknown as Db;
+  const listeners: Sql[] = [];
+  let closed = false;
+
+  return {
+    kind: 'postgres',
+    db,
+    async subscribe(channel, handlers) {
+      // A dedicated connection per channel, so that its loss is seen (onclose) and repaired here:
+      // the driver's own `listen` gives no signal while it is deaf.
+      let retry: NodeJS.Timeout | undefined;
+      const listener = postgres(url, {
+        ...common,
+        max: 1,
+        idle_timeout: 0,
+        max_lifetime: null,
+        onnotify: (name: string, payload: string) => {
+          if (name === channel) handlers.onMessage(payload);
+        },
+        onclose: () => {
+          if (closed) return;
+          handlers.onLost();
+          schedule(250);
+        },
+      } as Options<Record<string, PostgresType>>);
+      listeners.push(listener);
+      const listen = async () => {
+        await listener.unsafe(`LISTEN "${channel.replaceAll('"', '""')}"`);
+        handlers.onSubscribed();
+      };
+      const schedule = (delay: number) => {
+        if (closed || retry) return;
+        retry = setTimeout(() => {
+          retry = undefined;
+          listen().catch(() => schedule(Math.min(delay * 2, 2000)));
+        }, delay);
+        retry.unref();
+      };
+      await listen();
+    },
+    async rows<T>(query: SQL) {
+      return [...((await db.execute(query)) as unknown as T[])];
+    },
+    async migrate(folder) {
+      // One connection of its own, holding an advisory lock: several processes starting at once
+      // apply each migration once.
+      const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+      const single = postgres(url, { ...common, max: 1 });
+      try {
+        await single`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        await migrate(drizzle(single), { migrationsFolder: folder });
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
+    async ping() {
+      await client`select 1`;
+    },
+    async close() {
+      closed = true;
+      await Promise.all([client, ...listeners].map((c) => c.end({ timeout: 5 })));
+    },
+  };
+}
+
+async function openEmbedded(dataDir: string | undefined): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pg = new PGlite(dataDir);
+  await pg.waitReady;
+  await pg.exec(`SET TIME ZONE 'UTC'`);
+  const db = drizzle(pg, { schema }) as unknown as Db;
+  return {
+    kind: 'embedded',
+    db,
+    async subscribe(channel, handlers) {
+      // In-process: the subscription cannot be lost.
+      await pg.listen(channel, handlers.onMessage);
+      handlers.onSubscribed();
+    },
+    async rows<T>(query: SQL) {
+      return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+    },
+    async migrate(folder) {
+      const { migrate } = await import('drizzle-orm/pglite/migrator');
+      await migrate(drizzle(pg), { migrationsFolder: folder });
+    },
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async close() {
+      await pg.close();
+    },
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * The whole product's tables (API.md §2, §5, §6). Later capabilities add columns here; the shape
+ * of the tables is meant to stay.
+ *
+ * Timestamps are `timestamptz(3)` read in string mode: the hot path serialises them without ever
+ * building `Date` objects (see PERF-FACTS.md), and millisecond precision keeps keyset cursors exact.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  customType,
+  index,
+  jsonb,
+  pgEnum,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
+import { uuidv7 } from 'uuidv7';
+import { PERMISSIONS } from '../auth/permissions.js';
+
+/** Text compared byte by byte, so that prefix ranges (`>= 'com.example.' AND < 'com.example/'`) use the index. */
+const byteText = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
+
+const timestamptz = (name: string) =>
+  timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
+const createdAt = () => timestamptz('created_at').notNull().defaultNow();
+const id = () =>
+  uuid('id')
+    .primaryKey()
+    .default(sql`gen_random_uuid()`)
+    // Time-ordered ids from the application keep the primary-key index append-only.
+    .$defaultFn(() => uuidv7());
+
+export const planEnum = pgEnum('plan', ['free', 'pro', 'enterprise']);
+export const billingStatusEnum = pgEnum('billing_status', ['active', 'past_due', 'canceled']);
+export const scopeTypeEnum = pgEnum('scope_type', ['domain', 'email', 'bin']);
+export const permissionEnum = pgEnum('permission', PERMISSIONS);
+export const iocTypeEnum = pgEnum('ioc_type', [
+  'ipv4',
+  'ipv6',
+  'domain',
+  'url',
+  'email',
+  'md5',
+  'sha1',
+  'sha256',
+]);
+export const severityEnum = pgEnum('severity', ['low', 'medium', 'high', 'critical']);
+/** Traffic Light Protocol 2.0 labels. */
+export const tlpEnum = pgEnum('tlp', ['clear', 'green', 'amber', 'amber+strict', 'red']);
+export const watchlistEntryTypeEnum = pgEnum('watchlist_entry_type', ['domain', 'email', 'bin', 'keyword']);
+export const leakSourceTypeEnum = pgEnum('leak_source_type', [
+  'breach',
+  'stealer_log',
+  'paste',
+  'combolist',
+  'forum',
+]);
+
+export const workspaces = pgTable('workspaces', {
+  id: id(),
+  name: text('name').notNull(),
+  plan: planEnum('plan').notNull().default('free'),
+  billingStatus: billingStatusEnum('billing_status').notNull().default('active'),
+  createdAt: createdAt(),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});
+
+/** The assets a workspace has proven it owns (API.md §5). Values are stored normalised. */
+export const workspaceScope = pgTable(
+  'workspace_scope',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    type: scopeTypeEnum('type').notNull(),
+    value: text('value').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('workspace_scope_entry').on(t.workspaceId, t.type, t.value)],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** The 12 characters after `sk_live_`: public, unique, the lookup key. */
+    prefix: text('prefix').notNull(),
+    /** argon2id hash (PHC string) of the whole key; the key itself is never stored. */
+    secretHash: text('secret_hash').notNull(),
+    name: text('name').notNull(),
+    permissions: permissionEnum('permissions').array().notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamptz('expires_at'),
+    revokedAt: timestamptz('revoked_at'),
+    lastUsedAt: timestamptz('last_used_at'),
+    rotatedFromId: uuid('rotated_from_id').references((): AnyPgColumn => apiKeys.id),
+    /** Set on the old key when it is rotated: from then on it only lives out its grace period. */
+    rotatedAt: timestamptz('rotated_at'),
+  },
+  (t) => [uniqueIndex('api_keys_prefix').on(t.prefix), index('api_keys_workspace').on(t.workspaceId)],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** The prefix of the key that acted, or null for the admin command line. */
+    actorKeyPrefix: text('actor_key_prefix'),
+    action: text('action').notNull(),
+    targetKeyId: uuid('target_key_id'),
+    targetKeyPrefix: text('target_key_prefix'),
+    requestId: text('request_id'),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_events_workspace_recent').on(t.workspaceId, t.createdAt.desc(), t.id.desc())],
+);
+
+/** Indicators of compromise: the shared feed (`workspace_id` null) and each workspace's own. */
+export const iocs = pgTable(
+  'iocs',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
+    type: iocTypeEnum('type').notNull(),
+    value: byteText('value').notNull(),
+    threatType: text('threat_type'),
+    malwareFamily: text('malware_family'),
+    confidence: smallint('confidence').notNull().default(50),
+    severity: severityEnum('severity').notNull().default('medium'),
+    tlp: tlpEnum('tlp').notNull().default('clear'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    source: text('source'),
+    firstSeen: timestamptz('first_seen').notNull().defaultNow(),
+    lastSeen: timestamptz('last_seen').notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // One row per (type, value) in the feed and in each workspace: imports upsert on it.
+    unique('iocs_identity').on(t.type, t.value, t.workspaceId).nullsNotDistinct(),
+    // Listing newest first, by type or not (keyset on updated_at, id).
+    index('iocs_type_recent').on(t.type, t.updatedAt.desc(), t.id.desc()),
+    index('iocs_recent').on(t.updatedAt.desc(), t.id.desc()),
+    // `q` is a value prefix: a byte-ordered range on value.
+    index('iocs_value').on(t.value),
+    index('iocs_workspace').on(t.workspaceId),
+    index('iocs_tags').using('gin', t.tags),
+  ],
+);
+
+export const watchlists = pgTable(
+  'watchlists',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('watchlists_workspace').on(t.workspaceId, t.id)],
+);
+
+export const watchlistEntries = pgTable(
+  'watchlist_entries',
+  {
+    id: id(),
+    watchlistId: uuid('watchlist_id')
+      .notNull()
+      .references(() => watchlists.id, { onDelete: 'cascade' }),
+    type: watchlistEntryTypeEnum('type').notNull(),
+    value: text('value').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('watchlist_entry_identity').on(t.watchlistId, t.type, t.value)],
+);
+
+/**
+ * Leaked credentials. `domain_key` is the domain with its labels reversed and a trailing dot
+ * (`mail.example.com` -> `com.example.mail.`), so "example.com and its subdomains" is the byte
+ * range [`com.example.`, `com.example/`) of one index.
+ */
+export const credentialLeaks = pgTable(
+  'credential_leaks',
+  {
+    id: id(),
+    email: byteText('email').notNull(),
+    domain: text('domain').notNull(),
+    domainKey: byteText('domain_key').notNull(),
+    username: text('username'),
+    passwordMasked: text('password_masked'),
+    sourceName: text('source_name').notNull(),
+    sourceType: leakSourceTypeEnum('source_type').notNull(),
+    leakedAt: timestamptz('leaked_at'),
+    discoveredAt: timestamptz('discovered_at').notNull().defaultNow(),
+    severity: severityEnum('severity').notNull().default('medium'),
+  },
+  (t) => [
+    index('credential_leaks_domain').on(t.domainKey, t.id),
+    index('credential_leaks_email').on(t.email, t.id),
+  ],
+);
+
+/** Leaked payment cards: never a full number, only BIN, last four and expiry. */
+export const cardLeaks = pgTable(
+  'card_leaks',
+  {
+    id: id(),
+    bin: byteText('bin').notNull(),
+    last4: text('last4').notNull(),
+    expiry: text('expiry'),
+    brand: text('brand'),
+    sourceName: text('source_name').notNull(),
+    leakedAt: timestamptz('leaked_at'),
+    discoveredAt: timestamptz('discovered_at').notNull().defaultNow(),
+  },
+  (t) => [index('card_leaks_bin').on(t.bin, t.id)],
+);
+
+export type Workspace = typeof workspaces.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type ScopeEntry = typeof workspaceScope.$inferSelect;

@@ -1,0 +1,13 @@
+/**
+ * PostgreSQL prints a UTC `timestamptz(3)` as `2026-11-22 11:24:02.12+00` (trailing zeros of the
+ * fraction dropped). The API speaks ISO 8601 with milliseconds: `2026-11-22T11:24:02.120Z`.
+ * Converting the text is far cheaper than a round trip through `Date` on the hot path.
+ */
+export function isoTimestamp(value: string | Date): string {
+  if (value instanceof Date) return value.toISOString();
+  if (value.endsWith('Z')) return value;
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(\+00(?::00)?)?$/.exec(value);
+  if (!match) return new Date(value).toISOString();
+  const fraction = (match[3] ?? '').padEnd(3, '0').slice(0, 3);
+  return `${match[1]}T${match[2]}.${fraction}Z`;
+}

@@ -1,0 +1,89 @@
+/**
+ * The one error vocabulary (API.md §4), shared by GraphQL (`extensions.code`) and both REST
+ * dialects. Resolvers and services throw `ApiError`; the transport decides how it is printed.
+ */
+import { GraphQLError } from 'graphql';
+
+export const ERRORS = {
+  missing_api_key: {
+    status: 401,
+    message:
+      'API key is required. Include it in the Authorization header as "Bearer sk_live_..." or in the X-API-Key header.',
+    defendis: 'Missing API key',
+  },
+  invalid_api_key: {
+    status: 401,
+    message: 'The API key is not valid. Check it for typos or extra characters.',
+    defendis: 'Invalid or revoked API key',
+  },
+  expired_api_key: {
+    status: 401,
+    message: 'The API key has been revoked or has expired. Create a new key in Settings → API Keys.',
+    defendis: 'Invalid or revoked API key',
+  },
+  api_key_in_query: {
+    status: 400,
+    message: 'API keys must not be sent in the URL query string. Send the key in the Authorization or X-API-Key header.',
+    defendis: 'API keys must not be sent in the URL query string; send the key in the Authorization header.',
+  },
+  missing_parameter: { status: 400, message: 'A required parameter is missing.', defendis: 'Missing required parameter' },
+  invalid_parameter: { status: 400, message: 'A parameter is malformed.', defendis: 'Invalid parameter' },
+  forbidden: { status: 403, message: 'Forbidden.', defendis: 'Forbidden' },
+  not_found: { status: 404, message: 'Not found.', defendis: 'Not found' },
+  key_limit_reached: {
+    status: 403,
+    message: 'The workspace has reached the number of active API keys its plan allows.',
+    defendis: 'Forbidden: the workspace has reached the number of API keys its plan allows',
+  },
+  rate_limited: { status: 429, message: 'Rate limit exceeded. Retry later.', defendis: 'Rate limit exceeded' },
+  unavailable: {
+    status: 503,
+    message: 'The service is temporarily unavailable. Retry later.',
+    defendis: 'Service unavailable',
+  },
+  internal_error: { status: 500, message: 'Internal server error.', defendis: 'Internal server error' },
+} as const satisfies Record<string, { status: number; message: string; defendis: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ApiErrorOptions {
+  /** The request parameter at fault, for `missing_parameter` and `invalid_parameter`. */
+  parameter?: string;
+  /** Seconds a client should wait before retrying (`rate_limited`, `unavailable`). */
+  retryAfter?: number;
+}
+
+export class ApiError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly parameter: string | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message: string = ERRORS[code].message, options: ApiErrorOptions = {}) {
+    super(message, {
+      extensions: {
+        code,
+        ...(options.parameter === undefined ? {} : { parameter: options.parameter }),
+      },
+    });
+    this.name = 'ApiError';
+    this.code = code;
+    this.parameter = options.parameter;
+    this.retryAfter = options.retryAfter;
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}
+
+export function missingParameter(parameter: string): ApiError {
+  return new ApiError('missing_parameter', `Missing required parameter: ${parameter}.`, { parameter });
+}
+
+export function invalidParameter(parameter: string, detail: string): ApiError {
+  return new ApiError('invalid_parameter', `Invalid parameter ${parameter}: ${detail}`, { parameter });
+}
+
+export function forbidden(reason: string): ApiError {
+  return new ApiError('forbidden', `Forbidden: ${reason}`);
+}

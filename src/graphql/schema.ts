@@ -1,0 +1,8 @@
+/** The schema index: every type file registers its own fields; this module only gathers them. */
+import { builder } from './builder.js';
+import './scalars.js';
+import '../keys/types.js';
+import '../workspaces/types.js';
+import '../workspaces/viewer.js';
+
+export const schema = builder.toSchema();

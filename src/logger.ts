@@ -1,0 +1,21 @@
+/**
+ * Structured JSON logs, one line per request (API.md §3). Nothing here ever receives a header
+ * value or a query string; the redaction below is a second line of defence, not the first.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: undefined,
+      redact: {
+        paths: ['authorization', 'headers.authorization', 'headers["x-api-key"]', 'key', 'secret', '*.key', '*.secret'],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,75 @@
+/** Starts the whole server: database, migrations, key cache, HTTP listener; and stops it cleanly. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.js';
+import { KeyVerifier } from './auth/keyVerifier.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/client.js';
+import { migrateDatabase } from './db/migrate.js';
+import { schema } from './graphql/schema.js';
+import type { Logger } from './logger.js';
+import { createDemoWorkspaceIfEmpty } from './workspaces/demo.js';
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** How long a shutdown waits for requests in flight before it closes their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  /** Where the one-time demo key is printed: the console, not the log. */
+  announce: (text: string) => void = (text) => process.stderr.write(text),
+): Promise<RunningServer> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await migrateDatabase(database);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  if (database.kind === 'embedded') {
+    const demo = await createDemoWorkspaceIfEmpty(database.db);
+    if (demo) {
+      announce(
+        `\nA demo workspace (${demo.workspaceId}) was created with this API key. It is shown only once:\n\n` +
+          `    ${demo.key}\n\n` +
+          `Try:  curl -H "Authorization: Bearer ${demo.key}" -H 'content-type: application/json' \\\n` +
+          `        -d '{"query":"{ viewer { key { name } workspace { name plan } } }"}' http://${config.host}:${config.port}/graphql\n\n`,
+      );
+    }
+  }
+
+  const verifier = new KeyVerifier(database.db);
+  await verifier.subscribe(database);
+  const app = createApp({ database, schema, verifier, logger, production: config.production });
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, database: database.kind }, 'listening');
+
+  return {
+    url,
+    async close() {
+      await stopAccepting(server);
+      await database.close();
+    },
+  };
+}
+
+/** Stops accepting connections and waits (bounded) for the requests in flight to finish. */
+function stopAccepting(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

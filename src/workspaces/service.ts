@@ -1,0 +1,86 @@
+/** Creating and changing workspaces and their scope (the admin command line uses these). */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { workspaces, workspaceScope, type ScopeEntry, type Workspace } from '../db/schema.js';
+import { ApiError, invalidParameter, missingParameter } from '../errors.js';
+import { normalizeBin, normalizeDomain, normalizeEmail } from '../normalize.js';
+import { isBillingStatus, isPlan, PLANS, BILLING_STATUSES } from './plans.js';
+
+export interface WorkspaceChanges {
+  plan?: string | undefined;
+  billingStatus?: string | undefined;
+}
+
+function checkedChanges(changes: WorkspaceChanges) {
+  const { plan, billingStatus } = changes;
+  if (plan !== undefined && !isPlan(plan)) throw invalidParameter('plan', `must be one of ${PLANS.join(', ')}.`);
+  if (billingStatus !== undefined && !isBillingStatus(billingStatus)) {
+    throw invalidParameter('billing', `must be one of ${BILLING_STATUSES.join(', ')}.`);
+  }
+  return { plan, billingStatus };
+}
+
+export async function createWorkspace(db: Db, input: { name: string } & WorkspaceChanges): Promise<Workspace> {
+  const name = input.name.trim();
+  if (!name) throw missingParameter('name');
+  if (name.length > 200) throw invalidParameter('name', 'must be at most 200 characters.');
+  const { plan, billingStatus } = checkedChanges(input);
+  const [row] = await db
+    .insert(workspaces)
+    .values({ name, ...(plan && { plan }), ...(billingStatus && { billingStatus }) })
+    .returning();
+  return row!;
+}
+
+export async function updateWorkspace(db: Db, id: string, changes: WorkspaceChanges): Promise<Workspace> {
+  const { plan, billingStatus } = checkedChanges(changes);
+  const [row] = await db
+    .update(workspaces)
+    .set({ ...(plan && { plan }), ...(billingStatus && { billingStatus }), updatedAt: sql`now()` })
+    .where(eq(workspaces.id, requireUuid(id, 'id')))
+    .returning();
+  if (!row) throw new ApiError('not_found', 'No workspace has this id.');
+  return row;
+}
+
+export async function findWorkspace(db: Db, id: string): Promise<Workspace | undefined> {
+  const [row] = await db.select().from(workspaces).where(eq(workspaces.id, requireUuid(id, 'workspace')));
+  return row;
+}
+
+const SCOPE_NORMALIZERS = { domain: normalizeDomain, email: normalizeEmail, bin: normalizeBin } as const;
+export type ScopeType = keyof typeof SCOPE_NORMALIZERS;
+
+/** Adds an asset to the scope, normalised; adding one already there returns the existing entry. */
+export async function addScopeEntry(db: Db, workspaceId: string, type: string, value: string): Promise<ScopeEntry> {
+  if (!(type in SCOPE_NORMALIZERS)) throw invalidParameter('type', 'must be domain, email or bin.');
+  const scopeType = type as ScopeType;
+  const normalized = SCOPE_NORMALIZERS[scopeType](value);
+  if (normalized === null) throw invalidParameter('value', `is not a valid ${scopeType}.`);
+  if (!(await findWorkspace(db, workspaceId))) throw new ApiError('not_found', 'No workspace has this id.');
+  const [inserted] = await db
+    .insert(workspaceScope)
+    .values({ workspaceId, type: scopeType, value: normalized })
+    .onConflictDoNothing()
+    .returning();
+  if (inserted) return inserted;
+  const [existing] = await db
+    .select()
+    .from(workspaceScope)
+    .where(
+      and(
+        eq(workspaceScope.workspaceId, workspaceId),
+        eq(workspaceScope.type, scopeType),
+        eq(workspaceScope.value, normalized),
+      ),
+    );
+  return existing!;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; anything else is refused before it reaches the database. */
+export function requireUuid(value: string, parameter: string): string {
+  if (!UUID.test(value)) throw invalidParameter(parameter, 'is not a valid id.');
+  return value.toLowerCase();
+}

@@ -1,0 +1,33 @@
+/** The GraphQL face of workspaces: plan, billing status and scope. */
+import type { Principal, WorkspaceScope } from '../auth/principal.js';
+import { builder } from '../graphql/builder.js';
+
+export const PlanEnum = builder.enumType('Plan', {
+  values: { FREE: { value: 'free' }, PRO: { value: 'pro' }, ENTERPRISE: { value: 'enterprise' } } as const,
+});
+
+export const BillingStatusEnum = builder.enumType('BillingStatus', {
+  values: { ACTIVE: { value: 'active' }, PAST_DUE: { value: 'past_due' }, CANCELED: { value: 'canceled' } } as const,
+});
+
+export const WorkspaceScopeRef = builder.objectRef<WorkspaceScope>('WorkspaceScope').implement({
+  description:
+    'The assets the workspace has proven it owns. A domain covers its subdomains and their email addresses; a BIN covers every longer BIN that starts with it.',
+  fields: (t) => ({
+    domains: t.stringList({ resolve: (scope) => [...scope.domains] }),
+    emails: t.stringList({ resolve: (scope) => [...scope.emails] }),
+    bins: t.stringList({ resolve: (scope) => [...scope.bins] }),
+  }),
+});
+
+type WorkspaceShape = Principal['workspace'] & { scope: WorkspaceScope };
+
+export const WorkspaceRef = builder.objectRef<WorkspaceShape>('Workspace').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    plan: t.field({ type: PlanEnum, resolve: (w) => w.plan }),
+    billingStatus: t.field({ type: BillingStatusEnum, resolve: (w) => w.billingStatus }),
+    scope: t.field({ type: WorkspaceScopeRef, resolve: (w) => w.scope }),
+  }),
+});
