@@ -8,7 +8,8 @@ import type { GraphQLSchema } from 'graphql';
 import type { KeyVerifier } from './auth/keyVerifier.js';
 import { authenticate } from './auth/authenticate.js';
 import type { Database } from './db/client.js';
-import { ApiError, ERRORS } from './errors.js';
+import { ApiError, asApiError } from './errors.js';
+import { dialectForPath, errorResponse } from './rest/dialects.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
 import type { Logger } from './logger.js';
 import type { RequestState } from './requestState.js';
@@ -38,15 +39,15 @@ export function createApp(options: AppOptions) {
     if (path === '/api/v1' || path.startsWith('/api/v1/')) {
       // No REST route exists yet: unknown /api/v1 paths answer 404 in the Defendis dialect,
       // after authentication, so that they reveal nothing to a caller without a key.
+      const dialect = dialectForPath(path);
       try {
         state.principal = await authenticate(request, url, verifier);
       } catch (error) {
-        if (error instanceof ApiError) return defendisError(error);
-        throw error;
+        return errorResponse(asApiError(error), dialect, state.requestId);
       }
-      return defendisError(new ApiError('not_found'));
+      return errorResponse(new ApiError('not_found'), dialect, state.requestId);
     }
-    return Response.json({ error: { code: 'not_found', message: ERRORS.not_found.message, request_id: state.requestId } }, { status: 404 });
+    return errorResponse(new ApiError('not_found'), 'soc', state.requestId);
   }
 
   return createServerAdapter(async (request: Request): Promise<Response> => {
@@ -57,11 +58,9 @@ export function createApp(options: AppOptions) {
     try {
       response = await route(request, url, state);
     } catch (error) {
-      logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
-      response = Response.json(
-        { error: { code: 'internal_error', message: ERRORS.internal_error.message, request_id: state.requestId } },
-        { status: 500 },
-      );
+      const apiError = asApiError(error);
+      if (apiError.code === 'internal_error') logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
+      response = errorResponse(apiError, dialectForPath(url.pathname), state.requestId);
     }
     response.headers.set('x-request-id', state.requestId);
     logger.info({
@@ -76,11 +75,6 @@ export function createApp(options: AppOptions) {
     });
     return response;
   });
-}
-
-function defendisError(error: ApiError): Response {
-  const body = { error: error.code === 'forbidden' || error.parameter ? error.message : ERRORS[error.code].defendis };
-  return Response.json(body, { status: error.status });
 }
 
 async function readiness(database: Database): Promise<Response> {

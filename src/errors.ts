@@ -3,6 +3,7 @@
  * dialects. Resolvers and services throw `ApiError`; the transport decides how it is printed.
  */
 import { GraphQLError } from 'graphql';
+import { isDatabaseUnavailable } from './db/faults.js';
 
 export const ERRORS = {
   missing_api_key: {
@@ -86,4 +87,16 @@ export function invalidParameter(parameter: string, detail: string): ApiError {
 
 export function forbidden(reason: string): ApiError {
   return new ApiError('forbidden', `Forbidden: ${reason}`);
+}
+
+/**
+ * Any thrown value as a §4 error: `ApiError`s as they are, a lost database as `unavailable`,
+ * everything else as `internal_error` (its details are for the log, never for the caller).
+ */
+export function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof GraphQLError && error.originalError) return asApiError(error.originalError);
+  return new ApiError(isDatabaseUnavailable(error) ? 'unavailable' : 'internal_error', undefined, {
+    ...(isDatabaseUnavailable(error) ? { retryAfter: 1 } : {}),
+  });
 }

@@ -36,8 +36,13 @@ export function generateApiKey(): GeneratedKey {
   let random = '';
   // randomInt draws without modulo bias from the CSPRNG.
   for (let i = 0; i < RANDOM_LENGTH; i++) random += ALPHABET[randomInt(62)];
+  return { key: formatApiKey(random), prefix: random.slice(0, PREFIX_LENGTH) };
+}
+
+/** The key made of 36 given base62 characters: the marker, them, and their checksum. */
+export function formatApiKey(random: string): string {
   const body = KEY_MARKER + random;
-  return { key: body + checksum(body), prefix: random.slice(0, PREFIX_LENGTH) };
+  return body + checksum(body);
 }
 
 /** The key's public prefix when the text is a well-formed key with a valid checksum, else null. */

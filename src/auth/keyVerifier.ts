@@ -43,6 +43,7 @@ interface CachedKey {
 
 export interface KeyVerifierStats {
   argon2Verifications: number;
+  databaseReads: number;
   cacheHits: number;
   cacheMisses: number;
 }
@@ -58,7 +59,7 @@ export class KeyVerifier {
   /** Bumped on every invalidation: a verification that started before one must not be cached. */
   private generation = 0;
   private coherent = false;
-  readonly stats: KeyVerifierStats = { argon2Verifications: 0, cacheHits: 0, cacheMisses: 0 };
+  readonly stats: KeyVerifierStats = { argon2Verifications: 0, databaseReads: 0, cacheHits: 0, cacheMisses: 0 };
 
   private readonly cacheTtlMs: number;
   private readonly maxCacheEntries: number;
@@ -108,6 +109,11 @@ export class KeyVerifier {
     this.verified.clear();
   }
 
+  /** How many verified keys are served from memory right now. */
+  get cachedKeys(): number {
+    return this.verified.size;
+  }
+
   /**
    * Verifies a key already known to be well formed (`parseApiKey` gave `prefix`).
    * Throws `ApiError` with `invalid_api_key`, `expired_api_key` or `rate_limited`.
@@ -137,6 +143,7 @@ export class KeyVerifier {
 
   private async load(key: string, prefix: string, digest: string): Promise<Principal> {
     const generation = this.generation;
+    this.stats.databaseReads++;
     const [row] = await this.db
       .select({ key: apiKeys, workspace: workspaces })
       .from(apiKeys)

@@ -8,8 +8,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import { authenticate } from '../auth/authenticate.js';
 import type { KeyVerifier } from '../auth/keyVerifier.js';
 import type { Db } from '../db/client.js';
-import { isDatabaseUnavailable } from '../db/faults.js';
-import { ApiError, ERRORS } from '../errors.js';
+import { ApiError, asApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
 import type { Context } from './context.js';
@@ -49,35 +48,31 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   });
 }
 
-/** Keeps §4 errors as they are; turns everything else into `unavailable` or `internal_error`. */
+/**
+ * Keeps errors the client caused (§4 `ApiError`s, and GraphQL's own syntax and validation errors)
+ * and replaces everything else by `unavailable` or `internal_error`, logging the original.
+ */
 function maskError(error: unknown, logger: Logger): GraphQLError {
-  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
-  if (original instanceof ApiError || (error instanceof GraphQLError && !error.originalError)) {
-    return error as GraphQLError;
-  }
-  const code = isDatabaseUnavailable(original) ? 'unavailable' : 'internal_error';
-  if (code === 'internal_error') logger.error({ err: original }, 'unexpected error');
-  return new GraphQLError(ERRORS[code].message, {
-    extensions: { code },
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (error instanceof GraphQLError && (!original || original instanceof ApiError)) return error;
+  const apiError = asApiError(original);
+  if (apiError.code === 'internal_error') logger.error({ err: original }, 'unexpected error');
+  return new GraphQLError(apiError.message, {
+    originalError: apiError,
+    extensions: { code: apiError.code },
     ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
   });
 }
 
 /** An error raised before execution answers the whole request with its §4 status and no data. */
 function asHttpError(error: GraphQLError, requestId: string): GraphQLError {
-  const code = error.extensions.code as keyof typeof ERRORS;
-  const status = ERRORS[code]?.status ?? 500;
-  const retryAfter = error.originalError instanceof ApiError ? error.originalError.retryAfter : undefined;
-  const apiError = error instanceof ApiError ? error : undefined;
-  return new GraphQLError(error.message, {
+  const apiError = asApiError(error);
+  const headers = apiError.retryAfter === undefined ? undefined : { 'retry-after': String(apiError.retryAfter) };
+  return new GraphQLError(apiError.message, {
     extensions: {
-      code,
+      ...apiError.extensions,
       request_id: requestId,
-      ...(apiError?.parameter ? { parameter: apiError.parameter } : {}),
-      http: {
-        status,
-        ...((apiError?.retryAfter ?? retryAfter) ? { headers: { 'retry-after': String(apiError?.retryAfter ?? retryAfter) } } : {}),
-      },
+      http: { status: apiError.status, ...(headers && { headers }) },
     },
   });
 }

@@ -1,0 +1,102 @@
+/**
+ * One place to stand up the app for a test file: a fresh database, the real key verifier
+ * subscribed to it, the fetch handler, captured log lines, and helpers to make workspaces and keys.
+ */
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/app.js';
+import { KeyVerifier, type KeyVerifierOptions } from '../../src/auth/keyVerifier.js';
+import { PERMISSIONS, type Permission } from '../../src/auth/permissions.js';
+import { schema } from '../../src/graphql/schema.js';
+import { CLI_ACTOR } from '../../src/keys/audit.js';
+import { createApiKey } from '../../src/keys/service.js';
+import { createLogger } from '../../src/logger.js';
+import { addScopeEntry, createWorkspace } from '../../src/workspaces/service.js';
+import type { Plan } from '../../src/workspaces/plans.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface TestApp extends TestDatabase {
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  verifier: KeyVerifier;
+  /** Every log line written so far, as text. */
+  logs: string[];
+  createWorkspace(options?: {
+    plan?: Plan;
+    billingStatus?: 'active' | 'past_due' | 'canceled';
+    scope?: { domains?: string[]; emails?: string[]; bins?: string[] };
+  }): Promise<{ id: string }>;
+  createKey(workspaceId: string, options?: { permissions?: readonly Permission[]; expiresInDays?: number }): Promise<{ id: string; key: string; prefix: string }>;
+  /** POSTs a GraphQL document with the key in the Authorization header. */
+  graphql(key: string | null, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLBody; requestId: string | null }>;
+  close(): Promise<void>;
+}
+
+export interface GraphQLBody {
+  data?: Record<string, unknown> | null;
+  errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
+}
+
+export async function createTestApp(verifierOptions: KeyVerifierOptions = {}): Promise<TestApp> {
+  const testDatabase = await createTestDatabase();
+  const { database } = testDatabase;
+  const logs: string[] = [];
+  const logger = createLogger(
+    'debug',
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  const verifier = new KeyVerifier(database.db, verifierOptions);
+  await verifier.subscribe(database);
+  const app = createApp({ database, schema, verifier, logger, production: false });
+  let workspaces = 0;
+
+  const fetch: TestApp['fetch'] = (path, init) =>
+    Promise.resolve(app.fetch(new Request(`http://localhost${path}`, init)));
+
+  return {
+    ...testDatabase,
+    fetch,
+    verifier,
+    logs,
+    async createWorkspace(options = {}) {
+      const workspace = await createWorkspace(database.db, {
+        name: `Workspace ${++workspaces}`,
+        plan: options.plan ?? 'enterprise',
+        billingStatus: options.billingStatus ?? 'active',
+      });
+      const { domains = [], emails = [], bins = [] } = options.scope ?? {};
+      for (const value of domains) await addScopeEntry(database.db, workspace.id, 'domain', value);
+      for (const value of emails) await addScopeEntry(database.db, workspace.id, 'email', value);
+      for (const value of bins) await addScopeEntry(database.db, workspace.id, 'bin', value);
+      return { id: workspace.id };
+    },
+    async createKey(workspaceId, options = {}) {
+      const { apiKey, secret } = await createApiKey(database.db, {
+        workspaceId,
+        name: 'test key',
+        permissions: options.permissions ?? PERMISSIONS,
+        expiresInDays: options.expiresInDays,
+        actor: CLI_ACTOR,
+      });
+      return { id: apiKey.id, key: secret, prefix: apiKey.prefix };
+    },
+    async graphql(key, query, variables) {
+      const response = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as GraphQLBody,
+        requestId: response.headers.get('x-request-id'),
+      };
+    },
+    async close() {
+      await testDatabase.drop();
+    },
+  };
+}
