@@ -158,3 +158,19 @@ describe('request ids', () => {
     expect(ids.size).toBe(5);
   });
 });
+
+describe('the log', () => {
+  it('has one line per request and holds no key used in this file', () => {
+    expect(t.logs.length).toBeGreaterThan(50);
+    const keys = [key, revokedKey, expiredKey];
+    for (const line of t.logs) {
+      const entry = JSON.parse(line);
+      for (const k of keys) {
+        expect(line).not.toContain(k);
+        expect(line).not.toContain(k.slice(20));
+      }
+      expect(line.toLowerCase()).not.toContain('bearer');
+      if (entry.request_id) expect(entry).not.toHaveProperty('headers');
+    }
+  });
+});

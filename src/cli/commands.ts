@@ -1,0 +1,166 @@
+/**
+ * The admin commands (API.md §8). Each prints one JSON object on stdout and exits 0, or prints
+ * an error on stderr and exits non-zero.
+ */
+import { parseArgs } from 'node:util';
+import { displayPrefix } from '../auth/keyFormat.js';
+import { PERMISSIONS } from '../auth/permissions.js';
+import { loadConfig } from '../config.js';
+import { openDatabase, type Database } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { isoTimestamp } from '../db/time.js';
+import { ApiError } from '../errors.js';
+import { CLI_ACTOR } from '../keys/audit.js';
+import { createApiKey, revokeApiKey } from '../keys/service.js';
+import type { ApiKeyShape } from '../keys/types.js';
+import { addScopeEntry, createWorkspace, updateWorkspace } from '../workspaces/service.js';
+import type { Workspace } from '../db/schema.js';
+
+type Options = Record<string, string | undefined>;
+type Command = { options: string[]; run: (database: Database, options: Options) => Promise<unknown> };
+
+const COMMANDS: Record<string, Command> = {
+  'workspace create': {
+    options: ['name', 'plan', 'billing'],
+    run: async ({ db }, o) =>
+      workspaceJson(
+        await createWorkspace(db, { name: required(o, 'name'), plan: o.plan ?? 'free', billingStatus: o.billing }),
+      ),
+  },
+  'workspace update': {
+    options: ['id', 'plan', 'billing'],
+    run: async ({ db }, o) =>
+      workspaceJson(await updateWorkspace(db, required(o, 'id'), { plan: o.plan, billingStatus: o.billing })),
+  },
+  'scope add': {
+    options: ['workspace', 'type', 'value'],
+    run: async ({ db }, o) => {
+      const entry = await addScopeEntry(db, required(o, 'workspace'), required(o, 'type'), required(o, 'value'));
+      return {
+        id: entry.id,
+        workspace_id: entry.workspaceId,
+        type: entry.type,
+        value: entry.value,
+        created_at: isoTimestamp(entry.createdAt),
+      };
+    },
+  },
+  'key create': {
+    options: ['workspace', 'name', 'permissions', 'expires-in-days'],
+    run: async ({ db }, o) => {
+      const days = o['expires-in-days'];
+      const { apiKey, secret } = await createApiKey(db, {
+        workspaceId: required(o, 'workspace'),
+        name: required(o, 'name'),
+        permissions: o.permissions ? o.permissions.split(',').map((p) => p.trim()) : PERMISSIONS,
+        expiresInDays: days === undefined ? undefined : /^\d+$/.test(days) ? Number(days) : NaN,
+        actor: CLI_ACTOR,
+      });
+      return {
+        id: apiKey.id,
+        prefix: displayPrefix(apiKey.prefix),
+        key: secret,
+        permissions: apiKey.permissions,
+        expires_at: apiKey.expiresAt && isoTimestamp(apiKey.expiresAt),
+      };
+    },
+  },
+  'key revoke': {
+    options: ['id'],
+    run: async ({ db }, o) => keyJson(await revokeApiKey(db, { id: required(o, 'id'), actor: CLI_ACTOR })),
+  },
+  migrate: {
+    options: [],
+    run: async (database) => ({ applied: await migrateDatabase(database) }),
+  },
+};
+
+class UsageError extends Error {}
+
+function required(options: Options, name: string): string {
+  const value = options[name];
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function workspaceJson(w: Workspace) {
+  return { id: w.id, name: w.name, plan: w.plan, billing_status: w.billingStatus };
+}
+
+function keyJson(k: ApiKeyShape) {
+  const time = (t: string | null) => t && isoTimestamp(t);
+  return {
+    id: k.id,
+    workspace_id: k.workspaceId,
+    prefix: displayPrefix(k.prefix),
+    name: k.name,
+    permissions: k.permissions,
+    created_at: time(k.createdAt),
+    expires_at: time(k.expiresAt),
+    revoked_at: time(k.revokedAt),
+    last_used_at: time(k.lastUsedAt),
+    rotated_from_id: k.rotatedFromId,
+  };
+}
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(
+    ([name, c]) => `  ${name} ${c.options.map((o) => `--${o} <value>`).join(' ')}`,
+  );
+  return `usage: npm run cli -- <command> [options]\n\ncommands:\n${lines.join('\n')}`;
+}
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Opens the database the command works on; by default the one the environment names. */
+  openDatabase?: () => Promise<{ database: Database; close: boolean }>;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+async function openConfiguredDatabase() {
+  const config = loadConfig();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  return { database, close: true };
+}
+
+/** Runs one command and returns the process exit code. */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = [words.slice(0, 2).join(' '), words[0] ?? ''].find((n) => n in COMMANDS);
+  const command = name ? COMMANDS[name] : undefined;
+  if (!name || !command) {
+    io.stderr(`${usage()}\n`);
+    return 2;
+  }
+  let opened: { database: Database; close: boolean } | undefined;
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(command.options.map((o) => [o, { type: 'string' as const }])),
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== name.split(' ').length) throw new UsageError(`unexpected argument ${positionals.at(-1)}`);
+    opened = await (io.openDatabase ?? openConfiguredDatabase)();
+    if (name !== 'migrate') await migrateDatabase(opened.database);
+    const result = await command.run(opened.database, values as Options);
+    io.stdout(`${JSON.stringify(result)}\n`);
+    return 0;
+  } catch (error) {
+    io.stderr(`error: ${describe(error)}\n`);
+    return 1;
+  } finally {
+    if (opened?.close) await opened.database.close();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ApiError || error instanceof UsageError) return error.message;
+  if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,157 @@
+/** The admin command line (API.md §8): one JSON object on stdout and exit 0, or an error and non-zero. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseApiKey } from '../../src/auth/keyFormat.js';
+import { runCli } from '../../src/cli/commands.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { serverUrl } from '../support/database.js';
+import { repoRoot } from '../support/process.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    openDatabase: async () => ({ database: t.database, close: false }),
+  });
+  return { code, stdout, stderr, json: code === 0 ? JSON.parse(stdout) : undefined };
+}
+
+describe('workspace', () => {
+  it('create prints the workspace', async () => {
+    const { code, json, stdout } = await cli('workspace', 'create', '--name', 'Acme SOC', '--plan', 'pro');
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(json).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Acme SOC', plan: 'pro', billing_status: 'active' });
+  });
+
+  it('update changes the plan and billing', async () => {
+    const { json: created } = await cli('workspace', 'create', '--name', 'Beta', '--plan', 'free');
+    const { code, json } = await cli('workspace', 'update', '--id', created.id, '--plan', 'enterprise', '--billing', 'past_due');
+    expect(code).toBe(0);
+    expect(json).toEqual({ id: created.id, name: 'Beta', plan: 'enterprise', billing_status: 'past_due' });
+  });
+
+  it.each([
+    [['workspace', 'create', '--name', 'X', '--plan', 'gold'], /plan/],
+    [['workspace', 'create', '--name', 'X', '--billing', 'late'], /billing/],
+    [['workspace', 'create', '--plan', 'pro'], /--name is required/],
+    [['workspace', 'update', '--id', '00000000-0000-4000-8000-000000000000', '--plan', 'pro'], /No workspace/],
+    [['workspace', 'update', '--id', 'nope'], /id/],
+    [['workspace', 'create', '--name', 'X', '--colour', 'red'], /colour/],
+  ])('refuses %j', async (argv, message) => {
+    const { code, stdout, stderr } = await cli(...argv);
+    expect(code).not.toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+  });
+});
+
+describe('scope add', () => {
+  it('normalises and prints the entry', async () => {
+    const { json: w } = await cli('workspace', 'create', '--name', 'Scoped');
+    const domain = await cli('scope', 'add', '--workspace', w.id, '--type', 'domain', '--value', ' Bücher.Example. ');
+    expect(domain.json).toMatchObject({ workspace_id: w.id, type: 'domain', value: 'xn--bcher-kva.example' });
+    const bin = await cli('scope', 'add', '--workspace', w.id, '--type', 'bin', '--value', '4111 11');
+    expect(bin.json).toMatchObject({ type: 'bin', value: '411111' });
+    const email = await cli('scope', 'add', '--workspace', w.id, '--type', 'email', '--value', 'SOC@Example.COM');
+    expect(email.json).toMatchObject({ type: 'email', value: 'soc@example.com' });
+  });
+
+  it.each([
+    ['domain', 'not a domain'],
+    ['domain', '10.0.0.1'],
+    ['bin', '4111'],
+    ['bin', '411111111'],
+    ['email', 'nobody'],
+    ['ip', '10.0.0.1'],
+  ])('refuses a malformed %s %j', async (type, value) => {
+    const { json: w } = await cli('workspace', 'create', '--name', 'Scoped');
+    const { code, stderr } = await cli('scope', 'add', '--workspace', w.id, '--type', type, '--value', value);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: Invalid parameter/);
+  });
+
+  it('refuses an unknown workspace', async () => {
+    const { code, stderr } = await cli('scope', 'add', '--workspace', '00000000-0000-4000-8000-000000000000', '--type', 'domain', '--value', 'example.com');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/No workspace/);
+  });
+});
+
+describe('key', () => {
+  it('create prints the key once, with all permissions when none are named, and it works', async () => {
+    const { json: w } = await cli('workspace', 'create', '--name', 'Keyed', '--plan', 'pro');
+    const { code, json } = await cli('key', 'create', '--workspace', w.id, '--name', 'SIEM');
+    expect(code).toBe(0);
+    expect(json).toEqual({
+      id: expect.any(String),
+      prefix: json.key.slice(0, 20),
+      key: expect.stringMatching(/^sk_live_[0-9A-Za-z]{42}$/),
+      permissions: ['iocs:read', 'watchlists:read', 'watchlists:write', 'dataleaks:read', 'keys:read', 'keys:write'],
+      expires_at: null,
+    });
+    expect(parseApiKey(json.key)).not.toBeNull();
+    expect((await t.graphql(json.key, '{ viewer { key { name } } }')).body).toEqual({ data: { viewer: { key: { name: 'SIEM' } } } });
+  });
+
+  it('create takes permissions and an expiry', async () => {
+    const { json: w } = await cli('workspace', 'create', '--name', 'Keyed');
+    const { json } = await cli('key', 'create', '--workspace', w.id, '--name', 'ro', '--permissions', 'iocs:read,dataleaks:read', '--expires-in-days', '30');
+    expect(json.permissions).toEqual(['iocs:read', 'dataleaks:read']);
+    const days = (Date.parse(json.expires_at) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThan(30.1);
+  });
+
+  it.each([
+    [['--permissions', 'iocs:read,root'], /unknown permission root/],
+    [['--expires-in-days', '0'], /expiresInDays/],
+    [['--expires-in-days', 'soon'], /expiresInDays/],
+  ])('create refuses %j', async (extra, message) => {
+    const { json: w } = await cli('workspace', 'create', '--name', 'Keyed');
+    const { code, stderr } = await cli('key', 'create', '--workspace', w.id, '--name', 'k', ...extra);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+  });
+
+  it('create refuses an unknown workspace, and past the plan limit', async () => {
+    expect((await cli('key', 'create', '--workspace', '00000000-0000-4000-8000-000000000000', '--name', 'k')).code).toBe(1);
+    const { json: w } = await cli('workspace', 'create', '--name', 'Small', '--plan', 'free');
+    for (let i = 0; i < 3; i++) expect((await cli('key', 'create', '--workspace', w.id, '--name', `k${i}`)).code).toBe(0);
+    const fourth = await cli('key', 'create', '--workspace', w.id, '--name', 'k3');
+    expect(fourth.code).toBe(1);
+    expect(fourth.stderr).toMatch(/free plan allows 3 active API keys/);
+  });
+
+  it('revoke prints the key without its secret, and the key is refused', async () => {
+    const { json: w } = await cli('workspace', 'create', '--name', 'Keyed');
+    const { json: created } = await cli('key', 'create', '--workspace', w.id, '--name', 'old');
+    const { code, json, stdout } = await cli('key', 'revoke', '--id', created.id);
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ id: created.id, prefix: created.prefix, name: 'old', revoked_at: expect.any(String) });
+    expect(stdout).not.toContain(created.key);
+    expect(Object.keys(json)).not.toContain('secret_hash');
+    expect((await t.graphql(created.key, '{ viewer { key { name } } }')).status).toBe(401);
+  });
+});
+
+describe.skipIf(!serverUrl)('npm run cli, as a process', () => {
+  it('applies migrations and reports them, then creates a workspace', async () => {
+    const run = promisify(execFile);
+    const env = { ...process.env, DATABASE_URL: t.url };
+    const migrate = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate'], { cwd: repoRoot, env });
+    expect(JSON.parse(migrate.stdout)).toEqual({ applied: [] });
+    const created = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'workspace', 'create', '--name', 'Proc'], { cwd: repoRoot, env });
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'Proc', plan: 'free' });
+    await expect(run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bogus'], { cwd: repoRoot, env })).rejects.toMatchObject({ code: 2 });
+  });
+});

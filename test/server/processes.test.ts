@@ -1,0 +1,89 @@
+/**
+ * The real server as separate processes on loopback ports: revocation made anywhere is refused by
+ * every process within one second, and the log lines never hold a key or an auth header value.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatApiKey } from '../../src/auth/keyFormat.js';
+import { CLI_ACTOR } from '../../src/keys/audit.js';
+import { revokeApiKey } from '../../src/keys/service.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { serverUrl } from '../support/database.js';
+import { spawnServer, type ServerProcess } from '../support/process.js';
+
+describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', () => {
+  let t: TestApp;
+  let servers: ServerProcess[] = [];
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    ({ id: workspaceId } = await t.createWorkspace());
+    servers = await Promise.all([spawnServer({ DATABASE_URL: t.url }), spawnServer({ DATABASE_URL: t.url })]);
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await t.close();
+  });
+
+  const viewer = (server: ServerProcess, headers: Record<string, string>) =>
+    fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query: '{ viewer { key { name } } }' }),
+    });
+
+  it('refuses a key revoked through one process on the other within one second', async () => {
+    const { id, key } = await t.createKey(workspaceId);
+    for (const server of servers) expect((await viewer(server, { authorization: `Bearer ${key}` })).status).toBe(200);
+
+    await revokeApiKey(t.database.db, { id, actor: CLI_ACTOR });
+    const revokedAt = Date.now();
+    const elapsed = await Promise.all(
+      servers.map(async (server) => {
+        for (;;) {
+          const response = await viewer(server, { 'x-api-key': key });
+          if (response.status === 401) {
+            const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+            expect(body.errors[0]!.extensions.code).toBe('expired_api_key');
+            return Date.now() - revokedAt;
+          }
+          if (Date.now() - revokedAt > 3000) return Infinity;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }),
+    );
+    for (const ms of elapsed) expect(ms).toBeLessThan(1000);
+  });
+
+  it('logs one JSON line per request, and no key or header value in any line', async () => {
+    const good = await t.createKey(workspaceId);
+    const wrong = formatApiKey(good.prefix + 'w'.repeat(24));
+    const secrets = [good.key, wrong, 'sk_live_tooshort', 'Basic dXNlcjpwYXNz'];
+    const [server] = servers;
+    const sent = [
+      viewer(server!, { authorization: `Bearer ${good.key}` }),
+      viewer(server!, { 'x-api-key': good.key }),
+      viewer(server!, { authorization: `Bearer ${wrong}` }),
+      viewer(server!, { authorization: 'Bearer sk_live_tooshort' }),
+      viewer(server!, { authorization: 'Basic dXNlcjpwYXNz' }),
+      fetch(`${server!.url}/graphql?api_key=${good.key}`),
+      fetch(`${server!.url}/api/v1/iocs?token=${good.key}`, { headers: { 'x-api-key': good.key } }),
+    ];
+    const ids = (await Promise.all(sent)).map((r) => r.headers.get('x-request-id'));
+    await new Promise((r) => setTimeout(r, 200));
+
+    const lines = server!.stdout.join('').split('\n').filter(Boolean);
+    for (const line of lines) {
+      expect(() => JSON.parse(line), line).not.toThrow();
+      for (const secret of secrets) expect(line).not.toContain(secret);
+      expect(line).not.toContain(good.key.slice(20));
+    }
+    for (const id of ids) {
+      const line = lines.find((l) => l.includes(id!));
+      expect(line, id!).toBeDefined();
+      expect(JSON.parse(line!)).toMatchObject({ method: expect.any(String), status: expect.any(Number), duration_ms: expect.any(Number) });
+    }
+    const keyed = JSON.parse(lines.find((l) => l.includes(ids[0]!))!);
+    expect(keyed).toMatchObject({ path: '/graphql', status: 200, key_prefix: good.prefix, workspace_id: workspaceId });
+  });
+});
