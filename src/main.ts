@@ -6,24 +6,19 @@ import { startServer } from './server.js';
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 
+// Listen for signals before anything starts: a stop asked for during start-up waits for it.
+const stopSignal = new Promise<string>((resolve) => {
+  process.once('SIGTERM', () => resolve('SIGTERM'));
+  process.once('SIGINT', () => resolve('SIGINT'));
+});
+
 try {
   const server = await startServer(config, logger);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const signal = await stopSignal;
+  logger.info({ signal }, 'shutting down');
+  await server.close();
+  process.exit(0);
 } catch (error) {
-  logger.fatal({ err: error }, 'could not start');
+  logger.fatal({ err: error }, 'could not start or stop cleanly');
   process.exit(1);
 }

@@ -114,8 +114,8 @@ describe('wrong secrets', () => {
     expect(otherDone).toBeLessThanOrEqual(floodDone);
     const codes = floodAnswers.map((a) => a.body.errors?.[0]?.extensions?.code);
     expect(new Set(codes)).toEqual(new Set(['invalid_api_key', 'rate_limited']));
-    // One running and a short queue: the rest are turned away at once, without argon2.
-    expect(codes.filter((c) => c === 'invalid_api_key').length).toBeLessThanOrEqual(10);
+    // One running and a short queue: most are turned away at once, without argon2.
+    expect(codes.filter((c) => c === 'rate_limited').length).toBeGreaterThan(30);
     expect(floodAnswers.every((a) => a.status === 401 || a.status === 429)).toBe(true);
   });
 });
