@@ -4,6 +4,17 @@
  * what it claims to be.
  */
 import { domainToASCII } from 'node:url';
+import ipaddr from 'ipaddr.js';
+
+/**
+ * Free text (names, descriptions, keywords, search prefixes): trimmed, at most `max` characters,
+ * no control characters (PostgreSQL text cannot hold NUL, and no one means to send the others).
+ */
+export function normalizeText(input: string, max: number): string | null {
+  const text = input.trim();
+  if (text.length === 0 || text.length > max || /[\u0000-\u001f\u007f]/.test(text)) return null;
+  return text;
+}
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const MAX_INPUT = 1024;
@@ -46,4 +57,82 @@ export function normalizeBin(input: string): string | null {
 /** `mail.example.com` -> `com.example.mail.`: the index key that makes "and its subdomains" a range. */
 export function domainKey(domain: string): string {
   return `${domain.split('.').reverse().join('.')}.`;
+}
+
+export const IOC_TYPES = ['ipv4', 'ipv6', 'domain', 'url', 'email', 'md5', 'sha1', 'sha256'] as const;
+export type IocType = (typeof IOC_TYPES)[number];
+
+const HASH_LENGTHS = { md5: 32, sha1: 40, sha256: 64 } as const;
+const MAX_IOC_VALUE = 2048;
+
+/**
+ * Undoes the usual defanging of shared indicators: `hxxp(s)`, `[.]`, `(.)`, `{.}`, `[dot]`,
+ * `[@]`, `(@)`, `[at]`, `[:]`, `[://]`.
+ */
+export function refang(input: string): string {
+  return input
+    .trim()
+    .replace(/^hxxp(s?)(?=(\[:\]|:|\[:\/\/\]))/i, 'http$1')
+    .replace(/^fxp(?=(\[:\]|:))/i, 'ftp')
+    .replace(/\[:\/\/\]/g, '://')
+    .replace(/\[(?:\.|dot)\]|\((?:\.|dot)\)|\{(?:\.|dot)\}/gi, '.')
+    .replace(/\[(?:@|at)\]|\((?:@|at)\)|\{(?:@|at)\}/gi, '@')
+    .replace(/\[:\]/g, ':');
+}
+
+function normalizeIpv4(input: string): string | null {
+  return ipaddr.IPv4.isValidFourPartDecimal(input) ? ipaddr.IPv4.parse(input).toString() : null;
+}
+
+function normalizeIpv6(input: string): string | null {
+  const text = input.replace(/^\[(.*)\]$/, '$1');
+  if (text.includes('%') || !ipaddr.IPv6.isValid(text)) return null;
+  return ipaddr.IPv6.parse(text).toRFC5952String();
+}
+
+function normalizeHash(input: string, length: number): string | null {
+  return input.length === length && /^[0-9a-f]+$/i.test(input) ? input.toLowerCase() : null;
+}
+
+/** Scheme and host lower-cased, IDN host as punycode, default port dropped; path kept as sent. */
+function normalizeUrl(input: string): string | null {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) return null;
+  try {
+    const url = new URL(input);
+    if (!url.hostname) return null;
+    return url.href;
+  } catch {
+    return null;
+  }
+}
+
+const IOC_NORMALIZERS: Record<IocType, (value: string) => string | null> = {
+  ipv4: normalizeIpv4,
+  ipv6: normalizeIpv6,
+  domain: normalizeDomain,
+  url: normalizeUrl,
+  email: normalizeEmail,
+  md5: (v) => normalizeHash(v, HASH_LENGTHS.md5),
+  sha1: (v) => normalizeHash(v, HASH_LENGTHS.sha1),
+  sha256: (v) => normalizeHash(v, HASH_LENGTHS.sha256),
+};
+
+/** The canonical form of a value of a known type (after refanging), or null when it is not one. */
+export function normalizeIocValue(type: IocType, input: string): string | null {
+  if (input.length > MAX_IOC_VALUE) return null;
+  return IOC_NORMALIZERS[type](refang(input));
+}
+
+/** Order matters: an IP is also a string of digits and dots, a URL also holds a domain. */
+const DETECTION_ORDER: readonly IocType[] = ['ipv4', 'ipv6', 'md5', 'sha1', 'sha256', 'url', 'email', 'domain'];
+
+/** Finds what kind of indicator a free-form value is, and its canonical form. */
+export function detectIoc(input: string): { type: IocType; value: string } | null {
+  if (input.length > MAX_IOC_VALUE) return null;
+  const text = refang(input);
+  for (const type of DETECTION_ORDER) {
+    const value = IOC_NORMALIZERS[type](text);
+    if (value !== null) return { type, value };
+  }
+  return null;
 }

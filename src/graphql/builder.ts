@@ -1,6 +1,6 @@
 /** Pothos configuration only: plugins, context type, scalars, and the permission scope loader. */
 import SchemaBuilder from '@pothos/core';
-import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import type { Permission } from '../auth/permissions.js';
 import { ApiError } from '../errors.js';
 import type { Context } from './context.js';
@@ -20,7 +20,7 @@ export const builder = new SchemaBuilder<{
     // Every field names the permission it needs (`authScopes: { permission: '…' }`); the answer
     // to a key without it is the §4 `forbidden`, never a silent null.
     unauthorizedError: (_parent, _context, _info, result) => {
-      const permission = result.failure.kind === 'AuthScope' ? String(result.failure.parameter) : undefined;
+      const permission = missingPermission(result.failure);
       return new ApiError(
         'forbidden',
         permission ? `Forbidden: this API key lacks the ${permission} permission.` : 'Forbidden.',
@@ -29,4 +29,19 @@ export const builder = new SchemaBuilder<{
   },
 });
 
+/** The permission named by a scope-auth failure, however deeply the plugin nested it. */
+function missingPermission(failure: AuthFailure): string | undefined {
+  if (failure.kind === AuthScopeFailureType.AuthScope) return String(failure.parameter);
+  if (failure.kind === AuthScopeFailureType.AnyAuthScopes || failure.kind === AuthScopeFailureType.AllAuthScopes) {
+    for (const inner of failure.failures) {
+      const permission = missingPermission(inner);
+      if (permission) return permission;
+    }
+  }
+  return undefined;
+}
+
 builder.queryType({});
+builder.mutationType({});
+
+export type Types = typeof builder.$inferSchemaTypes;

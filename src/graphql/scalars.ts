@@ -1,4 +1,5 @@
-import { GraphQLError, Kind } from 'graphql';
+import { Kind } from 'graphql';
+import { ApiError } from '../errors.js';
 import { isoTimestamp } from '../db/time.js';
 import { builder } from './builder.js';
 
@@ -7,9 +8,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{
 /** Read as ISO 8601 text and passed on as text: no `Date` objects on the way out (PERF-FACTS.md). */
 function parseDateTime(value: unknown): string {
   if (typeof value !== 'string' || !ISO_8601.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new GraphQLError('DateTime must be an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z.', {
-      extensions: { code: 'invalid_parameter' },
-    });
+    throw new ApiError('invalid_parameter', 'DateTime must be an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z.');
   }
   return new Date(value).toISOString();
 }

@@ -1,8 +1,11 @@
 /** The schema index: every type file registers its own fields; this module only gathers them. */
 import { builder } from './builder.js';
 import './scalars.js';
-import '../keys/types.js';
 import '../workspaces/types.js';
 import '../workspaces/viewer.js';
+import '../keys/types.js';
+import '../iocs/schema.js';
+import '../watchlists/schema.js';
+import '../dataleaks/schema.js';
 
 export const schema = builder.toSchema();

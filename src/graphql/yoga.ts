@@ -8,10 +8,11 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import { authenticate } from '../auth/authenticate.js';
 import type { KeyVerifier } from '../auth/keyVerifier.js';
 import type { Db } from '../db/client.js';
-import { ApiError, asApiError } from '../errors.js';
+import { asApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
 import type { Context } from './context.js';
+import { createLoaders } from './loaders.js';
 
 export interface GraphQLHandlerOptions {
   schema: GraphQLSchema;
@@ -40,7 +41,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       try {
         const principal = await authenticate(request, new URL(request.url), verifier);
         requestState.principal = principal;
-        return { requestId: requestState.requestId, principal, db };
+        return { requestId: requestState.requestId, principal, db, loaders: createLoaders(db) };
       } catch (error) {
         throw asHttpError(maskError(error, logger), requestState.requestId);
       }
@@ -54,7 +55,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
  */
 function maskError(error: unknown, logger: Logger): GraphQLError {
   const original = error instanceof GraphQLError ? error.originalError : error;
-  if (error instanceof GraphQLError && (!original || original instanceof ApiError)) return error;
+  if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
   const apiError = asApiError(original);
   if (apiError.code === 'internal_error') logger.error({ err: original }, 'unexpected error');
   return new GraphQLError(apiError.message, {

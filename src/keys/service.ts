@@ -141,7 +141,7 @@ export async function revokeApiKey(
         target: revoked,
       });
     }
-    const key = await findApiKey(tx as unknown as Db, id);
+    const key = await findApiKey(tx, id);
     if (!key || (input.workspaceId && key.workspaceId !== input.workspaceId)) {
       throw new ApiError('not_found', 'No API key has this id.');
     }

@@ -1,0 +1,137 @@
+/**
+ * Data leaks over GraphQL (API.md §5): strict by design. Every search needs its scoped input
+ * (missing: `missing_parameter`, malformed: `invalid_parameter`, outside the scope: `forbidden`),
+ * the key needs `dataleaks:read`, and the workspace an active enterprise plan.
+ */
+import type { Principal } from '../auth/principal.js';
+import { forbidden, invalidParameter, missingParameter } from '../errors.js';
+import { builder } from '../graphql/builder.js';
+import { connectionType, decodeCursor, pageSize, toConnection, UUID_PATTERN } from '../graphql/connections.js';
+import { SeverityEnum } from '../iocs/schema.js';
+import { normalizeBin, normalizeDomain, normalizeEmail } from '../normalize.js';
+import { coversBin, coversDomain, coversEmail } from '../workspaces/scopeRules.js';
+import * as repository from './repository.js';
+import type { CardLeakRow, CredentialLeakRow } from './repository.js';
+
+const LeakSourceTypeEnum = builder.enumType('LeakSourceType', {
+  values: {
+    BREACH: { value: 'breach' },
+    STEALER_LOG: { value: 'stealer_log' },
+    PASTE: { value: 'paste' },
+    COMBOLIST: { value: 'combolist' },
+    FORUM: { value: 'forum' },
+  } as const,
+});
+
+const CredentialLeakRef = builder.objectRef<CredentialLeakRow>('CredentialLeak').implement({
+  description: 'A leaked credential. The password itself is never stored nor returned, only a mask.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    email: t.exposeString('email'),
+    domain: t.exposeString('domain'),
+    username: t.exposeString('username', { nullable: true }),
+    passwordMasked: t.exposeString('passwordMasked', { nullable: true }),
+    sourceName: t.exposeString('sourceName'),
+    sourceType: t.field({ type: LeakSourceTypeEnum, resolve: (leak) => leak.sourceType }),
+    leakedAt: t.expose('leakedAt', { type: 'DateTime', nullable: true }),
+    discoveredAt: t.expose('discoveredAt', { type: 'DateTime' }),
+    severity: t.field({ type: SeverityEnum, resolve: (leak) => leak.severity }),
+  }),
+});
+
+const CardLeakRef = builder.objectRef<CardLeakRow>('CardLeak').implement({
+  description: 'A leaked payment card: BIN, last four digits and expiry, never the full number.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    bin: t.exposeString('bin'),
+    last4: t.exposeString('last4'),
+    expiry: t.exposeString('expiry', { nullable: true, description: 'MM/YY' }),
+    brand: t.exposeString('brand', { nullable: true }),
+    sourceName: t.exposeString('sourceName'),
+    leakedAt: t.expose('leakedAt', { type: 'DateTime', nullable: true }),
+    discoveredAt: t.expose('discoveredAt', { type: 'DateTime' }),
+  }),
+});
+
+const CredentialLeakConnectionRef = connectionType('CredentialLeak', CredentialLeakRef);
+const CardLeakConnectionRef = connectionType('CardLeak', CardLeakRef);
+
+const DOMAIN_KEY_PATTERN = /^[a-z0-9.-]{1,254}$/;
+const BIN_PATTERN = /^\d{6,8}$/;
+
+/** Data leaks are an enterprise capability, and only while billing is in order. */
+function requireLeakAccess(principal: Principal): void {
+  const { plan, billingStatus } = principal.workspace;
+  if (plan !== 'enterprise') throw forbidden('data leak searches need the enterprise plan.');
+  if (billingStatus !== 'active') throw forbidden(`data leak searches are suspended while billing is ${billingStatus}.`);
+}
+
+/** The scoped input, normalised, present, well formed and inside the scope, or the §4 error. */
+function scopedInput(
+  name: string,
+  raw: string,
+  normalize: (value: string) => string | null,
+  covered: (value: string) => boolean,
+): string {
+  if (raw.trim() === '') throw missingParameter(name);
+  const value = normalize(raw);
+  if (value === null) throw invalidParameter(name, `is not a valid ${name}.`);
+  if (!covered(value)) throw forbidden(`the ${name} ${value} is outside the workspace scope.`);
+  return value;
+}
+
+const DataleaksRef = builder.objectRef<Record<string, never>>('Dataleaks').implement({
+  description: 'Searches of leaked credentials and cards, limited to the workspace scope.',
+  fields: (t) => ({
+    byDomain: t.field({
+      type: CredentialLeakConnectionRef,
+      description: 'Leaked credentials at the domain or any of its subdomains.',
+      authScopes: { permission: 'dataleaks:read' },
+      args: { domain: t.arg.string({ required: true }), first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
+      resolve: async (_parent, args, { db, principal }) => {
+        const domain = scopedInput('domain', args.domain, normalizeDomain, (d) => coversDomain(principal.scope, d));
+        const size = pageSize(args.first);
+        const after = decodeCursor(args.after, [DOMAIN_KEY_PATTERN, UUID_PATTERN]) as [string, string] | null;
+        const rows = await repository.credentialLeaksByDomain(db, domain, size + 1, after);
+        return toConnection(rows, size, (row) => [row.sortKey, row.id]);
+      },
+    }),
+    byEmail: t.field({
+      type: CredentialLeakConnectionRef,
+      description: 'Leaked credentials of one address.',
+      authScopes: { permission: 'dataleaks:read' },
+      args: { email: t.arg.string({ required: true }), first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
+      resolve: async (_parent, args, { db, principal }) => {
+        const email = scopedInput('email', args.email, normalizeEmail, (e) => coversEmail(principal.scope, e));
+        const size = pageSize(args.first);
+        const after = decodeCursor(args.after, [UUID_PATTERN]);
+        const rows = await repository.credentialLeaksByEmail(db, email, size + 1, after?.[0] ?? null);
+        return toConnection(rows, size, (row) => [row.id]);
+      },
+    }),
+    byBin: t.field({
+      type: CardLeakConnectionRef,
+      description: 'Leaked cards whose BIN starts with the given 6 to 8 digits.',
+      authScopes: { permission: 'dataleaks:read' },
+      args: { bin: t.arg.string({ required: true }), first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
+      resolve: async (_parent, args, { db, principal }) => {
+        const bin = scopedInput('bin', args.bin, normalizeBin, (b) => coversBin(principal.scope, b));
+        const size = pageSize(args.first);
+        const after = decodeCursor(args.after, [BIN_PATTERN, UUID_PATTERN]) as [string, string] | null;
+        const rows = await repository.cardLeaksByBin(db, bin, size + 1, after);
+        return toConnection(rows, size, (row) => [row.bin, row.id]);
+      },
+    }),
+  }),
+});
+
+builder.queryField('dataleaks', (t) =>
+  t.field({
+    type: DataleaksRef,
+    authScopes: { permission: 'dataleaks:read' },
+    resolve: (_root, _args, { principal }) => {
+      requireLeakAccess(principal);
+      return {};
+    },
+  }),
+);

@@ -1,0 +1,142 @@
+/** IOCs over GraphQL (API.md §6–§7): `iocs`, `ioc(id)` and `iocLookup(values)`, behind `iocs:read`. */
+import { invalidParameter } from '../errors.js';
+import { builder } from '../graphql/builder.js';
+import {
+  connectionType,
+  decodeCursor,
+  pageSize,
+  PG_TIMESTAMP_PATTERN,
+  toConnection,
+  UUID_PATTERN,
+} from '../graphql/connections.js';
+import { detectIoc, IOC_TYPES, normalizeText, type IocType } from '../normalize.js';
+import { requireUuid } from '../workspaces/service.js';
+import { countIocs, findIoc, findIocsByValue, listIocs, type IocFilters, type IocRow } from './repository.js';
+
+const upperEnum = <V extends string>(values: readonly V[]) =>
+  Object.fromEntries(values.map((v) => [v.replace('+', '_').toUpperCase(), { value: v }])) as Record<string, { value: V }>;
+
+export const IocTypeEnum = builder.enumType('IocType', { values: upperEnum(IOC_TYPES) });
+export const SeverityEnum = builder.enumType('Severity', {
+  values: upperEnum(['low', 'medium', 'high', 'critical'] as const),
+});
+export const TlpEnum = builder.enumType('Tlp', {
+  description: 'Traffic Light Protocol 2.0. AMBER_STRICT is `amber+strict`.',
+  values: upperEnum(['clear', 'green', 'amber', 'amber+strict', 'red'] as const),
+});
+
+export const IocRef = builder.objectRef<IocRow>('Ioc').implement({
+  description: 'An indicator of compromise, from the shared feed or the workspace’s own submissions.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    type: t.field({ type: IocTypeEnum, resolve: (ioc) => ioc.type }),
+    value: t.exposeString('value'),
+    threatType: t.exposeString('threatType', { nullable: true }),
+    malwareFamily: t.exposeString('malwareFamily', { nullable: true }),
+    confidence: t.exposeInt('confidence', { description: '0 to 100.' }),
+    severity: t.field({ type: SeverityEnum, resolve: (ioc) => ioc.severity }),
+    tlp: t.field({ type: TlpEnum, resolve: (ioc) => ioc.tlp }),
+    tags: t.exposeStringList('tags'),
+    source: t.exposeString('source', { nullable: true }),
+    shared: t.boolean({
+      description: 'True for the shared feed, false for the workspace’s own IOC.',
+      resolve: (ioc) => ioc.workspaceId === null,
+    }),
+    firstSeen: t.expose('firstSeen', { type: 'DateTime' }),
+    lastSeen: t.expose('lastSeen', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const IocConnectionRef = connectionType('Ioc', IocRef, { totalCount: true });
+
+const MAX_LOOKUP_VALUES = 1000;
+const MAX_TAG_LENGTH = 100;
+const MAX_PREFIX_LENGTH = 512;
+
+function checkedFilters(args: {
+  type?: IocType | null;
+  q?: string | null;
+  updatedSince?: string | null;
+  minConfidence?: number | null;
+  tag?: string | null;
+}): IocFilters {
+  const { type, q, minConfidence, tag } = args;
+  if (minConfidence !== null && minConfidence !== undefined && (minConfidence < 0 || minConfidence > 100)) {
+    throw invalidParameter('minConfidence', 'must be from 0 to 100.');
+  }
+  const text = (name: string, value: string | null | undefined, max: number) => {
+    if (value === null || value === undefined) return null;
+    const clean = normalizeText(value, max);
+    if (clean === null) throw invalidParameter(name, `must be 1 to ${max} characters of text.`);
+    return clean;
+  };
+  const prefix = text('q', q, MAX_PREFIX_LENGTH);
+  return {
+    type,
+    // Values are stored in canonical form: lower case for every type but URLs (whose paths keep their case).
+    valuePrefix: prefix !== null && type !== 'url' ? prefix.toLowerCase() : prefix,
+    updatedSince: args.updatedSince,
+    minConfidence,
+    tag: text('tag', tag, MAX_TAG_LENGTH),
+  };
+}
+
+builder.queryFields((t) => ({
+  iocs: t.field({
+    type: IocConnectionRef,
+    description: 'IOCs visible to the workspace, newest update first.',
+    authScopes: { permission: 'iocs:read' },
+    args: {
+      type: t.arg({ type: IocTypeEnum }),
+      q: t.arg.string({ description: 'Value prefix.' }),
+      updatedSince: t.arg({ type: 'DateTime' }),
+      minConfidence: t.arg.int(),
+      tag: t.arg.string(),
+      first: t.arg.int({ defaultValue: 50 }),
+      after: t.arg.string(),
+    },
+    resolve: async (_root, args, { db, principal }) => {
+      const size = pageSize(args.first);
+      const filters = checkedFilters(args);
+      const cursor = decodeCursor(args.after, [PG_TIMESTAMP_PATTERN, UUID_PATTERN]);
+      const after = cursor ? { updatedAt: cursor[0]!, id: cursor[1]! } : null;
+      const workspaceId = principal.workspace.id;
+      const rows = await listIocs(db, workspaceId, filters, size + 1, after);
+      return toConnection(
+        rows,
+        size,
+        (ioc) => [ioc.updatedAt, ioc.id],
+        () => countIocs(db, workspaceId, filters),
+      );
+    },
+  }),
+  ioc: t.field({
+    type: IocRef,
+    nullable: true,
+    description: 'One IOC by id; null when it does not exist or is not visible to the workspace.',
+    authScopes: { permission: 'iocs:read' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, { db, principal }) =>
+      findIoc(db, principal.workspace.id, requireUuid(String(id), 'id')).then((row) => row ?? null),
+  }),
+  iocLookup: t.field({
+    type: [IocRef],
+    nullable: { list: false, items: true },
+    description:
+      'Looks up 1 to 1000 values of any type, defanged or not; one result per value, in order, null where unknown.',
+    authScopes: { permission: 'iocs:read' },
+    args: { values: t.arg.stringList({ required: true }) },
+    resolve: async (_root, { values }, { db, principal }) => {
+      if (values.length === 0 || values.length > MAX_LOOKUP_VALUES) {
+        throw invalidParameter('values', `must hold 1 to ${MAX_LOOKUP_VALUES} values.`);
+      }
+      const detected = values.map((value) => detectIoc(value));
+      const wanted = detected.filter((d) => d !== null);
+      const rows = await findIocsByValue(db, principal.workspace.id, wanted);
+      const byKey = new Map(rows.map((row) => [`${row.type} ${row.value}`, row]));
+      return detected.map((d) => (d ? (byKey.get(`${d.type} ${d.value}`) ?? null) : null));
+    },
+  }),
+}));

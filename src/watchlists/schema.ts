@@ -1,0 +1,176 @@
+/**
+ * Watchlists over GraphQL (API.md §5–§7): read behind `watchlists:read`, changed behind
+ * `watchlists:write`, always confined to the caller's workspace.
+ */
+import { ApiError, invalidParameter } from '../errors.js';
+import { builder } from '../graphql/builder.js';
+import { connectionType, decodeCursor, pageSize, toConnection, UUID_PATTERN } from '../graphql/connections.js';
+import type { Context } from '../graphql/context.js';
+import { requireUuid } from '../workspaces/service.js';
+import * as repository from './repository.js';
+import type { EntryType, WatchlistEntryRow, WatchlistRow } from './repository.js';
+import { checkDescription, checkEntries, checkName, MAX_ENTRIES_PER_WATCHLIST } from './rules.js';
+
+const WatchlistEntryTypeEnum = builder.enumType('WatchlistEntryType', {
+  values: {
+    DOMAIN: { value: 'domain' },
+    EMAIL: { value: 'email' },
+    BIN: { value: 'bin' },
+    KEYWORD: { value: 'keyword' },
+  } as const,
+});
+
+const WatchlistEntryRef = builder.objectRef<WatchlistEntryRow>('WatchlistEntry').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    type: t.field({ type: WatchlistEntryTypeEnum, resolve: (e) => e.type }),
+    value: t.exposeString('value', { description: 'Stored normalised: lower case, IDN as punycode, BIN digits only.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const WatchlistRef = builder.objectRef<WatchlistRow>('Watchlist').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    entries: t.field({
+      type: [WatchlistEntryRef],
+      resolve: (watchlist, _args, { loaders }) => loaders.watchlistEntries.load(watchlist.id),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const WatchlistConnectionRef = connectionType('Watchlist', WatchlistRef);
+
+const WatchlistEntryInput = builder.inputType('WatchlistEntryInput', {
+  fields: (t) => ({
+    type: t.field({ type: WatchlistEntryTypeEnum, required: true }),
+    value: t.string({ required: true }),
+  }),
+});
+
+const CreateWatchlistInput = builder.inputType('CreateWatchlistInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    description: t.string(),
+    entries: t.field({ type: [WatchlistEntryInput] }),
+  }),
+});
+
+const UpdateWatchlistInput = builder.inputType('UpdateWatchlistInput', {
+  fields: (t) => ({
+    name: t.string(),
+    description: t.string(),
+  }),
+});
+
+const notFound = () => new ApiError('not_found', 'No watchlist with this id in the workspace.');
+
+/** The caller's watchlist, locked for the rest of the transaction; `not_found` for anyone else's. */
+async function lockedWatchlist(db: Context['db'], workspaceId: string, id: string): Promise<WatchlistRow> {
+  const watchlist = await repository.findWatchlistForUpdate(db, workspaceId, requireUuid(id, 'id'));
+  if (!watchlist) throw notFound();
+  return watchlist;
+}
+
+builder.queryFields((t) => ({
+  watchlists: t.field({
+    type: WatchlistConnectionRef,
+    description: 'The workspace’s watchlists, oldest first.',
+    authScopes: { permission: 'watchlists:read' },
+    args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
+    resolve: async (_root, args, { db, principal }) => {
+      const size = pageSize(args.first);
+      const cursor = decodeCursor(args.after, [UUID_PATTERN]);
+      const rows = await repository.listWatchlists(db, principal.workspace.id, size + 1, cursor?.[0] ?? null);
+      return toConnection(rows, size, (w) => [w.id]);
+    },
+  }),
+  watchlist: t.field({
+    type: WatchlistRef,
+    nullable: true,
+    description: 'One watchlist by id; null when it does not exist or belongs to another workspace.',
+    authScopes: { permission: 'watchlists:read' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, { db, principal }) =>
+      (await repository.findWatchlist(db, principal.workspace.id, requireUuid(String(id), 'id'))) ?? null,
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createWatchlist: t.field({
+    type: WatchlistRef,
+    authScopes: { permission: 'watchlists:write' },
+    args: { input: t.arg({ type: CreateWatchlistInput, required: true }) },
+    resolve: async (_root, { input }, { db, principal }) => {
+      const name = checkName(input.name);
+      const description = checkDescription(input.description);
+      const entries = checkEntries(principal.scope, (input.entries ?? []) as { type: EntryType; value: string }[]);
+      return db.transaction(async (tx) => {
+        const watchlist = await repository.insertWatchlist(tx, principal.workspace.id, { name, description });
+        await repository.insertEntries(tx, watchlist.id, entries);
+        return watchlist;
+      });
+    },
+  }),
+  updateWatchlist: t.field({
+    type: WatchlistRef,
+    authScopes: { permission: 'watchlists:write' },
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWatchlistInput, required: true }) },
+    resolve: async (_root, { id, input }, { db, principal }) => {
+      const changes: { name?: string; description?: string | null } = {};
+      if (input.name !== null && input.name !== undefined) changes.name = checkName(input.name);
+      if (input.description !== undefined) changes.description = checkDescription(input.description);
+      if (Object.keys(changes).length === 0) throw invalidParameter('input', 'name a field to change: name or description.');
+      const row = await repository.updateWatchlist(db, principal.workspace.id, requireUuid(String(id), 'id'), changes);
+      if (!row) throw notFound();
+      return row;
+    },
+  }),
+  deleteWatchlist: t.field({
+    type: 'ID',
+    authScopes: { permission: 'watchlists:write' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, { db, principal }) => {
+      const watchlistId = requireUuid(String(id), 'id');
+      if (!(await repository.deleteWatchlist(db, principal.workspace.id, watchlistId))) throw notFound();
+      return watchlistId;
+    },
+  }),
+  addWatchlistEntries: t.field({
+    type: WatchlistRef,
+    description: `Adds entries; one already on the list is kept once. A watchlist holds at most ${MAX_ENTRIES_PER_WATCHLIST} entries.`,
+    authScopes: { permission: 'watchlists:write' },
+    args: {
+      watchlistId: t.arg.id({ required: true }),
+      entries: t.arg({ type: [WatchlistEntryInput], required: true }),
+    },
+    resolve: async (_root, args, { db, principal }) => {
+      const entries = checkEntries(principal.scope, args.entries as { type: EntryType; value: string }[]);
+      if (entries.length === 0) throw invalidParameter('entries', 'name at least one entry.');
+      return db.transaction(async (tx) => {
+        const watchlist = await lockedWatchlist(tx, principal.workspace.id, String(args.watchlistId));
+        await repository.insertEntries(tx, watchlist.id, entries);
+        if ((await repository.countEntries(tx, watchlist.id)) > MAX_ENTRIES_PER_WATCHLIST) {
+          throw invalidParameter('entries', `a watchlist holds at most ${MAX_ENTRIES_PER_WATCHLIST} entries.`);
+        }
+        return watchlist;
+      });
+    },
+  }),
+  removeWatchlistEntry: t.field({
+    type: WatchlistRef,
+    authScopes: { permission: 'watchlists:write' },
+    args: { watchlistId: t.arg.id({ required: true }), entryId: t.arg.id({ required: true }) },
+    resolve: async (_root, args, { db, principal }) =>
+      db.transaction(async (tx) => {
+        const watchlist = await lockedWatchlist(tx, principal.workspace.id, String(args.watchlistId));
+        const removed = await repository.deleteEntry(tx, watchlist.id, requireUuid(String(args.entryId), 'entryId'));
+        if (!removed) throw new ApiError('not_found', 'No entry with this id on the watchlist.');
+        return watchlist;
+      }),
+  }),
+}));
