@@ -53,7 +53,7 @@ async function search(query: string, v: string, k = key, extra: Record<string, u
   return { ...answer, page };
 }
 
-function errorOf(body: GraphQLBody) {
+function errorOf(body: GraphQLBody): Record<string, unknown> & { message: string } {
   expect(body.errors, JSON.stringify(body)).toHaveLength(1);
   return { ...body.errors![0]!.extensions, message: body.errors![0]!.message };
 }
