@@ -13,7 +13,10 @@ import { ApiError } from '../errors.js';
 import { CLI_ACTOR } from '../keys/audit.js';
 import { createApiKey, revokeApiKey } from '../keys/service.js';
 import type { ApiKeyShape } from '../keys/types.js';
-import { addScopeEntry, createWorkspace, updateWorkspace } from '../workspaces/service.js';
+import { addScopeEntry, createWorkspace, findWorkspace, updateWorkspace } from '../workspaces/service.js';
+import { loadWorkspaceScope } from '../workspaces/scope.js';
+import type { WorkspaceScope } from '../auth/principal.js';
+import { seed } from '../seed/synthetic.js';
 import type { Workspace } from '../db/schema.js';
 
 type Options = Record<string, string | undefined>;
@@ -68,6 +71,35 @@ const COMMANDS: Record<string, Command> = {
   'key revoke': {
     options: ['id'],
     run: async ({ db }, o) => keyJson(await revokeApiKey(db, { id: required(o, 'id'), actor: CLI_ACTOR })),
+  },
+  seed: {
+    options: ['iocs', 'leaks', 'cards', 'workspace'],
+    run: async (database, o) => {
+      const count = (name: string, fallback?: number) => {
+        const value = o[name];
+        if (value === undefined) {
+          if (fallback === undefined) throw new UsageError(`--${name} is required`);
+          return fallback;
+        }
+        if (!/^\d{1,9}$/.test(value)) throw new UsageError(`--${name} must be a whole number`);
+        return Number(value);
+      };
+      const leaks = count('leaks');
+      let workspace: { id: string; scope: WorkspaceScope } | undefined;
+      if (o.workspace !== undefined) {
+        const found = await findWorkspace(database.db, o.workspace);
+        if (!found) throw new UsageError('no workspace has this id');
+        workspace = { id: found.id, scope: await loadWorkspaceScope(database.db, found.id) };
+      }
+      const started = performance.now();
+      const counts = await seed(database, {
+        iocs: count('iocs'),
+        credentialLeaks: leaks,
+        cardLeaks: count('cards', Math.round(leaks / 5)),
+        workspace,
+      });
+      return { ...counts, seconds: Math.round((performance.now() - started) / 100) / 10 };
+    },
   },
   migrate: {
     options: [],

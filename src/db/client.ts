@@ -3,10 +3,12 @@
  * otherwise the embedded PGlite in a data folder. Everything above this module sees one drizzle
  * `Db` and one `Database` handle, whichever engine is underneath.
  */
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
-import type { Options, PostgresType, Sql } from 'postgres';
+import type { Options, PostgresType, Sql, TransactionSql } from 'postgres';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -26,6 +28,19 @@ export interface Database {
   subscribe(channel: string, handlers: NotificationHandlers): Promise<void>;
   /** Rows of a raw query, whichever driver runs it. */
   rows<T>(query: SQL): Promise<T[]>;
+  /**
+   * Loads rows in bulk through `COPY` (tab-separated text, one row per line); with
+   * `skipDuplicates`, rows that would break a unique constraint are skipped. `table` and `columns`
+   * are the program's own names, never input. With `rebuildIndexes`, the table's secondary
+   * indexes are dropped and built again afterwards (worth it for a load of many rows; the table is
+   * locked meanwhile). All or nothing: one transaction. Returns the number of rows inserted.
+   */
+  bulkLoad(
+    table: string,
+    columns: readonly string[],
+    options: { skipDuplicates: boolean; rebuildIndexes: boolean },
+    chunks: Iterable<string>,
+  ): Promise<number>;
   /** Applies the migrations of `folder` not yet applied, one process at a time. */
   migrate(folder: string): Promise<void>;
   /** Resolves when the database answers a trivial query. */
@@ -45,6 +60,26 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   return options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
     : openEmbedded(options.dataDir);
+}
+
+/**
+ * The statements of a bulk load. Straight COPY into the table when no row can collide; otherwise
+ * COPY into a temporary twin, then one INSERT … ON CONFLICT DO NOTHING, so that a row that
+ * already exists is skipped instead of failing the whole load.
+ */
+function bulkLoadStatements(table: string, columns: readonly string[]) {
+  const names = columns.map((c) => `"${c}"`).join(', ');
+  return {
+    createTemp: `CREATE TEMP TABLE bulk_load (LIKE "${table}" INCLUDING DEFAULTS) ON COMMIT DROP`,
+    copyInto: (target: string, source: string) => `COPY ${target} (${names}) FROM ${source}`,
+    insertNew: `INSERT INTO "${table}" (${names}) SELECT ${names} FROM bulk_load ON CONFLICT DO NOTHING`,
+    insertAll: `INSERT INTO "${table}" (${names}) SELECT ${names} FROM bulk_load`,
+    // Indexes that back no constraint: dropped before a large load and built again after it,
+    // which is several times faster than maintaining them row by row.
+    secondaryIndexes: `SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
+      WHERE i.schemaname = current_schema() AND i.tablename = '${table}'
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname AND c.conrelid = '"${table}"'::regclass)`,
+  };
 }
 
 /** An arbitrary constant naming the advisory lock that serialises migrations. */
@@ -104,6 +139,32 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     async rows<T>(query: SQL) {
       return [...((await db.execute(query)) as unknown as T[])];
     },
+    async bulkLoad(table, columns, options, chunks) {
+      const statements = bulkLoadStatements(table, columns);
+      return client.begin(async (tx) => {
+        const rebuild = options.rebuildIndexes ? await tx.unsafe<{ name: string; definition: string }[]>(statements.secondaryIndexes) : [];
+        for (const index of rebuild) await tx.unsafe(`DROP INDEX "${index.name}"`);
+        const inserted = await load(tx);
+        for (const index of rebuild) await tx.unsafe(index.definition);
+        return inserted;
+      });
+
+      async function load(tx: TransactionSql) {
+        const target = options.skipDuplicates ? 'bulk_load' : `"${table}"`;
+        if (options.skipDuplicates) await tx.unsafe(statements.createTemp);
+        // Rows stream to the server while later chunks are still being produced.
+        let rows = 0;
+        const stream = await tx.unsafe(statements.copyInto(target, 'STDIN')).writable();
+        for (const chunk of chunks) {
+          rows += chunk.split('\n').length - 1;
+          if (!stream.write(chunk)) await once(stream, 'drain');
+        }
+        stream.end();
+        await finished(stream);
+        // COPY takes every line or fails; only the twin's INSERT may skip some.
+        return options.skipDuplicates ? (await tx.unsafe(statements.insertNew)).count : rows;
+      }
+    },
     async migrate(folder) {
       // One connection of its own, holding an advisory lock: several processes starting at once
       // apply each migration once.
@@ -144,6 +205,22 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
     },
     async rows<T>(query: SQL) {
       return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+    },
+    async bulkLoad(table, columns, options, chunks) {
+      const statements = bulkLoadStatements(table, columns);
+      return pg.transaction(async (tx) => {
+        const rebuild = options.rebuildIndexes
+          ? (await tx.query<{ name: string; definition: string }>(statements.secondaryIndexes)).rows
+          : [];
+        for (const index of rebuild) await tx.exec(`DROP INDEX "${index.name}"`);
+        await tx.exec(statements.createTemp);
+        for (const chunk of chunks) {
+          await tx.query(statements.copyInto('bulk_load', `'/dev/blob'`), [], { blob: new Blob([chunk]) });
+        }
+        const result = await tx.query(options.skipDuplicates ? statements.insertNew : statements.insertAll);
+        for (const index of rebuild) await tx.exec(index.definition);
+        return result.affectedRows ?? 0;
+      });
     },
     async migrate(folder) {
       const { migrate } = await import('drizzle-orm/pglite/migrator');

@@ -150,13 +150,12 @@ export const iocs = pgTable(
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    // One row per (type, value) in the feed and in each workspace: imports upsert on it.
-    unique('iocs_identity').on(t.type, t.value, t.workspaceId).nullsNotDistinct(),
+    // One row per (type, value) in the feed and in each workspace: imports upsert on it. Value
+    // first, so that the same index serves `q` (a value prefix, with or without a type).
+    unique('iocs_identity').on(t.value, t.type, t.workspaceId).nullsNotDistinct(),
     // Listing newest first, by type or not (keyset on updated_at, id).
     index('iocs_type_recent').on(t.type, t.updatedAt.desc(), t.id.desc()),
     index('iocs_recent').on(t.updatedAt.desc(), t.id.desc()),
-    // `q` is a value prefix: a byte-ordered range on value.
-    index('iocs_value').on(t.value),
     index('iocs_workspace').on(t.workspaceId),
     index('iocs_tags').using('gin', t.tags),
   ],
