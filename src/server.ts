@@ -9,6 +9,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import { createDemoWorkspaceIfEmpty } from './workspaces/demo.js';
+import { LastUsedRecorder } from './keys/lastUsed.js';
 
 export interface RunningServer {
   url: string;
@@ -40,7 +41,9 @@ export async function startServer(
     }
   }
 
-  const verifier = new KeyVerifier(database.db);
+  const lastUsed = new LastUsedRecorder(database.db, logger);
+  lastUsed.start();
+  const verifier = new KeyVerifier(database.db, { onVerified: (principal) => lastUsed.record(principal.key.id) });
   await verifier.subscribe(database);
   const app = createApp({ database, schema, verifier, logger, production: config.production });
   const server = createServer(app);
@@ -56,6 +59,7 @@ export async function startServer(
     url,
     async close() {
       await stopAccepting(server);
+      await lastUsed.stop();
       await database.close();
     },
   };

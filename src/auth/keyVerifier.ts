@@ -33,6 +33,8 @@ export interface KeyVerifierOptions {
   /** Verifications that may wait behind the running one for the same prefix. */
   maxQueuedPerPrefix?: number;
   now?: () => number;
+  /** Told of every successful verification, cached or not (for `last_used_at`). */
+  onVerified?: (principal: Principal) => void;
 }
 
 interface CachedKey {
@@ -66,6 +68,7 @@ export class KeyVerifier {
   private readonly failureTtlMs: number;
   private readonly maxQueuedPerPrefix: number;
   private readonly now: () => number;
+  private readonly onVerified: (principal: Principal) => void;
 
   constructor(
     private readonly db: Db,
@@ -76,6 +79,7 @@ export class KeyVerifier {
     this.failureTtlMs = options.failureTtlMs ?? 60_000;
     this.maxQueuedPerPrefix = options.maxQueuedPerPrefix ?? 8;
     this.now = options.now ?? Date.now;
+    this.onVerified = options.onVerified ?? (() => {});
   }
 
   /** Keeps the cache coherent with the database; until this resolves nothing is cached. */
@@ -125,6 +129,7 @@ export class KeyVerifier {
     if (cached && now - cached.cachedAtMs < this.cacheTtlMs) {
       if (cached.expiresAtMs !== null && cached.expiresAtMs <= now) throw new ApiError('expired_api_key');
       this.stats.cacheHits++;
+      this.onVerified(cached.principal);
       return cached.principal;
     }
     this.stats.cacheMisses++;
@@ -138,7 +143,9 @@ export class KeyVerifier {
       pending = this.load(key, prefix, digest).finally(() => this.inFlight.delete(digest));
       this.inFlight.set(digest, pending);
     }
-    return pending;
+    const principal = await pending;
+    this.onVerified(principal);
+    return principal;
   }
 
   private async load(key: string, prefix: string, digest: string): Promise<Principal> {

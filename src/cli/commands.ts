@@ -12,7 +12,7 @@ import { isoTimestamp } from '../db/time.js';
 import { ApiError } from '../errors.js';
 import { CLI_ACTOR } from '../keys/audit.js';
 import { createApiKey, revokeApiKey } from '../keys/service.js';
-import type { ApiKeyShape } from '../keys/types.js';
+import type { ApiKeyShape } from '../keys/repository.js';
 import { addScopeEntry, createWorkspace, findWorkspace, updateWorkspace } from '../workspaces/service.js';
 import { loadWorkspaceScope } from '../workspaces/scope.js';
 import type { WorkspaceScope } from '../auth/principal.js';
@@ -57,6 +57,7 @@ const COMMANDS: Record<string, Command> = {
         name: required(o, 'name'),
         permissions: o.permissions ? o.permissions.split(',').map((p) => p.trim()) : PERMISSIONS,
         expiresInDays: days === undefined ? undefined : /^\d+$/.test(days) ? Number(days) : NaN,
+        grantorPermissions: null,
         actor: CLI_ACTOR,
       });
       return {

@@ -3,7 +3,7 @@ import { builder } from './builder.js';
 import './scalars.js';
 import '../workspaces/types.js';
 import '../workspaces/viewer.js';
-import '../keys/types.js';
+import '../keys/schema.js';
 import '../iocs/schema.js';
 import '../watchlists/schema.js';
 import '../dataleaks/schema.js';

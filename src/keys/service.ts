@@ -1,27 +1,34 @@
 /**
- * Key management (API.md §2): create and revoke, with plan limits and an audit event for every
- * change. Used by the GraphQL mutations and the admin command line alike.
+ * Key management (API.md §2): create, rotate and revoke, within the plan's limit, never granting
+ * more than the caller holds, with an audit event for every change. Used by the GraphQL mutations
+ * and the admin command line alike.
  */
 import { hash as argon2Hash } from '@node-rs/argon2';
-import { and, count, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { and, count, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { generateApiKey } from '../auth/keyFormat.js';
 import { isPermission, PERMISSIONS, type Permission } from '../auth/permissions.js';
 import type { Db } from '../db/client.js';
 import { apiKeys, workspaces } from '../db/schema.js';
-import { ApiError, invalidParameter, missingParameter } from '../errors.js';
+import { ApiError, forbidden, invalidParameter, missingParameter } from '../errors.js';
 import { PLAN_LIMITS } from '../workspaces/plans.js';
 import { requireUuid } from '../workspaces/service.js';
 import { recordAuditEvent, type Actor } from './audit.js';
-import { findApiKey, type ApiKeyShape } from './types.js';
+import { countKeys, findApiKey, type ApiKeyShape } from './repository.js';
 
 const MAX_EXPIRY_DAYS = 3650;
+/** A rotated key lives on for at most 30 days (API.md §2). */
+export const MAX_GRACE_SECONDS = 30 * 24 * 3600;
 
 export interface CreateApiKeyInput {
   workspaceId: string;
   name: string;
-  /** Defaults to every permission for the CLI; the GraphQL mutation passes its own default. */
   permissions: readonly string[];
   expiresInDays?: number | null | undefined;
+  /**
+   * The permissions of the key that asks; a new key may hold only these. Null for the admin
+   * command line, which may grant anything.
+   */
+  grantorPermissions: readonly Permission[] | null;
   actor: Actor;
 }
 
@@ -39,19 +46,24 @@ export const isActiveKey = () =>
     or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
   );
 
-export function checkPermissions(permissions: readonly string[]): Permission[] {
+export function checkPermissions(permissions: readonly string[], grantor: readonly Permission[] | null): Permission[] {
   const unknown = permissions.filter((p) => !isPermission(p));
   if (unknown.length > 0) {
     throw invalidParameter('permissions', `unknown permission ${unknown.join(', ')}; known: ${PERMISSIONS.join(', ')}.`);
   }
   if (permissions.length === 0) throw invalidParameter('permissions', 'a key needs at least one permission.');
-  return [...new Set(permissions as Permission[])];
+  const granted = [...new Set(permissions as Permission[])];
+  const beyond = grantor ? granted.filter((p) => !grantor.includes(p)) : [];
+  if (beyond.length > 0) throw forbidden(`a key cannot grant permissions it does not hold: ${beyond.join(', ')}.`);
+  return granted;
 }
 
 function checkName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) throw missingParameter('name');
-  if (trimmed.length > 100) throw invalidParameter('name', 'must be at most 100 characters.');
+  if (trimmed.length > 100 || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw invalidParameter('name', 'must be 1 to 100 characters of text.');
+  }
   return trimmed;
 }
 
@@ -63,63 +75,141 @@ function checkExpiry(days: number | null | undefined): number | null {
   return days;
 }
 
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * Inserts a key once the plan allows it. Locking the workspace row serialises concurrent
+ * creations, so the count stays true until the insert commits: twenty parallel calls one below
+ * the limit create exactly one key.
+ */
+async function insertWithinLimit(
+  tx: Tx,
+  workspaceId: string,
+  values: {
+    prefix: string;
+    secretHash: string;
+    name: string;
+    permissions: Permission[];
+    expiresAt: string | SQL | null;
+    rotatedFromId?: string;
+  },
+): Promise<ApiKeyShape> {
+  const [workspace] = await tx
+    .select({ plan: workspaces.plan })
+    .from(workspaces)
+    .where(eq(workspaces.id, workspaceId))
+    .for('update');
+  if (!workspace) throw new ApiError('not_found', 'No workspace has this id.');
+  const [active] = await tx
+    .select({ n: count() })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.workspaceId, workspaceId), isActiveKey()));
+  const limit = PLAN_LIMITS[workspace.plan].activeKeys;
+  if ((active?.n ?? 0) >= limit) {
+    throw new ApiError(
+      'key_limit_reached',
+      `The ${workspace.plan} plan allows ${limit} active API keys; revoke one or upgrade the plan.`,
+    );
+  }
+  const [row] = await tx
+    .insert(apiKeys)
+    .values({ ...values, workspaceId })
+    .returning();
+  const { secretHash: _hash, ...shown } = row!;
+  return shown;
+}
+
 export async function createApiKey(db: Db, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   const workspaceId = requireUuid(input.workspaceId, 'workspace');
   const name = checkName(input.name);
-  const permissions = checkPermissions(input.permissions);
+  const permissions = checkPermissions(input.permissions, input.grantorPermissions);
   const expiresInDays = checkExpiry(input.expiresInDays);
   const { key, prefix } = generateApiKey();
   // Hashed before the transaction: the workspace row stays locked for milliseconds, not for argon2.
   const secretHash = await argon2Hash(key);
 
   const apiKey = await db.transaction(async (tx) => {
-    // Locking the workspace row serialises concurrent creations, so the count below stays true
-    // until this insert commits: twenty parallel calls one below the limit create exactly one key.
-    const [workspace] = await tx
-      .select({ plan: workspaces.plan })
-      .from(workspaces)
-      .where(eq(workspaces.id, workspaceId))
-      .for('update');
-    if (!workspace) throw new ApiError('not_found', 'No workspace has this id.');
-    const [active] = await tx
-      .select({ n: count() })
-      .from(apiKeys)
-      .where(and(eq(apiKeys.workspaceId, workspaceId), isActiveKey()));
-    const limit = PLAN_LIMITS[workspace.plan].activeKeys;
-    if ((active?.n ?? 0) >= limit) {
-      throw new ApiError(
-        'key_limit_reached',
-        `The ${workspace.plan} plan allows ${limit} active API keys; revoke one or upgrade the plan.`,
-      );
-    }
-    const [row] = await tx
-      .insert(apiKeys)
-      .values({
-        workspaceId,
-        prefix,
-        secretHash,
-        name,
-        permissions,
-        expiresAt: expiresInDays === null ? null : sql`now() + make_interval(days => ${expiresInDays})`,
-      })
-      .returning();
+    const created = await insertWithinLimit(tx, workspaceId, {
+      prefix,
+      secretHash,
+      name,
+      permissions,
+      expiresAt: expiresInDays === null ? null : sql`now() + make_interval(days => ${expiresInDays})`,
+    });
     await recordAuditEvent(tx, {
       workspaceId,
       actor: input.actor,
       action: 'api_key.created',
-      target: { id: row!.id, prefix },
+      target: created,
       details: { name, permissions, expires_in_days: expiresInDays },
     });
-    const { secretHash: _hash, ...shown } = row!;
-    return shown;
+    return created;
+  });
+  return { apiKey, secret: key };
+}
+
+/**
+ * Replaces a key by a new one with the same name, permissions and workspace. The old key stays
+ * valid for the grace period (never past its own expiry); with 0 it is refused at once, on every
+ * process (the expiry change notifies them). It no longer counts toward the plan limit, so
+ * rotation works at the limit.
+ */
+export async function rotateApiKey(
+  db: Db,
+  input: { id: string; workspaceId: string; gracePeriodSeconds: number; actor: Actor },
+): Promise<CreatedApiKey> {
+  const id = requireUuid(input.id, 'id');
+  const grace = input.gracePeriodSeconds;
+  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
+    throw invalidParameter('gracePeriodSeconds', `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}.`);
+  }
+  const { key, prefix } = generateApiKey();
+  const secretHash = await argon2Hash(key);
+
+  const apiKey = await db.transaction(async (tx) => {
+    const [old] = await tx
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.workspaceId, input.workspaceId)))
+      .for('update');
+    if (!old) throw new ApiError('not_found', 'No API key has this id.');
+    if (old.revokedAt !== null) throw invalidParameter('id', 'the key is revoked and cannot be rotated.');
+    if (old.expiresAt !== null && Date.parse(old.expiresAt) <= Date.now()) {
+      throw invalidParameter('id', 'the key has expired and cannot be rotated.');
+    }
+    if (old.rotatedAt !== null) throw invalidParameter('id', 'the key was already rotated; rotate its successor.');
+
+    await tx
+      .update(apiKeys)
+      .set({
+        rotatedAt: sql`now()`,
+        expiresAt: sql`least(${apiKeys.expiresAt}, now() + make_interval(secs => ${grace}))`,
+      })
+      .where(eq(apiKeys.id, old.id));
+    const created = await insertWithinLimit(tx, input.workspaceId, {
+      prefix,
+      secretHash,
+      name: old.name,
+      permissions: old.permissions,
+      expiresAt: old.expiresAt,
+      rotatedFromId: old.id,
+    });
+    await recordAuditEvent(tx, {
+      workspaceId: input.workspaceId,
+      actor: input.actor,
+      action: 'api_key.rotated',
+      target: old,
+      details: { new_key_id: created.id, new_key_prefix: created.prefix, grace_period_seconds: grace },
+    });
+    return created;
   });
   return { apiKey, secret: key };
 }
 
 /**
  * Revokes a key at once, on every process (the database notifies them). Revoking a revoked key
- * changes nothing and returns it as it is. `workspaceId` confines the call to one workspace:
- * a key of another workspace is `not_found`, exactly like a key that does not exist.
+ * changes nothing and returns it as it is; nothing un-revokes. `workspaceId` confines the call to
+ * one workspace: a key of another workspace is `not_found`, exactly like a key that does not exist.
  */
 export async function revokeApiKey(
   db: Db,
@@ -147,4 +237,8 @@ export async function revokeApiKey(
     }
     return key;
   });
+}
+
+export function countActiveKeys(db: Db, workspaceId: string): Promise<number> {
+  return countKeys(db, workspaceId, isActiveKey());
 }

@@ -1,6 +1,8 @@
 /** The GraphQL face of workspaces: plan, billing status and scope. */
 import type { Principal, WorkspaceScope } from '../auth/principal.js';
 import { builder } from '../graphql/builder.js';
+import { countActiveKeys } from '../keys/service.js';
+import { PLAN_LIMITS } from './plans.js';
 
 export const PlanEnum = builder.enumType('Plan', {
   values: { FREE: { value: 'free' }, PRO: { value: 'pro' }, ENTERPRISE: { value: 'enterprise' } } as const,
@@ -29,5 +31,13 @@ export const WorkspaceRef = builder.objectRef<WorkspaceShape>('Workspace').imple
     plan: t.field({ type: PlanEnum, resolve: (w) => w.plan }),
     billingStatus: t.field({ type: BillingStatusEnum, resolve: (w) => w.billingStatus }),
     scope: t.field({ type: WorkspaceScopeRef, resolve: (w) => w.scope }),
+    keyLimit: t.int({
+      description: 'How many active API keys the plan allows (free 3, pro 50, enterprise 200).',
+      resolve: (w) => PLAN_LIMITS[w.plan].activeKeys,
+    }),
+    activeKeys: t.int({
+      description: 'Active API keys counted against the limit (keys in a rotation grace period do not count).',
+      resolve: (w, _args, { db }) => countActiveKeys(db, w.id),
+    }),
   }),
 });

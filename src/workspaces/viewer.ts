@@ -1,5 +1,6 @@
 /** `viewer`: the calling key and its workspace. Any valid key may ask who it is. */
-import { ApiKeyRef, findApiKey } from '../keys/types.js';
+import { ApiKeyRef } from '../keys/schema.js';
+import { findApiKey } from '../keys/repository.js';
 import { builder } from '../graphql/builder.js';
 import { ApiError } from '../errors.js';
 import { WorkspaceRef } from './types.js';

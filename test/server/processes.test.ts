@@ -55,6 +55,27 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
     for (const ms of elapsed) expect(ms).toBeLessThan(1000);
   });
 
+  it('refuses a key rotated with no grace period through one process on the other within one second', async () => {
+    const admin = await t.createKey(workspaceId);
+    const { id, key } = await t.createKey(workspaceId);
+    expect((await viewer(servers[1]!, { 'x-api-key': key })).status).toBe(200);
+    const rotation = await fetch(`${servers[0]!.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.key}` },
+      body: JSON.stringify({ query: `mutation { rotateApiKey(id: "${id}", gracePeriodSeconds: 0) { secret } }` }),
+    });
+    const rotatedAt = Date.now();
+    const { data } = (await rotation.json()) as { data: { rotateApiKey: { secret: string } } };
+    for (;;) {
+      if ((await viewer(servers[1]!, { 'x-api-key': key })).status === 401) break;
+      expect(Date.now() - rotatedAt).toBeLessThan(1000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await viewer(servers[1]!, { 'x-api-key': data.rotateApiKey.secret })).status).toBe(200);
+    // The secret the rotation returned was not written to either process's log.
+    for (const server of servers) expect(server.stdout.join('')).not.toContain(data.rotateApiKey.secret.slice(20));
+  });
+
   it('logs one JSON line per request, and no key or header value in any line', async () => {
     const good = await t.createKey(workspaceId);
     const wrong = formatApiKey(good.prefix + 'w'.repeat(24));

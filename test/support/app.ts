@@ -8,6 +8,7 @@ import { KeyVerifier, type KeyVerifierOptions } from '../../src/auth/keyVerifier
 import { PERMISSIONS, type Permission } from '../../src/auth/permissions.js';
 import { schema } from '../../src/graphql/schema.js';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
+import { LastUsedRecorder } from '../../src/keys/lastUsed.js';
 import { createApiKey } from '../../src/keys/service.js';
 import { createLogger } from '../../src/logger.js';
 import { addScopeEntry, createWorkspace } from '../../src/workspaces/service.js';
@@ -17,6 +18,7 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 export interface TestApp extends TestDatabase {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   verifier: KeyVerifier;
+  lastUsed: LastUsedRecorder;
   /** Every log line written so far, as text. */
   logs: string[];
   createWorkspace(options?: {
@@ -48,7 +50,11 @@ export async function createTestApp(verifierOptions: KeyVerifierOptions = {}): P
       },
     }),
   );
-  const verifier = new KeyVerifier(database.db, verifierOptions);
+  const lastUsed = new LastUsedRecorder(database.db, logger);
+  const verifier = new KeyVerifier(database.db, {
+    onVerified: (principal) => lastUsed.record(principal.key.id),
+    ...verifierOptions,
+  });
   await verifier.subscribe(database);
   const app = createApp({ database, schema, verifier, logger, production: false });
   let workspaces = 0;
@@ -60,6 +66,7 @@ export async function createTestApp(verifierOptions: KeyVerifierOptions = {}): P
     ...testDatabase,
     fetch,
     verifier,
+    lastUsed,
     logs,
     async createWorkspace(options = {}) {
       const workspace = await createWorkspace(database.db, {
@@ -79,6 +86,7 @@ export async function createTestApp(verifierOptions: KeyVerifierOptions = {}): P
         name: 'test key',
         permissions: options.permissions ?? PERMISSIONS,
         expiresInDays: options.expiresInDays,
+        grantorPermissions: null,
         actor: CLI_ACTOR,
       });
       return { id: apiKey.id, key: secret, prefix: apiKey.prefix };
