@@ -6,10 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
 import type { KeyVerifier } from './auth/keyVerifier.js';
-import { authenticate } from './auth/authenticate.js';
 import type { Database } from './db/client.js';
 import { ApiError, asApiError } from './errors.js';
-import { dialectForPath, errorResponse } from './rest/dialects.js';
+import { dialectForPath, errorResponse, jsonResponse } from './rest/dialects.js';
+import { createRestHandler } from './rest/handler.js';
+import { buildOpenApiDocument } from './rest/openapi.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
 import type { Logger } from './logger.js';
 import type { RequestState } from './requestState.js';
@@ -30,23 +31,18 @@ export function newRequestId(): string {
 export function createApp(options: AppOptions) {
   const { database, logger, verifier } = options;
   const graphql = createGraphQLHandler({ ...options, db: database.db });
+  const rest = createRestHandler({ schema: options.schema, db: database.db, verifier });
+  const openApi = JSON.stringify(buildOpenApiDocument(options.schema));
 
   async function route(request: Request, url: URL, state: RequestState): Promise<Response> {
     const path = url.pathname;
     if (path === '/graphql') return graphql.fetch(request, { requestState: state });
-    if (path === '/healthz') return Response.json({ status: 'ok' });
+    if (path === '/healthz') return jsonResponse('{"status":"ok"}', 200);
     if (path === '/readyz') return readiness(database);
-    if (path === '/api/v1' || path.startsWith('/api/v1/')) {
-      // No REST route exists yet: unknown /api/v1 paths answer 404 in the Defendis dialect,
-      // after authentication, so that they reveal nothing to a caller without a key.
-      const dialect = dialectForPath(path);
-      try {
-        state.principal = await authenticate(request, url, verifier);
-      } catch (error) {
-        return errorResponse(asApiError(error), dialect, state.requestId);
-      }
-      return errorResponse(new ApiError('not_found'), dialect, state.requestId);
+    if (path === '/api/v1/openapi.json' && request.method === 'GET') {
+      return jsonResponse(openApi, 200);
     }
+    if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, url, state);
     return errorResponse(new ApiError('not_found'), 'soc', state.requestId);
   }
 
@@ -80,9 +76,9 @@ export function createApp(options: AppOptions) {
 async function readiness(database: Database): Promise<Response> {
   try {
     await withTimeout(database.ping(), 2000);
-    return Response.json({ status: 'ready' });
+    return jsonResponse('{"status":"ready"}', 200);
   } catch {
-    return Response.json({ status: 'not_ready', reason: 'database unreachable' }, { status: 503 });
+    return jsonResponse('{"status":"not_ready","reason":"database unreachable"}', 503);
   }
 }
 

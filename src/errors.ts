@@ -36,6 +36,11 @@ export const ERRORS = {
     message: 'The workspace has reached the number of active API keys its plan allows.',
     defendis: 'Forbidden: the workspace has reached the number of API keys its plan allows',
   },
+  method_not_allowed: {
+    status: 405,
+    message: 'This path does not take this method; the Allow header lists those it takes.',
+    defendis: 'Method not allowed',
+  },
   rate_limited: { status: 429, message: 'Rate limit exceeded. Retry later.', defendis: 'Rate limit exceeded' },
   unavailable: {
     status: 503,
@@ -50,6 +55,8 @@ export type ErrorCode = keyof typeof ERRORS;
 export interface ApiErrorOptions {
   /** The request parameter at fault, for `missing_parameter` and `invalid_parameter`. */
   parameter?: string;
+  /** What is wrong with it, without its name (so a transport can name it its own way). */
+  detail?: string;
   /** Seconds a client should wait before retrying (`rate_limited`, `unavailable`). */
   retryAfter?: number;
 }
@@ -57,6 +64,7 @@ export interface ApiErrorOptions {
 export class ApiError extends GraphQLError {
   readonly code: ErrorCode;
   readonly parameter: string | undefined;
+  readonly detail: string | undefined;
   readonly retryAfter: number | undefined;
 
   constructor(code: ErrorCode, message: string = ERRORS[code].message, options: ApiErrorOptions = {}) {
@@ -69,6 +77,7 @@ export class ApiError extends GraphQLError {
     this.name = 'ApiError';
     this.code = code;
     this.parameter = options.parameter;
+    this.detail = options.detail;
     this.retryAfter = options.retryAfter;
   }
 
@@ -82,7 +91,7 @@ export function missingParameter(parameter: string): ApiError {
 }
 
 export function invalidParameter(parameter: string, detail: string): ApiError {
-  return new ApiError('invalid_parameter', `Invalid parameter ${parameter}: ${detail}`, { parameter });
+  return new ApiError('invalid_parameter', `Invalid parameter ${parameter}: ${detail}`, { parameter, detail });
 }
 
 export function forbidden(reason: string): ApiError {
@@ -95,7 +104,11 @@ export function forbidden(reason: string): ApiError {
  */
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof GraphQLError && error.originalError) return asApiError(error.originalError);
+  if (error instanceof GraphQLError) {
+    if (error.originalError) return asApiError(error.originalError);
+    // GraphQL's own complaint about a document or its variables: the caller's doing.
+    return new ApiError('invalid_parameter', error.message);
+  }
   return new ApiError(isDatabaseUnavailable(error) ? 'unavailable' : 'internal_error', undefined, {
     ...(isDatabaseUnavailable(error) ? { retryAfter: 1 } : {}),
   });

@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
-import type { Loaders } from './loaders.js';
+import { createLoaders, type Loaders } from './loaders.js';
 
 /** What every resolver sees: built once per request, after the key was verified, never changed. */
 export interface Context {
@@ -8,4 +8,9 @@ export interface Context {
   readonly principal: Principal;
   readonly db: Db;
   readonly loaders: Loaders;
+}
+
+/** The one way a context is made, for GraphQL and REST requests alike. */
+export function createContext(requestId: string, principal: Principal, db: Db): Context {
+  return { requestId, principal, db, loaders: createLoaders(db) };
 }

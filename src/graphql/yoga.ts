@@ -11,8 +11,7 @@ import type { Db } from '../db/client.js';
 import { asApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
-import type { Context } from './context.js';
-import { createLoaders } from './loaders.js';
+import { createContext, type Context } from './context.js';
 
 export interface GraphQLHandlerOptions {
   schema: GraphQLSchema;
@@ -41,7 +40,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       try {
         const principal = await authenticate(request, new URL(request.url), verifier);
         requestState.principal = principal;
-        return { requestId: requestState.requestId, principal, db, loaders: createLoaders(db) };
+        return createContext(requestState.requestId, principal, db);
       } catch (error) {
         throw asHttpError(maskError(error, logger), requestState.requestId);
       }

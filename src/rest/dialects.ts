@@ -1,7 +1,10 @@
 /**
  * The two REST error dialects (API.md §4). Which one a route speaks is fixed by its path: the SOC
  * dialect for `/api/v1/iocs` and below, the Defendis dialect for everything else under `/api/v1`.
+ * The bodies are laid out exactly as the two source documents print them (seeds/), so that a
+ * client written against those pages sees the same bytes.
  */
+import { STATUS_CODES } from 'node:http';
 import { ApiError, ERRORS } from '../errors.js';
 
 export type Dialect = 'soc' | 'defendis';
@@ -10,17 +13,37 @@ export function dialectForPath(path: string): Dialect {
   return path === '/api/v1/iocs' || path.startsWith('/api/v1/iocs/') ? 'soc' : 'defendis';
 }
 
-/** SOC: `{ error: { code, message, request_id } }`. Defendis: `{ error: "<sentence>" }`. */
-export function errorBody(error: ApiError, dialect: Dialect, requestId: string): unknown {
-  if (dialect === 'soc') return { error: { code: error.code, message: error.message, request_id: requestId } };
+/** The sentence a Defendis body carries: the documented phrase, or one that names the detail. */
+function defendisSentence(error: ApiError): string {
   // Sentences that carry a detail (which parameter, why forbidden) keep it; the others are the
   // fixed phrases the Defendis documentation prints.
   const detailed = error.parameter !== undefined || error.code === 'forbidden';
-  return { error: detailed ? error.message : ERRORS[error.code].defendis };
+  return detailed ? error.message : ERRORS[error.code].defendis;
+}
+
+/**
+ * SOC: `{ "error": { "code", "message", "request_id" } }`, indented by two spaces as the SOC
+ * Defenders page prints it. Defendis: `{ "error": "<sentence>" }` on one line, as the Defendis
+ * page prints it.
+ */
+export function errorBodyText(error: ApiError, dialect: Dialect, requestId: string): string {
+  if (dialect === 'soc') {
+    return JSON.stringify({ error: { code: error.code, message: error.message, request_id: requestId } }, null, 2);
+  }
+  return `{ "error": ${JSON.stringify(defendisSentence(error))} }`;
+}
+
+/** A JSON answer with the reason phrase in its status line (`HTTP/1.1 401 Unauthorized`). */
+export function jsonResponse(body: string | null, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(body, {
+    status,
+    statusText: STATUS_CODES[status] ?? '',
+    headers: body === null ? headers : { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
 }
 
 export function errorResponse(error: ApiError, dialect: Dialect, requestId: string): Response {
   const headers: Record<string, string> = {};
   if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
-  return Response.json(errorBody(error, dialect, requestId), { status: error.status, headers });
+  return jsonResponse(errorBodyText(error, dialect, requestId), error.status, headers);
 }

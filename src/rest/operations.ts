@@ -1,0 +1,131 @@
+/**
+ * The GraphQL side of the REST layer: every route's operation parsed and validated once at
+ * start-up against a REST view of the schema, then executed per request with the same context a
+ * GraphQL request gets, so the two can never disagree about who may see what.
+ */
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { snakeCase } from 'change-case';
+import {
+  execute,
+  GraphQLError,
+  isEnumType,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import type { Context } from '../graphql/context.js';
+import { ApiError, invalidParameter, missingParameter } from '../errors.js';
+import type { RestRoute } from './routes.js';
+
+/**
+ * The same schema, resolvers and authorization, with one difference: enum values leave in their
+ * stored spelling (`ipv4`, `amber+strict`, `stealer_log`), as the REST documents print them,
+ * instead of their GraphQL names (`IPV4`, `AMBER_STRICT`, `STEALER_LOG`).
+ */
+export function restView(schema: GraphQLSchema): GraphQLSchema {
+  const view = mapSchema(schema, { [MapperKind.ENUM_TYPE]: (type) => type });
+  for (const type of Object.values(view.getTypeMap())) {
+    if (isEnumType(type) && !type.name.startsWith('__')) type.serialize = (value: unknown) => value as string;
+  }
+  return view;
+}
+
+export interface PreparedRoute {
+  route: RestRoute;
+  document: DocumentNode;
+  /** Matches a request path; the values of its `{placeholders}`, or null. */
+  match(path: string): Record<string, string> | null;
+  checkBody?: ValidateFunction;
+}
+
+const ajv = new Ajv2020({ allErrors: false, strict: true, strictRequired: false, strictTypes: false });
+
+export function prepareRoutes(schema: GraphQLSchema, routes: readonly RestRoute[]): PreparedRoute[] {
+  return routes.map((route) => {
+    const document = parse(route.operation);
+    const errors = validate(schema, document);
+    if (errors.length > 0) {
+      throw new Error(`REST route ${route.method} ${route.path}: ${errors.map((e) => e.message).join('; ')}`);
+    }
+    return {
+      route,
+      document,
+      match: pathMatcher(route.path),
+      ...(route.body ? { checkBody: ajv.compile(route.body.schema) } : {}),
+    };
+  });
+}
+
+function pathMatcher(pattern: string): PreparedRoute['match'] {
+  const names: string[] = [];
+  const source = pattern.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  const regex = new RegExp(`^${source}$`);
+  return (path) => {
+    const found = regex.exec(path);
+    if (!found) return null;
+    const values: Record<string, string> = {};
+    names.forEach((name, i) => {
+      try {
+        values[name] = decodeURIComponent(found[i + 1]!);
+      } catch {
+        throw invalidParameter(name, 'is not a valid id.');
+      }
+    });
+    return values;
+  };
+}
+
+/** A body that did not match its route's schema, as the §4 parameter error that names the field. */
+export function bodyError(errors: ErrorObject[] | null | undefined): ApiError {
+  const error = errors?.[0];
+  const at = error?.instancePath.split('/').filter(Boolean).join('.') ?? '';
+  if (error?.keyword === 'required') {
+    const missing = String(error.params.missingProperty);
+    return missingParameter(at ? `${at}.${missing}` : missing);
+  }
+  if (error?.keyword === 'additionalProperties') {
+    const extra = String(error.params.additionalProperty);
+    return invalidParameter(at ? `${at}.${extra}` : extra, 'is not a field of this request.');
+  }
+  if (!error || !at || error.keyword === 'oneOf' || error.keyword === 'false schema') {
+    return invalidParameter('body', 'does not have the documented shape.');
+  }
+  return invalidParameter(at, error.message ?? 'is malformed.');
+}
+
+export async function run(
+  schema: GraphQLSchema,
+  prepared: PreparedRoute,
+  context: Context,
+  variables: Record<string, unknown>,
+): Promise<unknown> {
+  const result = (await execute({ schema, document: prepared.document, contextValue: context, variableValues: variables })) as ExecutionResult;
+  const [first] = result.errors ?? [];
+  if (first) throw first instanceof GraphQLError && first.originalError ? first.originalError : first;
+  return result.data;
+}
+
+const snakeKeys = new Map<string, string>();
+
+/** GraphQL's camelCase result as the REST body's snake_case (API.md §6). */
+export function toRestShape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toRestShape);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    let snake = snakeKeys.get(key);
+    if (snake === undefined) snakeKeys.set(key, (snake = snakeCase(key)));
+    out[snake] = toRestShape(inner);
+  }
+  return out;
+}
+
+export function at(data: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | null)?.[key], data);
+}

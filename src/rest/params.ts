@@ -1,0 +1,111 @@
+/**
+ * REST parameters (API.md §6): how a path or query parameter is read, checked for its form and
+ * turned into a GraphQL variable. Only the form is checked here; what a value means (is it in the
+ * scope, does the id exist) is for the resolvers to say.
+ */
+import { ApiError, invalidParameter } from '../errors.js';
+
+export type ParamSchema =
+  | { type: 'string'; maxLength: number }
+  | { type: 'id' }
+  | { type: 'integer'; minimum: number; maximum: number; default?: number }
+  | { type: 'date-time' }
+  /** REST spelling -> GraphQL enum name. */
+  | { type: 'enum'; values: Record<string, string> };
+
+export interface ParamSpec {
+  /** The REST name: `min_confidence`. */
+  name: string;
+  in: 'path' | 'query';
+  /** The GraphQL variable it fills: `minConfidence`. */
+  variable: string;
+  schema: ParamSchema;
+  description: string;
+  /**
+   * A scoped input the resolver insists on (API.md §5): when absent it is passed as an empty
+   * string, so the resolver answers `missing_parameter` like for any other empty input.
+   */
+  scoped?: boolean;
+}
+
+/** A single value longer than this is refused before anything else looks at it. */
+export const MAX_PARAMETER_LENGTH = 2048;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function convert(spec: ParamSpec, raw: string): unknown {
+  const { schema, name } = spec;
+  if (raw.length > MAX_PARAMETER_LENGTH) throw invalidParameter(name, `must be at most ${MAX_PARAMETER_LENGTH} characters.`);
+  switch (schema.type) {
+    case 'string':
+      if (raw.length > schema.maxLength) throw invalidParameter(name, `must be at most ${schema.maxLength} characters.`);
+      return raw;
+    case 'id':
+      if (!UUID.test(raw)) throw invalidParameter(name, 'is not a valid id.');
+      return raw.toLowerCase();
+    case 'integer': {
+      const value = /^-?\d{1,10}$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isInteger(value) || value < schema.minimum || value > schema.maximum) {
+        throw invalidParameter(name, `must be a whole number from ${schema.minimum} to ${schema.maximum}.`);
+      }
+      return value;
+    }
+    case 'date-time': {
+      if (!DATE_TIME.test(raw) || Number.isNaN(Date.parse(raw))) {
+        throw invalidParameter(name, 'must be an ISO 8601 date or date and time, e.g. 2026-01-31T12:00:00Z.');
+      }
+      return new Date(raw).toISOString();
+    }
+    case 'enum': {
+      const value = schema.values[raw];
+      if (value === undefined) throw invalidParameter(name, `must be one of ${Object.keys(schema.values).join(', ')}.`);
+      return value;
+    }
+  }
+}
+
+/** The GraphQL variables of a request's path and query parameters. */
+export function readParams(
+  specs: readonly ParamSpec[],
+  pathValues: Record<string, string>,
+  query: URLSearchParams,
+): Record<string, unknown> {
+  const variables: Record<string, unknown> = {};
+  for (const spec of specs) {
+    let raw: string | undefined;
+    if (spec.in === 'path') raw = pathValues[spec.name];
+    else {
+      const all = query.getAll(spec.name);
+      if (all.length > 1) throw invalidParameter(spec.name, 'must be given once.');
+      raw = all[0];
+    }
+    if (raw === undefined) {
+      if (spec.scoped) variables[spec.variable] = '';
+      else if (spec.schema.type === 'integer' && spec.schema.default !== undefined) variables[spec.variable] = spec.schema.default;
+      continue;
+    }
+    if (raw === '' && !spec.scoped) throw invalidParameter(spec.name, 'must not be empty.');
+    variables[spec.variable] = spec.scoped ? convertScoped(spec, raw) : convert(spec, raw);
+  }
+  return variables;
+}
+
+/** Scoped inputs are only bounded in length here: their form is the resolver's to judge. */
+function convertScoped(spec: ParamSpec, raw: string): string {
+  if (raw.length > MAX_PARAMETER_LENGTH) throw invalidParameter(spec.name, `must be at most ${MAX_PARAMETER_LENGTH} characters.`);
+  return raw;
+}
+
+/** A GraphQL parameter error, renamed for REST callers (`first` is `limit` here, `after` is `cursor`). */
+export function renameParameter(error: ApiError, specs: readonly ParamSpec[], extra: Record<string, string> = {}): ApiError {
+  if (error.parameter === undefined) return error;
+  const spec = specs.find((s) => s.variable === error.parameter);
+  const name = spec?.name ?? extra[error.parameter];
+  if (name === undefined || name === error.parameter) return error;
+  const message =
+    error.code === 'missing_parameter'
+      ? `Missing required parameter: ${name}.`
+      : `Invalid parameter ${name}: ${error.detail ?? 'is malformed.'}`;
+  return new ApiError(error.code, message, { parameter: name, ...(error.detail ? { detail: error.detail } : {}) });
+}

@@ -1,0 +1,294 @@
+/**
+ * The REST compatibility layer as data (API.md §6): every route names its dialect, the GraphQL
+ * operation it runs, how its parameters and body become variables, and the shape of its answer.
+ * Nothing else in src/rest knows a route; the handler and the OpenAPI document read this table.
+ */
+import type { Permission } from '../auth/permissions.js';
+import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
+import type { Dialect } from './dialects.js';
+import type { ParamSpec } from './params.js';
+
+export type JsonSchema = Record<string, unknown>;
+
+export interface RestRoute {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** OpenAPI-style pattern: `/api/v1/watchlists/{id}`. */
+  path: string;
+  dialect: Dialect;
+  summary: string;
+  /** For the documentation only: the resolvers enforce it. */
+  permission: Permission;
+  /** One named GraphQL operation; parsed and validated once, at start-up. */
+  operation: string;
+  params: readonly ParamSpec[];
+  body?: {
+    schema: JsonSchema;
+    /** The checked body (it matched `schema`) as variables. */
+    toVariables(body: Record<string, unknown>): Record<string, unknown>;
+  };
+  response: RouteResponse;
+}
+
+export type RouteResponse =
+  /** `{ data: [...], pagination }` from a connection at `field` (dot path). */
+  | { kind: 'page'; field: string; item: string }
+  /** `{ data: {...} }`; a null result is `not_found`. */
+  | { kind: 'object'; field: string; item: string; status: 200 | 201 }
+  /** `{ data: [...] }` from a list at `field` (items may be null). */
+  | { kind: 'list'; field: string; item: string }
+  /** 204 and no body. */
+  | { kind: 'empty' };
+
+const LIMIT: ParamSpec = {
+  name: 'limit',
+  in: 'query',
+  variable: 'first',
+  schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+  description: `Page size, 1 to ${MAX_PAGE_SIZE}.`,
+};
+const CURSOR: ParamSpec = {
+  name: 'cursor',
+  in: 'query',
+  variable: 'after',
+  schema: { type: 'string', maxLength: 512 },
+  description: 'The `next_cursor` of the previous page.',
+};
+const pathId = (name: string, variable: string, description: string): ParamSpec => ({
+  name,
+  in: 'path',
+  variable,
+  schema: { type: 'id' },
+  description,
+});
+const scopedQuery = (name: string, description: string): ParamSpec => ({
+  name,
+  in: 'query',
+  variable: 'value',
+  schema: { type: 'string', maxLength: 2048 },
+  description,
+  scoped: true,
+});
+
+const IOC_FIELDS = 'id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt';
+const WATCHLIST_FIELDS = 'id name description entries { id type value createdAt } createdAt updatedAt';
+const CREDENTIAL_LEAK_FIELDS = 'id email domain username passwordMasked sourceName sourceType leakedAt discoveredAt severity';
+const CARD_LEAK_FIELDS = 'id bin last4 expiry brand sourceName leakedAt discoveredAt';
+const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
+
+const IOC_TYPES: Record<string, string> = {
+  ipv4: 'IPV4', ipv6: 'IPV6', domain: 'DOMAIN', url: 'URL', email: 'EMAIL', md5: 'MD5', sha1: 'SHA1', sha256: 'SHA256',
+};
+const ENTRY_TYPES: Record<string, string> = { domain: 'DOMAIN', email: 'EMAIL', bin: 'BIN', keyword: 'KEYWORD' };
+
+const ENTRY_PROPERTIES = {
+  type: { enum: Object.keys(ENTRY_TYPES) },
+  value: { type: 'string', maxLength: 2048 },
+};
+const ENTRY_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['type', 'value'],
+  properties: ENTRY_PROPERTIES,
+  additionalProperties: false,
+};
+const toEntry = (entry: unknown) => {
+  const { type, value } = entry as { type: string; value: string };
+  return { type: ENTRY_TYPES[type], value };
+};
+
+export const ROUTES: readonly RestRoute[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/iocs',
+    dialect: 'soc',
+    summary: 'List IOCs: the shared feed and the workspace’s own, newest update first.',
+    permission: 'iocs:read',
+    operation: `query RestListIocs($type: IocType, $q: String, $updatedSince: DateTime, $minConfidence: Int, $tag: String, $first: Int, $after: String) {
+      iocs(type: $type, q: $q, updatedSince: $updatedSince, minConfidence: $minConfidence, tag: $tag, first: $first, after: $after) {
+        edges { node { ${IOC_FIELDS} } } ${PAGE_INFO}
+      }
+    }`,
+    params: [
+      { name: 'type', in: 'query', variable: 'type', schema: { type: 'enum', values: IOC_TYPES }, description: 'IOC type.' },
+      { name: 'q', in: 'query', variable: 'q', schema: { type: 'string', maxLength: 512 }, description: 'Value prefix.' },
+      { name: 'updated_since', in: 'query', variable: 'updatedSince', schema: { type: 'date-time' }, description: 'Only IOCs updated at or after this time (ISO 8601).' },
+      { name: 'min_confidence', in: 'query', variable: 'minConfidence', schema: { type: 'integer', minimum: 0, maximum: 100 }, description: 'Lowest confidence, 0 to 100.' },
+      { name: 'tag', in: 'query', variable: 'tag', schema: { type: 'string', maxLength: 100 }, description: 'Only IOCs with this tag.' },
+      LIMIT,
+      CURSOR,
+    ],
+    response: { kind: 'page', field: 'iocs', item: 'Ioc' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/iocs/lookup',
+    dialect: 'soc',
+    summary: 'Look up 1 to 1000 values of any type (defanged forms accepted): one result per value, in order, null where unknown.',
+    permission: 'iocs:read',
+    operation: `query RestLookupIocs($values: [String!]!) { iocLookup(values: $values) { ${IOC_FIELDS} } }`,
+    params: [],
+    body: {
+      schema: {
+        type: 'object',
+        required: ['values'],
+        properties: { values: { type: 'array', items: { type: 'string', maxLength: 2048 } } },
+        additionalProperties: false,
+      },
+      toVariables: (body) => ({ values: body.values }),
+    },
+    response: { kind: 'list', field: 'iocLookup', item: 'Ioc' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/iocs/{id}',
+    dialect: 'soc',
+    summary: 'One IOC.',
+    permission: 'iocs:read',
+    operation: `query RestGetIoc($id: ID!) { ioc(id: $id) { ${IOC_FIELDS} } }`,
+    params: [pathId('id', 'id', 'The IOC id.')],
+    response: { kind: 'object', field: 'ioc', item: 'Ioc', status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/watchlists',
+    dialect: 'defendis',
+    summary: 'The workspace’s watchlists with their entries, oldest first.',
+    permission: 'watchlists:read',
+    operation: `query RestListWatchlists($first: Int, $after: String) {
+      watchlists(first: $first, after: $after) { edges { node { ${WATCHLIST_FIELDS} } } ${PAGE_INFO} }
+    }`,
+    params: [LIMIT, CURSOR],
+    response: { kind: 'page', field: 'watchlists', item: 'Watchlist' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/watchlists',
+    dialect: 'defendis',
+    summary: 'Create a watchlist, optionally with entries.',
+    permission: 'watchlists:write',
+    operation: `mutation RestCreateWatchlist($input: CreateWatchlistInput!) { createWatchlist(input: $input) { ${WATCHLIST_FIELDS} } }`,
+    params: [],
+    body: {
+      schema: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: { type: 'string', maxLength: 2048 },
+          description: { type: ['string', 'null'], maxLength: 4096 },
+          entries: { type: 'array', items: ENTRY_SCHEMA },
+        },
+        additionalProperties: false,
+      },
+      toVariables: (body) => ({
+        input: { name: body.name, description: body.description ?? null, entries: ((body.entries ?? []) as unknown[]).map(toEntry) },
+      }),
+    },
+    response: { kind: 'object', field: 'createWatchlist', item: 'Watchlist', status: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/watchlists/{id}',
+    dialect: 'defendis',
+    summary: 'One watchlist with its entries.',
+    permission: 'watchlists:read',
+    operation: `query RestGetWatchlist($id: ID!) { watchlist(id: $id) { ${WATCHLIST_FIELDS} } }`,
+    params: [pathId('id', 'id', 'The watchlist id.')],
+    response: { kind: 'object', field: 'watchlist', item: 'Watchlist', status: 200 },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/watchlists/{id}',
+    dialect: 'defendis',
+    summary: 'Rename a watchlist or change its description.',
+    permission: 'watchlists:write',
+    operation: `mutation RestUpdateWatchlist($id: ID!, $input: UpdateWatchlistInput!) { updateWatchlist(id: $id, input: $input) { ${WATCHLIST_FIELDS} } }`,
+    params: [pathId('id', 'id', 'The watchlist id.')],
+    body: {
+      schema: {
+        type: 'object',
+        properties: { name: { type: 'string', maxLength: 2048 }, description: { type: ['string', 'null'], maxLength: 4096 } },
+        additionalProperties: false,
+      },
+      toVariables: (body) => ({ input: body }),
+    },
+    response: { kind: 'object', field: 'updateWatchlist', item: 'Watchlist', status: 200 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/watchlists/{id}',
+    dialect: 'defendis',
+    summary: 'Delete a watchlist and its entries.',
+    permission: 'watchlists:write',
+    operation: 'mutation RestDeleteWatchlist($id: ID!) { deleteWatchlist(id: $id) }',
+    params: [pathId('id', 'id', 'The watchlist id.')],
+    response: { kind: 'empty' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/watchlists/{id}/entries',
+    dialect: 'defendis',
+    summary: 'Add one entry (`{ type, value }`) or several (`{ entries: [...] }`); an entry already listed is kept once.',
+    permission: 'watchlists:write',
+    operation: `mutation RestAddWatchlistEntries($id: ID!, $entries: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $entries) { ${WATCHLIST_FIELDS} } }`,
+    params: [pathId('id', 'id', 'The watchlist id.')],
+    body: {
+      schema: {
+        type: 'object',
+        properties: { ...ENTRY_PROPERTIES, entries: { type: 'array', items: ENTRY_SCHEMA } },
+        additionalProperties: false,
+        // Either one entry or a list, never both.
+        oneOf: [
+          { required: ['type', 'value'], properties: { entries: false } },
+          { required: ['entries'], properties: { type: false, value: false } },
+        ],
+      },
+      toVariables: (body) => ({ entries: body.entries ? (body.entries as unknown[]).map(toEntry) : [toEntry(body)] }),
+    },
+    response: { kind: 'object', field: 'addWatchlistEntries', item: 'Watchlist', status: 201 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/watchlists/{id}/entries/{entryId}',
+    dialect: 'defendis',
+    summary: 'Remove one entry from a watchlist.',
+    permission: 'watchlists:write',
+    operation: 'mutation RestRemoveWatchlistEntry($id: ID!, $entryId: ID!) { removeWatchlistEntry(watchlistId: $id, entryId: $entryId) { id } }',
+    params: [pathId('id', 'id', 'The watchlist id.'), pathId('entryId', 'entryId', 'The entry id.')],
+    response: { kind: 'empty' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/dataleaks/domain',
+    dialect: 'defendis',
+    summary: 'Leaked credentials at a domain of the workspace scope or any of its subdomains (enterprise).',
+    permission: 'dataleaks:read',
+    operation: `query RestLeaksByDomain($value: String!, $first: Int, $after: String) {
+      dataleaks { byDomain(domain: $value, first: $first, after: $after) { edges { node { ${CREDENTIAL_LEAK_FIELDS} } } ${PAGE_INFO} } }
+    }`,
+    params: [scopedQuery('domain', 'A domain inside the workspace scope.'), LIMIT, CURSOR],
+    response: { kind: 'page', field: 'dataleaks.byDomain', item: 'CredentialLeak' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/dataleaks/email',
+    dialect: 'defendis',
+    summary: 'Leaked credentials of one address inside the workspace scope (enterprise).',
+    permission: 'dataleaks:read',
+    operation: `query RestLeaksByEmail($value: String!, $first: Int, $after: String) {
+      dataleaks { byEmail(email: $value, first: $first, after: $after) { edges { node { ${CREDENTIAL_LEAK_FIELDS} } } ${PAGE_INFO} } }
+    }`,
+    params: [scopedQuery('email', 'An email address inside the workspace scope.'), LIMIT, CURSOR],
+    response: { kind: 'page', field: 'dataleaks.byEmail', item: 'CredentialLeak' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/dataleaks/cards',
+    dialect: 'defendis',
+    summary: 'Leaked cards whose BIN starts with a BIN of the workspace scope (enterprise).',
+    permission: 'dataleaks:read',
+    operation: `query RestLeaksByBin($value: String!, $first: Int, $after: String) {
+      dataleaks { byBin(bin: $value, first: $first, after: $after) { edges { node { ${CARD_LEAK_FIELDS} } } ${PAGE_INFO} } }
+    }`,
+    params: [scopedQuery('bin', 'A BIN of 6 to 8 digits inside the workspace scope.'), LIMIT, CURSOR],
+    response: { kind: 'page', field: 'dataleaks.byBin', item: 'CardLeak' },
+  },
+];
