@@ -59,7 +59,8 @@ function maskError(error: unknown, logger: Logger): GraphQLError {
   if (apiError.code === 'internal_error') logger.error({ err: original }, 'unexpected error');
   return new GraphQLError(apiError.message, {
     originalError: apiError,
-    extensions: { code: apiError.code },
+    // A lost database answers the whole request 503, as REST does.
+    extensions: { code: apiError.code, ...(apiError.code === 'unavailable' ? { http: { status: 503, headers: { 'retry-after': '1' } } } : {}) },
     ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
   });
 }

@@ -2,6 +2,8 @@
  * One place to stand up the app for a test file: a fresh database, the real key verifier
  * subscribed to it, the fetch handler, captured log lines, and helpers to make workspaces and keys.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.js';
 import { KeyVerifier, type KeyVerifierOptions } from '../../src/auth/keyVerifier.js';
@@ -27,6 +29,8 @@ export interface TestApp extends TestDatabase {
     scope?: { domains?: string[]; emails?: string[]; bins?: string[] };
   }): Promise<{ id: string }>;
   createKey(workspaceId: string, options?: { permissions?: readonly Permission[]; expiresInDays?: number }): Promise<{ id: string; key: string; prefix: string }>;
+  /** Serves the app on a loopback port (a real HTTP server) until `close`. */
+  listen(): Promise<{ url: string; close(): Promise<void> }>;
   /** POSTs a GraphQL document with the key in the Authorization header. */
   graphql(key: string | null, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLBody; requestId: string | null }>;
   close(): Promise<void>;
@@ -90,6 +94,18 @@ export async function createTestApp(verifierOptions: KeyVerifierOptions = {}): P
         actor: CLI_ACTOR,
       });
       return { id: apiKey.id, key: secret, prefix: apiKey.prefix };
+    },
+    async listen() {
+      const server = createServer(app);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      return {
+        url: `http://127.0.0.1:${port}`,
+        close: () => new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+      };
     },
     async graphql(key, query, variables) {
       const response = await fetch('/graphql', {

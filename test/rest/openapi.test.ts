@@ -1,0 +1,85 @@
+/** `GET /api/v1/openapi.json`: valid OpenAPI 3.1, built from the route table, true to the answers. */
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '../../src/graphql/schema.js';
+import { buildOpenApiDocument } from '../../src/rest/openapi.js';
+import { ROUTES, type RestRoute } from '../../src/rest/routes.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { insertCardLeaks, insertCredentialLeaks, insertIocs } from '../support/fixtures.js';
+
+let t: TestApp;
+let key: string;
+let document: any;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  const { id } = await t.createWorkspace({ scope: { domains: ['example.com'], bins: ['411111'] } });
+  key = (await t.createKey(id)).key;
+  await insertIocs(t.database.db, [{ type: 'ipv4', value: '203.0.113.9', tags: ['c2'] }]);
+  await insertCredentialLeaks(t.database.db, ['alice@example.com']);
+  await insertCardLeaks(t.database.db, ['41111122']);
+  const response = await t.fetch('/api/v1/openapi.json');
+  expect(response.status).toBe(200);
+  document = await response.json();
+});
+afterAll(() => t.close());
+
+describe('the OpenAPI document', () => {
+  it('is served without a key and is valid OpenAPI 3.1', async () => {
+    const result = await new Validator().validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.components.securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+    });
+  });
+
+  it('describes every route of the table: parameters, body, both error schemas', () => {
+    for (const route of ROUTES) {
+      const operation = document.paths[route.path]?.[route.method.toLowerCase()];
+      expect(operation, `${route.method} ${route.path}`).toBeDefined();
+      expect(operation['x-permission']).toBe(route.permission);
+      expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(route.params.map((p) => p.name));
+      expect(Boolean(operation.requestBody)).toBe(Boolean(route.body));
+      const dialectSchema = route.dialect === 'soc' ? 'SocError' : 'DefendisError';
+      expect(operation.responses['401'].content['application/json'].schema.$ref).toBe(`#/components/schemas/${dialectSchema}`);
+    }
+  });
+
+  it('shows a route added to the table with no other change', async () => {
+    const extra: RestRoute = {
+      method: 'GET',
+      path: '/api/v1/iocs/recent-demo',
+      dialect: 'soc',
+      summary: 'A route made up by this test.',
+      permission: 'iocs:read',
+      operation: 'query RestRecentDemo { iocs(first: 1) { edges { node { id value } } pageInfo { hasNextPage endCursor } } }',
+      params: [],
+      response: { kind: 'page', field: 'iocs', item: 'RecentDemoIoc' },
+    };
+    const extended = buildOpenApiDocument(schema, [...ROUTES, extra]) as any;
+    expect(extended.paths['/api/v1/iocs/recent-demo'].get.operationId).toBe('RestRecentDemo');
+    expect(extended.components.schemas.RecentDemoIoc.properties).toEqual({ id: { type: 'string' }, value: { type: 'string' } });
+    expect((await new Validator().validate(extended)).valid).toBe(true);
+  });
+
+  it.each([
+    ['/api/v1/iocs?limit=5', '/api/v1/iocs', 'get', '200'],
+    ['/api/v1/watchlists', '/api/v1/watchlists', 'get', '200'],
+    ['/api/v1/dataleaks/domain?domain=example.com', '/api/v1/dataleaks/domain', 'get', '200'],
+    ['/api/v1/dataleaks/cards?bin=411111', '/api/v1/dataleaks/cards', 'get', '200'],
+    ['/api/v1/iocs?limit=0', '/api/v1/iocs', 'get', '400'],
+    ['/api/v1/dataleaks/domain', '/api/v1/dataleaks/domain', 'get', '400'],
+  ])('matches what %s answers', async (url, path, method, status) => {
+    const response = await t.fetch(url, { headers: { authorization: `Bearer ${key}` } });
+    expect(String(response.status)).toBe(status);
+    const ajv = new Ajv2020({ strict: false });
+    const responseSchema = document.paths[path][method].responses[status].content['application/json'].schema;
+    const validate = ajv.compile({ ...responseSchema, components: document.components });
+    const body = await response.json();
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+  });
+});
