@@ -1,19 +1,23 @@
 /**
- * The fetch handler for the whole server: request id, one log line per request, health checks,
- * then GraphQL (and, later, the REST layer). Nothing starts on import; `createApp` wires it.
+ * Every request enters here: request id, one log line, then health checks, REST, or GraphQL.
+ * Two transports share one `handle`: `handleNode` for the server (the hot paths never build
+ * WHATWG objects) and `fetch` for tests and tools. Nothing starts on import.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
 import type { KeyVerifier } from './auth/keyVerifier.js';
 import type { Database } from './db/client.js';
 import { ApiError, asApiError } from './errors.js';
-import { dialectForPath, errorResponse, jsonResponse } from './rest/dialects.js';
-import { createRestHandler } from './rest/handler.js';
-import { buildOpenApiDocument } from './rest/openapi.js';
+import { createGraphQLFastPath, isFastPathCandidate, MAX_GRAPHQL_BODY_BYTES } from './graphql/fastPath.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
+import { fromNode, fromRequest, isFetchResponse, json, toResponse, writeOutgoing, writeResponse, type Incoming, type Outgoing } from './http/exchange.js';
 import type { Logger } from './logger.js';
 import type { RequestState } from './requestState.js';
+import { dialectForPath, errorAnswer } from './rest/dialects.js';
+import { createRestHandler } from './rest/handler.js';
+import { buildOpenApiDocument } from './rest/openapi.js';
 
 export interface AppOptions {
   database: Database;
@@ -29,56 +33,96 @@ export function newRequestId(): string {
 }
 
 export function createApp(options: AppOptions) {
-  const { database, logger, verifier } = options;
-  const graphql = createGraphQLHandler({ ...options, db: database.db });
-  const rest = createRestHandler({ schema: options.schema, db: database.db, verifier });
-  const openApi = JSON.stringify(buildOpenApiDocument(options.schema));
+  const { database, logger, verifier, schema } = options;
+  const db = database.db;
+  const yoga = createGraphQLHandler({ ...options, db });
+  const fastGraphQL = createGraphQLFastPath({ schema, db, verifier, logger });
+  const rest = createRestHandler({ schema, db, verifier });
+  const openApi = JSON.stringify(buildOpenApiDocument(schema));
 
-  async function route(request: Request, url: URL, state: RequestState): Promise<Response> {
-    const path = url.pathname;
-    if (path === '/graphql') return graphql.fetch(request, { requestState: state });
-    if (path === '/healthz') return jsonResponse('{"status":"ok"}', 200);
-    if (path === '/readyz') return readiness(database);
-    if (path === '/api/v1/openapi.json' && request.method === 'GET') {
-      return jsonResponse(openApi, 200);
+  async function route(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
+    const path = request.url.pathname;
+    if (path === '/graphql') {
+      if (!isFastPathCandidate(request)) return yoga.fetch(request.toRequest(), { requestState: state });
+      const body = await request.body(MAX_GRAPHQL_BODY_BYTES);
+      return (await fastGraphQL(request, body, state)) ?? yoga.fetch(request.toRequest(body), { requestState: state });
     }
-    if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, url, state);
-    return errorResponse(new ApiError('not_found'), 'soc', state.requestId);
+    if (path === '/api/v1/openapi.json' && request.method === 'GET') return json(openApi, 200);
+    if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, state);
+    if (path === '/healthz') return json('{"status":"ok"}', 200);
+    if (path === '/readyz') return readiness(database);
+    return errorAnswer(new ApiError('not_found'), 'soc', state.requestId);
   }
 
-  return createServerAdapter(async (request: Request): Promise<Response> => {
-    const started = performance.now();
-    const state: RequestState = { requestId: newRequestId() };
-    const url = new URL(request.url);
-    let response: Response;
+  async function handle(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
     try {
-      response = await route(request, url, state);
+      return await route(request, state);
     } catch (error) {
       const apiError = asApiError(error);
       if (apiError.code === 'internal_error') logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
-      response = errorResponse(apiError, dialectForPath(url.pathname), state.requestId);
+      return errorAnswer(apiError, dialectForPath(request.url.pathname), state.requestId);
     }
-    response.headers.set('x-request-id', state.requestId);
+  }
+
+  function logRequest(request: Incoming, state: RequestState, status: number, started: number): void {
     logger.info({
       method: request.method,
       // The path only: a query string may hold a key (API.md §3).
-      path: url.pathname,
-      status: response.status,
+      path: request.url.pathname,
+      status,
       duration_ms: Math.round((performance.now() - started) * 100) / 100,
       request_id: state.requestId,
       key_prefix: state.principal?.key.prefix,
       workspace_id: state.principal?.workspace.id,
     });
+  }
+
+  const adapter = createServerAdapter(async (fetchRequest: Request): Promise<Response> => {
+    const started = performance.now();
+    const state: RequestState = { requestId: newRequestId() };
+    const request = fromRequest(fetchRequest);
+    const result = await handle(request, state);
+    const response = isFetchResponse(result) ? result : toResponse(result);
+    response.headers.set('x-request-id', state.requestId);
+    logRequest(request, state, response.status, started);
     return response;
   });
+
+  return {
+    /** The fetch API entry: `app.fetch(new Request(…))`. */
+    fetch: (request: Request) => Promise.resolve(adapter.fetch(request)),
+    /** The `node:http` request listener. */
+    async handleNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      const started = performance.now();
+      const state: RequestState = { requestId: newRequestId() };
+      let request: Incoming;
+      try {
+        request = fromNode(req);
+      } catch {
+        writeOutgoing(res, errorAnswer(new ApiError('invalid_parameter', 'The request URL is malformed.'), 'soc', state.requestId), state.requestId);
+        return;
+      }
+      try {
+        const result = await handle(request, state);
+        if (isFetchResponse(result)) await writeResponse(res, result, state.requestId);
+        else writeOutgoing(res, result, state.requestId);
+      } catch (error) {
+        // Only a broken connection gets here (handle answers every error itself).
+        logger.warn({ err: error, request_id: state.requestId }, 'answer not delivered');
+        if (!res.headersSent) writeOutgoing(res, errorAnswer(new ApiError('internal_error'), 'soc', state.requestId), state.requestId);
+        else res.destroy();
+      }
+      logRequest(request, state, res.statusCode, started);
+    },
+  };
 }
 
-async function readiness(database: Database): Promise<Response> {
+async function readiness(database: Database): Promise<Outgoing> {
   try {
     await withTimeout(database.ping(), 2000);
-    return jsonResponse('{"status":"ready"}', 200);
+    return json('{"status":"ready"}', 200);
   } catch {
-    return jsonResponse('{"status":"not_ready","reason":"database unreachable"}', 503);
+    return json('{"status":"not_ready","reason":"database unreachable"}', 503);
   }
 }
 

@@ -9,6 +9,8 @@ export interface Config {
   dataDir: string;
   logLevel: string;
   production: boolean;
+  /** Worker processes (`WEB_CONCURRENCY`), with a database server only. */
+  workers: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -19,6 +21,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.DATA_DIR ?? './.data'),
     logLevel: env.LOG_LEVEL ?? 'info',
     production: env.NODE_ENV === 'production',
+    workers: parseWorkers(env.WEB_CONCURRENCY ?? '1'),
   };
 }
 
@@ -28,4 +31,12 @@ function parsePort(value: string): number {
     throw new Error(`PORT must be a whole number from 0 to 65535, got ${JSON.stringify(value)}`);
   }
   return port;
+}
+
+function parseWorkers(value: string): number {
+  const workers = Number(value);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new Error(`WEB_CONCURRENCY must be a whole number from 1 to 64, got ${JSON.stringify(value)}`);
+  }
+  return workers;
 }

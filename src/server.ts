@@ -46,7 +46,7 @@ export async function startServer(
   const verifier = new KeyVerifier(database.db, { onVerified: (principal) => lastUsed.record(principal.key.id) });
   await verifier.subscribe(database);
   const app = createApp({ database, schema, verifier, logger, production: config.production });
-  const server = createServer(app);
+  const server = createServer((req, res) => void app.handleNode(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);

@@ -7,11 +7,14 @@ import { parseApiKey } from './keyFormat.js';
 import type { KeyVerifier } from './keyVerifier.js';
 import type { Principal } from './principal.js';
 
+/** A request header by its lower-case name, null when absent. */
+export type HeaderReader = (name: string) => string | null | undefined;
+
 /** Query parameters that look like a key being sent in the URL; refused whatever their value. */
 const KEY_QUERY_PARAMETERS = new Set(['api_key', 'apikey', 'api-key', 'key', 'token', 'access_token']);
 
-export function hasKeyInQuery(url: URL): boolean {
-  for (const name of url.searchParams.keys()) {
+export function hasKeyInQuery(query: URLSearchParams): boolean {
+  for (const name of query.keys()) {
     if (KEY_QUERY_PARAMETERS.has(name.toLowerCase())) return true;
   }
   return false;
@@ -21,9 +24,9 @@ export function hasKeyInQuery(url: URL): boolean {
  * The key the request presents, or null when it presents none. Throws `invalid_api_key` when
  * the two headers disagree or `Authorization` uses another scheme.
  */
-export function presentedKey(headers: Headers): string | null {
-  const authorization = headers.get('authorization')?.trim() || null;
-  const apiKeyHeader = headers.get('x-api-key')?.trim() || null;
+export function presentedKey(header: HeaderReader): string | null {
+  const authorization = header('authorization')?.trim() || null;
+  const apiKeyHeader = header('x-api-key')?.trim() || null;
   let bearer: string | null = null;
   if (authorization !== null) {
     const match = /^bearer(?:\s+(.*))?$/is.exec(authorization);
@@ -37,9 +40,13 @@ export function presentedKey(headers: Headers): string | null {
 }
 
 /** The caller of a request, or an `ApiError` for any of the §4 authentication rows. */
-export async function authenticate(request: Request, url: URL, verifier: KeyVerifier): Promise<Principal> {
-  if (hasKeyInQuery(url)) throw new ApiError('api_key_in_query');
-  const key = presentedKey(request.headers);
+export async function authenticate(
+  header: HeaderReader,
+  query: URLSearchParams,
+  verifier: KeyVerifier,
+): Promise<Principal> {
+  if (hasKeyInQuery(query)) throw new ApiError('api_key_in_query');
+  const key = presentedKey(header);
   if (key === null) throw new ApiError('missing_api_key');
   const prefix = parseApiKey(key);
   if (prefix === null) throw new ApiError('invalid_api_key');

@@ -4,8 +4,8 @@
  * The bodies are laid out exactly as the two source documents print them (seeds/), so that a
  * client written against those pages sees the same bytes.
  */
-import { STATUS_CODES } from 'node:http';
 import { ApiError, ERRORS } from '../errors.js';
+import { json, type Outgoing } from '../http/exchange.js';
 
 export type Dialect = 'soc' | 'defendis';
 
@@ -33,17 +33,8 @@ export function errorBodyText(error: ApiError, dialect: Dialect, requestId: stri
   return `{ "error": ${JSON.stringify(defendisSentence(error))} }`;
 }
 
-/** A JSON answer with the reason phrase in its status line (`HTTP/1.1 401 Unauthorized`). */
-export function jsonResponse(body: string | null, status: number, headers: Record<string, string> = {}): Response {
-  return new Response(body, {
-    status,
-    statusText: STATUS_CODES[status] ?? '',
-    headers: body === null ? headers : { 'content-type': 'application/json; charset=utf-8', ...headers },
-  });
-}
-
-export function errorResponse(error: ApiError, dialect: Dialect, requestId: string): Response {
+export function errorAnswer(error: ApiError, dialect: Dialect, requestId: string): Outgoing {
   const headers: Record<string, string> = {};
   if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
-  return jsonResponse(errorBodyText(error, dialect, requestId), error.status, headers);
+  return json(errorBodyText(error, dialect, requestId), error.status, headers);
 }

@@ -6,16 +6,8 @@
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { snakeCase } from 'change-case';
-import {
-  execute,
-  GraphQLError,
-  isEnumType,
-  parse,
-  validate,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-} from 'graphql';
+import { GraphQLError, isEnumType, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { compileDocument, type CompiledOperation } from '../graphql/compiled.js';
 import type { Context } from '../graphql/context.js';
 import { ApiError, invalidParameter, missingParameter } from '../errors.js';
 import type { RestRoute } from './routes.js';
@@ -36,6 +28,7 @@ export function restView(schema: GraphQLSchema): GraphQLSchema {
 export interface PreparedRoute {
   route: RestRoute;
   document: DocumentNode;
+  operation: CompiledOperation;
   /** Matches a request path; the values of its `{placeholders}`, or null. */
   match(path: string): Record<string, string> | null;
   checkBody?: ValidateFunction;
@@ -46,13 +39,14 @@ const ajv = new Ajv2020({ allErrors: false, strict: true, strictRequired: false,
 export function prepareRoutes(schema: GraphQLSchema, routes: readonly RestRoute[]): PreparedRoute[] {
   return routes.map((route) => {
     const document = parse(route.operation);
-    const errors = validate(schema, document);
-    if (errors.length > 0) {
-      throw new Error(`REST route ${route.method} ${route.path}: ${errors.map((e) => e.message).join('; ')}`);
+    const operation = compileDocument(schema, document);
+    if (!('run' in operation)) {
+      throw new Error(`REST route ${route.method} ${route.path}: ${operation.errors.map((e) => e.message).join('; ')}`);
     }
     return {
       route,
       document,
+      operation,
       match: pathMatcher(route.path),
       ...(route.body ? { checkBody: ajv.compile(route.body.schema) } : {}),
     };
@@ -99,13 +93,8 @@ export function bodyError(errors: ErrorObject[] | null | undefined): ApiError {
   return invalidParameter(at, error.message ?? 'is malformed.');
 }
 
-export async function run(
-  schema: GraphQLSchema,
-  prepared: PreparedRoute,
-  context: Context,
-  variables: Record<string, unknown>,
-): Promise<unknown> {
-  const result = (await execute({ schema, document: prepared.document, contextValue: context, variableValues: variables })) as ExecutionResult;
+export async function run(prepared: PreparedRoute, context: Context, variables: Record<string, unknown>): Promise<unknown> {
+  const result = await prepared.operation.run(context, variables);
   const [first] = result.errors ?? [];
   if (first) throw first instanceof GraphQLError && first.originalError ? first.originalError : first;
   return result.data;

@@ -96,7 +96,7 @@ export async function createTestApp(verifierOptions: KeyVerifierOptions = {}): P
       return { id: apiKey.id, key: secret, prefix: apiKey.prefix };
     },
     async listen() {
-      const server = createServer(app);
+      const server = createServer((req, res) => void app.handleNode(req, res));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as AddressInfo;
       return {

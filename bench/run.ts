@@ -1,0 +1,360 @@
+/**
+ * `npm run bench [-- --quick]`: the product against two reference servers, side by side, in one
+ * run (issue: performance). Servers run as separate processes; autocannon loads them from this
+ * one. Every answer is checked for its status and the shape of its body.
+ *
+ * Full run: a database `ti_bench` on the local PostgreSQL (or DATABASE_URL) seeded once with
+ * 1,000,000 IOCs, 1,000,000 credential leaks and 200,000 card leaks, reused afterwards.
+ * --quick: a throwaway database with a little data and one-second rounds, to keep this working in CI.
+ */
+import { hash } from '@node-rs/argon2';
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { and, eq, like, sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { generateApiKey } from '../src/auth/keyFormat.js';
+import { PERMISSIONS } from '../src/auth/permissions.js';
+import { openDatabase, type Database } from '../src/db/client.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+import { apiKeys, workspaces } from '../src/db/schema.js';
+import { seed } from '../src/seed/synthetic.js';
+import { addScopeEntry, createWorkspace } from '../src/workspaces/service.js';
+import { loadWorkspaceScope } from '../src/workspaces/scope.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const quick = process.argv.includes('--quick');
+const CONNECTIONS = 50;
+const ROUNDS = 2;
+const DURATION_S = quick ? 1 : 10;
+const WARMUP_S = quick ? 0.5 : 3;
+const DATA = quick
+  ? { iocs: 3_000, credentialLeaks: 3_000, cardLeaks: 600 }
+  : { iocs: 1_000_000, credentialLeaks: 1_000_000, cardLeaks: 200_000 };
+const FIRST_USE_KEYS = quick ? 40 : 400;
+
+// ---------------------------------------------------------------------------------------------
+// The database and its data
+
+async function benchDatabaseUrl(): Promise<{ url: string; drop?: () => Promise<void> }> {
+  if (process.env.DATABASE_URL && !quick) return { url: process.env.DATABASE_URL };
+  const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = quick ? `ti_bench_quick_${process.pid}` : 'ti_bench';
+  const admin = postgres(server, { max: 1, onnotice: () => {} });
+  const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
+  if (!exists) await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    ...(quick
+      ? {
+          drop: async () => {
+            const again = postgres(server, { max: 1, onnotice: () => {} });
+            await again.unsafe(`drop database if exists "${name}" with (force)`);
+            await again.end();
+          },
+        }
+      : {}),
+  };
+}
+
+async function prepareData(database: Database) {
+  const { db } = database;
+  await migrateDatabase(database);
+  let [workspace] = await db.select().from(workspaces).where(eq(workspaces.name, 'bench'));
+  if (!workspace) {
+    workspace = await createWorkspace(db, { name: 'bench', plan: 'enterprise', billingStatus: 'active' });
+    await addScopeEntry(db, workspace.id, 'domain', 'example.com');
+    await addScopeEntry(db, workspace.id, 'bin', '411111');
+  }
+  const [counts] = await database.rows<{ iocs: number; leaks: number; cards: number }>(
+    sql`select (select count(*)::int from iocs) as iocs, (select count(*)::int from credential_leaks) as leaks, (select count(*)::int from card_leaks) as cards`,
+  );
+  const missing = {
+    iocs: Math.max(0, DATA.iocs - counts!.iocs),
+    credentialLeaks: Math.max(0, DATA.credentialLeaks - counts!.leaks),
+    cardLeaks: Math.max(0, DATA.cardLeaks - counts!.cards),
+  };
+  if (missing.iocs + missing.credentialLeaks + missing.cardLeaks > 0) {
+    log(`seeding ${JSON.stringify(missing)} …`);
+    const started = Date.now();
+    await seed(database, { ...missing, workspace: { id: workspace.id, scope: await loadWorkspaceScope(db, workspace.id) } });
+    log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  await database.rows(sql`analyze`);
+  return workspace;
+}
+
+/** Keys made for this run only (inserted directly: the bench needs more than a plan allows). */
+async function makeKeys(database: Database, workspaceId: string, count: number, name: string) {
+  const made: string[] = [];
+  const rows = [];
+  for (let i = 0; i < count; i++) {
+    const { key, prefix } = generateApiKey();
+    made.push(key);
+    rows.push({ workspaceId, prefix, secretHash: await hash(key), name, permissions: [...PERMISSIONS] });
+  }
+  for (let i = 0; i < rows.length; i += 500) await database.db.insert(apiKeys).values(rows.slice(i, i + 500));
+  return made;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+interface Server {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+let nextPort = 20_000 + Math.floor(Math.random() * 20_000);
+
+async function startServer(name: string, script: string, env: Record<string, string>): Promise<Server> {
+  const port = nextPort++;
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (c) => (output += String(c)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      output += String(chunk);
+      if (/listening/.test(output)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
+  });
+  // Keep draining the log, as a log collector would.
+  child.stdout!.resume();
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    pids: () => [child.pid!, ...childPids(child.pid!)],
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function rssMb(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kb += Number(match?.[1] ?? 0);
+    } catch {
+      /* gone */
+    }
+  }
+  return kb / 1024;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+interface Request {
+  method?: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Which answers are right for this request. */
+  check(status: number, body: string): boolean;
+  /** Counted in the scenario's rate (S5 counts its valid requests only). */
+  counts?: boolean;
+}
+
+interface Scenario {
+  name: string;
+  server: () => Server;
+  requests: Request[];
+  /** For S6: stop after this many requests. */
+  amount?: number;
+  unit?: string;
+}
+
+interface Measurement {
+  rate: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  wrong: number;
+  rssMb: number;
+}
+
+async function load(scenario: Scenario, seconds: number): Promise<Measurement> {
+  let wrong = 0;
+  let counted = 0;
+  let rss = 0;
+  const server = scenario.server();
+  const sampler = setInterval(() => (rss = Math.max(rss, rssMb(server.pids()))), 250);
+  const started = performance.now();
+  const result = await autocannon({
+    url: server.url,
+    connections: scenario.amount ? Math.min(CONNECTIONS, 20) : CONNECTIONS,
+    ...(scenario.amount ? { amount: scenario.amount } : { duration: seconds }),
+    requests: scenario.requests.map((r) => ({
+      method: r.method ?? 'GET',
+      path: r.path,
+      headers: { 'content-type': 'application/json', ...r.headers },
+      ...(r.body ? { body: r.body } : {}),
+      onResponse: (status: number, body: string) => {
+        if (!r.check(status, body)) wrong++;
+        else if (r.counts !== false) counted++;
+      },
+    })),
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  return {
+    rate: counted / elapsed,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    wrong,
+    rssMb: rss,
+  };
+}
+
+const ok = (status: number) => status === 200;
+const dataLength = (n: number) => (status: number, body: string) => ok(status) && JSON.parse(body).data.length === n;
+
+// ---------------------------------------------------------------------------------------------
+
+function log(text: string) {
+  process.stderr.write(`${text}\n`);
+}
+
+async function main() {
+  const target = await benchDatabaseUrl();
+  const database = await openDatabase({ databaseUrl: target.url, poolSize: 4 });
+  const servers: Server[] = [];
+  try {
+    const workspace = await prepareData(database);
+    await database.db.delete(apiKeys).where(and(eq(apiKeys.workspaceId, workspace.id), like(apiKeys.name, 'bench%')));
+    const [key] = await makeKeys(database, workspace.id, 1, 'bench main');
+    const firstUse = [await makeKeys(database, workspace.id, FIRST_USE_KEYS, 'bench first use'), await makeKeys(database, workspace.id, FIRST_USE_KEYS, 'bench first use')];
+    const prefix = key!.slice(8, 20);
+    const wrongKey = generateApiKey().key.replace(/^sk_live_.{12}/, `sk_live_${prefix}`);
+    const { formatApiKey } = await import('../src/auth/keyFormat.js');
+    const guess = formatApiKey(wrongKey.slice(8, 44));
+    const lookupValues = (
+      await database.rows<{ value: string }>(sql`select value from iocs where workspace_id is null order by id limit 50`)
+    ).map((r) => r.value);
+    while (lookupValues.length < 100) lookupValues.push(`unknown-${lookupValues.length}.example.org`);
+
+    const env = { DATABASE_URL: target.url, BENCH_WORKSPACE_ID: workspace.id, LOG_LEVEL: 'info' };
+    log('starting servers …');
+    const product = await startServer('product', 'src/main.ts', { ...env, WEB_CONCURRENCY: '1' });
+    const product2 = await startServer('product ×2', 'src/main.ts', { ...env, WEB_CONCURRENCY: '2' });
+    const referenceHttp = await startServer('node:http + postgres', 'bench/reference-http.ts', env);
+    const referenceYoga = await startServer('Yoga + Pothos', 'bench/reference-yoga.ts', env);
+    servers.push(product, product2, referenceHttp, referenceYoga);
+
+    const auth = { authorization: `Bearer ${key}` };
+    const IOCS = '/api/v1/iocs?type=ipv4&limit=10';
+    const gqlBody = (q: string) => JSON.stringify({ query: q });
+    const S2_QUERY = '{ iocs(type: IPV4, first: 10) { edges { node { id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt } } pageInfo { hasNextPage endCursor } } }';
+    const scenarios: Scenario[] = [
+      { name: 'R1 node:http + postgres, no auth', server: () => referenceHttp, requests: [{ path: IOCS, check: dataLength(10) }] },
+      { name: 'R2 Yoga + Pothos, no auth', server: () => referenceYoga, requests: [{ method: 'POST', path: '/graphql', body: gqlBody('{ iocs(type: "ipv4", first: 10) { id type value confidence tags updatedAt } }'), check: (s, b) => ok(s) && JSON.parse(b).data.iocs.length === 10 }] },
+      { name: 'S1 REST iocs, keyed', server: () => product, requests: [{ path: IOCS, headers: auth, check: dataLength(10) }] },
+      { name: 'S1 REST iocs, keyed, 2 workers', server: () => product2, requests: [{ path: IOCS, headers: auth, check: dataLength(10) }] },
+      { name: 'S2 GraphQL iocs, keyed', server: () => product, requests: [{ method: 'POST', path: '/graphql', headers: auth, body: gqlBody(S2_QUERY), check: (s, b) => ok(s) && JSON.parse(b).data.iocs.edges.length === 10 }] },
+      { name: 'S3 REST dataleaks/domain', server: () => product, requests: [{ path: '/api/v1/dataleaks/domain?domain=example.com&limit=10', headers: auth, check: dataLength(10) }] },
+      { name: 'S4 REST lookup, 100 values', server: () => product, requests: [{ method: 'POST', path: '/api/v1/iocs/lookup', headers: auth, body: JSON.stringify({ values: lookupValues }), check: dataLength(100) }] },
+      {
+        name: 'S5 S1 + 10% wrong secrets (valid rate)',
+        server: () => product,
+        requests: [
+          ...Array.from({ length: 9 }, () => ({ path: IOCS, headers: auth, check: dataLength(10) })),
+          { path: IOCS, headers: { authorization: `Bearer ${guess}` }, check: (s: number) => s === 401 || s === 429, counts: false },
+        ],
+      },
+    ];
+
+    const results = new Map<string, Measurement[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate the order, so that no scenario always runs on a warmer or cooler machine.
+      const order = round % 2 === 0 ? scenarios : [...scenarios].reverse();
+      for (const scenario of order) {
+        log(`round ${round + 1}: ${scenario.name}`);
+        await load(scenario, WARMUP_S);
+        const measured = await load(scenario, DURATION_S);
+        results.set(scenario.name, [...(results.get(scenario.name) ?? []), measured]);
+      }
+      // Each request carries another key the server has never seen: every one costs argon2.
+      const keys = firstUse[round]!;
+      const s6: Scenario = {
+        name: 'S6 first use of a key (argon2), verifications/s',
+        server: () => product,
+        amount: keys.length,
+        requests: keys.map((k) => ({ path: IOCS, headers: { authorization: `Bearer ${k}` }, check: dataLength(10) })),
+      };
+      log(`round ${round + 1}: ${s6.name}`);
+      results.set(s6.name, [...(results.get(s6.name) ?? []), await load(s6, 0)]);
+    }
+
+    printTable(results);
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await database.db.delete(apiKeys).where(like(apiKeys.name, 'bench%')).catch(() => {});
+    await database.close();
+    await target.drop?.();
+  }
+}
+
+function printTable(results: Map<string, Measurement[]>) {
+  const mean = (ms: Measurement[]) => ms.reduce((s, m) => s + m.rate, 0) / ms.length;
+  const r1 = mean(results.get('R1 node:http + postgres, no auth')!);
+  const r2 = mean(results.get('R2 Yoga + Pothos, no auth')!);
+  const s1 = mean(results.get('S1 REST iocs, keyed')!);
+  const lines = [
+    `| scenario | ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1} req/s`).join(' | ')} | p50 ms | p99 ms | errors | wrong answers | max RSS MB | × R1 | × R2 |`,
+    `| --- | ${Array.from({ length: ROUNDS }, () => '---:').join(' | ')} | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+  ];
+  for (const [name, ms] of results) {
+    const rate = mean(ms);
+    const worst = (f: (m: Measurement) => number) => Math.max(...ms.map(f));
+    lines.push(
+      `| ${name} | ${ms.map((m) => m.rate.toFixed(0)).join(' | ')} | ${worst((m) => m.p50)} | ${worst((m) => m.p99)} | ${ms.reduce((s, m) => s + m.errors, 0)} | ${ms.reduce((s, m) => s + m.wrong, 0)} | ${worst((m) => m.rssMb).toFixed(0)} | ${(rate / r1).toFixed(2)} | ${(rate / r2).toFixed(2)} |`,
+    );
+  }
+  const get = (name: string) => mean(results.get(name)!);
+  const p99 = (name: string) => Math.max(...results.get(name)!.map((m) => m.p99));
+  const targets = [
+    ['S1 ≥ 1.0 × R1', s1 / r1, 1.0],
+    ['S2 ≥ 1.5 × R2', get('S2 GraphQL iocs, keyed') / r2, 1.5],
+    ['S3 ≥ 0.8 × S1', get('S3 REST dataleaks/domain') / s1, 0.8],
+    ['S4 ≥ 0.3 × S1', get('S4 REST lookup, 100 values') / s1, 0.3],
+    ['S5 valid ≥ 0.8 × S1 (90% of S1 requests are valid)', get('S5 S1 + 10% wrong secrets (valid rate)') / (0.9 * s1), 0.8],
+    ['S1 p99 ≤ 1.5 × R1 p99', p99('R1 node:http + postgres, no auth') * 1.5 / Math.max(1, p99('S1 REST iocs, keyed')), 1.0],
+  ] as const;
+  lines.push('', '| target | measured | met |', '| --- | ---: | --- |');
+  for (const [name, value, bound] of targets) lines.push(`| ${name} | ${value.toFixed(2)} | ${value >= bound ? 'yes' : 'no'} |`);
+  const rss = Math.max(...results.get('S1 REST iocs, keyed')!.map((m) => m.rssMb));
+  lines.push(`| RSS under S1 < 250 MB | ${rss.toFixed(0)} MB | ${rss < 250 ? 'yes' : 'no'} |`);
+  const wrong = [...results.values()].flat().reduce((s, m) => s + m.wrong + m.errors, 0);
+  lines.push(`| every answer checked: wrong or failed | ${wrong} | ${wrong === 0 ? 'yes' : 'no'} |`);
+  console.log(lines.join('\n'));
+  if (wrong > 0) process.exitCode = 1;
+}
+
+await main();

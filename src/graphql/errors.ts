@@ -1,0 +1,75 @@
+/**
+ * How GraphQL errors leave the server, whichever path served the request (Yoga or the fast path):
+ * §4 codes in `extensions.code`, the request id in `extensions.request_id`, anything unexpected
+ * masked and logged.
+ */
+import { GraphQLError } from 'graphql';
+import { asApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Keeps errors the client caused (§4 `ApiError`s, and GraphQL's own syntax and validation errors)
+ * and replaces everything else by `unavailable` or `internal_error`, logging the original.
+ */
+export function maskError(error: unknown, logger: Logger): GraphQLError {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+  const apiError = asApiError(original);
+  if (apiError.code === 'internal_error') logger.error({ err: original }, 'unexpected error');
+  return new GraphQLError(apiError.message, {
+    originalError: apiError,
+    // A lost database answers the whole request 503, as REST does.
+    extensions: {
+      code: apiError.code,
+      ...(apiError.code === 'unavailable' ? { http: { status: 503, headers: { 'retry-after': '1' } } } : {}),
+    },
+    ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+  });
+}
+
+/** An error raised before execution answers the whole request with its §4 status and no data. */
+export function asHttpError(error: GraphQLError, requestId: string): GraphQLError {
+  const apiError = asApiError(error);
+  const headers = apiError.retryAfter === undefined ? undefined : { 'retry-after': String(apiError.retryAfter) };
+  return new GraphQLError(apiError.message, {
+    extensions: {
+      ...apiError.extensions,
+      request_id: requestId,
+      http: { status: apiError.status, ...(headers && { headers }) },
+    },
+  });
+}
+
+/** The request id on an error, and the §4 code for variables that do not fit their types. */
+export function withRequestId(error: GraphQLError, requestId: string): GraphQLError {
+  const code = error.extensions?.code === 'BAD_USER_INPUT' ? 'invalid_parameter' : error.extensions?.code;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code, request_id: requestId },
+  });
+}
+
+/** The JSON of an error as it leaves: no `http` extension, which only steers the status. */
+export function publicError(error: GraphQLError): Record<string, unknown> {
+  const { http: _http, ...extensions } = error.extensions ?? {};
+  return {
+    message: error.message,
+    ...(error.locations ? { locations: error.locations } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
+  };
+}
+
+/** The HTTP status and headers the errors of a result ask for (the highest status wins). */
+export function httpOf(errors: readonly GraphQLError[]): { status: number; headers: Record<string, string> } {
+  let status = 200;
+  const headers: Record<string, string> = {};
+  for (const error of errors) {
+    const http = error.extensions?.http as { status?: number; headers?: Record<string, string> } | undefined;
+    if (http?.status && http.status > status) status = http.status;
+    Object.assign(headers, http?.headers);
+  }
+  return { status, headers };
+}

@@ -1,0 +1,129 @@
+/**
+ * One request and its answer, independent of the transport. The hot paths (REST and plain
+ * GraphQL POSTs) speak these, so that `node:http` can serve them without building WHATWG
+ * `Request`/`Response` objects, while tests and Yoga keep the fetch API (PERF-FACTS.md).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { Readable } from 'node:stream';
+import { invalidParameter } from '../errors.js';
+
+export interface Incoming {
+  readonly method: string;
+  readonly url: URL;
+  /** A header by its lower-case name; several values come joined by `, `. */
+  header(name: string): string | null;
+  /** The body, at most `limit` bytes; a larger one is `invalid_parameter` naming `body`. */
+  body(limit: number): Promise<Buffer>;
+  /** The same request as a WHATWG `Request` (for Yoga), with the body already read if any. */
+  toRequest(body?: Buffer): Request;
+}
+
+export interface Outgoing {
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function json(body: string, status: number, headers: Record<string, string> = {}): Outgoing {
+  return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body };
+}
+
+export function noContent(): Outgoing {
+  return { status: 204, headers: {}, body: null };
+}
+
+const tooLarge = (limit: number) => invalidParameter('body', `must be at most ${limit} bytes.`);
+
+export function fromRequest(request: Request): Incoming {
+  const url = new URL(request.url);
+  return {
+    method: request.method,
+    url,
+    header: (name) => request.headers.get(name),
+    async body(limit) {
+      if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLarge(limit);
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      if (request.body) {
+        for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+          size += chunk.byteLength;
+          if (size > limit) throw tooLarge(limit);
+          chunks.push(chunk);
+        }
+      }
+      return Buffer.concat(chunks);
+    },
+    toRequest: (body) => (body === undefined ? request : new Request(request, { body: new Uint8Array(body) })),
+  };
+}
+
+export function fromNode(req: IncomingMessage): Incoming {
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  };
+  return {
+    method: req.method ?? 'GET',
+    url,
+    header,
+    body(limit) {
+      if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge(limit));
+      return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        req.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > limit) {
+            req.removeAllListeners('data');
+            req.resume();
+            reject(tooLarge(limit));
+          } else chunks.push(chunk);
+        });
+        req.once('end', () => resolve(Buffer.concat(chunks)));
+        req.once('error', reject);
+      });
+    },
+    toRequest(body) {
+      const headers = new Headers();
+      for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+      const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+      return new Request(url, {
+        method: req.method ?? 'GET',
+        headers,
+        ...(hasBody ? { body: body ? new Uint8Array(body) : (Readable.toWeb(req) as ReadableStream), duplex: 'half' } : {}),
+      } as RequestInit);
+    },
+  };
+}
+
+export function toResponse(out: Outgoing): Response {
+  return new Response(out.body, { status: out.status, statusText: STATUS_CODES[out.status] ?? '', headers: out.headers });
+}
+
+export function writeOutgoing(res: ServerResponse, out: Outgoing, requestId: string): void {
+  res.statusCode = out.status;
+  for (const [name, value] of Object.entries(out.headers)) res.setHeader(name, value);
+  res.setHeader('x-request-id', requestId);
+  res.end(out.body ?? undefined);
+}
+
+/**
+ * Yoga answers with its own `Response` class (the @whatwg-node ponyfill on Node 20), which is not
+ * the global one: recognise a response by its shape, not its class.
+ */
+export function isFetchResponse(value: Outgoing | Response): value is Response {
+  return typeof (value as Response).arrayBuffer === 'function';
+}
+
+/** Writes a fetch `Response` (from Yoga) to a node response. */
+export async function writeResponse(res: ServerResponse, response: Response, requestId: string): Promise<void> {
+  res.statusCode = response.status;
+  if (response.statusText) res.statusMessage = response.statusText;
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  res.setHeader('x-request-id', requestId);
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
