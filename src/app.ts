@@ -3,7 +3,7 @@
  * Two transports share one `handle`: `handleNode` for the server (the hot paths never build
  * WHATWG objects) and `fetch` for tests and tools. Nothing starts on import.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
@@ -27,9 +27,13 @@ export interface AppOptions {
   production: boolean;
 }
 
-/** `req_` and 24 hex digits from the CSPRNG: unique per request, safe to show and to log. */
+/**
+ * `req_` and 24 hex digits from the CSPRNG: unique per request, safe to show and to log.
+ * `randomUUID` draws from a buffered pool of entropy, far cheaper per call than `randomBytes`.
+ */
 export function newRequestId(): string {
-  return `req_${randomBytes(12).toString('hex')}`;
+  const uuid = randomUUID();
+  return `req_${uuid.slice(0, 8)}${uuid.slice(9, 13)}${uuid.slice(15, 18)}${uuid.slice(19, 23)}${uuid.slice(24, 29)}`;
 }
 
 export function createApp(options: AppOptions) {

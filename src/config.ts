@@ -11,6 +11,8 @@ export interface Config {
   production: boolean;
   /** Worker processes (`WEB_CONCURRENCY`), with a database server only. */
   workers: number;
+  /** Connections per process to the database server (`DB_POOL_SIZE`). */
+  poolSize: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -22,6 +24,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     production: env.NODE_ENV === 'production',
     workers: parseWorkers(env.WEB_CONCURRENCY ?? '1'),
+    poolSize: parsePoolSize(env.DB_POOL_SIZE ?? String(DEFAULT_POOL_SIZE)),
   };
 }
 
@@ -39,4 +42,19 @@ function parseWorkers(value: string): number {
     throw new Error(`WEB_CONCURRENCY must be a whole number from 1 to 64, got ${JSON.stringify(value)}`);
   }
   return workers;
+}
+
+/**
+ * Few connections, on purpose: the `postgres` driver pipelines queries on each connection, and on
+ * a 2-core machine a small pool answers more requests per second than a large one (PERF-FACTS.md;
+ * docs/performance.md has this machine's figures).
+ */
+const DEFAULT_POOL_SIZE = 10;
+
+function parsePoolSize(value: string): number {
+  const size = Number(value);
+  if (!Number.isInteger(size) || size < 1 || size > 100) {
+    throw new Error(`DB_POOL_SIZE must be a whole number from 1 to 100, got ${JSON.stringify(value)}`);
+  }
+  return size;
 }

@@ -16,6 +16,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         censor: '[redacted]',
       },
     },
-    destination,
+    // Asynchronous writes to stdout: a request never waits for its log line to reach the pipe
+    // (pino flushes what is pending when the process exits).
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

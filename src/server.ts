@@ -25,7 +25,7 @@ export async function startServer(
   /** Where the one-time demo key is printed: the console, not the log. */
   announce: (text: string) => void = (text) => process.stderr.write(text),
 ): Promise<RunningServer> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
   const applied = await migrateDatabase(database);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 

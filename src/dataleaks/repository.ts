@@ -8,7 +8,8 @@ import { cardLeaks, credentialLeaks } from '../db/schema.js';
 import { domainKey } from '../normalize.js';
 
 const { domainKey: _domainKey, ...credentialColumns } = getTableColumns(credentialLeaks);
-export type CredentialLeakRow = Omit<typeof credentialLeaks.$inferSelect, 'domainKey'>;
+/** A leak as the API shows it; `sortKey` (the domain key) comes with domain searches, for their cursor. */
+export type CredentialLeakRow = Omit<typeof credentialLeaks.$inferSelect, 'domainKey'> & { sortKey?: string };
 export type CardLeakRow = typeof cardLeaks.$inferSelect;
 
 /** The row after which a page starts: the sort key of the last row of the previous page. */

@@ -93,7 +93,7 @@ const DataleaksRef = builder.objectRef<Record<string, never>>('Dataleaks').imple
         const size = pageSize(args.first);
         const after = decodeCursor(args.after, [DOMAIN_KEY_PATTERN, UUID_PATTERN]) as [string, string] | null;
         const rows = await repository.credentialLeaksByDomain(db, domain, size + 1, after);
-        return toConnection(rows, size, (row) => [row.sortKey, row.id]);
+        return toConnection<CredentialLeakRow>(rows, size, (row) => [row.sortKey!, row.id]);
       },
     }),
     byEmail: t.field({

@@ -126,7 +126,8 @@ export const auditEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>(),
     createdAt: createdAt(),
   },
-  (t) => [index('audit_events_workspace_recent').on(t.workspaceId, t.createdAt.desc(), t.id.desc())],
+  // Ascending, read backwards for newest first (see iocs_recent).
+  (t) => [index('audit_events_workspace_recent').on(t.workspaceId, t.createdAt, t.id)],
 );
 
 /** Indicators of compromise: the shared feed (`workspace_id` null) and each workspace's own. */
@@ -153,9 +154,11 @@ export const iocs = pgTable(
     // One row per (type, value) in the feed and in each workspace: imports upsert on it. Value
     // first, so that the same index serves `q` (a value prefix, with or without a type).
     unique('iocs_identity').on(t.value, t.type, t.workspaceId).nullsNotDistinct(),
-    // Listing newest first, by type or not (keyset on updated_at, id).
-    index('iocs_type_recent').on(t.type, t.updatedAt.desc(), t.id.desc()),
-    index('iocs_recent').on(t.updatedAt.desc(), t.id.desc()),
+    // Listing newest first, by type or not (keyset on updated_at, id). Ascending on purpose: read
+    // backwards it gives `ORDER BY updated_at DESC, id DESC` (NULLS FIRST, PostgreSQL's default for
+    // DESC); an index declared `DESC NULLS LAST` would not serve that order at all.
+    index('iocs_type_recent').on(t.type, t.updatedAt, t.id),
+    index('iocs_recent').on(t.updatedAt, t.id),
     index('iocs_workspace').on(t.workspaceId),
     index('iocs_tags').using('gin', t.tags),
   ],

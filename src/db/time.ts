@@ -6,6 +6,10 @@
 export function isoTimestamp(value: string | Date): string {
   if (value instanceof Date) return value.toISOString();
   if (value.endsWith('Z')) return value;
+  // The common case, with all three digits of milliseconds: 2026-11-22 11:24:02.123+00
+  if (value.length === 26 && value[10] === ' ' && value[19] === '.' && value.endsWith('+00')) {
+    return `${value.slice(0, 10)}T${value.slice(11, 23)}Z`;
+  }
   const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(\+00(?::00)?)?$/.exec(value);
   if (!match) return new Date(value).toISOString();
   const fraction = (match[3] ?? '').padEnd(3, '0').slice(0, 3);

@@ -10,9 +10,10 @@ import { builder, type Types } from './builder.js';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
 
+/** An edge: its cursor is encoded only when a client selects it. */
 export interface Edge<T> {
-  cursor: string;
   node: T;
+  cursorOf: (node: T) => readonly string[];
 }
 
 export interface Connection<T> {
@@ -33,7 +34,7 @@ const PageInfoRef = builder.objectRef<Connection<unknown>['pageInfo']>('PageInfo
 export function connectionType<T>(name: string, nodeRef: ObjectRef<Types, T>, options: { totalCount?: boolean } = {}) {
   const EdgeRef = builder.objectRef<Edge<T>>(`${name}Edge`).implement({
     fields: (t) => ({
-      cursor: t.exposeString('cursor'),
+      cursor: t.string({ resolve: (edge) => encodeCursor(edge.cursorOf(edge.node)) }),
       node: t.field({ type: nodeRef, resolve: (edge) => edge.node as never }),
     }),
   });
@@ -98,10 +99,11 @@ export function toConnection<T>(
   totalCount?: () => Promise<number>,
 ): Connection<T> {
   const hasNextPage = rows.length > size;
-  const edges = rows.slice(0, size).map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));
+  const nodes = rows.length > size ? rows.slice(0, size) : rows;
+  const last = nodes.at(-1);
   return {
-    edges,
-    pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    edges: nodes.map((node) => ({ node, cursorOf })),
+    pageInfo: { hasNextPage, endCursor: last === undefined ? null : encodeCursor(cursorOf(last)) },
     ...(totalCount ? { totalCount } : {}),
   };
 }

@@ -35,6 +35,34 @@ function filterConditions(workspaceId: string, f: IocFilters): SQL {
   )!;
 }
 
+/**
+ * The listing is the hot path of every SIEM connector, so its SQL is built once per shape (which
+ * filters are present) and prepared, instead of being assembled by the query builder each time.
+ */
+const listings = new WeakMap<Db, Map<string, ReturnType<typeof prepareListing>>>();
+
+function prepareListing(db: Db, shape: string) {
+  const has = (flag: string) => shape.includes(flag);
+  const p = sql.placeholder;
+  return db
+    .select()
+    .from(iocs)
+    .where(
+      and(
+        or(isNull(iocs.workspaceId), eq(iocs.workspaceId, p('workspaceId'))),
+        has('t') ? eq(iocs.type, p('type')) : undefined,
+        has('q') ? like(iocs.value, p('pattern')) : undefined,
+        has('u') ? gte(iocs.updatedAt, p('updatedSince')) : undefined,
+        has('c') ? gte(iocs.confidence, p('minConfidence')) : undefined,
+        has('g') ? sql`${iocs.tags} @> array[${p('tag')}]::text[]` : undefined,
+        has('a') ? sql`(${iocs.updatedAt}, ${iocs.id}) < (${p('afterUpdatedAt')}::timestamptz, ${p('afterId')}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(desc(iocs.updatedAt), desc(iocs.id))
+    .limit(p('limit'))
+    .prepare(`iocs_listing_${shape || 'all'}`);
+}
+
 /** Newest first: (updated_at, id) descending, continuing strictly after `after`. */
 export async function listIocs(
   db: Db,
@@ -43,17 +71,20 @@ export async function listIocs(
   limit: number,
   after: { updatedAt: string; id: string } | null,
 ): Promise<IocRow[]> {
-  return db
-    .select()
-    .from(iocs)
-    .where(
-      and(
-        filterConditions(workspaceId, filters),
-        after ? sql`(${iocs.updatedAt}, ${iocs.id}) < (${after.updatedAt}::timestamptz, ${after.id}::uuid)` : undefined,
-      ),
-    )
-    .orderBy(desc(iocs.updatedAt), desc(iocs.id))
-    .limit(limit);
+  const values: Record<string, unknown> = { workspaceId, limit };
+  let shape = '';
+  if (filters.type) (shape += 't'), (values.type = filters.type);
+  if (filters.valuePrefix) (shape += 'q'), (values.pattern = `${escapeLike(filters.valuePrefix)}%`);
+  if (filters.updatedSince) (shape += 'u'), (values.updatedSince = filters.updatedSince);
+  if (filters.minConfidence !== null && filters.minConfidence !== undefined) (shape += 'c'), (values.minConfidence = filters.minConfidence);
+  if (filters.tag) (shape += 'g'), (values.tag = filters.tag);
+  if (after) (shape += 'a'), (values.afterUpdatedAt = after.updatedAt), (values.afterId = after.id);
+
+  let byShape = listings.get(db);
+  if (!byShape) listings.set(db, (byShape = new Map()));
+  let query = byShape.get(shape);
+  if (!query) byShape.set(shape, (query = prepareListing(db, shape)));
+  return query.execute(values);
 }
 
 export async function countIocs(db: Db, workspaceId: string, filters: IocFilters): Promise<number> {

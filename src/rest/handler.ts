@@ -12,7 +12,7 @@ import { createContext } from '../graphql/context.js';
 import { json, noContent, type Incoming, type Outgoing } from '../http/exchange.js';
 import type { RequestState } from '../requestState.js';
 import { dialectForPath, errorAnswer } from './dialects.js';
-import { at, bodyError, prepareRoutes, restView, run, toRestShape, type PreparedRoute } from './operations.js';
+import { at, bodyError, prepareRoutes, restView, run, type PreparedRoute } from './operations.js';
 import { readParams, renameParameter } from './params.js';
 import { ROUTES, type RestRoute } from './routes.js';
 
@@ -89,10 +89,10 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
     case 'object': {
       const value = at(data, response.field);
       if (value === null || value === undefined) throw new ApiError('not_found');
-      return json(JSON.stringify({ data: toRestShape(value) }), response.status);
+      return json(JSON.stringify({ data: value }), response.status);
     }
     case 'list':
-      return json(JSON.stringify({ data: toRestShape(at(data, response.field)) }), 200);
+      return json(JSON.stringify({ data: at(data, response.field) }), 200);
     case 'page': {
       const page = at(data, response.field) as {
         edges: { node: unknown }[];
@@ -100,7 +100,7 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
       };
       return json(
         JSON.stringify({
-          data: page.edges.map((edge) => toRestShape(edge.node)),
+          data: page.edges.map((edge) => edge.node),
           pagination: {
             limit: variables.first,
             next_cursor: page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null,

@@ -19,7 +19,6 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { snakeCase } from 'change-case';
 import { ERRORS } from '../errors.js';
 import { MAX_BODY_BYTES } from './handler.js';
 import { prepareRoutes, restView } from './operations.js';
@@ -35,7 +34,7 @@ const SCALARS: Record<string, JsonSchema> = {
   DateTime: { type: 'string', format: 'date-time' },
 };
 
-/** The JSON schema of what a selection on a GraphQL type answers, with REST's snake_case names. */
+/** The JSON schema of what a selection on a GraphQL type answers, keyed as the answer is. */
 function schemaOf(type: GraphQLOutputType, selection: SelectionSetNode | undefined): JsonSchema {
   const nullable = !isNonNullType(type);
   const inner = getNullableType(type);
@@ -49,7 +48,8 @@ function schemaOf(type: GraphQLOutputType, selection: SelectionSetNode | undefin
     for (const node of selection?.selections ?? []) {
       if (node.kind !== Kind.FIELD) continue;
       const field = fields[node.name.value]!;
-      properties[snakeCase(node.name.value)] = {
+      // REST operations alias their fields to the snake_case names of the REST body.
+      properties[node.alias?.value ?? node.name.value] = {
         ...schemaOf(field.type, node.selectionSet),
         ...(field.description ? { description: field.description } : {}),
       };

@@ -5,7 +5,6 @@
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { snakeCase } from 'change-case';
 import { GraphQLError, isEnumType, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileDocument, type CompiledOperation } from '../graphql/compiled.js';
 import type { Context } from '../graphql/context.js';
@@ -98,21 +97,6 @@ export async function run(prepared: PreparedRoute, context: Context, variables: 
   const [first] = result.errors ?? [];
   if (first) throw first instanceof GraphQLError && first.originalError ? first.originalError : first;
   return result.data;
-}
-
-const snakeKeys = new Map<string, string>();
-
-/** GraphQL's camelCase result as the REST body's snake_case (API.md §6). */
-export function toRestShape(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toRestShape);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) {
-    let snake = snakeKeys.get(key);
-    if (snake === undefined) snakeKeys.set(key, (snake = snakeCase(key)));
-    out[snake] = toRestShape(inner);
-  }
-  return out;
 }
 
 export function at(data: unknown, path: string): unknown {

@@ -3,6 +3,7 @@
  * operation it runs, how its parameters and body become variables, and the shape of its answer.
  * Nothing else in src/rest knows a route; the handler and the OpenAPI document read this table.
  */
+import { snakeCase } from 'change-case';
 import type { Permission } from '../auth/permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
 import type { Dialect } from './dialects.js';
@@ -69,10 +70,17 @@ const scopedQuery = (name: string, description: string): ParamSpec => ({
   scoped: true,
 });
 
-const IOC_FIELDS = 'id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt';
-const WATCHLIST_FIELDS = 'id name description entries { id type value createdAt } createdAt updatedAt';
-const CREDENTIAL_LEAK_FIELDS = 'id email domain username passwordMasked sourceName sourceType leakedAt discoveredAt severity';
-const CARD_LEAK_FIELDS = 'id bin last4 expiry brand sourceName leakedAt discoveredAt';
+/**
+ * A selection whose camelCase fields are aliased to their snake_case REST names
+ * (`threat_type: threatType`): the operation itself answers in the REST shape, with no copying.
+ */
+const snakeCaseAliases = (selection: string) =>
+  selection.replace(/\b[a-z]+[A-Z][A-Za-z0-9]*\b/g, (field) => `${snakeCase(field)}: ${field}`);
+
+const IOC_FIELDS = snakeCaseAliases('id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt');
+const WATCHLIST_FIELDS = snakeCaseAliases('id name description entries { id type value createdAt } createdAt updatedAt');
+const CREDENTIAL_LEAK_FIELDS = snakeCaseAliases('id email domain username passwordMasked sourceName sourceType leakedAt discoveredAt severity');
+const CARD_LEAK_FIELDS = snakeCaseAliases('id bin last4 expiry brand sourceName leakedAt discoveredAt');
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 
 const IOC_TYPES: Record<string, string> = {
