@@ -49,7 +49,7 @@ function parseWorkers(value: string): number {
  * a 2-core machine a small pool answers more requests per second than a large one (PERF-FACTS.md;
  * docs/performance.md has this machine's figures).
  */
-const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_POOL_SIZE = 2;
 
 function parsePoolSize(value: string): number {
   const size = Number(value);
