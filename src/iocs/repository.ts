@@ -4,6 +4,7 @@
  */
 import { and, arrayContains, count, desc, eq, getTableColumns, gte, isNull, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { prepared } from '../db/prepared.js';
 import { iocs } from '../db/schema.js';
 import type { IocType } from '../normalize.js';
 
@@ -39,8 +40,6 @@ function filterConditions(workspaceId: string, f: IocFilters): SQL {
  * The listing is the hot path of every SIEM connector, so its SQL is built once per shape (which
  * filters are present) and prepared, instead of being assembled by the query builder each time.
  */
-const listings = new WeakMap<Db, Map<string, ReturnType<typeof prepareListing>>>();
-
 function prepareListing(db: Db, shape: string) {
   const has = (flag: string) => shape.includes(flag);
   const p = sql.placeholder;
@@ -80,11 +79,7 @@ export async function listIocs(
   if (filters.tag) (shape += 'g'), (values.tag = filters.tag);
   if (after) (shape += 'a'), (values.afterUpdatedAt = after.updatedAt), (values.afterId = after.id);
 
-  let byShape = listings.get(db);
-  if (!byShape) listings.set(db, (byShape = new Map()));
-  let query = byShape.get(shape);
-  if (!query) byShape.set(shape, (query = prepareListing(db, shape)));
-  return query.execute(values);
+  return prepared(db, `iocs_listing_${shape}`, () => prepareListing(db, shape)).execute(values);
 }
 
 export async function countIocs(db: Db, workspaceId: string, filters: IocFilters): Promise<number> {
@@ -110,14 +105,20 @@ export async function findIocsByValue(
   wanted: readonly { type: IocType; value: string }[],
 ): Promise<IocRow[]> {
   if (wanted.length === 0) return [];
-  const pairs = sql.join(
-    wanted.map(({ type, value }) => sql`(${type}::ioc_type, ${value}::text)`),
-    sql`, `,
+  // Two arrays as two parameters: one statement, prepared once, whatever the number of values.
+  const query = prepared(db, 'iocs_by_value', () =>
+    db
+      .selectDistinctOn([iocs.type, iocs.value])
+      .from(iocs)
+      .where(
+        and(
+          // text[] rather than ioc_type[]: the driver knows how to send an array of a built-in type.
+          sql`(${iocs.type}, ${iocs.value}) in (select t::ioc_type, v from unnest(${sql.placeholder('types')}::text[], ${sql.placeholder('values')}::text[]) as u(t, v))`,
+          or(isNull(iocs.workspaceId), eq(iocs.workspaceId, sql.placeholder('workspaceId'))),
+        ),
+      )
+      .orderBy(iocs.type, iocs.value, sql`${iocs.workspaceId} nulls last`)
+      .prepare('iocs_by_value'),
   );
-  const columns = getTableColumns(iocs);
-  return db
-    .selectDistinctOn([iocs.type, iocs.value], columns)
-    .from(iocs)
-    .where(and(sql`(${iocs.type}, ${iocs.value}) in (${pairs})`, visibleTo(workspaceId)))
-    .orderBy(iocs.type, iocs.value, sql`${iocs.workspaceId} nulls last`);
+  return query.execute({ workspaceId, types: wanted.map((w) => w.type), values: wanted.map((w) => w.value) });
 }

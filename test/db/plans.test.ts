@@ -1,0 +1,41 @@
+/**
+ * The lists page by keyset: each must be read in its order straight from an index, or a page costs
+ * a sort of every matching row (a DESC NULLS LAST index once made the IOC listing scan 1,000,000
+ * rows). With sorting and sequential scans priced out, a plan that still sorts has no such index.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+async function plan(query: SQL): Promise<string> {
+  return t.database.db.transaction(async (tx) => {
+    await tx.execute(sql`set local enable_sort = off`);
+    await tx.execute(sql`set local enable_seqscan = off`);
+    const rows = await tx.execute(sql`explain ${query}`);
+    const list = (Array.isArray(rows) ? rows : (rows as unknown as { rows: unknown[] }).rows) as { 'QUERY PLAN': string }[];
+    return list.map((r) => r['QUERY PLAN']).join('\n');
+  });
+}
+
+const ws = '00000000-0000-4000-8000-000000000000';
+
+describe('keyset pages are read in index order', () => {
+  it.each([
+    ['IOCs of a type, newest first', sql`select * from iocs where (workspace_id is null or workspace_id = ${ws}) and type = 'ipv4' order by updated_at desc, id desc limit 11`],
+    ['all IOCs, newest first', sql`select * from iocs where workspace_id is null or workspace_id = ${ws} order by updated_at desc, id desc limit 11`],
+    ['audit events, newest first', sql`select * from audit_events where workspace_id = ${ws} order by created_at desc, id desc limit 11`],
+    ['leaks of a domain and its subdomains', sql`select * from credential_leaks where domain_key >= 'com.example.' and domain_key < 'com.example/' order by domain_key, id limit 11`],
+    ['leaks of an address', sql`select * from credential_leaks where email = 'a@example.com' order by id limit 11`],
+    ['cards of a BIN', sql`select * from card_leaks where bin >= '411111' and bin < '411111:' order by bin, id limit 11`],
+  ])('%s', async (_name, query) => {
+    const text = await plan(query);
+    expect(text, text).not.toMatch(/Sort|Seq Scan/);
+    expect(text, text).toMatch(/Index Scan/);
+  });
+});
