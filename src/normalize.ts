@@ -26,7 +26,9 @@ export function normalizeDomain(input: string): string | null {
   let text = input.trim();
   if (text.endsWith('.')) text = text.slice(0, -1);
   if (!text) return null;
-  const ascii = domainToASCII(text).toLowerCase();
+  // Plain ASCII names (nearly all) need no IDN processing, only lower case.
+  const lower = text.toLowerCase();
+  const ascii = /^[a-z0-9.-]+$/.test(lower) && !lower.includes('xn--') ? lower : domainToASCII(text).toLowerCase();
   if (!ascii || ascii.length > 253) return null;
   const labels = ascii.split('.');
   if (labels.length < 2 || !labels.every((label) => LABEL.test(label))) return null;
@@ -70,9 +72,13 @@ const MAX_IOC_VALUE = 2048;
  * Undoes the usual defanging of shared indicators: `hxxp(s)`, `[.]`, `(.)`, `{.}`, `[dot]`,
  * `[@]`, `(@)`, `[at]`, `[:]`, `[://]`.
  */
+const DEFANGED = /[[({]|^(hxxp|fxp)/i;
+
 export function refang(input: string): string {
-  return input
-    .trim()
+  const text = input.trim();
+  // Most values were never defanged: skip the rewriting for them.
+  if (!DEFANGED.test(text)) return text;
+  return text
     .replace(/^hxxp(s?)(?=(\[:\]|:|\[:\/\/\]))/i, 'http$1')
     .replace(/^fxp(?=(\[:\]|:))/i, 'ftp')
     .replace(/\[:\/\/\]/g, '://')
