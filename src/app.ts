@@ -40,7 +40,7 @@ export function createApp(options: AppOptions) {
   const { database, logger, verifier, schema } = options;
   const db = database.db;
   const yoga = createGraphQLHandler({ ...options, db });
-  const fastGraphQL = createGraphQLFastPath({ schema, db, verifier, logger });
+  const fastGraphQL = createGraphQLFastPath({ schema, db, verifier, logger, production: options.production });
   const rest = createRestHandler({ schema, db, verifier });
   const openApi = JSON.stringify(buildOpenApiDocument(schema));
 

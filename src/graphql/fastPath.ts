@@ -15,12 +15,14 @@ import type { RequestState } from '../requestState.js';
 import { CompiledCache } from './compiled.js';
 import { createContext } from './context.js';
 import { asHttpError, httpOf, maskError, publicError, withRequestId } from './errors.js';
+import { validationRules } from './validation.js';
 
 /** GraphQL bodies above this size go to Yoga, which refuses them by its own rules. */
 export const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
 
 export interface FastPathOptions {
   schema: GraphQLSchema;
+  production: boolean;
   db: Db;
   verifier: KeyVerifier;
   logger: Logger;
@@ -52,7 +54,7 @@ export function isFastPathCandidate(request: Incoming): boolean {
 }
 
 export function createGraphQLFastPath(options: FastPathOptions) {
-  const cache = new CompiledCache(options.schema);
+  const cache = new CompiledCache(options.schema, validationRules(options.production));
 
   return async function handle(request: Incoming, body: Buffer, state: RequestState): Promise<Outgoing | null> {
     const params = readParams(body);

@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
 import { createContext, type Context } from './context.js';
 import { asHttpError, maskError, withRequestId } from './errors.js';
+import { extraValidationRules } from './validation.js';
 
 export interface GraphQLHandlerOptions {
   schema: GraphQLSchema;
@@ -35,7 +36,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [requestIdOnErrors()],
+    plugins: [requestIdOnErrors(), extraValidation(options.production)],
     context: async ({ request, requestState }): Promise<Context> => {
       try {
         const principal = await authenticate((name) => request.headers.get(name), new URL(request.url).searchParams, verifier);
@@ -46,6 +47,16 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       }
     },
   });
+}
+
+/** The validation rules of src/graphql/validation.ts that graphql-js does not apply by itself. */
+function extraValidation(production: boolean): Plugin<Record<string, never>, ServerContext> {
+  const rules = extraValidationRules(production);
+  return {
+    onValidate({ addValidationRule }) {
+      for (const rule of rules) addValidationRule(rule);
+    },
+  };
 }
 
 /**

@@ -41,7 +41,7 @@ export interface GraphQLBody {
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
 }
 
-export async function createTestApp(verifierOptions: KeyVerifierOptions = {}): Promise<TestApp> {
+export async function createTestApp(options: { production?: boolean; verifier?: KeyVerifierOptions } = {}): Promise<TestApp> {
   const testDatabase = await createTestDatabase();
   const { database } = testDatabase;
   const logs: string[] = [];
@@ -57,10 +57,10 @@ export async function createTestApp(verifierOptions: KeyVerifierOptions = {}): P
   const lastUsed = new LastUsedRecorder(database.db, logger);
   const verifier = new KeyVerifier(database.db, {
     onVerified: (principal) => lastUsed.record(principal.key.id),
-    ...verifierOptions,
+    ...options.verifier,
   });
   await verifier.subscribe(database);
-  const app = createApp({ database, schema, verifier, logger, production: false });
+  const app = createApp({ database, schema, verifier, logger, production: options.production ?? false });
   let workspaces = 0;
 
   const fetch: TestApp['fetch'] = (path, init) =>

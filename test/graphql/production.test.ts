@@ -1,0 +1,50 @@
+/** `NODE_ENV=production` (API.md §7): no introspection and no GraphiQL, on either GraphQL path. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+
+const INTROSPECTION = '{ __schema { queryType { name } } }';
+
+describe('in production', () => {
+  let t: TestApp;
+  let key: string;
+  beforeAll(async () => {
+    t = await createTestApp({ production: true });
+    key = (await t.createKey((await t.createWorkspace()).id)).key;
+  });
+  afterAll(() => t.close());
+
+  it('refuses introspection, sent as JSON (fast path) or as a GET (Yoga)', async () => {
+    const posted = await t.graphql(key, INTROSPECTION);
+    expect(posted.body.data).toBeUndefined();
+    expect(posted.body.errors?.[0]?.message).toMatch(/introspection/i);
+    const got = await t.fetch(`/graphql?query=${encodeURIComponent(INTROSPECTION)}`, { headers: { authorization: `Bearer ${key}` } });
+    const body = (await got.json()) as { data?: unknown; errors?: { message: string }[] };
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0]?.message).toMatch(/introspection/i);
+  });
+
+  it('serves no GraphiQL page', async () => {
+    const page = await t.fetch('/graphql', { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+  });
+
+  it('still answers ordinary queries', async () => {
+    expect((await t.graphql(key, '{ viewer { key { name } } }')).body).toEqual({ data: { viewer: { key: { name: 'test key' } } } });
+  });
+});
+
+describe('in development', () => {
+  let t: TestApp;
+  let key: string;
+  beforeAll(async () => {
+    t = await createTestApp();
+    key = (await t.createKey((await t.createWorkspace()).id)).key;
+  });
+  afterAll(() => t.close());
+
+  it('answers introspection and serves GraphiQL', async () => {
+    expect((await t.graphql(key, INTROSPECTION)).body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+    const page = await t.fetch('/graphql', { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  });
+});
