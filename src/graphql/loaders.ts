@@ -1,16 +1,24 @@
-/** Per-request DataLoaders: one query for the entries of every watchlist on a page. */
+/**
+ * Per-request DataLoaders: one query for the entries of every watchlist on a page. Each loader is
+ * made on first use, so the many requests that need none (the IOC listing) pay nothing for them.
+ */
 import DataLoader from 'dataloader';
 import type { Db } from '../db/client.js';
 import { entriesOf, type WatchlistEntryRow } from '../watchlists/repository.js';
 
-export function createLoaders(db: Db) {
-  return {
-    watchlistEntries: new DataLoader<string, WatchlistEntryRow[]>(async (ids) => {
-      const byWatchlist = new Map<string, WatchlistEntryRow[]>(ids.map((id) => [id, []]));
-      for (const row of await entriesOf(db, ids)) byWatchlist.get(row.watchlistId)?.push(row);
-      return ids.map((id) => byWatchlist.get(id)!);
-    }),
-  };
+export interface Loaders {
+  readonly watchlistEntries: DataLoader<string, WatchlistEntryRow[]>;
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+export function createLoaders(db: Db): Loaders {
+  let watchlistEntries: DataLoader<string, WatchlistEntryRow[]> | undefined;
+  return {
+    get watchlistEntries() {
+      return (watchlistEntries ??= new DataLoader<string, WatchlistEntryRow[]>(async (ids) => {
+        const byWatchlist = new Map<string, WatchlistEntryRow[]>(ids.map((id) => [id, []]));
+        for (const row of await entriesOf(db, ids)) byWatchlist.get(row.watchlistId)?.push(row);
+        return ids.map((id) => byWatchlist.get(id)!);
+      }));
+    },
+  };
+}
