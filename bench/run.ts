@@ -9,7 +9,7 @@
  */
 import { hash } from '@node-rs/argon2';
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,7 +122,8 @@ async function startServer(name: string, script: string, env: Record<string, str
   // The log goes to /dev/null: the server still formats and writes every line, but this process,
   // busy with autocannon, is not the one to read them.
   const devNull = openSync('/dev/null', 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
     stdio: ['ignore', devNull, 'pipe'],
@@ -268,9 +269,11 @@ async function main() {
     while (lookupValues.length < 100) lookupValues.push(`unknown-${lookupValues.length}.example.org`);
 
     const env = { DATABASE_URL: target.url, BENCH_WORKSPACE_ID: workspace.id, LOG_LEVEL: 'info' };
-    log('starting servers …');
-    const product = await startServer('product', 'src/main.ts', { ...env, WEB_CONCURRENCY: '1' });
-    const product2 = await startServer('product ×2', 'src/main.ts', { ...env, WEB_CONCURRENCY: '2' });
+    log('building and starting servers …');
+    // The product runs as `npm start` runs it: compiled to dist/.
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+    const product = await startServer('product', 'dist/main.js', { ...env, WEB_CONCURRENCY: '1' });
+    const product2 = await startServer('product ×2', 'dist/main.js', { ...env, WEB_CONCURRENCY: '2' });
     const referenceHttp = await startServer('node:http + postgres', 'bench/reference-http.ts', env);
     const referenceYoga = await startServer('Yoga + Pothos', 'bench/reference-yoga.ts', env);
     servers.push(product, product2, referenceHttp, referenceYoga);
