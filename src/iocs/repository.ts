@@ -2,9 +2,9 @@
  * IOC reads. Visibility (API.md §5) is part of every query: the shared feed (no workspace) and the
  * caller's own IOCs, never another workspace's.
  */
-import { and, arrayContains, count, desc, eq, getTableColumns, gte, isNull, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, count, eq, gte, isNull, like, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { prepared } from '../db/prepared.js';
+import { preparedRows } from '../db/prepared.js';
 import { iocs } from '../db/schema.js';
 import type { IocType } from '../normalize.js';
 
@@ -36,33 +36,16 @@ function filterConditions(workspaceId: string, f: IocFilters): SQL {
   )!;
 }
 
-/**
- * The listing is the hot path of every SIEM connector, so its SQL is built once per shape (which
- * filters are present) and prepared, instead of being assembled by the query builder each time.
- */
-function prepareListing(db: Db, shape: string) {
-  const has = (flag: string) => shape.includes(flag);
-  const p = sql.placeholder;
-  return db
-    .select()
-    .from(iocs)
-    .where(
-      and(
-        or(isNull(iocs.workspaceId), eq(iocs.workspaceId, p('workspaceId'))),
-        has('t') ? eq(iocs.type, p('type')) : undefined,
-        has('q') ? like(iocs.value, p('pattern')) : undefined,
-        has('u') ? gte(iocs.updatedAt, p('updatedSince')) : undefined,
-        has('c') ? gte(iocs.confidence, p('minConfidence')) : undefined,
-        has('g') ? sql`${iocs.tags} @> array[${p('tag')}]::text[]` : undefined,
-        has('a') ? sql`(${iocs.updatedAt}, ${iocs.id}) < (${p('afterUpdatedAt')}::timestamptz, ${p('afterId')}::uuid)` : undefined,
-      ),
-    )
-    .orderBy(desc(iocs.updatedAt), desc(iocs.id))
-    .limit(p('limit'))
-    .prepare(`iocs_listing_${shape || 'all'}`);
-}
+/** The columns of an IOC, named as `IocRow` names them. */
+const IOC_COLUMNS = `id, workspace_id as "workspaceId", type, value, threat_type as "threatType",
+  malware_family as "malwareFamily", confidence, severity, tlp, tags, source, first_seen as "firstSeen",
+  last_seen as "lastSeen", created_at as "createdAt", updated_at as "updatedAt"`;
 
-/** Newest first: (updated_at, id) descending, continuing strictly after `after`. */
+/**
+ * Newest first: (updated_at, id) descending, continuing strictly after `after`. The listing is the
+ * hot path of every SIEM connector, so it is plain SQL text (one per combination of filters, a
+ * prepared statement each) read without the query builder (docs/performance.md).
+ */
 export async function listIocs(
   db: Db,
   workspaceId: string,
@@ -70,16 +53,24 @@ export async function listIocs(
   limit: number,
   after: { updatedAt: string; id: string } | null,
 ): Promise<IocRow[]> {
-  const values: Record<string, unknown> = { workspaceId, limit };
-  let shape = '';
-  if (filters.type) (shape += 't'), (values.type = filters.type);
-  if (filters.valuePrefix) (shape += 'q'), (values.pattern = `${escapeLike(filters.valuePrefix)}%`);
-  if (filters.updatedSince) (shape += 'u'), (values.updatedSince = filters.updatedSince);
-  if (filters.minConfidence !== null && filters.minConfidence !== undefined) (shape += 'c'), (values.minConfidence = filters.minConfidence);
-  if (filters.tag) (shape += 'g'), (values.tag = filters.tag);
-  if (after) (shape += 'a'), (values.afterUpdatedAt = after.updatedAt), (values.afterId = after.id);
-
-  return prepared(db, `iocs_listing_${shape}`, () => prepareListing(db, shape)).execute(values);
+  const params: unknown[] = [workspaceId];
+  const where = ['(workspace_id is null or workspace_id = $1)'];
+  const add = (condition: (n: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(condition(`$${params.length}`));
+  };
+  if (filters.type) add((n) => `type = ${n}::ioc_type`, filters.type);
+  if (filters.valuePrefix) add((n) => `value like ${n}`, `${escapeLike(filters.valuePrefix)}%`);
+  if (filters.updatedSince) add((n) => `updated_at >= ${n}::timestamptz`, filters.updatedSince);
+  if (filters.minConfidence !== null && filters.minConfidence !== undefined) add((n) => `confidence >= ${n}::int`, filters.minConfidence);
+  if (filters.tag) add((n) => `tags @> array[${n}::text]`, filters.tag);
+  if (after) {
+    params.push(after.updatedAt, after.id);
+    where.push(`(updated_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(limit);
+  const text = `select ${IOC_COLUMNS} from iocs where ${where.join(' and ')} order by updated_at desc, id desc limit $${params.length}::int`;
+  return preparedRows<IocRow>(db, text, params);
 }
 
 export async function countIocs(db: Db, workspaceId: string, filters: IocFilters): Promise<number> {
@@ -105,20 +96,14 @@ export async function findIocsByValue(
   wanted: readonly { type: IocType; value: string }[],
 ): Promise<IocRow[]> {
   if (wanted.length === 0) return [];
-  // Two arrays as two parameters: one statement, prepared once, whatever the number of values.
-  const query = prepared(db, 'iocs_by_value', () =>
-    db
-      .selectDistinctOn([iocs.type, iocs.value])
-      .from(iocs)
-      .where(
-        and(
-          // text[] rather than ioc_type[]: the driver knows how to send an array of a built-in type.
-          sql`(${iocs.type}, ${iocs.value}) in (select t::ioc_type, v from unnest(${sql.placeholder('types')}::text[], ${sql.placeholder('values')}::text[]) as u(t, v))`,
-          or(isNull(iocs.workspaceId), eq(iocs.workspaceId, sql.placeholder('workspaceId'))),
-        ),
-      )
-      .orderBy(iocs.type, iocs.value, sql`${iocs.workspaceId} nulls last`)
-      .prepare('iocs_by_value'),
+  // Two arrays as two parameters (text[]: the drivers send arrays of built-in types): one
+  // prepared statement, whatever the number of values.
+  return preparedRows<IocRow>(
+    db,
+    `select distinct on (type, value) ${IOC_COLUMNS} from iocs
+     where (type, value) in (select t::ioc_type, v from unnest($1::text[], $2::text[]) as u(t, v))
+       and (workspace_id is null or workspace_id = $3)
+     order by type, value, workspace_id nulls last`,
+    [wanted.map((w) => w.type), wanted.map((w) => w.value), workspaceId],
   );
-  return query.execute({ workspaceId, types: wanted.map((w) => w.type), values: wanted.map((w) => w.value) });
 }
