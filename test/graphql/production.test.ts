@@ -48,3 +48,36 @@ describe('in development', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
   });
 });
+
+describe('abusive documents', () => {
+  let t: TestApp;
+  let key: string;
+  beforeAll(async () => {
+    t = await createTestApp();
+    key = (await t.createKey((await t.createWorkspace()).id)).key;
+  });
+  afterAll(() => t.close());
+
+  it('allow the deepest useful selection and refuse anything deeper than 10 levels', async () => {
+    expect((await t.graphql(key, '{ watchlists { edges { node { entries { id } } } } }')).body.errors).toBeUndefined();
+    // The schema has no cycles, so only a document of made-up fields can be this deep: the depth
+    // limit still speaks for it, before anything runs.
+    const tooDeep = `{ viewer ${'{ f '.repeat(11)}${'} '.repeat(11)}}`;
+    const answer = await t.graphql(key, tooDeep);
+    expect(answer.body.data).toBeUndefined();
+    expect(answer.body.errors?.map((e) => e.message).join(' ')).toMatch(/depth/i);
+  });
+
+  it('refuse more than 30 aliases, on the fast path and through Yoga, without executing', async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: viewer { key { name } }`).join(' ');
+    const posted = await t.graphql(key, `{ ${aliases} }`);
+    expect(posted.body.data).toBeUndefined();
+    expect(posted.body.errors?.[0]?.message).toMatch(/aliases/i);
+    const got = await t.fetch(`/graphql?query=${encodeURIComponent(`{ ${aliases} }`)}`, { headers: { authorization: `Bearer ${key}` } });
+    const body = (await got.json()) as { data?: unknown; errors?: { message: string }[] };
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0]?.message).toMatch(/aliases/i);
+    const fine = Array.from({ length: 30 }, (_, i) => `a${i}: viewer { key { name } }`).join(' ');
+    expect((await t.graphql(key, `{ ${fine} }`)).body.errors).toBeUndefined();
+  });
+});
