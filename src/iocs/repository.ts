@@ -2,7 +2,7 @@
  * IOC reads. Visibility (API.md §5) is part of every query: the shared feed (no workspace) and the
  * caller's own IOCs, never another workspace's.
  */
-import { and, arrayContains, count, eq, gte, isNull, like, or, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { preparedRows } from '../db/prepared.js';
 import { iocs } from '../db/schema.js';
@@ -25,17 +25,6 @@ export function visibleTo(workspaceId: string): SQL {
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-function filterConditions(workspaceId: string, f: IocFilters): SQL {
-  return and(
-    visibleTo(workspaceId),
-    f.type ? eq(iocs.type, f.type) : undefined,
-    f.valuePrefix ? like(iocs.value, `${escapeLike(f.valuePrefix)}%`) : undefined,
-    f.updatedSince ? gte(iocs.updatedAt, f.updatedSince) : undefined,
-    f.minConfidence !== null && f.minConfidence !== undefined ? gte(iocs.confidence, f.minConfidence) : undefined,
-    f.tag ? arrayContains(iocs.tags, [f.tag]) : undefined,
-  )!;
-}
-
 /** The columns of an IOC, named as `IocRow` names them. */
 const IOC_COLUMNS = `id, workspace_id as "workspaceId", type, value, threat_type as "threatType",
   malware_family as "malwareFamily", confidence, severity, tlp, tags, source, first_seen as "firstSeen",
@@ -53,6 +42,25 @@ export async function listIocs(
   limit: number,
   after: { updatedAt: string; id: string } | null,
 ): Promise<IocRow[]> {
+  const { where, params } = whereClause(workspaceId, filters);
+  if (after) {
+    params.push(after.updatedAt, after.id);
+    where.push(`(updated_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(limit);
+  const text = `select ${IOC_COLUMNS} from iocs where ${where.join(' and ')} order by updated_at desc, id desc limit $${params.length}::int`;
+  return preparedRows<IocRow>(db, text, params);
+}
+
+/** Every IOC the listing's filters match, on all pages (the same conditions, without a cursor). */
+export async function countIocs(db: Db, workspaceId: string, filters: IocFilters): Promise<number> {
+  const { where, params } = whereClause(workspaceId, filters);
+  const [row] = await preparedRows<{ n: number }>(db, `select count(*)::int as n from iocs where ${where.join(' and ')}`, params);
+  return row?.n ?? 0;
+}
+
+/** The visibility and filter conditions shared by the listing and its count, as SQL text and parameters. */
+function whereClause(workspaceId: string, filters: IocFilters): { where: string[]; params: unknown[] } {
   const params: unknown[] = [workspaceId];
   const where = ['(workspace_id is null or workspace_id = $1)'];
   const add = (condition: (n: string) => string, value: unknown) => {
@@ -64,18 +72,7 @@ export async function listIocs(
   if (filters.updatedSince) add((n) => `updated_at >= ${n}::timestamptz`, filters.updatedSince);
   if (filters.minConfidence !== null && filters.minConfidence !== undefined) add((n) => `confidence >= ${n}::int`, filters.minConfidence);
   if (filters.tag) add((n) => `tags @> array[${n}::text]`, filters.tag);
-  if (after) {
-    params.push(after.updatedAt, after.id);
-    where.push(`(updated_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-  }
-  params.push(limit);
-  const text = `select ${IOC_COLUMNS} from iocs where ${where.join(' and ')} order by updated_at desc, id desc limit $${params.length}::int`;
-  return preparedRows<IocRow>(db, text, params);
-}
-
-export async function countIocs(db: Db, workspaceId: string, filters: IocFilters): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(iocs).where(filterConditions(workspaceId, filters));
-  return row?.n ?? 0;
+  return { where, params };
 }
 
 export async function findIoc(db: Db, workspaceId: string, id: string): Promise<IocRow | undefined> {

@@ -4,13 +4,16 @@ import { createTestApp, type TestApp } from '../support/app.js';
 
 const INTROSPECTION = '{ __schema { queryType { name } } }';
 
+async function appWithKey(options: { production?: boolean } = {}) {
+  const t = await createTestApp(options);
+  const { key } = await t.createKey((await t.createWorkspace()).id);
+  return { t, key };
+}
+
 describe('in production', () => {
   let t: TestApp;
   let key: string;
-  beforeAll(async () => {
-    t = await createTestApp({ production: true });
-    key = (await t.createKey((await t.createWorkspace()).id)).key;
-  });
+  beforeAll(async () => ({ t, key } = await appWithKey({ production: true })));
   afterAll(() => t.close());
 
   it('refuses introspection, sent as JSON (fast path) or as a GET (Yoga)', async () => {
@@ -36,10 +39,7 @@ describe('in production', () => {
 describe('in development', () => {
   let t: TestApp;
   let key: string;
-  beforeAll(async () => {
-    t = await createTestApp();
-    key = (await t.createKey((await t.createWorkspace()).id)).key;
-  });
+  beforeAll(async () => ({ t, key } = await appWithKey()));
   afterAll(() => t.close());
 
   it('answers introspection and serves GraphiQL', async () => {
@@ -52,10 +52,7 @@ describe('in development', () => {
 describe('abusive documents', () => {
   let t: TestApp;
   let key: string;
-  beforeAll(async () => {
-    t = await createTestApp();
-    key = (await t.createKey((await t.createWorkspace()).id)).key;
-  });
+  beforeAll(async () => ({ t, key } = await appWithKey()));
   afterAll(() => t.close());
 
   it('allow the deepest useful selection and refuse anything deeper than 10 levels', async () => {
