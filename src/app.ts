@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
-import type { KeyVerifier } from './auth/keyVerifier.js';
+import type { Gatekeeper } from './auth/authenticate.js';
+import { rateLimitHeaders } from './auth/rateLimiter.js';
 import type { Database } from './db/client.js';
 import { ApiError, asApiError } from './errors.js';
 import { createGraphQLFastPath, isFastPathCandidate, MAX_GRAPHQL_BODY_BYTES } from './graphql/fastPath.js';
@@ -22,7 +23,7 @@ import { buildOpenApiDocument } from './rest/openapi.js';
 export interface AppOptions {
   database: Database;
   schema: GraphQLSchema;
-  verifier: KeyVerifier;
+  gatekeeper: Gatekeeper;
   logger: Logger;
   production: boolean;
 }
@@ -37,11 +38,11 @@ export function newRequestId(): string {
 }
 
 export function createApp(options: AppOptions) {
-  const { database, logger, verifier, schema } = options;
+  const { database, logger, gatekeeper, schema } = options;
   const db = database.db;
   const yoga = createGraphQLHandler({ ...options, db });
-  const fastGraphQL = createGraphQLFastPath({ schema, db, verifier, logger, production: options.production });
-  const rest = createRestHandler({ schema, db, verifier });
+  const fastGraphQL = createGraphQLFastPath({ schema, db, gatekeeper, logger, production: options.production });
+  const rest = createRestHandler({ schema, db, gatekeeper });
   const openApi = JSON.stringify(buildOpenApiDocument(schema));
 
   async function route(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
@@ -87,7 +88,7 @@ export function createApp(options: AppOptions) {
     const request = fromRequest(fetchRequest);
     const result = await handle(request, state);
     const response = isFetchResponse(result) ? result : toResponse(result);
-    response.headers.set('x-request-id', state.requestId);
+    for (const [name, value] of Object.entries(answerHeaders(state))) response.headers.set(name, value);
     logRequest(request, state, response.status, started);
     return response;
   });
@@ -98,27 +99,34 @@ export function createApp(options: AppOptions) {
     /** The `node:http` request listener. */
     async handleNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const started = performance.now();
-      const state: RequestState = { requestId: newRequestId() };
+      const state: RequestState = { requestId: newRequestId(), clientAddress: req.socket.remoteAddress };
       let request: Incoming;
       try {
         request = fromNode(req);
       } catch {
-        writeOutgoing(res, errorAnswer(new ApiError('invalid_parameter', 'The request URL is malformed.'), 'soc', state.requestId), state.requestId);
+        writeOutgoing(res, errorAnswer(new ApiError('invalid_parameter', 'The request URL is malformed.'), 'soc', state.requestId), answerHeaders(state));
         return;
       }
       try {
         const result = await handle(request, state);
-        if (isFetchResponse(result)) await writeResponse(res, result, state.requestId);
-        else writeOutgoing(res, result, state.requestId);
+        if (isFetchResponse(result)) await writeResponse(res, result, answerHeaders(state));
+        else writeOutgoing(res, result, answerHeaders(state));
       } catch (error) {
         // Only a broken connection gets here (handle answers every error itself).
         logger.warn({ err: error, request_id: state.requestId }, 'answer not delivered');
-        if (!res.headersSent) writeOutgoing(res, errorAnswer(new ApiError('internal_error'), 'soc', state.requestId), state.requestId);
+        if (!res.headersSent) writeOutgoing(res, errorAnswer(new ApiError('internal_error'), 'soc', state.requestId), answerHeaders(state));
         else res.destroy();
       }
       logRequest(request, state, res.statusCode, started);
     },
   };
+}
+
+/** The headers every answer carries: its request id and, once a key was admitted, its rate limit. */
+function answerHeaders(state: RequestState): Record<string, string> {
+  const headers = state.rateLimit ? rateLimitHeaders(state.rateLimit) : {};
+  headers['x-request-id'] = state.requestId;
+  return headers;
 }
 
 async function readiness(database: Database): Promise<Outgoing> {

@@ -1,5 +1,6 @@
 /** Environment -> typed configuration (API.md §8). The one module that reads `process.env`. */
 import path from 'node:path';
+import { PLAN_LIMITS, PLANS, type Plan } from './workspaces/plans.js';
 
 export interface Config {
   port: number;
@@ -13,6 +14,8 @@ export interface Config {
   workers: number;
   /** Connections per process to the database server (`DB_POOL_SIZE`). */
   poolSize: number;
+  /** Requests per minute per API key, by plan (`RATE_LIMIT_FREE`, `RATE_LIMIT_PRO`, `RATE_LIMIT_ENTERPRISE`). */
+  rateLimits: Record<Plan, number>;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -25,6 +28,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production: env.NODE_ENV === 'production',
     workers: parseWorkers(env.WEB_CONCURRENCY ?? '1'),
     poolSize: parsePoolSize(env.DB_POOL_SIZE ?? String(DEFAULT_POOL_SIZE)),
+    rateLimits: Object.fromEntries(
+      PLANS.map((plan) => {
+        const name = `RATE_LIMIT_${plan.toUpperCase()}`;
+        return [plan, parseRateLimit(name, env[name] ?? String(PLAN_LIMITS[plan].requestsPerMinute))];
+      }),
+    ) as Record<Plan, number>,
   };
 }
 
@@ -57,4 +66,12 @@ function parsePoolSize(value: string): number {
     throw new Error(`DB_POOL_SIZE must be a whole number from 1 to 100, got ${JSON.stringify(value)}`);
   }
   return size;
+}
+
+function parseRateLimit(name: string, value: string): number {
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000_000) {
+    throw new Error(`${name} must be a whole number of requests per minute from 1 to 1000000000, got ${JSON.stringify(value)}`);
+  }
+  return limit;
 }

@@ -1,7 +1,12 @@
 import type { Principal } from './auth/principal.js';
+import type { RateLimitStatus } from './auth/rateLimiter.js';
 
 /** Facts about one request gathered on its way through, for its response headers and log line. */
 export interface RequestState {
   readonly requestId: string;
+  /** The peer's IP address, when the transport knows it (never a forwarded header). */
+  readonly clientAddress?: string | undefined;
   principal?: Principal;
+  /** The key's allowance after this request: the `RateLimit-*` headers of every keyed answer. */
+  rateLimit?: RateLimitStatus;
 }

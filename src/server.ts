@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { KeyVerifier } from './auth/keyVerifier.js';
+import { KeyRateLimiter } from './auth/rateLimiter.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -45,7 +46,9 @@ export async function startServer(
   lastUsed.start();
   const verifier = new KeyVerifier(database.db, { onVerified: (principal) => lastUsed.record(principal.key.id) });
   await verifier.subscribe(database);
-  const app = createApp({ database, schema, verifier, logger, production: config.production });
+  const rateLimiter = new KeyRateLimiter(database.db, config.rateLimits);
+  rateLimiter.start();
+  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, logger, production: config.production });
   const server = createServer((req, res) => void app.handleNode(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -59,6 +62,7 @@ export async function startServer(
     url,
     async close() {
       await stopAccepting(server);
+      rateLimiter.stop();
       await lastUsed.stop();
       await database.close();
     },

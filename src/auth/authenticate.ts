@@ -1,11 +1,20 @@
 /**
- * Reads the API key from a request (API.md §2): `Authorization: Bearer <key>` or `X-API-Key`,
- * never the URL. The one entry point for GraphQL and REST alike.
+ * Admits a request (API.md §2): reads the API key from `Authorization: Bearer <key>` or
+ * `X-API-Key`, never the URL, verifies it, and spends one request of the key's rate limit.
+ * The one entry point for GraphQL and REST alike.
  */
 import { ApiError } from '../errors.js';
+import type { RequestState } from '../requestState.js';
 import { parseApiKey } from './keyFormat.js';
 import type { KeyVerifier } from './keyVerifier.js';
 import type { Principal } from './principal.js';
+import type { KeyRateLimiter } from './rateLimiter.js';
+
+/** What admits a request: the key check and the per-key rate limit. */
+export interface Gatekeeper {
+  verifier: KeyVerifier;
+  rateLimiter: KeyRateLimiter;
+}
 
 /** A request header by its lower-case name, null when absent. */
 export type HeaderReader = (name: string) => string | null | undefined;
@@ -44,11 +53,28 @@ export async function authenticate(
   header: HeaderReader,
   query: URLSearchParams,
   verifier: KeyVerifier,
+  clientAddress?: string,
 ): Promise<Principal> {
   if (hasKeyInQuery(query)) throw new ApiError('api_key_in_query');
   const key = presentedKey(header);
   if (key === null) throw new ApiError('missing_api_key');
   const prefix = parseApiKey(key);
   if (prefix === null) throw new ApiError('invalid_api_key');
-  return verifier.verify(key, prefix);
+  return verifier.verify(key, prefix, clientAddress);
+}
+
+/**
+ * The caller, verified and within its rate limit; `state` learns the principal and the limit's
+ * status (for the log line and the `RateLimit-*` headers) even when the limit refuses the request.
+ */
+export async function admit(
+  header: HeaderReader,
+  query: URLSearchParams,
+  gatekeeper: Gatekeeper,
+  state: RequestState,
+): Promise<Principal> {
+  const principal = await authenticate(header, query, gatekeeper.verifier, state.clientAddress);
+  state.principal = principal;
+  await gatekeeper.rateLimiter.take(principal, (status) => (state.rateLimit = status));
+  return principal;
 }

@@ -12,6 +12,8 @@
  * - Concurrent first uses of one key share one verification. Wrong secrets are remembered for a
  *   while, and each prefix gets one argon2 computation at a time with a short queue, so a flood of
  *   guesses against one prefix occupies at most one thread and answers `rate_limited` past the queue.
+ * - Failed verifications are counted per client address (src/auth/failedAttempts.ts): past the
+ *   allowance, that address's unverified keys are refused before any database read or argon2 run.
  */
 import { createHash } from 'node:crypto';
 import { verify as argon2Verify } from '@node-rs/argon2';
@@ -20,6 +22,7 @@ import type { Database, Db } from '../db/client.js';
 import { apiKeys, workspaces } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { loadWorkspaceScope } from '../workspaces/scope.js';
+import { FailedAttempts } from './failedAttempts.js';
 import type { Principal } from './principal.js';
 
 export const AUTH_CHANNEL = 'auth_changed';
@@ -32,6 +35,12 @@ export interface KeyVerifierOptions {
   failureTtlMs?: number;
   /** Verifications that may wait behind the running one for the same prefix. */
   maxQueuedPerPrefix?: number;
+  /**
+   * Failed verifications one client address may cause per minute. Thirty leaves room for a person
+   * pasting keys by hand and a misconfigured connector's retries, and bounds a guesser to half a
+   * try a second per process.
+   */
+  maxFailuresPerAddress?: number;
   now?: () => number;
   /** Told of every successful verification, cached or not (for `last_used_at`). */
   onVerified?: (principal: Principal) => void;
@@ -68,6 +77,7 @@ export class KeyVerifier {
   private readonly failureTtlMs: number;
   private readonly maxQueuedPerPrefix: number;
   private readonly now: () => number;
+  private readonly failedAttempts: FailedAttempts;
   private readonly onVerified: (principal: Principal) => void;
 
   constructor(
@@ -79,6 +89,7 @@ export class KeyVerifier {
     this.failureTtlMs = options.failureTtlMs ?? 60_000;
     this.maxQueuedPerPrefix = options.maxQueuedPerPrefix ?? 8;
     this.now = options.now ?? Date.now;
+    this.failedAttempts = new FailedAttempts(options.maxFailuresPerAddress ?? 30, this.now);
     this.onVerified = options.onVerified ?? (() => {});
   }
 
@@ -119,10 +130,11 @@ export class KeyVerifier {
   }
 
   /**
-   * Verifies a key already known to be well formed (`parseApiKey` gave `prefix`).
-   * Throws `ApiError` with `invalid_api_key`, `expired_api_key` or `rate_limited`.
+   * Verifies a key already known to be well formed (`parseApiKey` gave `prefix`), presented from
+   * `clientAddress` (undefined when the transport has none). Throws `ApiError` with
+   * `invalid_api_key`, `expired_api_key` or `rate_limited`.
    */
-  async verify(key: string, prefix: string): Promise<Principal> {
+  async verify(key: string, prefix: string, clientAddress?: string): Promise<Principal> {
     const digest = createHash('sha256').update(key).digest('base64');
     const cached = this.verified.get(digest);
     const now = this.now();
@@ -133,6 +145,12 @@ export class KeyVerifier {
       return cached.principal;
     }
     this.stats.cacheMisses++;
+    const blockedFor = this.failedAttempts.blockedFor(clientAddress);
+    if (blockedFor > 0) {
+      throw new ApiError('rate_limited', 'Too many failed API key verifications from this address. Retry later.', {
+        retryAfter: blockedFor,
+      });
+    }
     const failedUntil = this.failures.get(digest);
     if (failedUntil !== undefined) {
       if (failedUntil > now) throw new ApiError('invalid_api_key');
@@ -143,7 +161,13 @@ export class KeyVerifier {
       pending = this.load(key, prefix, digest).finally(() => this.inFlight.delete(digest));
       this.inFlight.set(digest, pending);
     }
-    const principal = await pending;
+    let principal: Principal;
+    try {
+      principal = await pending;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_api_key') this.failedAttempts.record(clientAddress);
+      throw error;
+    }
     this.onVerified(principal);
     return principal;
   }

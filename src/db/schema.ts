@@ -9,7 +9,9 @@ import { sql } from 'drizzle-orm';
 import {
   customType,
   index,
+  integer,
   jsonb,
+  primaryKey,
   pgEnum,
   pgTable,
   smallint,
@@ -128,6 +130,25 @@ export const auditEvents = pgTable(
   },
   // Ascending, read backwards for newest first (see iocs_recent).
   (t) => [index('audit_events_workspace_recent').on(t.workspaceId, t.createdAt, t.id)],
+);
+
+/**
+ * Requests counted per key and minute, shared by every server process (src/auth/rateLimiter.ts):
+ * processes lease tokens from `used` in batches, so the limit holds across them.
+ */
+export const rateLimitWindows = pgTable(
+  'rate_limit_windows',
+  {
+    keyId: uuid('key_id')
+      .notNull()
+      .references(() => apiKeys.id, { onDelete: 'cascade' }),
+    windowStart: timestamptz('window_start').notNull(),
+    /** Tokens handed out to processes in this window (never above the limit). */
+    used: integer('used').notNull(),
+    /** Tokens the latest lease received: lets one upsert say how many it granted. */
+    lastGrant: integer('last_grant').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.windowStart] }), index('rate_limit_windows_start').on(t.windowStart)],
 );
 
 /** Indicators of compromise: the shared feed (`workspace_id` null) and each workspace's own. */

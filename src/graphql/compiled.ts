@@ -50,6 +50,7 @@ export class CompiledCache {
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly rules: readonly ValidationRule[],
+    private readonly maxTokens: number,
     private readonly max = 500,
   ) {}
 
@@ -60,7 +61,7 @@ export class CompiledCache {
     if (cached !== undefined) return cached;
     let compiled: CompiledOperation | null = null;
     try {
-      const result = compileDocument(this.schema, parse(query), operationName, this.rules);
+      const result = compileDocument(this.schema, parse(query, { maxTokens: this.maxTokens }), operationName, this.rules);
       compiled = 'run' in result ? result : null;
     } catch {
       compiled = null;

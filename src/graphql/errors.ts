@@ -40,10 +40,19 @@ export function asHttpError(error: GraphQLError, requestId: string): GraphQLErro
   });
 }
 
-/** The request id on an error, and the §4 code for variables that do not fit their types. */
+/**
+ * graphql-js suggests names close to a wrong one ("Did you mean "iocs"?"): with introspection
+ * off, that would hand out the schema a field or enum value at a time.
+ */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+/**
+ * The request id on an error, the §4 code for variables that do not fit their types, and no
+ * suggestions of names. Every error of every result passes here, on both GraphQL paths.
+ */
 export function withRequestId(error: GraphQLError, requestId: string): GraphQLError {
   const code = error.extensions?.code === 'BAD_USER_INPUT' ? 'invalid_parameter' : error.extensions?.code;
-  return new GraphQLError(error.message, {
+  return new GraphQLError(error.message.replace(SUGGESTION, ''), {
     nodes: error.nodes,
     path: error.path,
     originalError: error.originalError,

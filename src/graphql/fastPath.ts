@@ -6,8 +6,7 @@
  * which answers it as the GraphQL-over-HTTP spec says.
  */
 import type { GraphQLError, GraphQLSchema } from 'graphql';
-import { authenticate } from '../auth/authenticate.js';
-import type { KeyVerifier } from '../auth/keyVerifier.js';
+import { admit, type Gatekeeper } from '../auth/authenticate.js';
 import type { Db } from '../db/client.js';
 import { json, type Incoming, type Outgoing } from '../http/exchange.js';
 import type { Logger } from '../logger.js';
@@ -15,7 +14,7 @@ import type { RequestState } from '../requestState.js';
 import { CompiledCache } from './compiled.js';
 import { createContext } from './context.js';
 import { asHttpError, httpOf, maskError, publicError, withRequestId } from './errors.js';
-import { validationRules } from './validation.js';
+import { MAX_TOKENS, validationRules } from './validation.js';
 
 /** GraphQL bodies above this size go to Yoga, which refuses them by its own rules. */
 export const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
@@ -24,7 +23,7 @@ export interface FastPathOptions {
   schema: GraphQLSchema;
   production: boolean;
   db: Db;
-  verifier: KeyVerifier;
+  gatekeeper: Gatekeeper;
   logger: Logger;
 }
 
@@ -54,7 +53,7 @@ export function isFastPathCandidate(request: Incoming): boolean {
 }
 
 export function createGraphQLFastPath(options: FastPathOptions) {
-  const cache = new CompiledCache(options.schema, validationRules(options.production));
+  const cache = new CompiledCache(options.schema, validationRules(options.production), MAX_TOKENS);
 
   return async function handle(request: Incoming, body: Buffer, state: RequestState): Promise<Outgoing | null> {
     const params = readParams(body);
@@ -64,13 +63,12 @@ export function createGraphQLFastPath(options: FastPathOptions) {
 
     let principal;
     try {
-      principal = await authenticate(request.header, request.url.searchParams, options.verifier);
+      principal = await admit(request.header, request.url.searchParams, options.gatekeeper, state);
     } catch (error) {
       const failure = asHttpError(maskError(error, options.logger), state.requestId);
       const { status, headers } = httpOf([failure]);
       return json(JSON.stringify({ errors: [publicError(failure)] }), status, headers);
     }
-    state.principal = principal;
 
     const result = await operation.run(createContext(state.requestId, principal, options.db), params.variables ?? undefined);
     if (!result.errors?.length) return json(JSON.stringify({ data: result.data }), 200);

@@ -4,20 +4,20 @@
  * code and the request id; anything unexpected is masked.
  */
 import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { authenticate } from '../auth/authenticate.js';
-import type { KeyVerifier } from '../auth/keyVerifier.js';
+import { admit, type Gatekeeper } from '../auth/authenticate.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
 import { createContext, type Context } from './context.js';
 import { asHttpError, maskError, withRequestId } from './errors.js';
-import { extraValidationRules } from './validation.js';
+import { extraValidationRules, MAX_TOKENS } from './validation.js';
 
 export interface GraphQLHandlerOptions {
   schema: GraphQLSchema;
   db: Db;
-  verifier: KeyVerifier;
+  gatekeeper: Gatekeeper;
   logger: Logger;
   production: boolean;
 }
@@ -28,7 +28,7 @@ export interface ServerContext {
 }
 
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
-  const { db, verifier, logger } = options;
+  const { db, gatekeeper, logger } = options;
   return createYoga<ServerContext, Context>({
     schema: options.schema,
     graphqlEndpoint: '/graphql',
@@ -36,11 +36,10 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [requestIdOnErrors(), extraValidation(options.production)],
+    plugins: [maxTokensPlugin({ n: MAX_TOKENS, exposeLimits: true }), requestIdOnErrors(), extraValidation(options.production)],
     context: async ({ request, requestState }): Promise<Context> => {
       try {
-        const principal = await authenticate((name) => request.headers.get(name), new URL(request.url).searchParams, verifier);
-        requestState.principal = principal;
+        const principal = await admit((name) => request.headers.get(name), new URL(request.url).searchParams, gatekeeper, requestState);
         return createContext(requestState.requestId, principal, db);
       } catch (error) {
         throw asHttpError(maskError(error, logger), requestState.requestId);

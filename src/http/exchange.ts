@@ -104,10 +104,11 @@ export function toResponse(out: Outgoing): Response {
   return new Response(out.body, { status: out.status, statusText: STATUS_CODES[out.status] ?? '', headers: out.headers });
 }
 
-export function writeOutgoing(res: ServerResponse, out: Outgoing, requestId: string): void {
+/** Writes an answer; `extra` holds the headers every answer carries (request id, rate limit). */
+export function writeOutgoing(res: ServerResponse, out: Outgoing, extra: Record<string, string>): void {
   res.statusCode = out.status;
-  for (const [name, value] of Object.entries(out.headers)) res.setHeader(name, value);
-  res.setHeader('x-request-id', requestId);
+  for (const name in out.headers) res.setHeader(name, out.headers[name]!);
+  for (const name in extra) res.setHeader(name, extra[name]!);
   res.end(out.body ?? undefined);
 }
 
@@ -120,10 +121,10 @@ export function isFetchResponse(value: Outgoing | Response): value is Response {
 }
 
 /** Writes a fetch `Response` (from Yoga) to a node response. */
-export async function writeResponse(res: ServerResponse, response: Response, requestId: string): Promise<void> {
+export async function writeResponse(res: ServerResponse, response: Response, extra: Record<string, string>): Promise<void> {
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   response.headers.forEach((value, name) => res.setHeader(name, value));
-  res.setHeader('x-request-id', requestId);
+  for (const name in extra) res.setHeader(name, extra[name]!);
   res.end(Buffer.from(await response.arrayBuffer()));
 }

@@ -4,8 +4,7 @@
  * the route's dialect. It adds no authorization rule of its own.
  */
 import type { GraphQLSchema } from 'graphql';
-import { authenticate } from '../auth/authenticate.js';
-import type { KeyVerifier } from '../auth/keyVerifier.js';
+import { admit, type Gatekeeper } from '../auth/authenticate.js';
 import type { Db } from '../db/client.js';
 import { ApiError, asApiError, invalidParameter } from '../errors.js';
 import { createContext } from '../graphql/context.js';
@@ -22,7 +21,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface RestHandlerOptions {
   schema: GraphQLSchema;
   db: Db;
-  verifier: KeyVerifier;
+  gatekeeper: Gatekeeper;
   routes?: readonly RestRoute[];
 }
 
@@ -35,8 +34,7 @@ export function createRestHandler(options: RestHandlerOptions) {
     const dialect = dialectForPath(url.pathname);
     let route: PreparedRoute | undefined;
     try {
-      const principal = await authenticate(request.header, url.searchParams, options.verifier);
-      state.principal = principal;
+      const principal = await admit(request.header, url.searchParams, options.gatekeeper, state);
 
       let allow: string[] = [];
       let values: Record<string, string> | null = null;

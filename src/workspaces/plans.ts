@@ -5,10 +5,15 @@ export type Plan = (typeof PLANS)[number];
 export const BILLING_STATUSES = ['active', 'past_due', 'canceled'] as const;
 export type BillingStatus = (typeof BILLING_STATUSES)[number];
 
-export const PLAN_LIMITS: Record<Plan, { activeKeys: number }> = {
-  free: { activeKeys: 3 },
-  pro: { activeKeys: 50 },
-  enterprise: { activeKeys: 200 },
+/**
+ * `requestsPerMinute` is per API key, the default of `RATE_LIMIT_<PLAN>` (src/config.ts): one
+ * request a second lets a free key poll a feed or try the API; a pro key serves a SIEM connector
+ * polling every few seconds plus lookups; an enterprise key carries bulk enrichment from a SOAR.
+ */
+export const PLAN_LIMITS: Record<Plan, { activeKeys: number; requestsPerMinute: number }> = {
+  free: { activeKeys: 3, requestsPerMinute: 60 },
+  pro: { activeKeys: 50, requestsPerMinute: 600 },
+  enterprise: { activeKeys: 200, requestsPerMinute: 3000 },
 };
 
 export function isPlan(value: string): value is Plan {

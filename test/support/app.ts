@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.js';
 import { KeyVerifier, type KeyVerifierOptions } from '../../src/auth/keyVerifier.js';
+import { KeyRateLimiter } from '../../src/auth/rateLimiter.js';
 import { PERMISSIONS, type Permission } from '../../src/auth/permissions.js';
 import { schema } from '../../src/graphql/schema.js';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
@@ -20,6 +21,7 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 export interface TestApp extends TestDatabase {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   verifier: KeyVerifier;
+  rateLimiter: KeyRateLimiter;
   lastUsed: LastUsedRecorder;
   /** Every log line written so far, as text. */
   logs: string[];
@@ -41,7 +43,12 @@ export interface GraphQLBody {
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
 }
 
-export async function createTestApp(options: { production?: boolean; verifier?: KeyVerifierOptions } = {}): Promise<TestApp> {
+/** Rate limits far above what a test sends, unless a test asks for its own. */
+const GENEROUS_LIMITS: Record<Plan, number> = { free: 100_000, pro: 100_000, enterprise: 100_000 };
+
+export async function createTestApp(
+  options: { production?: boolean; verifier?: KeyVerifierOptions; rateLimits?: Record<Plan, number> } = {},
+): Promise<TestApp> {
   const testDatabase = await createTestDatabase();
   const { database } = testDatabase;
   const logs: string[] = [];
@@ -60,7 +67,8 @@ export async function createTestApp(options: { production?: boolean; verifier?: 
     ...options.verifier,
   });
   await verifier.subscribe(database);
-  const app = createApp({ database, schema, verifier, logger, production: options.production ?? false });
+  const rateLimiter = new KeyRateLimiter(database.db, options.rateLimits ?? GENEROUS_LIMITS);
+  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, logger, production: options.production ?? false });
   let workspaces = 0;
 
   const fetch: TestApp['fetch'] = (path, init) =>
@@ -70,6 +78,7 @@ export async function createTestApp(options: { production?: boolean; verifier?: 
     ...testDatabase,
     fetch,
     verifier,
+    rateLimiter,
     lastUsed,
     logs,
     async createWorkspace(options = {}) {
