@@ -52,6 +52,10 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
 export interface ApiErrorOptions {
   /** The request parameter at fault, for `missing_parameter` and `invalid_parameter`. */
   parameter?: string;

@@ -4,7 +4,7 @@
  * masked and logged.
  */
 import { GraphQLError } from 'graphql';
-import { asApiError } from '../errors.js';
+import { asApiError, isErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -47,11 +47,12 @@ export function asHttpError(error: GraphQLError, requestId: string): GraphQLErro
 const SUGGESTION = / ?Did you mean [^?]*\?/g;
 
 /**
- * The request id on an error, the §4 code for variables that do not fit their types, and no
- * suggestions of names. Every error of every result passes here, on both GraphQL paths.
+ * The request id on an error, a §4 code, and no suggestions of names. Every error of every result
+ * passes here, on both GraphQL paths, after masking: what still has no §4 code is GraphQL's own
+ * complaint about the request (syntax, validation, variables that do not fit), the caller's doing.
  */
 export function withRequestId(error: GraphQLError, requestId: string): GraphQLError {
-  const code = error.extensions?.code === 'BAD_USER_INPUT' ? 'invalid_parameter' : error.extensions?.code;
+  const code = isErrorCode(error.extensions?.code) ? error.extensions.code : 'invalid_parameter';
   return new GraphQLError(error.message.replace(SUGGESTION, ''), {
     nodes: error.nodes,
     path: error.path,

@@ -76,6 +76,25 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
     for (const server of servers) expect(server.stdout.join('')).not.toContain(data.rotateApiKey.secret.slice(20));
   });
 
+  it('holds a key to the rate limit of its plan across both processes', async () => {
+    // Default limits: a free key may make 60 requests a minute. Start well inside a minute.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 100));
+    const free = await t.createWorkspace({ plan: 'free' });
+    const { key } = await t.createKey(free.id);
+    const statuses: number[] = [];
+    for (let i = 0; i < 80; i++) {
+      const response = await fetch(`${servers[i % 2]!.url}/api/v1/iocs?limit=1`, { headers: { 'x-api-key': key } });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    const admitted = statuses.filter((s) => s === 200).length;
+    // Each process leases 2 tokens at a time: at most one lease of the other process goes unused.
+    expect(admitted).toBeLessThanOrEqual(60);
+    expect(admitted).toBeGreaterThanOrEqual(58);
+    expect(statuses.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+  });
+
   it('logs one JSON line per request, and no key or header value in any line', async () => {
     const good = await t.createKey(workspaceId);
     const wrong = formatApiKey(good.prefix + 'w'.repeat(24));
