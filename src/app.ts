@@ -10,8 +10,10 @@ import type { GraphQLSchema } from 'graphql';
 import type { Gatekeeper } from './auth/authenticate.js';
 import { rateLimitHeaders } from './auth/rateLimiter.js';
 import type { Database } from './db/client.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
 import { ApiError, asApiError } from './errors.js';
 import { createGraphQLFastPath, isFastPathCandidate, MAX_GRAPHQL_BODY_BYTES } from './graphql/fastPath.js';
+import { failedRequestAnswer } from './graphql/errors.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
 import { fromNode, fromRequest, isFetchResponse, json, toResponse, writeOutgoing, writeResponse, type Incoming, type Outgoing } from './http/exchange.js';
 import type { Logger } from './logger.js';
@@ -26,7 +28,10 @@ export interface AppOptions {
   gatekeeper: Gatekeeper;
   logger: Logger;
   production: boolean;
+  /** How long a request may take before it is answered 503 `unavailable` (a hung database). */
+  requestTimeoutMs?: number;
 }
+
 
 /**
  * `req_` and 24 hex digits from the CSPRNG: unique per request, safe to show and to log.
@@ -59,10 +64,14 @@ export function createApp(options: AppOptions) {
     return errorAnswer(new ApiError('not_found'), 'soc', state.requestId);
   }
 
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timedOut = () => new ApiError('unavailable', undefined, { retryAfter: 1 });
+
   async function handle(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
     try {
-      return await route(request, state);
+      return await withTimeout(route(request, state), requestTimeoutMs, timedOut);
     } catch (error) {
+      if (request.url.pathname === '/graphql') return failedRequestAnswer(error, state.requestId, logger);
       const apiError = asApiError(error);
       if (apiError.code === 'internal_error') logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
       return errorAnswer(apiError, dialectForPath(request.url.pathname), state.requestId);
@@ -131,17 +140,17 @@ function answerHeaders(state: RequestState): Record<string, string> {
 
 async function readiness(database: Database): Promise<Outgoing> {
   try {
-    await withTimeout(database.ping(), 2000);
+    await withTimeout(database.ping(), 2000, () => new Error('no answer from the database'));
     return json('{"status":"ready"}', 200);
   } catch {
     return json('{"status":"not_ready","reason":"database unreachable"}', 503);
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number, failure: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(failure()), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

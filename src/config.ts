@@ -16,6 +16,8 @@ export interface Config {
   poolSize: number;
   /** Requests per minute per API key, by plan (`RATE_LIMIT_FREE`, `RATE_LIMIT_PRO`, `RATE_LIMIT_ENTERPRISE`). */
   rateLimits: Record<Plan, number>;
+  /** How long a request may take before it is answered 503 (`REQUEST_TIMEOUT_MS`). */
+  requestTimeoutMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -34,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         return [plan, parseRateLimit(name, env[name] ?? String(PLAN_LIMITS[plan].requestsPerMinute))];
       }),
     ) as Record<Plan, number>,
+    requestTimeoutMs: parseTimeout(env.REQUEST_TIMEOUT_MS ?? String(DEFAULT_REQUEST_TIMEOUT_MS)),
   };
 }
 
@@ -74,4 +77,19 @@ function parseRateLimit(name: string, value: string): number {
     throw new Error(`${name} must be a whole number of requests per minute from 1 to 1000000000, got ${JSON.stringify(value)}`);
   }
   return limit;
+}
+
+/**
+ * Every answer the product gives comes from the database within milliseconds; one that takes
+ * this long means the database is hung or unreachable in a way no socket error reports (packets
+ * dropped, a stopped server process). The caller gets 503 and may retry.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+function parseTimeout(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 100 || ms > 600_000) {
+    throw new Error(`REQUEST_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000, got ${JSON.stringify(value)}`);
+  }
+  return ms;
 }

@@ -48,7 +48,7 @@ export async function startServer(
   await verifier.subscribe(database);
   const rateLimiter = new KeyRateLimiter(database.db, config.rateLimits);
   rateLimiter.start();
-  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, logger, production: config.production });
+  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, logger, production: config.production, requestTimeoutMs: config.requestTimeoutMs });
   const server = createServer((req, res) => void app.handleNode(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -5,6 +5,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { asApiError, isErrorCode } from '../errors.js';
+import { json, type Outgoing } from '../http/exchange.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -82,4 +83,11 @@ export function httpOf(errors: readonly GraphQLError[]): { status: number; heade
     Object.assign(headers, http?.headers);
   }
   return { status, headers };
+}
+
+/** The whole answer to a GraphQL request that failed before execution: its §4 status, no data. */
+export function failedRequestAnswer(error: unknown, requestId: string, logger: Logger): Outgoing {
+  const failure = asHttpError(maskError(error, logger), requestId);
+  const { status, headers } = httpOf([failure]);
+  return json(JSON.stringify({ errors: [publicError(failure)] }), status, headers);
 }

@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
 import { CompiledCache } from './compiled.js';
 import { createContext } from './context.js';
-import { asHttpError, httpOf, maskError, publicError, withRequestId } from './errors.js';
+import { failedRequestAnswer, httpOf, maskError, publicError, withRequestId } from './errors.js';
 import { MAX_TOKENS, validationRules } from './validation.js';
 
 /** GraphQL bodies above this size go to Yoga, which refuses them by its own rules. */
@@ -65,9 +65,7 @@ export function createGraphQLFastPath(options: FastPathOptions) {
     try {
       principal = await admit(request.header, request.url.searchParams, options.gatekeeper, state);
     } catch (error) {
-      const failure = asHttpError(maskError(error, options.logger), state.requestId);
-      const { status, headers } = httpOf([failure]);
-      return json(JSON.stringify({ errors: [publicError(failure)] }), status, headers);
+      return failedRequestAnswer(error, state.requestId, options.logger);
     }
 
     const result = await operation.run(createContext(state.requestId, principal, options.db), params.variables ?? undefined);
