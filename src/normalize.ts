@@ -9,11 +9,13 @@ import ipaddr from 'ipaddr.js';
 
 /**
  * Free text (names, descriptions, keywords, search prefixes): trimmed, at most `max` characters,
- * no control characters (PostgreSQL text cannot hold NUL, and no one means to send the others).
+ * no control characters (PostgreSQL text cannot hold NUL, and no one means to send the others),
+ * and well-formed Unicode: a lone surrogate (`"\ud800"` in JSON) is no character at all, and
+ * PostgreSQL refuses it inside `jsonb`.
  */
 export function normalizeText(input: string, max: number): string | null {
   const text = input.trim();
-  if (text.length === 0 || text.length > max || /[\u0000-\u001f\u007f]/.test(text)) return null;
+  if (text.length === 0 || text.length > max || /[\u0000-\u001f\u007f]|\p{Cs}/u.test(text)) return null;
   return text;
 }
 

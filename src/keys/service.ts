@@ -10,6 +10,7 @@ import { isPermission, PERMISSIONS, type Permission } from '../auth/permissions.
 import type { Db } from '../db/client.js';
 import { apiKeys, workspaces } from '../db/schema.js';
 import { ApiError, forbidden, invalidParameter, missingParameter } from '../errors.js';
+import { normalizeText } from '../normalize.js';
 import { PLAN_LIMITS } from '../workspaces/plans.js';
 import { requireUuid } from '../workspaces/service.js';
 import { recordAuditEvent, type Actor } from './audit.js';
@@ -59,12 +60,10 @@ export function checkPermissions(permissions: readonly string[], grantor: readon
 }
 
 function checkName(name: string): string {
-  const trimmed = name.trim();
-  if (!trimmed) throw missingParameter('name');
-  if (trimmed.length > 100 || /[\u0000-\u001f\u007f]/.test(trimmed)) {
-    throw invalidParameter('name', 'must be 1 to 100 characters of text.');
-  }
-  return trimmed;
+  if (!name.trim()) throw missingParameter('name');
+  const clean = normalizeText(name, 100);
+  if (clean === null) throw invalidParameter('name', 'must be 1 to 100 characters of text.');
+  return clean;
 }
 
 function checkExpiry(days: number | null | undefined): number | null {
