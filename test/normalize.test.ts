@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   detectIoc,
@@ -19,7 +20,7 @@ describe('domains', () => {
     ['☃.net', 'xn--n3h.net'],
   ])('%j -> %j', (input, expected) => expect(normalizeDomain(input)).toBe(expected));
 
-  it.each(['', '.', 'localhost', 'a..b.com', '-a.com', 'a-.com', 'exa mple.com', 'ex_ample.com', '10.0.0.1', `${'a'.repeat(64)}.com`, `${'a.'.repeat(130)}com`, "x' or 1=1--.com"])(
+  it.each(['', '.', 'localhost', 'a..b.com', '-a.com', 'a-.com', 'exa mple.com', 'ex_ample.com', '10.0.0.1', `${'a'.repeat(64)}.com`, `${'a.'.repeat(130)}com`, "x' or 1=1--.com", 'example.com/x', 'ex%41.com', 'ex?a.com', 'a.a//:', 'ex\\a.com'])(
     'refuses %j',
     (input) => expect(normalizeDomain(input)).toBeNull(),
   );
@@ -77,6 +78,31 @@ describe('IOC values', () => {
     'does not recognise %j',
     (input) => expect(detectIoc(input)).toBeNull(),
   );
+
+  it('detects by shape exactly what trying every type in turn would find', () => {
+    // The order that settles overlaps: an IP is also digits and dots, a URL also holds a domain.
+    const order = ['ipv4', 'ipv6', 'md5', 'sha1', 'sha256', 'url', 'email', 'domain'] as const;
+    const firstMatch = (input: string) => {
+      for (const type of order) {
+        const value = normalizeIocValue(type, input);
+        if (value !== null) return { type, value };
+      }
+      return null;
+    };
+    const piece = fc.constantFrom('a', 'F', '0', '9', '.', ':', '@', '/', '//', '://', '[.]', '[@]', 'hxxp', 'http', '-', '%', '[', ']', ' ', 'xn--', 'é', 'ffff', '1.2.3.4', '::', 'com');
+    const shaped = fc.oneof(
+      fc.array(piece, { maxLength: 12 }).map((parts) => parts.join('')),
+      fc.stringMatching(/^[0-9a-fA-F]{30,66}$/),
+      fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((n) => n.join('.')),
+      fc.string({ maxLength: 30 }),
+    );
+    fc.assert(
+      fc.property(shaped, (input) => {
+        expect(detectIoc(input)).toEqual(firstMatch(input));
+      }),
+      { numRuns: 5000 },
+    );
+  });
 
   it('checks a value against its declared type', () => {
     expect(normalizeIocValue('md5', 'A'.repeat(32))).toBe('a'.repeat(32));

@@ -135,8 +135,9 @@ builder.queryFields((t) => ({
       const detected = values.map((value) => detectIoc(value));
       const wanted = detected.filter((d) => d !== null);
       const rows = await findIocsByValue(db, principal.workspace.id, wanted);
-      const byKey = new Map(rows.map((row) => [`${row.type} ${row.value}`, row]));
-      return detected.map((d) => (d ? (byKey.get(`${d.type} ${d.value}`) ?? null) : null));
+      // A canonical value has exactly one type (detectIoc), so the value alone identifies a row.
+      const byValue = new Map(rows.map((row) => [row.value, row]));
+      return detected.map((d) => (d ? (byValue.get(d.value) ?? null) : null));
     },
   }),
 }));
