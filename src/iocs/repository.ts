@@ -84,23 +84,29 @@ export async function findIoc(db: Db, workspaceId: string, id: string): Promise<
 }
 
 /**
- * The visible IOC for each (type, value), in one round trip. Where the workspace has its own IOC
- * and the feed has one too, the workspace's own wins.
+ * The visible IOC for each wanted (type, value), in one round trip, keyed by value: a canonical
+ * value has exactly one type (`detectIoc`). Where the workspace has its own IOC and the feed has
+ * one too, the workspace's own wins.
  */
 export async function findIocsByValue(
   db: Db,
   workspaceId: string,
   wanted: readonly { type: IocType; value: string }[],
-): Promise<IocRow[]> {
-  if (wanted.length === 0) return [];
-  // Two arrays as two parameters (text[]: the drivers send arrays of built-in types): one
-  // prepared statement, whatever the number of values.
-  return preparedRows<IocRow>(
+): Promise<Map<string, IocRow>> {
+  const found = new Map<string, IocRow>();
+  if (wanted.length === 0) return found;
+  const typeOf = new Map(wanted.map((w) => [w.value, w.type]));
+  // One array parameter: one prepared statement whatever the number of values, read as a single
+  // index scan of `value = any(…)` (no join, no sort; the preference below is made here).
+  const rows = await preparedRows<IocRow>(
     db,
-    `select distinct on (type, value) ${IOC_COLUMNS} from iocs
-     where (type, value) in (select t::ioc_type, v from unnest($1::text[], $2::text[]) as u(t, v))
-       and (workspace_id is null or workspace_id = $3)
-     order by type, value, workspace_id nulls last`,
-    [wanted.map((w) => w.type), wanted.map((w) => w.value), workspaceId],
+    `select ${IOC_COLUMNS} from iocs where value = any($1::text[]) and (workspace_id is null or workspace_id = $2)`,
+    [[...typeOf.keys()], workspaceId],
   );
+  for (const row of rows) {
+    if (row.type !== typeOf.get(row.value)) continue;
+    const seen = found.get(row.value);
+    if (!seen || (seen.workspaceId === null && row.workspaceId !== null)) found.set(row.value, row);
+  }
+  return found;
 }

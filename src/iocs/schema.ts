@@ -134,10 +134,8 @@ builder.queryFields((t) => ({
       }
       const detected = values.map((value) => detectIoc(value));
       const wanted = detected.filter((d) => d !== null);
-      const rows = await findIocsByValue(db, principal.workspace.id, wanted);
-      // A canonical value has exactly one type (detectIoc), so the value alone identifies a row.
-      const byValue = new Map(rows.map((row) => [row.value, row]));
-      return detected.map((d) => (d ? (byValue.get(d.value) ?? null) : null));
+      const found = await findIocsByValue(db, principal.workspace.id, wanted);
+      return detected.map((d) => (d ? (found.get(d.value) ?? null) : null));
     },
   }),
 }));
