@@ -39,3 +39,13 @@ describe('keyset pages are read in index order', () => {
     expect(text, text).toMatch(/Index Scan/);
   });
 });
+
+describe('a lookup is one index scan over its values', () => {
+  it('reads iocs by value = any(…) through the identity index, without a sort', async () => {
+    const text = await plan(
+      sql`select * from iocs where value = any('{evil.example,203.0.113.10}'::text[]) and (workspace_id is null or workspace_id = ${ws})`,
+    );
+    expect(text, text).not.toMatch(/Sort|Seq Scan/);
+    expect(text, text).toMatch(/iocs_identity/);
+  });
+});
