@@ -113,17 +113,17 @@ export function createApp(options: AppOptions) {
       try {
         request = fromNode(req);
       } catch {
-        writeOutgoing(res, errorAnswer(new ApiError('invalid_parameter', 'The request URL is malformed.'), 'soc', state.requestId), answerHeaders(state));
+        void writeOutgoing(res, errorAnswer(new ApiError('invalid_parameter', 'The request URL is malformed.'), 'soc', state.requestId), answerHeaders(state));
         return;
       }
       try {
         const result = await handle(request, state);
         if (isFetchResponse(result)) await writeResponse(res, result, answerHeaders(state));
-        else writeOutgoing(res, result, answerHeaders(state));
+        else await writeOutgoing(res, result, answerHeaders(state));
       } catch (error) {
         // Only a broken connection gets here (handle answers every error itself).
         logger.warn({ err: error, request_id: state.requestId }, 'answer not delivered');
-        if (!res.headersSent) writeOutgoing(res, errorAnswer(new ApiError('internal_error'), 'soc', state.requestId), answerHeaders(state));
+        if (!res.headersSent) void writeOutgoing(res, errorAnswer(new ApiError('internal_error'), 'soc', state.requestId), answerHeaders(state));
         else res.destroy();
       }
       logRequest(request, state, res.statusCode, started);

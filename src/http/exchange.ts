@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { invalidParameter } from '../errors.js';
 
@@ -22,7 +23,8 @@ export interface Incoming {
 export interface Outgoing {
   status: number;
   headers: Record<string, string>;
-  body: string | null;
+  /** Text, nothing, or text produced while it is sent (exports, event streams). */
+  body: string | null | AsyncIterable<string>;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -101,15 +103,38 @@ export function fromNode(req: IncomingMessage): Incoming {
 }
 
 export function toResponse(out: Outgoing): Response {
-  return new Response(out.body, { status: out.status, statusText: STATUS_CODES[out.status] ?? '', headers: out.headers });
+  const body =
+    out.body === null || typeof out.body === 'string'
+      ? out.body
+      : (Readable.toWeb(Readable.from(out.body, { objectMode: false })) as ReadableStream<Uint8Array>);
+  return new Response(body, { status: out.status, statusText: STATUS_CODES[out.status] ?? '', headers: out.headers });
 }
 
-/** Writes an answer; `extra` holds the headers every answer carries (request id, rate limit). */
-export function writeOutgoing(res: ServerResponse, out: Outgoing, extra: Record<string, string>): void {
+/**
+ * Writes an answer; `extra` holds the headers every answer carries (request id, rate limit). A
+ * streamed body is written as it is produced, waiting whenever the client reads slower than it
+ * comes. Should producing it fail midway, the connection is cut: a client must never take a
+ * truncated export for a whole one.
+ */
+export async function writeOutgoing(res: ServerResponse, out: Outgoing, extra: Record<string, string>): Promise<void> {
   res.statusCode = out.status;
   for (const name in out.headers) res.setHeader(name, out.headers[name]!);
   for (const name in extra) res.setHeader(name, extra[name]!);
-  res.end(out.body ?? undefined);
+  if (out.body === null || typeof out.body === 'string') {
+    res.end(out.body ?? undefined);
+    return;
+  }
+  const closed = new Promise<void>((resolve) => res.once('close', resolve));
+  try {
+    for await (const chunk of out.body) {
+      if (res.destroyed) break;
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), closed]);
+    }
+    res.end();
+  } catch (error) {
+    res.destroy();
+    throw error;
+  }
 }
 
 /**

@@ -7,7 +7,9 @@ import type { GraphQLSchema } from 'graphql';
 import { admit, type Gatekeeper } from '../auth/authenticate.js';
 import type { Db } from '../db/client.js';
 import { ApiError, asApiError, invalidParameter } from '../errors.js';
-import { createContext } from '../graphql/context.js';
+import { createContext, type Context } from '../graphql/context.js';
+import { csvDocument } from '../iocs/csv.js';
+import { STIX_MEDIA_TYPE, stixBundle, type RestIoc } from '../iocs/stix.js';
 import { json, noContent, type Incoming, type Outgoing } from '../http/exchange.js';
 import type { RequestState } from '../requestState.js';
 import { dialectForPath, errorAnswer } from './dialects.js';
@@ -57,7 +59,9 @@ export function createRestHandler(options: RestHandlerOptions) {
 
       const variables = readParams(route.route.params, values, url.searchParams);
       if (route.route.body) Object.assign(variables, route.route.body.toVariables(await readJsonBody(request, route)));
-      const data = await run(route, createContext(state.requestId, principal, options.db), variables);
+      const context = createContext(state.requestId, principal, options.db);
+      if (route.route.response.kind === 'export') return await exportAnswer(route, context, variables);
+      const data = await run(route, context, variables);
       return answer(route.route, data, variables);
     } catch (error) {
       const apiError = asApiError(error);
@@ -79,9 +83,45 @@ async function readJsonBody(request: Incoming, route: PreparedRoute): Promise<Re
   return body as Record<string, unknown>;
 }
 
+interface Page<T> {
+  edges: { node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** IOCs per query while exporting: the listing's largest page. */
+const EXPORT_PAGE = 1000;
+
+/**
+ * Runs the route's listing operation page after page and streams what it reads as a STIX bundle
+ * or CSV. The first page is read before anything is sent, so that a refused request still gets
+ * its status and error body; each later page is read when the client has taken the one before.
+ */
+async function exportAnswer(route: PreparedRoute, context: Context, variables: Record<string, unknown>): Promise<Outgoing> {
+  const { format = 'stix', limit, ...filters } = variables as { format?: 'stix' | 'csv'; limit?: number };
+  const field = route.route.response.kind === 'export' ? route.route.response.field : '';
+  const read = async (after: string | null, remaining: number) =>
+    at(await run(route, context, { ...filters, first: Math.min(EXPORT_PAGE, remaining), after }), field) as Page<RestIoc>;
+  let remaining = limit ?? Number.POSITIVE_INFINITY;
+  const first = await read(null, remaining);
+  async function* pages(): AsyncGenerator<RestIoc[]> {
+    for (let page = first; ; page = await read(page.pageInfo.endCursor, remaining)) {
+      const iocs = page.edges.map((edge) => edge.node);
+      remaining -= iocs.length;
+      yield iocs;
+      if (!page.pageInfo.hasNextPage || remaining <= 0) return;
+    }
+  }
+  const name = `iocs-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}Z`;
+  return format === 'csv'
+    ? { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}.csv"` }, body: csvDocument(pages()) }
+    : { status: 200, headers: { 'content-type': STIX_MEDIA_TYPE, 'content-disposition': `attachment; filename="${name}.json"` }, body: stixBundle(pages()) };
+}
+
 function answer(route: RestRoute, data: unknown, variables: Record<string, unknown>): Outgoing {
   const { response } = route;
   switch (response.kind) {
+    case 'export':
+      throw new Error('exports are streamed by exportAnswer');
     case 'empty':
       return noContent();
     case 'object': {

@@ -19,6 +19,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { CSV_COLUMNS } from '../iocs/csv.js';
+import { STIX_MEDIA_TYPE } from '../iocs/stix.js';
 import { ERRORS } from '../errors.js';
 import { MAX_BODY_BYTES } from './handler.js';
 import { prepareRoutes, restView } from './operations.js';
@@ -150,7 +152,15 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
     const responses: Record<string, unknown> = {};
     const { response } = route;
     if (response.kind === 'empty') responses['204'] = { description: 'Done; no body.' };
-    else {
+    else if (response.kind === 'export') {
+      responses['200'] = {
+        description: `${route.summary} STIX: a bundle of the five TLP 2.0 marking definitions and one indicator per IOC. CSV: a header line, then one IOC per line.`,
+        content: {
+          [STIX_MEDIA_TYPE]: { schema: { type: 'object', required: ['type', 'id', 'objects'], properties: { type: { const: 'bundle' }, id: { type: 'string' }, objects: { type: 'array', items: { type: 'object' } } } } },
+          'text/csv': { schema: { type: 'string', description: `Columns: ${CSV_COLUMNS.join(', ')}.` } },
+        },
+      };
+    } else {
       const { type, set } = fieldAt(schema, route, operation, response.field);
       let item: JsonSchema;
       let body: JsonSchema;

@@ -38,7 +38,9 @@ export type RouteResponse =
   /** `{ data: [...] }` from a list at `field` (items may be null). */
   | { kind: 'list'; field: string; item: string }
   /** 204 and no body. */
-  | { kind: 'empty' };
+  | { kind: 'empty' }
+  /** Every page of a connection at `field`, streamed as a STIX 2.1 bundle or CSV (`format`). */
+  | { kind: 'export'; field: string };
 
 const LIMIT: ParamSpec = {
   name: 'limit',
@@ -103,6 +105,15 @@ const toEntry = (entry: unknown) => {
   return { type: ENTRY_TYPES[type], value };
 };
 
+/** The listing's filters, shared by the listing and the export. */
+const IOC_FILTERS: ParamSpec[] = [
+  { name: 'type', in: 'query', variable: 'type', schema: { type: 'enum', values: IOC_TYPES }, description: 'IOC type.' },
+  { name: 'q', in: 'query', variable: 'q', schema: { type: 'string', maxLength: 512 }, description: 'Value prefix.' },
+  { name: 'updated_since', in: 'query', variable: 'updatedSince', schema: { type: 'date-time' }, description: 'Only IOCs updated at or after this time (ISO 8601).' },
+  { name: 'min_confidence', in: 'query', variable: 'minConfidence', schema: { type: 'integer', minimum: 0, maximum: 100 }, description: 'Lowest confidence, 0 to 100.' },
+  { name: 'tag', in: 'query', variable: 'tag', schema: { type: 'string', maxLength: 100 }, description: 'Only IOCs with this tag.' },
+];
+
 export const ROUTES: readonly RestRoute[] = [
   {
     method: 'GET',
@@ -115,16 +126,26 @@ export const ROUTES: readonly RestRoute[] = [
         edges { node { ${IOC_FIELDS} } } ${PAGE_INFO}
       }
     }`,
-    params: [
-      { name: 'type', in: 'query', variable: 'type', schema: { type: 'enum', values: IOC_TYPES }, description: 'IOC type.' },
-      { name: 'q', in: 'query', variable: 'q', schema: { type: 'string', maxLength: 512 }, description: 'Value prefix.' },
-      { name: 'updated_since', in: 'query', variable: 'updatedSince', schema: { type: 'date-time' }, description: 'Only IOCs updated at or after this time (ISO 8601).' },
-      { name: 'min_confidence', in: 'query', variable: 'minConfidence', schema: { type: 'integer', minimum: 0, maximum: 100 }, description: 'Lowest confidence, 0 to 100.' },
-      { name: 'tag', in: 'query', variable: 'tag', schema: { type: 'string', maxLength: 100 }, description: 'Only IOCs with this tag.' },
-      LIMIT,
-      CURSOR,
-    ],
+    params: [...IOC_FILTERS, LIMIT, CURSOR],
     response: { kind: 'page', field: 'iocs', item: 'Ioc' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/iocs/export',
+    dialect: 'soc',
+    summary: 'Every IOC the listing’s filters match (or the first `limit`), streamed as a STIX 2.1 bundle or CSV.',
+    permission: 'iocs:read',
+    operation: `query RestExportIocs($type: IocType, $q: String, $updatedSince: DateTime, $minConfidence: Int, $tag: String, $first: Int, $after: String) {
+      iocs(type: $type, q: $q, updatedSince: $updatedSince, minConfidence: $minConfidence, tag: $tag, first: $first, after: $after) {
+        edges { node { ${IOC_FIELDS} } } ${PAGE_INFO}
+      }
+    }`,
+    params: [
+      { name: 'format', in: 'query', variable: 'format', schema: { type: 'enum', values: { stix: 'stix', csv: 'csv' } }, description: '`stix` (a STIX 2.1 bundle, the default) or `csv`.' },
+      ...IOC_FILTERS,
+      { name: 'limit', in: 'query', variable: 'limit', schema: { type: 'integer', minimum: 1, maximum: 100_000_000 }, description: 'At most this many IOCs; every matching IOC when absent.' },
+    ],
+    response: { kind: 'export', field: 'iocs' },
   },
   {
     method: 'POST',

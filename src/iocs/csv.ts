@@ -1,0 +1,33 @@
+/**
+ * IOCs as CSV (API.md §8): a header line, `type` and `value` required, the other columns optional,
+ * tags separated by `;`. Exports carry every column (plus `id`, `created_at`, `updated_at`, which
+ * an import ignores), so an export can be imported elsewhere as it is.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { RestIoc } from './stix.js';
+
+export const CSV_COLUMNS = [
+  'id',
+  'type',
+  'value',
+  'threat_type',
+  'malware_family',
+  'confidence',
+  'severity',
+  'tlp',
+  'tags',
+  'source',
+  'first_seen',
+  'last_seen',
+  'created_at',
+  'updated_at',
+] as const;
+
+/** The document as text, page by page (RFC 4180 quoting by csv-stringify). */
+export async function* csvDocument(pages: AsyncIterable<RestIoc[]>): AsyncGenerator<string> {
+  yield stringify([CSV_COLUMNS]);
+  for await (const page of pages) {
+    if (page.length === 0) continue;
+    yield stringify(page.map((ioc) => CSV_COLUMNS.map((column) => (column === 'tags' ? ioc.tags.join(';') : (ioc[column] ?? '')))));
+  }
+}

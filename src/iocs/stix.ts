@@ -1,0 +1,210 @@
+/**
+ * STIX 2.1 both ways (API.md §8): IOCs leave as `indicator` objects with a STIX pattern, marked
+ * with TLP 2.0 marking definitions; indicators' patterns and cyber-observables come in as IOCs.
+ *
+ * `ipv4` ↔ `ipv4-addr:value`, `ipv6` ↔ `ipv6-addr:value`, `domain` ↔ `domain-name:value`,
+ * `url` ↔ `url:value`, `email` ↔ `email-addr:value`, `md5`/`sha1`/`sha256` ↔ `file:hashes.MD5`,
+ * `file:hashes.'SHA-1'`, `file:hashes.'SHA-256'`.
+ */
+import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import type { IocType } from '../normalize.js';
+
+export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
+
+export type Tlp = 'clear' | 'green' | 'amber' | 'amber+strict' | 'red';
+
+/** An IOC as the REST layer reads it (snake_case, stored enum spellings). */
+export interface RestIoc {
+  id: string;
+  type: IocType;
+  value: string;
+  threat_type: string | null;
+  malware_family: string | null;
+  confidence: number;
+  severity: string;
+  tlp: Tlp;
+  tags: string[];
+  source: string | null;
+  first_seen: string;
+  last_seen: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const OBJECT_PATHS: Record<IocType, string> = {
+  ipv4: 'ipv4-addr:value',
+  ipv6: 'ipv6-addr:value',
+  domain: 'domain-name:value',
+  url: 'url:value',
+  email: 'email-addr:value',
+  md5: 'file:hashes.MD5',
+  sha1: "file:hashes.'SHA-1'",
+  sha256: "file:hashes.'SHA-256'",
+};
+
+/** The extension OASIS defines for TLP 2.0 markings, and its five marking definitions. */
+const TLP_2_EXTENSION = 'extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d';
+const TLP_2_IDS: Record<Tlp, string> = {
+  clear: 'marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487',
+  green: 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb',
+  amber: 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421',
+  'amber+strict': 'marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003',
+  red: 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1',
+};
+/** TLP 1.0 markings (STIX 2.1's predefined ones), read on import. */
+const TLP_1_IDS: Record<string, Tlp> = {
+  'marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9': 'clear',
+  'marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da': 'green',
+  'marking-definition--f88d31f6-486f-44da-b317-01333bde0b82': 'amber',
+  'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed': 'red',
+};
+
+export const TLP_MARKINGS = (Object.keys(TLP_2_IDS) as Tlp[]).map((tlp) => ({
+  type: 'marking-definition',
+  spec_version: '2.1',
+  id: TLP_2_IDS[tlp],
+  created: '2022-10-01T00:00:00.000Z',
+  name: `TLP:${tlp.toUpperCase()}`,
+  extensions: { [TLP_2_EXTENSION]: { extension_type: 'property-extension', tlp_2_0: tlp } },
+}));
+
+/** Indicator ids are derived from IOC ids (name-based UUIDs), so that re-exports keep them. */
+const INDICATOR_NAMESPACE = 'a8d5d2b6-4c1e-5b7a-9f0e-3c6b1d2e7f40';
+
+/** A STIX string literal: single quotes, with `\` and `'` escaped. */
+const quote = (value: string) => `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+
+export function indicatorOf(ioc: RestIoc) {
+  return {
+    type: 'indicator',
+    spec_version: '2.1',
+    id: `indicator--${uuidv5(ioc.id, INDICATOR_NAMESPACE)}`,
+    created: ioc.created_at,
+    modified: ioc.updated_at,
+    name: ioc.value,
+    indicator_types: ['malicious-activity'],
+    pattern: `[${OBJECT_PATHS[ioc.type]} = ${quote(ioc.value)}]`,
+    pattern_type: 'stix',
+    pattern_version: '2.1',
+    valid_from: ioc.first_seen,
+    confidence: ioc.confidence,
+    ...(labels(ioc).length > 0 ? { labels: labels(ioc) } : {}),
+    object_marking_refs: [TLP_2_IDS[ioc.tlp]],
+  };
+}
+
+function labels(ioc: RestIoc): string[] {
+  return [...new Set([...(ioc.threat_type ? [ioc.threat_type] : []), ...(ioc.malware_family ? [ioc.malware_family] : []), ...ioc.tags])];
+}
+
+/**
+ * A bundle as text, page by page: the five TLP markings first, then one indicator per IOC. Only
+ * one page is held at a time, whatever the number of IOCs.
+ */
+export async function* stixBundle(pages: AsyncIterable<RestIoc[]>): AsyncGenerator<string> {
+  yield `{"type":"bundle","id":"bundle--${uuidv4()}","objects":[${TLP_MARKINGS.map((m) => JSON.stringify(m)).join(',')}`;
+  for await (const page of pages) {
+    if (page.length > 0) yield `,${page.map((ioc) => JSON.stringify(indicatorOf(ioc))).join(',')}`;
+  }
+  yield ']}\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import
+
+/** What an incoming STIX object says about one IOC; values are normalised by the importer. */
+export interface StixIoc {
+  type: IocType;
+  value: string;
+  confidence?: number;
+  tlp?: Tlp;
+  tags?: string[];
+  threatType?: string;
+  firstSeen?: string;
+  lastSeen?: string;
+}
+
+const PATH_TYPES: Record<string, IocType> = {
+  'ipv4-addr:value': 'ipv4',
+  'ipv6-addr:value': 'ipv6',
+  'domain-name:value': 'domain',
+  'url:value': 'url',
+  'email-addr:value': 'email',
+  'file:hashes.md5': 'md5',
+  "file:hashes.'md5'": 'md5',
+  "file:hashes.'sha-1'": 'sha1',
+  'file:hashes.sha1': 'sha1',
+  "file:hashes.'sha-256'": 'sha256',
+  'file:hashes.sha256': 'sha256',
+};
+
+/** `object-path = 'literal'` anywhere in a pattern: inside `OR`, `AND`, brackets and all. */
+const COMPARISON = /([a-z0-9-]+:[a-z0-9_.'-]+)\s*=\s*'((?:[^'\\]|\\.)*)'/gi;
+
+/** Every supported observable compared by equality in a STIX pattern. */
+export function patternValues(pattern: string): { type: IocType; value: string }[] {
+  const found: { type: IocType; value: string }[] = [];
+  for (const [, path, literal] of pattern.matchAll(COMPARISON)) {
+    const type = PATH_TYPES[path!.toLowerCase()];
+    if (type) found.push({ type, value: literal!.replace(/\\(.)/g, '$1') });
+  }
+  return found;
+}
+
+const HASH_KEYS: Record<string, IocType> = { md5: 'md5', 'sha-1': 'sha1', sha1: 'sha1', 'sha-256': 'sha256', sha256: 'sha256' };
+const OBSERVABLE_TYPES: Record<string, IocType> = {
+  'ipv4-addr': 'ipv4',
+  'ipv6-addr': 'ipv6',
+  'domain-name': 'domain',
+  url: 'url',
+  'email-addr': 'email',
+};
+
+const TLP_BY_ID: Record<string, Tlp> = {
+  ...TLP_1_IDS,
+  ...Object.fromEntries(Object.entries(TLP_2_IDS).map(([tlp, id]) => [id, tlp as Tlp])),
+};
+
+/**
+ * The IOCs a STIX object carries: an indicator with a `stix` pattern, or a supported
+ * cyber-observable. Null when the object is of another kind (skipped, not an error); an error
+ * message when it is a supported kind that carries nothing usable.
+ */
+export function iocsOfStixObject(object: unknown): StixIoc[] | string | null {
+  if (typeof object !== 'object' || object === null) return 'not a STIX object';
+  const o = object as Record<string, unknown>;
+  const tlp = Array.isArray(o.object_marking_refs)
+    ? o.object_marking_refs.map((ref) => TLP_BY_ID[String(ref)]).find((t) => t !== undefined)
+    : undefined;
+  const common = {
+    ...(typeof o.confidence === 'number' ? { confidence: o.confidence } : {}),
+    ...(tlp ? { tlp } : {}),
+  };
+  if (o.type === 'indicator') {
+    if (o.pattern_type !== undefined && o.pattern_type !== 'stix') return `pattern_type ${String(o.pattern_type)} is not supported`;
+    if (typeof o.pattern !== 'string') return 'indicator without a pattern';
+    const values = patternValues(o.pattern);
+    if (values.length === 0) return 'the pattern compares no supported observable';
+    const tags = Array.isArray(o.labels) ? o.labels.filter((l): l is string => typeof l === 'string') : [];
+    const threatType = Array.isArray(o.indicator_types) && typeof o.indicator_types[0] === 'string' ? o.indicator_types[0] : undefined;
+    return values.map((v) => ({
+      ...v,
+      ...common,
+      ...(tags.length ? { tags } : {}),
+      ...(threatType ? { threatType } : {}),
+      ...(typeof o.valid_from === 'string' ? { firstSeen: o.valid_from } : {}),
+      ...(typeof o.modified === 'string' ? { lastSeen: o.modified } : {}),
+    }));
+  }
+  const observable = OBSERVABLE_TYPES[String(o.type)];
+  if (observable) return typeof o.value === 'string' ? [{ type: observable, value: o.value, ...common }] : `${String(o.type)} without a value`;
+  if (o.type === 'file') {
+    const hashes = typeof o.hashes === 'object' && o.hashes !== null ? Object.entries(o.hashes as Record<string, unknown>) : [];
+    const found = hashes.flatMap(([name, value]) => {
+      const type = HASH_KEYS[name.toLowerCase()];
+      return type && typeof value === 'string' ? [{ type, value, ...common }] : [];
+    });
+    return found.length ? found : 'file without an MD5, SHA-1 or SHA-256 hash';
+  }
+  return null;
+}
