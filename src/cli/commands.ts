@@ -2,7 +2,9 @@
  * The admin commands (API.md §8). Each prints one JSON object on stdout and exits 0, or prints
  * an error on stderr and exits non-zero.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
 import { displayPrefix } from '../auth/keyFormat.js';
 import { PERMISSIONS } from '../auth/permissions.js';
 import { loadConfig } from '../config.js';
@@ -10,6 +12,7 @@ import { openDatabase, type Database } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { isoTimestamp } from '../db/time.js';
 import { ApiError } from '../errors.js';
+import { importIocs } from '../iocs/import.js';
 import { CLI_ACTOR } from '../keys/audit.js';
 import { createApiKey, revokeApiKey } from '../keys/service.js';
 import type { ApiKeyShape } from '../keys/repository.js';
@@ -20,7 +23,7 @@ import { seed } from '../seed/synthetic.js';
 import type { Workspace } from '../db/schema.js';
 
 type Options = Record<string, string | undefined>;
-type Command = { options: string[]; run: (database: Database, options: Options) => Promise<unknown> };
+type Command = { options: string[]; run: (database: Database, options: Options, io: CliIo) => Promise<unknown> };
 
 const COMMANDS: Record<string, Command> = {
   'workspace create': {
@@ -102,6 +105,29 @@ const COMMANDS: Record<string, Command> = {
       return { ...counts, seconds: Math.round((performance.now() - started) / 100) / 10 };
     },
   },
+  import: {
+    options: ['file', 'format', 'workspace'],
+    run: async ({ db }, o, io) => {
+      const file = required(o, 'file');
+      const format = o.format ?? (/\.json$/i.test(file) ? 'stix' : 'csv');
+      if (format !== 'stix' && format !== 'csv') throw new UsageError('--format must be stix or csv');
+      let workspaceId: string | null = null;
+      if (o.workspace !== undefined) {
+        const found = await findWorkspace(db, o.workspace);
+        if (!found) throw new UsageError('no workspace has this id');
+        workspaceId = found.id;
+      }
+      if (!existsSync(file)) throw new UsageError(`cannot read ${file}`);
+      const progress = io.progress?.(format === 'csv' ? 'bytes' : 'objects');
+      const started = performance.now();
+      try {
+        const report = await importIocs(db, file, { format, workspaceId, onProgress: progress?.update });
+        return { ...report, seconds: Math.round((performance.now() - started) / 100) / 10 };
+      } finally {
+        progress?.stop();
+      }
+    },
+  },
   migrate: {
     options: [],
     run: async (database) => ({ applied: await migrateDatabase(database) }),
@@ -143,9 +169,17 @@ function usage(): string {
   return `usage: npm run cli -- <command> [options]\n\ncommands:\n${lines.join('\n')}`;
 }
 
+/** A progress bar: `update(done, total)` as work goes on, `stop()` at the end. */
+export interface Progress {
+  update(done: number, total: number): void;
+  stop(): void;
+}
+
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** A progress bar, when there is a terminal to show it on. */
+  progress?(unit: string): Progress;
   /** Opens the database the command works on; by default the one the environment names. */
   openDatabase?: () => Promise<{ database: Database; close: boolean }>;
 }
@@ -153,6 +187,22 @@ export interface CliIo {
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  progress(unit) {
+    // On a terminal only: piped or redirected output gets the JSON result alone.
+    if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+    const bar = new SingleBar({ format: `{bar} {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`, stream: process.stderr }, Presets.shades_classic);
+    let started = false;
+    return {
+      update(done, total) {
+        if (!started) {
+          bar.start(total, 0);
+          started = true;
+        }
+        bar.update(done);
+      },
+      stop: () => bar.stop(),
+    };
+  },
 };
 
 async function openConfiguredDatabase() {
@@ -181,7 +231,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     if (positionals.length !== name.split(' ').length) throw new UsageError(`unexpected argument ${positionals.at(-1)}`);
     opened = await (io.openDatabase ?? openConfiguredDatabase)();
     if (name !== 'migrate') await migrateDatabase(opened.database);
-    const result = await command.run(opened.database, values as Options);
+    const result = await command.run(opened.database, values as Options, io);
     io.stdout(`${JSON.stringify(result)}\n`);
     return 0;
   } catch (error) {

@@ -110,3 +110,80 @@ export async function findIocsByValue(
   }
   return found;
 }
+
+/** One IOC as an import brings it, normalised; null fields were not given. */
+export interface IocUpsert {
+  type: IocType;
+  value: string;
+  threatType: string | null;
+  malwareFamily: string | null;
+  confidence: number | null;
+  severity: string | null;
+  tlp: string | null;
+  /** Tags without `;` (they travel joined by it). */
+  tags: string[] | null;
+  source: string | null;
+  firstSeen: string | null;
+  lastSeen: string | null;
+}
+
+/**
+ * Upserts IOCs by (type, value) in the feed (`workspaceId` null) or a workspace, in one statement:
+ * the earliest `first_seen` and the latest `last_seen` win, fields not given keep what is stored,
+ * and `updated_at` moves so that listings and streams see the change. `rows` must not repeat a
+ * (type, value). Returns how many rows were created and how many updated.
+ */
+export async function upsertIocs(db: Db, workspaceId: string | null, rows: readonly IocUpsert[]): Promise<{ created: number; updated: number }> {
+  if (rows.length === 0) return { created: 0, updated: 0 };
+  const column = <K extends keyof IocUpsert>(key: K) => rows.map((row) => row[key]);
+  const [counts] = await preparedRows<{ created: number; updated: number }>(
+    db,
+    `with u as (
+       select u.type::ioc_type as type, u.value collate "C" as value, u.threat_type, u.malware_family, u.confidence,
+              u.severity::severity as severity, u.tlp::tlp as tlp, string_to_array(u.tags, ';') as tags, u.source,
+              u.first_seen::timestamptz as first_seen, u.last_seen::timestamptz as last_seen
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+         as u(type, value, threat_type, malware_family, confidence, severity, tlp, tags, source, first_seen, last_seen)
+     ), updated as (
+       update iocs i set
+         threat_type = coalesce(u.threat_type, i.threat_type),
+         malware_family = coalesce(u.malware_family, i.malware_family),
+         confidence = coalesce(u.confidence, i.confidence),
+         severity = coalesce(u.severity, i.severity),
+         tlp = coalesce(u.tlp, i.tlp),
+         tags = coalesce(u.tags, i.tags),
+         source = coalesce(u.source, i.source),
+         first_seen = least(i.first_seen, u.first_seen),
+         last_seen = greatest(i.last_seen, u.last_seen),
+         updated_at = now()
+       from u
+       where i.value = u.value and i.type = u.type and i.workspace_id is not distinct from $12::uuid
+       returning i.type, i.value
+     ), created as (
+       insert into iocs (type, value, workspace_id, threat_type, malware_family, confidence, severity, tlp, tags, source, first_seen, last_seen)
+       select u.type, u.value, $12::uuid, u.threat_type, u.malware_family, coalesce(u.confidence, 50), coalesce(u.severity, 'medium'),
+              coalesce(u.tlp, 'clear'), coalesce(u.tags, '{}'), u.source, coalesce(u.first_seen, u.last_seen, now()),
+              coalesce(u.last_seen, u.first_seen, now())
+       from u
+       where not exists (select 1 from updated where updated.type = u.type and updated.value = u.value)
+       on conflict on constraint iocs_identity do nothing
+       returning 1
+     )
+     select (select count(*) from created)::int as created, (select count(*) from updated)::int as updated`,
+    [
+      column('type'),
+      column('value'),
+      column('threatType'),
+      column('malwareFamily'),
+      column('confidence'),
+      column('severity'),
+      column('tlp'),
+      rows.map((row) => (row.tags === null ? null : row.tags.join(';'))),
+      column('source'),
+      column('firstSeen'),
+      column('lastSeen'),
+      workspaceId,
+    ],
+  );
+  return counts!;
+}
