@@ -66,6 +66,7 @@ interface RawIoc {
 class Importer {
   readonly report: ImportReport = { created: 0, updated: 0, rejected: 0, errors: [], errors_truncated: false };
   private batch = new Map<string, IocUpsert>();
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -87,13 +88,27 @@ class Importer {
     if (this.batch.size >= BATCH) await this.flush();
   }
 
+  /**
+   * Sends the batch while the next one is read and checked: one upsert in flight at a time, so
+   * that reading the file and writing the database overlap (and two batches never race on a row).
+   */
   async flush(): Promise<void> {
+    await this.writing;
     if (this.batch.size === 0) return;
     const rows = [...this.batch.values()];
     this.batch = new Map();
-    const { created, updated } = await upsertIocs(this.db, this.workspaceId, rows);
-    this.report.created += created;
-    this.report.updated += updated;
+    this.writing = upsertIocs(this.db, this.workspaceId, rows).then(({ created, updated }) => {
+      this.report.created += created;
+      this.report.updated += updated;
+    });
+    // Awaited by the next flush; until then its failure must not count as unhandled.
+    this.writing.catch(() => {});
+  }
+
+  /** Waits for the last batch to be written. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.writing;
   }
 }
 
@@ -180,7 +195,7 @@ export async function importIocs(db: Db, file: string, options: ImportOptions): 
   const importer = new Importer(db, options.workspaceId);
   if (options.format === 'csv') await importCsv(importer, file, options.onProgress);
   else await importStix(importer, file, options.onProgress);
-  await importer.flush();
+  await importer.finish();
   return importer.report;
 }
 
