@@ -10,6 +10,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Gatekeeper } from './auth/authenticate.js';
 import { rateLimitHeaders } from './auth/rateLimiter.js';
 import type { Database } from './db/client.js';
+import type { IocChangeFeed } from './iocs/changes.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
 import { ApiError, asApiError } from './errors.js';
 import { createGraphQLFastPath, isFastPathCandidate, MAX_GRAPHQL_BODY_BYTES } from './graphql/fastPath.js';
@@ -26,6 +27,8 @@ export interface AppOptions {
   database: Database;
   schema: GraphQLSchema;
   gatekeeper: Gatekeeper;
+  /** New and changed IOCs, for subscriptions and the REST event stream. */
+  changes: IocChangeFeed;
   logger: Logger;
   production: boolean;
   /** How long a request may take before it is answered 503 `unavailable` (a hung database). */
@@ -46,8 +49,8 @@ export function createApp(options: AppOptions) {
   const { database, logger, gatekeeper, schema } = options;
   const db = database.db;
   const yoga = createGraphQLHandler({ ...options, db });
-  const fastGraphQL = createGraphQLFastPath({ schema, db, gatekeeper, logger, production: options.production });
-  const rest = createRestHandler({ schema, db, gatekeeper });
+  const fastGraphQL = createGraphQLFastPath({ schema, db, changes: options.changes, gatekeeper, logger, production: options.production });
+  const rest = createRestHandler({ schema, db, changes: options.changes, gatekeeper });
   const openApi = JSON.stringify(buildOpenApiDocument(schema));
 
   async function route(request: Incoming, state: RequestState): Promise<Outgoing | Response> {

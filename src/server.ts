@@ -10,6 +10,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import { createDemoWorkspaceIfEmpty } from './workspaces/demo.js';
+import { IocChangeFeed } from './iocs/changes.js';
 import { LastUsedRecorder } from './keys/lastUsed.js';
 
 export interface RunningServer {
@@ -48,7 +49,9 @@ export async function startServer(
   await verifier.subscribe(database);
   const rateLimiter = new KeyRateLimiter(database.db, config.rateLimits);
   rateLimiter.start();
-  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, logger, production: config.production, requestTimeoutMs: config.requestTimeoutMs });
+  const changes = new IocChangeFeed(database.db);
+  await changes.subscribe(database);
+  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, logger, production: config.production, requestTimeoutMs: config.requestTimeoutMs });
   const server = createServer((req, res) => void app.handleNode(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -61,6 +64,8 @@ export async function startServer(
   return {
     url,
     async close() {
+      // Event streams never end by themselves: end them, then wait for the other requests.
+      changes.close();
       await stopAccepting(server);
       rateLimiter.stop();
       await lastUsed.stop();

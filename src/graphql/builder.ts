@@ -14,6 +14,8 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
+    // A subscription is refused when it starts, not event by event after it was opened.
+    authorizeOnSubscribe: true,
     authScopes: (context) => ({
       permission: (permission) => context.principal.key.permissions.includes(permission),
     }),
@@ -43,5 +45,6 @@ function missingPermission(failure: AuthFailure): string | undefined {
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 export type Types = typeof builder.$inferSchemaTypes;

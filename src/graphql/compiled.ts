@@ -6,6 +6,7 @@
 import {
   parse,
   specifiedRules,
+  subscribe,
   validate,
   type DocumentNode,
   type ExecutionResult,
@@ -19,6 +20,8 @@ import type { Context } from './context.js';
 export interface CompiledOperation {
   kind: 'query' | 'mutation' | 'subscription';
   run(context: Context, variables: Record<string, unknown> | undefined): Promise<ExecutionResult> | ExecutionResult;
+  /** For subscriptions: the stream of results, or the result that refused to start one. */
+  subscribe(context: Context, variables: Record<string, unknown> | undefined): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
 }
 
 /** A validated document compiled for `schema`, or the errors that keep it from running. */
@@ -40,6 +43,10 @@ export function compileDocument(
   return {
     kind: operation.operation,
     run: (context, variables) => query.query(undefined, context, variables ?? {}),
+    // graphql-js runs subscriptions: graphql-jit's coerces the variables again for each event,
+    // and enum values then fail (`"url"` is not `URL`).
+    subscribe: (context, variables) =>
+      subscribe({ schema, document, contextValue: context, variableValues: variables ?? {}, ...(operationName ? { operationName } : {}) }),
   };
 }
 

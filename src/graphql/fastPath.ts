@@ -8,6 +8,7 @@
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { admit, type Gatekeeper } from '../auth/authenticate.js';
 import type { Db } from '../db/client.js';
+import type { IocChangeFeed } from '../iocs/changes.js';
 import { json, type Incoming, type Outgoing } from '../http/exchange.js';
 import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
@@ -23,6 +24,7 @@ export interface FastPathOptions {
   schema: GraphQLSchema;
   production: boolean;
   db: Db;
+  changes: IocChangeFeed;
   gatekeeper: Gatekeeper;
   logger: Logger;
 }
@@ -68,7 +70,7 @@ export function createGraphQLFastPath(options: FastPathOptions) {
       return failedRequestAnswer(error, state.requestId, options.logger);
     }
 
-    const result = await operation.run(createContext(state.requestId, principal, options.db), params.variables ?? undefined);
+    const result = await operation.run(createContext(state.requestId, principal, options.db, options.changes), params.variables ?? undefined);
     if (!result.errors?.length) return json(JSON.stringify({ data: result.data }), 200);
     const errors = result.errors.map((error) => withRequestId(maskError(error, options.logger), state.requestId));
     const { status, headers } = httpOf(errors as GraphQLError[]);

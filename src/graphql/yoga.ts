@@ -8,6 +8,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { admit, type Gatekeeper } from '../auth/authenticate.js';
 import type { Db } from '../db/client.js';
+import type { IocChangeFeed } from '../iocs/changes.js';
 import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
 import { createContext, type Context } from './context.js';
@@ -17,6 +18,7 @@ import { extraValidationRules, MAX_TOKENS } from './validation.js';
 export interface GraphQLHandlerOptions {
   schema: GraphQLSchema;
   db: Db;
+  changes: IocChangeFeed;
   gatekeeper: Gatekeeper;
   logger: Logger;
   production: boolean;
@@ -40,7 +42,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     context: async ({ request, requestState }): Promise<Context> => {
       try {
         const principal = await admit((name) => request.headers.get(name), new URL(request.url).searchParams, gatekeeper, requestState);
-        return createContext(requestState.requestId, principal, db);
+        return createContext(requestState.requestId, principal, db, options.changes);
       } catch (error) {
         throw asHttpError(maskError(error, logger), requestState.requestId);
       }

@@ -145,11 +145,16 @@ export function isFetchResponse(value: Outgoing | Response): value is Response {
   return typeof (value as Response).arrayBuffer === 'function';
 }
 
-/** Writes a fetch `Response` (from Yoga) to a node response. */
+/** Writes a fetch `Response` (from Yoga) to a node response, as its body arrives. */
 export async function writeResponse(res: ServerResponse, response: Response, extra: Record<string, string>): Promise<void> {
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   response.headers.forEach((value, name) => res.setHeader(name, value));
   for (const name in extra) res.setHeader(name, extra[name]!);
-  res.end(Buffer.from(await response.arrayBuffer()));
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  // Streamed as it comes: subscriptions over Server-Sent Events never end by themselves.
+  await writeOutgoing(res, { status: response.status, headers: {}, body: response.body as unknown as AsyncIterable<string> }, {});
 }

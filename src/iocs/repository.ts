@@ -187,3 +187,35 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
   );
   return counts!;
 }
+
+/**
+ * IOCs added or changed after `after` (oldest first, by (updated_at, id)), up to `limit`, visible
+ * to the workspace, of one type or all; only those at least `settleMs` old by the database's
+ * clock, so that a transaction still open with an earlier `updated_at` cannot be passed by.
+ */
+export async function listChangedIocs(
+  db: Db,
+  workspaceId: string,
+  type: IocType | null,
+  after: { updatedAt: string; id: string },
+  settleMs: number,
+  limit: number,
+): Promise<IocRow[]> {
+  const params: unknown[] = [workspaceId, after.updatedAt, after.id, settleMs, limit];
+  if (type) params.push(type);
+  return preparedRows<IocRow>(
+    db,
+    `select ${IOC_COLUMNS} from iocs
+     where (workspace_id is null or workspace_id = $1) ${type ? 'and type = $6::ioc_type' : ''}
+       and (updated_at, id) > ($2::timestamptz, $3::uuid)
+       and updated_at <= now() - make_interval(secs => $4::int / 1000.0)
+     order by updated_at, id limit $5::int`,
+    params,
+  );
+}
+
+/** Where a change stream without a past starts: just before the changes it must not wait for. */
+export async function changeStreamStart(db: Db, settleMs: number): Promise<{ updatedAt: string; id: string }> {
+  const [row] = await preparedRows<{ at: string }>(db, `select (now() - make_interval(secs => $1::int / 1000.0))::text as at`, [settleMs]);
+  return { updatedAt: row!.at, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
+}

@@ -11,6 +11,7 @@ import {
 } from '../graphql/connections.js';
 import { detectIoc, IOC_TYPES, normalizeText, type IocType } from '../normalize.js';
 import { requireUuid } from '../workspaces/service.js';
+import { IocChangeFeed, type IocChange } from './changes.js';
 import { countIocs, findIoc, findIocsByValue, listIocs, type IocFilters, type IocRow } from './repository.js';
 
 const upperEnum = <V extends string>(values: readonly V[]) =>
@@ -137,5 +138,27 @@ builder.queryFields((t) => ({
       const found = await findIocsByValue(db, principal.workspace.id, wanted);
       return detected.map((d) => (d ? (found.get(d.value) ?? null) : null));
     },
+  }),
+}));
+
+const IocChangeRef = builder.objectRef<IocChange>('IocChange').implement({
+  description: 'An IOC that was added or changed.',
+  fields: (t) => ({
+    cursor: t.exposeString('cursor', { description: 'Pass as `after` to resume the subscription after this change.' }),
+    ioc: t.field({ type: IocRef, resolve: (change) => change.ioc }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  iocChanged: t.field({
+    type: IocChangeRef,
+    description:
+      'IOCs of the shared feed and the workspace’s own as they are added or changed, oldest first, of one type or all. ' +
+      'From now on, or after the change whose `cursor` is `after` (nothing missed, nothing repeated).',
+    authScopes: { permission: 'iocs:read' },
+    args: { type: t.arg({ type: IocTypeEnum }), after: t.arg.string() },
+    subscribe: (_root, args, { changes, principal }) =>
+      changes.changes(principal.workspace.id, args.type ?? null, args.after ? IocChangeFeed.parseCursor(args.after, 'after') : null),
+    resolve: (change) => change,
   }),
 }));

@@ -6,6 +6,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { admit, type Gatekeeper } from '../auth/authenticate.js';
 import type { Db } from '../db/client.js';
+import type { IocChangeFeed } from '../iocs/changes.js';
 import { ApiError, asApiError, invalidParameter } from '../errors.js';
 import { createContext, type Context } from '../graphql/context.js';
 import { csvDocument } from '../iocs/csv.js';
@@ -13,6 +14,7 @@ import { STIX_MEDIA_TYPE, stixBundle, type RestIoc } from '../iocs/stix.js';
 import { json, noContent, type Incoming, type Outgoing } from '../http/exchange.js';
 import type { RequestState } from '../requestState.js';
 import { dialectForPath, errorAnswer } from './dialects.js';
+import { eventStreamAnswer } from './events.js';
 import { at, bodyError, prepareRoutes, restView, run, type PreparedRoute } from './operations.js';
 import { readParams, renameParameter } from './params.js';
 import { ROUTES, type RestRoute } from './routes.js';
@@ -23,6 +25,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface RestHandlerOptions {
   schema: GraphQLSchema;
   db: Db;
+  changes: IocChangeFeed;
   gatekeeper: Gatekeeper;
   routes?: readonly RestRoute[];
 }
@@ -59,13 +62,19 @@ export function createRestHandler(options: RestHandlerOptions) {
 
       const variables = readParams(route.route.params, values, url.searchParams);
       if (route.route.body) Object.assign(variables, route.route.body.toVariables(await readJsonBody(request, route)));
-      const context = createContext(state.requestId, principal, options.db);
+      const context = createContext(state.requestId, principal, options.db, options.changes);
       if (route.route.response.kind === 'export') return await exportAnswer(route, context, variables);
+      if (route.route.response.kind === 'events') {
+        const lastEventId = request.header('last-event-id');
+        if (lastEventId) variables.after = lastEventId;
+        return await eventStreamAnswer(route, context, variables);
+      }
       const data = await run(route, context, variables);
       return answer(route.route, data, variables);
     } catch (error) {
       const apiError = asApiError(error);
-      const named = route ? renameParameter(apiError, route.route.params, { first: 'limit', after: 'cursor' }) : apiError;
+      const renamed: Record<string, string> = route?.route.response.kind === 'events' ? { after: 'Last-Event-ID' } : { first: 'limit', after: 'cursor' };
+      const named = route ? renameParameter(apiError, route.route.params, renamed) : apiError;
       return errorAnswer(named, dialect, state.requestId);
     }
   };
@@ -121,7 +130,8 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
   const { response } = route;
   switch (response.kind) {
     case 'export':
-      throw new Error('exports are streamed by exportAnswer');
+    case 'events':
+      throw new Error('streamed answers are made by exportAnswer and eventStreamAnswer');
     case 'empty':
       return noContent();
     case 'object': {

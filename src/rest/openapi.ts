@@ -160,6 +160,11 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
           'text/csv': { schema: { type: 'string', description: `Columns: ${CSV_COLUMNS.join(', ')}.` } },
         },
       };
+    } else if (response.kind === 'events') {
+      responses['200'] = {
+        description: `${route.summary} A comment line every 15 seconds keeps the connection open; \`event: error\` (with \`code\` and \`message\`) ends it.`,
+        content: { 'text/event-stream': { schema: { type: 'string' } } },
+      };
     } else {
       const { type, set } = fieldAt(schema, route, operation, response.field);
       let item: JsonSchema;
@@ -194,13 +199,18 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       tags: [route.path.split('/')[3]],
       'x-permission': route.permission,
       'x-error-dialect': route.dialect,
-      parameters: route.params.map((p) => ({
-        name: p.name,
-        in: p.in,
-        required: p.in === 'path' || Boolean(p.scoped),
-        description: p.description,
-        schema: paramSchema(p.schema),
-      })),
+      parameters: [
+        ...route.params.map((p) => ({
+          name: p.name,
+          in: p.in,
+          required: p.in === 'path' || Boolean(p.scoped),
+          description: p.description,
+          schema: paramSchema(p.schema),
+        })),
+        ...(response.kind === 'events'
+          ? [{ name: 'Last-Event-ID', in: 'header', required: false, description: 'The `id` of the last event received: the stream resumes right after it.', schema: { type: 'string' } }]
+          : []),
+      ],
       ...(route.body
         ? {
             requestBody: {

@@ -40,7 +40,9 @@ export type RouteResponse =
   /** 204 and no body. */
   | { kind: 'empty' }
   /** Every page of a connection at `field`, streamed as a STIX 2.1 bundle or CSV (`format`). */
-  | { kind: 'export'; field: string };
+  | { kind: 'export'; field: string }
+  /** A subscription at `field`, as Server-Sent Events (`id:` its `cursor`, `data:` its `ioc`). */
+  | { kind: 'events'; field: string };
 
 const LIMIT: ParamSpec = {
   name: 'limit',
@@ -146,6 +148,17 @@ export const ROUTES: readonly RestRoute[] = [
       { name: 'limit', in: 'query', variable: 'limit', schema: { type: 'integer', minimum: 1, maximum: 100_000_000 }, description: 'At most this many IOCs; every matching IOC when absent.' },
     ],
     response: { kind: 'export', field: 'iocs' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/iocs/stream',
+    dialect: 'soc',
+    summary:
+      'New and changed IOCs as Server-Sent Events: `event: ioc`, `data:` the IOC, `id:` its position. Reconnect with `Last-Event-ID` to resume after it, with nothing missed or repeated.',
+    permission: 'iocs:read',
+    operation: `subscription RestIocStream($type: IocType, $after: String) { iocChanged(type: $type, after: $after) { cursor ioc { ${IOC_FIELDS} } } }`,
+    params: [IOC_FILTERS[0]!],
+    response: { kind: 'events', field: 'iocChanged' },
   },
   {
     method: 'POST',

@@ -10,6 +10,7 @@ import { KeyVerifier, type KeyVerifierOptions } from '../../src/auth/keyVerifier
 import { KeyRateLimiter } from '../../src/auth/rateLimiter.js';
 import { PERMISSIONS, type Permission } from '../../src/auth/permissions.js';
 import { schema } from '../../src/graphql/schema.js';
+import { IocChangeFeed } from '../../src/iocs/changes.js';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
 import { LastUsedRecorder } from '../../src/keys/lastUsed.js';
 import { createApiKey } from '../../src/keys/service.js';
@@ -47,7 +48,13 @@ export interface GraphQLBody {
 const GENEROUS_LIMITS: Record<Plan, number> = { free: 100_000, pro: 100_000, enterprise: 100_000 };
 
 export async function createTestApp(
-  options: { production?: boolean; verifier?: KeyVerifierOptions; rateLimits?: Record<Plan, number> } = {},
+  options: {
+    production?: boolean;
+    verifier?: KeyVerifierOptions;
+    rateLimits?: Record<Plan, number>;
+    /** How old a change must be before streams send it (src/iocs/changes.ts). */
+    settleMs?: number;
+  } = {},
 ): Promise<TestApp> {
   const testDatabase = await createTestDatabase();
   const { database } = testDatabase;
@@ -68,7 +75,9 @@ export async function createTestApp(
   });
   await verifier.subscribe(database);
   const rateLimiter = new KeyRateLimiter(database.db, options.rateLimits ?? GENEROUS_LIMITS);
-  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, logger, production: options.production ?? false });
+  const changes = new IocChangeFeed(database.db, options.settleMs);
+  await changes.subscribe(database);
+  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, logger, production: options.production ?? false });
   let workspaces = 0;
 
   const fetch: TestApp['fetch'] = (path, init) =>
@@ -129,6 +138,7 @@ export async function createTestApp(
       };
     },
     async close() {
+      changes.close();
       await testDatabase.drop();
     },
   };

@@ -1,0 +1,103 @@
+/**
+ * New and changed IOCs as they happen (issue: toolchain), for the `iocChanged` subscription and the
+ * REST event stream. The table is the log: a stream reads the rows whose (updated_at, id) come after
+ * the last one it sent, oldest first, so a stream resumed from an event's cursor misses nothing and
+ * repeats nothing. PostgreSQL's NOTIFY (drizzle/0005: one per statement that writes IOCs) only wakes
+ * the streams of every server process; they also look every few seconds, in case one was missed.
+ *
+ * A row is sent once it is `settleMs` old by the database's clock: `updated_at` is the time its
+ * transaction started, so a transaction still open could otherwise commit a row behind the cursor.
+ * Every write of IOCs is one short statement, far shorter than that.
+ */
+import type { Database, Db } from '../db/client.js';
+import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN, UUID_PATTERN } from '../graphql/connections.js';
+import type { IocType } from '../normalize.js';
+import { changeStreamStart, listChangedIocs, type IocRow } from './repository.js';
+
+export const IOC_CHANNEL = 'ioc_changed';
+const SETTLE_MS = 2000;
+/** Rows per read; a stream that finds this many reads again at once. */
+const READ_ROWS = 500;
+/** A stream looks for changes at least this often, notified or not. */
+const IDLE_LOOK_MS = 5000;
+
+export interface IocChange {
+  /** Resume after this event with it (`after`, or SSE `Last-Event-ID`). */
+  cursor: string;
+  ioc: IocRow;
+}
+
+export class IocChangeFeed {
+  private readonly streams = new Set<() => void>();
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly settleMs = SETTLE_MS,
+  ) {}
+
+  /** Wakes this process' streams on every notification, and after a lost channel comes back. */
+  async subscribe(database: Database): Promise<void> {
+    await database.subscribe(IOC_CHANNEL, {
+      onMessage: () => this.wakeAll(),
+      onSubscribed: () => this.wakeAll(),
+      onLost: () => {},
+    });
+  }
+
+  /** Ends every stream (at shutdown), so that no connection waits on one. */
+  close(): void {
+    this.closed = true;
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    for (const wake of this.streams) {
+      wake();
+      // What was just written becomes readable once it has settled.
+      setTimeout(wake, this.settleMs + 50).unref();
+    }
+  }
+
+  /** Parses a cursor given by a client; throws `invalid_parameter` naming `parameter`. */
+  static parseCursor(cursor: string, parameter: string): { updatedAt: string; id: string } {
+    const [updatedAt, id] = decodeCursor(cursor, [PG_TIMESTAMP_PATTERN, UUID_PATTERN], parameter)!;
+    return { updatedAt: updatedAt!, id: id! };
+  }
+
+  /** The changes visible to a workspace, of one type or all, after `after` or from now on. */
+  async *changes(workspaceId: string, type: IocType | null, after: { updatedAt: string; id: string } | null): AsyncGenerator<IocChange> {
+    let position = after ?? (await changeStreamStart(this.db, this.settleMs));
+    let pending = true;
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      pending = true;
+      wake?.();
+    };
+    this.streams.add(signal);
+    try {
+      while (!this.closed) {
+        if (!pending) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, IDLE_LOOK_MS);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+          if (this.closed) return;
+        }
+        pending = false;
+        const rows = await listChangedIocs(this.db, workspaceId, type, position, this.settleMs, READ_ROWS);
+        for (const ioc of rows) {
+          position = { updatedAt: ioc.updatedAt, id: ioc.id };
+          yield { cursor: encodeCursor([ioc.updatedAt, ioc.id]), ioc };
+        }
+        if (rows.length === READ_ROWS) pending = true;
+      }
+    } finally {
+      this.streams.delete(signal);
+    }
+  }
+}

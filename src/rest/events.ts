@@ -1,0 +1,56 @@
+/**
+ * A subscription as Server-Sent Events (`GET /api/v1/iocs/stream`): each result becomes
+ * `id: <cursor>`, `event: ioc`, `data: <the IOC>`. A browser's EventSource, or any client, sends
+ * the last id back as `Last-Event-ID` when it reconnects, and the stream resumes right after it.
+ */
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { Context } from '../graphql/context.js';
+import { asApiError } from '../errors.js';
+import type { Outgoing } from '../http/exchange.js';
+import { at, type PreparedRoute } from './operations.js';
+
+/** A comment line this often keeps proxies from closing a quiet stream, and notices a gone client. */
+const HEARTBEAT_MS = 15_000;
+
+export async function eventStreamAnswer(route: PreparedRoute, context: Context, variables: Record<string, unknown>): Promise<Outgoing> {
+  const started = await route.operation.subscribe(context, variables);
+  if (!(Symbol.asyncIterator in started)) {
+    const [first] = started.errors ?? [];
+    throw first instanceof GraphQLError && first.originalError ? first.originalError : (first ?? new Error('the subscription did not start'));
+  }
+  const field = route.route.response.kind === 'events' ? route.route.response.field : '';
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+    body: events(started, field),
+  };
+}
+
+async function* events(results: AsyncIterableIterator<ExecutionResult>, field: string): AsyncGenerator<string> {
+  // Sent at once, so that the client sees the stream open; `retry` is how long it waits to reconnect.
+  yield 'retry: 2000\n\n';
+  let next = results.next();
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const beat = new Promise<'beat'>((resolve) => (timer = setTimeout(() => resolve('beat'), HEARTBEAT_MS)));
+      const result = await Promise.race([next, beat]).finally(() => clearTimeout(timer));
+      if (result === 'beat') {
+        yield ': keep-alive\n\n';
+        continue;
+      }
+      if (result.done) return;
+      next = results.next();
+      const [error] = result.value.errors ?? [];
+      if (error) {
+        const { code, message } = asApiError(error);
+        yield `event: error\ndata: ${JSON.stringify({ code, message })}\n\n`;
+        return;
+      }
+      const change = at(result.value.data, field) as { cursor: string; ioc: unknown };
+      yield `id: ${change.cursor}\nevent: ioc\ndata: ${JSON.stringify(change.ioc)}\n\n`;
+    }
+  } finally {
+    await results.return?.();
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * New and changed IOCs as they happen (API.md §6): `GET /api/v1/iocs/stream` as Server-Sent Events
+ * with `Last-Event-ID` resume (no gap, no duplicate across a reconnect), and the GraphQL
+ * subscription `iocChanged(type)`; key checks and scope apply. Over a real HTTP server.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { insertIocs } from '../support/fixtures.js';
+
+/** Changes are sent once this old (short here, so that the tests are quick). */
+const SETTLE_MS = 300;
+
+let t: TestApp;
+let server: { url: string; close(): Promise<void> };
+let key: string;
+let mineId: string;
+let otherId: string;
+let noIocsKey: string;
+
+beforeAll(async () => {
+  t = await createTestApp({ settleMs: SETTLE_MS });
+  server = await t.listen();
+  const mine = await t.createWorkspace();
+  const other = await t.createWorkspace();
+  mineId = mine.id;
+  otherId = other.id;
+  key = (await t.createKey(mine.id)).key;
+  noIocsKey = (await t.createKey(mine.id, { permissions: ['watchlists:read'] })).key;
+});
+afterAll(async () => {
+  await server.close();
+  await t.close();
+});
+
+interface Event {
+  id?: string;
+  event?: string;
+  data?: string;
+}
+
+/** An SSE client over fetch: events as they arrive, and a way to stop. */
+function open(path: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const events: Event[] = [];
+  const waiting: Array<() => void> = [];
+  const response = fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers }, signal: controller.signal });
+  const done = (async () => {
+    const answer = await response;
+    if (!answer.body) return;
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: Event = {};
+          for (const line of block.split('\n')) {
+            const [, name, value] = /^([a-z]+): ?(.*)$/.exec(line) ?? [];
+            if (name === 'id' || name === 'event' || name === 'data') event[name] = value;
+          }
+          if (event.event) {
+            events.push(event);
+            waiting.splice(0).forEach((wake) => wake());
+          }
+        }
+      }
+    } catch {
+      /* aborted */
+    }
+  })();
+  return {
+    response,
+    events,
+    async waitFor(count: number, ms = 8000) {
+      const until = Date.now() + ms;
+      while (events.filter((e) => e.event === 'ioc').length < count) {
+        if (Date.now() > until) throw new Error(`only ${events.length} events after ${ms} ms: ${JSON.stringify(events)}`);
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+      return events.filter((e) => e.event === 'ioc');
+    },
+    async close() {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+const values = (events: Event[]) => events.map((e) => (JSON.parse(e.data!) as { value: string }).value);
+
+describe('GET /api/v1/iocs/stream', () => {
+  it('sends new and changed IOCs of the feed and the workspace, never another workspace’s', async () => {
+    const stream = open('/api/v1/iocs/stream');
+    const answer = await stream.response;
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(answer.headers.get('ratelimit-limit')).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 100));
+
+    await insertIocs(t.database.db, [{ type: 'domain', value: 'stream-feed.example' }]);
+    await insertIocs(t.database.db, [{ type: 'domain', value: 'stream-theirs.example', workspaceId: otherId }]);
+    await insertIocs(t.database.db, [{ type: 'ipv4', value: '192.0.2.50', workspaceId: mineId }]);
+    await t.database.rows(sql`update iocs set confidence = 99, updated_at = now() where value = 'stream-feed.example'`);
+
+    const events = await stream.waitFor(2);
+    await new Promise((r) => setTimeout(r, SETTLE_MS * 3));
+    await stream.close();
+    // The feed's IOC changed before it was sent: it comes once, as it is now, in the order of its change.
+    expect(values(stream.events)).toEqual(['192.0.2.50', 'stream-feed.example']);
+    expect(JSON.parse(events[1]!.data!)).toMatchObject({ value: 'stream-feed.example', confidence: 99, type: 'domain', threat_type: 'c2' });
+
+    // A change after it was sent comes again.
+    const again = open('/api/v1/iocs/stream', { 'last-event-id': events[1]!.id! });
+    await again.response;
+    await t.database.rows(sql`update iocs set confidence = 98, updated_at = now() where value = '192.0.2.50'`);
+    const [changed] = await again.waitFor(1);
+    await again.close();
+    expect(JSON.parse(changed!.data!)).toMatchObject({ value: '192.0.2.50', confidence: 98 });
+    expect(events.every((e) => /^[A-Za-z0-9_-]+$/.test(e.id!))).toBe(true);
+  });
+
+  it('filters by type', async () => {
+    const stream = open('/api/v1/iocs/stream?type=url');
+    await stream.response;
+    await new Promise((r) => setTimeout(r, 100));
+    await insertIocs(t.database.db, [{ type: 'domain', value: 'not-a-url.example' }, { type: 'url', value: 'http://typed.example/x' }]);
+    await stream.waitFor(1);
+    await new Promise((r) => setTimeout(r, SETTLE_MS * 3));
+    await stream.close();
+    expect(values(stream.events)).toEqual(['http://typed.example/x']);
+  });
+
+  it('resumes after Last-Event-ID with nothing missed and nothing repeated', async () => {
+    const first = open('/api/v1/iocs/stream?type=sha1');
+    await first.response;
+    await new Promise((r) => setTimeout(r, 100));
+    await insertIocs(t.database.db, [{ type: 'sha1', value: '1'.repeat(40) }]);
+    await insertIocs(t.database.db, [{ type: 'sha1', value: '2'.repeat(40) }]);
+    const [seen] = await first.waitFor(1);
+    await first.close();
+    // Written while no one listens.
+    await insertIocs(t.database.db, [{ type: 'sha1', value: '3'.repeat(40) }]);
+    await insertIocs(t.database.db, [{ type: 'sha1', value: '4'.repeat(40) }]);
+
+    const resumed = open('/api/v1/iocs/stream?type=sha1', { 'last-event-id': seen!.id! });
+    await resumed.response;
+    await insertIocs(t.database.db, [{ type: 'sha1', value: '5'.repeat(40) }]);
+    await resumed.waitFor(4);
+    await new Promise((r) => setTimeout(r, SETTLE_MS * 3));
+    await resumed.close();
+    const all = [...values(first.events.filter((e) => e.event === 'ioc')).slice(0, 1), ...values(resumed.events)];
+    expect(all).toEqual(['1', '2', '3', '4', '5'].map((d) => d.repeat(40)));
+  });
+
+  it('refuses in the SOC dialect: no key, no iocs:read, a bad Last-Event-ID', async () => {
+    const none = await fetch(`${server.url}/api/v1/iocs/stream`);
+    expect(none.status).toBe(401);
+    const forbidden = await fetch(`${server.url}/api/v1/iocs/stream`, { headers: { authorization: `Bearer ${noIocsKey}` } });
+    expect(forbidden.status).toBe(403);
+    expect((await forbidden.json()).error.code).toBe('forbidden');
+    const bad = await fetch(`${server.url}/api/v1/iocs/stream`, { headers: { authorization: `Bearer ${key}`, 'last-event-id': 'nope' } });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ code: 'invalid_parameter', message: 'Invalid parameter Last-Event-ID: is not a cursor of this list.' });
+  });
+});
+
+describe('subscription iocChanged', () => {
+  it('streams the same changes over GraphQL (Server-Sent Events), with a cursor to resume', async () => {
+    const stream = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { iocChanged(type: MD5) { cursor ioc { type value shared } } }' }),
+    });
+    expect(stream.status).toBe(200);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    await new Promise((r) => setTimeout(r, 100));
+    await insertIocs(t.database.db, [{ type: 'md5', value: 'a'.repeat(32) }]);
+    let text = '';
+    const until = Date.now() + 8000;
+    while (!text.includes('"value"') && Date.now() < until) {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    const data = /data: (\{.*\})/.exec(text)?.[1];
+    expect(JSON.parse(data!)).toEqual({
+      data: { iocChanged: { cursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/), ioc: { type: 'MD5', value: 'a'.repeat(32), shared: true } } },
+    });
+  });
+
+  it('is forbidden without iocs:read', async () => {
+    const answer = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${noIocsKey}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { iocChanged { cursor } }' }),
+    });
+    const text = await answer.text();
+    expect(text).toMatch(/"code":"forbidden"/);
+  });
+});
