@@ -60,21 +60,16 @@ export function createRestHandler(options: RestHandlerOptions) {
         return answer;
       }
 
-      const variables = readParams(route.route.params, values, url.searchParams);
+      const variables = readParams(route.route.params, values, url.searchParams, request.header);
       if (route.route.body) Object.assign(variables, route.route.body.toVariables(await readJsonBody(request, route)));
       const context = createContext(state.requestId, principal, options.db, options.changes);
       if (route.route.response.kind === 'export') return await exportAnswer(route, context, variables);
-      if (route.route.response.kind === 'events') {
-        const lastEventId = request.header('last-event-id');
-        if (lastEventId) variables.after = lastEventId;
-        return await eventStreamAnswer(route, context, variables);
-      }
+      if (route.route.response.kind === 'events') return await eventStreamAnswer(route, context, variables);
       const data = await run(route, context, variables);
       return answer(route.route, data, variables);
     } catch (error) {
       const apiError = asApiError(error);
-      const renamed: Record<string, string> = route?.route.response.kind === 'events' ? { after: 'Last-Event-ID' } : { first: 'limit', after: 'cursor' };
-      const named = route ? renameParameter(apiError, route.route.params, renamed) : apiError;
+      const named = route ? renameParameter(apiError, route.route.params, { first: 'limit', after: 'cursor' }) : apiError;
       return errorAnswer(named, dialect, state.requestId);
     }
   };

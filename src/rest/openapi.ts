@@ -199,18 +199,13 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       tags: [route.path.split('/')[3]],
       'x-permission': route.permission,
       'x-error-dialect': route.dialect,
-      parameters: [
-        ...route.params.map((p) => ({
-          name: p.name,
-          in: p.in,
-          required: p.in === 'path' || Boolean(p.scoped),
-          description: p.description,
-          schema: paramSchema(p.schema),
-        })),
-        ...(response.kind === 'events'
-          ? [{ name: 'Last-Event-ID', in: 'header', required: false, description: 'The `id` of the last event received: the stream resumes right after it.', schema: { type: 'string' } }]
-          : []),
-      ],
+      parameters: route.params.map((p) => ({
+        name: p.name,
+        in: p.in,
+        required: p.in === 'path' || Boolean(p.scoped),
+        description: p.description,
+        schema: paramSchema(p.schema),
+      })),
       ...(route.body
         ? {
             requestBody: {

@@ -16,7 +16,7 @@ export type ParamSchema =
 export interface ParamSpec {
   /** The REST name: `min_confidence`. */
   name: string;
-  in: 'path' | 'query';
+  in: 'path' | 'query' | 'header';
   /** The GraphQL variable it fills: `minConfidence`. */
   variable: string;
   schema: ParamSchema;
@@ -65,16 +65,18 @@ function convert(spec: ParamSpec, raw: string): unknown {
   }
 }
 
-/** The GraphQL variables of a request's path and query parameters. */
+/** The GraphQL variables of a request's path, query and header parameters. */
 export function readParams(
   specs: readonly ParamSpec[],
   pathValues: Record<string, string>,
   query: URLSearchParams,
+  header: (name: string) => string | null,
 ): Record<string, unknown> {
   const variables: Record<string, unknown> = {};
   for (const spec of specs) {
     let raw: string | undefined;
     if (spec.in === 'path') raw = pathValues[spec.name];
+    else if (spec.in === 'header') raw = header(spec.name.toLowerCase()) ?? undefined;
     else {
       const all = query.getAll(spec.name);
       if (all.length > 1) throw invalidParameter(spec.name, 'must be given once.');

@@ -157,7 +157,10 @@ export const ROUTES: readonly RestRoute[] = [
       'New and changed IOCs as Server-Sent Events: `event: ioc`, `data:` the IOC, `id:` its position. Reconnect with `Last-Event-ID` to resume after it, with nothing missed or repeated.',
     permission: 'iocs:read',
     operation: `subscription RestIocStream($type: IocType, $after: String) { iocChanged(type: $type, after: $after) { cursor ioc { ${IOC_FIELDS} } } }`,
-    params: [IOC_FILTERS[0]!],
+    params: [
+      IOC_FILTERS[0]!,
+      { name: 'Last-Event-ID', in: 'header', variable: 'after', schema: { type: 'string', maxLength: 512 }, description: 'The `id` of the last event received: the stream resumes right after it.' },
+    ],
     response: { kind: 'events', field: 'iocChanged' },
   },
   {
