@@ -18,6 +18,7 @@ import { failedRequestAnswer } from './graphql/errors.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
 import { fromNode, fromRequest, isFetchResponse, json, toResponse, writeOutgoing, writeResponse, type Incoming, type Outgoing } from './http/exchange.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { RequestState } from './requestState.js';
 import { dialectForPath, errorAnswer } from './rest/dialects.js';
 import { createRestHandler } from './rest/handler.js';
@@ -33,6 +34,8 @@ export interface AppOptions {
   production: boolean;
   /** How long a request may take before it is answered 503 `unavailable` (a hung database). */
   requestTimeoutMs?: number;
+  /** Where each answered request is counted, when metrics are on. */
+  metrics?: Metrics;
 }
 
 
@@ -45,6 +48,9 @@ export function newRequestId(): string {
   return `req_${uuid.slice(0, 8)}${uuid.slice(9, 13)}${uuid.slice(15, 18)}${uuid.slice(19, 23)}${uuid.slice(24, 29)}`;
 }
 
+/** Paths answered as they are; their own names are their route in metrics. */
+const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/api/v1/openapi.json']);
+
 export function createApp(options: AppOptions) {
   const { database, logger, gatekeeper, schema } = options;
   const db = database.db;
@@ -55,6 +61,8 @@ export function createApp(options: AppOptions) {
 
   async function route(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
     const path = request.url.pathname;
+    if (KNOWN_PATHS.has(path)) state.route = path;
+    else if (path === '/api/v1' || path.startsWith('/api/v1/')) state.route = '/api/v1/*';
     if (path === '/graphql') {
       if (!isFastPathCandidate(request)) return yoga.fetch(request.toRequest(), { requestState: state });
       const body = await request.body(MAX_GRAPHQL_BODY_BYTES);
@@ -82,6 +90,7 @@ export function createApp(options: AppOptions) {
   }
 
   function logRequest(request: Incoming, state: RequestState, status: number, started: number): void {
+    options.metrics?.observe(state.route ?? 'unmatched', request.method, status, (performance.now() - started) / 1000);
     logger.info({
       method: request.method,
       // The path only: a query string may hold a key (API.md §3).

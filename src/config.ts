@@ -18,11 +18,13 @@ export interface Config {
   rateLimits: Record<Plan, number>;
   /** How long a request may take before it is answered 503 (`REQUEST_TIMEOUT_MS`). */
   requestTimeoutMs: number;
+  /** Where Prometheus metrics are served (`METRICS_PORT`, `METRICS_HOST`); off when no port is set. */
+  metrics: { port: number; host: string } | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
-    port: parsePort(env.PORT ?? '4000'),
+    port: parsePort(env.PORT ?? '4000', 'PORT'),
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR ?? './.data'),
@@ -37,13 +39,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }),
     ) as Record<Plan, number>,
     requestTimeoutMs: parseTimeout(env.REQUEST_TIMEOUT_MS ?? String(DEFAULT_REQUEST_TIMEOUT_MS)),
+    metrics: env.METRICS_PORT ? { port: parsePort(env.METRICS_PORT, 'METRICS_PORT'), host: env.METRICS_HOST ?? '127.0.0.1' } : undefined,
   };
 }
 
-function parsePort(value: string): number {
+function parsePort(value: string, name: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT must be a whole number from 0 to 65535, got ${JSON.stringify(value)}`);
+    throw new Error(`${name} must be a whole number from 0 to 65535, got ${JSON.stringify(value)}`);
   }
   return port;
 }

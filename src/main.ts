@@ -6,6 +6,7 @@
 import cluster from 'node:cluster';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { serveMetrics } from './metrics.js';
 import { startServer } from './server.js';
 
 const config = loadConfig();
@@ -34,6 +35,10 @@ async function runPrimary(workers: number): Promise<void> {
   logger.info({ workers }, 'starting workers');
   let stopping = false;
   for (let i = 0; i < workers; i++) cluster.fork();
+  if (config.metrics) {
+    const { url } = await serveMetrics(config.metrics.port, config.metrics.host);
+    logger.info({ url: `${url}/metrics` }, 'metrics of every worker served');
+  }
   cluster.on('exit', (worker, code) => {
     if (stopping) return;
     logger.error({ worker: worker.process.pid, code }, 'worker exited; starting another');

@@ -7,6 +7,8 @@ export interface RequestState {
   /** The peer's IP address, when the transport knows it (never a forwarded header). */
   readonly clientAddress?: string | undefined;
   principal?: Principal;
+  /** The route pattern that answered (`/api/v1/watchlists/{id}`), for metrics: never the raw path. */
+  route?: string;
   /** The key's allowance after this request: the `RateLimit-*` headers of every keyed answer. */
   rateLimit?: RateLimitStatus;
 }

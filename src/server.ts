@@ -1,4 +1,5 @@
 /** Starts the whole server: database, migrations, key cache, HTTP listener; and stops it cleanly. */
+import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
@@ -9,6 +10,7 @@ import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
+import { createMetrics, serveMetrics } from './metrics.js';
 import { createDemoWorkspaceIfEmpty } from './workspaces/demo.js';
 import { IocChangeFeed } from './iocs/changes.js';
 import { LastUsedRecorder } from './keys/lastUsed.js';
@@ -51,7 +53,11 @@ export async function startServer(
   rateLimiter.start();
   const changes = new IocChangeFeed(database.db);
   await changes.subscribe(database);
-  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, logger, production: config.production, requestTimeoutMs: config.requestTimeoutMs });
+  const metrics = config.metrics ? createMetrics({ verifier, poolSize: database.kind === 'postgres' ? config.poolSize : 0 }) : undefined;
+  // In a cluster the primary serves the metrics of every worker (src/main.ts).
+  const metricsServer = config.metrics && cluster.isPrimary ? await serveMetrics(config.metrics.port, config.metrics.host) : undefined;
+  if (metricsServer) logger.info({ url: `${metricsServer.url}/metrics` }, 'metrics served');
+  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, metrics, logger, production: config.production, requestTimeoutMs: config.requestTimeoutMs });
   const server = createServer((req, res) => void app.handleNode(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -66,6 +72,7 @@ export async function startServer(
     async close() {
       // Event streams never end by themselves: end them, then wait for the other requests.
       changes.close();
+      metricsServer?.server.close();
       await stopAccepting(server);
       rateLimiter.stop();
       await lastUsed.stop();

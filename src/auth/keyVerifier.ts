@@ -124,6 +124,11 @@ export class KeyVerifier {
     this.verified.clear();
   }
 
+  /** Whether the cache is trusted now (the notification channel is subscribed). */
+  get cacheTrusted(): boolean {
+    return this.coherent;
+  }
+
   /** How many verified keys are served from memory right now. */
   get cachedKeys(): number {
     return this.verified.size;

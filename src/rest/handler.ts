@@ -46,6 +46,7 @@ export function createRestHandler(options: RestHandlerOptions) {
       for (const candidate of prepared) {
         const matched = candidate.match(url.pathname);
         if (!matched) continue;
+        state.route = candidate.route.path;
         if (candidate.route.method === request.method) {
           route = candidate;
           values = matched;

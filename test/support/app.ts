@@ -10,6 +10,8 @@ import { KeyVerifier, type KeyVerifierOptions } from '../../src/auth/keyVerifier
 import { KeyRateLimiter } from '../../src/auth/rateLimiter.js';
 import { PERMISSIONS, type Permission } from '../../src/auth/permissions.js';
 import { schema } from '../../src/graphql/schema.js';
+import { createMetrics } from '../../src/metrics.js';
+import type { Registry } from 'prom-client';
 import { IocChangeFeed } from '../../src/iocs/changes.js';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
 import { LastUsedRecorder } from '../../src/keys/lastUsed.js';
@@ -54,6 +56,8 @@ export async function createTestApp(
     rateLimits?: Record<Plan, number>;
     /** How old a change must be before streams send it (src/iocs/changes.ts). */
     settleMs?: number;
+    /** Count requests in this registry (as METRICS_PORT does in the server). */
+    metrics?: Registry;
   } = {},
 ): Promise<TestApp> {
   const testDatabase = await createTestDatabase();
@@ -77,7 +81,8 @@ export async function createTestApp(
   const rateLimiter = new KeyRateLimiter(database.db, options.rateLimits ?? GENEROUS_LIMITS);
   const changes = new IocChangeFeed(database.db, options.settleMs);
   await changes.subscribe(database);
-  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, logger, production: options.production ?? false });
+  const metrics = options.metrics ? createMetrics({ verifier, poolSize: 5 }, options.metrics) : undefined;
+  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, metrics, logger, production: options.production ?? false });
   let workspaces = 0;
 
   const fetch: TestApp['fetch'] = (path, init) =>
