@@ -40,6 +40,8 @@ function mirroredCounter(registry: Registry, name: string, help: string, read: (
 }
 
 export function createMetrics(sources: MetricsSources, registry: Registry = register): Metrics {
+  // A worker answers the primary's requests for its metrics once an aggregator exists in it.
+  if (cluster.isWorker) new AggregatorRegistry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'http_requests_total',
@@ -60,8 +62,9 @@ export function createMetrics(sources: MetricsSources, registry: Registry = regi
   mirroredCounter(registry, 'api_key_argon2_verifications_total', 'argon2id verifications run.', () => stats.argon2Verifications);
   new Gauge({
     name: 'api_key_cache_hit_ratio',
-    help: 'Share of key checks served from the cache since the process started.',
+    help: 'Share of key checks served from the cache since the process started (the workers’ average).',
     registers: [registry],
+    aggregator: 'average',
     collect() {
       const total = stats.cacheHits + stats.cacheMisses;
       this.set(total === 0 ? 0 : stats.cacheHits / total);
@@ -85,8 +88,9 @@ export function createMetrics(sources: MetricsSources, registry: Registry = regi
   });
   new Gauge({
     name: 'db_notifications_connected',
-    help: '1 while the notification channel that keeps the key cache true is subscribed.',
+    help: '1 while the notification channel that keeps the key cache true is subscribed (in every worker).',
     registers: [registry],
+    aggregator: 'min',
     collect() {
       this.set(sources.verifier.cacheTrusted ? 1 : 0);
     },
