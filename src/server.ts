@@ -51,7 +51,7 @@ export async function startServer(
   await verifier.subscribe(database);
   const rateLimiter = new KeyRateLimiter(database.db, config.rateLimits);
   rateLimiter.start();
-  const changes = new IocChangeFeed(database.db);
+  const changes = new IocChangeFeed(database.db, verifier);
   await changes.subscribe(database);
   const metrics = config.metrics ? createMetrics({ verifier, poolSize: database.kind === 'postgres' ? config.poolSize : 0 }) : undefined;
   // In a cluster the primary serves the metrics of every worker (src/main.ts).

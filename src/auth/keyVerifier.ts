@@ -67,6 +67,7 @@ export class KeyVerifier {
   private readonly failures = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<Principal>>();
   private readonly gates = new Map<string, { running: boolean; queue: Array<() => void> }>();
+  private readonly changeListeners = new Set<() => void>();
   /** Bumped on every invalidation: a verification that started before one must not be cached. */
   private generation = 0;
   private coherent = false;
@@ -104,12 +105,14 @@ export class KeyVerifier {
       onLost: () => {
         this.coherent = false;
         this.flush();
+        for (const listener of this.changeListeners) listener();
       },
     });
   }
 
   /** Drops every cached key: `key:<prefix>`, `workspace:<id>`, or anything else flushes all. */
   invalidate(payload: string): void {
+    for (const listener of this.changeListeners) listener();
     this.generation++;
     const [kind, id] = payload.split(':', 2);
     if (kind !== 'key' && kind !== 'workspace') return this.flush();
@@ -122,6 +125,15 @@ export class KeyVerifier {
   flush(): void {
     this.generation++;
     this.verified.clear();
+  }
+
+  /**
+   * Calls `listener` whenever a key or workspace may have changed (or news of it may have been
+   * missed): long-lived requests, such as event streams, check their key again then.
+   */
+  watchChanges(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Whether the cache is trusted now (the notification channel is subscribed). */

@@ -12,7 +12,14 @@
 import type { Database, Db } from '../db/client.js';
 import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN, UUID_PATTERN } from '../graphql/connections.js';
 import type { IocType } from '../normalize.js';
-import { changeStreamStart, listChangedIocs, type IocRow } from './repository.js';
+import type { Principal } from '../auth/principal.js';
+import { ApiError } from '../errors.js';
+import { changeStreamStart, isKeyUsable, listChangedIocs, type IocRow } from './repository.js';
+
+/** Tells of changes to keys (src/auth/keyVerifier.ts), so that open streams check theirs again. */
+export interface KeyChanges {
+  watchChanges(listener: () => void): () => void;
+}
 
 export const IOC_CHANNEL = 'ioc_changed';
 const SETTLE_MS = 2000;
@@ -33,6 +40,7 @@ export class IocChangeFeed {
 
   constructor(
     private readonly db: Db,
+    private readonly keys: KeyChanges,
     private readonly settleMs = SETTLE_MS,
   ) {}
 
@@ -65,18 +73,32 @@ export class IocChangeFeed {
     return { updatedAt: updatedAt!, id: id! };
   }
 
-  /** The changes visible to a workspace, of one type or all, after `after` or from now on. */
-  async *changes(workspaceId: string, type: IocType | null, after: { updatedAt: string; id: string } | null): AsyncGenerator<IocChange> {
+  /**
+   * The changes visible to the caller's workspace, of one type or all, after `after` or from now
+   * on. The stream ends with `expired_api_key` once the caller's key is revoked (within moments:
+   * key changes are notified) or expires.
+   */
+  async *changes(caller: Principal, type: IocType | null, after: { updatedAt: string; id: string } | null): AsyncGenerator<IocChange> {
     let position = after ?? (await changeStreamStart(this.db, this.settleMs));
     let pending = true;
+    let checkKey = false;
     let wake: (() => void) | undefined;
     const signal = () => {
       pending = true;
       wake?.();
     };
     this.streams.add(signal);
+    const unwatch = this.keys.watchChanges(() => {
+      checkKey = true;
+      signal();
+    });
+    const expiresAt = caller.key.expiresAt === null ? null : Date.parse(caller.key.expiresAt);
     try {
       while (!this.closed) {
+        if ((expiresAt !== null && expiresAt <= Date.now()) || (checkKey && !(await isKeyUsable(this.db, caller.key.id)))) {
+          throw new ApiError('expired_api_key');
+        }
+        checkKey = false;
         if (!pending) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, IDLE_LOOK_MS);
@@ -89,7 +111,7 @@ export class IocChangeFeed {
           if (this.closed) return;
         }
         pending = false;
-        const rows = await listChangedIocs(this.db, workspaceId, type, position, this.settleMs, READ_ROWS);
+        const rows = await listChangedIocs(this.db, caller.workspace.id, type, position, this.settleMs, READ_ROWS);
         for (const ioc of rows) {
           position = { updatedAt: ioc.updatedAt, id: ioc.id };
           yield { cursor: encodeCursor([ioc.updatedAt, ioc.id]), ioc };
@@ -98,6 +120,7 @@ export class IocChangeFeed {
       }
     } finally {
       this.streams.delete(signal);
+      unwatch();
     }
   }
 }

@@ -158,7 +158,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { permission: 'iocs:read' },
     args: { type: t.arg({ type: IocTypeEnum }), after: t.arg.string() },
     subscribe: (_root, args, { changes, principal }) =>
-      changes.changes(principal.workspace.id, args.type ?? null, args.after ? IocChangeFeed.parseCursor(args.after, 'after') : null),
+      changes.changes(principal, args.type ?? null, args.after ? IocChangeFeed.parseCursor(args.after, 'after') : null),
     resolve: (change) => change,
   }),
 }));

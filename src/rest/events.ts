@@ -34,7 +34,14 @@ async function* events(results: AsyncIterableIterator<ExecutionResult>, field: s
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
       const beat = new Promise<'beat'>((resolve) => (timer = setTimeout(() => resolve('beat'), HEARTBEAT_MS)));
-      const result = await Promise.race([next, beat]).finally(() => clearTimeout(timer));
+      let result: IteratorResult<ExecutionResult> | 'beat';
+      try {
+        result = await Promise.race([next, beat]).finally(() => clearTimeout(timer));
+      } catch (error) {
+        // The source ended with an error (the key was revoked, the database went away).
+        yield errorEvent(error);
+        return;
+      }
       if (result === 'beat') {
         yield ': keep-alive\n\n';
         continue;
@@ -43,8 +50,7 @@ async function* events(results: AsyncIterableIterator<ExecutionResult>, field: s
       next = results.next();
       const [error] = result.value.errors ?? [];
       if (error) {
-        const { code, message } = asApiError(error);
-        yield `event: error\ndata: ${JSON.stringify({ code, message })}\n\n`;
+        yield errorEvent(error);
         return;
       }
       const change = at(result.value.data, field) as { cursor: string; ioc: unknown };
@@ -53,4 +59,10 @@ async function* events(results: AsyncIterableIterator<ExecutionResult>, field: s
   } finally {
     await results.return?.();
   }
+}
+
+/** The last event of a stream that failed: its §4 code and message. */
+function errorEvent(error: unknown): string {
+  const { code, message } = asApiError(error);
+  return `event: error\ndata: ${JSON.stringify({ code, message })}\n\n`;
 }

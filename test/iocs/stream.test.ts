@@ -5,6 +5,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_ACTOR } from '../../src/keys/audit.js';
+import { revokeApiKey } from '../../src/keys/service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertIocs } from '../support/fixtures.js';
 
@@ -168,6 +170,21 @@ describe('GET /api/v1/iocs/stream', () => {
     const bad = await fetch(`${server.url}/api/v1/iocs/stream`, { headers: { authorization: `Bearer ${key}`, 'last-event-id': 'nope' } });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatchObject({ code: 'invalid_parameter', message: 'Invalid parameter Last-Event-ID: is not a cursor of this list.' });
+  });
+});
+
+describe('a revoked key', () => {
+  it('ends its open stream within a second, with expired_api_key', async () => {
+    const doomed = await t.createKey(mineId);
+    const stream = open('/api/v1/iocs/stream', { authorization: `Bearer ${doomed.key}` });
+    expect((await stream.response).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    await revokeApiKey(t.database.db, { id: doomed.id, actor: CLI_ACTOR });
+    const revokedAt = Date.now();
+    while (!stream.events.some((e) => e.event === 'error') && Date.now() - revokedAt < 3000) await new Promise((r) => setTimeout(r, 20));
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+    expect(JSON.parse(stream.events.find((e) => e.event === 'error')!.data!)).toMatchObject({ code: 'expired_api_key' });
+    await stream.close();
   });
 });
 

@@ -79,7 +79,7 @@ export async function createTestApp(
   });
   await verifier.subscribe(database);
   const rateLimiter = new KeyRateLimiter(database.db, options.rateLimits ?? GENEROUS_LIMITS);
-  const changes = new IocChangeFeed(database.db, options.settleMs);
+  const changes = new IocChangeFeed(database.db, verifier, options.settleMs);
   await changes.subscribe(database);
   const metrics = options.metrics ? createMetrics({ verifier, poolSize: 5 }, options.metrics) : undefined;
   const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, metrics, logger, production: options.production ?? false });
