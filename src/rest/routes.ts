@@ -107,6 +107,13 @@ const toEntry = (entry: unknown) => {
   return { type: ENTRY_TYPES[type], value };
 };
 
+/** The IOC listing as a named operation: the listing reads one page of it, the export every page. */
+const iocListing = (name: string) => `query ${name}($type: IocType, $q: String, $updatedSince: DateTime, $minConfidence: Int, $tag: String, $first: Int, $after: String) {
+  iocs(type: $type, q: $q, updatedSince: $updatedSince, minConfidence: $minConfidence, tag: $tag, first: $first, after: $after) {
+    edges { node { ${IOC_FIELDS} } } ${PAGE_INFO}
+  }
+}`;
+
 /** The listing's filters, shared by the listing and the export. */
 const IOC_FILTERS: ParamSpec[] = [
   { name: 'type', in: 'query', variable: 'type', schema: { type: 'enum', values: IOC_TYPES }, description: 'IOC type.' },
@@ -123,11 +130,7 @@ export const ROUTES: readonly RestRoute[] = [
     dialect: 'soc',
     summary: 'List IOCs: the shared feed and the workspace’s own, newest update first.',
     permission: 'iocs:read',
-    operation: `query RestListIocs($type: IocType, $q: String, $updatedSince: DateTime, $minConfidence: Int, $tag: String, $first: Int, $after: String) {
-      iocs(type: $type, q: $q, updatedSince: $updatedSince, minConfidence: $minConfidence, tag: $tag, first: $first, after: $after) {
-        edges { node { ${IOC_FIELDS} } } ${PAGE_INFO}
-      }
-    }`,
+    operation: iocListing('RestListIocs'),
     params: [...IOC_FILTERS, LIMIT, CURSOR],
     response: { kind: 'page', field: 'iocs', item: 'Ioc' },
   },
@@ -137,11 +140,7 @@ export const ROUTES: readonly RestRoute[] = [
     dialect: 'soc',
     summary: 'Every IOC the listing’s filters match (or the first `limit`), streamed as a STIX 2.1 bundle or CSV.',
     permission: 'iocs:read',
-    operation: `query RestExportIocs($type: IocType, $q: String, $updatedSince: DateTime, $minConfidence: Int, $tag: String, $first: Int, $after: String) {
-      iocs(type: $type, q: $q, updatedSince: $updatedSince, minConfidence: $minConfidence, tag: $tag, first: $first, after: $after) {
-        edges { node { ${IOC_FIELDS} } } ${PAGE_INFO}
-      }
-    }`,
+    operation: iocListing('RestExportIocs'),
     params: [
       { name: 'format', in: 'query', variable: 'format', schema: { type: 'enum', values: { stix: 'stix', csv: 'csv' } }, description: '`stix` (a STIX 2.1 bundle, the default) or `csv`.' },
       ...IOC_FILTERS,

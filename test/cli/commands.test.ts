@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../src/auth/keyFormat.js';
-import { runCli } from '../../src/cli/commands.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { runCommand } from '../support/cli.js';
 import { serverUrl } from '../support/database.js';
 import { repoRoot } from '../support/process.js';
 
@@ -14,16 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    openDatabase: async () => ({ database: t.database, close: false }),
-  });
-  return { code, stdout, stderr, json: code === 0 ? JSON.parse(stdout) : undefined };
-}
+const cli = (...argv: string[]) => runCommand(t.database, argv);
 
 describe('workspace', () => {
   it('create prints the workspace', async () => {

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/commands.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { runCommand } from '../support/cli.js';
 
 let t: TestApp;
 let dir: string;
@@ -29,16 +29,7 @@ function file(name: string, content: string): string {
   return at;
 }
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    openDatabase: async () => ({ database: t.database, close: false }),
-  });
-  return { code, stderr, json: code === 0 ? JSON.parse(stdout) : undefined };
-}
+const cli = (...argv: string[]) => runCommand(t.database, argv);
 
 interface Stored {
   type: string;
