@@ -6,6 +6,7 @@
  * Full run: a database `ti_bench` on the local PostgreSQL (or DATABASE_URL) seeded once with
  * 1,000,000 IOCs, 1,000,000 credential leaks and 200,000 card leaks, reused afterwards.
  * --quick: a throwaway database with a little data and one-second rounds, to keep this working in CI.
+ * After the table, X1: one export of every IOC (STIX, then CSV), with the server's memory sampled.
  */
 import { hash } from '@node-rs/argon2';
 import autocannon from 'autocannon';
@@ -326,13 +327,39 @@ async function main() {
       results.set(s6.name, [...(results.get(s6.name) ?? []), await load(s6, 0)]);
     }
 
-    printTable(results);
+    if (results.size > 0) printTable(results);
+    if (!only || only.includes('X1')) {
+      for (const format of ['stix', 'csv'] as const) console.log(await exportAll(product, key!, format));
+    }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     await database.db.delete(apiKeys).where(like(apiKeys.name, 'bench%')).catch(() => {});
     await database.close();
     await target.drop?.();
   }
+}
+
+/**
+ * X1: every IOC the key sees, exported in one request, read as fast as this process can; the
+ * server's resident memory is sampled meanwhile. A streamed export keeps it flat whatever the size.
+ */
+async function exportAll(server: Server, key: string, format: 'stix' | 'csv'): Promise<string> {
+  const before = rssMb(server.pids());
+  let rss = before;
+  const sampler = setInterval(() => (rss = Math.max(rss, rssMb(server.pids()))), 100);
+  const started = performance.now();
+  const response = await fetch(`${server.url}/api/v1/iocs/export?format=${format}`, { headers: { authorization: `Bearer ${key}` } });
+  let bytes = 0;
+  let tail = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    tail = (tail + Buffer.from(chunk).toString('utf8')).slice(-200);
+  }
+  clearInterval(sampler);
+  const seconds = (performance.now() - started) / 1000;
+  const complete = response.status === 200 && (format === 'csv' ? tail.endsWith('\n') : tail.endsWith(']}\n'));
+  if (!complete) process.exitCode = 1;
+  return `X1 export of every IOC as ${format}: ${(bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s, server RSS ${before.toFixed(0)} MB before, ${rss.toFixed(0)} MB at most${complete ? '' : ' (INCOMPLETE)'}`;
 }
 
 function printTable(results: Map<string, Measurement[]>) {
