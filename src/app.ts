@@ -12,6 +12,7 @@ import { rateLimitHeaders } from './auth/rateLimiter.js';
 import type { Database } from './db/client.js';
 import type { IocChangeFeed } from './iocs/changes.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
+import { createConsoleHandler } from './console.js';
 import { ApiError, asApiError } from './errors.js';
 import { createGraphQLFastPath, isFastPathCandidate, MAX_GRAPHQL_BODY_BYTES } from './graphql/fastPath.js';
 import { failedRequestAnswer } from './graphql/errors.js';
@@ -49,7 +50,7 @@ export function newRequestId(): string {
 }
 
 /** Paths answered as they are; their own names are their route in metrics. */
-const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/api/v1/openapi.json']);
+const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/api/v1/openapi.json', '/console/']);
 
 export function createApp(options: AppOptions) {
   const { database, logger, gatekeeper, schema } = options;
@@ -58,6 +59,7 @@ export function createApp(options: AppOptions) {
   const fastGraphQL = createGraphQLFastPath({ schema, db, changes: options.changes, gatekeeper, logger, production: options.production });
   const rest = createRestHandler({ schema, db, changes: options.changes, gatekeeper });
   const openApi = JSON.stringify(buildOpenApiDocument(schema));
+  const serveConsole = createConsoleHandler();
 
   async function route(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
     const path = request.url.pathname;
@@ -70,6 +72,7 @@ export function createApp(options: AppOptions) {
     }
     if (path === '/api/v1/openapi.json' && request.method === 'GET') return json(openApi, 200);
     if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, state);
+    if (path === '/console' || path.startsWith('/console/')) return serveConsole(request.method, path);
     if (path === '/healthz') return json('{"status":"ok"}', 200);
     if (path === '/readyz') return readiness(database);
     return errorAnswer(new ApiError('not_found'), 'soc', state.requestId);
