@@ -153,8 +153,20 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     await expect(message.innerText()).resolves.toBe(
       'Your plan allows 3 active keys, and all of them are in use. Revoke a key you no longer need, or upgrade your plan.',
     );
+    // Escape closes the dialog and gives focus back to the button that opened it.
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('create-key');
+  });
+
+  it('is usable from the keyboard alone', async () => {
+    await page.locator('#create-key').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('new-key-name');
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => (document.activeElement as HTMLInputElement).value)).resolves.toBe('IOCS_READ');
+    await page.keyboard.press('Escape');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('create-key');
   });
 
   it('fits a phone screen', async () => {
