@@ -42,6 +42,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
   });
 
   const api = (key: string) => fetch(`${server.url}/api/v1/iocs?limit=1`, { headers: { authorization: `Bearer ${key}` } });
+  /** Waits until the element with this id has the focus (the page refreshes before it moves focus). */
+  const focusOn = (id: string) => page.waitForFunction((want) => document.activeElement?.id === want, id, { timeout: 5000 });
   /** Waits until the page shows this count (it refreshes after each action). */
   const keyLimitShows = (text: string) => page.locator('#key-limit', { hasText: text }).waitFor({ timeout: 5000 });
   const secretShown = async () => {
@@ -102,7 +104,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     firstSecret = await secretShown();
     expect(firstSecret).toMatch(/^sk_live_[0-9A-Za-z]{42}$/);
     // Focus comes back to where the dialog was opened from.
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('create-key');
+    await focusOn('create-key');
     expect((await api(firstSecret)).status).toBe(200);
 
     const row = page.locator('tr', { hasText: 'SIEM connector' });
@@ -121,6 +123,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     expect(rotatedSecret).not.toBe(firstSecret);
     expect((await api(firstSecret)).status).toBe(401);
     expect((await api(rotatedSecret)).status).toBe(200);
+    // The list shows the old key expired and the new one active, under the same name.
+    await page.locator('tr', { hasText: 'SIEM connector' }).filter({ hasText: 'Expired' }).waitFor({ timeout: 5000 });
+    await expect(page.locator('tr', { hasText: 'SIEM connector' }).filter({ hasText: 'Active' }).count()).resolves.toBe(1);
   });
 
   it('revokes a key after a confirmation, and the API refuses it from then on', async () => {
@@ -156,17 +161,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     // Escape closes the dialog and gives focus back to the button that opened it.
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('create-key');
+    await focusOn('create-key');
   });
 
   it('is usable from the keyboard alone', async () => {
     await page.locator('#create-key').focus();
     await page.keyboard.press('Enter');
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('new-key-name');
+    await focusOn('new-key-name');
     await page.keyboard.press('Tab');
     await expect(page.evaluate(() => (document.activeElement as HTMLInputElement).value)).resolves.toBe('IOCS_READ');
     await page.keyboard.press('Escape');
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('create-key');
+    await focusOn('create-key');
   });
 
   it('fits a phone screen', async () => {
