@@ -2,6 +2,7 @@
  * The real server as separate processes on loopback ports: revocation made anywhere is refused by
  * every process within one second, and the log lines never hold a key or an auth header value.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatApiKey } from '../../src/auth/keyFormat.js';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
@@ -93,6 +94,21 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
     expect(admitted).toBeLessThanOrEqual(60);
     expect(admitted).toBeGreaterThanOrEqual(58);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+  });
+
+  it('streams an IOC written elsewhere to an event stream of another process', async () => {
+    const { key } = await t.createKey(workspaceId);
+    const controller = new AbortController();
+    const response = await fetch(`${servers[1]!.url}/api/v1/iocs/stream?type=domain`, { headers: { 'x-api-key': key }, signal: controller.signal });
+    expect(response.status).toBe(200);
+    // Written through the test's own connection: only the database's NOTIFY can tell the server.
+    await t.database.rows(sql`insert into iocs (type, value, source) values ('domain', 'across-processes.example', 'test')`);
+    let text = '';
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const until = Date.now() + 10_000;
+    while (!text.includes('across-processes.example') && Date.now() < until) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    expect(text).toMatch(/event: ioc\ndata: \{[^\n]*"value":"across-processes\.example"/);
   });
 
   it('logs one JSON line per request, and no key or header value in any line', async () => {
