@@ -65,6 +65,7 @@ export function createApp(options: AppOptions) {
     const path = request.url.pathname;
     if (KNOWN_PATHS.has(path)) state.route = path;
     else if (path === '/api/v1' || path.startsWith('/api/v1/')) state.route = '/api/v1/*';
+    else if (path.startsWith('/console/')) state.route = '/console/*';
     if (path === '/graphql') {
       if (!isFastPathCandidate(request)) return yoga.fetch(request.toRequest(), { requestState: state });
       const body = await request.body(MAX_GRAPHQL_BODY_BYTES);

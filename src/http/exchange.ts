@@ -23,8 +23,8 @@ export interface Incoming {
 export interface Outgoing {
   status: number;
   headers: Record<string, string>;
-  /** Text, nothing, or text produced while it is sent (exports, event streams). */
-  body: string | null | AsyncIterable<string>;
+  /** Text, nothing, or chunks produced while it is sent (exports, event streams, Yoga's streams). */
+  body: string | null | AsyncIterable<string | Uint8Array>;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -156,5 +156,5 @@ export async function writeResponse(res: ServerResponse, response: Response, ext
     return;
   }
   // Streamed as it comes: subscriptions over Server-Sent Events never end by themselves.
-  await writeOutgoing(res, { status: response.status, headers: {}, body: response.body as unknown as AsyncIterable<string> }, {});
+  await writeOutgoing(res, { status: response.status, headers: {}, body: response.body as unknown as AsyncIterable<Uint8Array> }, {});
 }

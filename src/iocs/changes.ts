@@ -14,7 +14,8 @@ import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN, UUID_PATTERN } from '
 import type { IocType } from '../normalize.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../errors.js';
-import { changeStreamStart, isKeyUsable, listChangedIocs, type IocRow } from './repository.js';
+import { isKeyUsable } from '../keys/repository.js';
+import { changeStreamStart, listChangedIocs, type IocRow } from './repository.js';
 
 /** Tells of changes to keys (src/auth/keyVerifier.ts), so that open streams check theirs again. */
 export interface KeyChanges {

@@ -219,13 +219,3 @@ export async function changeStreamStart(db: Db, settleMs: number): Promise<{ upd
   const [row] = await preparedRows<{ at: string }>(db, `select (now() - make_interval(secs => $1::int / 1000.0))::text as at`, [settleMs]);
   return { updatedAt: row!.at, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
 }
-
-/** Whether a key may still be used: not revoked, not expired (for requests that outlive their check). */
-export async function isKeyUsable(db: Db, keyId: string): Promise<boolean> {
-  const [row] = await preparedRows<{ usable: boolean }>(
-    db,
-    `select revoked_at is null and (expires_at is null or expires_at > now()) as usable from api_keys where id = $1::uuid`,
-    [keyId],
-  );
-  return row?.usable ?? false;
-}

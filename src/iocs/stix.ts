@@ -75,6 +75,7 @@ const INDICATOR_NAMESPACE = 'a8d5d2b6-4c1e-5b7a-9f0e-3c6b1d2e7f40';
 const quote = (value: string) => `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 
 export function indicatorOf(ioc: RestIoc) {
+  const tags = labels(ioc);
   return {
     type: 'indicator',
     spec_version: '2.1',
@@ -88,7 +89,7 @@ export function indicatorOf(ioc: RestIoc) {
     pattern_version: '2.1',
     valid_from: ioc.first_seen,
     confidence: ioc.confidence,
-    ...(labels(ioc).length > 0 ? { labels: labels(ioc) } : {}),
+    ...(tags.length > 0 ? { labels: tags } : {}),
     object_marking_refs: [TLP_2_IDS[ioc.tlp]],
   };
 }

@@ -45,3 +45,12 @@ export function listAuditEvents(db: Db, workspaceId: string, limit: number, afte
     .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
     .limit(limit);
 }
+
+/** Whether a key may still be used: not revoked, not expired (for requests that outlive their check). */
+export async function isKeyUsable(db: Db, id: string): Promise<boolean> {
+  const [row] = await db
+    .select({ usable: sql<boolean>`${apiKeys.revokedAt} is null and (${apiKeys.expiresAt} is null or ${apiKeys.expiresAt} > now())` })
+    .from(apiKeys)
+    .where(eq(apiKeys.id, id));
+  return row?.usable ?? false;
+}

@@ -27,23 +27,33 @@ describe.skipIf(!canMakeCluster)('a real server whose database stops, freezes an
     cluster = await createCluster();
     const database = await openDatabase({ databaseUrl: cluster.url, poolSize: 1 });
     await migrateDatabase(database);
-    const workspace = await createWorkspace(database.db, { name: 'Faults', plan: 'enterprise', billingStatus: 'active' });
-    await addScopeEntry(database.db, workspace.id, 'domain', 'example.com');
-    const created = await createApiKey(database.db, {
-      workspaceId: workspace.id,
-      name: 'faults',
-      permissions: PERMISSIONS,
-      grantorPermissions: null,
-      actor: CLI_ACTOR,
-    });
-    ({ secret: key, apiKey: { id: keyId } } = created);
     await database.close();
+    ({ key, id: keyId } = await newKey('Faults'));
     server = await spawnServer({ DATABASE_URL: cluster.url, REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
   }, 90_000);
   afterAll(async () => {
     await server?.stop();
     await cluster?.remove();
   });
+
+  /** A workspace (enterprise, scope example.com) and a key of it, made on the cluster. */
+  async function newKey(name: string): Promise<{ key: string; id: string }> {
+    const database = await openDatabase({ databaseUrl: cluster.url, poolSize: 1 });
+    try {
+      const workspace = await createWorkspace(database.db, { name, plan: 'enterprise', billingStatus: 'active' });
+      await addScopeEntry(database.db, workspace.id, 'domain', 'example.com');
+      const { secret, apiKey } = await createApiKey(database.db, {
+        workspaceId: workspace.id,
+        name,
+        permissions: PERMISSIONS,
+        grantorPermissions: null,
+        actor: CLI_ACTOR,
+      });
+      return { key: secret, id: apiKey.id };
+    } finally {
+      await database.close();
+    }
+  }
 
   const get = async (path: string) => {
     const started = Date.now();
@@ -135,17 +145,7 @@ describe.skipIf(!canMakeCluster)('a real server whose database stops, freezes an
   });
 
   it('answers 503 within the request timeout when the database freezes, and serves again when it thaws', async () => {
-    const database = await openDatabase({ databaseUrl: cluster.url, poolSize: 1 });
-    const workspace = await createWorkspace(database.db, { name: 'Thaw', plan: 'enterprise', billingStatus: 'active' });
-    await addScopeEntry(database.db, workspace.id, 'domain', 'example.com');
-    ({ secret: key } = await createApiKey(database.db, {
-      workspaceId: workspace.id,
-      name: 'thaw',
-      permissions: PERMISSIONS,
-      grantorPermissions: null,
-      actor: CLI_ACTOR,
-    }));
-    await database.close();
+    ({ key } = await newKey('Thaw'));
     expect((await get('/api/v1/iocs?limit=1')).response.status).toBe(200);
 
     await cluster.pause();
