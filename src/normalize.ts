@@ -20,6 +20,8 @@ export function normalizeText(input: string, max: number): string | null {
 }
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+/** What the rules below accept of plain lower-case ASCII, in one pass: two labels or more, the last not all digits. */
+const ASCII_HOSTNAME = /^(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?![0-9]+$)(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const MAX_INPUT = 1024;
 
 /** Lower case, no trailing dot, IDN as punycode; a hostname of two labels or more, not an IP. */
@@ -28,11 +30,13 @@ export function normalizeDomain(input: string): string | null {
   let text = input.trim();
   if (text.endsWith('.')) text = text.slice(0, -1);
   if (!text) return null;
+  // Nearly every name is plain ASCII: one expression decides it (lookups detect up to 1000 values).
+  const lower = text.toLowerCase();
+  if (lower.length <= 253 && ASCII_HOSTNAME.test(lower) && !lower.includes('xn--')) return lower;
   // No ASCII but letters, digits, hyphens and dots: Node's domainToASCII reads its input as a URL
   // host, and would keep `example.com` of `example.com/x` or turn `%41` into `a`.
   if (/[\x00-\x2c\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]/.test(text)) return null;
-  // Plain ASCII names (nearly all) need no IDN processing, only lower case.
-  const lower = text.toLowerCase();
+  // Plain ASCII names need no IDN processing, only lower case.
   const ascii = /^[a-z0-9.-]+$/.test(lower) && !lower.includes('xn--') ? lower : domainToASCII(text).toLowerCase();
   if (!ascii || ascii.length > 253) return null;
   const labels = ascii.split('.');

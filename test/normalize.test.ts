@@ -25,6 +25,31 @@ describe('domains', () => {
     (input) => expect(normalizeDomain(input)).toBeNull(),
   );
 
+  it('decides plain ASCII names exactly as the rules say, label by label', () => {
+    // The rules written out: lower case, no trailing dot, at most 253 characters, two labels or
+    // more of 1 to 63 letters, digits or inner hyphens, the last not all digits.
+    const byRules = (input: string): string | null => {
+      let text = input.trim().toLowerCase();
+      if (text.endsWith('.')) text = text.slice(0, -1);
+      const labels = text.split('.');
+      const fine =
+        text.length <= 253 &&
+        labels.length >= 2 &&
+        labels.every((label) => /^[a-z0-9-]{1,63}$/.test(label) && !label.startsWith('-') && !label.endsWith('-')) &&
+        !/^\d+$/.test(labels.at(-1)!);
+      return fine ? text : null;
+    };
+    const piece = fc.constantFrom('a', 'Z', '0', '7', '-', '.', 'com', 'EXAMPLE', '--', '..', 'a'.repeat(63), '1'.repeat(64));
+    const name = fc.array(piece, { maxLength: 14 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(name, (input) => {
+        fc.pre(!input.toLowerCase().includes('xn--'));
+        expect(normalizeDomain(input)).toBe(byRules(input));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('keys a domain so its subdomains follow it', () => {
     expect(domainKey('mail.example.com')).toBe('com.example.mail.');
     expect(domainKey('mail.example.com').startsWith(domainKey('example.com'))).toBe(true);

@@ -15,7 +15,9 @@ export function prepared<Q>(db: Db, name: string, build: () => Q): Q {
   return query;
 }
 
-type PostgresClient = { unsafe(text: string, params: unknown[], options: { prepare: boolean }): Promise<unknown[]> };
+type PostgresClient = {
+  unsafe(text: string, params: unknown[], options: { prepare: boolean }): Promise<unknown[]> & { values(): Promise<unknown[][]> };
+};
 type PgliteClient = { query(text: string, params: unknown[], options: object): Promise<{ rows: unknown[] }> };
 
 /** Timestamps stay text with PGlite too (the postgres driver is set up that way by drizzle). */
@@ -31,4 +33,14 @@ export async function preparedRows<T>(db: Db, text: string, params: unknown[]): 
   const client = (db as unknown as { $client: PostgresClient | PgliteClient }).$client;
   if ('unsafe' in client) return (await client.unsafe(text, params, { prepare: true })) as T[];
   return (await client.query(text, params, TEXT_TIMESTAMPS)).rows as T[];
+}
+
+/**
+ * The same, with each row as an array of its columns in the order the SQL selects them: no object
+ * filled under computed names per row, for the callers that build one shape themselves.
+ */
+export async function preparedValues<T extends unknown[]>(db: Db, text: string, params: unknown[]): Promise<T[]> {
+  const client = (db as unknown as { $client: PostgresClient | PgliteClient }).$client;
+  if ('unsafe' in client) return (await client.unsafe(text, params, { prepare: true }).values()) as T[];
+  return (await client.query(text, params, { ...TEXT_TIMESTAMPS, rowMode: 'array' })).rows as T[];
 }

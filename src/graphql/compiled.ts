@@ -24,12 +24,24 @@ export interface CompiledOperation {
   subscribe(context: Context, variables: Record<string, unknown> | undefined): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
 }
 
+export interface CompileOptions {
+  operationName?: string | undefined;
+  rules?: readonly ValidationRule[];
+  /**
+   * The resolvers already return every enum and built-in scalar in its wire form, so the compiled
+   * code passes them through instead of calling a serializer for each. graphql-jit builds a path and
+   * a location array for every such call, row after row (the largest share of a lookup's garbage:
+   * docs/performance.md); custom scalars (`DateTime`) are still serialized. True for the REST view,
+   * whose enums leave as stored; not for GraphQL, whose enums leave by name.
+   */
+  leavesInWireForm?: boolean;
+}
+
 /** A validated document compiled for `schema`, or the errors that keep it from running. */
 export function compileDocument(
   schema: GraphQLSchema,
   document: DocumentNode,
-  operationName?: string,
-  rules: readonly ValidationRule[] = specifiedRules,
+  { operationName, rules = specifiedRules, leavesInWireForm = false }: CompileOptions = {},
 ): CompiledOperation | { errors: readonly GraphQLError[] } {
   const errors = validate(schema, document, rules);
   if (errors.length > 0) return { errors };
@@ -37,7 +49,10 @@ export function compileDocument(
     (d) => d.kind === 'OperationDefinition' && (operationName === undefined || d.name?.value === operationName),
   );
   if (!operation || operation.kind !== 'OperationDefinition') return { errors: [] };
-  const compiled = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true });
+  const compiled = compileQuery(schema, document, operationName, {
+    disablingCapturingStackErrors: true,
+    disableLeafSerialization: leavesInWireForm,
+  });
   if (!isCompiledQuery(compiled)) return { errors: compiled.errors ?? [] };
   const query = compiled as CompiledQuery;
   return {
@@ -68,7 +83,7 @@ export class CompiledCache {
     if (cached !== undefined) return cached;
     let compiled: CompiledOperation | null = null;
     try {
-      const result = compileDocument(this.schema, parse(query, { maxTokens: this.maxTokens }), operationName, this.rules);
+      const result = compileDocument(this.schema, parse(query, { maxTokens: this.maxTokens }), { operationName, rules: this.rules });
       compiled = 'run' in result ? result : null;
     } catch {
       compiled = null;

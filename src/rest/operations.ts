@@ -38,7 +38,7 @@ const ajv = new Ajv2020({ allErrors: false, strict: true, strictRequired: false,
 export function prepareRoutes(schema: GraphQLSchema, routes: readonly RestRoute[]): PreparedRoute[] {
   return routes.map((route) => {
     const document = parse(route.operation);
-    const operation = compileDocument(schema, document);
+    const operation = compileDocument(schema, document, { leavesInWireForm: true });
     if (!('run' in operation)) {
       throw new Error(`REST route ${route.method} ${route.path}: ${operation.errors.map((e) => e.message).join('; ')}`);
     }
