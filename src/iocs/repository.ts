@@ -107,7 +107,8 @@ export async function findIocsByValue(
 ): Promise<Map<string, IocRow>> {
   const found = new Map<string, IocRow>();
   if (wanted.length === 0) return found;
-  const typeOf = new Map(wanted.map((w) => [w.value, w.type]));
+  const typeOf = new Map<string, IocType>();
+  for (const { type, value } of wanted) typeOf.set(value, type);
   // One array parameter: one prepared statement whatever the number of values, read as a single
   // index scan of `value = any(…)` (no join, no sort; the preference below is made here).
   const rows = await iocRows(
