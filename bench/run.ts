@@ -232,8 +232,12 @@ async function load(scenario: Scenario, seconds: number): Promise<Measurement> {
       headers: { 'content-type': 'application/json', ...r.headers },
       ...(r.body ? { body: r.body } : {}),
       onResponse: (status: number, body: string) => {
-        if (!r.check(status, body)) wrong++;
-        else if (r.counts !== false) counted++;
+        if (r.check(status, body)) {
+          if (r.counts !== false) counted++;
+        } else if (wrong++ === 0) {
+          // The first wrong answer of a run says why; the count says how many.
+          log(`${scenario.name}: a wrong answer: ${status} ${body.slice(0, 300)}`);
+        }
       },
     })),
   });

@@ -174,6 +174,7 @@ export class KeyVerifier {
       this.failures.delete(digest);
     }
     let pending = this.inFlight.get(digest);
+    const verifying = !pending;
     if (!pending) {
       pending = this.load(key, prefix, digest).finally(() => this.inFlight.delete(digest));
       this.inFlight.set(digest, pending);
@@ -182,7 +183,9 @@ export class KeyVerifier {
     try {
       principal = await pending;
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'invalid_api_key') this.failedAttempts.record(clientAddress);
+      // One failure per verification run: the same wrong key sent many times at once is one guess
+      // (the requests that waited for it cost nothing), not one per copy.
+      if (verifying && error instanceof ApiError && error.code === 'invalid_api_key') this.failedAttempts.record(clientAddress);
       throw error;
     }
     this.onVerified(principal);

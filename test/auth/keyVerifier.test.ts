@@ -93,6 +93,19 @@ describe('wrong secrets', () => {
     expect(verifier.stats.argon2Verifications).toBe(1);
   });
 
+  it('count once against their address when the same guess arrives many times at once', async () => {
+    const verifier = await freshVerifier({ maxFailuresPerAddress: 2 });
+    const { prefix } = await t.createKey(workspaceId);
+    const guess = (c: string) => formatApiKey(prefix + c.repeat(24));
+    const burst = await Promise.allSettled(Array.from({ length: 20 }, () => verifier.verify(guess('i'), prefix, '192.0.2.7')));
+    expect(burst.every((r) => r.status === 'rejected' && r.reason.code === 'invalid_api_key')).toBe(true);
+    expect(verifier.stats.argon2Verifications).toBe(1);
+    // The burst was one failure: a second guess is still verified, a third is refused unread.
+    await expect(verifier.verify(guess('j'), prefix, '192.0.2.7')).rejects.toMatchObject({ code: 'invalid_api_key' });
+    await expect(verifier.verify(guess('k'), prefix, '192.0.2.7')).rejects.toMatchObject({ code: 'rate_limited' });
+    expect(verifier.stats.argon2Verifications).toBe(2);
+  });
+
   it('flooding one prefix neither stalls another caller nor runs more than one argon2 at a time', async () => {
     const { prefix } = await t.createKey(workspaceId);
     const other = await t.createKey(workspaceId);
