@@ -374,24 +374,35 @@ async function exportAll(server: Server, key: string, format: 'stix' | 'csv'): P
   return `X1 export of every IOC as ${format}: ${(bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s, server RSS ${before.toFixed(0)} MB before, ${rss.toFixed(0)} MB at most${complete ? '' : ' (INCOMPLETE)'}`;
 }
 
+/**
+ * Latency percentiles are per round; a scenario's is their median. The worst round's p99 would be
+ * close to the p99.7 of all requests, and would judge the product by whichever 5 s window the
+ * shared machine stalled in.
+ */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 function printTable(results: Map<string, Measurement[]>) {
   const mean = (ms: Measurement[] | undefined) => (ms ? ms.reduce((s, m) => s + m.rate, 0) / ms.length : NaN);
   const r1 = mean(results.get('R1 node:http + postgres, no auth'));
   const r2 = mean(results.get('R2 Yoga + Pothos, no auth'));
   const s1 = mean(results.get('S1 REST iocs, keyed'));
   const lines = [
-    `| scenario | ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1} req/s`).join(' | ')} | p50 ms | p99 ms | errors | wrong answers | max RSS MB | × R1 | × R2 |`,
+    `| scenario | ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1} req/s`).join(' | ')} | p50 ms (median of rounds) | p99 ms (median of rounds) | errors | wrong answers | max RSS MB | × R1 | × R2 |`,
     `| --- | ${Array.from({ length: ROUNDS }, () => '---:').join(' | ')} | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
   ];
   for (const [name, ms] of results) {
     const rate = mean(ms);
     const worst = (f: (m: Measurement) => number) => Math.max(...ms.map(f));
     lines.push(
-      `| ${name} | ${ms.map((m) => m.rate.toFixed(0)).join(' | ')} | ${worst((m) => m.p50)} | ${worst((m) => m.p99)} | ${ms.reduce((s, m) => s + m.errors, 0)} | ${ms.reduce((s, m) => s + m.wrong, 0)} | ${worst((m) => m.rssMb).toFixed(0)} | ${(rate / r1).toFixed(2)} | ${(rate / r2).toFixed(2)} |`,
+      `| ${name} | ${ms.map((m) => m.rate.toFixed(0)).join(' | ')} | ${median(ms.map((m) => m.p50))} | ${median(ms.map((m) => m.p99))} | ${ms.reduce((s, m) => s + m.errors, 0)} | ${ms.reduce((s, m) => s + m.wrong, 0)} | ${worst((m) => m.rssMb).toFixed(0)} | ${(rate / r1).toFixed(2)} | ${(rate / r2).toFixed(2)} |`,
     );
   }
   const get = (name: string) => mean(results.get(name));
-  const p99 = (name: string) => Math.max(...(results.get(name) ?? []).map((m) => m.p99));
+  const p99 = (name: string) => median((results.get(name) ?? []).map((m) => m.p99));
   const targets = [
     ['S1 ≥ 1.0 × R1', s1 / r1, 1.0],
     ['S2 ≥ 1.5 × R2', get('S2 GraphQL iocs, keyed') / r2, 1.5],
