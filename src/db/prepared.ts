@@ -25,9 +25,9 @@ const TEXT_TIMESTAMPS = { parsers: { 1082: String, 1114: String, 1184: String } 
 
 /**
  * Runs fixed SQL text as a prepared statement and returns the driver's rows as they come, without
- * drizzle's per-row mapping: for the two queries that answer the most requests (the IOC listing
- * and lookup), where that mapping was a tenth of the profile. The SQL names its columns with the
- * aliases the code expects. Both engines, one code path above the driver.
+ * drizzle's per-row mapping, for queries on hot paths (that mapping was a tenth of the listing's
+ * profile). The SQL names its columns with the aliases the code expects. Both engines, one code
+ * path above the driver.
  */
 export async function preparedRows<T>(db: Db, text: string, params: unknown[]): Promise<T[]> {
   const client = (db as unknown as { $client: PostgresClient | PgliteClient }).$client;

@@ -25,7 +25,7 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
  * The columns of an IOC, in the order of `IocRow`'s fields, read as arrays (`iocRows`). The driver's
  * default, an object per row filled under each column's name, and its parser for `text[]`, were
  * most of a lookup's time on the main thread (50 rows of 15 columns); arrays, and the tags as JSON,
- * cost a third of it (docs/performance.md).
+ * cost about half of it (docs/performance.md).
  */
 const IOC_COLUMNS = `id, workspace_id, type, value, threat_type, malware_family, confidence, severity, tlp,
   array_to_json(tags), source, first_seen, last_seen, created_at, updated_at`;
