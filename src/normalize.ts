@@ -30,14 +30,17 @@ export function normalizeDomain(input: string): string | null {
   let text = input.trim();
   if (text.endsWith('.')) text = text.slice(0, -1);
   if (!text) return null;
-  // Nearly every name is plain ASCII: one expression decides it (lookups detect up to 1000 values).
+  // Nearly every name is plain ASCII without punycode: one expression decides it, either way
+  // (lookups detect up to 1000 values).
   const lower = text.toLowerCase();
-  if (lower.length <= 253 && ASCII_HOSTNAME.test(lower) && !lower.includes('xn--')) return lower;
+  if (/^[a-z0-9.-]+$/.test(lower) && !lower.includes('xn--')) {
+    return lower.length <= 253 && ASCII_HOSTNAME.test(lower) ? lower : null;
+  }
   // No ASCII but letters, digits, hyphens and dots: Node's domainToASCII reads its input as a URL
   // host, and would keep `example.com` of `example.com/x` or turn `%41` into `a`.
   if (/[\x00-\x2c\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]/.test(text)) return null;
-  // Plain ASCII names need no IDN processing, only lower case.
-  const ascii = /^[a-z0-9.-]+$/.test(lower) && !lower.includes('xn--') ? lower : domainToASCII(text).toLowerCase();
+  // Names in other scripts, or already in punycode, go through IDN processing.
+  const ascii = domainToASCII(text).toLowerCase();
   if (!ascii || ascii.length > 253) return null;
   const labels = ascii.split('.');
   if (labels.length < 2 || !labels.every((label) => LABEL.test(label))) return null;

@@ -20,6 +20,8 @@ type PostgresClient = {
 };
 type PgliteClient = { query(text: string, params: unknown[], options: object): Promise<{ rows: unknown[] }> };
 
+const clientOf = (db: Db) => (db as unknown as { $client: PostgresClient | PgliteClient }).$client;
+
 /** Timestamps stay text with PGlite too (the postgres driver is set up that way by drizzle). */
 const TEXT_TIMESTAMPS = { parsers: { 1082: String, 1114: String, 1184: String } };
 
@@ -30,7 +32,7 @@ const TEXT_TIMESTAMPS = { parsers: { 1082: String, 1114: String, 1184: String } 
  * path above the driver.
  */
 export async function preparedRows<T>(db: Db, text: string, params: unknown[]): Promise<T[]> {
-  const client = (db as unknown as { $client: PostgresClient | PgliteClient }).$client;
+  const client = clientOf(db);
   if ('unsafe' in client) return (await client.unsafe(text, params, { prepare: true })) as T[];
   return (await client.query(text, params, TEXT_TIMESTAMPS)).rows as T[];
 }
@@ -40,7 +42,7 @@ export async function preparedRows<T>(db: Db, text: string, params: unknown[]): 
  * filled under computed names per row, for the callers that build one shape themselves.
  */
 export async function preparedValues<T extends unknown[]>(db: Db, text: string, params: unknown[]): Promise<T[]> {
-  const client = (db as unknown as { $client: PostgresClient | PgliteClient }).$client;
+  const client = clientOf(db);
   if ('unsafe' in client) return (await client.unsafe(text, params, { prepare: true }).values()) as T[];
   return (await client.query(text, params, { ...TEXT_TIMESTAMPS, rowMode: 'array' })).rows as T[];
 }

@@ -76,11 +76,14 @@ export function createRestHandler(options: RestHandlerOptions) {
   };
 }
 
+/** Bodies must be well-formed UTF-8; one decoder serves every request (it keeps no state between calls). */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 async function readJsonBody(request: Incoming, route: PreparedRoute): Promise<Record<string, unknown>> {
   const raw = await request.body(MAX_BODY_BYTES);
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    body = JSON.parse(utf8.decode(raw));
   } catch {
     throw invalidParameter('body', 'is not valid JSON.');
   }
