@@ -1,23 +1,33 @@
 /**
- * Every request enters here: request id, one log line, then health checks, REST, or GraphQL.
- * Two transports share one `handle`: `handleNode` for the server (the hot paths never build
- * WHATWG objects) and `fetch` for tests and tools. Nothing starts on import.
+ * Every request enters here, and meets the edge once (API.md §2, §7, §12): a request id; a key
+ * in the URL refused; CORS; then, for every path that needs one, the key read and verified and the
+ * rate limit spent, before any body is read or any document parsed. The principal then travels in
+ * the request state to REST (src/rest/handler.ts) or GraphQL (the direct adapter, else Yoga), which
+ * read bodies through the one body reader (src/http/body.ts). Two transports share one `handle`:
+ * `handleNode` for the server (the hot paths never build WHATWG objects) and `fetch` for tests and
+ * tools. Nothing starts on import.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
-import type { Gatekeeper } from './auth/authenticate.js';
+import { admit, hasKeyInQuery, type Gatekeeper } from './auth/authenticate.js';
 import { rateLimitHeaders } from './auth/rateLimiter.js';
 import type { Database } from './db/client.js';
 import type { IocChangeFeed } from './iocs/changes.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
 import { createConsoleHandler } from './console.js';
 import { ApiError, asApiError } from './errors.js';
-import { createGraphQLFastPath, isFastPathCandidate, MAX_GRAPHQL_BODY_BYTES } from './graphql/fastPath.js';
-import { failedRequestAnswer } from './graphql/errors.js';
-import { createGraphQLHandler } from './graphql/yoga.js';
+import { createContext, type Services } from './graphql/context.js';
+import { createDirectAdapter } from './graphql/direct.js';
+import { asHttpError, maskError } from './graphql/errors.js';
+import { GraphQLPipeline, negotiateMediaType, renderResult } from './graphql/pipeline.js';
+import { createYogaAdapter } from './graphql/yoga.js';
+import { readBody } from './http/body.js';
+import { CorsPolicy } from './http/cors.js';
 import { fromNode, fromRequest, isFetchResponse, json, toResponse, writeOutgoing, writeResponse, type Incoming, type Outgoing } from './http/exchange.js';
+import { STALLED_READER_MS } from './http/limits.js';
+import { OpenAnswers, type OpenAnswerLimits } from './http/openAnswers.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { RequestState } from './requestState.js';
@@ -37,8 +47,18 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** Where each answered request is counted, when metrics are on. */
   metrics?: Metrics;
+  /** Origins allowed to call from a browser (`CORS_ORIGINS`); none by default. */
+  corsOrigins?: readonly string[];
+  /** Streams and exports per caller (API.md §12); the defaults of src/http/limits.ts unless a test asks. */
+  openAnswerLimits?: Partial<OpenAnswerLimits>;
+  /** How long an answer may wait for a client that reads nothing before it is cut. */
+  stalledReaderMs?: number;
+  /**
+   * Which adapter serves GraphQL: `direct` (the default: JSON requests served straight from
+   * node:http, the rest by Yoga) or `yoga` (every request by Yoga, as the parity tests compare).
+   */
+  graphqlAdapter?: 'direct' | 'yoga';
 }
-
 
 /**
  * `req_` and 24 hex digits from the CSPRNG: unique per request, safe to show and to log.
@@ -52,44 +72,72 @@ export function newRequestId(): string {
 /** Paths answered as they are; their own names are their route in metrics. */
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/api/v1/openapi.json', '/console/']);
 
+/** Paths a key in the query string does not concern: probes that carry no data (API.md §12). */
+const PROBES = new Set(['/healthz', '/readyz']);
+
 export function createApp(options: AppOptions) {
   const { database, logger, gatekeeper, schema } = options;
-  const db = database.db;
-  const yoga = createGraphQLHandler({ ...options, db });
-  const fastGraphQL = createGraphQLFastPath({ schema, db, changes: options.changes, gatekeeper, logger, production: options.production });
-  const rest = createRestHandler({ schema, db, changes: options.changes, gatekeeper });
+  const services: Services = { db: database.db, changes: options.changes, openAnswers: new OpenAnswers(options.openAnswerLimits) };
+  const pipeline = new GraphQLPipeline(schema, options.production, logger);
+  const yoga = createYogaAdapter({ schema, pipeline, logger, production: options.production });
+  const direct = options.graphqlAdapter === 'yoga' ? null : createDirectAdapter(pipeline);
+  const rest = createRestHandler({ schema, logger });
   const openApi = JSON.stringify(buildOpenApiDocument(schema));
   const serveConsole = createConsoleHandler();
+  const cors = new CorsPolicy(options.corsOrigins ?? []);
+  const stalledReaderMs = options.stalledReaderMs ?? STALLED_READER_MS;
 
   async function route(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
     const path = request.url.pathname;
     if (KNOWN_PATHS.has(path)) state.route = path;
     else if (path === '/api/v1' || path.startsWith('/api/v1/')) state.route = '/api/v1/*';
     else if (path.startsWith('/console/')) state.route = '/console/*';
-    if (path === '/graphql') {
-      if (!isFastPathCandidate(request)) return yoga.fetch(request.toRequest(), { requestState: state });
-      const body = await request.body(MAX_GRAPHQL_BODY_BYTES);
-      return (await fastGraphQL(request, body, state)) ?? yoga.fetch(request.toRequest(body), { requestState: state });
-    }
-    if (path === '/api/v1/openapi.json' && request.method === 'GET') return json(openApi, 200);
-    if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, state);
-    if (path === '/console' || path.startsWith('/console/')) return serveConsole(request.method, path);
     if (path === '/healthz') return json('{"status":"ok"}', 200);
     if (path === '/readyz') return readiness(database);
+    // Refused whatever else the request holds, before anything reads it (API.md §2).
+    if (hasKeyInQuery(request.url.searchParams)) throw new ApiError('api_key_in_query');
+    if (request.method === 'OPTIONS' && request.header('access-control-request-method') !== null) return cors.preflight(request.header('origin'));
+    if (path === '/graphql') return graphql(request, state);
+    if (path === '/api/v1/openapi.json' && request.method === 'GET') return json(openApi, 200);
+    if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, await admitted(request, state), state);
+    if (path === '/console' || path.startsWith('/console/')) return serveConsole(request.method, path);
     return errorAnswer(new ApiError('not_found'), 'soc', state.requestId);
+  }
+
+  /** The caller's context once its key is verified and within its rate limit; every keyed path passes here. */
+  async function admitted(request: Incoming, state: RequestState) {
+    const principal = await admit(request.header, gatekeeper, state);
+    return createContext(state.requestId, principal, services, state.signal);
+  }
+
+  async function graphql(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
+    // GraphiQL's page is the one GraphQL answer without a key: it holds no data, and asks for the key.
+    if (!options.production && request.method === 'GET' && (request.header('accept') ?? '').includes('text/html')) {
+      return yoga.fetch(request.toRequest(), { requestState: state });
+    }
+    const context = await admitted(request, state);
+    // Every content type is read here, within the one limit, before any parser sees it.
+    const body = request.method === 'GET' || request.method === 'HEAD' ? null : await readBody(request);
+    const answer = direct && (await direct(request, body, context));
+    return answer || yoga.fetch(request.toRequest(body ?? undefined), { requestState: state, context });
   }
 
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const timedOut = () => new ApiError('unavailable', undefined, { retryAfter: 1 });
 
   async function handle(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
+    state.cors = cors.headers(request.header('origin'));
     try {
       return await withTimeout(route(request, state), requestTimeoutMs, timedOut);
     } catch (error) {
-      if (request.url.pathname === '/graphql') return failedRequestAnswer(error, state.requestId, logger);
+      const path = request.url.pathname;
       const apiError = asApiError(error);
       if (apiError.code === 'internal_error') logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
-      return errorAnswer(apiError, dialectForPath(request.url.pathname), state.requestId);
+      if (path === '/graphql') {
+        const mediaType = negotiateMediaType(request.header('accept')) ?? 'application/json';
+        return renderResult({ errors: [asHttpError(maskError(error, logger), state.requestId)] }, mediaType, state.requestId, logger);
+      }
+      return errorAnswer(apiError, dialectForPath(path), state.requestId);
     }
   }
 
@@ -109,7 +157,7 @@ export function createApp(options: AppOptions) {
 
   const adapter = createServerAdapter(async (fetchRequest: Request): Promise<Response> => {
     const started = performance.now();
-    const state: RequestState = { requestId: newRequestId() };
+    const state: RequestState = { requestId: newRequestId(), signal: fetchRequest.signal };
     const request = fromRequest(fetchRequest);
     const result = await handle(request, state);
     const response = isFetchResponse(result) ? result : toResponse(result);
@@ -124,7 +172,10 @@ export function createApp(options: AppOptions) {
     /** The `node:http` request listener. */
     async handleNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const started = performance.now();
-      const state: RequestState = { requestId: newRequestId(), clientAddress: req.socket.remoteAddress };
+      const gone = new AbortController();
+      // `close` also follows a complete answer; aborting then stops nothing that still runs.
+      res.once('close', () => gone.abort());
+      const state: RequestState = { requestId: newRequestId(), clientAddress: req.socket.remoteAddress, signal: gone.signal };
       let request: Incoming;
       try {
         request = fromNode(req);
@@ -134,8 +185,8 @@ export function createApp(options: AppOptions) {
       }
       try {
         const result = await handle(request, state);
-        if (isFetchResponse(result)) await writeResponse(res, result, answerHeaders(state));
-        else await writeOutgoing(res, result, answerHeaders(state));
+        if (isFetchResponse(result)) await writeResponse(res, result, answerHeaders(state), stalledReaderMs);
+        else await writeOutgoing(res, result, answerHeaders(state), stalledReaderMs);
       } catch (error) {
         // Only a broken connection gets here (handle answers every error itself).
         logger.warn({ err: error, request_id: state.requestId }, 'answer not delivered');
@@ -147,9 +198,10 @@ export function createApp(options: AppOptions) {
   };
 }
 
-/** The headers every answer carries: its request id and, once a key was admitted, its rate limit. */
+/** The headers every answer carries: its request id, CORS, and, once a key was admitted, its rate limit. */
 function answerHeaders(state: RequestState): Record<string, string> {
   const headers = state.rateLimit ? rateLimitHeaders(state.rateLimit) : {};
+  if (state.cors) Object.assign(headers, state.cors);
   headers['x-request-id'] = state.requestId;
   return headers;
 }

@@ -1,5 +1,6 @@
 /** Environment -> typed configuration (API.md §8). The one module that reads `process.env`. */
 import path from 'node:path';
+import { parseCorsOrigins } from './http/cors.js';
 import { PLAN_LIMITS, PLANS, type Plan } from './workspaces/plans.js';
 
 export interface Config {
@@ -20,6 +21,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Where Prometheus metrics are served (`METRICS_PORT`, `METRICS_HOST`); off when no port is set. */
   metrics: { port: number; host: string } | undefined;
+  /** Origins allowed to call the API from a browser (`CORS_ORIGINS`); empty: no CORS. */
+  corsOrigins: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -40,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ) as Record<Plan, number>,
     requestTimeoutMs: parseTimeout(env.REQUEST_TIMEOUT_MS ?? String(DEFAULT_REQUEST_TIMEOUT_MS)),
     metrics: env.METRICS_PORT ? { port: parsePort(env.METRICS_PORT, 'METRICS_PORT'), host: env.METRICS_HOST ?? '127.0.0.1' } : undefined,
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
   };
 }
 

@@ -41,6 +41,11 @@ export const ERRORS = {
     message: 'This path does not take this method; the Allow header lists those it takes.',
     defendis: 'Method not allowed',
   },
+  payload_too_large: {
+    status: 413,
+    message: 'The request body is too large.',
+    defendis: 'Request body too large',
+  },
   rate_limited: { status: 429, message: 'Rate limit exceeded. Retry later.', defendis: 'Rate limit exceeded' },
   unavailable: {
     status: 503,

@@ -6,6 +6,10 @@ export interface RequestState {
   readonly requestId: string;
   /** The peer's IP address, when the transport knows it (never a forwarded header). */
   readonly clientAddress?: string | undefined;
+  /** Aborted when the client goes away (the connection closes before the answer is complete). */
+  readonly signal: AbortSignal;
+  /** The CORS headers every answer to this request carries (none unless `CORS_ORIGINS` allows its origin). */
+  cors?: Record<string, string>;
   principal?: Principal;
   /** The route pattern that answered (`/api/v1/watchlists/{id}`), for metrics: never the raw path. */
   route?: string;

@@ -1,10 +1,11 @@
 /** Starts the whole server: database, migrations, key cache, HTTP listener; and stops it cleanly. */
 import cluster from 'node:cluster';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { KeyVerifier } from './auth/keyVerifier.js';
 import { KeyRateLimiter } from './auth/rateLimiter.js';
+import { createListener } from './http/listener.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -57,8 +58,8 @@ export async function startServer(
   // In a cluster the primary serves the metrics of every worker (src/main.ts).
   const metricsServer = config.metrics && cluster.isPrimary ? await serveMetrics(config.metrics.port, config.metrics.host) : undefined;
   if (metricsServer) logger.info({ url: `${metricsServer.url}/metrics` }, 'metrics served');
-  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, metrics, logger, production: config.production, requestTimeoutMs: config.requestTimeoutMs });
-  const server = createServer((req, res) => void app.handleNode(req, res));
+  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, metrics, logger, production: config.production, requestTimeoutMs: config.requestTimeoutMs, corsOrigins: config.corsOrigins });
+  const server = createListener((req, res) => app.handleNode(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);

@@ -1,7 +1,7 @@
 /**
  * Admits a request (API.md §2): reads the API key from `Authorization: Bearer <key>` or
  * `X-API-Key`, never the URL, verifies it, and spends one request of the key's rate limit.
- * The one entry point for GraphQL and REST alike.
+ * The one entry point for every keyed path (src/app.ts).
  */
 import { ApiError } from '../errors.js';
 import type { RequestState } from '../requestState.js';
@@ -30,17 +30,24 @@ export function hasKeyInQuery(query: URLSearchParams): boolean {
 }
 
 /**
- * The key the request presents, or null when it presents none. Throws `invalid_api_key` when
- * the two headers disagree or `Authorization` uses another scheme.
+ * White space around a key or after `Bearer`: spaces and tabs only, as HTTP writes them. A no-break
+ * space or any other Unicode space is not white space here: a key pasted with one is malformed.
+ */
+const HTTP_SPACE = /^[ \t]+|[ \t]+$/g;
+const BEARER = /^bearer(?:[ \t]+(.*))?$/is;
+
+/**
+ * The key the request presents, or null when it presents none. Throws `invalid_api_key` when the
+ * two headers disagree, a header comes twice, or `Authorization` uses another scheme.
  */
 export function presentedKey(header: HeaderReader): string | null {
-  const authorization = header('authorization')?.trim() || null;
-  const apiKeyHeader = header('x-api-key')?.trim() || null;
+  const authorization = header('authorization')?.replace(HTTP_SPACE, '') || null;
+  const apiKeyHeader = header('x-api-key')?.replace(HTTP_SPACE, '') || null;
   let bearer: string | null = null;
   if (authorization !== null) {
-    const match = /^bearer(?:\s+(.*))?$/is.exec(authorization);
+    const match = BEARER.exec(authorization);
     if (!match) throw new ApiError('invalid_api_key');
-    bearer = match[1]?.trim() ?? '';
+    bearer = match[1]?.replace(HTTP_SPACE, '') ?? '';
   }
   if (bearer !== null && apiKeyHeader !== null && bearer !== apiKeyHeader) {
     throw new ApiError('invalid_api_key', 'The Authorization and X-API-Key headers hold different keys.');
@@ -49,13 +56,7 @@ export function presentedKey(header: HeaderReader): string | null {
 }
 
 /** The caller of a request, or an `ApiError` for any of the §4 authentication rows. */
-export async function authenticate(
-  header: HeaderReader,
-  query: URLSearchParams,
-  verifier: KeyVerifier,
-  clientAddress?: string,
-): Promise<Principal> {
-  if (hasKeyInQuery(query)) throw new ApiError('api_key_in_query');
+export async function authenticate(header: HeaderReader, verifier: KeyVerifier, clientAddress?: string): Promise<Principal> {
   const key = presentedKey(header);
   if (key === null) throw new ApiError('missing_api_key');
   const prefix = parseApiKey(key);
@@ -66,14 +67,10 @@ export async function authenticate(
 /**
  * The caller, verified and within its rate limit; `state` learns the principal and the limit's
  * status (for the log line and the `RateLimit-*` headers) even when the limit refuses the request.
+ * The edge (src/app.ts) calls it once per request, for every path that needs a key.
  */
-export async function admit(
-  header: HeaderReader,
-  query: URLSearchParams,
-  gatekeeper: Gatekeeper,
-  state: RequestState,
-): Promise<Principal> {
-  const principal = await authenticate(header, query, gatekeeper.verifier, state.clientAddress);
+export async function admit(header: HeaderReader, gatekeeper: Gatekeeper, state: RequestState): Promise<Principal> {
+  const principal = await authenticate(header, gatekeeper.verifier, state.clientAddress);
   state.principal = principal;
   await gatekeeper.rateLimiter.take(principal, (status) => (state.rateLimit = status));
   return principal;

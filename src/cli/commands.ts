@@ -60,7 +60,7 @@ const COMMANDS: Record<string, Command> = {
         name: required(o, 'name'),
         permissions: o.permissions ? o.permissions.split(',').map((p) => p.trim()) : PERMISSIONS,
         expiresInDays: days === undefined ? undefined : /^\d+$/.test(days) ? Number(days) : NaN,
-        grantorPermissions: null,
+        grantor: null,
         actor: CLI_ACTOR,
       });
       return {

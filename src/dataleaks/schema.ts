@@ -6,7 +6,8 @@
 import type { Principal } from '../auth/principal.js';
 import { forbidden, invalidParameter, missingParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, decodeCursor, pageSize, toConnection, UUID_PATTERN } from '../graphql/connections.js';
+import { connectionType, decodeCursor, pageSize, toConnection } from '../graphql/connections.js';
+import { UUID_PATTERN } from '../ids.js';
 import { SeverityEnum } from '../iocs/schema.js';
 import { normalizeBin, normalizeDomain, normalizeEmail } from '../normalize.js';
 import { coversBin, coversDomain, coversEmail } from '../workspaces/scopeRules.js';

@@ -4,6 +4,7 @@
  * repeats a row because others were inserted meanwhile.
  */
 import type { ObjectRef } from '@pothos/core';
+import { parseDateInput } from '../dates.js';
 import { invalidParameter } from '../errors.js';
 import { builder, type Types } from './builder.js';
 
@@ -71,7 +72,7 @@ export function encodeCursor(key: readonly string[]): string {
  * The sort key inside a cursor, each part checked by its pattern; anything else (another list's
  * cursor, a forged or truncated one) is `invalid_parameter`.
  */
-export function decodeCursor(cursor: string | null | undefined, patterns: readonly RegExp[], parameter = 'after'): string[] | null {
+export function decodeCursor(cursor: string | null | undefined, patterns: readonly CursorPart[], parameter = 'after'): string[] | null {
   if (cursor === null || cursor === undefined) return null;
   const fail = () => invalidParameter(parameter, 'is not a cursor of this list.');
   if (cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw fail();
@@ -108,6 +109,19 @@ export function toConnection<T>(
   };
 }
 
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** A timestamp as PostgreSQL prints it (the cursor keeps it exactly, to the millisecond). */
-export const PG_TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(\+00(:00)?|Z)$/;
+/** What one part of a cursor must be: a pattern, or any check with the same shape. */
+export interface CursorPart {
+  test(value: string): boolean;
+}
+
+const PG_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d{1,6})?(\+00(:00)?|Z)$/;
+/**
+ * A timestamp as PostgreSQL prints it (the cursor keeps it exactly, to the microsecond), and a
+ * real one: a forged `0000-…` or `2026-02-30 …` would otherwise reach the database as a 500.
+ */
+export const PG_TIMESTAMP_PATTERN: CursorPart = {
+  test: (value) => {
+    const match = PG_TIMESTAMP.exec(value);
+    return match !== null && parseDateInput(`${match[1]}T${match[2]}Z`) !== null;
+  },
+};

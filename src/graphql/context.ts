@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
+import type { OpenAnswers } from '../http/openAnswers.js';
 import type { IocChangeFeed } from '../iocs/changes.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -11,9 +12,20 @@ export interface Context {
   readonly loaders: Loaders;
   /** New and changed IOCs as they happen, for subscriptions. */
   readonly changes: IocChangeFeed;
+  /** Streams and exports counted per caller (API.md §12). */
+  readonly openAnswers: OpenAnswers;
+  /** Aborted when the client goes away: long answers stop their work then. */
+  readonly signal: AbortSignal;
+}
+
+/** What a process shares with every request's context. */
+export interface Services {
+  db: Db;
+  changes: IocChangeFeed;
+  openAnswers: OpenAnswers;
 }
 
 /** The one way a context is made, for GraphQL and REST requests alike. */
-export function createContext(requestId: string, principal: Principal, db: Db, changes: IocChangeFeed): Context {
-  return { requestId, principal, db, changes, loaders: createLoaders(db) };
+export function createContext(requestId: string, principal: Principal, services: Services, signal: AbortSignal): Context {
+  return { requestId, principal, db: services.db, changes: services.changes, openAnswers: services.openAnswers, signal, loaders: createLoaders(services.db) };
 }

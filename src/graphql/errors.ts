@@ -62,9 +62,9 @@ export function withRequestId(error: GraphQLError, requestId: string): GraphQLEr
   });
 }
 
-/** The JSON of an error as it leaves: no `http` extension, which only steers the status. */
+/** The JSON of an error as it leaves: no `http` extension, which only steers the status, nor Yoga's parser error. */
 export function publicError(error: GraphQLError): Record<string, unknown> {
-  const { http: _http, ...extensions } = error.extensions ?? {};
+  const { http: _http, originalError: _parserError, ...extensions } = error.extensions ?? {};
   return {
     message: error.message,
     ...(error.locations ? { locations: error.locations } : {}),

@@ -1,11 +1,11 @@
 /**
- * The limits every GraphQL document meets, on the Yoga path and the fast path alike (one list, so
- * the two paths can never accept different documents). Tokens are counted while parsing; depth,
- * aliases, directives and cost are graphql-armor's validation rules. A document they reject is
- * never executed. Batching (a JSON array of operations) is off: Yoga's default, and the fast path
- * takes one operation per request only.
+ * The limits every GraphQL document meets, whichever adapter serves it (one list, so the two can
+ * never accept different documents). Tokens are counted while parsing; depth, aliases and
+ * directives are graphql-armor's validation rules; cost needs the variables, so it is counted per
+ * request by the pipeline (src/graphql/cost.ts). A document they reject is never executed.
+ * Batching (a JSON array of operations) is off: Yoga's default, and the direct adapter takes one
+ * operation per request only.
  */
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -31,20 +31,10 @@ const MAX_ALIASES = 30;
 export const MAX_TOKENS = 10_000;
 /** Only `@include` and `@skip` exist here; a few per field is plenty, hundreds are an attack on the parser. */
 const MAX_DIRECTIVES = 20;
-/**
- * graphql-armor's cost: 2 per object, 1 per scalar, ×1.5 per level, × a literal `first`. One full
- * page of the widest type (1000 IOCs with every field, cursors and `totalCount`) costs 71,375;
- * every REST operation costs under 80 (their `first` is a variable). 100,000 admits the largest
- * single page and refuses two of them in one document. Page sizes sent as variables are bounded
- * by `first` ≤ 1000 and the alias limit instead.
- */
-const MAX_COST = 100_000;
-
 const abuseRules: ValidationRule[] = [
   maxDepthRule({ n: MAX_DEPTH, ignoreIntrospection: true, exposeLimits: true }) as unknown as ValidationRule,
   maxAliasesRule({ n: MAX_ALIASES, exposeLimits: true }) as unknown as ValidationRule,
   maxDirectivesRule({ n: MAX_DIRECTIVES, exposeLimits: true }) as unknown as ValidationRule,
-  costLimitRule({ maxCost: MAX_COST, ignoreIntrospection: true, exposeLimits: true }) as unknown as ValidationRule,
 ];
 
 /** The rules added to graphql-js' own (Yoga applies `specifiedRules` itself). */

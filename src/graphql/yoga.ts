@@ -1,56 +1,55 @@
 /**
- * The configured Yoga handler. Authentication happens in context creation: a request whose key
- * fails is answered with HTTP 401 (or the §4 status) and no `data`. Every error leaves with a §4
- * code and the request id; anything unexpected is masked.
+ * Yoga, for what the direct adapter leaves to it: GraphiQL, subscriptions over Server-Sent
+ * Events, forms, and the answers to malformed parameters. Queries and mutations still run through
+ * the one pipeline (its `onParams` hook), and every single result is rendered by the pipeline's
+ * `render` (its `onResultProcess` hook): the same status, headers and body as the direct adapter.
+ * The key was admitted at the edge (src/app.ts); the principal arrives in the request state.
  */
-import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { createYoga, type Plugin } from 'graphql-yoga';
-import { admit, type Gatekeeper } from '../auth/authenticate.js';
-import type { Db } from '../db/client.js';
-import type { IocChangeFeed } from '../iocs/changes.js';
+import { isAsyncIterable } from '@graphql-tools/utils';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { createYoga, type GraphQLParams, type Plugin } from 'graphql-yoga';
+import { bodyText, parseJson } from '../http/body.js';
+import { toResponse } from '../http/exchange.js';
 import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
-import { createContext, type Context } from './context.js';
-import { asHttpError, maskError, withRequestId } from './errors.js';
+import type { Context } from './context.js';
+import { maskError } from './errors.js';
+import { isJsonContentType, negotiateMediaType, readParams, type GraphQLPipeline } from './pipeline.js';
 import { extraValidationRules, MAX_TOKENS } from './validation.js';
 
-export interface GraphQLHandlerOptions {
+export interface YogaAdapterOptions {
   schema: GraphQLSchema;
-  db: Db;
-  changes: IocChangeFeed;
-  gatekeeper: Gatekeeper;
+  pipeline: GraphQLPipeline;
   logger: Logger;
   production: boolean;
 }
 
-/** What the HTTP layer hands to Yoga with each request. */
+/** What the edge hands to Yoga with each request: its state, and the context once a key was admitted. */
 export interface ServerContext {
   requestState: RequestState;
+  context?: Context;
 }
 
-export function createGraphQLHandler(options: GraphQLHandlerOptions) {
-  const { db, gatekeeper, logger } = options;
+export function createYogaAdapter(options: YogaAdapterOptions) {
+  const { pipeline, logger } = options;
   return createYoga<ServerContext, Context>({
     schema: options.schema,
     graphqlEndpoint: '/graphql',
-    graphiql: !options.production,
+    graphiql: options.production ? false : { title: 'Threat-intelligence API', headers: JSON.stringify({ Authorization: 'Bearer sk_live_…' }) },
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [maxTokensPlugin({ n: MAX_TOKENS, exposeLimits: true }), requestIdOnErrors(), extraValidation(options.production)],
-    context: async ({ request, requestState }): Promise<Context> => {
-      try {
-        const principal = await admit((name) => request.headers.get(name), new URL(request.url).searchParams, gatekeeper, requestState);
-        return createContext(requestState.requestId, principal, db, options.changes);
-      } catch (error) {
-        throw asHttpError(maskError(error, logger), requestState.requestId);
-      }
+    plugins: [maxTokensPlugin({ n: MAX_TOKENS, exposeLimits: true }), extraValidation(options.production), throughPipeline(pipeline)],
+    context: ({ context }): Context => {
+      // Only GraphiQL's page is served without a key, and it builds no context.
+      if (!context) throw new Error('a GraphQL operation reached Yoga without an admitted key');
+      return context;
     },
   });
 }
 
-/** The validation rules of src/graphql/validation.ts that graphql-js does not apply by itself. */
+/** The validation rules of src/graphql/validation.ts that graphql-js does not apply by itself (subscriptions). */
 function extraValidation(production: boolean): Plugin<Record<string, never>, ServerContext> {
   const rules = extraValidationRules(production);
   return {
@@ -60,19 +59,37 @@ function extraValidation(production: boolean): Plugin<Record<string, never>, Ser
   };
 }
 
-/**
- * Adds `extensions.request_id` to every error of a result, and speaks the §4 vocabulary for
- * variables that do not fit their declared types.
- */
-function requestIdOnErrors(): Plugin<Record<string, never>, ServerContext> {
+function throughPipeline(pipeline: GraphQLPipeline): Plugin<Record<string, never>, ServerContext> {
   return {
-    onResultProcess({ result, setResult, serverContext }) {
-      if (Array.isArray(result) || Symbol.asyncIterator in result || !result.errors?.length) return;
-      const requestId = serverContext.requestState.requestId;
-      setResult({
-        ...result,
-        errors: result.errors.map((error) => withRequestId(error as GraphQLError, requestId)),
+    // JSON bodies are read by the one body reader's rules: the content type matched case-insensitively
+    // (Yoga matches it exactly), nesting limited; a body that is not JSON is a 400 either way.
+    onRequestParse({ request, setRequestParser }) {
+      if (request.method !== 'POST' || !isJsonContentType(request.headers.get('content-type'))) return;
+      setRequestParser(async (parsed) => {
+        try {
+          return parseJson(bodyText(new Uint8Array(await parsed.arrayBuffer()))) as GraphQLParams;
+        } catch (error) {
+          const message = error instanceof Error ? error.message : 'The body is not valid JSON.';
+          throw new GraphQLError(message, { extensions: { code: 'invalid_parameter', http: { status: 400 } } });
+        }
       });
+    },
+    async onParams({ params, request, setResult, context }) {
+      const server = context as unknown as ServerContext;
+      const checked = readParams(params);
+      if (!checked || !server.context) return;
+      const result = await pipeline.execute(checked, server.context, request.method);
+      // Subscriptions (null) stay with Yoga, which streams them.
+      if (result) setResult(result);
+    },
+    onResultProcess({ request, result, setResultProcessor, serverContext }) {
+      if (Array.isArray(result) || isAsyncIterable(result)) return;
+      const mediaType = negotiateMediaType(request.headers.get('accept'));
+      if (!mediaType) return;
+      setResultProcessor(
+        (processed) => toResponse(pipeline.render(processed as typeof result, mediaType, serverContext.requestState.requestId)),
+        mediaType,
+      );
     },
   };
 }

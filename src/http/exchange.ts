@@ -7,14 +7,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
-import { invalidParameter } from '../errors.js';
+import { ApiError } from '../errors.js';
+import { STALLED_READER_MS } from './limits.js';
 
 export interface Incoming {
   readonly method: string;
   readonly url: URL;
   /** A header by its lower-case name; several values come joined by `, `. */
   header(name: string): string | null;
-  /** The body, at most `limit` bytes; a larger one is `invalid_parameter` naming `body`. */
+  /** The body, at most `limit` bytes; a larger one is 413 `payload_too_large`, refused as soon as it is seen. */
   body(limit: number): Promise<Buffer>;
   /** The same request as a WHATWG `Request` (for Yoga), with the body already read if any. */
   toRequest(body?: Buffer): Request;
@@ -37,7 +38,15 @@ export function noContent(): Outgoing {
   return { status: 204, headers: {}, body: null };
 }
 
-const tooLarge = (limit: number) => invalidParameter('body', `must be at most ${limit} bytes.`);
+const tooLarge = (limit: number) =>
+  new ApiError('payload_too_large', `The request body is larger than ${limit} bytes; send at most ${limit} bytes.`);
+
+/**
+ * Headers that must hold one value: node keeps only the first of several `Authorization` lines,
+ * which would let a request carry a second key nobody checks (API.md §2). Every value is kept here,
+ * joined as the fetch API joins them, so that two keys never read as one.
+ */
+const SINGLE_VALUED = new Set(['authorization', 'x-api-key']);
 
 export function fromRequest(request: Request): Incoming {
   const url = new URL(request.url);
@@ -65,7 +74,7 @@ export function fromRequest(request: Request): Incoming {
 export function fromNode(req: IncomingMessage): Incoming {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const header = (name: string) => {
-    const value = req.headers[name];
+    const value = SINGLE_VALUED.has(name) ? req.headersDistinct[name] : req.headers[name];
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
   };
   return {
@@ -116,7 +125,12 @@ export function toResponse(out: Outgoing): Response {
  * comes. Should producing it fail midway, the connection is cut: a client must never take a
  * truncated export for a whole one.
  */
-export async function writeOutgoing(res: ServerResponse, out: Outgoing, extra: Record<string, string>): Promise<void> {
+export async function writeOutgoing(
+  res: ServerResponse,
+  out: Outgoing,
+  extra: Record<string, string>,
+  stalledReaderMs = STALLED_READER_MS,
+): Promise<void> {
   res.statusCode = out.status;
   for (const name in out.headers) res.setHeader(name, out.headers[name]!);
   for (const name in extra) res.setHeader(name, extra[name]!);
@@ -128,13 +142,26 @@ export async function writeOutgoing(res: ServerResponse, out: Outgoing, extra: R
   try {
     for await (const chunk of out.body) {
       if (res.destroyed) break;
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), closed]);
+      if (!res.write(chunk) && !(await drained(res, closed, stalledReaderMs))) {
+        // The client has read nothing for a minute: its unread answer would sit in memory (§12).
+        res.destroy();
+        break;
+      }
     }
     res.end();
   } catch (error) {
     res.destroy();
     throw error;
   }
+}
+
+/** Whether the client took what was written within `stalledReaderMs` (false: it stalled or left). */
+async function drained(res: ServerResponse, closed: Promise<void>, stalledReaderMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), stalledReaderMs)));
+  const outcome = await Promise.race([once(res, 'drain').then(() => 'drained' as const), closed.then(() => 'closed' as const), stalled]);
+  clearTimeout(timer);
+  return outcome === 'drained';
 }
 
 /**
@@ -146,7 +173,12 @@ export function isFetchResponse(value: Outgoing | Response): value is Response {
 }
 
 /** Writes a fetch `Response` (from Yoga) to a node response, as its body arrives. */
-export async function writeResponse(res: ServerResponse, response: Response, extra: Record<string, string>): Promise<void> {
+export async function writeResponse(
+  res: ServerResponse,
+  response: Response,
+  extra: Record<string, string>,
+  stalledReaderMs = STALLED_READER_MS,
+): Promise<void> {
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   response.headers.forEach((value, name) => res.setHeader(name, value));
@@ -156,5 +188,5 @@ export async function writeResponse(res: ServerResponse, response: Response, ext
     return;
   }
   // Streamed as it comes: subscriptions over Server-Sent Events never end by themselves.
-  await writeOutgoing(res, { status: response.status, headers: {}, body: response.body as unknown as AsyncIterable<Uint8Array> }, {});
+  await writeOutgoing(res, { status: response.status, headers: {}, body: response.body as unknown as AsyncIterable<Uint8Array> }, {}, stalledReaderMs);
 }

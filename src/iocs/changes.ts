@@ -10,7 +10,8 @@
  * Every write of IOCs is one short statement, far shorter than that.
  */
 import type { Database, Db } from '../db/client.js';
-import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN, UUID_PATTERN } from '../graphql/connections.js';
+import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
+import { UUID_PATTERN } from '../ids.js';
 import type { IocType } from '../normalize.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../errors.js';
@@ -79,23 +80,42 @@ export class IocChangeFeed {
    * on. The stream ends with `expired_api_key` once the caller's key is revoked (within moments:
    * key changes are notified) or expires.
    */
-  async *changes(caller: Principal, type: IocType | null, after: { updatedAt: string; id: string } | null): AsyncGenerator<IocChange> {
+  async *changes(
+    caller: Principal,
+    type: IocType | null,
+    after: { updatedAt: string; id: string } | null,
+    /** Aborted when the client goes: the stream ends at once and reads nothing more. */
+    signal: AbortSignal,
+    /** Run when the stream ends, however it ends. */
+    onEnd: () => void = () => {},
+  ): AsyncGenerator<IocChange> {
+    try {
+      yield* this.read(caller, type, after, signal);
+    } finally {
+      onEnd();
+    }
+  }
+
+  private async *read(caller: Principal, type: IocType | null, after: { updatedAt: string; id: string } | null, signal: AbortSignal): AsyncGenerator<IocChange> {
+    if (signal.aborted) return;
     let position = after ?? (await changeStreamStart(this.db, this.settleMs));
     let pending = true;
     let checkKey = false;
     let wake: (() => void) | undefined;
-    const signal = () => {
+    const wakeStream = () => {
       pending = true;
       wake?.();
     };
-    this.streams.add(signal);
+    this.streams.add(wakeStream);
     const unwatch = this.keys.watchChanges(() => {
       checkKey = true;
-      signal();
+      wakeStream();
     });
     const expiresAt = caller.key.expiresAt === null ? null : Date.parse(caller.key.expiresAt);
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
-      while (!this.closed) {
+      while (!this.closed && !signal.aborted) {
         if ((expiresAt !== null && expiresAt <= Date.now()) || (checkKey && !(await isKeyUsable(this.db, caller.key.id)))) {
           throw new ApiError('expired_api_key');
         }
@@ -109,7 +129,7 @@ export class IocChangeFeed {
             };
           });
           wake = undefined;
-          if (this.closed) return;
+          if (this.closed || signal.aborted) return;
         }
         pending = false;
         const rows = await listChangedIocs(this.db, caller.workspace.id, type, position, this.settleMs, READ_ROWS);
@@ -120,7 +140,8 @@ export class IocChangeFeed {
         if (rows.length === READ_ROWS) pending = true;
       }
     } finally {
-      this.streams.delete(signal);
+      signal.removeEventListener('abort', onAbort);
+      this.streams.delete(wakeStream);
       unwatch();
     }
   }

@@ -23,11 +23,27 @@ export const CSV_COLUMNS = [
   'updated_at',
 ] as const;
 
+/**
+ * A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): an IOC
+ * value such as `=HYPERLINK(…)` from a hostile feed must arrive as text (API.md §12).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Text cells that a spreadsheet would run get a `'` in front; numbers stay as they are. */
+export function neutraliseCell(value: string | number): string | number {
+  return typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** What `neutraliseCell` added is taken away again on import, so that an export imports back unchanged. */
+export function restoreCell(value: string): string {
+  return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
+}
+
 /** The document as text, page by page (RFC 4180 quoting by csv-stringify). */
 export async function* csvDocument(pages: AsyncIterable<RestIoc[]>): AsyncGenerator<string> {
   yield stringify([CSV_COLUMNS]);
   for await (const page of pages) {
     if (page.length === 0) continue;
-    yield stringify(page.map((ioc) => CSV_COLUMNS.map((column) => (column === 'tags' ? ioc.tags.join(';') : (ioc[column] ?? '')))));
+    yield stringify(page.map((ioc) => CSV_COLUMNS.map((column) => neutraliseCell(column === 'tags' ? ioc.tags.join(';') : (ioc[column] ?? '')))));
   }
 }

@@ -5,6 +5,8 @@
  * each. Nothing already stored is lost: a row only adds to what it matches (earliest `first_seen`,
  * latest `last_seen`, given fields replace stored ones).
  */
+import { restoreCell } from './csv.js';
+import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
@@ -167,8 +169,7 @@ function checkIoc(raw: RawIoc): IocUpsert | string {
   }
   const time = (name: string, input: string | undefined): string | null | Error => {
     if (input === undefined || input.trim() === '') return null;
-    const ms = Date.parse(input.trim());
-    return Number.isNaN(ms) ? new Error(`${name} must be an ISO 8601 date or date and time`) : new Date(ms).toISOString();
+    return parseDateInput(input.trim()) ?? new Error(`${name} must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}`);
   };
   const firstSeen = time('first_seen', raw.firstSeen);
   const lastSeen = time('last_seen', raw.lastSeen);
@@ -216,6 +217,8 @@ async function importCsv(importer: Importer, file: string, onProgress: ImportOpt
       skip_empty_lines: true,
       relax_column_count: true,
       skip_records_with_error: true,
+      // Cells an export protected from spreadsheets come back as they were (src/iocs/csv.ts).
+      cast: (value, context) => (context.header ? value : restoreCell(value)),
     }),
   );
   parser.on('skip', (error: Error & { lines?: number }) => importer.reject({ line: error.lines }, `not valid CSV: ${error.message}`));

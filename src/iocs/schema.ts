@@ -1,16 +1,9 @@
 /** IOCs over GraphQL (API.md §6–§7): `iocs`, `ioc(id)` and `iocLookup(values)`, behind `iocs:read`. */
 import { invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import {
-  connectionType,
-  decodeCursor,
-  pageSize,
-  PG_TIMESTAMP_PATTERN,
-  toConnection,
-  UUID_PATTERN,
-} from '../graphql/connections.js';
+import { connectionType, decodeCursor, pageSize, PG_TIMESTAMP_PATTERN, toConnection } from '../graphql/connections.js';
+import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { detectIoc, IOC_TYPES, normalizeText, type IocType } from '../normalize.js';
-import { requireUuid } from '../workspaces/service.js';
 import { IocChangeFeed, type IocChange } from './changes.js';
 import { countIocs, findIoc, findIocsByValue, listIocs, type IocFilters, type IocRow } from './repository.js';
 
@@ -154,8 +147,12 @@ builder.subscriptionFields((t) => ({
       'From now on, or after the change whose `cursor` is `after` (nothing missed, nothing repeated).',
     authScopes: { permission: 'iocs:read' },
     args: { type: t.arg({ type: IocTypeEnum }), after: t.arg.string() },
-    subscribe: (_root, args, { changes, principal }) =>
-      changes.changes(principal, args.type ?? null, args.after ? IocChangeFeed.parseCursor(args.after, 'after') : null),
+    subscribe: (_root, args, { changes, principal, openAnswers, signal }) => {
+      const after = args.after ? IocChangeFeed.parseCursor(args.after, 'after') : null;
+      // Counted from here (429 beyond the caller's share), given back when the stream ends or its client goes.
+      const release = openAnswers.openStream(principal, signal);
+      return changes.changes(principal, args.type ?? null, after, signal, release);
+    },
     resolve: (change) => change,
   }),
 }));

@@ -7,11 +7,11 @@ import { DEFAULT_KEY_PERMISSIONS, PERMISSIONS, type Permission } from '../auth/p
 import { displayPrefix } from '../auth/keyFormat.js';
 import { invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, decodeCursor, pageSize, PG_TIMESTAMP_PATTERN, toConnection, UUID_PATTERN } from '../graphql/connections.js';
+import { connectionType, decodeCursor, pageSize, PG_TIMESTAMP_PATTERN, toConnection } from '../graphql/connections.js';
+import { requireUuid, UUID_PATTERN } from '../ids.js';
 import type { Context } from '../graphql/context.js';
-import { requireUuid } from '../workspaces/service.js';
 import { listApiKeys, listAuditEvents, type ApiKeyShape, type AuditEventRow } from './repository.js';
-import { createApiKey, MAX_GRACE_SECONDS, revokeApiKey, rotateApiKey } from './service.js';
+import { createApiKey, MAX_GRACE_SECONDS, revokeApiKey, rotateApiKey, type Grantor } from './service.js';
 
 /** Keys older than this report `rotationDue` (API.md §2; the seeds advise rotating every 60–90 days). */
 const ROTATION_DUE_AFTER_MS = 90 * 24 * 60 * 60 * 1000;
@@ -107,6 +107,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
 });
 
 const actorOf = ({ principal, requestId }: Context) => ({ keyPrefix: principal.key.prefix, requestId });
+const grantorOf = ({ principal }: Context): Grantor => ({ permissions: principal.key.permissions, expiresAt: principal.key.expiresAt });
 
 builder.queryFields((t) => ({
   apiKeys: t.field({
@@ -142,7 +143,7 @@ builder.mutationFields((t) => ({
         // The default is read access to the threat data, cut down to what the caller holds.
         permissions: input.permissions ?? DEFAULT_KEY_PERMISSIONS.filter((p) => held.includes(p)),
         expiresInDays: input.expiresInDays,
-        grantorPermissions: held,
+        grantor: grantorOf(context),
         actor: actorOf(context),
       });
     },
@@ -163,6 +164,7 @@ builder.mutationFields((t) => ({
         id: requireUuid(String(args.id), 'id'),
         workspaceId: context.principal.workspace.id,
         gracePeriodSeconds: args.gracePeriodSeconds,
+        grantor: grantorOf(context),
         actor: actorOf(context),
       });
     },

@@ -10,9 +10,10 @@ import { isPermission, PERMISSIONS, type Permission } from '../auth/permissions.
 import type { Db } from '../db/client.js';
 import { apiKeys, workspaces } from '../db/schema.js';
 import { ApiError, forbidden, invalidParameter, missingParameter } from '../errors.js';
+import { isoTimestamp } from '../db/time.js';
 import { normalizeText } from '../normalize.js';
 import { PLAN_LIMITS } from '../workspaces/plans.js';
-import { requireUuid } from '../workspaces/service.js';
+import { requireUuid } from '../ids.js';
 import { recordAuditEvent, type Actor } from './audit.js';
 import { countKeys, findApiKey, type ApiKeyShape } from './repository.js';
 
@@ -25,13 +26,15 @@ export interface CreateApiKeyInput {
   name: string;
   permissions: readonly string[];
   expiresInDays?: number | null | undefined;
-  /**
-   * The permissions of the key that asks; a new key may hold only these. Null for the admin
-   * command line, which may grant anything.
-   */
-  grantorPermissions: readonly Permission[] | null;
+  grantor: Grantor;
   actor: Actor;
 }
+
+/**
+ * The key that asks for a new key (API.md §2): the new key may hold only its permissions and
+ * never outlive it. Null for the admin command line, which may grant anything.
+ */
+export type Grantor = { permissions: readonly Permission[]; expiresAt: string | null } | null;
 
 export interface CreatedApiKey {
   apiKey: ApiKeyShape;
@@ -47,14 +50,14 @@ export const isActiveKey = () =>
     or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
   );
 
-export function checkPermissions(permissions: readonly string[], grantor: readonly Permission[] | null): Permission[] {
+export function checkPermissions(permissions: readonly string[], grantor: Grantor): Permission[] {
   const unknown = permissions.filter((p) => !isPermission(p));
   if (unknown.length > 0) {
     throw invalidParameter('permissions', `unknown permission ${unknown.join(', ')}; known: ${PERMISSIONS.join(', ')}.`);
   }
   if (permissions.length === 0) throw invalidParameter('permissions', 'a key needs at least one permission.');
   const granted = [...new Set(permissions as Permission[])];
-  const beyond = grantor ? granted.filter((p) => !grantor.includes(p)) : [];
+  const beyond = grantor ? granted.filter((p) => !grantor.permissions.includes(p)) : [];
   if (beyond.length > 0) throw forbidden(`a key cannot grant permissions it does not hold: ${beyond.join(', ')}.`);
   return granted;
 }
@@ -72,6 +75,15 @@ function checkExpiry(days: number | null | undefined): number | null {
     throw invalidParameter('expiresInDays', `must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}.`);
   }
   return days;
+}
+
+/**
+ * An expiry no later than the grantor's own: a key that expires tomorrow makes keys that expire
+ * tomorrow at the latest (API.md §2). The shorter expiry is kept silently; the answer shows it.
+ */
+function notAfterGrantor(expiresAt: SQL | string | null, grantor: Grantor): SQL | string | null {
+  if (!grantor?.expiresAt) return expiresAt;
+  return expiresAt === null ? grantor.expiresAt : sql`least(${expiresAt}::timestamptz, ${grantor.expiresAt}::timestamptz)`;
 }
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -121,8 +133,9 @@ async function insertWithinLimit(
 export async function createApiKey(db: Db, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   const workspaceId = requireUuid(input.workspaceId, 'workspace');
   const name = checkName(input.name);
-  const permissions = checkPermissions(input.permissions, input.grantorPermissions);
+  const permissions = checkPermissions(input.permissions, input.grantor);
   const expiresInDays = checkExpiry(input.expiresInDays);
+  const requested = expiresInDays === null ? null : sql`now() + make_interval(days => ${expiresInDays})`;
   const { key, prefix } = generateApiKey();
   // Hashed before the transaction: the workspace row stays locked for milliseconds, not for argon2.
   const secretHash = await argon2Hash(key);
@@ -133,7 +146,7 @@ export async function createApiKey(db: Db, input: CreateApiKeyInput): Promise<Cr
       secretHash,
       name,
       permissions,
-      expiresAt: expiresInDays === null ? null : sql`now() + make_interval(days => ${expiresInDays})`,
+      expiresAt: notAfterGrantor(requested, input.grantor),
     });
     await recordAuditEvent(tx, {
       workspaceId,
@@ -155,7 +168,7 @@ export async function createApiKey(db: Db, input: CreateApiKeyInput): Promise<Cr
  */
 export async function rotateApiKey(
   db: Db,
-  input: { id: string; workspaceId: string; gracePeriodSeconds: number; actor: Actor },
+  input: { id: string; workspaceId: string; gracePeriodSeconds: number; grantor: Grantor; actor: Actor },
 ): Promise<CreatedApiKey> {
   const id = requireUuid(input.id, 'id');
   const grace = input.gracePeriodSeconds;
@@ -177,6 +190,16 @@ export async function rotateApiKey(
       throw invalidParameter('id', 'the key has expired and cannot be rotated.');
     }
     if (old.rotatedAt !== null) throw invalidParameter('id', 'the key was already rotated; rotate its successor.');
+    // The successor holds every permission of the old key: a caller may rotate only keys it could create.
+    checkPermissions(old.permissions, input.grantor);
+    // A chain of rotations would let a workspace hold ever more working keys (API.md §2).
+    const predecessor = old.rotatedFromId ? await graceOf(tx, old.rotatedFromId) : null;
+    if (predecessor) {
+      throw invalidParameter(
+        'id',
+        `the key's predecessor is in its grace period until ${predecessor}; rotate this key after that, or revoke the predecessor first.`,
+      );
+    }
 
     await tx
       .update(apiKeys)
@@ -190,7 +213,7 @@ export async function rotateApiKey(
       secretHash,
       name: old.name,
       permissions: old.permissions,
-      expiresAt: old.expiresAt,
+      expiresAt: notAfterGrantor(old.expiresAt, input.grantor),
       rotatedFromId: old.id,
     });
     await recordAuditEvent(tx, {
@@ -203,6 +226,15 @@ export async function rotateApiKey(
     return created;
   });
   return { apiKey, secret: key };
+}
+
+/** When a rotated-away key's grace period ends, if it has not yet (ISO text), else null. */
+async function graceOf(tx: Tx, id: string): Promise<string | null> {
+  const [row] = await tx
+    .select({ expiresAt: apiKeys.expiresAt })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt), gt(apiKeys.expiresAt, sql`now()`)));
+  return row?.expiresAt ? isoTimestamp(row.expiresAt) : null;
 }
 
 /**

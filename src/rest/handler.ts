@@ -1,17 +1,16 @@
 /**
- * Serves `/api/v1/*` (API.md §6): authenticates like GraphQL does, finds the route in the table,
- * turns path, query and body into variables, runs the route's GraphQL operation, and answers in
- * the route's dialect. It adds no authorization rule of its own.
+ * Serves `/api/v1/*` (API.md §6) for a caller the edge has admitted: finds the route in the
+ * table, turns path, query and body into variables, runs the route's GraphQL operation, and
+ * answers in the route's dialect. It adds no authorization rule of its own.
  */
 import type { GraphQLSchema } from 'graphql';
-import { admit, type Gatekeeper } from '../auth/authenticate.js';
-import type { Db } from '../db/client.js';
-import type { IocChangeFeed } from '../iocs/changes.js';
-import { ApiError, asApiError, invalidParameter } from '../errors.js';
-import { createContext, type Context } from '../graphql/context.js';
+import { ApiError, asApiError } from '../errors.js';
+import type { Context } from '../graphql/context.js';
+import { readJson } from '../http/body.js';
 import { csvDocument } from '../iocs/csv.js';
 import { STIX_MEDIA_TYPE, stixBundle, type RestIoc } from '../iocs/stix.js';
 import { json, noContent, type Incoming, type Outgoing } from '../http/exchange.js';
+import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
 import { dialectForPath, errorAnswer } from './dialects.js';
 import { eventStreamAnswer } from './events.js';
@@ -19,14 +18,9 @@ import { at, bodyError, prepareRoutes, restView, run, type PreparedRoute } from 
 import { readParams, renameParameter } from './params.js';
 import { ROUTES, type RestRoute } from './routes.js';
 
-/** Request bodies above this size are refused (the largest documented body, a 1000-value lookup, fits). */
-export const MAX_BODY_BYTES = 1024 * 1024;
-
 export interface RestHandlerOptions {
   schema: GraphQLSchema;
-  db: Db;
-  changes: IocChangeFeed;
-  gatekeeper: Gatekeeper;
+  logger: Logger;
   routes?: readonly RestRoute[];
 }
 
@@ -34,13 +28,11 @@ export function createRestHandler(options: RestHandlerOptions) {
   const schema = restView(options.schema);
   const prepared = prepareRoutes(schema, options.routes ?? ROUTES);
 
-  return async function handleRest(request: Incoming, state: RequestState): Promise<Outgoing> {
+  return async function handleRest(request: Incoming, context: Context, state: RequestState): Promise<Outgoing> {
     const { url } = request;
     const dialect = dialectForPath(url.pathname);
     let route: PreparedRoute | undefined;
     try {
-      const principal = await admit(request.header, url.searchParams, options.gatekeeper, state);
-
       let allow: string[] = [];
       let values: Record<string, string> | null = null;
       for (const candidate of prepared) {
@@ -63,30 +55,21 @@ export function createRestHandler(options: RestHandlerOptions) {
 
       const variables = readParams(route.route.params, values, url.searchParams, request.header);
       if (route.route.body) Object.assign(variables, route.route.body.toVariables(await readJsonBody(request, route)));
-      const context = createContext(state.requestId, principal, options.db, options.changes);
       if (route.route.response.kind === 'export') return await exportAnswer(route, context, variables);
       if (route.route.response.kind === 'events') return await eventStreamAnswer(route, context, variables);
       const data = await run(route, context, variables);
       return answer(route.route, data, variables);
     } catch (error) {
       const apiError = asApiError(error);
+      if (apiError.code === 'internal_error') options.logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
       const named = route ? renameParameter(apiError, route.route.params, { first: 'limit', after: 'cursor' }) : apiError;
       return errorAnswer(named, dialect, state.requestId);
     }
   };
 }
 
-/** Bodies must be well-formed UTF-8; one decoder serves every request (it keeps no state between calls). */
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 async function readJsonBody(request: Incoming, route: PreparedRoute): Promise<Record<string, unknown>> {
-  const raw = await request.body(MAX_BODY_BYTES);
-  let body: unknown;
-  try {
-    body = JSON.parse(utf8.decode(raw));
-  } catch {
-    throw invalidParameter('body', 'is not valid JSON.');
-  }
+  const body = await readJson(request);
   if (!route.checkBody!(body)) throw bodyError(route.checkBody!.errors);
   return body as Record<string, unknown>;
 }
@@ -110,13 +93,25 @@ async function exportAnswer(route: PreparedRoute, context: Context, variables: R
   const read = async (after: string | null, remaining: number) =>
     at(await run(route, context, { ...filters, first: Math.min(EXPORT_PAGE, remaining), after }), field) as Page<RestIoc>;
   let remaining = limit ?? Number.POSITIVE_INFINITY;
-  const first = await read(null, remaining);
+  // Counted from here (429 beyond the key's share, API.md §12) until the last page is sent or the client goes.
+  const release = context.openAnswers.openExport(context.principal, context.signal);
+  let first: Page<RestIoc>;
+  try {
+    first = await read(null, remaining);
+  } catch (error) {
+    release();
+    throw error;
+  }
   async function* pages(): AsyncGenerator<RestIoc[]> {
-    for (let page = first; ; page = await read(page.pageInfo.endCursor, remaining)) {
-      const iocs = page.edges.map((edge) => edge.node);
-      remaining -= iocs.length;
-      yield iocs;
-      if (!page.pageInfo.hasNextPage || remaining <= 0) return;
+    try {
+      for (let page = first; ; page = await read(page.pageInfo.endCursor, remaining)) {
+        const iocs = page.edges.map((edge) => edge.node);
+        remaining -= iocs.length;
+        yield iocs;
+        if (!page.pageInfo.hasNextPage || remaining <= 0 || context.signal.aborted) return;
+      }
+    } finally {
+      release();
     }
   }
   const name = `iocs-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}Z`;

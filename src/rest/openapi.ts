@@ -22,7 +22,7 @@ import {
 import { CSV_COLUMNS } from '../iocs/csv.js';
 import { STIX_MEDIA_TYPE } from '../iocs/stix.js';
 import { ERRORS } from '../errors.js';
-import { MAX_BODY_BYTES } from './handler.js';
+import { MAX_BODY_BYTES } from '../http/limits.js';
 import { prepareRoutes, restView } from './operations.js';
 import type { ParamSchema } from './params.js';
 import { ROUTES, type JsonSchema, type RestRoute } from './routes.js';

@@ -3,7 +3,9 @@
  * turned into a GraphQL variable. Only the form is checked here; what a value means (is it in the
  * scope, does the id exist) is for the resolvers to say.
  */
+import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
 import { ApiError, invalidParameter } from '../errors.js';
+import { UUID_PATTERN } from '../ids.js';
 
 export type ParamSchema =
   | { type: 'string'; maxLength: number }
@@ -31,8 +33,6 @@ export interface ParamSpec {
 /** A single value longer than this is refused before anything else looks at it. */
 export const MAX_PARAMETER_LENGTH = 2048;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 function convert(spec: ParamSpec, raw: string): unknown {
   const { schema, name } = spec;
@@ -42,7 +42,7 @@ function convert(spec: ParamSpec, raw: string): unknown {
       if (raw.length > schema.maxLength) throw invalidParameter(name, `must be at most ${schema.maxLength} characters.`);
       return raw;
     case 'id':
-      if (!UUID.test(raw)) throw invalidParameter(name, 'is not a valid id.');
+      if (!UUID_PATTERN.test(raw)) throw invalidParameter(name, 'is not a valid id.');
       return raw.toLowerCase();
     case 'integer': {
       const value = /^-?\d{1,10}$/.test(raw) ? Number(raw) : NaN;
@@ -52,10 +52,9 @@ function convert(spec: ParamSpec, raw: string): unknown {
       return value;
     }
     case 'date-time': {
-      if (!DATE_TIME.test(raw) || Number.isNaN(Date.parse(raw))) {
-        throw invalidParameter(name, 'must be an ISO 8601 date or date and time, e.g. 2026-01-31T12:00:00Z.');
-      }
-      return new Date(raw).toISOString();
+      const parsed = parseDateInput(raw);
+      if (parsed === null) throw invalidParameter(name, `must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}.`);
+      return parsed;
     }
     case 'enum': {
       const value = schema.values[raw];

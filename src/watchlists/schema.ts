@@ -4,9 +4,9 @@
  */
 import { ApiError, invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, decodeCursor, pageSize, toConnection, UUID_PATTERN } from '../graphql/connections.js';
+import { connectionType, decodeCursor, pageSize, toConnection } from '../graphql/connections.js';
+import { requireUuid, UUID_PATTERN } from '../ids.js';
 import type { Context } from '../graphql/context.js';
-import { requireUuid } from '../workspaces/service.js';
 import * as repository from './repository.js';
 import type { EntryType, WatchlistEntryRow, WatchlistRow } from './repository.js';
 import { checkDescription, checkEntries, checkName, MAX_ENTRIES_PER_WATCHLIST } from './rules.js';
@@ -36,6 +36,8 @@ export const WatchlistRef = builder.objectRef<WatchlistRow>('Watchlist').impleme
     description: t.exposeString('description', { nullable: true }),
     entries: t.field({
       type: [WatchlistEntryRef],
+      description: `Every entry, at most ${MAX_ENTRIES_PER_WATCHLIST}; a query's cost counts that many (API.md §7).`,
+      extensions: { maxItems: MAX_ENTRIES_PER_WATCHLIST },
       resolve: (watchlist, _args, { loaders }) => loaders.watchlistEntries.load(watchlist.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

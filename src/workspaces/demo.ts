@@ -73,7 +73,7 @@ export async function createDemoWorkspaceIfEmpty(db: Db): Promise<DemoWorkspace 
     workspaceId: workspace.id,
     name: 'Demo key',
     permissions: PERMISSIONS,
-    grantorPermissions: null,
+    grantor: null,
     actor: CLI_ACTOR,
   });
   return { workspaceId: workspace.id, key: secret };

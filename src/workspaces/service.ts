@@ -1,4 +1,5 @@
 /** Creating and changing workspaces and their scope (the admin command line uses these). */
+import { requireUuid } from '../ids.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { workspaces, workspaceScope, type ScopeEntry, type Workspace } from '../db/schema.js';
@@ -77,10 +78,3 @@ export async function addScopeEntry(db: Db, workspaceId: string, type: string, v
   return existing!;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids are UUIDs; anything else is refused before it reaches the database. */
-export function requireUuid(value: string, parameter: string): string {
-  if (!UUID.test(value)) throw invalidParameter(parameter, 'is not a valid id.');
-  return value.toLowerCase();
-}

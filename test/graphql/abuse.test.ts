@@ -1,7 +1,7 @@
 /**
- * Documents built to hurt (issue: hardening): too many tokens, directives or too costly, name
- * suggestions, batches. Each is refused on both GraphQL paths (a JSON POST is served by the fast
- * path, a GET by Yoga) and never executed: the mutation inside them creates nothing.
+ * Documents built to hurt (issue: hardening, issue: the edge): too many tokens, directives or too
+ * costly (page sizes in variables included), name suggestions, batches. Each is refused whether
+ * sent as a JSON POST or a GET, and never executed: the mutation inside them creates nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type GraphQLBody, type TestApp } from '../support/app.js';
@@ -37,7 +37,7 @@ describe('abusive documents', () => {
     const padding = Array.from({ length: 1700 }, () => '@skip(if: true)').join(' ');
     const answer = (await t.graphql(key, `mutation { ${CREATE} __typename ${padding} }`)).body;
     expect(answer.data).toBeUndefined();
-    expect(answer.errors?.[0]?.message).toMatch(/token limit of 10000/i);
+    expect(answer.errors?.[0]?.message).toBe('Token limit of 10000 exceeded: send a shorter document (variables carry long lists in fewer tokens).');
     expect(answer.errors?.[0]?.extensions?.code).toBe('invalid_parameter');
     for (const body of await both(`{ __typename ${padding} }`)) expect(body.errors?.[0]?.message).toMatch(/token limit/i);
     expect(await watchlistCount()).toBe(0);
@@ -55,15 +55,32 @@ describe('abusive documents', () => {
     expect(await watchlistCount()).toBe(0);
   });
 
-  it('admit one full page of 1000 IOCs with every field, and refuse two in one document', async () => {
-    const page = (alias: string) => `${alias}: iocs(first: 1000) { totalCount edges { cursor node { ${IOC_FIELDS} } } pageInfo { hasNextPage endCursor } }`;
-    for (const body of await both(`{ ${page('one')} }`)) expect(body.errors).toBeUndefined();
-    for (const body of await both(`{ ${page('one')} ${page('two')} }`)) {
+  it('count page sizes given as literals, variables or defaults alike: eleven full IOC pages pass, twelve do not', async () => {
+    // Each page: 1 + 1000 × (totalCount, edges, cursor, node, 15 fields, pageInfo and its 2) = 22,001 values.
+    const pages = (n: number, first: string) =>
+      Array.from({ length: n }, (_, i) => `p${i}: iocs(first: ${first}) { totalCount edges { cursor node { ${IOC_FIELDS} } } pageInfo { hasNextPage endCursor } }`).join(' ');
+    for (const body of await both(`{ ${pages(11, '1000')} }`)) expect(body.errors).toBeUndefined();
+    for (const body of await both(`{ ${pages(12, '1000')} }`)) {
       expect(body.data).toBeUndefined();
-      expect(body.errors?.[0]?.message).toMatch(/cost limit of 100000/i);
+      expect(body.errors?.[0]?.message).toBe(
+        'The query could return up to 264012 values, more than the 250000 allowed: ask for smaller pages (first), fewer fields or fewer aliases.',
+      );
     }
-    const costly = (await t.graphql(key, `mutation { ${CREATE} } query { ${page('one')} ${page('two')} }`)).body;
+    const byVariable = await t.graphql(key, `query ($n: Int) { ${pages(12, '$n')} }`, { n: 1000 });
+    expect(byVariable.body.data).toBeUndefined();
+    expect(byVariable.body.errors?.[0]?.message).toMatch(/could return up to 264012 values/);
+    expect((await t.graphql(key, `query ($n: Int) { ${pages(12, '$n')} }`, { n: 10 })).body.errors).toBeUndefined();
+    const costly = (await t.graphql(key, `mutation { ${CREATE} } query { ${pages(12, '1000')} }`)).body;
     expect(costly.data).toBeUndefined();
+    expect(await watchlistCount()).toBe(0);
+  });
+
+  it('price watchlist entries at their maximum of 1000 a watchlist', async () => {
+    const lists = (n: number) => Array.from({ length: n }, (_, i) => `w${i}: watchlists(first: 50) { edges { node { id name entries { id type value } } } }`).join(' ');
+    expect((await t.graphql(key, `{ ${lists(1)} }`)).body.errors).toBeUndefined();
+    const ten = await t.graphql(key, `{ ${lists(10)} }`);
+    expect(ten.body.data).toBeUndefined();
+    expect(ten.body.errors?.[0]?.message).toMatch(/more than the 250000 allowed/);
   });
 
   it('never suggest field or enum names (introspection is off in production)', async () => {

@@ -209,9 +209,9 @@ describe('IOCs (SOC dialect)', () => {
     expectError(await call('/api/v1/iocs/lookup', { method: 'POST', headers: bearer(key), body: JSON.stringify({ values: Array(1001).fill('x') }) }), 'soc', 400, 'invalid_parameter');
   });
 
-  it('a body over 1 MiB: 400 invalid_parameter', async () => {
+  it('a body over 1 MiB: 413 payload_too_large', async () => {
     const answer = await call('/api/v1/iocs/lookup', { method: 'POST', headers: bearer(key), body: JSON.stringify({ values: ['x'.repeat(1024 * 1024)] }) });
-    expectError(answer, 'soc', 400, 'invalid_parameter', /^Invalid parameter body: must be at most 1048576 bytes/);
+    expectError(answer, 'soc', 413, 'payload_too_large', 'The request body is larger than 1048576 bytes; send at most 1048576 bytes.');
   });
 
   it('a key without iocs:read: 403 forbidden', async () => {

@@ -46,7 +46,7 @@ describe.skipIf(!canMakeCluster)('a real server whose database stops, freezes an
         workspaceId: workspace.id,
         name,
         permissions: PERMISSIONS,
-        grantorPermissions: null,
+        grantor: null,
         actor: CLI_ACTOR,
       });
       return { key: secret, id: apiKey.id };

@@ -2,10 +2,10 @@
  * One place to stand up the app for a test file: a fresh database, the real key verifier
  * subscribed to it, the fetch handler, captured log lines, and helpers to make workspaces and keys.
  */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/app.js';
+import { createApp, type AppOptions } from '../../src/app.js';
+import { createListener } from '../../src/http/listener.js';
 import { KeyVerifier, type KeyVerifierOptions } from '../../src/auth/keyVerifier.js';
 import { KeyRateLimiter } from '../../src/auth/rateLimiter.js';
 import { PERMISSIONS, type Permission } from '../../src/auth/permissions.js';
@@ -58,6 +58,8 @@ export async function createTestApp(
     settleMs?: number;
     /** Count requests in this registry (as METRICS_PORT does in the server). */
     metrics?: Registry;
+    /** Anything else the app takes: the GraphQL adapter, CORS origins, limits. */
+    app?: Partial<Pick<AppOptions, 'graphqlAdapter' | 'corsOrigins' | 'openAnswerLimits' | 'stalledReaderMs' | 'requestTimeoutMs'>>;
   } = {},
 ): Promise<TestApp> {
   const testDatabase = await createTestDatabase();
@@ -82,7 +84,7 @@ export async function createTestApp(
   const changes = new IocChangeFeed(database.db, verifier, options.settleMs);
   await changes.subscribe(database);
   const metrics = options.metrics ? createMetrics({ verifier, poolSize: 5 }, options.metrics) : undefined;
-  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, metrics, logger, production: options.production ?? false });
+  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, metrics, logger, production: options.production ?? false, ...options.app });
   let workspaces = 0;
 
   const fetch: TestApp['fetch'] = (path, init) =>
@@ -113,13 +115,13 @@ export async function createTestApp(
         name: 'test key',
         permissions: options.permissions ?? PERMISSIONS,
         expiresInDays: options.expiresInDays,
-        grantorPermissions: null,
+        grantor: null,
         actor: CLI_ACTOR,
       });
       return { id: apiKey.id, key: secret, prefix: apiKey.prefix };
     },
     async listen() {
-      const server = createServer((req, res) => void app.handleNode(req, res));
+      const server = createListener((req, res) => app.handleNode(req, res));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as AddressInfo;
       return {
