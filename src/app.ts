@@ -13,6 +13,7 @@ import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
 import { admit, hasKeyInQuery, type Gatekeeper } from './auth/authenticate.js';
 import { rateLimitHeaders } from './auth/rateLimiter.js';
+import { trackStatements } from './db/cancellation.js';
 import type { Database } from './db/client.js';
 import type { IocChangeFeed } from './iocs/changes.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
@@ -107,7 +108,7 @@ export function createApp(options: AppOptions) {
   /** The caller's context once its key is verified and within its rate limit; every keyed path passes here. */
   async function admitted(request: Incoming, state: RequestState) {
     const principal = await admit(request.header, gatekeeper, state);
-    return createContext(state.requestId, principal, services, state.signal);
+    return createContext(state.requestId, principal, services, state);
   }
 
   async function graphql(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
@@ -126,9 +127,15 @@ export function createApp(options: AppOptions) {
   const timedOut = () => new ApiError('unavailable', undefined, { retryAfter: 1 });
 
   async function handle(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
-    state.cors = cors.headers(request.header('origin'));
+    const corsHeaders = cors.headers(request.header('origin'));
+    if (corsHeaders) state.cors = corsHeaders;
+    const work = trackStatements(() => route(request, state));
     try {
-      return await withTimeout(route(request, state), requestTimeoutMs, timedOut);
+      return await withTimeout(work.result, requestTimeoutMs, () => {
+        // The caller gets 503; what the request still runs in the database is cancelled with it.
+        work.cancel();
+        return timedOut();
+      });
     } catch (error) {
       const path = request.url.pathname;
       const apiError = asApiError(error);
@@ -172,10 +179,7 @@ export function createApp(options: AppOptions) {
     /** The `node:http` request listener. */
     async handleNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const started = performance.now();
-      const gone = new AbortController();
-      // `close` also follows a complete answer; aborting then stops nothing that still runs.
-      res.once('close', () => gone.abort());
-      const state: RequestState = { requestId: newRequestId(), clientAddress: req.socket.remoteAddress, signal: gone.signal };
+      const state = new NodeRequestState(newRequestId(), req.socket.remoteAddress, res);
       let request: Incoming;
       try {
         request = fromNode(req);
@@ -196,6 +200,34 @@ export function createApp(options: AppOptions) {
       logRequest(request, state, res.statusCode, started);
     },
   };
+}
+
+/**
+ * The state of a request served by node:http. Its `signal` is made only when something asks (a
+ * stream, an export): most requests never need one, and an AbortController is not free.
+ */
+class NodeRequestState implements RequestState {
+  principal?: RequestState['principal'];
+  route?: string;
+  rateLimit?: RequestState['rateLimit'];
+  cors?: Record<string, string>;
+  private gone: AbortController | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly clientAddress: string | undefined,
+    private readonly res: ServerResponse,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.gone) {
+      const gone = (this.gone = new AbortController());
+      // `close` also follows a complete answer; aborting then stops nothing that still runs.
+      if (this.res.closed) gone.abort();
+      else this.res.once('close', () => gone.abort());
+    }
+    return this.gone.signal;
+  }
 }
 
 /** The headers every answer carries: its request id, CORS, and, once a key was admitted, its rate limit. */

@@ -9,6 +9,7 @@ import { finished } from 'node:stream/promises';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Options, PostgresType, Sql, TransactionSql } from 'postgres';
+import { trackingClient } from './cancellation.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -96,7 +97,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     connect_timeout: 5,
   };
   const client = postgres(url, { ...common, max: poolSize, idle_timeout: 60 });
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(trackingClient(client), { schema }) as unknown as Db;
   const listeners: Sql[] = [];
   let closed = false;
 

@@ -25,7 +25,17 @@ export interface Services {
   openAnswers: OpenAnswers;
 }
 
-/** The one way a context is made, for GraphQL and REST requests alike. */
-export function createContext(requestId: string, principal: Principal, services: Services, signal: AbortSignal): Context {
-  return { requestId, principal, db: services.db, changes: services.changes, openAnswers: services.openAnswers, signal, loaders: createLoaders(services.db) };
+/** The one way a context is made, for GraphQL and REST requests alike; `request` gives the signal when asked. */
+export function createContext(requestId: string, principal: Principal, services: Services, request: { readonly signal: AbortSignal }): Context {
+  return {
+    requestId,
+    principal,
+    db: services.db,
+    changes: services.changes,
+    openAnswers: services.openAnswers,
+    get signal() {
+      return request.signal;
+    },
+    loaders: createLoaders(services.db),
+  };
 }

@@ -200,8 +200,10 @@ export function renderResult(result: ExecutionResult, mediaType: GraphQLMediaTyp
   const errors = result.errors.map((error) => {
     const masked = maskError(error, logger);
     // Refused before anything ran (a stream over its count, a subscription without permission):
-    // the whole answer takes the refusal's status, as REST would.
-    return withRequestId(!executed && masked instanceof ApiError ? asHttpError(masked, requestId) : masked, requestId);
+    // the whole answer takes the refusal's status, as REST would. A malformed input (400) stays
+    // under the media type's rule above.
+    const refusal = masked instanceof ApiError ? masked : masked.originalError instanceof ApiError ? masked.originalError : null;
+    return withRequestId(!executed && refusal && refusal.status !== 400 ? asHttpError(refusal, requestId) : masked, requestId);
   });
   for (const error of errors) {
     const http = error.extensions.http as { status?: number; headers?: Record<string, string>; spec?: boolean } | undefined;

@@ -21,8 +21,8 @@ export class CorsPolicy {
   }
 
   /** The headers for an answer to a request from `origin` (none when CORS is off or it is not allowed). */
-  headers(origin: string | null): Record<string, string> {
-    if (this.origins.size === 0) return {};
+  headers(origin: string | null): Record<string, string> | undefined {
+    if (this.origins.size === 0) return undefined;
     if (origin === null || !this.origins.has(origin)) return { vary: 'Origin' };
     return { 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED_HEADERS, vary: 'Origin' };
   }

@@ -74,7 +74,8 @@ export function fromRequest(request: Request): Incoming {
 export function fromNode(req: IncomingMessage): Incoming {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const header = (name: string) => {
-    const value = SINGLE_VALUED.has(name) ? req.headersDistinct[name] : req.headers[name];
+    if (SINGLE_VALUED.has(name)) return everyValue(req.rawHeaders, name);
+    const value = req.headers[name];
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
   };
   return {
@@ -109,6 +110,16 @@ export function fromNode(req: IncomingMessage): Incoming {
       } as RequestInit);
     },
   };
+}
+
+/** Every value of a header, joined by `, `, from the raw lines (no object of all headers built). */
+function everyValue(raw: readonly string[], name: string): string | null {
+  let found: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const line = raw[i]!;
+    if (line.length === name.length && line.toLowerCase() === name) found = found === null ? raw[i + 1]! : `${found}, ${raw[i + 1]!}`;
+  }
+  return found;
 }
 
 export function toResponse(out: Outgoing): Response {

@@ -55,6 +55,11 @@ export class IocChangeFeed {
     });
   }
 
+  /** Streams of this process still reading the table (for tests and metrics). */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
   /** Ends every stream (at shutdown), so that no connection waits on one. */
   close(): void {
     this.closed = true;

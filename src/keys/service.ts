@@ -83,7 +83,7 @@ function checkExpiry(days: number | null | undefined): number | null {
  */
 function notAfterGrantor(expiresAt: SQL | string | null, grantor: Grantor): SQL | string | null {
   if (!grantor?.expiresAt) return expiresAt;
-  return expiresAt === null ? grantor.expiresAt : sql`least(${expiresAt}::timestamptz, ${grantor.expiresAt}::timestamptz)`;
+  return expiresAt === null ? grantor.expiresAt : sql`least((${expiresAt})::timestamptz, (${grantor.expiresAt})::timestamptz)`;
 }
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];

@@ -25,6 +25,8 @@ export interface TestApp extends TestDatabase {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   verifier: KeyVerifier;
   rateLimiter: KeyRateLimiter;
+  /** The IOC change feed the app's streams read. */
+  changes: IocChangeFeed;
   lastUsed: LastUsedRecorder;
   /** Every log line written so far, as text. */
   logs: string[];
@@ -95,6 +97,7 @@ export async function createTestApp(
     fetch,
     verifier,
     rateLimiter,
+    changes,
     lastUsed,
     logs,
     async createWorkspace(options = {}) {
