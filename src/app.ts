@@ -73,9 +73,6 @@ export function newRequestId(): string {
 /** Paths answered as they are; their own names are their route in metrics. */
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/api/v1/openapi.json', '/console/']);
 
-/** Paths a key in the query string does not concern: probes that carry no data (API.md §12). */
-const PROBES = new Set(['/healthz', '/readyz']);
-
 export function createApp(options: AppOptions) {
   const { database, logger, gatekeeper, schema } = options;
   const services: Services = { db: database.db, changes: options.changes, openAnswers: new OpenAnswers(options.openAnswerLimits) };
@@ -93,6 +90,7 @@ export function createApp(options: AppOptions) {
     if (KNOWN_PATHS.has(path)) state.route = path;
     else if (path === '/api/v1' || path.startsWith('/api/v1/')) state.route = '/api/v1/*';
     else if (path.startsWith('/console/')) state.route = '/console/*';
+    // The probes carry no data: a key in their query string concerns them not (API.md §12).
     if (path === '/healthz') return json('{"status":"ok"}', 200);
     if (path === '/readyz') return readiness(database);
     // Refused whatever else the request holds, before anything reads it (API.md §2).

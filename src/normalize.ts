@@ -74,8 +74,9 @@ export function domainKey(domain: string): string {
   return `${domain.split('.').reverse().join('.')}.`;
 }
 
-export const IOC_TYPES = ['ipv4', 'ipv6', 'domain', 'url', 'email', 'md5', 'sha1', 'sha256'] as const;
-export type IocType = (typeof IOC_TYPES)[number];
+import type { IocType } from './vocabulary.js';
+
+export { IOC_TYPES, type IocType } from './vocabulary.js';
 
 const HASH_LENGTHS = { md5: 32, sha1: 40, sha256: 64 } as const;
 const MAX_IOC_VALUE = 2048;

@@ -121,7 +121,7 @@ const COMMANDS: Record<string, Command> = {
       const progress = io.progress?.(format === 'csv' ? 'bytes' : 'objects');
       const started = performance.now();
       try {
-        const report = await importIocs(db, file, { format, workspaceId, onProgress: progress?.update });
+        const report = await importIocs(db, file, { format, workspaceId, ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}) });
         return { ...report, seconds: Math.round((performance.now() - started) / 100) / 10 };
       } finally {
         progress?.stop();
@@ -231,7 +231,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     if (positionals.length !== name.split(' ').length) throw new UsageError(`unexpected argument ${positionals.at(-1)}`);
     opened = await (io.openDatabase ?? openConfiguredDatabase)();
     if (name !== 'migrate') await migrateDatabase(opened.database);
-    const result = await command.run(opened.database, values as Options, io);
+    const result = await command.run(opened.database, values, io);
     io.stdout(`${JSON.stringify(result)}\n`);
     return 0;
   } catch (error) {

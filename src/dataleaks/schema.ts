@@ -6,7 +6,7 @@
 import type { Principal } from '../auth/principal.js';
 import { forbidden, invalidParameter, missingParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, decodeCursor, pageSize, toConnection } from '../graphql/connections.js';
+import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { UUID_PATTERN } from '../ids.js';
 import { SeverityEnum } from '../iocs/schema.js';
 import { normalizeBin, normalizeDomain, normalizeEmail } from '../normalize.js';
@@ -88,39 +88,42 @@ const DataleaksRef = builder.objectRef<Record<string, never>>('Dataleaks').imple
       type: CredentialLeakConnectionRef,
       description: 'Leaked credentials at the domain or any of its subdomains.',
       authScopes: { permission: 'dataleaks:read' },
-      args: { domain: t.arg.string({ required: true }), first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
-      resolve: async (_parent, args, { db, principal }) => {
+      args: { domain: t.arg.string({ required: true }), ...pageArgs(t.arg) },
+      resolve: (_parent, args, { db, principal }) => {
         const domain = scopedInput('domain', args.domain, normalizeDomain, (d) => coversDomain(principal.scope, d));
-        const size = pageSize(args.first);
-        const after = decodeCursor(args.after, [DOMAIN_KEY_PATTERN, UUID_PATTERN]) as [string, string] | null;
-        const rows = await repository.credentialLeaksByDomain(db, domain, size + 1, after);
-        return toConnection<CredentialLeakRow>(rows, size, (row) => [row.sortKey!, row.id]);
+        return paginate<CredentialLeakRow>(
+          args,
+          (limit, after) => repository.credentialLeaksByDomain(db, domain, limit, after as [string, string] | null),
+          { parts: [DOMAIN_KEY_PATTERN, UUID_PATTERN], of: (row) => [row.sortKey!, row.id] },
+        );
       },
     }),
     byEmail: t.field({
       type: CredentialLeakConnectionRef,
       description: 'Leaked credentials of one address.',
       authScopes: { permission: 'dataleaks:read' },
-      args: { email: t.arg.string({ required: true }), first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
-      resolve: async (_parent, args, { db, principal }) => {
+      args: { email: t.arg.string({ required: true }), ...pageArgs(t.arg) },
+      resolve: (_parent, args, { db, principal }) => {
         const email = scopedInput('email', args.email, normalizeEmail, (e) => coversEmail(principal.scope, e));
-        const size = pageSize(args.first);
-        const after = decodeCursor(args.after, [UUID_PATTERN]);
-        const rows = await repository.credentialLeaksByEmail(db, email, size + 1, after?.[0] ?? null);
-        return toConnection(rows, size, (row) => [row.id]);
+        return paginate(
+          args,
+          (limit, after) => repository.credentialLeaksByEmail(db, email, limit, after?.[0] ?? null),
+          { parts: [UUID_PATTERN], of: (row) => [row.id] },
+        );
       },
     }),
     byBin: t.field({
       type: CardLeakConnectionRef,
       description: 'Leaked cards whose BIN starts with the given 6 to 8 digits.',
       authScopes: { permission: 'dataleaks:read' },
-      args: { bin: t.arg.string({ required: true }), first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
-      resolve: async (_parent, args, { db, principal }) => {
+      args: { bin: t.arg.string({ required: true }), ...pageArgs(t.arg) },
+      resolve: (_parent, args, { db, principal }) => {
         const bin = scopedInput('bin', args.bin, normalizeBin, (b) => coversBin(principal.scope, b));
-        const size = pageSize(args.first);
-        const after = decodeCursor(args.after, [BIN_PATTERN, UUID_PATTERN]) as [string, string] | null;
-        const rows = await repository.cardLeaksByBin(db, bin, size + 1, after);
-        return toConnection(rows, size, (row) => [row.bin, row.id]);
+        return paginate(
+          args,
+          (limit, after) => repository.cardLeaksByBin(db, bin, limit, after as [string, string] | null),
+          { parts: [BIN_PATTERN, UUID_PATTERN], of: (row) => [row.bin, row.id] },
+        );
       },
     }),
   }),

@@ -15,7 +15,7 @@ import * as schema from './schema.js';
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export interface NotificationHandlers {
-  onMessage(payload: string): void;
+  onMessage: (payload: string) => void;
   /** Called each time the channel is (re)subscribed: anything learned while deaf may be stale. */
   onSubscribed(): void;
   /** Called when the subscription is lost; notifications may be missed until `onSubscribed`. */
@@ -138,7 +138,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       await listen();
     },
     async rows<T>(query: SQL) {
-      return [...((await db.execute(query)) as unknown as T[])];
+      const rows: unknown = await db.execute(query);
+      return [...(rows as T[])];
     },
     async bulkLoad(table, columns, options, chunks) {
       const statements = bulkLoadStatements(table, columns);
@@ -205,7 +206,8 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
       handlers.onSubscribed();
     },
     async rows<T>(query: SQL) {
-      return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+      const result: unknown = await db.execute(query);
+      return (result as { rows: T[] }).rows;
     },
     async bulkLoad(table, columns, options, chunks) {
       const statements = bulkLoadStatements(table, columns);

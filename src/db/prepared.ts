@@ -9,7 +9,7 @@ const cache = new WeakMap<Db, Map<string, unknown>>();
 /** The prepared query named `name` for this database, built by `build` the first time. */
 export function prepared<Q>(db: Db, name: string, build: () => Q): Q {
   let byName = cache.get(db);
-  if (!byName) cache.set(db, (byName = new Map()));
+  if (!byName) cache.set(db, (byName = new Map<string, unknown>()));
   let query = byName.get(name) as Q | undefined;
   if (query === undefined) byName.set(name, (query = build()));
   return query;

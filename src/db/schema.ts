@@ -24,6 +24,8 @@ import {
 } from 'drizzle-orm/pg-core';
 import { uuidv7 } from 'uuidv7';
 import { PERMISSIONS } from '../auth/permissions.js';
+import { IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, TLPS, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
+import { BILLING_STATUSES, PLANS } from '../workspaces/plans.js';
 
 /** Text compared byte by byte, so that prefix ranges (`>= 'com.example.' AND < 'com.example/'`) use the index. */
 const byteText = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
@@ -38,31 +40,15 @@ const id = () =>
     // Time-ordered ids from the application keep the primary-key index append-only.
     .$defaultFn(() => uuidv7());
 
-export const planEnum = pgEnum('plan', ['free', 'pro', 'enterprise']);
-export const billingStatusEnum = pgEnum('billing_status', ['active', 'past_due', 'canceled']);
-export const scopeTypeEnum = pgEnum('scope_type', ['domain', 'email', 'bin']);
+export const planEnum = pgEnum('plan', PLANS);
+export const billingStatusEnum = pgEnum('billing_status', BILLING_STATUSES);
+export const scopeTypeEnum = pgEnum('scope_type', SCOPE_TYPES);
 export const permissionEnum = pgEnum('permission', PERMISSIONS);
-export const iocTypeEnum = pgEnum('ioc_type', [
-  'ipv4',
-  'ipv6',
-  'domain',
-  'url',
-  'email',
-  'md5',
-  'sha1',
-  'sha256',
-]);
-export const severityEnum = pgEnum('severity', ['low', 'medium', 'high', 'critical']);
-/** Traffic Light Protocol 2.0 labels. */
-export const tlpEnum = pgEnum('tlp', ['clear', 'green', 'amber', 'amber+strict', 'red']);
-export const watchlistEntryTypeEnum = pgEnum('watchlist_entry_type', ['domain', 'email', 'bin', 'keyword']);
-export const leakSourceTypeEnum = pgEnum('leak_source_type', [
-  'breach',
-  'stealer_log',
-  'paste',
-  'combolist',
-  'forum',
-]);
+export const iocTypeEnum = pgEnum('ioc_type', IOC_TYPES);
+export const severityEnum = pgEnum('severity', SEVERITIES);
+export const tlpEnum = pgEnum('tlp', TLPS);
+export const watchlistEntryTypeEnum = pgEnum('watchlist_entry_type', WATCHLIST_ENTRY_TYPES);
+export const leakSourceTypeEnum = pgEnum('leak_source_type', LEAK_SOURCE_TYPES);
 
 export const workspaces = pgTable('workspaces', {
   id: id(),

@@ -4,6 +4,7 @@
  * of execution for a 10-row answer, and 335 µs of parse and validation saved).
  */
 import {
+  Kind,
   parse,
   specifiedRules,
   subscribe,
@@ -46,9 +47,9 @@ export function compileDocument(
   const errors = validate(schema, document, rules);
   if (errors.length > 0) return { errors };
   const operation = document.definitions.find(
-    (d) => d.kind === 'OperationDefinition' && (operationName === undefined || d.name?.value === operationName),
+    (d) => d.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || d.name?.value === operationName),
   );
-  if (!operation || operation.kind !== 'OperationDefinition') return { errors: [] };
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return { errors: [] };
   const compiled = compileQuery(schema, document, operationName, {
     disablingCapturingStackErrors: true,
     disableLeafSerialization: leavesInWireForm,

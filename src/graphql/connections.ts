@@ -3,7 +3,7 @@
  * opaque `after` cursor that encodes the sort key of the last row seen, so a page never skips or
  * repeats a row because others were inserted meanwhile.
  */
-import type { ObjectRef } from '@pothos/core';
+import type { ArgBuilder, ObjectRef } from '@pothos/core';
 import { parseDateInput } from '../dates.js';
 import { invalidParameter } from '../errors.js';
 import { builder, type Types } from './builder.js';
@@ -53,6 +53,30 @@ export function connectionType<T>(name: string, nodeRef: ObjectRef<Types, T>, op
         : {}),
     }),
   });
+}
+
+/** The arguments of every paged field: `first` (default DEFAULT_PAGE_SIZE) and `after`. */
+export function pageArgs(arg: ArgBuilder<Types>) {
+  return {
+    first: arg.int({ defaultValue: DEFAULT_PAGE_SIZE, description: `1 to ${MAX_PAGE_SIZE}.` }),
+    after: arg.string({ description: 'The endCursor of the page before.' }),
+  };
+}
+
+/**
+ * One page of a keyset-paginated list, the same way everywhere: the size checked, the cursor
+ * decoded part by part, `size + 1` rows read (the extra one only says there is more), the
+ * connection built with each row's cursor.
+ */
+export async function paginate<T>(
+  args: { first?: number | null; after?: string | null },
+  read: (limit: number, after: string[] | null) => Promise<T[]>,
+  cursor: { parts: readonly CursorPart[]; of: (row: T) => readonly string[] },
+  totalCount?: () => Promise<number>,
+): Promise<Connection<T>> {
+  const size = pageSize(args.first);
+  const after = decodeCursor(args.after, cursor.parts);
+  return toConnection(await read(size + 1, after), size, cursor.of, totalCount);
 }
 
 /** `first` checked against the contract's bounds. */

@@ -41,7 +41,7 @@ export function operationCost(
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
 ): CostedOperation {
-  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root = schema.getRootType(operation.operation);
   const usesVariables = operation.variableDefinitions?.length ?? 0;
   const count = (variables: Record<string, unknown> | undefined) =>
     root ? selectionCost(root, operation.selectionSet, fragments, variables ?? {}, new Set()) : 0;

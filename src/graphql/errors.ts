@@ -78,7 +78,7 @@ export function httpOf(errors: readonly GraphQLError[]): { status: number; heade
   let status = 200;
   const headers: Record<string, string> = {};
   for (const error of errors) {
-    const http = error.extensions?.http as { status?: number; headers?: Record<string, string> } | undefined;
+    const http = error.extensions?.http;
     if (http?.status && http.status > status) status = http.status;
     Object.assign(headers, http?.headers);
   }

@@ -82,7 +82,7 @@ export function readParams(source: unknown): GraphQLParams | null {
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
   if (extensions !== undefined && extensions !== null && (typeof extensions !== 'object' || Array.isArray(extensions))) return null;
-  return { query, variables: variables as Record<string, unknown> | null | undefined, operationName: operationName as string | null | undefined };
+  return { query, variables: variables as Record<string, unknown> | null | undefined, operationName: operationName };
 }
 
 /** A GET's parameters: `query`, `operationName`, and `variables` as JSON text. */
@@ -206,7 +206,7 @@ export function renderResult(result: ExecutionResult, mediaType: GraphQLMediaTyp
     return withRequestId(!executed && refusal && refusal.status !== 400 ? asHttpError(refusal, requestId) : masked, requestId);
   });
   for (const error of errors) {
-    const http = error.extensions.http as { status?: number; headers?: Record<string, string>; spec?: boolean } | undefined;
+    const http = error.extensions.http;
     // Yoga marks the statuses only `application/graphql-response+json` asks for as `spec`; a body
     // that is not JSON at all (it names the parser's `originalError`) is a 400 either way.
     const applies = !(http?.spec && mediaType === 'application/json' && !error.extensions.originalError);

@@ -32,9 +32,9 @@ export const MAX_TOKENS = 10_000;
 /** Only `@include` and `@skip` exist here; a few per field is plenty, hundreds are an attack on the parser. */
 const MAX_DIRECTIVES = 20;
 const abuseRules: ValidationRule[] = [
-  maxDepthRule({ n: MAX_DEPTH, ignoreIntrospection: true, exposeLimits: true }) as unknown as ValidationRule,
-  maxAliasesRule({ n: MAX_ALIASES, exposeLimits: true }) as unknown as ValidationRule,
-  maxDirectivesRule({ n: MAX_DIRECTIVES, exposeLimits: true }) as unknown as ValidationRule,
+  maxDepthRule({ n: MAX_DEPTH, ignoreIntrospection: true, exposeLimits: true }),
+  maxAliasesRule({ n: MAX_ALIASES, exposeLimits: true }),
+  maxDirectivesRule({ n: MAX_DIRECTIVES, exposeLimits: true }),
 ];
 
 /** The rules added to graphql-js' own (Yoga applies `specifiedRules` itself). */

@@ -75,18 +75,19 @@ function throughPipeline(pipeline: GraphQLPipeline): Plugin<Record<string, never
       });
     },
     async onParams({ params, request, setResult, context }) {
-      const server = context as unknown as ServerContext;
+      const server = context;
       const checked = readParams(params);
       if (!checked || !server.context) return;
       const result = await pipeline.execute(checked, server.context, request.method);
       // Subscriptions (null) stay with Yoga, which streams them.
       if (result) setResult(result);
     },
-    onResultProcess({ request, result, setResultProcessor, serverContext }) {
+    onResultProcess(payload) {
+      const { request, result, serverContext } = payload;
       if (Array.isArray(result) || isAsyncIterable(result)) return;
       const mediaType = negotiateMediaType(request.headers.get('accept'));
       if (!mediaType) return;
-      setResultProcessor(
+      payload.setResultProcessor(
         (processed) => toResponse(pipeline.render(processed as typeof result, mediaType, serverContext.requestState.requestId)),
         mediaType,
       );

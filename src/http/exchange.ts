@@ -14,11 +14,11 @@ export interface Incoming {
   readonly method: string;
   readonly url: URL;
   /** A header by its lower-case name; several values come joined by `, `. */
-  header(name: string): string | null;
+  header: (name: string) => string | null;
   /** The body, at most `limit` bytes; a larger one is 413 `payload_too_large`, refused as soon as it is seen. */
-  body(limit: number): Promise<Buffer>;
+  body: (limit: number) => Promise<Buffer>;
   /** The same request as a WHATWG `Request` (for Yoga), with the body already read if any. */
-  toRequest(body?: Buffer): Request;
+  toRequest: (body?: Buffer) => Request;
 }
 
 export interface Outgoing {
@@ -107,7 +107,7 @@ export function fromNode(req: IncomingMessage): Incoming {
         method: req.method ?? 'GET',
         headers,
         ...(hasBody ? { body: body ? new Uint8Array(body) : (Readable.toWeb(req) as ReadableStream), duplex: 'half' } : {}),
-      } as RequestInit);
+      });
     },
   };
 }

@@ -5,6 +5,7 @@
  * each. Nothing already stored is lost: a row only adds to what it matches (earliest `first_seen`,
  * latest `last_seen`, given fields replace stored ones).
  */
+import { isOneOf, SEVERITIES, TLPS } from '../vocabulary.js';
 import { restoreCell } from './csv.js';
 import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
 import { createReadStream } from 'node:fs';
@@ -45,8 +46,6 @@ const BATCH = 5000;
 /** A report lists this many errors at most (a wrong file could otherwise hold millions). */
 const MAX_LISTED_ERRORS = 1000;
 
-const SEVERITIES = new Set(['low', 'medium', 'high', 'critical']);
-const TLPS = new Set(['clear', 'green', 'amber', 'amber+strict', 'red']);
 /** TLP 1.0's `white` is TLP 2.0's `clear`. */
 const TLP_ALIASES: Record<string, string> = { white: 'clear' };
 
@@ -157,10 +156,10 @@ function checkIoc(raw: RawIoc): IocUpsert | string {
     if (!Number.isInteger(confidence) || confidence < 0 || confidence > 100) return 'confidence must be a whole number from 0 to 100';
   }
   const severity = raw.severity?.trim().toLowerCase() || null;
-  if (severity !== null && !SEVERITIES.has(severity)) return `severity must be one of ${[...SEVERITIES].join(', ')}`;
+  if (severity !== null && !isOneOf(SEVERITIES, severity)) return `severity must be one of ${SEVERITIES.join(', ')}`;
   const tlpGiven = raw.tlp?.trim().toLowerCase().replace(/^tlp:/, '') || null;
   const tlp = tlpGiven === null ? null : (TLP_ALIASES[tlpGiven] ?? tlpGiven);
-  if (tlp !== null && !TLPS.has(tlp)) return `tlp must be one of ${[...TLPS].join(', ')}`;
+  if (tlp !== null && !isOneOf(TLPS, tlp)) return `tlp must be one of ${TLPS.join(', ')}`;
 
   let tags: string[] | null = null;
   if (raw.tags !== undefined) {

@@ -1,22 +1,23 @@
 /** IOCs over GraphQL (API.md §6–§7): `iocs`, `ioc(id)` and `iocLookup(values)`, behind `iocs:read`. */
 import { invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, decodeCursor, pageSize, PG_TIMESTAMP_PATTERN, toConnection } from '../graphql/connections.js';
+import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
-import { detectIoc, IOC_TYPES, normalizeText, type IocType } from '../normalize.js';
+import { detectIoc, normalizeText } from '../normalize.js';
+import { graphqlEnumName, IOC_TYPES, SEVERITIES, TLPS, type IocType } from '../vocabulary.js';
 import { IocChangeFeed, type IocChange } from './changes.js';
 import { countIocs, findIoc, findIocsByValue, listIocs, type IocFilters, type IocRow } from './repository.js';
 
 const upperEnum = <V extends string>(values: readonly V[]) =>
-  Object.fromEntries(values.map((v) => [v.replace('+', '_').toUpperCase(), { value: v }])) as Record<string, { value: V }>;
+  Object.fromEntries(values.map((v) => [graphqlEnumName(v), { value: v }])) as Record<string, { value: V }>;
 
 export const IocTypeEnum = builder.enumType('IocType', { values: upperEnum(IOC_TYPES) });
 export const SeverityEnum = builder.enumType('Severity', {
-  values: upperEnum(['low', 'medium', 'high', 'critical'] as const),
+  values: upperEnum(SEVERITIES),
 });
 export const TlpEnum = builder.enumType('Tlp', {
   description: 'Traffic Light Protocol 2.0. AMBER_STRICT is `amber+strict`.',
-  values: upperEnum(['clear', 'green', 'amber', 'amber+strict', 'red'] as const),
+  values: upperEnum(TLPS),
 });
 
 export const IocRef = builder.objectRef<IocRow>('Ioc').implement({
@@ -85,20 +86,15 @@ builder.queryFields((t) => ({
       updatedSince: t.arg({ type: 'DateTime' }),
       minConfidence: t.arg.int(),
       tag: t.arg.string(),
-      first: t.arg.int({ defaultValue: 50 }),
-      after: t.arg.string(),
+      ...pageArgs(t.arg),
     },
-    resolve: async (_root, args, { db, principal }) => {
-      const size = pageSize(args.first);
+    resolve: (_root, args, { db, principal }) => {
       const filters = checkedFilters(args);
-      const cursor = decodeCursor(args.after, [PG_TIMESTAMP_PATTERN, UUID_PATTERN]);
-      const after = cursor ? { updatedAt: cursor[0]!, id: cursor[1]! } : null;
       const workspaceId = principal.workspace.id;
-      const rows = await listIocs(db, workspaceId, filters, size + 1, after);
-      return toConnection(
-        rows,
-        size,
-        (ioc) => [ioc.updatedAt, ioc.id],
+      return paginate(
+        args,
+        (limit, cursor) => listIocs(db, workspaceId, filters, limit, cursor ? { updatedAt: cursor[0]!, id: cursor[1]! } : null),
+        { parts: [PG_TIMESTAMP_PATTERN, UUID_PATTERN], of: (ioc) => [ioc.updatedAt, ioc.id] },
         () => countIocs(db, workspaceId, filters),
       );
     },

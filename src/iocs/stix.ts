@@ -182,7 +182,7 @@ export function iocsOfStixObject(object: unknown): StixIoc[] | string | null {
     ...(tlp ? { tlp } : {}),
   };
   if (o.type === 'indicator') {
-    if (o.pattern_type !== undefined && o.pattern_type !== 'stix') return `pattern_type ${String(o.pattern_type)} is not supported`;
+    if (o.pattern_type !== undefined && o.pattern_type !== 'stix') return `pattern_type ${typeof o.pattern_type === 'string' ? o.pattern_type : JSON.stringify(o.pattern_type)} is not supported`;
     if (typeof o.pattern !== 'string') return 'indicator without a pattern';
     const values = patternValues(o.pattern);
     if (values.length === 0) return 'the pattern compares no supported observable';

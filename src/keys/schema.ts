@@ -7,7 +7,7 @@ import { DEFAULT_KEY_PERMISSIONS, PERMISSIONS, type Permission } from '../auth/p
 import { displayPrefix } from '../auth/keyFormat.js';
 import { invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, decodeCursor, pageSize, PG_TIMESTAMP_PATTERN, toConnection } from '../graphql/connections.js';
+import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import type { Context } from '../graphql/context.js';
 import { listApiKeys, listAuditEvents, type ApiKeyShape, type AuditEventRow } from './repository.js';
@@ -22,10 +22,7 @@ const permissionName = (permission: Permission) => permission.replace(':', '_').
 
 export const PermissionEnum = builder.enumType('Permission', {
   description: 'What a key may do (API.md §2). The REST and database spelling is `iocs:read`.',
-  values: Object.fromEntries(PERMISSIONS.map((p) => [permissionName(p), { value: p }])) as Record<
-    string,
-    { value: Permission }
-  >,
+  values: Object.fromEntries(PERMISSIONS.map((p) => [permissionName(p), { value: p }])),
 });
 
 const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', {
@@ -120,13 +117,13 @@ builder.queryFields((t) => ({
     type: AuditEventConnectionRef,
     description: 'Key-management actions of the workspace, newest first.',
     authScopes: { permission: 'keys:read' },
-    args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
-    resolve: async (_root, args, { db, principal }) => {
-      const size = pageSize(args.first);
-      const after = decodeCursor(args.after, [PG_TIMESTAMP_PATTERN, UUID_PATTERN]) as [string, string] | null;
-      const rows = await listAuditEvents(db, principal.workspace.id, size + 1, after);
-      return toConnection(rows, size, (e) => [e.createdAt, e.id]);
-    },
+    args: pageArgs(t.arg),
+    resolve: (_root, args, { db, principal }) =>
+      paginate(
+        args,
+        (limit, after) => listAuditEvents(db, principal.workspace.id, limit, after as [string, string] | null),
+        { parts: [PG_TIMESTAMP_PATTERN, UUID_PATTERN], of: (e) => [e.createdAt, e.id] },
+      ),
   }),
 }));
 

@@ -64,7 +64,7 @@ function schemaOf(type: GraphQLOutputType, selection: SelectionSetNode | undefin
 
 /** The selection set and type at a dot path of the operation (`dataleaks.byDomain`). */
 function fieldAt(schema: GraphQLSchema, route: RestRoute, operation: OperationDefinitionNode, path: string) {
-  let type: GraphQLOutputType = operation.operation === 'mutation' ? schema.getMutationType()! : schema.getQueryType()!;
+  let type: GraphQLOutputType = schema.getRootType(operation.operation)!;
   let set: SelectionSetNode | undefined = operation.selectionSet;
   for (const name of path.split('.')) {
     const objectType: GraphQLNamedType = getNamedType(type);

@@ -3,6 +3,7 @@
  * operation it runs, how its parameters and body become variables, and the shape of its answer.
  * Nothing else in src/rest knows a route; the handler and the OpenAPI document read this table.
  */
+import { graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import { snakeCase } from 'change-case';
 import type { Permission } from '../auth/permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
@@ -87,10 +88,8 @@ const CREDENTIAL_LEAK_FIELDS = snakeCaseAliases('id email domain username passwo
 const CARD_LEAK_FIELDS = snakeCaseAliases('id bin last4 expiry brand sourceName leakedAt discoveredAt');
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 
-const IOC_TYPES: Record<string, string> = {
-  ipv4: 'IPV4', ipv6: 'IPV6', domain: 'DOMAIN', url: 'URL', email: 'EMAIL', md5: 'MD5', sha1: 'SHA1', sha256: 'SHA256',
-};
-const ENTRY_TYPES: Record<string, string> = { domain: 'DOMAIN', email: 'EMAIL', bin: 'BIN', keyword: 'KEYWORD' };
+const IOC_TYPE_NAMES = graphqlEnumNames(IOC_TYPES);
+const ENTRY_TYPES = graphqlEnumNames(WATCHLIST_ENTRY_TYPES);
 
 const ENTRY_PROPERTIES = {
   type: { enum: Object.keys(ENTRY_TYPES) },
@@ -116,7 +115,7 @@ const iocListing = (name: string) => `query ${name}($type: IocType, $q: String, 
 
 /** The listing's filters, shared by the listing and the export. */
 const IOC_FILTERS: ParamSpec[] = [
-  { name: 'type', in: 'query', variable: 'type', schema: { type: 'enum', values: IOC_TYPES }, description: 'IOC type.' },
+  { name: 'type', in: 'query', variable: 'type', schema: { type: 'enum', values: IOC_TYPE_NAMES }, description: 'IOC type.' },
   { name: 'q', in: 'query', variable: 'q', schema: { type: 'string', maxLength: 512 }, description: 'Value prefix.' },
   { name: 'updated_since', in: 'query', variable: 'updatedSince', schema: { type: 'date-time' }, description: 'Only IOCs updated at or after this time (ISO 8601).' },
   { name: 'min_confidence', in: 'query', variable: 'minConfidence', schema: { type: 'integer', minimum: 0, maximum: 100 }, description: 'Lowest confidence, 0 to 100.' },

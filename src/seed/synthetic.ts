@@ -43,8 +43,8 @@ const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n'
 function field(value: string | number | null | readonly string[]): string {
   if (value === null) return '\\N';
   if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return field(`{${value.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
-  const text = value as string;
+  if (typeof value !== 'string') return field(`{${value.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
+  const text = value;
   return SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : text;
 }
 

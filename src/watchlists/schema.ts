@@ -4,11 +4,11 @@
  */
 import { ApiError, invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, decodeCursor, pageSize, toConnection } from '../graphql/connections.js';
+import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import type { Context } from '../graphql/context.js';
 import * as repository from './repository.js';
-import type { EntryType, WatchlistEntryRow, WatchlistRow } from './repository.js';
+import type { WatchlistEntryRow, WatchlistRow } from './repository.js';
 import { checkDescription, checkEntries, checkName, MAX_ENTRIES_PER_WATCHLIST } from './rules.js';
 
 const WatchlistEntryTypeEnum = builder.enumType('WatchlistEntryType', {
@@ -83,13 +83,13 @@ builder.queryFields((t) => ({
     type: WatchlistConnectionRef,
     description: 'The workspace’s watchlists, oldest first.',
     authScopes: { permission: 'watchlists:read' },
-    args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
-    resolve: async (_root, args, { db, principal }) => {
-      const size = pageSize(args.first);
-      const cursor = decodeCursor(args.after, [UUID_PATTERN]);
-      const rows = await repository.listWatchlists(db, principal.workspace.id, size + 1, cursor?.[0] ?? null);
-      return toConnection(rows, size, (w) => [w.id]);
-    },
+    args: pageArgs(t.arg),
+    resolve: (_root, args, { db, principal }) =>
+      paginate(
+        args,
+        (limit, after) => repository.listWatchlists(db, principal.workspace.id, limit, after?.[0] ?? null),
+        { parts: [UUID_PATTERN], of: (w) => [w.id] },
+      ),
   }),
   watchlist: t.field({
     type: WatchlistRef,
@@ -110,7 +110,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, { db, principal }) => {
       const name = checkName(input.name);
       const description = checkDescription(input.description);
-      const entries = checkEntries(principal.scope, (input.entries ?? []) as { type: EntryType; value: string }[]);
+      const entries = checkEntries(principal.scope, (input.entries ?? []));
       return db.transaction(async (tx) => {
         const watchlist = await repository.insertWatchlist(tx, principal.workspace.id, { name, description });
         await repository.insertEntries(tx, watchlist.id, entries);
@@ -151,7 +151,7 @@ builder.mutationFields((t) => ({
       entries: t.arg({ type: [WatchlistEntryInput], required: true }),
     },
     resolve: async (_root, args, { db, principal }) => {
-      const entries = checkEntries(principal.scope, args.entries as { type: EntryType; value: string }[]);
+      const entries = checkEntries(principal.scope, args.entries);
       if (entries.length === 0) throw invalidParameter('entries', 'name at least one entry.');
       return db.transaction(async (tx) => {
         const watchlist = await lockedWatchlist(tx, principal.workspace.id, String(args.watchlistId));

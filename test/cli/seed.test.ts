@@ -22,7 +22,7 @@ async function seed(...argv: string[]) {
   const code = await runCli(['seed', ...argv], {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    openDatabase: async () => ({ database: t.database, close: false }),
+    openDatabase: () => Promise.resolve({ database: t.database, close: false }),
   });
   return { code, stderr, json: code === 0 ? JSON.parse(stdout) : undefined };
 }

@@ -18,7 +18,7 @@ async function plan(query: SQL): Promise<string> {
     await tx.execute(sql`set local enable_sort = off`);
     await tx.execute(sql`set local enable_seqscan = off`);
     const rows = await tx.execute(sql`explain ${query}`);
-    const list = (Array.isArray(rows) ? rows : (rows as unknown as { rows: unknown[] }).rows) as { 'QUERY PLAN': string }[];
+    const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { 'QUERY PLAN': string }[];
     return list.map((r) => r['QUERY PLAN']).join('\n');
   });
 }

@@ -300,7 +300,7 @@ describe('regressions', () => {
     ['a null lookup value', { path: '/api/v1/iocs/lookup', method: 'POST', body: '{"values":["b-private-ioc.example",null]}' }],
   ])('%s', async (_name, { path, ...init }) => {
     const response = await t.fetch(path, { ...init, headers: { authorization: `Bearer ${key}`, ...init.headers } });
-    assertRestAnswer(path, `${path} ${String(init.body ?? '')}`, response, await response.text());
+    assertRestAnswer(path, `${path} ${typeof init.body === 'string' ? init.body : ''}`, response, await response.text());
   });
 });
 

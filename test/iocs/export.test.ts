@@ -118,7 +118,7 @@ describe('CSV', () => {
     const response = await get('/api/v1/iocs/export?format=csv&type=ipv4');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    const rows = parse(await response.text(), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(await response.text(), { columns: true });
     expect(rows).toEqual([
       expect.objectContaining({ type: 'ipv4', value: '203.0.113.10', confidence: '90', tlp: 'amber+strict', tags: 'c2;apt', malware_family: 'Emotet' }),
     ]);
@@ -126,7 +126,7 @@ describe('CSV', () => {
 
   it('quotes values that hold quotes or separators', async () => {
     const text = await (await get('/api/v1/iocs/export?format=csv&type=url')).text();
-    const [row] = parse(text, { columns: true }) as Record<string, string>[];
+    const [row] = parse<Record<string, string>>(text, { columns: true });
     expect(row!.value).toBe("http://evil.example/it's\\here");
   });
 });

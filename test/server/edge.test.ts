@@ -3,9 +3,15 @@
  * request that reproduced it and the answer it must get now, with the legitimate case beside it.
  * Over a real HTTP server on a loopback port wherever the transport matters.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importIocs } from '../../src/iocs/import.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertIocs } from '../support/fixtures.js';
 
@@ -27,10 +33,7 @@ afterAll(async () => {
 
 const MISSING_KEY = 'API key is required. Include it in the Authorization header as "Bearer sk_live_..." or in the X-API-Key header.';
 
-async function gql(key: string | null, query: string, variables?: Record<string, unknown>) {
-  const { status, body } = await t.graphql(key, query, variables);
-  return { status, body: body as { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } };
-}
+const gql = (key: string | null, query: string, variables?: Record<string, unknown>) => t.graphql(key, query, variables);
 
 /** A raw HTTP exchange with the real server: headers as given (repeats kept), body as given. */
 function rawRequest(options: { method?: string; path: string; headers: Array<[string, string]>; body?: string | Buffer; endBody?: boolean }) {
@@ -260,7 +263,7 @@ describe('7 and 8. rotation chains stay within twice the plan, and no key outliv
     const keys = await gql(first.key, '{ apiKeys { id } }');
     for (const { id } of keys.body.data?.apiKeys ?? []) await gql(first.key, `mutation { rotateApiKey(id: "${id}") { secret } }`);
     const working = await t.database.rows<{ n: number }>(
-      // eslint-disable-next-line
+       
       (await import('drizzle-orm')).sql`select count(*)::int as n from api_keys where workspace_id = ${ws} and revoked_at is null and (expires_at is null or expires_at > now())`,
     );
     expect(working[0]!.n).toBeLessThanOrEqual(6);
@@ -423,10 +426,6 @@ describe('9. CSV exports are safe to open in a spreadsheet, and import back unch
     expect(cells.tags).toBe("'-flag;plain");
     expect(cells.confidence).toBe('70');
 
-    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { importIocs } = await import('../../src/iocs/import.js');
     const dir = await mkdtemp(join(tmpdir(), 'csv-'));
     try {
       await writeFile(join(dir, 'export.csv'), csv);
@@ -445,7 +444,6 @@ describe('9. CSV exports are safe to open in a spreadsheet, and import back unch
 
 describe('11 (continued). an unexpected failure answers 500 in the dialect, with no SQL, and is logged with its request id', () => {
   it('logs the REST 500', async () => {
-    const { sql } = await import('drizzle-orm');
     await t.database.db.execute(sql`ALTER TABLE watchlists RENAME COLUMN description TO description_gone`);
     try {
       const response = await t.fetch('/api/v1/watchlists', { headers: { authorization: `Bearer ${admin.key}` } });
@@ -485,7 +483,6 @@ describe.skipIf(!process.env.DATABASE_URL)('4 (continued). a request answered 50
   it('cancels the statement still waiting when the 503 goes out', async () => {
     const timed = await createTestApp({ app: { requestTimeoutMs: 1000 } });
     const key = (await timed.createKey((await timed.createWorkspace()).id)).key;
-    const { default: postgres } = await import('postgres');
     const locker = postgres(timed.url!, { max: 1, onnotice: () => {} });
     const reserved = await locker.reserve();
     try {

@@ -8,7 +8,7 @@ export async function runCommand(database: Database, argv: string[]) {
   const code = await runCli(argv, {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    openDatabase: async () => ({ database, close: false }),
+    openDatabase: () => Promise.resolve({ database, close: false }),
   });
   return { code, stdout, stderr, json: code === 0 ? JSON.parse(stdout) : undefined };
 }

@@ -21,11 +21,11 @@ export async function spawnServer(env: Record<string, string | undefined>): Prom
   });
   const stdout: string[] = [];
   const stderr: string[] = [];
-  child.stderr!.on('data', (chunk) => stderr.push(String(chunk)));
+  child.stderr.on('data', (chunk) => stderr.push(String(chunk)));
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr.join('')}`)), 45_000);
-    child.stdout!.on('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
       stdout.push(String(chunk));
       buffered += String(chunk);
       const match = /"url":"(http:\/\/[^"]+)","database":"\w+","msg":"listening"/.exec(buffered);

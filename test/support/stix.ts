@@ -28,7 +28,7 @@ export function validateStixBundle(value: unknown): { valid: boolean; errors: st
     }
     bundle = ajv.getSchema('http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/common/bundle.json')!;
   }
-  const valid = bundle(value) as boolean;
+  const valid = bundle(value);
   return { valid, errors: JSON.stringify(bundle.errors?.slice(0, 5) ?? []) };
 }
 

@@ -1,0 +1,36 @@
+/**
+ * The product's enumerations, each written once (API.md §5–§6): the database's enum types
+ * (src/db/schema.ts), the GraphQL enums, REST parameters, import and STIX all read them from here.
+ */
+
+/** IOC types, as stored and as the REST layer spells them. */
+export const IOC_TYPES = ['ipv4', 'ipv6', 'domain', 'url', 'email', 'md5', 'sha1', 'sha256'] as const;
+export type IocType = (typeof IOC_TYPES)[number];
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Traffic Light Protocol 2.0 labels. */
+export const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const;
+export type Tlp = (typeof TLPS)[number];
+
+export const SCOPE_TYPES = ['domain', 'email', 'bin'] as const;
+
+export const WATCHLIST_ENTRY_TYPES = ['domain', 'email', 'bin', 'keyword'] as const;
+
+export const LEAK_SOURCE_TYPES = ['breach', 'stealer_log', 'paste', 'combolist', 'forum'] as const;
+
+/** Whether `value` is one of `values`, narrowing it. */
+export function isOneOf<V extends string>(values: readonly V[], value: string): value is V {
+  return (values as readonly string[]).includes(value);
+}
+
+/** A stored value's name in a GraphQL enum: `amber+strict` is `AMBER_STRICT`, `ipv4` is `IPV4`. */
+export function graphqlEnumName(value: string): string {
+  return value.replace('+', '_').toUpperCase();
+}
+
+/** REST spelling -> GraphQL enum name, for a REST parameter or body field that takes one of `values`. */
+export function graphqlEnumNames(values: readonly string[]): Record<string, string> {
+  return Object.fromEntries(values.map((value) => [value, graphqlEnumName(value)]));
+}
