@@ -34,7 +34,9 @@ export interface Database {
    * `skipDuplicates`, rows that would break a unique constraint are skipped. `table` and `columns`
    * are the program's own names, never input. With `rebuildIndexes`, the table's secondary
    * indexes are dropped and built again afterwards (worth it for a load of many rows; the table is
-   * locked meanwhile). All or nothing: one transaction. Returns the number of rows inserted.
+   * locked meanwhile). All or nothing: one transaction. The table is analysed afterwards: until
+   * then PostgreSQL plans its queries from stale statistics (a listing right after a load of 1M
+   * rows took ~500 ms instead of ~4 ms). Returns the number of rows inserted.
    */
   bulkLoad(
     table: string,
@@ -42,6 +44,8 @@ export interface Database {
     options: { skipDuplicates: boolean; rebuildIndexes: boolean },
     chunks: Iterable<string>,
   ): Promise<number>;
+  /** Refreshes the planner's statistics of a table after a bulk write (`table` is the program's own name). */
+  analyze(table: string): Promise<void>;
   /** Applies the migrations of `folder` not yet applied, one process at a time. */
   migrate(folder: string): Promise<void>;
   /** Resolves when the database answers a trivial query. */
@@ -143,13 +147,15 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     },
     async bulkLoad(table, columns, options, chunks) {
       const statements = bulkLoadStatements(table, columns);
-      return client.begin(async (tx) => {
+      const inserted = await client.begin(async (tx) => {
         const rebuild = options.rebuildIndexes ? await tx.unsafe<{ name: string; definition: string }[]>(statements.secondaryIndexes) : [];
         for (const index of rebuild) await tx.unsafe(`DROP INDEX "${index.name}"`);
-        const inserted = await load(tx);
+        const count = await load(tx);
         for (const index of rebuild) await tx.unsafe(index.definition);
-        return inserted;
+        return count;
       });
+      await client.unsafe(`ANALYZE "${table}"`);
+      return inserted;
 
       async function load(tx: TransactionSql) {
         const target = options.skipDuplicates ? 'bulk_load' : `"${table}"`;
@@ -166,6 +172,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         // COPY takes every line or fails; only the twin's INSERT may skip some.
         return options.skipDuplicates ? (await tx.unsafe(statements.insertNew)).count : rows;
       }
+    },
+    async analyze(table) {
+      await client.unsafe(`ANALYZE "${table}"`);
     },
     async migrate(folder) {
       // One connection of its own, holding an advisory lock: several processes starting at once
@@ -211,7 +220,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
     },
     async bulkLoad(table, columns, options, chunks) {
       const statements = bulkLoadStatements(table, columns);
-      return pg.transaction(async (tx) => {
+      const inserted = await pg.transaction(async (tx) => {
         const rebuild = options.rebuildIndexes
           ? (await tx.query<{ name: string; definition: string }>(statements.secondaryIndexes)).rows
           : [];
@@ -224,6 +233,11 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
         for (const index of rebuild) await tx.exec(index.definition);
         return result.affectedRows ?? 0;
       });
+      await pg.exec(`ANALYZE "${table}"`);
+      return inserted;
+    },
+    async analyze(table) {
+      await pg.exec(`ANALYZE "${table}"`);
     },
     async migrate(folder) {
       const { migrate } = await import('drizzle-orm/pglite/migrator');

@@ -5,14 +5,15 @@
  * each. Nothing already stored is lost: a row only adds to what it matches (earliest `first_seen`,
  * latest `last_seen`, given fields replace stored ones).
  */
-import { isOneOf, SEVERITIES, TLPS } from '../vocabulary.js';
-import { restoreCell } from './csv.js';
-import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
+import { sql } from 'drizzle-orm';
+import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
 import type { Db } from '../db/client.js';
 import { IOC_TYPES, normalizeIocValue, normalizeText, type IocType } from '../normalize.js';
+import { isOneOf, SEVERITIES, TLPS } from '../vocabulary.js';
+import { restoreCell } from './csv.js';
 import { upsertIocs, type IocUpsert } from './repository.js';
 import { iocsOfStixObject, type StixIoc } from './stix.js';
 
@@ -196,6 +197,8 @@ export async function importIocs(db: Db, file: string, options: ImportOptions): 
   if (options.format === 'csv') await importCsv(importer, file, options.onProgress);
   else await importStix(importer, file, options.onProgress);
   await importer.finish();
+  // Fresh statistics at once: the API must answer at full speed right after a bulk load (API.md §9).
+  await db.execute(sql`ANALYZE iocs`);
   return importer.report;
 }
 

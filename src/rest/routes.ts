@@ -3,10 +3,10 @@
  * operation it runs, how its parameters and body become variables, and the shape of its answer.
  * Nothing else in src/rest knows a route; the handler and the OpenAPI document read this table.
  */
-import { graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import { snakeCase } from 'change-case';
 import type { Permission } from '../auth/permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
+import { graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import type { Dialect } from './dialects.js';
 import type { ParamSpec } from './params.js';
 

@@ -1,9 +1,9 @@
 /** Creating and changing workspaces and their scope (the admin command line uses these). */
-import { requireUuid } from '../ids.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { workspaces, workspaceScope, type ScopeEntry, type Workspace } from '../db/schema.js';
 import { ApiError, invalidParameter, missingParameter } from '../errors.js';
+import { requireUuid } from '../ids.js';
 import { normalizeBin, normalizeDomain, normalizeEmail } from '../normalize.js';
 import { isBillingStatus, isPlan, PLANS, BILLING_STATUSES } from './plans.js';
 

@@ -215,3 +215,14 @@ describe('STIX 2.1', () => {
     expect(stderr).toMatch(/not JSON/);
   });
 });
+
+describe('after an import', () => {
+  it('leaves the table analysed, so that the API plans its listings from fresh statistics', async () => {
+    const before = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from iocs`);
+    const lines = Array.from({ length: 300 }, (_, i) => `domain,analysed-${i}.example`).join('\n');
+    const { code } = await cli('import', '--file', file('analyse.csv', `type,value\n${lines}\n`));
+    expect(code).toBe(0);
+    const [stats] = await t.database.rows<{ reltuples: number }>(sql`select reltuples::int as reltuples from pg_class where relname = 'iocs'`);
+    expect(stats!.reltuples).toBe(before[0]!.n + 300);
+  });
+});
