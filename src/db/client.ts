@@ -10,6 +10,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Options, PostgresType, Sql, TransactionSql } from 'postgres';
 import { trackingClient } from './cancellation.js';
+import { lockDataDir } from './dataDirLock.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -202,8 +203,16 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = new PGlite(dataDir);
-  await pg.waitReady;
+  // One process per data folder: a second is refused, naming the first (src/db/dataDirLock.ts).
+  const unlock = dataDir ? lockDataDir(dataDir) : () => {};
+  let pg: InstanceType<typeof PGlite>;
+  try {
+    pg = new PGlite(dataDir);
+    await pg.waitReady;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   await pg.exec(`SET TIME ZONE 'UTC'`);
   const db = drizzle(pg, { schema }) as unknown as Db;
   return {
@@ -248,6 +257,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
     },
     async close() {
       await pg.close();
+      unlock();
     },
   };
 }

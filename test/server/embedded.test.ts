@@ -2,11 +2,12 @@
  * `npm start` with no database server: the embedded database in DATA_DIR, a demo workspace and
  * one demo key printed once on the console (stderr), never in the log (stdout).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnServer } from '../support/process.js';
+import { repoRoot, spawnServer } from '../support/process.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'ti-embedded-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -39,4 +40,42 @@ describe('the embedded database', () => {
     expect(second.stderr.join('')).not.toMatch(/sk_live_/);
     expect(await second.stop('SIGTERM')).toBe(0);
   }, 90_000);
+});
+
+/** The admin command line as a separate process, as a person runs it in a second terminal. */
+function cliProcess(env: Record<string, string>, ...argv: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], { cwd: repoRoot, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('one process per embedded database', () => {
+  it('refuses the command line while the server holds the data folder, naming it and what to do; serves it once the server stopped', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'ti-exclusive-'));
+    const env = { DATABASE_URL: '', DATA_DIR: folder };
+    try {
+      const server = await spawnServer(env);
+      const refused = await cliProcess(env, 'workspace', 'create', '--name', 'Second terminal', '--plan', 'pro');
+      expect(refused.code).not.toBe(0);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(
+        new RegExp(`^error: The embedded database in ${folder} is in use by process ${server.child.pid} \\(.*since \\d{4}-.*\\); it admits one process at a time\\. Stop that process first, or do this through the running server .*, or run both against PostgreSQL with DATABASE_URL\\.\n$`),
+      );
+      expect(await server.stop('SIGTERM')).toBe(0);
+      expect(existsSync(path.join(folder, 'embedded.lock'))).toBe(false);
+      const served = await cliProcess(env, 'workspace', 'create', '--name', 'Second terminal', '--plan', 'pro');
+      expect(served.code, served.stderr).toBe(0);
+      expect(JSON.parse(served.stdout)).toMatchObject({ name: 'Second terminal', plan: 'pro' });
+      // A lock left by a process that is gone (killed) is taken over.
+      const crashed = await spawnServer(env);
+      await crashed.stop('SIGKILL');
+      expect(existsSync(path.join(folder, 'embedded.lock'))).toBe(true);
+      const after = await cliProcess(env, 'workspace', 'create', '--name', 'After a crash', '--plan', 'free');
+      expect(after.code, after.stderr).toBe(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
