@@ -17,6 +17,7 @@ import { trackStatements } from './db/cancellation.js';
 import type { Database } from './db/client.js';
 import type { IocChangeFeed } from './iocs/changes.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
+import { homePage } from './banner.js';
 import { createConsoleHandler } from './console.js';
 import { ApiError, asApiError } from './errors.js';
 import { createContext, type Services } from './graphql/context.js';
@@ -59,6 +60,8 @@ export interface AppOptions {
    * node:http, the rest by Yoga) or `yoga` (every request by Yoga, as the parity tests compare).
    */
   graphqlAdapter?: 'direct' | 'yoga';
+  /** Where `/metrics` is served, for the page at `/`. */
+  metricsUrl?: string | undefined;
 }
 
 /**
@@ -71,7 +74,7 @@ export function newRequestId(): string {
 }
 
 /** Paths answered as they are; their own names are their route in metrics. */
-const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/api/v1/openapi.json', '/console/']);
+const KNOWN_PATHS = new Set(['/', '/graphql', '/healthz', '/readyz', '/api/v1/openapi.json', '/console/']);
 
 export function createApp(options: AppOptions) {
   const { database, logger, gatekeeper, schema } = options;
@@ -100,6 +103,9 @@ export function createApp(options: AppOptions) {
     if (path === '/api/v1/openapi.json' && request.method === 'GET') return json(openApi, 200);
     if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, await admitted(request, state), state);
     if (path === '/console' || path.startsWith('/console/')) return serveConsole(request.method, path);
+    if (path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+      return homePage({ url: '', production: options.production, metricsUrl: options.metricsUrl }, request.header('accept'));
+    }
     return errorAnswer(new ApiError('not_found'), 'soc', state.requestId);
   }
 

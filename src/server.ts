@@ -12,7 +12,8 @@ import { migrateDatabase } from './db/migrate.js';
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import { createMetrics, serveMetrics } from './metrics.js';
-import { createDemoWorkspaceIfEmpty } from './workspaces/demo.js';
+import { startBanner } from './banner.js';
+import { createDemoWorkspaceIfEmpty, findDemoWorkspaceId } from './workspaces/demo.js';
 import { IocChangeFeed } from './iocs/changes.js';
 import { LastUsedRecorder } from './keys/lastUsed.js';
 
@@ -27,24 +28,15 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export async function startServer(
   config: Config,
   logger: Logger,
-  /** Where the one-time demo key is printed: the console, not the log. */
+  /** Where the start banner and the one-time demo key are printed: the console, not the log. */
   announce: (text: string) => void = (text) => process.stderr.write(text),
 ): Promise<RunningServer> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
   const applied = await migrateDatabase(database);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-  if (database.kind === 'embedded') {
-    const demo = await createDemoWorkspaceIfEmpty(database.db);
-    if (demo) {
-      announce(
-        `\nA demo workspace (${demo.workspaceId}) was created with this API key. It is shown only once:\n\n` +
-          `    ${demo.key}\n\n` +
-          `Try:  curl -H "Authorization: Bearer ${demo.key}" -H 'content-type: application/json' \\\n` +
-          `        -d '{"query":"{ viewer { key { name } workspace { name plan } } }"}' http://${config.host}:${config.port}/graphql\n\n`,
-      );
-    }
-  }
+  const demo = database.kind === 'embedded' ? await createDemoWorkspaceIfEmpty(database.db) : null;
+  const demoWorkspaceId = demo?.workspaceId ?? (database.kind === 'embedded' ? await findDemoWorkspaceId(database.db) : null);
 
   const lastUsed = new LastUsedRecorder(database.db, logger);
   lastUsed.start();
@@ -58,7 +50,18 @@ export async function startServer(
   // In a cluster the primary serves the metrics of every worker (src/main.ts).
   const metricsServer = config.metrics && cluster.isPrimary ? await serveMetrics(config.metrics.port, config.metrics.host) : undefined;
   if (metricsServer) logger.info({ url: `${metricsServer.url}/metrics` }, 'metrics served');
-  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, metrics, logger, production: config.production, requestTimeoutMs: config.requestTimeoutMs, corsOrigins: config.corsOrigins });
+  const app = createApp({
+    database,
+    schema,
+    gatekeeper: { verifier, rateLimiter },
+    changes,
+    metrics,
+    logger,
+    production: config.production,
+    requestTimeoutMs: config.requestTimeoutMs,
+    corsOrigins: config.corsOrigins,
+    metricsUrl: config.metrics ? `http://${config.metrics.host}:${config.metrics.port}/metrics` : undefined,
+  });
   const server = createListener((req, res) => app.handleNode(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -66,6 +69,21 @@ export async function startServer(
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  // One banner per start, from the first process only (never the log: it may hold the demo key),
+  // before the `listening` line that tools wait for.
+  if (cluster.isPrimary || cluster.worker?.id === 1) {
+    announce(
+      startBanner({
+        url,
+        production: config.production,
+        metricsUrl: metricsServer ? `${metricsServer.url}/metrics` : config.metrics ? `http://${config.metrics.host}:${config.metrics.port}/metrics` : undefined,
+        database: database.kind === 'embedded' ? `embedded database in ${config.dataDir}` : 'PostgreSQL',
+        embedded: database.kind === 'embedded',
+        demoWorkspaceId,
+        demoKey: demo?.key ?? null,
+      }),
+    );
+  }
   logger.info({ url, database: database.kind }, 'listening');
 
   return {

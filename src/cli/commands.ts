@@ -2,7 +2,7 @@
  * The admin commands (API.md §8). Each prints one JSON object on stdout and exits 0, or prints
  * an error on stderr and exits non-zero.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { displayPrefix } from '../auth/keyFormat.js';
@@ -15,31 +15,61 @@ import { ApiError } from '../errors.js';
 import { importIocs } from '../iocs/import.js';
 import { CLI_ACTOR } from '../keys/audit.js';
 import { createApiKey, revokeApiKey } from '../keys/service.js';
-import type { ApiKeyShape } from '../keys/repository.js';
-import { addScopeEntry, createWorkspace, findWorkspace, updateWorkspace } from '../workspaces/service.js';
+import { keyStatus, listApiKeys, type ApiKeyShape } from '../keys/repository.js';
+import { SCOPE_TYPES } from '../vocabulary.js';
+import { BILLING_STATUSES, PLANS } from '../workspaces/plans.js';
+import { addScopeEntry, createWorkspace, findWorkspace, listWorkspaces, updateWorkspace } from '../workspaces/service.js';
 import { loadWorkspaceScope } from '../workspaces/scope.js';
 import type { WorkspaceScope } from '../auth/principal.js';
 import { seed } from '../seed/synthetic.js';
 import type { Workspace } from '../db/schema.js';
 
 type Options = Record<string, string | undefined>;
-type Command = { options: string[]; run: (database: Database, options: Options, io: CliIo) => Promise<unknown> };
+/** An option's help: what it is, and the values it takes when they are few. */
+type OptionHelp = { help: string; values?: readonly string[]; required?: boolean };
+type Command = {
+  summary: string;
+  options: Record<string, OptionHelp>;
+  run: (database: Database, options: Options, io: CliIo) => Promise<unknown>;
+};
+
+const WORKSPACE_OPTION: OptionHelp = { help: 'the workspace id (see workspace list)', required: true };
 
 const COMMANDS: Record<string, Command> = {
   'workspace create': {
-    options: ['name', 'plan', 'billing'],
+    summary: 'Creates a workspace.',
+    options: {
+      name: { help: 'its name', required: true },
+      plan: { help: 'its plan (default free)', values: PLANS },
+      billing: { help: 'its billing status (default active)', values: BILLING_STATUSES },
+    },
     run: async ({ db }, o) =>
       workspaceJson(
         await createWorkspace(db, { name: required(o, 'name'), plan: o.plan ?? 'free', billingStatus: o.billing }),
       ),
   },
+  'workspace list': {
+    summary: 'Lists every workspace, oldest first.',
+    options: {},
+    run: async ({ db }) => ({ workspaces: (await listWorkspaces(db)).map(workspaceJson) }),
+  },
   'workspace update': {
-    options: ['id', 'plan', 'billing'],
+    summary: "Changes a workspace's plan or billing status.",
+    options: {
+      id: { help: 'the workspace id', required: true },
+      plan: { help: 'the new plan', values: PLANS },
+      billing: { help: 'the new billing status', values: BILLING_STATUSES },
+    },
     run: async ({ db }, o) =>
       workspaceJson(await updateWorkspace(db, required(o, 'id'), { plan: o.plan, billingStatus: o.billing })),
   },
   'scope add': {
-    options: ['workspace', 'type', 'value'],
+    summary: "Adds a domain, email address or card BIN to a workspace's scope.",
+    options: {
+      workspace: WORKSPACE_OPTION,
+      type: { help: 'what the value is', values: SCOPE_TYPES, required: true },
+      value: { help: 'the domain, email address or BIN (6 to 8 digits)', required: true },
+    },
     run: async ({ db }, o) => {
       const entry = await addScopeEntry(db, required(o, 'workspace'), required(o, 'type'), required(o, 'value'));
       return {
@@ -52,7 +82,13 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'key create': {
-    options: ['workspace', 'name', 'permissions', 'expires-in-days'],
+    summary: 'Creates an API key and prints it, this once.',
+    options: {
+      workspace: WORKSPACE_OPTION,
+      name: { help: 'a name that says where the key is used', required: true },
+      permissions: { help: 'comma-separated (default: all of them)', values: PERMISSIONS },
+      'expires-in-days': { help: '1 to 3650 (default: no expiry)' },
+    },
     run: async ({ db }, o) => {
       const days = o['expires-in-days'];
       const { apiKey, secret } = await createApiKey(db, {
@@ -72,12 +108,28 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   },
+  'key list': {
+    summary: "Lists a workspace's keys, newest first, with their state (never a secret).",
+    options: { workspace: WORKSPACE_OPTION },
+    run: async ({ db }, o) => {
+      const workspace = await findWorkspace(db, required(o, 'workspace'));
+      if (!workspace) throw new UsageError('no workspace has this id (see workspace list)');
+      return { keys: (await listApiKeys(db, workspace.id)).map((key) => ({ ...keyJson(key), status: keyStatus(key) })) };
+    },
+  },
   'key revoke': {
-    options: ['id'],
+    summary: 'Revokes a key at once, on every server.',
+    options: { id: { help: 'the key id (see key list)', required: true } },
     run: async ({ db }, o) => keyJson(await revokeApiKey(db, { id: required(o, 'id'), actor: CLI_ACTOR })),
   },
   seed: {
-    options: ['iocs', 'leaks', 'cards', 'workspace'],
+    summary: 'Fills the tables with synthetic data, for demos and benchmarks.',
+    options: {
+      iocs: { help: 'how many IOCs', required: true },
+      leaks: { help: 'how many credential leaks', required: true },
+      cards: { help: 'how many card leaks (default: a fifth of --leaks)' },
+      workspace: { help: "spread leaks over this workspace's scope" },
+    },
     run: async (database, o) => {
       const count = (name: string, fallback?: number) => {
         const value = o[name];
@@ -92,7 +144,7 @@ const COMMANDS: Record<string, Command> = {
       let workspace: { id: string; scope: WorkspaceScope } | undefined;
       if (o.workspace !== undefined) {
         const found = await findWorkspace(database.db, o.workspace);
-        if (!found) throw new UsageError('no workspace has this id');
+        if (!found) throw new UsageError('no workspace has this id (see workspace list)');
         workspace = { id: found.id, scope: await loadWorkspaceScope(database.db, found.id) };
       }
       const started = performance.now();
@@ -106,7 +158,12 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   import: {
-    options: ['file', 'format', 'workspace'],
+    summary: "Imports IOCs into the shared feed, or with --workspace into that workspace's own.",
+    options: {
+      file: { help: 'the CSV or STIX 2.1 file', required: true },
+      format: { help: 'default: stix for .json files, else csv', values: ['stix', 'csv'] },
+      workspace: { help: "import into this workspace's own IOCs (see workspace list)" },
+    },
     run: async ({ db }, o, io) => {
       const file = required(o, 'file');
       const format = o.format ?? (/\.json$/i.test(file) ? 'stix' : 'csv');
@@ -114,10 +171,10 @@ const COMMANDS: Record<string, Command> = {
       let workspaceId: string | null = null;
       if (o.workspace !== undefined) {
         const found = await findWorkspace(db, o.workspace);
-        if (!found) throw new UsageError('no workspace has this id');
+        if (!found) throw new UsageError('no workspace has this id (see workspace list)');
         workspaceId = found.id;
       }
-      if (!existsSync(file)) throw new UsageError(`cannot read ${file}`);
+      checkReadable(file);
       const progress = io.progress?.(format === 'csv' ? 'bytes' : 'objects');
       const started = performance.now();
       try {
@@ -129,7 +186,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   migrate: {
-    options: [],
+    summary: 'Applies the database migrations not yet applied (the server does it at start too).',
+    options: {},
     run: async (database) => ({ applied: await migrateDatabase(database) }),
   },
 };
@@ -162,11 +220,46 @@ function keyJson(k: ApiKeyShape) {
   };
 }
 
+/** A file the command is about to read, or a UsageError that says why it cannot. */
+function checkReadable(file: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+    if (statSync(file).isDirectory()) throw new UsageError(`cannot read ${file}: it is a folder, not a file`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new UsageError(`cannot read ${file}: ${reason}`);
+  }
+}
+
+function synopsis(name: string, command: Command): string {
+  const options = Object.entries(command.options).map(([option, help]) => {
+    const value = help.values ? help.values.join('|') : 'value';
+    return help.required ? `--${option} <${value}>` : `[--${option} <${value}>]`;
+  });
+  return [name, ...options].join(' ');
+}
+
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(
-    ([name, c]) => `  ${name} ${c.options.map((o) => `--${o} <value>`).join(' ')}`,
-  );
-  return `usage: npm run cli -- <command> [options]\n\ncommands:\n${lines.join('\n')}`;
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(17)} ${c.summary}`);
+  return [
+    'usage: npm run -s cli -- <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'Each prints one JSON object on stdout and exits 0, or an error on stderr and exits non-zero.',
+    '`npm run -s cli -- <command> --help` shows its options.',
+  ].join('\n');
+}
+
+function commandHelp(name: string, command: Command): string {
+  const options = Object.entries(command.options).map(([option, help]) => {
+    const values = help.values ? ` One of: ${help.values.join(', ')}.` : '';
+    return `  --${option.padEnd(16)} ${help.help}${help.required ? ' (required)' : ''}.${values}`;
+  });
+  return [`usage: npm run -s cli -- ${synopsis(name, command)}`, '', command.summary, ...(options.length ? ['', 'options:', ...options] : [])].join('\n');
 }
 
 /** A progress bar: `update(done, total)` as work goes on, `stop()` at the end. */
@@ -216,19 +309,30 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   const words = argv.filter((a) => !a.startsWith('-'));
   const name = [words.slice(0, 2).join(' '), words[0] ?? ''].find((n) => n in COMMANDS);
   const command = name ? COMMANDS[name] : undefined;
+  const wantsHelp = argv.includes('--help') || argv.includes('-h') || words[0] === 'help';
+  if (wantsHelp) {
+    io.stdout(`${name && command ? commandHelp(name, command) : usage()}\n`);
+    return 0;
+  }
   if (!name || !command) {
-    io.stderr(`${usage()}\n`);
+    io.stderr(words.length === 0 ? `${usage()}\n` : `error: unknown command "${words.slice(0, 2).join(' ')}".\n\n${usage()}\n`);
     return 2;
   }
   let opened: { database: Database; close: boolean } | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: Object.fromEntries(command.options.map((o) => [o, { type: 'string' as const }])),
+      options: Object.fromEntries(Object.keys(command.options).map((o) => [o, { type: 'string' as const }])),
       allowPositionals: true,
       strict: true,
     });
     if (positionals.length !== name.split(' ').length) throw new UsageError(`unexpected argument ${positionals.at(-1)}`);
+    for (const [option, help] of Object.entries(command.options)) {
+      const value = values[option];
+      if (value !== undefined && help.values && !(option === 'permissions' ? value.split(',').map((p) => p.trim()) : [value]).every((v) => help.values!.includes(v))) {
+        throw new UsageError(`--${option} must be ${option === 'permissions' ? 'a comma-separated list of' : 'one of'} ${help.values.join(', ')}; got ${value}`);
+      }
+    }
     opened = await (io.openDatabase ?? openConfiguredDatabase)();
     if (name !== 'migrate') await migrateDatabase(opened.database);
     const result = await command.run(opened.database, values, io);
@@ -244,6 +348,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
 
 function describe(error: unknown): string {
   if (error instanceof ApiError || error instanceof UsageError) return error.message;
-  if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) return error.message;
+  if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    return `${error.message.replace(/\. To specify a positional argument.*$/s, '.')} See --help for the options.`;
+  }
   return error instanceof Error ? error.message : String(error);
 }

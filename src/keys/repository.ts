@@ -54,3 +54,10 @@ export async function isKeyUsable(db: Db, id: string): Promise<boolean> {
     .where(eq(apiKeys.id, id));
   return row?.usable ?? false;
 }
+
+/** A key's state (API.md §2): revoked and expired keys are refused; a rotating one works until its grace ends. */
+export function keyStatus(key: Pick<ApiKeyShape, 'revokedAt' | 'expiresAt' | 'rotatedAt'>): 'active' | 'rotating' | 'expired' | 'revoked' {
+  if (key.revokedAt !== null) return 'revoked';
+  if (key.expiresAt !== null && Date.parse(key.expiresAt) <= Date.now()) return 'expired';
+  return key.rotatedAt !== null ? 'rotating' : 'active';
+}

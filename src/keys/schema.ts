@@ -10,7 +10,7 @@ import { builder } from '../graphql/builder.js';
 import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import type { Context } from '../graphql/context.js';
-import { listApiKeys, listAuditEvents, type ApiKeyShape, type AuditEventRow } from './repository.js';
+import { keyStatus, listApiKeys, listAuditEvents, type ApiKeyShape, type AuditEventRow } from './repository.js';
 import { createApiKey, MAX_GRACE_SECONDS, revokeApiKey, rotateApiKey, type Grantor } from './service.js';
 
 /** Keys older than this report `rotationDue` (API.md §2; the seeds advise rotating every 60–90 days). */
@@ -34,11 +34,6 @@ const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', {
   },
 });
 
-function statusOf(key: ApiKeyShape): 'ACTIVE' | 'ROTATING' | 'EXPIRED' | 'REVOKED' {
-  if (key.revokedAt !== null) return 'REVOKED';
-  if (key.expiresAt !== null && Date.parse(key.expiresAt) <= Date.now()) return 'EXPIRED';
-  return key.rotatedAt !== null ? 'ROTATING' : 'ACTIVE';
-}
 
 export const ApiKeyRef = builder.objectRef<ApiKeyShape>('ApiKey').implement({
   description: 'An API key of the workspace. Its secret is never shown again after creation.',
@@ -50,7 +45,7 @@ export const ApiKeyRef = builder.objectRef<ApiKeyShape>('ApiKey').implement({
     }),
     name: t.exposeString('name'),
     permissions: t.field({ type: [PermissionEnum], resolve: (key) => key.permissions }),
-    status: t.field({ type: ApiKeyStatusEnum, resolve: statusOf }),
+    status: t.field({ type: ApiKeyStatusEnum, resolve: (key) => keyStatus(key).toUpperCase() as 'ACTIVE' | 'ROTATING' | 'EXPIRED' | 'REVOKED' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),

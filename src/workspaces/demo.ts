@@ -2,7 +2,7 @@
  * The demo workspace made on first start of an empty embedded database (API.md §8), so that a
  * newcomer can call the server at once: enterprise plan, a little scope, a little data, one key.
  */
-import { count } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { PERMISSIONS } from '../auth/permissions.js';
 import type { Db } from '../db/client.js';
 import { cardLeaks, credentialLeaks, iocs, watchlistEntries, watchlists, workspaces } from '../db/schema.js';
@@ -18,11 +18,19 @@ export interface DemoWorkspace {
 }
 
 /** Creates the demo workspace when the database has no workspace at all; otherwise does nothing. */
+const DEMO_WORKSPACE_NAME = 'Demo workspace';
+
+/** The demo workspace made on the first start, for the start banner (null once it was renamed or removed). */
+export async function findDemoWorkspaceId(db: Db): Promise<string | null> {
+  const [row] = await db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.name, DEMO_WORKSPACE_NAME)).limit(1);
+  return row?.id ?? null;
+}
+
 export async function createDemoWorkspaceIfEmpty(db: Db): Promise<DemoWorkspace | null> {
   const [existing] = await db.select({ n: count() }).from(workspaces);
   if ((existing?.n ?? 0) > 0) return null;
 
-  const workspace = await createWorkspace(db, { name: 'Demo workspace', plan: 'enterprise', billingStatus: 'active' });
+  const workspace = await createWorkspace(db, { name: DEMO_WORKSPACE_NAME, plan: 'enterprise', billingStatus: 'active' });
   for (const [type, value] of [
     ['domain', 'example.com'],
     ['email', 'security@example.org'],

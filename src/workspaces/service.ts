@@ -1,5 +1,5 @@
 /** Creating and changing workspaces and their scope (the admin command line uses these). */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { workspaces, workspaceScope, type ScopeEntry, type Workspace } from '../db/schema.js';
 import { ApiError, invalidParameter, missingParameter } from '../errors.js';
@@ -42,6 +42,11 @@ export async function updateWorkspace(db: Db, id: string, changes: WorkspaceChan
     .returning();
   if (!row) throw new ApiError('not_found', 'No workspace has this id.');
   return row;
+}
+
+/** Every workspace, oldest first (the admin command line's `workspace list`). */
+export function listWorkspaces(db: Db): Promise<Workspace[]> {
+  return db.select().from(workspaces).orderBy(asc(workspaces.createdAt), asc(workspaces.id));
 }
 
 export async function findWorkspace(db: Db, id: string): Promise<Workspace | undefined> {

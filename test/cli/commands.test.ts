@@ -68,7 +68,7 @@ describe('scope add', () => {
     const { json: w } = await cli('workspace', 'create', '--name', 'Scoped');
     const { code, stderr } = await cli('scope', 'add', '--workspace', w.id, '--type', type, '--value', value);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^error: Invalid parameter/);
+    expect(stderr).toMatch(type === 'ip' ? /^error: --type must be one of domain, email, bin; got ip\n$/ : /^error: Invalid parameter/);
   });
 
   it('refuses an unknown workspace', async () => {
@@ -104,7 +104,7 @@ describe('key', () => {
   });
 
   it.each([
-    [['--permissions', 'iocs:read,root'], /unknown permission root/],
+    [['--permissions', 'iocs:read,root'], /--permissions must be a comma-separated list of iocs:read, .*; got iocs:read,root/],
     [['--expires-in-days', '0'], /expiresInDays/],
     [['--expires-in-days', 'soon'], /expiresInDays/],
   ])('create refuses %j', async (extra, message) => {
@@ -144,5 +144,56 @@ describe.skipIf(!serverUrl)('npm run cli, as a process', () => {
     const created = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'workspace', 'create', '--name', 'Proc'], { cwd: repoRoot, env });
     expect(JSON.parse(created.stdout)).toMatchObject({ name: 'Proc', plan: 'free' });
     await expect(run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bogus'], { cwd: repoRoot, env })).rejects.toMatchObject({ code: 2 });
+  });
+});
+
+describe('finding one’s way (issue: the first hour)', () => {
+  it('--help lists every command, and a command’s --help its options with their allowed values; both exit 0', async () => {
+    const general = await cli('--help');
+    expect(general.code).toBe(0);
+    for (const name of ['workspace create', 'workspace list', 'key create', 'key list', 'key revoke', 'import', 'seed', 'migrate']) {
+      expect(general.stdout).toContain(`  ${name} `);
+    }
+    const keyCreate = await cli('key', 'create', '--help');
+    expect(keyCreate.code).toBe(0);
+    expect(keyCreate.stdout).toMatch(/^usage: npm run -s cli -- key create --workspace <value> --name <value> \[--permissions <iocs:read\|/);
+    expect(keyCreate.stdout).toContain('One of: iocs:read, watchlists:read, watchlists:write, dataleaks:read, keys:read, keys:write.');
+    const workspaceCreate = await cli('workspace', 'create', '-h');
+    expect(workspaceCreate.stdout).toContain('One of: free, pro, enterprise.');
+  });
+
+  it('names an unknown command, then shows the commands (exit 2)', async () => {
+    const unknown = await cli('workspace', 'delete', '--id', 'x');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: unknown command "workspace delete"\.\n\nusage: /);
+  });
+
+  it('says why a file cannot be read', async () => {
+    const missing = await cli('import', '--file', '/nonexistent/feed.csv');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('error: cannot read /nonexistent/feed.csv: no such file\n');
+    const folder = await cli('import', '--file', repoRoot);
+    expect(folder.stderr).toBe(`error: cannot read ${repoRoot}: it is a folder, not a file\n`);
+  });
+
+  it('names the allowed values of a wrong one', async () => {
+    const wrong = await cli('key', 'create', '--workspace', '00000000-0000-4000-8000-000000000000', '--name', 'x', '--permissions', 'iocs:read,iocs:delete');
+    expect(wrong.stderr).toBe(
+      'error: --permissions must be a comma-separated list of iocs:read, watchlists:read, watchlists:write, dataleaks:read, keys:read, keys:write; got iocs:read,iocs:delete\n',
+    );
+  });
+
+  it('workspace list and key list --workspace find a lost demo workspace and its keys (never a secret)', async () => {
+    const { json: workspace } = await cli('workspace', 'create', '--name', 'Listed', '--plan', 'pro');
+    const { json: created } = await cli('key', 'create', '--workspace', workspace.id, '--name', 'SIEM');
+    const listed = await cli('workspace', 'list');
+    expect(listed.code).toBe(0);
+    expect(listed.json.workspaces).toContainEqual({ id: workspace.id, name: 'Listed', plan: 'pro', billing_status: 'active' });
+    const keys = await cli('key', 'list', '--workspace', workspace.id);
+    expect(keys.code).toBe(0);
+    expect(keys.json.keys).toEqual([expect.objectContaining({ id: created.id, prefix: created.prefix, name: 'SIEM', status: 'active', revoked_at: null })]);
+    expect(keys.stdout).not.toContain(created.key);
+    const none = await cli('key', 'list', '--workspace', '00000000-0000-4000-8000-000000000000');
+    expect(none.stderr).toBe('error: no workspace has this id (see workspace list)\n');
   });
 });

@@ -36,8 +36,22 @@ describe('the embedded database', () => {
     expect(await first.stop('SIGTERM')).toBe(0);
     expect(first.stdout.join('')).not.toContain(demoKey!);
 
+    // The banner: every address, the demo workspace, and how to make a key.
+    const workspaceId = /Demo workspace {2}([0-9a-f-]{36})/.exec(console)?.[1];
+    expect(workspaceId).toBeDefined();
+    for (const line of [`GraphQL   ${first.url}/graphql`, `Console   ${first.url}/console/`, `REST API  ${first.url}/api/v1/openapi.json`, 'Metrics   -']) {
+      expect(console).toContain(line);
+    }
+    expect(console).toContain(`npm run -s cli -- key create --workspace ${workspaceId} --name "My key"`);
+
     const second = await spawnServer({ DATABASE_URL: '', DATA_DIR: dataDir });
-    expect(second.stderr.join('')).not.toMatch(/sk_live_/);
+    expect(second.stderr.join('')).not.toMatch(/sk_live_[0-9A-Za-z]{42}/);
+    expect(second.stderr.join('')).toContain(`Demo workspace  ${workspaceId}`);
+    const home = await fetch(`${second.url}/`, { headers: { accept: 'text/html' } });
+    expect(home.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    const page = await home.text();
+    for (const link of ['<a href="/graphql">GraphQL</a>', '<a href="/console/">Console</a>', '<a href="/api/v1/openapi.json">REST API</a>']) expect(page).toContain(link);
+    expect(await (await fetch(`${second.url}/`)).json()).toEqual({ links: { 'REST API': '/api/v1/openapi.json', GraphQL: '/graphql', Console: '/console/' } });
     expect(await second.stop('SIGTERM')).toBe(0);
   }, 90_000);
 });

@@ -10,5 +10,5 @@ export async function runCommand(database: Database, argv: string[]) {
     stderr: (text) => (stderr += text),
     openDatabase: () => Promise.resolve({ database, close: false }),
   });
-  return { code, stdout, stderr, json: code === 0 ? JSON.parse(stdout) : undefined };
+  return { code, stdout, stderr, json: code === 0 && stdout.startsWith('{') ? JSON.parse(stdout) : undefined };
 }
