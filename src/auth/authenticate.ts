@@ -5,7 +5,7 @@
  */
 import { ApiError } from '../errors.js';
 import type { RequestState } from '../requestState.js';
-import { parseApiKey } from './keyFormat.js';
+import { KEY_LENGTH, KEY_MARKER, parseApiKey } from './keyFormat.js';
 import type { KeyVerifier } from './keyVerifier.js';
 import type { Principal } from './principal.js';
 import type { KeyRateLimiter } from './rateLimiter.js';
@@ -46,8 +46,17 @@ export function presentedKey(header: HeaderReader): string | null {
   let bearer: string | null = null;
   if (authorization !== null) {
     const match = BEARER.exec(authorization);
-    if (!match) throw new ApiError('invalid_api_key');
+    if (!match) {
+      // The commonest mistake: the key alone, without its scheme.
+      throw new ApiError(
+        'invalid_api_key',
+        authorization.startsWith('sk_')
+          ? 'The Authorization header holds a key without the word Bearer: send "Authorization: Bearer sk_live_..." or put the key alone in the X-API-Key header.'
+          : 'The Authorization header must read "Bearer sk_live_...": other schemes are not accepted. Or put the key alone in the X-API-Key header.',
+      );
+    }
     bearer = match[1]?.replace(HTTP_SPACE, '') ?? '';
+    if (bearer === '') throw new ApiError('invalid_api_key', 'The Authorization header says Bearer but holds no key after it: send "Authorization: Bearer sk_live_...".');
   }
   if (bearer !== null && apiKeyHeader !== null && bearer !== apiKeyHeader) {
     throw new ApiError('invalid_api_key', 'The Authorization and X-API-Key headers hold different keys.');
@@ -60,7 +69,7 @@ export async function authenticate(header: HeaderReader, verifier: KeyVerifier, 
   const key = presentedKey(header);
   if (key === null) throw new ApiError('missing_api_key');
   const prefix = parseApiKey(key);
-  if (prefix === null) throw new ApiError('invalid_api_key');
+  if (prefix === null) throw new ApiError('invalid_api_key', whyMalformed(key));
   return verifier.verify(key, prefix, clientAddress);
 }
 
@@ -74,4 +83,14 @@ export async function admit(header: HeaderReader, gatekeeper: Gatekeeper, state:
   state.principal = principal;
   await gatekeeper.rateLimiter.take(principal, (status) => (state.rateLimit = status));
   return principal;
+}
+
+/** What is wrong with a key that fails its format or checksum, in words that point at the fix. */
+function whyMalformed(key: string): string {
+  if (!key.startsWith(KEY_MARKER)) return `The API key is not valid: keys start with ${KEY_MARKER}. Check that you copied the whole key, and nothing else.`;
+  if (key.length !== KEY_LENGTH) {
+    return `The API key is not valid: it has ${key.length} characters where keys have ${KEY_LENGTH}. Check that you copied the whole key, and nothing else.`;
+  }
+  if (!/^[0-9A-Za-z_]+$/.test(key)) return 'The API key is not valid: it holds characters keys never have (only letters and digits follow sk_live_). Copy the key again.';
+  return 'The API key is not valid: its checksum does not match, so a character was mistyped or changed. Copy the key again.';
 }

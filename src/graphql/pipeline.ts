@@ -65,10 +65,13 @@ export function negotiateMediaType(accept: string | null | undefined): GraphQLMe
   return best?.type ?? null;
 }
 
-/** Whether a request body is JSON, by its content type matched case-insensitively. */
+/**
+ * Whether a request body is JSON, by its content type matched case-insensitively:
+ * `application/json`, or `application/graphql+json`, the media type of the specification's drafts.
+ */
 export function isJsonContentType(contentType: string | null): boolean {
   const essence = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  return essence === 'application/json';
+  return essence === 'application/json' || essence === 'application/graphql+json';
 }
 
 /**

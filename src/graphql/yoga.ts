@@ -62,17 +62,33 @@ function extraValidation(production: boolean): Plugin<Record<string, never>, Ser
 function throughPipeline(pipeline: GraphQLPipeline): Plugin<Record<string, never>, ServerContext> {
   return {
     // JSON bodies are read by the one body reader's rules: the content type matched case-insensitively
-    // (Yoga matches it exactly), nesting limited; a body that is not JSON is a 400 either way.
+    // (Yoga matches it exactly), nesting limited; a body that is not JSON is a 400 either way. A body
+    // of a type GraphQL does not take gets a 415 that says what to send, not an empty answer.
     onRequestParse({ request, setRequestParser }) {
-      if (request.method !== 'POST' || !isJsonContentType(request.headers.get('content-type'))) return;
-      setRequestParser(async (parsed) => {
-        try {
-          return parseJson(bodyText(new Uint8Array(await parsed.arrayBuffer()))) as GraphQLParams;
-        } catch (error) {
-          const message = error instanceof Error ? error.message : 'The body is not valid JSON.';
-          throw new GraphQLError(message, { extensions: { code: 'invalid_parameter', http: { status: 400 } } });
-        }
-      });
+      if (request.method !== 'POST') return;
+      const contentType = request.headers.get('content-type');
+      const essence = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+      if (isJsonContentType(contentType)) {
+        setRequestParser(async (parsed) => {
+          try {
+            return parseJson(bodyText(new Uint8Array(await parsed.arrayBuffer()))) as GraphQLParams;
+          } catch (error) {
+            const message = error instanceof Error ? error.message : 'The body is not valid JSON.';
+            throw new GraphQLError(message, { extensions: { code: 'invalid_parameter', http: { status: 400 } } });
+          }
+        });
+      } else if (essence === 'application/x-www-form-urlencoded') {
+        setRequestParser(async (parsed) => {
+          const text = await parsed.text();
+          // `curl -d '{"query": …}'` sends JSON labelled as a form: say so, instead of "no query".
+          if (text.trimStart().startsWith('{')) throw unsupportedMediaType(`This body is JSON sent as a form (curl -d does that). ${JSON_HINT}`);
+          return formParams(new URLSearchParams(text));
+        });
+      } else if (essence !== 'application/graphql' && essence !== 'multipart/form-data') {
+        setRequestParser(() => {
+          throw unsupportedMediaType(contentType ? `A GraphQL POST is JSON, not ${essence}. ${JSON_HINT}` : `A GraphQL POST needs a content type. ${JSON_HINT}`);
+        });
+      }
     },
     async onParams({ params, request, setResult, context }) {
       const server = context;
@@ -92,5 +108,30 @@ function throughPipeline(pipeline: GraphQLPipeline): Plugin<Record<string, never
         mediaType,
       );
     },
+  };
+}
+
+const JSON_HINT = 'Send {"query": "…", "variables": {…}} with the header Content-Type: application/json.';
+
+function unsupportedMediaType(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'invalid_parameter', http: { status: 415, headers: { accept: 'application/json' } } } });
+}
+
+/** A form's GraphQL parameters (GraphQL over HTTP allows them on POST, as Yoga does). */
+function formParams(form: URLSearchParams): GraphQLParams {
+  const json = (name: string): Record<string, unknown> | undefined => {
+    const value = form.get(name);
+    if (!value) return undefined;
+    try {
+      return JSON.parse(value) as Record<string, unknown>;
+    } catch {
+      throw new GraphQLError(`The form field ${name} is not valid JSON.`, { extensions: { code: 'invalid_parameter', http: { status: 400 } } });
+    }
+  };
+  return {
+    query: form.get('query') ?? undefined,
+    operationName: form.get('operationName') ?? undefined,
+    variables: json('variables'),
+    extensions: json('extensions'),
   };
 }

@@ -86,6 +86,9 @@ export function bodyError(errors: ErrorObject[] | null | undefined): ApiError {
     const extra = String(error.params.additionalProperty);
     return invalidParameter(at ? `${at}.${extra}` : extra, 'is not a field of this request.');
   }
+  if (error?.keyword === 'enum' && at) {
+    return invalidParameter(at, `must be one of ${(error.params.allowedValues as unknown[]).map(String).join(', ')}.`);
+  }
   if (!error || !at || error.keyword === 'oneOf' || error.keyword === 'false schema') {
     return invalidParameter('body', 'does not have the documented shape.');
   }

@@ -505,3 +505,65 @@ describe.skipIf(!process.env.DATABASE_URL)('4 (continued). a request answered 50
     }
   });
 });
+
+describe('messages that say what is wrong and how to fix it (issue: the first hour)', () => {
+  const soc = async (headers: Record<string, string>) => {
+    const response = await t.fetch('/api/v1/iocs?limit=1', { headers });
+    return { status: response.status, error: ((await response.json()) as { error: { code: string; message: string } }).error };
+  };
+
+  it('a key without the word Bearer, an empty Bearer, another scheme, a cut or mistyped key', async () => {
+    expect(await soc({ authorization: admin.key })).toMatchObject({
+      status: 401,
+      error: { code: 'invalid_api_key', message: 'The Authorization header holds a key without the word Bearer: send "Authorization: Bearer sk_live_..." or put the key alone in the X-API-Key header.' },
+    });
+    expect((await soc({ authorization: 'Bearer ' })).error).toMatchObject({
+      code: 'invalid_api_key',
+      message: 'The Authorization header says Bearer but holds no key after it: send "Authorization: Bearer sk_live_...".',
+    });
+    expect((await soc({ authorization: `Basic ${Buffer.from('a:b').toString('base64')}` })).error.message).toBe(
+      'The Authorization header must read "Bearer sk_live_...": other schemes are not accepted. Or put the key alone in the X-API-Key header.',
+    );
+    expect((await soc({ 'x-api-key': admin.key.slice(0, -3) })).error.message).toBe(
+      'The API key is not valid: it has 47 characters where keys have 50. Check that you copied the whole key, and nothing else.',
+    );
+    const typo = admin.key.slice(0, 20) + (admin.key[20] === 'a' ? 'b' : 'a') + admin.key.slice(21);
+    expect((await soc({ 'x-api-key': typo })).error.message).toBe('The API key is not valid: its checksum does not match, so a character was mistyped or changed. Copy the key again.');
+    expect((await soc({ 'x-api-key': 'pk_test_123' })).error.message).toMatch(/^The API key is not valid: keys start with sk_live_\./);
+    // The Defendis dialect keeps its documented sentence.
+    const defendis = await t.fetch('/api/v1/watchlists', { headers: { authorization: admin.key } });
+    expect(await defendis.text()).toBe('{ "error": "Invalid or revoked API key" }');
+  });
+
+  it('a GraphQL POST without JSON says to send JSON, with 415', async () => {
+    const asForm = await t.fetch('/graphql', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.key}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"query":"{ __typename }"}',
+    });
+    expect(asForm.status).toBe(415);
+    expect(((await asForm.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toBe(
+      'This body is JSON sent as a form (curl -d does that). Send {"query": "…", "variables": {…}} with the header Content-Type: application/json.',
+    );
+    const asText = await t.fetch('/graphql', { method: 'POST', headers: { authorization: `Bearer ${admin.key}`, 'content-type': 'text/plain' }, body: '{}' });
+    expect(asText.status).toBe(415);
+    expect(((await asText.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toMatch(/^A GraphQL POST is JSON, not text\/plain\./);
+    // A real form still works.
+    const form = await t.fetch('/graphql', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.key}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ query: '{ __typename }' }).toString(),
+    });
+    expect(await form.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('a body enum error lists the allowed values', async () => {
+    const response = await t.fetch('/api/v1/watchlists', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.key}` },
+      body: JSON.stringify({ name: 'x', entries: [{ type: 'DOMAIN', value: 'a.example' }] }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toBe('{ "error": "Invalid parameter entries.0.type: must be one of domain, email, bin, keyword." }');
+  });
+});
