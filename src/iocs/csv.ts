@@ -1,7 +1,8 @@
 /**
  * IOCs as CSV (API.md §8): a header line, `type` and `value` required, the other columns optional,
  * tags separated by `;`. Exports carry every column (plus `id`, `created_at`, `updated_at`, which
- * an import ignores), so an export can be imported elsewhere as it is.
+ * an import ignores, and `shared`, which keeps a workspace's own IOCs out of the shared feed), so an
+ * export can be imported elsewhere as it is.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { RestIoc } from './stix.js';
@@ -21,6 +22,7 @@ export const CSV_COLUMNS = [
   'last_seen',
   'created_at',
   'updated_at',
+  'shared',
 ] as const;
 
 /**
@@ -39,11 +41,17 @@ export function restoreCell(value: string): string {
   return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
 }
 
+function cell(ioc: RestIoc, column: (typeof CSV_COLUMNS)[number]): string | number {
+  if (column === 'tags') return ioc.tags.join(';');
+  if (column === 'shared') return String(ioc.shared);
+  return ioc[column] ?? '';
+}
+
 /** The document as text, page by page (RFC 4180 quoting by csv-stringify). */
 export async function* csvDocument(pages: AsyncIterable<RestIoc[]>): AsyncGenerator<string> {
   yield stringify([CSV_COLUMNS]);
   for await (const page of pages) {
     if (page.length === 0) continue;
-    yield stringify(page.map((ioc) => CSV_COLUMNS.map((column) => neutraliseCell(column === 'tags' ? ioc.tags.join(';') : (ioc[column] ?? '')))));
+    yield stringify(page.map((ioc) => CSV_COLUMNS.map((column) => neutraliseCell(cell(ioc, column)))));
   }
 }

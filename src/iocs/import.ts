@@ -15,7 +15,7 @@ import { IOC_TYPES, normalizeIocValue, normalizeText, type IocType } from '../no
 import { isOneOf, SEVERITIES, TLPS } from '../vocabulary.js';
 import { restoreCell } from './csv.js';
 import { upsertIocs, type IocUpsert } from './repository.js';
-import { iocsOfStixObject, type StixIoc } from './stix.js';
+import { iocsOfStixObject, ownersOf, type StixIoc } from './stix.js';
 
 export type ImportFormat = 'csv' | 'stix';
 
@@ -63,6 +63,8 @@ interface RawIoc {
   source?: string;
   firstSeen?: string;
   lastSeen?: string;
+  /** Whether the row says it is from the shared feed (true) or a workspace's own (false). */
+  shared?: string | boolean;
 }
 
 class Importer {
@@ -82,12 +84,27 @@ class Importer {
   }
 
   async add(raw: RawIoc, where: { line?: number; object?: string }): Promise<void> {
+    const apart = this.keepApart(raw.shared);
+    if (apart) return this.reject(where, apart);
     const checked = checkIoc(raw);
     if (typeof checked === 'string') return this.reject(where, checked);
     const key = `${checked.type} ${checked.value}`;
     const earlier = this.batch.get(key);
     this.batch.set(key, earlier ? merge(earlier, checked) : checked);
     if (this.batch.size >= BATCH) await this.flush();
+  }
+
+  /**
+   * A workspace's own IOC never lands in the shared feed, nor a feed IOC among a workspace's own
+   * (issue: the first hour): an export made with a workspace key says which is which.
+   */
+  private keepApart(shared: string | boolean | undefined): string | null {
+    if (shared === undefined || shared === '') return null;
+    const value = shared === true || shared === 'true' ? true : shared === false || shared === 'false' ? false : null;
+    if (value === null) return 'shared must be true or false';
+    if (!value && this.workspaceId === null) return "a workspace's own IOC (shared false): import it into its workspace with --workspace <id>";
+    if (value && this.workspaceId !== null) return 'an IOC of the shared feed (shared true): import it without --workspace, or leave out the shared column to import every row into the workspace';
+    return null;
   }
 
   /**
@@ -243,6 +260,7 @@ async function importCsv(importer: Importer, file: string, onProgress: ImportOpt
         source: record.source,
         firstSeen: record.first_seen,
         lastSeen: record.last_seen,
+        shared: record.shared,
       },
       { line: info.lines },
     );
@@ -267,9 +285,10 @@ async function importStix(importer: Importer, file: string, onProgress: ImportOp
     : typeof document === 'object' && document !== null && Array.isArray((document as { objects?: unknown }).objects)
       ? (document as { objects: unknown[] }).objects
       : [document];
+  const owners = ownersOf(objects);
   for (const [index, object] of objects.entries()) {
     const where = { object: typeof (object as { id?: unknown })?.id === 'string' ? (object as { id: string }).id : `objects[${index}]` };
-    const found = iocsOfStixObject(object);
+    const found = iocsOfStixObject(object, owners);
     if (typeof found === 'string') importer.reject(where, found);
     else for (const ioc of found ?? []) await importer.add(fromStix(ioc), where);
     if (index % 1000 === 0 || index === objects.length - 1) onProgress?.(index + 1, objects.length);
@@ -286,5 +305,6 @@ function fromStix(ioc: StixIoc): RawIoc {
     ...(ioc.threatType ? { threatType: ioc.threatType } : {}),
     ...(ioc.firstSeen ? { firstSeen: ioc.firstSeen } : {}),
     ...(ioc.lastSeen ? { lastSeen: ioc.lastSeen } : {}),
+    ...(ioc.shared === undefined ? {} : { shared: ioc.shared }),
   };
 }

@@ -11,7 +11,9 @@ import type { IocType } from '../normalize.js';
 
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
 
-export type Tlp = 'clear' | 'green' | 'amber' | 'amber+strict' | 'red';
+import type { Tlp } from '../vocabulary.js';
+
+export type { Tlp };
 
 /** An IOC as the REST layer reads it (snake_case, stored enum spellings). */
 export interface RestIoc {
@@ -25,6 +27,8 @@ export interface RestIoc {
   tlp: Tlp;
   tags: string[];
   source: string | null;
+  /** From the shared feed (true) or the workspace's own (false). */
+  shared: boolean;
   first_seen: string;
   last_seen: string;
   created_at: string;
@@ -72,14 +76,46 @@ export const TLP_MARKINGS = (Object.keys(TLP_2_IDS) as Tlp[]).map((tlp) => ({
 const INDICATOR_NAMESPACE = 'a8d5d2b6-4c1e-5b7a-9f0e-3c6b1d2e7f40';
 
 /** A STIX string literal: single quotes, with `\` and `'` escaped. */
+/**
+ * Who made an indicator (issue: the first hour): every exported indicator names, in
+ * `created_by_ref`, either the shared feed's identity (the same on every installation) or its
+ * workspace's (derived from the workspace id, which it also carries as `x_workspace_id`), so that
+ * an import can keep a workspace's own IOCs out of the shared feed.
+ */
+const IDENTITY_NAMESPACE = '3f0b8a4e-9d2c-5e61-8a7b-2c4d6e8f0a1b';
+export const SHARED_FEED_IDENTITY = {
+  type: 'identity',
+  spec_version: '2.1',
+  id: `identity--${uuidv5('shared feed', IDENTITY_NAMESPACE)}`,
+  created: '2026-01-01T00:00:00.000Z',
+  modified: '2026-01-01T00:00:00.000Z',
+  name: 'Shared feed',
+  identity_class: 'system',
+};
+
+export function workspaceIdentity(workspace: { id: string; name: string }) {
+  return {
+    type: 'identity',
+    spec_version: '2.1',
+    id: `identity--${uuidv5(workspace.id, IDENTITY_NAMESPACE)}`,
+    created: '2026-01-01T00:00:00.000Z',
+    modified: '2026-01-01T00:00:00.000Z',
+    name: workspace.name,
+    identity_class: 'organization',
+    x_workspace_id: workspace.id,
+  };
+}
+
 const quote = (value: string) => `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 
-export function indicatorOf(ioc: RestIoc) {
+/** The STIX indicator of an IOC; `owner` is the identity of the workspace whose own IOCs are exported. */
+export function indicatorOf(ioc: RestIoc, owner?: { id: string }) {
   const tags = labels(ioc);
   return {
     type: 'indicator',
     spec_version: '2.1',
     id: `indicator--${uuidv5(ioc.id, INDICATOR_NAMESPACE)}`,
+    created_by_ref: ioc.shared || !owner ? SHARED_FEED_IDENTITY.id : owner.id,
     created: ioc.created_at,
     modified: ioc.updated_at,
     name: ioc.value,
@@ -99,13 +135,15 @@ function labels(ioc: RestIoc): string[] {
 }
 
 /**
- * A bundle as text, page by page: the five TLP markings first, then one indicator per IOC. Only
- * one page is held at a time, whatever the number of IOCs.
+ * A bundle as text, page by page: the five TLP markings and the two identities first, then one
+ * indicator per IOC. Only one page is held at a time, whatever the number of IOCs.
  */
-export async function* stixBundle(pages: AsyncIterable<RestIoc[]>): AsyncGenerator<string> {
-  yield `{"type":"bundle","id":"bundle--${uuidv4()}","objects":[${TLP_MARKINGS.map((m) => JSON.stringify(m)).join(',')}`;
+export async function* stixBundle(pages: AsyncIterable<RestIoc[]>, workspace: { id: string; name: string }): AsyncGenerator<string> {
+  const owner = workspaceIdentity(workspace);
+  const head = [...TLP_MARKINGS, SHARED_FEED_IDENTITY, owner].map((o) => JSON.stringify(o)).join(',');
+  yield `{"type":"bundle","id":"bundle--${uuidv4()}","objects":[${head}`;
   for await (const page of pages) {
-    if (page.length > 0) yield `,${page.map((ioc) => JSON.stringify(indicatorOf(ioc))).join(',')}`;
+    if (page.length > 0) yield `,${page.map((ioc) => JSON.stringify(indicatorOf(ioc, owner))).join(',')}`;
   }
   yield ']}\n';
 }
@@ -123,6 +161,18 @@ export interface StixIoc {
   threatType?: string;
   firstSeen?: string;
   lastSeen?: string;
+  /** Who made it, when its bundle says: the shared feed (true) or a workspace (false). */
+  shared?: boolean;
+}
+
+/** The identities of a bundle that stand for this product's shared feed or one of its workspaces, by id. */
+export function ownersOf(objects: readonly unknown[]): Map<string, boolean> {
+  const owners = new Map<string, boolean>([[SHARED_FEED_IDENTITY.id, true]]);
+  for (const object of objects) {
+    const o = object as Record<string, unknown> | null;
+    if (o?.type === 'identity' && typeof o.id === 'string' && typeof o.x_workspace_id === 'string') owners.set(o.id, false);
+  }
+  return owners;
 }
 
 const PATH_TYPES: Record<string, IocType> = {
@@ -171,15 +221,17 @@ const TLP_BY_ID: Record<string, Tlp> = {
  * cyber-observable. Null when the object is of another kind (skipped, not an error); an error
  * message when it is a supported kind that carries nothing usable.
  */
-export function iocsOfStixObject(object: unknown): StixIoc[] | string | null {
+export function iocsOfStixObject(object: unknown, owners: ReadonlyMap<string, boolean> = new Map()): StixIoc[] | string | null {
   if (typeof object !== 'object' || object === null) return 'not a STIX object';
   const o = object as Record<string, unknown>;
+  const shared = typeof o.created_by_ref === 'string' ? owners.get(o.created_by_ref) : undefined;
   const tlp = Array.isArray(o.object_marking_refs)
     ? o.object_marking_refs.map((ref) => TLP_BY_ID[String(ref)]).find((t) => t !== undefined)
     : undefined;
   const common = {
     ...(typeof o.confidence === 'number' ? { confidence: o.confidence } : {}),
     ...(tlp ? { tlp } : {}),
+    ...(shared === undefined ? {} : { shared }),
   };
   if (o.type === 'indicator') {
     if (o.pattern_type !== undefined && o.pattern_type !== 'stix') return `pattern_type ${typeof o.pattern_type === 'string' ? o.pattern_type : JSON.stringify(o.pattern_type)} is not supported`;

@@ -117,7 +117,7 @@ async function exportAnswer(route: PreparedRoute, context: Context, variables: R
   const name = `iocs-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}Z`;
   return format === 'csv'
     ? { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}.csv"` }, body: csvDocument(pages()) }
-    : { status: 200, headers: { 'content-type': STIX_MEDIA_TYPE, 'content-disposition': `attachment; filename="${name}.json"` }, body: stixBundle(pages()) };
+    : { status: 200, headers: { 'content-type': STIX_MEDIA_TYPE, 'content-disposition': `attachment; filename="${name}.json"` }, body: stixBundle(pages(), context.principal.workspace) };
 }
 
 function answer(route: RestRoute, data: unknown, variables: Record<string, unknown>): Outgoing {

@@ -143,7 +143,7 @@ describe('CSV', () => {
   it.each([
     [['import'], /--file is required/],
     [['import', '--file', '/nonexistent/x.csv'], /cannot read/],
-    [['import', '--file', 'x.csv', '--format', 'xml'], /--format must be stix or csv/],
+    [['import', '--file', 'x.csv', '--format', 'xml'], /--format must be one of stix, csv; got xml/],
   ])('refuses %j', async (argv, message) => {
     const { code, stderr } = await cli(...argv);
     expect(code).toBe(1);

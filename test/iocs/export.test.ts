@@ -173,3 +173,47 @@ describe('refusals, in the SOC dialect', () => {
     expect((await refused.json()).error.code).toBe('forbidden');
   });
 });
+
+describe('which rows are the workspace’s own (issue: the first hour)', () => {
+  it('says so in a shared column (CSV) and in created_by_ref (STIX), and import keeps them apart', async () => {
+    const csv = await (await get('/api/v1/iocs/export?format=csv&type=domain')).text();
+    const rows = parse<Record<string, string>>(csv, { columns: true });
+    expect(rows.map((r) => [r.value, r.shared]).sort()).toEqual([
+      ['evil.example', 'true'],
+      ['mine-only.example', 'false'],
+    ]);
+
+    const stix = await bundle('/api/v1/iocs/export?format=stix&type=domain');
+    const identities = stix.objects.filter((o) => o.type === 'identity');
+    expect(identities.map((o) => o.name)).toEqual(['Shared feed', expect.stringMatching(/^Workspace \d+$/)]);
+    const mineIdentity = identities.find((o) => o.x_workspace_id)!;
+    const byValue = Object.fromEntries(indicators(stix).map((o) => [o.name, o.created_by_ref]));
+    expect(byValue).toEqual({ 'evil.example': identities[0]!.id, 'mine-only.example': mineIdentity.id });
+    if (stixSchemasFound) expect(validateStixBundle(stix).valid).toBe(true);
+
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { importIocs } = await import('../../src/iocs/import.js');
+    const dir = await mkdtemp(path.join(tmpdir(), 'apart-'));
+    try {
+      for (const [name, text] of [['export.csv', csv], ['export.json', JSON.stringify(stix)]] as const) {
+        const file = path.join(dir, name);
+        await writeFile(file, text);
+        const format = name.endsWith('.csv') ? 'csv' : 'stix';
+        const intoFeed = await importIocs(t.database.db, file, { format, workspaceId: null });
+        expect(intoFeed.rejected, name).toBe(1);
+        expect(intoFeed.errors[0]!.reason).toBe("a workspace's own IOC (shared false): import it into its workspace with --workspace <id>");
+        const workspace = await t.createWorkspace();
+        const intoWorkspace = await importIocs(t.database.db, file, { format, workspaceId: workspace.id });
+        expect(intoWorkspace).toMatchObject({ created: 1, rejected: 1 });
+        expect(intoWorkspace.errors[0]!.reason).toMatch(/^an IOC of the shared feed \(shared true\): import it without --workspace/);
+      }
+      // The shared feed never gained the workspace's own IOC.
+      const [feed] = await t.database.rows<{ n: number }>((await import('drizzle-orm')).sql`select count(*)::int as n from iocs where value = 'mine-only.example' and workspace_id is null`);
+      expect(feed!.n).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -429,13 +429,14 @@ describe('9. CSV exports are safe to open in a spreadsheet, and import back unch
     const dir = await mkdtemp(join(tmpdir(), 'csv-'));
     try {
       await writeFile(join(dir, 'export.csv'), csv);
-      const target = await t.createWorkspace();
-      const report = await importIocs(t.database.db, join(dir, 'export.csv'), { format: 'csv', workspaceId: target.id });
-      expect(report.created).toBe(1);
-      const targetKey = (await t.createKey(target.id)).key;
-      const mine = await gql(targetKey, '{ iocs(q: "formula.csv") { edges { node { shared malwareFamily threatType source tags } } } }');
-      const own = mine.body.data?.iocs.edges.map((e: { node: unknown }) => e.node).find((n: { shared: boolean }) => !n.shared);
-      expect(own).toEqual({ shared: false, malwareFamily: '=HYPERLINK("http://x","y")', threatType: '+cmd', source: '@feed', tags: ['-flag', 'plain'] });
+      // Gone from the database, then back from the export: every cell as it was.
+      await t.database.db.execute(sql`delete from iocs where value = 'formula.csv.example'`);
+      const report = await importIocs(t.database.db, join(dir, 'export.csv'), { format: 'csv', workspaceId: null });
+      expect(report).toMatchObject({ created: 1, rejected: 0 });
+      const back = await gql(admin.key, '{ iocs(q: "formula.csv") { edges { node { shared malwareFamily threatType source tags confidence } } } }');
+      expect(back.body.data?.iocs.edges.map((e: { node: unknown }) => e.node)).toEqual([
+        { shared: true, malwareFamily: '=HYPERLINK("http://x","y")', threatType: '+cmd', source: '@feed', tags: ['-flag', 'plain'], confidence: 70 },
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
