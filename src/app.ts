@@ -19,6 +19,7 @@ import type { IocChangeFeed } from './iocs/changes.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
 import { homePage } from './banner.js';
 import { createConsoleHandler } from './console.js';
+import { graphiqlPage } from './graphiql.js';
 import { ApiError, asApiError } from './errors.js';
 import { createContext, type Services } from './graphql/context.js';
 import { createDirectAdapter } from './graphql/direct.js';
@@ -117,9 +118,7 @@ export function createApp(options: AppOptions) {
 
   async function graphql(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
     // GraphiQL's page is the one GraphQL answer without a key: it holds no data, and asks for the key.
-    if (!options.production && request.method === 'GET' && (request.header('accept') ?? '').includes('text/html')) {
-      return yoga.fetch(request.toRequest(), { requestState: state });
-    }
+    if (!options.production && request.method === 'GET' && (request.header('accept') ?? '').includes('text/html')) return graphiqlPage();
     const context = await admitted(request, state);
     // Every content type is read here, within the one limit, before any parser sees it.
     const body = request.method === 'GET' || request.method === 'HEAD' ? null : await readBody(request);

@@ -1,5 +1,5 @@
 /**
- * Yoga, for what the direct adapter leaves to it: GraphiQL, subscriptions over Server-Sent
+ * Yoga, for what the direct adapter leaves to it: subscriptions over Server-Sent
  * Events, forms, and the answers to malformed parameters. Queries and mutations still run through
  * the one pipeline (its `onParams` hook), and every single result is rendered by the pipeline's
  * `render` (its `onResultProcess` hook): the same status, headers and body as the direct adapter.
@@ -36,7 +36,8 @@ export function createYogaAdapter(options: YogaAdapterOptions) {
   return createYoga<ServerContext, Context>({
     schema: options.schema,
     graphqlEndpoint: '/graphql',
-    graphiql: options.production ? false : { title: 'Threat-intelligence API', headers: JSON.stringify({ Authorization: 'Bearer sk_live_…' }) },
+    // GraphiQL is served by the edge from local assets (src/graphiql.ts), never from a CDN.
+    graphiql: false,
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
