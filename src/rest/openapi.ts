@@ -21,7 +21,7 @@ import {
 } from 'graphql';
 import { CSV_COLUMNS } from '../iocs/csv.js';
 import { STIX_MEDIA_TYPE } from '../iocs/stix.js';
-import { ERRORS } from '../errors.js';
+import { ERRORS, type ErrorCode } from '../errors.js';
 import { MAX_BODY_BYTES } from '../http/limits.js';
 import { prepareRoutes, restView } from './operations.js';
 import type { ParamSchema } from './params.js';
@@ -147,7 +147,10 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
     const operation = document.definitions[0]!;
     if (operation.kind !== Kind.OPERATION_DEFINITION) continue;
     const errorSchema = { $ref: `#/components/schemas/${route.dialect === 'soc' ? 'SocError' : 'DefendisError'}` };
-    const errorAnswer = (description: string) => ({ description, content: { 'application/json': { schema: errorSchema } } });
+    const errorAnswer = (code: ErrorCode, description: string) => ({
+      description,
+      content: { 'application/json': { schema: errorSchema, example: errorExample(code, route.dialect) } },
+    });
 
     const responses: Record<string, unknown> = {};
     const { response } = route;
@@ -185,18 +188,26 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
         content: { 'application/json': { schema: body } },
       };
     }
-    responses['400'] = errorAnswer('A parameter or the body is missing or malformed, or a key was sent in the URL.');
-    responses['401'] = errorAnswer('No key, a malformed, unknown, wrong, revoked or expired key.');
-    responses['403'] = errorAnswer(`The key lacks ${route.permission}, or the input is outside the workspace scope, or the plan does not allow it.`);
-    if (route.path.includes('{') || response.kind === 'object') responses['404'] = errorAnswer('Not found, or owned by another workspace.');
-    responses['405'] = errorAnswer('The path does not take this method (see Allow).');
-    responses['429'] = errorAnswer('Rate limit exceeded (see Retry-After).');
-    responses['503'] = errorAnswer('The database cannot be reached; retry later.');
+    responses['400'] = errorAnswer('invalid_parameter', 'A parameter or the body is missing or malformed, or a key was sent in the URL.');
+    responses['401'] = errorAnswer('missing_api_key', 'No key, a malformed, unknown, wrong, revoked or expired key.');
+    responses['403'] = errorAnswer('forbidden', `The key lacks ${route.permission}, or the input is outside the workspace scope, or the plan does not allow it.`);
+    if (route.path.includes('{') || response.kind === 'object') responses['404'] = errorAnswer('not_found', 'Not found, or owned by another workspace.');
+    responses['405'] = errorAnswer('method_not_allowed', 'The path does not take this method (see Allow).');
+    if (route.body) responses['413'] = errorAnswer('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+    responses['429'] = errorAnswer('rate_limited', 'Rate limit exceeded (see Retry-After).');
+    responses['503'] = errorAnswer('unavailable', 'The database cannot be reached; retry later (see Retry-After).');
+    for (const [status, answer] of Object.entries(responses)) (answer as { headers?: unknown }).headers = headersOf(Number(status));
+    for (const answer of Object.values(responses)) {
+      const content = (answer as { content?: Record<string, { schema: JsonSchema; example?: unknown }> }).content?.['application/json'];
+      if (content && !content.example && !content.schema.$ref) content.example = exampleOf(content.schema, components);
+    }
 
+    const tag = route.path.split('/')[3]!;
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: operation.name?.value,
-      summary: route.summary,
-      tags: [route.path.split('/')[3]],
+      summary: shortSummary(route.summary),
+      description: `${route.summary}\n\nPermission: \`${route.permission}\`. Errors in the ${route.dialect === 'soc' ? 'SOC' : 'Defendis'} dialect.`,
+      tags: [TAGS[tag] ? tag : 'iocs'],
       'x-permission': route.permission,
       'x-error-dialect': route.dialect,
       parameters: route.params.map((p) => ({
@@ -211,7 +222,7 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
             requestBody: {
               required: true,
               description: `JSON, at most ${MAX_BODY_BYTES} bytes.`,
-              content: { 'application/json': { schema: route.body.schema } },
+              content: { 'application/json': { schema: route.body.schema, example: exampleOf(route.body.schema, components) } },
             },
           }
         : {}),
@@ -225,9 +236,12 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       title: 'Threat-intelligence API: REST compatibility layer',
       version: '1.0.0',
       description:
-        'Every route runs a named GraphQL operation of POST /graphql. Send the API key in `Authorization: Bearer` or `X-API-Key`, never in the URL.',
+        'Every route runs a named GraphQL operation of POST /graphql. Send the API key in `Authorization: Bearer` or `X-API-Key`, never in the URL. Every answer carries `x-request-id`; every answer to an admitted key carries its `RateLimit-*` headers.',
+      contact: { name: 'The API team', url: '/' },
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/' }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     security: [{ bearer: [] }, { apiKeyHeader: [] }],
     paths,
     components: {
@@ -236,6 +250,100 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       },
       schemas: components,
+      headers: HEADERS,
     },
   };
+}
+
+const TAGS: Record<string, string> = {
+  iocs: 'Indicators of compromise: the shared feed and the workspace’s own (SOC error dialect).',
+  watchlists: 'The workspace’s watchlists of domains, emails, BINs and keywords (Defendis error dialect).',
+  dataleaks: 'Leaked credentials and cards inside the workspace scope; enterprise plan (Defendis error dialect).',
+};
+
+const header = (description: string, schema: JsonSchema, example: unknown) => ({ description, schema, example });
+const HEADERS: Record<string, JsonSchema> = {
+  RequestId: header('This request’s id: quote it when you report a problem. Error bodies that have `request_id` carry the same.', { type: 'string', pattern: '^req_[0-9a-f]{24}$' }, 'req_8c2f0e5a9b1d4e7f6a3c2b1d'),
+  RateLimitLimit: header('Requests a minute this key may make (by its workspace’s plan).', { type: 'integer' }, 600),
+  RateLimitRemaining: header('Requests left in the current minute.', { type: 'integer' }, 593),
+  RateLimitReset: header('Seconds until the minute window ends.', { type: 'integer' }, 41),
+  RetryAfter: header('Seconds to wait before retrying.', { type: 'integer' }, 41),
+  Allow: header('The methods this path takes.', { type: 'string' }, 'GET, POST'),
+};
+
+/** The headers an answer of this status carries (API.md §3, §4, §12). */
+function headersOf(status: number): Record<string, { $ref: string }> {
+  const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+  const headers: Record<string, { $ref: string }> = { 'x-request-id': ref('RequestId') };
+  // Every answer to an admitted key; a 401 admitted none.
+  if (status !== 401 && status !== 503) {
+    Object.assign(headers, { 'RateLimit-Limit': ref('RateLimitLimit'), 'RateLimit-Remaining': ref('RateLimitRemaining'), 'RateLimit-Reset': ref('RateLimitReset') });
+  }
+  if (status === 429 || status === 503) headers['Retry-After'] = ref('RetryAfter');
+  if (status === 405) headers.Allow = ref('Allow');
+  return headers;
+}
+
+/** The first clause of a route's summary: short enough for a table of contents. */
+function shortSummary(summary: string): string {
+  const clause = summary.split(/[:.(]/)[0]!.trim();
+  return clause.length <= 60 ? clause : `${clause.slice(0, 57).trimEnd()}…`;
+}
+
+function errorExample(code: ErrorCode, dialect: 'soc' | 'defendis'): unknown {
+  const requestId = 'req_8c2f0e5a9b1d4e7f6a3c2b1d';
+  return dialect === 'soc' ? { error: { code, message: ERRORS[code].message, request_id: requestId } } : { error: ERRORS[code].defendis };
+}
+
+/** Values that read like the product's data, by field name; anything else by its type. */
+const EXAMPLE_VALUES: Record<string, unknown> = {
+  id: '01932f5e-7c1a-7b3e-9f2d-4a6b8c0d2e1f',
+  type: 'domain',
+  value: 'login-acme.example',
+  values: ['203.0.113.7', 'hxxp://evil[.]example/login', 'd41d8cd98f00b204e9800998ecf8427e'],
+  threat_type: 'c2',
+  malware_family: 'Emotet',
+  confidence: 85,
+  severity: 'high',
+  tlp: 'amber',
+  tags: ['botnet', 'c2'],
+  source: 'abuse-feed',
+  shared: true,
+  name: 'Brand monitoring',
+  description: 'Our domains and brand keywords',
+  email: 'jane.doe@acme.example',
+  domain: 'acme.example',
+  username: 'jane.doe',
+  password_masked: 'h*****2',
+  source_name: 'combolist-2026-03',
+  source_type: 'combolist',
+  bin: '411111',
+  last4: '1111',
+  expiry: '12/29',
+  brand: 'visa',
+};
+
+/** An example of a JSON schema: `$ref`s followed, fields named as in the product. */
+function exampleOf(schema: JsonSchema, components: Record<string, JsonSchema>, name?: string, depth = 0): unknown {
+  if (depth > 8) return null;
+  if (typeof schema.$ref === 'string') return exampleOf(components[schema.$ref.split('/').pop()!] ?? {}, components, name, depth + 1);
+  if (Array.isArray(schema.enum)) return name !== undefined && schema.enum.includes(EXAMPLE_VALUES[name]) ? EXAMPLE_VALUES[name] : schema.enum[0];
+  const type = Array.isArray(schema.type) ? (schema.type as string[]).find((t) => t !== 'null') : (schema.type as string | undefined);
+  const known = name === undefined ? undefined : EXAMPLE_VALUES[name];
+  if (known !== undefined && Array.isArray(known) === (type === 'array')) return known;
+  if (Array.isArray(schema.anyOf)) return exampleOf(schema.anyOf[0] as JsonSchema, components, name, depth + 1);
+  if (type === 'object' || schema.properties) {
+    const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+    // A body that is one shape or another (oneOf): the first shape's fields only.
+    const first = Array.isArray(schema.oneOf) ? (schema.oneOf[0] as JsonSchema) : undefined;
+    const keys = Array.isArray(first?.required) ? (first.required as string[]) : Object.keys(properties);
+    return Object.fromEntries(keys.map((key) => [key, exampleOf(properties[key] ?? {}, components, key, depth + 1)]));
+  }
+  if (Array.isArray(schema.oneOf)) return exampleOf(schema.oneOf[0] as JsonSchema, components, name, depth + 1);
+  if (type === 'array') return [exampleOf((schema.items ?? {}) as JsonSchema, components, undefined, depth + 1)];
+  if (type === 'integer' || type === 'number') return typeof schema.minimum === 'number' ? schema.minimum : 1;
+  if (type === 'boolean') return true;
+  if (schema.format === 'date-time' || (name ?? '').endsWith('_at') || (name ?? '').endsWith('_seen')) return '2026-11-30T08:15:00.000Z';
+  if (type === 'string') return name === 'next_cursor' ? 'WyIyMDI2LTExLTMwIDA4OjE1OjAwKzAwIiwiMDE5In0' : 'text';
+  return null;
 }

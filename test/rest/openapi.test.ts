@@ -83,3 +83,28 @@ describe('the OpenAPI document', () => {
     expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
   });
 });
+
+describe('what generated clients need (issue: the first hour)', () => {
+  it('declares the headers of every answer, tags and an example for every route', async () => {
+    const { schema } = await import('../../src/graphql/schema.js');
+    const { buildOpenApiDocument } = await import('../../src/rest/openapi.js');
+    const document = buildOpenApiDocument(schema) as { tags: unknown[]; paths: Record<string, Record<string, { tags: string[]; summary: string; description: string; responses: Record<string, { headers: Record<string, unknown>; content?: Record<string, { example?: unknown }> }> }>> };
+    expect(document.tags.length).toBeGreaterThanOrEqual(3);
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const where = `${method} ${path}`;
+        expect(operation.tags, where).toHaveLength(1);
+        expect(operation.summary.length, where).toBeLessThanOrEqual(60);
+        expect(operation.description, where).toMatch(/Permission: `[a-z]+:[a-z]+`/);
+        for (const [status, answer] of Object.entries(operation.responses)) {
+          expect(Object.keys(answer.headers), `${where} ${status}`).toContain('x-request-id');
+          if (status === '429' || status === '503') expect(Object.keys(answer.headers)).toContain('Retry-After');
+          if (status === '405') expect(Object.keys(answer.headers)).toContain('Allow');
+          if (status.startsWith('2') && status !== '204') expect(Object.keys(answer.headers)).toEqual(expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
+          const json = answer.content?.['application/json'];
+          if (json) expect(json.example, `${where} ${status}`).toBeDefined();
+        }
+      }
+    }
+  });
+});
