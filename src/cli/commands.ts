@@ -16,7 +16,8 @@ import { importIocs } from '../iocs/import.js';
 import { CLI_ACTOR } from '../keys/audit.js';
 import { createApiKey, revokeApiKey } from '../keys/service.js';
 import { keyStatus, listApiKeys, type ApiKeyShape } from '../keys/repository.js';
-import { SCOPE_TYPES } from '../vocabulary.js';
+import { exportIocs } from '../iocs/export.js';
+import { IOC_TYPES, SCOPE_TYPES, type IocType } from '../vocabulary.js';
 import { BILLING_STATUSES, PLANS } from '../workspaces/plans.js';
 import { addScopeEntry, createWorkspace, findWorkspace, listWorkspaces, updateWorkspace } from '../workspaces/service.js';
 import { loadWorkspaceScope } from '../workspaces/scope.js';
@@ -183,6 +184,28 @@ const COMMANDS: Record<string, Command> = {
       } finally {
         progress?.stop();
       }
+    },
+  },
+  export: {
+    summary: "Exports IOCs to a file: the shared feed, or with --workspace that workspace's view (its own marked as such).",
+    options: {
+      file: { help: 'the file to write', required: true },
+      format: { help: 'default: stix for .json files, else csv', values: ['stix', 'csv'] },
+      workspace: { help: "the feed and this workspace's own IOCs (see workspace list)" },
+      type: { help: 'only IOCs of this type', values: IOC_TYPES },
+    },
+    run: async ({ db }, o) => {
+      const file = required(o, 'file');
+      const format = (o.format ?? (/\.json$/i.test(file) ? 'stix' : 'csv')) as 'stix' | 'csv';
+      let workspace: { id: string; name: string } | null = null;
+      if (o.workspace !== undefined) {
+        const found = await findWorkspace(db, o.workspace);
+        if (!found) throw new UsageError('no workspace has this id (see workspace list)');
+        workspace = { id: found.id, name: found.name };
+      }
+      const started = performance.now();
+      const { iocs } = await exportIocs(db, file, { format, workspace, filters: { type: (o.type as IocType | undefined) ?? null } });
+      return { file, format, iocs, seconds: Math.round((performance.now() - started) / 100) / 10 };
     },
   },
   migrate: {

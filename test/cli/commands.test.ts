@@ -197,3 +197,40 @@ describe('finding one’s way (issue: the first hour)', () => {
     expect(none.stderr).toBe('error: no workspace has this id (see workspace list)\n');
   });
 });
+
+describe('export', () => {
+  it('writes the shared feed, or a workspace’s view with its own marked, as CSV or STIX; import takes it back apart', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { insertIocs } = await import('../support/fixtures.js');
+    const { json: workspace } = await cli('workspace', 'create', '--name', 'Exporter', '--plan', 'pro');
+    await insertIocs(t.database.db, [
+      { type: 'domain', value: 'feed-export.example' },
+      { type: 'domain', value: 'own-export.example', workspaceId: workspace.id },
+    ]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'cli-export-'));
+    try {
+      const feed = await cli('export', '--file', path.join(dir, 'feed.csv'), '--type', 'domain');
+      expect(feed.code, feed.stderr).toBe(0);
+      expect(feed.json).toMatchObject({ format: 'csv', iocs: expect.any(Number) });
+      const feedCsv = readFileSync(path.join(dir, 'feed.csv'), 'utf8');
+      expect(feedCsv).toContain('feed-export.example');
+      expect(feedCsv).not.toContain('own-export.example');
+
+      const view = await cli('export', '--file', path.join(dir, 'view.json'), '--workspace', workspace.id, '--type', 'domain');
+      expect(view.json).toMatchObject({ format: 'stix' });
+      const bundle = JSON.parse(readFileSync(path.join(dir, 'view.json'), 'utf8')) as { objects: Array<Record<string, string>> };
+      const own = bundle.objects.find((o) => o.name === 'own-export.example')!;
+      const identity = bundle.objects.find((o) => o.id === own.created_by_ref)!;
+      expect(identity).toMatchObject({ type: 'identity', name: 'Exporter', x_workspace_id: workspace.id });
+
+      const back = await cli('import', '--file', path.join(dir, 'view.json'));
+      expect(back.json.errors).toContainEqual({ object: own.id, reason: "a workspace's own IOC (shared false): import it into its workspace with --workspace <id>" });
+      const wrong = await cli('export', '--file', path.join(dir, 'x.csv'), '--type', 'ip');
+      expect(wrong.stderr).toBe('error: --type must be one of ipv4, ipv6, domain, url, email, md5, sha1, sha256; got ip\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * The command line's `export` (issue: the first hour): the same STIX bundle or CSV as
+ * `GET /api/v1/iocs/export`, read page by page from the table and written to a file, for an
+ * operator with database access and no key (the shared feed, or a workspace's view of it).
+ */
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isoTimestamp } from '../db/time.js';
+import type { Db } from '../db/client.js';
+import { csvDocument } from './csv.js';
+import { listIocs, type IocFilters, type IocRow } from './repository.js';
+import { stixBundle, type RestIoc } from './stix.js';
+
+/** No workspace has this id: listing under it gives the shared feed alone. */
+const NO_WORKSPACE = '00000000-0000-0000-0000-000000000000';
+const PAGE = 1000;
+
+/** An IOC as the REST layer shows it. */
+export function restIocOf(row: IocRow): RestIoc {
+  return {
+    id: row.id,
+    type: row.type,
+    value: row.value,
+    threat_type: row.threatType,
+    malware_family: row.malwareFamily,
+    confidence: row.confidence,
+    severity: row.severity,
+    tlp: row.tlp,
+    tags: row.tags,
+    source: row.source,
+    shared: row.shared,
+    first_seen: isoTimestamp(row.firstSeen),
+    last_seen: isoTimestamp(row.lastSeen),
+    created_at: isoTimestamp(row.createdAt),
+    updated_at: isoTimestamp(row.updatedAt),
+  };
+}
+
+async function* pages(db: Db, workspaceId: string | null, filters: IocFilters, counted: { iocs: number }): AsyncGenerator<RestIoc[]> {
+  let after: { updatedAt: string; id: string } | null = null;
+  for (;;) {
+    const rows = await listIocs(db, workspaceId ?? NO_WORKSPACE, filters, PAGE, after);
+    counted.iocs += rows.length;
+    yield rows.map(restIocOf);
+    const last = rows.at(-1);
+    if (!last || rows.length < PAGE) return;
+    after = { updatedAt: last.updatedAt, id: last.id };
+  }
+}
+
+export async function exportIocs(
+  db: Db,
+  file: string,
+  options: { format: 'stix' | 'csv'; workspace: { id: string; name: string } | null; filters: IocFilters },
+): Promise<{ iocs: number }> {
+  const counted = { iocs: 0 };
+  const source = pages(db, options.workspace?.id ?? null, options.filters, counted);
+  const owner = options.workspace ?? { id: NO_WORKSPACE, name: 'Shared feed' };
+  const document = options.format === 'csv' ? csvDocument(source) : stixBundle(source, owner);
+  await pipeline(Readable.from(document), createWriteStream(file));
+  return counted;
+}
