@@ -69,6 +69,11 @@ export class ConsoleApi {
     });
   }
 
+  /** From now on, requests carry this key (after the signed-in key was rotated). */
+  useKey(key: string): void {
+    this.client.setHeader('authorization', `Bearer ${key}`);
+  }
+
   async request<T>(document: string, variables?: Record<string, unknown>): Promise<T> {
     try {
       return await this.client.request<T>(document, variables);
@@ -106,19 +111,19 @@ export interface ApiKey {
 
 export interface Overview {
   viewer: {
-    key: { name: string; permissions: string[] };
+    key: { id: string; name: string; permissions: string[] };
     workspace: { name: string; plan: string; keyLimit: number; activeKeys: number; scope: { domains: string[]; emails: string[]; bins: string[] } };
   };
 }
 
 export const OVERVIEW = `query ConsoleOverview {
-  viewer { key { name permissions } workspace { name plan keyLimit activeKeys scope { domains emails bins } } }
+  viewer { key { id name permissions } workspace { name plan keyLimit activeKeys scope { domains emails bins } } }
 }`;
 
 const KEY_FIELDS = 'id prefix name permissions status createdAt expiresAt lastUsedAt rotationDue';
 
 export const KEYS = `query ConsoleKeys { apiKeys { ${KEY_FIELDS} } }`;
-export const AUDIT = `query ConsoleAudit { auditEvents(first: 50) { edges { node { id action actorKeyPrefix targetKeyPrefix requestId createdAt } } } }`;
+export const AUDIT = `query ConsoleAudit { auditEvents(first: 50) { edges { node { id action actor actorKeyPrefix targetKeyPrefix requestId createdAt } } } }`;
 export const CREATE = `mutation ConsoleCreateKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { ${KEY_FIELDS} } } }`;
 export const ROTATE = `mutation ConsoleRotateKey($id: ID!, $grace: Int!) { rotateApiKey(id: $id, gracePeriodSeconds: $grace) { secret apiKey { ${KEY_FIELDS} } } }`;
 export const REVOKE = `mutation ConsoleRevokeKey($id: ID!) { revokeApiKey(id: $id) { ${KEY_FIELDS} } }`;
@@ -126,6 +131,7 @@ export const REVOKE = `mutation ConsoleRevokeKey($id: ID!) { revokeApiKey(id: $i
 export interface AuditEvent {
   id: string;
   action: string;
+  actor: 'key' | 'command line' | 'server setup';
   actorKeyPrefix: string | null;
   targetKeyPrefix: string | null;
   requestId: string | null;

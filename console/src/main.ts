@@ -40,7 +40,18 @@ const announce = (text: string) => {
   window.setTimeout(() => (live.textContent = text), 50);
 };
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+const absolute = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [['year', 31_536_000], ['month', 2_592_000], ['day', 86_400], ['hour', 3600], ['minute', 60]];
+
+/** A time as people say it ("3 days ago", "in 29 days"), the exact time in its tooltip. */
+function when(iso: string | null, none = '—'): Node | string {
+  if (!iso) return none;
+  const seconds = (Date.parse(iso) - Date.now()) / 1000;
+  const [unit, size] = UNITS.find(([, size]) => Math.abs(seconds) >= size) ?? ['minute', 60];
+  const text = Math.abs(seconds) < 60 ? 'just now' : relative.format(Math.round(seconds / size), unit);
+  return h('time', { datetime: iso, title: absolute(iso) }, text);
+}
 const permissionLabel = (name: string) => name.toLowerCase().replace('_', ':');
 
 // ---------------------------------------------------------------------------------------------
@@ -72,10 +83,10 @@ function showSignIn(message?: string): void {
   input.focus();
 }
 
-function signOut(): void {
+function signOut(message?: string): void {
   session.clear();
-  showSignIn();
-  announce('Signed out.');
+  showSignIn(message);
+  announce(message ?? 'Signed out.');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,7 +126,7 @@ async function showConsole(errorTarget?: HTMLElement): Promise<void> {
       'header',
       { class: 'top' },
       h('div', {}, h('p', { class: 'workspace' }, workspace.name), h('p', { class: 'plan' }, `${workspace.plan.toLowerCase()} plan · signed in as “${overview.viewer.key.name}”`)),
-      h('button', { type: 'button', class: 'secondary', onclick: signOut }, 'Sign out'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => signOut() }, 'Sign out'),
     ),
     h('h1', {}, 'API keys'),
     keysSection,
@@ -124,46 +135,57 @@ async function showConsole(errorTarget?: HTMLElement): Promise<void> {
   );
   main.focus();
 
+  const current = overview.viewer.key.id;
   const refresh = async () => {
-    await Promise.all([renderKeys(api, keysSection, canWrite, refresh), renderAudit(api, auditSection)]);
+    const keys = await renderKeys(api, keysSection, canWrite, current, refresh);
+    await renderAudit(api, auditSection, keys);
   };
   await refresh();
 }
 
-async function renderKeys(api: ConsoleApi, section: HTMLElement, canWrite: boolean, refresh: () => Promise<void>): Promise<void> {
+/** Renders the keys and returns them (the audit log names keys by them). */
+async function renderKeys(api: ConsoleApi, section: HTMLElement, canWrite: boolean, current: string, refresh: () => Promise<void>): Promise<ApiKey[]> {
   let keys: ApiKey[];
   let overview: Overview;
   try {
     [{ apiKeys: keys }, overview] = await Promise.all([api.request<{ apiKeys: ApiKey[] }>(KEYS), api.request<Overview>(OVERVIEW)]);
   } catch (error) {
     section.replaceChildren(h('p', { class: 'error', role: 'alert' }, (error as Error).message));
-    return;
+    return [];
   }
   const { activeKeys, keyLimit } = overview.viewer.workspace;
   const error = h('p', { class: 'error', role: 'alert', id: 'keys-error' });
   const createButton = h('button', { type: 'button', id: 'create-key' }, 'Create key');
   createButton.addEventListener('click', () => openCreateDialog(api, createButton, error, refresh));
 
+  const COLUMNS = ['Name', 'Prefix', 'Permissions', 'Created', 'Last used', 'Expires', 'Status', 'Actions'];
+  // On a phone each row becomes a card: every cell carries its column's name (style.css).
+  const cell = (column: string, ...children: Child[]) => h('td', { 'data-label': column }, ...children);
   const rows = keys.map((key) => {
-    const actions = h('td', { class: 'actions' });
+    const mine = key.id === current;
+    const actions = h('td', { class: 'actions', 'data-label': 'Actions' });
     if (canWrite && key.status === 'ACTIVE') {
       const rotate = h('button', { type: 'button', class: 'secondary', 'aria-label': `Rotate ${key.name} (${key.prefix})` }, 'Rotate');
-      rotate.addEventListener('click', () => openRotateDialog(api, key, rotate, error, refresh));
+      rotate.addEventListener('click', () => openRotateDialog(api, key, mine, rotate, error, refresh));
       const revoke = h('button', { type: 'button', class: 'danger', 'aria-label': `Revoke ${key.name} (${key.prefix})` }, 'Revoke');
-      revoke.addEventListener('click', () => openRevokeDialog(api, key, revoke, error, refresh));
+      revoke.addEventListener('click', () => openRevokeDialog(api, key, mine, revoke, error, refresh));
       actions.append(rotate, revoke);
     }
     return h(
       'tr',
-      { 'data-prefix': key.prefix },
-      h('th', { scope: 'row' }, key.name),
-      h('td', {}, h('code', {}, key.prefix)),
-      h('td', {}, key.permissions.map(permissionLabel).join(', ')),
-      h('td', {}, when(key.createdAt)),
-      h('td', {}, key.lastUsedAt ? when(key.lastUsedAt) : 'Never'),
-      h('td', {}, key.expiresAt ? when(key.expiresAt) : 'Never'),
-      h('td', {}, key.rotationDue ? h('span', { class: 'badge warn' }, 'Yes') : 'No'),
-      h('td', {}, h('span', { class: `badge ${key.status.toLowerCase()}` }, key.status.charAt(0) + key.status.slice(1).toLowerCase())),
+      { 'data-prefix': key.prefix, class: mine ? 'current' : '' },
+      h('th', { scope: 'row', 'data-label': 'Name' }, key.name, mine ? h('span', { class: 'badge you', title: 'You are signed in to this console with this key' }, 'this session') : null),
+      cell('Prefix', h('code', {}, key.prefix)),
+      cell('Permissions', key.permissions.map(permissionLabel).join(', ')),
+      cell('Created', when(key.createdAt)),
+      cell('Last used', when(key.lastUsedAt, 'Never')),
+      cell('Expires', when(key.expiresAt, 'Never')),
+      cell(
+        'Status',
+        h('span', { class: `badge ${key.status.toLowerCase()}` }, key.status.charAt(0) + key.status.slice(1).toLowerCase()),
+        // Said only when it is so: a key older than 90 days.
+        key.rotationDue && key.status === 'ACTIVE' ? h('span', { class: 'badge warn', title: 'Older than 90 days: rotate it' }, 'rotation due') : null,
+      ),
       actions,
     );
   });
@@ -184,11 +206,12 @@ async function renderKeys(api: ConsoleApi, section: HTMLElement, canWrite: boole
         'table',
         {},
         h('caption', { class: 'visually-hidden' }, 'API keys of this workspace, newest first'),
-        h('thead', {}, h('tr', {}, ...['Name', 'Prefix', 'Permissions', 'Created', 'Last used', 'Expires', 'Rotation due', 'Status', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ...COLUMNS.map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, ...rows),
       ),
     ),
   );
+  return keys;
 }
 
 function renderScope(scope: { domains: string[]; emails: string[]; bins: string[] }): HTMLElement {
@@ -203,7 +226,14 @@ function renderScope(scope: { domains: string[]; emails: string[]; bins: string[
   );
 }
 
-async function renderAudit(api: ConsoleApi, section: HTMLElement): Promise<void> {
+/** A key as people know it: its name, with its prefix to tell two of one name apart. */
+function keyNamed(prefix: string | null, keys: readonly ApiKey[]): Node | string {
+  if (!prefix) return '—';
+  const key = keys.find((k) => k.prefix === prefix);
+  return key ? h('span', {}, key.name, ' ', h('code', { class: 'help' }, prefix)) : h('code', {}, prefix);
+}
+
+async function renderAudit(api: ConsoleApi, section: HTMLElement, keys: readonly ApiKey[]): Promise<void> {
   let events: AuditEvent[];
   try {
     const data = await api.request<{ auditEvents: { edges: { node: AuditEvent }[] } }>(AUDIT);
@@ -230,11 +260,11 @@ async function renderAudit(api: ConsoleApi, section: HTMLElement): Promise<void>
             h(
               'tr',
               {},
-              h('td', {}, when(e.createdAt)),
-              h('td', {}, actions[e.action] ?? e.action),
-              h('td', {}, e.targetKeyPrefix ? h('code', {}, e.targetKeyPrefix) : '—'),
-              h('td', {}, e.actorKeyPrefix ? h('code', {}, e.actorKeyPrefix) : 'Command line'),
-              h('td', {}, e.requestId ? h('code', {}, e.requestId) : '—'),
+              h('td', { 'data-label': 'When' }, when(e.createdAt)),
+              h('td', { 'data-label': 'What' }, actions[e.action] ?? e.action),
+              h('td', { 'data-label': 'Key' }, keyNamed(e.targetKeyPrefix, keys)),
+              h('td', { 'data-label': 'By' }, e.actor === 'key' ? keyNamed(e.actorKeyPrefix, keys) : e.actor === 'server setup' ? 'The server, at its first start' : 'The command line'),
+              h('td', { 'data-label': 'Request id' }, e.requestId ? h('code', {}, e.requestId) : '—'),
             ),
           ),
         ),
@@ -322,7 +352,7 @@ function openCreateDialog(api: ConsoleApi, opener: HTMLButtonElement, pageError:
   name.focus();
 }
 
-function openRotateDialog(api: ConsoleApi, key: ApiKey, opener: HTMLButtonElement, pageError: HTMLElement, refresh: () => Promise<void>): void {
+function openRotateDialog(api: ConsoleApi, key: ApiKey, mine: boolean, opener: HTMLButtonElement, pageError: HTMLElement, refresh: () => Promise<void>): void {
   const grace = h(
     'select',
     { id: 'grace', name: 'grace' },
@@ -341,6 +371,11 @@ function openRotateDialog(api: ConsoleApi, key: ApiKey, opener: HTMLButtonElemen
         const done = busy(confirm, 'Rotating…');
         try {
           created = (await api.request<{ rotateApiKey: { secret: string; apiKey: ApiKey } }>(ROTATE, { id: key.id, grace: Number(grace.value) })).rotateApiKey;
+          // The console goes on with the new key: the old one may stop working at once.
+          if (mine) {
+            session.set(created.secret);
+            api.useKey(created.secret);
+          }
           element.close();
         } catch (failure) {
           done();
@@ -349,6 +384,7 @@ function openRotateDialog(api: ConsoleApi, key: ApiKey, opener: HTMLButtonElemen
       },
     },
     h('p', {}, 'A new key replaces ', h('strong', {}, key.name), ' ', h('code', {}, key.prefix), ' with the same permissions. Put the new key in place before the old one stops working.'),
+    mine ? h('p', { class: 'warning' }, 'This is the key you are signed in with: the console switches to the new key by itself.') : null,
     h('label', { for: 'grace' }, 'The old key stops working'),
     grace,
     error,
@@ -362,9 +398,9 @@ function openRotateDialog(api: ConsoleApi, key: ApiKey, opener: HTMLButtonElemen
   grace.focus();
 }
 
-function openRevokeDialog(api: ConsoleApi, key: ApiKey, opener: HTMLButtonElement, pageError: HTMLElement, refresh: () => Promise<void>): void {
+function openRevokeDialog(api: ConsoleApi, key: ApiKey, mine: boolean, opener: HTMLButtonElement, pageError: HTMLElement, refresh: () => Promise<void>): void {
   const error = h('p', { class: 'error', role: 'alert' });
-  const confirm = h('button', { type: 'button', class: 'danger' }, 'Revoke key');
+  const confirm = h('button', { type: 'button', class: 'danger' }, mine ? 'Revoke and sign out' : 'Revoke key');
   let revoked = false;
   confirm.addEventListener('click', async () => {
     const done = busy(confirm, 'Revoking…');
@@ -379,10 +415,16 @@ function openRevokeDialog(api: ConsoleApi, key: ApiKey, opener: HTMLButtonElemen
   });
   const cancel = h('button', { type: 'button', class: 'secondary', onclick: () => element.close() }, 'Cancel');
   const element = dialog(
-    `Revoke “${key.name}”?`,
-    [h('p', {}, 'Every integration that uses ', h('code', {}, key.prefix), ' is refused from now on, on every server. This cannot be undone.'), error, h('div', { class: 'buttons' }, cancel, confirm)],
+    mine ? `Revoke “${key.name}”, the key you are signed in with?` : `Revoke “${key.name}”?`,
+    [
+      h('p', {}, 'Every integration that uses ', h('code', {}, key.prefix), ' is refused from now on, on every server. This cannot be undone.'),
+      mine ? h('p', { class: 'warning' }, 'You are signed in to this console with this key: you will be signed out at once, and need another admin key to sign in again.') : null,
+      error,
+      h('div', { class: 'buttons' }, cancel, confirm),
+    ],
     async () => {
       if (!revoked) return opener.focus();
+      if (mine) return signOut(`You revoked “${key.name}”, the key you were signed in with. Sign in with another admin key.`);
       await refresh();
       announce(`Key ${key.name} revoked.`);
       document.getElementById('create-key')?.focus();

@@ -75,6 +75,10 @@ const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent').implement({
       nullable: true,
       resolve: (e) => (e.actorKeyPrefix === null ? null : displayPrefix(e.actorKeyPrefix)),
     }),
+    actor: t.string({
+      description: '`key` (see actorKeyPrefix), `command line`, or `server setup` (the demo key made at the first start).',
+      resolve: (e) => (e.actorKeyPrefix !== null ? 'key' : (e.details as { via?: string } | null)?.via === 'server setup' ? 'server setup' : 'command line'),
+    }),
     targetKeyId: t.exposeID('targetKeyId', { nullable: true }),
     targetKeyPrefix: t.string({
       nullable: true,

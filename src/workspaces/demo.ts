@@ -6,7 +6,7 @@ import { count, eq } from 'drizzle-orm';
 import { PERMISSIONS } from '../auth/permissions.js';
 import type { Db } from '../db/client.js';
 import { cardLeaks, credentialLeaks, iocs, watchlistEntries, watchlists, workspaces } from '../db/schema.js';
-import { CLI_ACTOR } from '../keys/audit.js';
+import { SERVER_SETUP_ACTOR } from '../keys/audit.js';
 import { createApiKey } from '../keys/service.js';
 import { domainKey } from '../normalize.js';
 import { addScopeEntry, createWorkspace } from './service.js';
@@ -82,7 +82,7 @@ export async function createDemoWorkspaceIfEmpty(db: Db): Promise<DemoWorkspace 
     name: 'Demo key',
     permissions: PERMISSIONS,
     grantor: null,
-    actor: CLI_ACTOR,
+    actor: SERVER_SETUP_ACTOR,
   });
   return { workspaceId: workspace.id, key: secret };
 }

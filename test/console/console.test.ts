@@ -41,6 +41,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     await t?.close();
   });
 
+  /** A row of the keys table (the audit log names keys too). */
+  const keyRow = (name: string) => page.locator('tr[data-prefix]', { hasText: name });
   const api = (key: string) => fetch(`${server.url}/api/v1/iocs?limit=1`, { headers: { authorization: `Bearer ${key}` } });
   /** Waits until the element with this id has the focus (the page refreshes before it moves focus). */
   const focusOn = (id: string) => page.waitForFunction((want) => document.activeElement?.id === want, id, { timeout: 5000 });
@@ -107,7 +109,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     await focusOn('create-key');
     expect((await api(firstSecret)).status).toBe(200);
 
-    const row = page.locator('tr', { hasText: 'SIEM connector' });
+    const row = keyRow('SIEM connector');
     await expect(row.innerText()).resolves.toMatch(/iocs:read, watchlists:read, dataleaks:read/);
     await keyLimitShows('2 of 3 keys');
     await page.screenshot({ path: path.join(artifacts, 'console-keys.png'), fullPage: true });
@@ -116,7 +118,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
   let rotatedSecret: string;
 
   it('rotates a key with the grace period chosen, and the old key is refused at once with no grace', async () => {
-    await page.locator('tr', { hasText: 'SIEM connector' }).filter({ hasText: 'Active' }).getByRole('button', { name: /^Rotate/ }).click();
+    await keyRow('SIEM connector').filter({ hasText: 'Active' }).getByRole('button', { name: /^Rotate/ }).click();
     await page.getByLabel('The old key stops working').selectOption('0');
     await page.getByRole('button', { name: 'Rotate key' }).click();
     rotatedSecret = await secretShown();
@@ -124,12 +126,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     expect((await api(firstSecret)).status).toBe(401);
     expect((await api(rotatedSecret)).status).toBe(200);
     // The list shows the old key expired and the new one active, under the same name.
-    await page.locator('tr', { hasText: 'SIEM connector' }).filter({ hasText: 'Expired' }).waitFor({ timeout: 5000 });
-    await expect(page.locator('tr', { hasText: 'SIEM connector' }).filter({ hasText: 'Active' }).count()).resolves.toBe(1);
+    await keyRow('SIEM connector').filter({ hasText: 'Expired' }).waitFor({ timeout: 5000 });
+    await expect(keyRow('SIEM connector').filter({ hasText: 'Active' }).count()).resolves.toBe(1);
   });
 
   it('revokes a key after a confirmation, and the API refuses it from then on', async () => {
-    const row = page.locator('tr', { hasText: 'SIEM connector' }).filter({ hasText: 'Active' });
+    const row = keyRow('SIEM connector').filter({ hasText: 'Active' });
     await row.getByRole('button', { name: /^Revoke/ }).click();
     const dialog = page.getByRole('dialog', { name: /Revoke “SIEM connector”/ });
     await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -174,12 +176,43 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     await focusOn('create-key');
   });
 
-  it('fits a phone screen', async () => {
+  it('marks the key of this session, shows times as people say them, and rotation due only when it is', async () => {
+    const mine = page.locator('tr.current');
+    await expect(mine.count()).resolves.toBe(1);
+    await expect(mine.getByText('this session').isVisible()).resolves.toBe(true);
+    const created = mine.locator('time').first();
+    expect(await created.innerText()).toMatch(/now|ago/);
+    expect(await created.getAttribute('title')).toMatch(/\d/);
+    await expect(page.getByRole('columnheader', { name: 'Rotation due' }).count()).resolves.toBe(0);
+    await expect(page.getByText('rotation due').count()).resolves.toBe(0);
+    // The audit log names keys and the command line in words.
+    await expect(page.locator('#audit').getByText('The command line').first().isVisible()).resolves.toBe(true);
+  });
+
+  it('fits a phone screen, with every action on it', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    for (const button of await page.getByRole('button', { name: /^(Rotate|Revoke) / }).all()) {
+      const box = (await button.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(375);
+    }
     await page.screenshot({ path: path.join(artifacts, 'console-keys-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('rotating the key of this session carries on with the new key', async () => {
+    await page.locator('tr.current').getByRole('button', { name: /^Rotate/ }).click();
+    const dialog = page.getByRole('dialog', { name: /^Rotate/ });
+    await expect(dialog.getByText('the console switches to the new key by itself').isVisible()).resolves.toBe(true);
+    await page.getByLabel('The old key stops working').selectOption('0');
+    await page.getByRole('button', { name: 'Rotate key' }).click();
+    const secret = await secretShown();
+    expect(await page.evaluate(() => sessionStorage.getItem(sessionStorage.key(0)!))).toBe(secret);
+    await page.locator('tr.current').waitFor();
+    await expect(page.locator('tr.current').getByText('Active').isVisible()).resolves.toBe(true);
+    adminKey = secret;
   });
 
   it('signs out and forgets the key', async () => {
@@ -188,5 +221,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await page.reload();
     await expect(page.getByLabel('Admin API key').isVisible()).resolves.toBe(true);
+  });
+
+  it('revoking the key of this session warns first, then signs out cleanly', async () => {
+    await page.getByLabel('Admin API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('tr.current').getByRole('button', { name: /^Revoke/ }).click();
+    const dialog = page.getByRole('dialog', { name: /the key you are signed in with\?$/ });
+    await expect(dialog.getByText('you will be signed out at once').isVisible()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Revoke and sign out' }).click();
+    await page.getByLabel('Admin API key').waitFor();
+    await expect(page.getByRole('alert').filter({ hasText: 'the key you were signed in with' }).isVisible()).resolves.toBe(true);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect((await api(adminKey)).status).toBe(401);
   });
 });

@@ -33,6 +33,13 @@ describe('the embedded database', () => {
       },
     });
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    // The audit log says who made the demo key: the server, at its first start.
+    const audit = await fetch(`${first.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${demoKey}` },
+      body: JSON.stringify({ query: '{ auditEvents { edges { node { action actor } } } }' }),
+    });
+    expect(await audit.json()).toEqual({ data: { auditEvents: { edges: [{ node: { action: 'api_key.created', actor: 'server setup' } }] } } });
     expect(await first.stop('SIGTERM')).toBe(0);
     expect(first.stdout.join('')).not.toContain(demoKey!);
 
