@@ -34,7 +34,7 @@ export interface BannerFacts extends Addresses {
 }
 
 export function startBanner(facts: BannerFacts): string {
-  const rows = links(facts).map((link) => `  ${link.name.padEnd(9)} ${(link.href || '-').padEnd(40)} ${link.note}`);
+  const rows = links(facts).map((link) => `  ${link.name.padEnd(9)} ${(link.href || '-').padEnd(46)} ${link.note}`);
   const workspace = facts.demoWorkspaceId ?? '<workspace id>';
   const lines = [
     '',
