@@ -13,7 +13,7 @@ import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
 import { admit, hasKeyInQuery, type Gatekeeper } from './auth/authenticate.js';
 import { rateLimitHeaders } from './auth/rateLimiter.js';
-import { trackStatements } from './db/cancellation.js';
+import { cancelStatements, type Statements } from './db/cancellation.js';
 import type { Database } from './db/client.js';
 import type { IocChangeFeed } from './iocs/changes.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
@@ -79,7 +79,7 @@ const KNOWN_PATHS = new Set(['/', '/graphql', '/healthz', '/readyz', '/api/v1/op
 
 export function createApp(options: AppOptions) {
   const { database, logger, gatekeeper, schema } = options;
-  const services: Services = { db: database.db, changes: options.changes, openAnswers: new OpenAnswers(options.openAnswerLimits) };
+  const services: Services = { changes: options.changes, openAnswers: new OpenAnswers(options.openAnswerLimits) };
   const pipeline = new GraphQLPipeline(schema, options.production, logger);
   const yoga = createYogaAdapter({ schema, pipeline, logger, production: options.production });
   const direct = options.graphqlAdapter === 'yoga' ? null : createDirectAdapter(pipeline);
@@ -113,7 +113,7 @@ export function createApp(options: AppOptions) {
   /** The caller's context once its key is verified and within its rate limit; every keyed path passes here. */
   async function admitted(request: Incoming, state: RequestState) {
     const principal = await admit(request.header, gatekeeper, state);
-    return createContext(state.requestId, principal, services, state);
+    return createContext(state.requestId, principal, database.forRequest(state.statements), services, state);
   }
 
   async function graphql(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
@@ -132,21 +132,21 @@ export function createApp(options: AppOptions) {
   async function handle(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
     const corsHeaders = cors.headers(request.header('origin'));
     if (corsHeaders) state.cors = corsHeaders;
-    const work = trackStatements(() => route(request, state));
     try {
-      return await withTimeout(work.result, requestTimeoutMs, () => {
+      return await withTimeout(route(request, state), requestTimeoutMs, () => {
         // The caller gets 503; what the request still runs in the database is cancelled with it.
-        work.cancel();
+        cancelStatements(state.statements);
         return timedOut();
       });
     } catch (error) {
       const path = request.url.pathname;
+      if (path === '/graphql') {
+        // maskError logs what it masks, with the error itself.
+        const mediaType = negotiateMediaType(request.header('accept')) ?? 'application/json';
+        return renderResult({ errors: [asHttpError(maskError(error, logger, state.requestId), state.requestId)] }, mediaType, state.requestId, logger);
+      }
       const apiError = asApiError(error);
       if (apiError.code === 'internal_error') logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
-      if (path === '/graphql') {
-        const mediaType = negotiateMediaType(request.header('accept')) ?? 'application/json';
-        return renderResult({ errors: [asHttpError(maskError(error, logger), state.requestId)] }, mediaType, state.requestId, logger);
-      }
       return errorAnswer(apiError, dialectForPath(path), state.requestId);
     }
   }
@@ -167,7 +167,7 @@ export function createApp(options: AppOptions) {
 
   const adapter = createServerAdapter(async (fetchRequest: Request): Promise<Response> => {
     const started = performance.now();
-    const state: RequestState = { requestId: newRequestId(), signal: fetchRequest.signal };
+    const state: RequestState = { requestId: newRequestId(), signal: fetchRequest.signal, statements: new Set() };
     const request = fromRequest(fetchRequest);
     const result = await handle(request, state);
     const response = isFetchResponse(result) ? result : toResponse(result);
@@ -214,6 +214,7 @@ class NodeRequestState implements RequestState {
   route?: string;
   rateLimit?: RequestState['rateLimit'];
   cors?: Record<string, string>;
+  readonly statements: Statements = new Set();
   private gone: AbortController | undefined;
 
   constructor(

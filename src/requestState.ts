@@ -1,5 +1,6 @@
 import type { Principal } from './auth/principal.js';
 import type { RateLimitStatus } from './auth/rateLimiter.js';
+import type { Statements } from './db/cancellation.js';
 
 /** Facts about one request gathered on its way through, for its response headers and log line. */
 export interface RequestState {
@@ -8,6 +9,8 @@ export interface RequestState {
   readonly clientAddress?: string | undefined;
   /** Aborted when the client goes away (the connection closes before the answer is complete). */
   readonly signal: AbortSignal;
+  /** The statements the request sent to the database, cancelled if it is answered on timeout. */
+  readonly statements: Statements;
   /** The CORS headers every answer to this request carries (none unless `CORS_ORIGINS` allows its origin). */
   cors?: Record<string, string>;
   principal?: Principal;

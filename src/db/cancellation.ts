@@ -1,56 +1,79 @@
 /**
  * Statements cancelled with their request (API.md §12): a request answered 503 on timeout must not
- * leave its statement running in the database. Every statement the `postgres` driver sends while a
- * request runs is remembered under that request (AsyncLocalStorage follows it through every
- * `await`), and `cancel` asks PostgreSQL to cancel those still running or queued. The driver makes a
- * cancel of a statement that already ended a no-op, so a finished statement is never mistaken for
- * the next one on its connection.
+ * leave its statement running in the database. Each request's context gets its own handle on the
+ * database (`forRequest`): the same pool, but every statement sent through it is remembered in the
+ * request's set, and `cancelStatements` asks PostgreSQL to cancel those still running or queued.
+ * The driver makes a cancel of a statement that already ended a no-op, so a finished statement is
+ * never mistaken for the next one on its connection.
+ *
+ * A handle per request, not AsyncLocalStorage: on Node 20 the latter turns on promise hooks for
+ * every promise of the process, which cost GraphQL requests about 15 % of their rate (measured,
+ * docs/performance.md).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { PostgresJsSession } from 'drizzle-orm/postgres-js';
+import type { Db } from './client.js';
 
-interface Cancellable {
+export interface Cancellable {
   cancel(): unknown;
 }
 
-const statementsOfRequest = new AsyncLocalStorage<Set<Cancellable>>();
+/** The statements a request has sent. */
+export type Statements = Set<Cancellable>;
 
-export interface Tracked<T> {
-  result: Promise<T>;
-  /** Cancels every statement the work has sent that has not ended. */
-  cancel(): void;
+/** Cancels every statement of a request that has not ended. */
+export function cancelStatements(statements: Statements): void {
+  for (const statement of statements) statement.cancel();
+  statements.clear();
 }
 
-/** Runs `work`, remembering the statements it sends. */
-export function trackStatements<T>(work: () => Promise<T>): Tracked<T> {
-  const statements = new Set<Cancellable>();
-  return {
-    result: statementsOfRequest.run(statements, work),
-    cancel: () => {
-      for (const statement of statements) statement.cancel();
-      statements.clear();
-    },
-  };
-}
-
-/** A driver client whose statements (also inside transactions) are remembered under the running request. */
-export function trackingClient<C extends object>(client: C): C {
+/** A driver client whose statements (also inside transactions) go into `statements`. */
+function trackingClient<C extends object>(client: C, statements: Statements): C {
   return new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (property === 'unsafe' && typeof value === 'function') {
         return (...args: unknown[]) => {
           const statement = (value as (...a: unknown[]) => Cancellable).apply(target, args);
-          statementsOfRequest.getStore()?.add(statement);
+          statements.add(statement);
           return statement;
         };
       }
       if (property === 'begin' && typeof value === 'function') {
         return (...args: unknown[]) => {
           const body = args.at(-1) as (tx: object) => unknown;
-          return (value as (...a: unknown[]) => unknown).apply(target, [...args.slice(0, -1), (tx: object) => body(trackingClient(tx))]);
+          return (value as (...a: unknown[]) => unknown).apply(target, [...args.slice(0, -1), (tx: object) => body(trackingClient(tx, statements))]);
         };
       }
       return value;
     },
   });
+}
+
+const ROOT = Symbol('the process-wide database handle');
+
+/** The process-wide handle behind a request's handle (for caches that outlive requests). */
+export function rootOf(db: Db): Db {
+  return (db as Db & { [ROOT]?: Db })[ROOT] ?? db;
+}
+
+/**
+ * A handle on the `postgres` driver's database whose statements go into `statements`: drizzle's
+ * query builders and transactions (its session) and the raw prepared statements of the hot paths
+ * (`$client`). Statements prepared once with drizzle's `.prepare()` keep the process-wide client.
+ */
+export function requestDatabase(db: Db, statements: Statements): Db {
+  const root = db as unknown as {
+    dialect: ConstructorParameters<typeof PostgresJsSession>[1];
+    session: { options: ConstructorParameters<typeof PostgresJsSession>[3] };
+    _: { schema: unknown; fullSchema: unknown; tableNamesMap: unknown };
+    $client: object;
+  };
+  const client = trackingClient(root.$client, statements);
+  const schema = root._.schema ? { fullSchema: root._.fullSchema, schema: root._.schema, tableNamesMap: root._.tableNamesMap } : undefined;
+  const session = new PostgresJsSession(client as never, root.dialect, schema as never, root.session.options);
+  return Object.create(db, {
+    session: { value: session },
+    $client: { value: client },
+    [ROOT]: { value: db },
+  }) as Db;
 }

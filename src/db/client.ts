@@ -9,7 +9,7 @@ import { finished } from 'node:stream/promises';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Options, PostgresType, Sql, TransactionSql } from 'postgres';
-import { trackingClient } from './cancellation.js';
+import { requestDatabase, type Statements } from './cancellation.js';
 import { lockDataDir } from './dataDirLock.js';
 import * as schema from './schema.js';
 
@@ -26,6 +26,12 @@ export interface NotificationHandlers {
 export interface Database {
   readonly kind: 'postgres' | 'embedded';
   readonly db: Db;
+  /**
+   * The handle a request works with: its statements go into `statements`, so that a request answered
+   * on timeout can cancel them (src/db/cancellation.ts). The embedded database runs one statement at
+   * a time in this process and has nothing to cancel: its handle is `db`.
+   */
+  forRequest(statements: Statements): Db;
   /** Subscribes to a PostgreSQL NOTIFY channel, re-subscribing by itself after a lost connection. */
   subscribe(channel: string, handlers: NotificationHandlers): Promise<void>;
   /** Rows of a raw query, whichever driver runs it. */
@@ -102,13 +108,14 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     connect_timeout: 5,
   };
   const client = postgres(url, { ...common, max: poolSize, idle_timeout: 60 });
-  const db = drizzle(trackingClient(client), { schema }) as unknown as Db;
+  const db = drizzle(client, { schema }) as unknown as Db;
   const listeners: Sql[] = [];
   let closed = false;
 
   return {
     kind: 'postgres',
     db,
+    forRequest: (statements) => requestDatabase(db, statements),
     async subscribe(channel, handlers) {
       // A dedicated connection per channel, so that its loss is seen (onclose) and repaired here:
       // the driver's own `listen` gives no signal while it is deaf.
@@ -218,6 +225,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   return {
     kind: 'embedded',
     db,
+    forRequest: () => db,
     async subscribe(channel, handlers) {
       // In-process: the subscription cannot be lost.
       await pg.listen(channel, handlers.onMessage);

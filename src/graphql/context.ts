@@ -20,22 +20,24 @@ export interface Context {
 
 /** What a process shares with every request's context. */
 export interface Services {
-  db: Db;
   changes: IocChangeFeed;
   openAnswers: OpenAnswers;
 }
 
-/** The one way a context is made, for GraphQL and REST requests alike; `request` gives the signal when asked. */
-export function createContext(requestId: string, principal: Principal, services: Services, request: { readonly signal: AbortSignal }): Context {
+/**
+ * The one way a context is made, for GraphQL and REST requests alike: `db` is the request's own
+ * handle (its statements can be cancelled), `request` gives the signal when asked.
+ */
+export function createContext(requestId: string, principal: Principal, db: Db, services: Services, request: { readonly signal: AbortSignal }): Context {
   return {
     requestId,
     principal,
-    db: services.db,
+    db,
     changes: services.changes,
     openAnswers: services.openAnswers,
     get signal() {
       return request.signal;
     },
-    loaders: createLoaders(services.db),
+    loaders: createLoaders(db),
   };
 }

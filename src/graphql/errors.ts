@@ -5,18 +5,18 @@
  */
 import { GraphQLError } from 'graphql';
 import { asApiError, isErrorCode } from '../errors.js';
-import { json, type Outgoing } from '../http/exchange.js';
 import type { Logger } from '../logger.js';
 
 /**
  * Keeps errors the client caused (§4 `ApiError`s, and GraphQL's own syntax and validation errors)
  * and replaces everything else by `unavailable` or `internal_error`, logging the original.
  */
-export function maskError(error: unknown, logger: Logger): GraphQLError {
+export function maskError(error: unknown, logger: Logger, requestId?: string): GraphQLError {
   const original = error instanceof GraphQLError ? error.originalError : error;
   if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
   const apiError = asApiError(original);
-  if (apiError.code === 'internal_error') logger.error({ err: original }, 'unexpected error');
+  // Every 500 is logged with its request id (API.md §12), never answered with its details.
+  if (apiError.code === 'internal_error') logger.error({ err: original, request_id: requestId }, 'unexpected error');
   return new GraphQLError(apiError.message, {
     originalError: apiError,
     // A lost database answers the whole request 503, as REST does.
@@ -71,23 +71,4 @@ export function publicError(error: GraphQLError): Record<string, unknown> {
     ...(error.path ? { path: error.path } : {}),
     ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
   };
-}
-
-/** The HTTP status and headers the errors of a result ask for (the highest status wins). */
-export function httpOf(errors: readonly GraphQLError[]): { status: number; headers: Record<string, string> } {
-  let status = 200;
-  const headers: Record<string, string> = {};
-  for (const error of errors) {
-    const http = error.extensions?.http;
-    if (http?.status && http.status > status) status = http.status;
-    Object.assign(headers, http?.headers);
-  }
-  return { status, headers };
-}
-
-/** The whole answer to a GraphQL request that failed before execution: its §4 status, no data. */
-export function failedRequestAnswer(error: unknown, requestId: string, logger: Logger): Outgoing {
-  const failure = asHttpError(maskError(error, logger), requestId);
-  const { status, headers } = httpOf([failure]);
-  return json(JSON.stringify({ errors: [publicError(failure)] }), status, headers);
 }

@@ -201,7 +201,7 @@ export function renderResult(result: ExecutionResult, mediaType: GraphQLMediaTyp
   if (!result.errors?.length) return json(JSON.stringify({ data: result.data }), 200, { 'content-type': `${mediaType}; charset=utf-8` });
   const executed = result.data !== undefined;
   const errors = result.errors.map((error) => {
-    const masked = maskError(error, logger);
+    const masked = maskError(error, logger, requestId);
     // Refused before anything ran (a stream over its count, a subscription without permission):
     // the whole answer takes the refusal's status, as REST would. A malformed input (400) stays
     // under the media type's rule above.

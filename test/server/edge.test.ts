@@ -451,8 +451,13 @@ describe('11 (continued). an unexpected failure answers 500 in the dialect, with
       expect(response.status).toBe(500);
       expect(await response.text()).toBe('{ "error": "Internal server error" }');
       const requestId = response.headers.get('x-request-id')!;
-      const logged = t.logs.map((line) => JSON.parse(line) as { level: number; request_id?: string; msg?: string }).find((line) => line.level === 50 && line.request_id === requestId);
-      expect(logged?.msg).toBe('unhandled error');
+      const logged = (id: string) => t.logs.map((line) => JSON.parse(line) as { level: number; request_id?: string; msg?: string }).find((line) => line.level === 50 && line.request_id === id);
+      expect(logged(requestId)?.msg).toBe('unhandled error');
+      // The same fault through GraphQL: masked as internal_error, logged with its request id.
+      const graphql = await t.graphql(admin.key, '{ watchlists { edges { node { description } } } }');
+      expect(graphql.body.errors?.[0]).toMatchObject({ message: 'Internal server error.', extensions: { code: 'internal_error' } });
+      expect(JSON.stringify(graphql.body)).not.toMatch(/description_gone|column|select/i);
+      expect(logged(graphql.requestId!)?.msg).toBe('unexpected error');
     } finally {
       await t.database.db.execute(sql`ALTER TABLE watchlists RENAME COLUMN description_gone TO description`);
     }
