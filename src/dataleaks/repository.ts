@@ -22,8 +22,8 @@ const p = sql.placeholder;
 /** Leaks at the domain or any subdomain: the byte range [`com.example.`, `com.example/`). */
 export function credentialLeaksByDomain(db: Db, domain: string, limit: number, after: After) {
   const from = domainKey(domain);
-  const query = prepared(db, `leaks_by_domain_${after ? 'after' : 'first'}`, () =>
-    db
+  const query = prepared(db, `leaks_by_domain_${after ? 'after' : 'first'}`, (root) =>
+    root
       .select({ ...credentialColumns, sortKey: credentialLeaks.domainKey })
       .from(credentialLeaks)
       .where(
@@ -41,8 +41,8 @@ export function credentialLeaksByDomain(db: Db, domain: string, limit: number, a
 }
 
 export function credentialLeaksByEmail(db: Db, email: string, limit: number, afterId: string | null) {
-  const query = prepared(db, `leaks_by_email_${afterId ? 'after' : 'first'}`, () =>
-    db
+  const query = prepared(db, `leaks_by_email_${afterId ? 'after' : 'first'}`, (root) =>
+    root
       .select(credentialColumns)
       .from(credentialLeaks)
       .where(and(eq(credentialLeaks.email, p('email')), afterId ? gt(credentialLeaks.id, p('afterId')) : undefined))
@@ -55,8 +55,8 @@ export function credentialLeaksByEmail(db: Db, email: string, limit: number, aft
 
 /** Cards whose BIN starts with `bin`: digits sort before `:`, so the range is [bin, bin + ':'). */
 export function cardLeaksByBin(db: Db, bin: string, limit: number, after: After) {
-  const query = prepared(db, `cards_by_bin_${after ? 'after' : 'first'}`, () =>
-    db
+  const query = prepared(db, `cards_by_bin_${after ? 'after' : 'first'}`, (root) =>
+    root
       .select()
       .from(cardLeaks)
       .where(

@@ -7,14 +7,16 @@ import type { Db } from './client.js';
 
 const cache = new WeakMap<Db, Map<string, unknown>>();
 
-/** The prepared query named `name` for this database, built by `build` the first time. */
-export function prepared<Q>(db: Db, name: string, build: () => Q): Q {
+/** The prepared query named `name` for this database, built by `build` (given the process-wide handle) the first time. */
+export function prepared<Q>(db: Db, name: string, build: (root: Db) => Q): Q {
   // Built once per database, whichever request's handle asks (src/db/cancellation.ts).
   const root = rootOf(db);
   let byName = cache.get(root);
   if (!byName) cache.set(root, (byName = new Map<string, unknown>()));
   let query = byName.get(name) as Q | undefined;
-  if (query === undefined) byName.set(name, (query = build()));
+  // Built on the process-wide handle: a statement prepared on a request's handle would keep that
+  // request's statement set alive, and grow it, for as long as the process runs.
+  if (query === undefined) byName.set(name, (query = build(root)));
   return query;
 }
 
