@@ -13,7 +13,7 @@ import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
 import { admit, hasKeyInQuery, type Gatekeeper } from './auth/authenticate.js';
 import { rateLimitHeaders } from './auth/rateLimiter.js';
-import { cancelStatements, type Statements } from './db/cancellation.js';
+import { Statements } from './db/cancellation.js';
 import type { Database } from './db/client.js';
 import type { IocChangeFeed } from './iocs/changes.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
@@ -133,9 +133,9 @@ export function createApp(options: AppOptions) {
     const corsHeaders = cors.headers(request.header('origin'));
     if (corsHeaders) state.cors = corsHeaders;
     try {
-      return await withTimeout(route(request, state), requestTimeoutMs, () => {
+      return await withTimeout(route(request, state).finally(() => state.statements.close()), requestTimeoutMs, () => {
         // The caller gets 503; what the request still runs in the database is cancelled with it.
-        cancelStatements(state.statements);
+        state.statements.cancel();
         return timedOut();
       });
     } catch (error) {
@@ -167,7 +167,7 @@ export function createApp(options: AppOptions) {
 
   const adapter = createServerAdapter(async (fetchRequest: Request): Promise<Response> => {
     const started = performance.now();
-    const state: RequestState = { requestId: newRequestId(), signal: fetchRequest.signal, statements: new Set() };
+    const state: RequestState = { requestId: newRequestId(), signal: fetchRequest.signal, statements: new Statements() };
     const request = fromRequest(fetchRequest);
     const result = await handle(request, state);
     const response = isFetchResponse(result) ? result : toResponse(result);
@@ -214,7 +214,7 @@ class NodeRequestState implements RequestState {
   route?: string;
   rateLimit?: RequestState['rateLimit'];
   cors?: Record<string, string>;
-  readonly statements: Statements = new Set();
+  readonly statements = new Statements();
   private gone: AbortController | undefined;
 
   constructor(

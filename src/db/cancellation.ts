@@ -17,13 +17,33 @@ export interface Cancellable {
   cancel(): unknown;
 }
 
-/** The statements a request has sent. */
-export type Statements = Set<Cancellable>;
+/**
+ * The statements a request sends while it is being answered. Closed once its answer is ready: what
+ * a streamed answer sends afterwards (an export's pages) is not kept, or every page's rows would
+ * stay in memory until the last one is sent.
+ */
+export class Statements {
+  private readonly sent = new Set<Cancellable>();
+  private open = true;
 
-/** Cancels every statement of a request that has not ended. */
-export function cancelStatements(statements: Statements): void {
-  for (const statement of statements) statement.cancel();
-  statements.clear();
+  add(statement: Cancellable): void {
+    if (this.open) this.sent.add(statement);
+  }
+
+  get size(): number {
+    return this.sent.size;
+  }
+
+  /** Cancels every statement sent that has not ended. */
+  cancel(): void {
+    for (const statement of this.sent) statement.cancel();
+    this.close();
+  }
+
+  close(): void {
+    this.open = false;
+    this.sent.clear();
+  }
 }
 
 /** A driver client whose statements (also inside transactions) go into `statements`. */

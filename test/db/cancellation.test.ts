@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rootOf, type Statements } from '../../src/db/cancellation.js';
+import { rootOf, Statements } from '../../src/db/cancellation.js';
 import { credentialLeaksByDomain } from '../../src/dataleaks/repository.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/database.js';
 
@@ -15,7 +15,7 @@ describe.skipIf(!serverUrl)('a request’s database handle', () => {
   afterAll(() => t.drop());
 
   it('remembers the statements its request sends, and only those', async () => {
-    const mine: Statements = new Set();
+    const mine = new Statements();
     const db = t.database.forRequest(mine);
     expect(rootOf(db)).toBe(t.database.db);
     await db.execute(sql`select 1`);
@@ -28,8 +28,12 @@ describe.skipIf(!serverUrl)('a request’s database handle', () => {
     // Statements prepared once are the process's: later requests never add to the first one's set.
     await credentialLeaksByDomain(db, 'example.com', 10, null);
     const after = mine.size;
-    for (let i = 0; i < 5; i++) await credentialLeaksByDomain(t.database.forRequest(new Set()), 'example.com', 10, null);
+    for (let i = 0; i < 5; i++) await credentialLeaksByDomain(t.database.forRequest(new Statements()), 'example.com', 10, null);
     expect(mine.size).toBe(after);
     expect(after - before).toBeLessThanOrEqual(1);
+    // Once the answer is ready (a stream's pages follow), nothing more is kept.
+    mine.close();
+    await db.execute(sql`select 4`);
+    expect(mine.size).toBe(0);
   });
 });
