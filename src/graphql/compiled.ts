@@ -5,7 +5,6 @@
  */
 import {
   Kind,
-  parse,
   specifiedRules,
   subscribe,
   validate,
@@ -64,33 +63,4 @@ export function compileDocument(
     subscribe: (context, variables) =>
       subscribe({ schema, document, contextValue: context, variableValues: variables ?? {}, ...(operationName ? { operationName } : {}) }),
   };
-}
-
-/** A bounded cache of compiled documents by their text, for GraphQL requests that repeat. */
-export class CompiledCache {
-  private readonly entries = new Map<string, CompiledOperation | null>();
-
-  constructor(
-    private readonly schema: GraphQLSchema,
-    private readonly rules: readonly ValidationRule[],
-    private readonly maxTokens: number,
-    private readonly max = 500,
-  ) {}
-
-  /** The compiled operation, or null when the text does not parse or validate (Yoga answers those). */
-  get(query: string, operationName: string | undefined): CompiledOperation | null {
-    const key = operationName === undefined ? query : `${operationName}\u0000${query}`;
-    const cached = this.entries.get(key);
-    if (cached !== undefined) return cached;
-    let compiled: CompiledOperation | null = null;
-    try {
-      const result = compileDocument(this.schema, parse(query, { maxTokens: this.maxTokens }), { operationName, rules: this.rules });
-      compiled = 'run' in result ? result : null;
-    } catch {
-      compiled = null;
-    }
-    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, compiled);
-    return compiled;
-  }
 }

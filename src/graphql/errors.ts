@@ -1,5 +1,5 @@
 /**
- * How GraphQL errors leave the server, whichever path served the request (Yoga or the fast path):
+ * How GraphQL errors leave the server, whichever adapter served the request (src/graphql/pipeline.ts):
  * §4 codes in `extensions.code`, the request id in `extensions.request_id`, anything unexpected
  * masked and logged.
  */

@@ -18,7 +18,7 @@ afterAll(() => t.close());
 const IOC_FIELDS = 'id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt';
 const CREATE = 'made: createWatchlist(input: { name: "should not exist" }) { id }';
 
-/** The same document sent as a JSON POST (fast path) and, for queries, as a GET (Yoga). */
+/** The same document sent as a JSON POST and, for queries, as a GET. */
 async function both(document: string): Promise<GraphQLBody[]> {
   const posted = (await t.graphql(key, document)).body;
   if (document.trimStart().startsWith('mutation')) return [posted];

@@ -16,7 +16,7 @@ describe('in production', () => {
   beforeAll(async () => ({ t, key } = await appWithKey({ production: true })));
   afterAll(() => t.close());
 
-  it('refuses introspection, sent as JSON (fast path) or as a GET (Yoga)', async () => {
+  it('refuses introspection, sent as a JSON POST or as a GET', async () => {
     const posted = await t.graphql(key, INTROSPECTION);
     expect(posted.body.data).toBeUndefined();
     expect(posted.body.errors?.[0]?.message).toMatch(/introspection/i);
@@ -65,7 +65,7 @@ describe('abusive documents', () => {
     expect(answer.body.errors?.map((e) => e.message).join(' ')).toMatch(/depth/i);
   });
 
-  it('refuse more than 30 aliases, on the fast path and through Yoga, without executing', async () => {
+  it('refuse more than 30 aliases, as a JSON POST and as a GET, without executing', async () => {
     const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: viewer { key { name } }`).join(' ');
     const posted = await t.graphql(key, `{ ${aliases} }`);
     expect(posted.body.data).toBeUndefined();
