@@ -80,7 +80,7 @@ export async function paginate<T>(
 }
 
 /** `first` checked against the contract's bounds. */
-export function pageSize(first: number | null | undefined): number {
+function pageSize(first: number | null | undefined): number {
   const size = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
     throw invalidParameter('first', `must be a whole number from 1 to ${MAX_PAGE_SIZE}.`);
@@ -117,7 +117,7 @@ export function decodeCursor(cursor: string | null | undefined, patterns: readon
 }
 
 /** Builds a page from rows fetched with `limit size + 1`: the extra row only says there is more. */
-export function toConnection<T>(
+function toConnection<T>(
   rows: T[],
   size: number,
   cursorOf: (row: T) => readonly string[],

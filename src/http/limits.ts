@@ -20,9 +20,6 @@ export const MAX_JSON_DEPTH = 64;
 export const MAX_STREAMS_PER_KEY = 10;
 export const MAX_STREAMS_PER_WORKSPACE = 50;
 
-/** A stream whose client has gone stops touching the database within this time (§12: 5 s). */
-export const STREAM_GONE_MS = 5_000;
-
 /** Exports running at once per key: each holds a database cursor position and a socket. */
 export const MAX_EXPORTS_PER_KEY = 2;
 

@@ -69,11 +69,6 @@ export class OpenAnswers {
     this.exportsByKey.add(caller.key.id, 1);
     return releaseOnce(signal, () => this.exportsByKey.add(caller.key.id, -1));
   }
-
-  /** Open streams of a key, for tests and metrics. */
-  streamsOf(keyId: string): number {
-    return this.streamsByKey.get(keyId);
-  }
 }
 
 function refused(reason: string): ApiError {
