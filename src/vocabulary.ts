@@ -19,6 +19,7 @@ export const SCOPE_TYPES = ['domain', 'email', 'bin'] as const;
 export const WATCHLIST_ENTRY_TYPES = ['domain', 'email', 'bin', 'keyword'] as const;
 
 export const LEAK_SOURCE_TYPES = ['breach', 'stealer_log', 'paste', 'combolist', 'forum'] as const;
+export type LeakSourceType = (typeof LEAK_SOURCE_TYPES)[number];
 
 /** Whether `value` is one of `values`, narrowing it. */
 export function isOneOf<V extends string>(values: readonly V[], value: string): value is V {

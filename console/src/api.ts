@@ -92,7 +92,11 @@ export const PERMISSIONS = [
   { name: 'IOCS_READ', label: 'Read IOCs', readOnly: true },
   { name: 'WATCHLISTS_READ', label: 'Read watchlists', readOnly: true },
   { name: 'DATALEAKS_READ', label: 'Read data leaks', readOnly: true },
+  { name: 'PASSWORDS_READ', label: 'Search breached passwords', readOnly: false },
+  { name: 'IOCS_WRITE', label: 'Submit IOCs', readOnly: false },
   { name: 'WATCHLISTS_WRITE', label: 'Change watchlists', readOnly: false },
+  { name: 'WEBHOOKS_READ', label: 'See webhook endpoints and deliveries', readOnly: false },
+  { name: 'WEBHOOKS_WRITE', label: 'Create, change and delete webhook endpoints', readOnly: false },
   { name: 'KEYS_READ', label: 'See API keys and the audit log', readOnly: false },
   { name: 'KEYS_WRITE', label: 'Create, rotate and revoke API keys', readOnly: false },
 ] as const;

@@ -1,9 +1,13 @@
 /** The permissions a key can carry (API.md §2): least privilege, one name per capability. */
 export const PERMISSIONS = [
   'iocs:read',
+  'iocs:write',
   'watchlists:read',
   'watchlists:write',
   'dataleaks:read',
+  'passwords:read',
+  'webhooks:read',
+  'webhooks:write',
   'keys:read',
   'keys:write',
 ] as const;

@@ -17,7 +17,11 @@ import { CLI_ACTOR } from '../keys/audit.js';
 import { createApiKey, revokeApiKey } from '../keys/service.js';
 import { keyStatus, listApiKeys, type ApiKeyShape } from '../keys/repository.js';
 import { exportIocs } from '../iocs/export.js';
-import { IOC_TYPES, SCOPE_TYPES, type IocType } from '../vocabulary.js';
+import { IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, type IocType, type LeakSourceType, type Severity } from '../vocabulary.js';
+import { LEAK_FORMATS, type LeakFormat } from '../dataleaks/formats.js';
+import { importLeaks } from '../dataleaks/import.js';
+import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
+import { normalizeText } from '../normalize.js';
 import { BILLING_STATUSES, PLANS } from '../workspaces/plans.js';
 import { addScopeEntry, createWorkspace, findWorkspace, listWorkspaces, updateWorkspace } from '../workspaces/service.js';
 import { loadWorkspaceScope } from '../workspaces/scope.js';
@@ -186,6 +190,44 @@ const COMMANDS: Record<string, Command> = {
       }
     },
   },
+  'leaks import': {
+    summary: 'Imports leaked credentials or cards from a combolist, ULP file, stealer logs (folder or .zip), credential CSV or card CSV.',
+    options: {
+      file: { help: 'the file (for stealer logs: a folder or a .zip)', required: true },
+      format: { help: 'what the file holds', values: LEAK_FORMATS, required: true },
+      source: { help: 'the name of the leak or breach, as searches will show it', required: true },
+      'source-type': { help: 'required except for cards', values: LEAK_SOURCE_TYPES },
+      'leaked-at': { help: `when the data leaked, ISO 8601 (e.g. ${DATE_EXAMPLE}); a CSV's leaked_at column wins` },
+      severity: { help: 'of the credential leaks (default medium)', values: SEVERITIES },
+    },
+    run: async (database, o, io) => {
+      const file = required(o, 'file');
+      const format = required(o, 'format') as LeakFormat;
+      const source = normalizeText(required(o, 'source'), 200);
+      if (source === null) throw new UsageError('--source must be at most 200 characters of text');
+      const sourceType = (o['source-type'] ?? null) as LeakSourceType | null;
+      if (format !== 'cards' && sourceType === null) throw new UsageError(`--source-type is required for the ${format} format`);
+      let leakedAt: string | null = null;
+      if (o['leaked-at'] !== undefined) {
+        leakedAt = parseDateInput(o['leaked-at']);
+        if (leakedAt === null) throw new UsageError(`--leaked-at must be a real ISO 8601 date, e.g. ${DATE_EXAMPLE}`);
+      }
+      checkReadable(file, { folder: format === 'stealer' });
+      const progress = io.progress?.('bytes');
+      try {
+        return await importLeaks(database, file, {
+          format,
+          source,
+          sourceType,
+          leakedAt,
+          severity: (o.severity ?? 'medium') as Severity,
+          ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}),
+        });
+      } finally {
+        progress?.stop();
+      }
+    },
+  },
   export: {
     summary: "Exports IOCs to a file: the shared feed, or with --workspace that workspace's view (its own marked as such).",
     options: {
@@ -243,11 +285,11 @@ function keyJson(k: ApiKeyShape) {
   };
 }
 
-/** A file the command is about to read, or a UsageError that says why it cannot. */
-function checkReadable(file: string): void {
+/** A file (or, where `folder` says so, a folder) the command is about to read, or a UsageError that says why it cannot. */
+function checkReadable(file: string, allow: { folder?: boolean } = {}): void {
   try {
     accessSync(file, constants.R_OK);
-    if (statSync(file).isDirectory()) throw new UsageError(`cannot read ${file}: it is a folder, not a file`);
+    if (!allow.folder && statSync(file).isDirectory()) throw new UsageError(`cannot read ${file}: it is a folder, not a file`);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

@@ -9,9 +9,12 @@ import { prepared } from '../db/prepared.js';
 import { cardLeaks, credentialLeaks } from '../db/schema.js';
 import { domainKey } from '../normalize.js';
 
-const { domainKey: _domainKey, ...credentialColumns } = getTableColumns(credentialLeaks);
-/** A leak as the API shows it; `sortKey` (the domain key) comes with domain searches, for their cursor. */
-export type CredentialLeakRow = Omit<typeof credentialLeaks.$inferSelect, 'domainKey'> & { sortKey?: string };
+const { domainKey: _domainKey, siteKey: _siteKey, passwordSha1: _passwordSha1, ...credentialColumns } = getTableColumns(credentialLeaks);
+/**
+ * A leak as the API shows it (never the password's hash); `sortKey` (the domain or site key) comes
+ * with domain and site searches, for their cursor.
+ */
+export type CredentialLeakRow = Omit<typeof credentialLeaks.$inferSelect, 'domainKey' | 'siteKey' | 'passwordSha1'> & { sortKey?: string | null };
 export type CardLeakRow = typeof cardLeaks.$inferSelect;
 
 /** The row after which a page starts: the sort key of the last row of the previous page. */
@@ -19,26 +22,39 @@ export type After = readonly [string, string] | null;
 
 const p = sql.placeholder;
 
-/** Leaks at the domain or any subdomain: the byte range [`com.example.`, `com.example/`). */
-export function credentialLeaksByDomain(db: Db, domain: string, limit: number, after: After) {
+/**
+ * Leaks whose key column (the email's domain, or the site's host) is the domain or any subdomain:
+ * the byte range [`com.example.`, `com.example/`) of its index.
+ */
+function credentialLeaksUnder(db: Db, by: 'domain' | 'site', domain: string, limit: number, after: After) {
+  const column = by === 'domain' ? credentialLeaks.domainKey : credentialLeaks.siteKey;
+  const name = `leaks_by_${by}_${after ? 'after' : 'first'}`;
   const from = domainKey(domain);
-  const query = prepared(db, `leaks_by_domain_${after ? 'after' : 'first'}`, (root) =>
+  const query = prepared(db, name, (root) =>
     root
-      .select({ ...credentialColumns, sortKey: credentialLeaks.domainKey })
+      .select({ ...credentialColumns, sortKey: column })
       .from(credentialLeaks)
       .where(
         and(
-          gte(credentialLeaks.domainKey, p('from')),
-          lt(credentialLeaks.domainKey, p('to')),
-          after ? sql`(${credentialLeaks.domainKey}, ${credentialLeaks.id}) > (${p('afterKey')}, ${p('afterId')}::uuid)` : undefined,
+          gte(column, p('from')),
+          lt(column, p('to')),
+          after ? sql`(${column}, ${credentialLeaks.id}) > (${p('afterKey')}, ${p('afterId')}::uuid)` : undefined,
         ),
       )
-      .orderBy(asc(credentialLeaks.domainKey), asc(credentialLeaks.id))
+      .orderBy(asc(column), asc(credentialLeaks.id))
       .limit(p('limit'))
-      .prepare(`leaks_by_domain_${after ? 'after' : 'first'}`),
+      .prepare(name),
   );
   return query.execute({ from, to: `${from.slice(0, -1)}/`, limit, afterKey: after?.[0], afterId: after?.[1] });
 }
+
+/** Leaked credentials whose email is at the domain or any subdomain. */
+export const credentialLeaksByDomain = (db: Db, domain: string, limit: number, after: After) =>
+  credentialLeaksUnder(db, 'domain', domain, limit, after);
+
+/** Leaked credentials captured on the website at the domain or any subdomain (API.md §9). */
+export const credentialLeaksBySite = (db: Db, domain: string, limit: number, after: After) =>
+  credentialLeaksUnder(db, 'site', domain, limit, after);
 
 export function credentialLeaksByEmail(db: Db, email: string, limit: number, afterId: string | null) {
   const query = prepared(db, `leaks_by_email_${afterId ? 'after' : 'first'}`, (root) =>
@@ -71,4 +87,30 @@ export function cardLeaksByBin(db: Db, bin: string, limit: number, after: After)
       .prepare(`cards_by_bin_${after ? 'after' : 'first'}`),
   );
   return query.execute({ from: bin, to: `${bin}:`, limit, afterBin: after?.[0], afterId: after?.[1] });
+}
+
+/**
+ * Breached-password range search (API.md §9): every stored password hash that starts with the 5
+ * hex digits of `prefix`, with the number of leaks that hold it, in hash order. The range of the
+ * identity index that the hash leads: [prefix·0, (prefix+1)·0) as bytes.
+ */
+export function passwordHashesInRange(db: Db, prefix: string) {
+  const value = parseInt(prefix, 16);
+  const from = `${prefix.toLowerCase()}0`;
+  const to = value === 0xfffff ? null : `${(value + 1).toString(16).padStart(5, '0')}0`;
+  const query = prepared(db, `password_range_${to ? 'bounded' : 'last'}`, (root) =>
+    root
+      .select({ hash: sql<string>`encode(${credentialLeaks.passwordSha1}, 'hex')`, count: sql<number>`count(*)::int` })
+      .from(credentialLeaks)
+      .where(
+        and(
+          sql`${credentialLeaks.passwordSha1} >= decode(${p('from')}, 'hex')`,
+          to ? sql`${credentialLeaks.passwordSha1} < decode(${p('to')}, 'hex')` : undefined,
+        ),
+      )
+      .groupBy(credentialLeaks.passwordSha1)
+      .orderBy(asc(credentialLeaks.passwordSha1))
+      .prepare(`password_range_${to ? 'bounded' : 'last'}`),
+  );
+  return query.execute({ from, to });
 }

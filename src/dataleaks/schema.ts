@@ -28,9 +28,10 @@ const CredentialLeakRef = builder.objectRef<CredentialLeakRow>('CredentialLeak')
   description: 'A leaked credential. The password itself is never stored nor returned, only a mask.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    email: t.exposeString('email'),
-    domain: t.exposeString('domain'),
-    username: t.exposeString('username', { nullable: true }),
+    email: t.exposeString('email', { nullable: true, description: 'The login, when it is an email address.' }),
+    domain: t.exposeString('domain', { nullable: true, description: "The email's domain." }),
+    username: t.exposeString('username', { nullable: true, description: "The email's local part, or the login when it is no email." }),
+    site: t.exposeString('site', { nullable: true, description: 'The host of the website where the credential was used (stealer logs, ULP files).' }),
     passwordMasked: t.exposeString('passwordMasked', { nullable: true }),
     sourceName: t.exposeString('sourceName'),
     sourceType: t.field({ type: LeakSourceTypeEnum, resolve: (leak) => leak.sourceType }),
@@ -98,6 +99,21 @@ const DataleaksRef = builder.objectRef<Record<string, never>>('Dataleaks').imple
         );
       },
     }),
+    bySite: t.field({
+      type: CredentialLeakConnectionRef,
+      description:
+        "Credentials captured on the website at the domain or any of its subdomains: the accounts of the workspace's own customers, found in stealer logs.",
+      authScopes: { permission: 'dataleaks:read' },
+      args: { domain: t.arg.string({ required: true }), ...pageArgs(t.arg) },
+      resolve: (_parent, args, { db, principal }) => {
+        const domain = scopedInput('domain', args.domain, normalizeDomain, (d) => coversDomain(principal.scope, d));
+        return paginate<CredentialLeakRow>(
+          args,
+          (limit, after) => repository.credentialLeaksBySite(db, domain, limit, after as [string, string] | null),
+          { parts: [DOMAIN_KEY_PATTERN, UUID_PATTERN], of: (row) => [row.sortKey!, row.id] },
+        );
+      },
+    }),
     byEmail: t.field({
       type: CredentialLeakConnectionRef,
       description: 'Leaked credentials of one address.',
@@ -136,6 +152,31 @@ builder.queryField('dataleaks', (t) =>
     resolve: (_root, _args, { principal }) => {
       requireLeakAccess(principal);
       return {};
+    },
+  }),
+);
+
+const PasswordHashCountRef = builder.objectRef<{ suffix: string; count: number }>('PasswordHashCount').implement({
+  description: 'A stored password hash in a range search: the rest of its SHA-1, and in how many leaks it appears.',
+  fields: (t) => ({
+    suffix: t.exposeString('suffix', { description: 'The 35 hex digits after the prefix, upper case.' }),
+    count: t.exposeInt('count'),
+  }),
+});
+
+const HASH_PREFIX = /^[0-9a-fA-F]{5}$/;
+
+builder.queryField('passwordRange', (t) =>
+  t.field({
+    type: [PasswordHashCountRef],
+    description:
+      "Breached-password range search (k-anonymity): the SHA-1 hashes of stored leaked passwords that start with the 5 hex digits of `prefix`, sorted. The password never leaves the caller's hands: hash it, send the first 5 digits, look for the rest in the answer.",
+    authScopes: { permission: 'passwords:read' },
+    args: { prefix: t.arg.string({ required: true }) },
+    resolve: async (_root, { prefix }, { db }) => {
+      if (!HASH_PREFIX.test(prefix)) throw invalidParameter('prefix', 'must be the first 5 hex digits of a SHA-1.');
+      const rows = await repository.passwordHashesInRange(db, prefix);
+      return rows.map((row) => ({ suffix: row.hash.slice(5).toUpperCase(), count: row.count }));
     },
   }),
 );

@@ -51,6 +51,13 @@ export interface Database {
     options: { skipDuplicates: boolean; rebuildIndexes: boolean },
     chunks: Iterable<string>,
   ): Promise<number>;
+  /**
+   * Streams rows (COPY text, one per line) into a temporary staging table, then runs one
+   * set-based statement over it (`merge`, with `params`), in one transaction: either every row
+   * of the batch is merged or none is. Returns the merge's first row (its counts). All SQL here is
+   * the program's own; values travel as COPY data or as parameters.
+   */
+  stage(load: StagedLoad, chunks: AsyncIterable<string>): Promise<Record<string, number>>;
   /** Refreshes the planner's statistics of a table after a bulk write (`table` is the program's own name). */
   analyze(table: string): Promise<void>;
   /** Applies the migrations of `folder` not yet applied, one process at a time. */
@@ -58,6 +65,16 @@ export interface Database {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface StagedLoad {
+  /** `CREATE TEMP TABLE <staging> (…) ON COMMIT DROP` */
+  createStaging: string;
+  /** `COPY <staging> (…) FROM` without its source: STDIN or the embedded database's blob. */
+  copy: string;
+  /** One statement reading the staging table, answering one row of counts. */
+  merge: string;
+  params: readonly (string | number | null)[];
 }
 
 export interface OpenOptions {
@@ -181,6 +198,23 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         return options.skipDuplicates ? (await tx.unsafe(statements.insertNew)).count : rows;
       }
     },
+    async stage(load, chunks) {
+      return client.begin(async (tx) => {
+        await tx.unsafe(load.createStaging);
+        // Rows stream to the server while later ones are still being read and parsed.
+        const stream = await tx.unsafe(`${load.copy} STDIN`).writable();
+        try {
+          for await (const chunk of chunks) if (!stream.write(chunk)) await once(stream, 'drain');
+        } catch (error) {
+          stream.destroy(error as Error);
+          throw error;
+        }
+        stream.end();
+        await finished(stream);
+        const [counts] = await tx.unsafe(load.merge, load.params as (string | number | null)[]);
+        return counts as Record<string, number>;
+      }) as Promise<Record<string, number>>;
+    },
     async analyze(table) {
       await client.unsafe(`ANALYZE "${table}"`);
     },
@@ -252,6 +286,14 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
       });
       await pg.exec(`ANALYZE "${table}"`);
       return inserted;
+    },
+    async stage(load, chunks) {
+      return pg.transaction(async (tx) => {
+        await tx.exec(load.createStaging);
+        for await (const chunk of chunks) await tx.query(`${load.copy} '/dev/blob'`, [], { blob: new Blob([chunk]) });
+        const result = await tx.query<Record<string, number>>(load.merge, [...load.params]);
+        return result.rows[0]!;
+      });
     },
     async analyze(table) {
       await pg.exec(`ANALYZE "${table}"`);

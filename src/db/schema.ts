@@ -30,6 +30,9 @@ import { BILLING_STATUSES, PLANS } from '../workspaces/plans.js';
 /** Text compared byte by byte, so that prefix ranges (`>= 'com.example.' AND < 'com.example/'`) use the index. */
 const byteText = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
 
+/** Raw bytes (a digest), read and written as hex text (`\x…`) by the queries that use them. */
+const bytea = customType<{ data: string }>({ dataType: () => 'bytea' });
+
 const timestamptz = (name: string) =>
   timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
 const createdAt = () => timestamptz('created_at').notNull().defaultNow();
@@ -209,11 +212,18 @@ export const credentialLeaks = pgTable(
   'credential_leaks',
   {
     id: id(),
-    email: byteText('email').notNull(),
-    domain: text('domain').notNull(),
-    domainKey: byteText('domain_key').notNull(),
+    /** The login when it is an email address (with its domain), else null. */
+    email: byteText('email'),
+    domain: text('domain'),
+    domainKey: byteText('domain_key'),
+    /** The email's local part, or the login itself when it is no email. */
     username: text('username'),
+    /** The host where the credential was used (from the URL of a ULP line or a stealer log). */
+    site: text('site'),
+    siteKey: byteText('site_key'),
     passwordMasked: text('password_masked'),
+    /** SHA-1 of the password's UTF-8 bytes, for the range search (API.md §9); never the password. */
+    passwordSha1: bytea('password_sha1'),
     sourceName: text('source_name').notNull(),
     sourceType: leakSourceTypeEnum('source_type').notNull(),
     leakedAt: timestamptz('leaked_at'),
@@ -223,6 +233,10 @@ export const credentialLeaks = pgTable(
   (t) => [
     index('credential_leaks_domain').on(t.domainKey, t.id),
     index('credential_leaks_email').on(t.email, t.id),
+    index('credential_leaks_site').on(t.siteKey, t.id),
+    // One row per (source, login, site, password): re-importing creates nothing. The password's
+    // hash leads, so that the same index serves the breached-password range search.
+    unique('credential_leaks_identity').on(t.passwordSha1, t.sourceName, t.email, t.username, t.site).nullsNotDistinct(),
   ],
 );
 
@@ -239,7 +253,11 @@ export const cardLeaks = pgTable(
     leakedAt: timestamptz('leaked_at'),
     discoveredAt: timestamptz('discovered_at').notNull().defaultNow(),
   },
-  (t) => [index('card_leaks_bin').on(t.bin, t.id)],
+  (t) => [
+    index('card_leaks_bin').on(t.bin, t.id),
+    // One row per (source, BIN, last 4, expiry): re-importing creates nothing.
+    unique('card_leaks_identity').on(t.sourceName, t.bin, t.last4, t.expiry).nullsNotDistinct(),
+  ],
 );
 
 export type Workspace = typeof workspaces.$inferSelect;

@@ -1,6 +1,7 @@
 /**
  * The two REST error dialects (API.md §4). Which one a route speaks is fixed by its path: the SOC
  * dialect for `/api/v1/iocs` and below, the Defendis dialect for everything else under `/api/v1`.
+ * (and for the breached-password range search, which follows the SOC conventions of §9).
  * The bodies are laid out exactly as the two source documents print them (seeds/), so that a
  * client written against those pages sees the same bytes.
  */
@@ -10,7 +11,7 @@ import { json, type Outgoing } from '../http/exchange.js';
 export type Dialect = 'soc' | 'defendis';
 
 export function dialectForPath(path: string): Dialect {
-  return path === '/api/v1/iocs' || path.startsWith('/api/v1/iocs/') ? 'soc' : 'defendis';
+  return path === '/api/v1/iocs' || path.startsWith('/api/v1/iocs/') || path.startsWith('/api/v1/passwords/') ? 'soc' : 'defendis';
 }
 
 /** The sentence a Defendis body carries: the documented phrase, or one that names the detail. */

@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
 import { dialectForPath, errorAnswer } from './dialects.js';
 import { eventStreamAnswer } from './events.js';
+import { hashRangeText, type HashCount } from './hashRange.js';
 import { at, bodyError, prepareRoutes, restView, run, type PreparedRoute } from './operations.js';
 import { readParams, renameParameter } from './params.js';
 import { ROUTES, type RestRoute } from './routes.js';
@@ -58,7 +59,7 @@ export function createRestHandler(options: RestHandlerOptions) {
       if (route.route.response.kind === 'export') return await exportAnswer(route, context, variables);
       if (route.route.response.kind === 'events') return await eventStreamAnswer(route, context, variables);
       const data = await run(route, context, variables);
-      return answer(route.route, data, variables);
+      return answer(route.route, data, variables, request);
     } catch (error) {
       const apiError = asApiError(error);
       if (apiError.code === 'internal_error') options.logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
@@ -120,7 +121,7 @@ async function exportAnswer(route: PreparedRoute, context: Context, variables: R
     : { status: 200, headers: { 'content-type': STIX_MEDIA_TYPE, 'content-disposition': `attachment; filename="${name}.json"` }, body: stixBundle(pages(), context.principal.workspace) };
 }
 
-function answer(route: RestRoute, data: unknown, variables: Record<string, unknown>): Outgoing {
+function answer(route: RestRoute, data: unknown, variables: Record<string, unknown>, request: Incoming): Outgoing {
   const { response } = route;
   switch (response.kind) {
     case 'export':
@@ -135,6 +136,11 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
     }
     case 'list':
       return json(JSON.stringify({ data: at(data, response.field) }), 200);
+    case 'hashRange': {
+      const pad = request.header('add-padding')?.trim().toLowerCase() === 'true';
+      const text = hashRangeText(at(data, response.field) as HashCount[], pad);
+      return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text };
+    }
     case 'page': {
       const page = at(data, response.field) as {
         edges: { node: unknown }[];

@@ -163,6 +163,17 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
           'text/csv': { schema: { type: 'string', description: `Columns: ${CSV_COLUMNS.join(', ')}.` } },
         },
       };
+    } else if (response.kind === 'hashRange') {
+      responses['200'] = {
+        description: `${route.summary} Lines are separated by CRLF.`,
+        content: {
+          'text/plain': {
+            schema: { type: 'string', pattern: '^([0-9A-F]{35}:[0-9]+(\\r\\n[0-9A-F]{35}:[0-9]+)*)?$' },
+            example: '0018A45C4D1DEF81644B54AB7F969B88D65:3\r\n00D4F6E8FA6EECAD2A3AA415EEC418D38EC:1\r\n011053FD0102E94D6AE2F8B83D76FAF94F6:0',
+          },
+        },
+      };
+      // Padding is the caller's choice, documented as a header parameter of its own.
     } else if (response.kind === 'events') {
       responses['200'] = {
         description: `${route.summary} A comment line every 15 seconds keeps the connection open; \`event: error\` (with \`code\` and \`message\`) ends it.`,
@@ -210,13 +221,18 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       tags: [TAGS[tag] ? tag : 'iocs'],
       'x-permission': route.permission,
       'x-error-dialect': route.dialect,
-      parameters: route.params.map((p) => ({
-        name: p.name,
-        in: p.in,
-        required: p.in === 'path' || Boolean(p.scoped),
-        description: p.description,
-        schema: paramSchema(p.schema),
-      })),
+      parameters: [
+        ...route.params.map((p) => ({
+          name: p.name,
+          in: p.in,
+          required: p.in === 'path' || Boolean(p.scoped),
+          description: p.description,
+          schema: paramSchema(p.schema),
+        })),
+        ...(response.kind === 'hashRange'
+          ? [{ name: 'Add-Padding', in: 'header', required: false, description: '`true`: pad the answer with random suffixes of count 0 to 800–1000 lines, so that its size tells nothing.', schema: { type: 'string', enum: ['true', 'false'] } }]
+          : []),
+      ],
       ...(route.body
         ? {
             requestBody: {
@@ -259,6 +275,7 @@ const TAGS: Record<string, string> = {
   iocs: 'Indicators of compromise: the shared feed and the workspace’s own (SOC error dialect).',
   watchlists: 'The workspace’s watchlists of domains, emails, BINs and keywords (Defendis error dialect).',
   dataleaks: 'Leaked credentials and cards inside the workspace scope; enterprise plan (Defendis error dialect).',
+  passwords: 'Breached-password range search by SHA-1 prefix (k-anonymity); every plan (SOC error dialect).',
 };
 
 const header = (description: string, schema: JsonSchema, example: unknown) => ({ description, schema, example });

@@ -43,7 +43,12 @@ export type RouteResponse =
   /** Every page of a connection at `field`, streamed as a STIX 2.1 bundle or CSV (`format`). */
   | { kind: 'export'; field: string }
   /** A subscription at `field`, as Server-Sent Events (`id:` its `cursor`, `data:` its `ioc`). */
-  | { kind: 'events'; field: string };
+  | { kind: 'events'; field: string }
+  /**
+   * `text/plain` lines `SUFFIX:COUNT` from a list of `{ suffix count }` at `field`, padded with
+   * random suffixes of count 0 when the request says `Add-Padding: true` (API.md §9).
+   */
+  | { kind: 'hashRange'; field: string };
 
 const LIMIT: ParamSpec = {
   name: 'limit',
@@ -84,7 +89,7 @@ const snakeCaseAliases = (selection: string) =>
 
 const IOC_FIELDS = snakeCaseAliases('id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt');
 const WATCHLIST_FIELDS = snakeCaseAliases('id name description entries { id type value createdAt } createdAt updatedAt');
-const CREDENTIAL_LEAK_FIELDS = snakeCaseAliases('id email domain username passwordMasked sourceName sourceType leakedAt discoveredAt severity');
+const CREDENTIAL_LEAK_FIELDS = snakeCaseAliases('id email domain username site passwordMasked sourceName sourceType leakedAt discoveredAt severity');
 const CARD_LEAK_FIELDS = snakeCaseAliases('id bin last4 expiry brand sourceName leakedAt discoveredAt');
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 
@@ -312,6 +317,19 @@ export const ROUTES: readonly RestRoute[] = [
   },
   {
     method: 'GET',
+    path: '/api/v1/dataleaks/site',
+    dialect: 'defendis',
+    summary:
+      'Credentials captured on the website at a domain of the workspace scope or any of its subdomains: the accounts of the workspace’s own customers, found in stealer logs (enterprise).',
+    permission: 'dataleaks:read',
+    operation: `query RestLeaksBySite($value: String!, $first: Int, $after: String) {
+      dataleaks { bySite(domain: $value, first: $first, after: $after) { edges { node { ${CREDENTIAL_LEAK_FIELDS} } } ${PAGE_INFO} } }
+    }`,
+    params: [scopedQuery('domain', 'A domain inside the workspace scope: the website’s.'), LIMIT, CURSOR],
+    response: { kind: 'page', field: 'dataleaks.bySite', item: 'CredentialLeak' },
+  },
+  {
+    method: 'GET',
     path: '/api/v1/dataleaks/email',
     dialect: 'defendis',
     summary: 'Leaked credentials of one address inside the workspace scope (enterprise).',
@@ -333,5 +351,16 @@ export const ROUTES: readonly RestRoute[] = [
     }`,
     params: [scopedQuery('bin', 'A BIN of 6 to 8 digits inside the workspace scope.'), LIMIT, CURSOR],
     response: { kind: 'page', field: 'dataleaks.byBin', item: 'CardLeak' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/passwords/range/{prefix}',
+    dialect: 'soc',
+    summary:
+      'Breached-password range search (k-anonymity): `text/plain` lines `SUFFIX:COUNT`, the other 35 hex digits (upper case) of every stored leaked password’s SHA-1 that starts with `prefix`, and in how many leaks it appears, sorted by suffix; empty when none. With `Add-Padding: true`, padded with random suffixes of count 0 to 800–1000 lines.',
+    permission: 'passwords:read',
+    operation: 'query RestPasswordRange($prefix: String!) { passwordRange(prefix: $prefix) { suffix count } }',
+    params: [{ name: 'prefix', in: 'path', variable: 'prefix', schema: { type: 'string', maxLength: 40 }, description: 'The first 5 hex digits of the password’s SHA-1, either case.' }],
+    response: { kind: 'hashRange', field: 'passwordRange' },
   },
 ];

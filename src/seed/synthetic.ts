@@ -6,6 +6,8 @@
 import { uuidv7 } from 'uuidv7';
 import type { WorkspaceScope } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
+import { copyRow, type CopyValue } from '../db/copyText.js';
+import { maskPassword, passwordSha1 } from '../dataleaks/records.js';
 import { domainKey, type IocType } from '../normalize.js';
 
 const CHUNK_ROWS = 20_000;
@@ -36,28 +38,17 @@ function weighted<T>(table: readonly (readonly [T, number])[]): () => T {
   };
 }
 
-/** One field of COPY's text format: `\N` for null, backslash escapes for the special characters. */
-const SPECIAL = /[\\\t\n\r]/;
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-function field(value: string | number | null | readonly string[]): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'number') return String(value);
-  if (typeof value !== 'string') return field(`{${value.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
-  const text = value;
-  return SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : text;
-}
-
-function* chunks(total: number, row: (i: number) => readonly (string | number | null | readonly string[])[]) {
+function* chunks(total: number, row: (i: number) => readonly CopyValue[]) {
   for (let start = 0; start < total; start += CHUNK_ROWS) {
     const lines: string[] = [];
-    for (let i = start; i < Math.min(total, start + CHUNK_ROWS); i++) lines.push(row(i).map(field).join('\t'));
-    yield `${lines.join('\n')}\n`;
+    for (let i = start; i < Math.min(total, start + CHUNK_ROWS); i++) lines.push(copyRow(row(i)));
+    yield lines.join('');
   }
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+const COMMON_PASSWORDS = ['123456', 'password', '123456789', 'qwerty', '12345678', 'password1', 'iloveyou', 'admin123', 'welcome1', 'Summer2024!'];
 const WORDS = ['secure', 'login', 'update', 'cdn', 'cloud', 'verify', 'account', 'support', 'mail', 'portal', 'billing', 'auth', 'sync', 'office', 'drive', 'wallet', 'pay', 'invoice', 'track', 'docs'];
 const TLDS = ['com', 'net', 'org', 'xyz', 'top', 'info', 'ru', 'cn', 'io', 'biz', 'online', 'site'];
 const FEEDS = ['abuse-feed', 'honeypot-eu', 'sinkhole-us', 'phish-watch', 'malware-bazaar-mirror', 'community-osint', 'partner-isac'];
@@ -126,7 +117,7 @@ export interface SeedCounts {
 }
 
 const IOC_COLUMNS = ['id', 'workspace_id', 'type', 'value', 'threat_type', 'malware_family', 'confidence', 'severity', 'tlp', 'tags', 'source', 'first_seen', 'last_seen', 'created_at', 'updated_at'];
-const CREDENTIAL_COLUMNS = ['id', 'email', 'domain', 'domain_key', 'username', 'password_masked', 'source_name', 'source_type', 'leaked_at', 'discovered_at', 'severity'];
+const CREDENTIAL_COLUMNS = ['id', 'email', 'domain', 'domain_key', 'username', 'site', 'site_key', 'password_masked', 'password_sha1', 'source_name', 'source_type', 'leaked_at', 'discovered_at', 'severity'];
 const CARD_COLUMNS = ['id', 'bin', 'last4', 'expiry', 'brand', 'source_name', 'leaked_at', 'discovered_at'];
 
 export async function seed(database: Database, options: SeedOptions): Promise<SeedCounts> {
@@ -135,7 +126,7 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
   const salt = hex(4);
   const ownShare = options.workspace ? 0.05 : 0;
 
-  // Random addresses may repeat a stored IOC: those rows are skipped. Leaks have no natural key.
+  // Random values may repeat a stored IOC or leak: those rows are skipped.
   const iocs = await database.bulkLoad('iocs', IOC_COLUMNS, { skipDuplicates: true, rebuildIndexes: options.iocs >= LARGE_LOAD }, chunks(options.iocs, (i) => {
     const type = iocType();
     const firstSeen = now - int(0, 365) * DAY_MS - int(0, DAY_MS);
@@ -169,10 +160,13 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
     }
     return Math.random() < 0.5 ? pick(OUTSIDE_DOMAINS) : `${pick(WORDS)}${int(1, 5000)}.${pick(TLDS)}`;
   };
-  const credentialLeaks = await database.bulkLoad('credential_leaks', CREDENTIAL_COLUMNS, { skipDuplicates: false, rebuildIndexes: options.credentialLeaks >= LARGE_LOAD }, chunks(options.credentialLeaks, (i) => {
+  const credentialLeaks = await database.bulkLoad('credential_leaks', CREDENTIAL_COLUMNS, { skipDuplicates: true, rebuildIndexes: options.credentialLeaks >= LARGE_LOAD }, chunks(options.credentialLeaks, (i) => {
     const domain = leakDomain();
     const user = `${pick(FIRST_NAMES)}.${pick(FIRST_NAMES)}${i % 1000}`;
-    const length = int(8, 16);
+    // A third come from stealer logs, with the website they were typed into; a fifth of the
+    // passwords are the common ones that many leaks share (the range search counts them).
+    const site = Math.random() < 0.35 ? `${pick(['login', 'sso', 'portal', 'shop', 'my'])}.${leakDomain()}` : null;
+    const password = Math.random() < 0.2 ? pick(COMMON_PASSWORDS) : `${pick(WORDS)}${hex(int(4, 10))}`;
     const leaked = now - int(1, 1500) * DAY_MS;
     return [
       uuidv7(),
@@ -180,7 +174,10 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
       domain,
       domainKey(domain),
       user,
-      `${String.fromCharCode(97 + int(0, 25))}${'*'.repeat(length - 2)}${int(0, 9)}`,
+      site,
+      site && domainKey(site),
+      maskPassword(password),
+      passwordSha1(password),
       `${pick(['breach', 'stealer', 'combolist', 'paste'])}-${2020 + int(0, 6)}-${String(int(1, 12)).padStart(2, '0')}`,
       sourceType(),
       iso(leaked),
@@ -190,7 +187,7 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
   }));
 
   const ownedBins = scope?.bins ?? [];
-  const cardLeaks = await database.bulkLoad('card_leaks', CARD_COLUMNS, { skipDuplicates: false, rebuildIndexes: options.cardLeaks >= LARGE_LOAD }, chunks(options.cardLeaks, () => {
+  const cardLeaks = await database.bulkLoad('card_leaks', CARD_COLUMNS, { skipDuplicates: true, rebuildIndexes: options.cardLeaks >= LARGE_LOAD }, chunks(options.cardLeaks, () => {
     const bin = ownedBins.length > 0 && Math.random() < 0.3
       ? pick(ownedBins).padEnd(8, String(int(0, 9)))
       : `${pick(['4', '5', '37', '6011'])}${String(int(0, 99_999_999))}`.slice(0, int(6, 8)).padEnd(6, '0');

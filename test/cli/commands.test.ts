@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../src/auth/keyFormat.js';
+import { PERMISSIONS } from '../../src/auth/permissions.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { runCommand } from '../support/cli.js';
 import { serverUrl } from '../support/database.js';
@@ -87,7 +88,7 @@ describe('key', () => {
       id: expect.any(String),
       prefix: json.key.slice(0, 20),
       key: expect.stringMatching(/^sk_live_[0-9A-Za-z]{42}$/),
-      permissions: ['iocs:read', 'watchlists:read', 'watchlists:write', 'dataleaks:read', 'keys:read', 'keys:write'],
+      permissions: [...PERMISSIONS],
       expires_at: null,
     });
     expect(parseApiKey(json.key)).not.toBeNull();
@@ -157,7 +158,7 @@ describe('finding one’s way (issue: the first hour)', () => {
     const keyCreate = await cli('key', 'create', '--help');
     expect(keyCreate.code).toBe(0);
     expect(keyCreate.stdout).toMatch(/^usage: npm run -s cli -- key create --workspace <value> --name <value> \[--permissions <iocs:read\|/);
-    expect(keyCreate.stdout).toContain('One of: iocs:read, watchlists:read, watchlists:write, dataleaks:read, keys:read, keys:write.');
+    expect(keyCreate.stdout).toContain(`One of: ${PERMISSIONS.join(', ')}.`);
     const workspaceCreate = await cli('workspace', 'create', '-h');
     expect(workspaceCreate.stdout).toContain('One of: free, pro, enterprise.');
   });
@@ -179,7 +180,7 @@ describe('finding one’s way (issue: the first hour)', () => {
   it('names the allowed values of a wrong one', async () => {
     const wrong = await cli('key', 'create', '--workspace', '00000000-0000-4000-8000-000000000000', '--name', 'x', '--permissions', 'iocs:read,iocs:delete');
     expect(wrong.stderr).toBe(
-      'error: --permissions must be a comma-separated list of iocs:read, watchlists:read, watchlists:write, dataleaks:read, keys:read, keys:write; got iocs:read,iocs:delete\n',
+      `error: --permissions must be a comma-separated list of ${PERMISSIONS.join(', ')}; got iocs:read,iocs:delete\n`,
     );
   });
 

@@ -308,7 +308,7 @@ describe('dataleaks (Defendis dialect)', () => {
   ])('%s answers the documented shape', async (path, emails) => {
     const answer = await call(path, { headers: bearer(key) });
     expect(answer.json.data.map((d: { email: string }) => d.email)).toEqual(emails);
-    expect(Object.keys(answer.json.data[0]).sort()).toEqual(['discovered_at', 'domain', 'email', 'id', 'leaked_at', 'password_masked', 'severity', 'source_name', 'source_type', 'username']);
+    expect(Object.keys(answer.json.data[0]).sort()).toEqual(['discovered_at', 'domain', 'email', 'id', 'leaked_at', 'password_masked', 'severity', 'site', 'source_name', 'source_type', 'username']);
     expect(answer.json.pagination).toEqual({ limit: 50, next_cursor: null, has_more: false });
   });
 

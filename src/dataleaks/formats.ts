@@ -1,0 +1,347 @@
+/**
+ * The five leak formats of API.md §9, each read as a stream of records: one at a time, whatever
+ * the input's size. Text is decoded as UTF-8 (an invalid byte becomes U+FFFD), CRLF or LF, blank
+ * lines skipped. A record that cannot be read comes out as `Rejected`, with where it was, and the
+ * reading goes on.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import yauzl from 'yauzl';
+import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
+import { cardOf, credentialOf, Rejected, type Card, type Credential } from './records.js';
+
+export const LEAK_FORMATS = ['combolist', 'ulp', 'stealer', 'csv', 'cards'] as const;
+export type LeakFormat = (typeof LEAK_FORMATS)[number];
+
+/** Where a record was: the line, and for stealer logs the file inside the folder or zip. */
+export interface Where {
+  file?: string;
+  line: number;
+}
+
+export interface Item<T> {
+  where: Where;
+  record: T | Rejected;
+  /** The record's own leak date (CSV's `leaked_at`), when it has one. */
+  leakedAt?: string | null;
+}
+
+/** Told how many bytes of how many have been read. */
+export type OnProgress = (done: number, total: number) => void;
+
+// ---------------------------------------------------------------------------------------------
+// Lines
+
+/** The non-blank lines of a byte stream, with their line numbers (counting every line). */
+async function* linesOf(input: Readable): AsyncGenerator<{ text: string; line: number }> {
+  input.setEncoding('utf8');
+  const reader = createInterface({ input, crlfDelay: Infinity });
+  let line = 0;
+  for await (const raw of reader) {
+    line++;
+    const text = line === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
+    if (text.trim() !== '') yield { text, line };
+  }
+}
+
+/** A file's stream, reporting its progress in bytes. */
+function fileStream(file: string, onRead?: (bytes: number) => void): Readable {
+  const input = createReadStream(file);
+  if (onRead) input.on('data', (chunk) => onRead(chunk.length));
+  return input;
+}
+
+// ---------------------------------------------------------------------------------------------
+// combolist and ulp
+
+/** `login:password`, or `;` / `|` as the separator when the line has no `:`. */
+export function combolistRecord(text: string): Credential | Rejected {
+  let at = text.indexOf(':');
+  if (at < 0) at = text.indexOf(';');
+  if (at < 0) at = text.indexOf('|');
+  if (at < 0) return new Rejected('no separator (:, ; or |) between login and password');
+  return credentialOf(text.slice(0, at), text.slice(at + 1), null);
+}
+
+/**
+ * `URL:login:password`: the URL may have a scheme, a port and a path (`https://host:8443/p:…`).
+ * A number after the host is read as a port only when a login and a password still follow it.
+ */
+export function ulpRecord(text: string): Credential | Rejected {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text);
+  let hostEnd = scheme ? scheme[0].length : 0;
+  if (text[hostEnd] === '[') hostEnd = Math.max(hostEnd, text.indexOf(']', hostEnd) + 1);
+  while (hostEnd < text.length && text[hostEnd] !== '/' && text[hostEnd] !== ':') hostEnd++;
+  const port = /^:\d{1,5}(?=[/:])/.exec(text.slice(hostEnd, hostEnd + 7));
+  for (const end of port ? [hostEnd + port[0].length, hostEnd] : [hostEnd]) {
+    let urlEnd = end;
+    if (text[urlEnd] === '/') while (urlEnd < text.length && text[urlEnd] !== ':') urlEnd++;
+    if (text[urlEnd] !== ':') continue;
+    const rest = text.slice(urlEnd + 1);
+    const sep = rest.indexOf(':');
+    if (sep < 0) continue;
+    return credentialOf(rest.slice(0, sep), rest.slice(sep + 1), text.slice(0, urlEnd));
+  }
+  return new Rejected('not URL:login:password');
+}
+
+async function* lineRecords(file: string, read: (text: string) => Credential | Rejected, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+  const { size } = await stat(file);
+  let done = 0;
+  for await (const { text, line } of linesOf(fileStream(file, (bytes) => onProgress?.((done += bytes), size)))) {
+    yield { where: { line }, record: read(text) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// stealer logs
+
+/** The credential files of a stealer log, at any depth of a machine's folder. */
+export const PASSWORD_FILE = /^(all )?passwords\.txt$/i;
+
+const FIELD_OF_KEY: Record<string, 'url' | 'login' | 'password'> = {
+  url: 'url',
+  host: 'url',
+  hostname: 'url',
+  username: 'login',
+  login: 'login',
+  user: 'login',
+  password: 'password',
+  pass: 'password',
+};
+/** A line of `=`, `-`, `_` or `*` between two blocks. */
+const SEPARATOR = /^\s*[=\-_*]{3,}\s*$/;
+
+/**
+ * Blocks of `URL:` (or `Host:`), `Username:` (or `Login:`, `USER:`) and `Password:` (or `PASS:`)
+ * lines; other lines (`Soft:`, `Browser:`, `Application:`…) are passed over. A block ends at a new
+ * `URL:`, a separator line, a blank line or the end of the file; its line is its first field's.
+ */
+async function* stealerFileRecords(input: Readable, file: string): AsyncGenerator<Item<Credential>> {
+  input.setEncoding('utf8');
+  const reader = createInterface({ input, crlfDelay: Infinity });
+  let block: { line: number; url?: string; login?: string; password?: string } | null = null;
+  const finish = (): Item<Credential> | null => {
+    if (!block) return null;
+    const { line, url, login, password } = block;
+    block = null;
+    const record =
+      url === undefined
+        ? new Rejected('a credential block without URL: or Host:')
+        : login === undefined
+          ? new Rejected('no login')
+          : credentialOf(login, password ?? '', url);
+    return { where: { file, line }, record };
+  };
+  let line = 0;
+  for await (const raw of reader) {
+    line++;
+    const text = line === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
+    if (text.trim() === '' || SEPARATOR.test(text)) {
+      const done = finish();
+      if (done) yield done;
+      continue;
+    }
+    const colon = text.indexOf(':');
+    const field = colon > 0 ? FIELD_OF_KEY[text.slice(0, colon).trim().toLowerCase()] : undefined;
+    if (!field) continue;
+    const value = text.slice(colon + 1).replace(/^[ \t]+/, '');
+    if (field === 'url' || (block !== null && (block as { [k: string]: unknown })[field] !== undefined)) {
+      const done = finish();
+      if (done) yield done;
+    }
+    block ??= { line };
+    block[field] = value;
+  }
+  const done = finish();
+  if (done) yield done;
+}
+
+/** The password files under a folder, sorted, with their sizes; symbolic links are not followed. */
+async function passwordFilesIn(folder: string): Promise<{ file: string; size: number }[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  const files = entries
+    .filter((entry) => entry.isFile() && PASSWORD_FILE.test(entry.name))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+  return Promise.all(files.map(async (file) => ({ file, size: (await stat(file)).size })));
+}
+
+async function* stealerFolderRecords(folder: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+  const files = await passwordFilesIn(folder);
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  let done = 0;
+  for (const { file } of files) {
+    const name = path.relative(folder, file).split(path.sep).join('/');
+    yield* stealerFileRecords(fileStream(file, (bytes) => onProgress?.((done += bytes), total)), name);
+  }
+}
+
+/** The entries of a zip, one at a time, with a way to read each (yauzl, lazily). */
+async function* zipEntries(file: string): AsyncGenerator<{ entry: yauzl.Entry; open: () => Promise<Readable> }> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false }, (error, opened) => (error ? reject(error) : resolve(opened))),
+  );
+  try {
+    while (true) {
+      const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+        const onEntry = (found: yauzl.Entry) => done(found);
+        const onEnd = () => done(null);
+        const onError = (error: Error) => {
+          zip.off('entry', onEntry).off('end', onEnd);
+          reject(error);
+        };
+        const done = (value: yauzl.Entry | null) => {
+          zip.off('entry', onEntry).off('end', onEnd).off('error', onError);
+          resolve(value);
+        };
+        zip.once('entry', onEntry).once('end', onEnd).once('error', onError);
+        zip.readEntry();
+      });
+      if (!entry) return;
+      yield {
+        entry,
+        open: () => new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream)))),
+      };
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+async function* stealerZipRecords(file: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+  // Sizes first (the central directory only), for the progress bar.
+  let total = 0;
+  for await (const { entry } of zipEntries(file)) if (PASSWORD_FILE.test(path.posix.basename(entry.fileName))) total += entry.uncompressedSize;
+  let done = 0;
+  for await (const { entry, open } of zipEntries(file)) {
+    if (entry.fileName.endsWith('/') || !PASSWORD_FILE.test(path.posix.basename(entry.fileName))) continue;
+    let input: Readable;
+    try {
+      input = await open();
+    } catch (error) {
+      // An encrypted or damaged entry: said once, for the file as a whole (line 0), and the rest is read.
+      yield { where: { file: entry.fileName, line: 0 }, record: new Rejected(`the file cannot be read from the zip: ${(error as Error).message}`) };
+      continue;
+    }
+    input.on('data', (chunk: Buffer) => onProgress?.((done += chunk.length), total));
+    yield* stealerFileRecords(input, entry.fileName);
+  }
+}
+
+async function* stealerRecords(input: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+  if ((await stat(input)).isDirectory()) yield* stealerFolderRecords(input, onProgress);
+  else yield* stealerZipRecords(input, onProgress);
+}
+
+// ---------------------------------------------------------------------------------------------
+// csv and cards
+
+type CsvRecord = Record<string, string | undefined>;
+
+/** Rows of a CSV file by their lower-cased header names, with their line; malformed rows rejected. */
+async function* csvRows(file: string, checkHeader: (columns: string[]) => string | null, onProgress?: OnProgress): AsyncGenerator<{ row: CsvRecord; line: number } | Item<never>> {
+  const { size } = await stat(file);
+  let done = 0;
+  const skipped: Item<never>[] = [];
+  let headerProblem: string | null = null;
+  const parser = fileStream(file, (bytes) => onProgress?.((done += bytes), size)).pipe(
+    parse({
+      columns: (header: string[]) => {
+        const columns = header.map((name) => name.trim().toLowerCase());
+        headerProblem = checkHeader(columns);
+        return columns;
+      },
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      skip_records_with_error: true,
+    }),
+  );
+  // The parser's own message may quote the row (a password): only its code is kept.
+  parser.on('skip', (error: Error & { lines?: number; code?: string }) =>
+    skipped.push({ where: { line: error.lines ?? 0 }, record: new Rejected(`not valid CSV (${error.code ?? 'malformed row'})`) }),
+  );
+  for await (const { record, info } of parser as AsyncIterable<{ record: CsvRecord; info: { lines: number } }>) {
+    if (headerProblem) throw new Error(headerProblem);
+    while (skipped.length) yield skipped.shift()!;
+    yield { row: record, line: info.lines };
+  }
+  if (headerProblem) throw new Error(headerProblem);
+  yield* skipped;
+}
+
+function leakedAtOf(value: string | undefined): string | null | Rejected {
+  if (value === undefined || value.trim() === '') return null;
+  return parseDateInput(value.trim()) ?? new Rejected(`leaked_at must be a real ISO 8601 date, e.g. ${DATE_EXAMPLE}`);
+}
+
+async function* credentialCsvRecords(file: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+  const header = (columns: string[]) =>
+    (columns.includes('email') || columns.includes('username')) && columns.includes('password')
+      ? null
+      : 'the CSV header must name email or username, and password (url and leaked_at are optional)';
+  for await (const item of csvRows(file, header, onProgress)) {
+    if ('record' in item) {
+      yield item;
+      continue;
+    }
+    const { row, line } = item;
+    const email = row.email?.trim() ?? '';
+    if (email !== '' && !email.includes('@')) {
+      yield { where: { line }, record: new Rejected('the email is not a valid email address') };
+      continue;
+    }
+    const leakedAt = leakedAtOf(row.leaked_at);
+    if (leakedAt instanceof Rejected) {
+      yield { where: { line }, record: leakedAt };
+      continue;
+    }
+    const url = row.url?.trim() ? row.url : null;
+    yield { where: { line }, record: credentialOf(email || (row.username ?? ''), row.password ?? '', url), leakedAt };
+  }
+}
+
+async function* cardCsvRecords(file: string, onProgress?: OnProgress): AsyncGenerator<Item<Card>> {
+  const header = (columns: string[]) =>
+    columns.includes('pan') || (columns.includes('bin') && columns.includes('last4'))
+      ? null
+      : 'the CSV header must name pan, or bin and last4 (expiry, brand and leaked_at are optional)';
+  for await (const item of csvRows(file, header, onProgress)) {
+    if ('record' in item) {
+      yield item;
+      continue;
+    }
+    const { row, line } = item;
+    const leakedAt = leakedAtOf(row.leaked_at);
+    if (leakedAt instanceof Rejected) {
+      yield { where: { line }, record: leakedAt };
+      continue;
+    }
+    yield { where: { line }, record: cardOf(row), leakedAt };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function credentialRecords(format: Exclude<LeakFormat, 'cards'>, input: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+  switch (format) {
+    case 'combolist':
+      return lineRecords(input, combolistRecord, onProgress);
+    case 'ulp':
+      return lineRecords(input, ulpRecord, onProgress);
+    case 'stealer':
+      return stealerRecords(input, onProgress);
+    case 'csv':
+      return credentialCsvRecords(input, onProgress);
+  }
+}
+
+export function cardRecords(input: string, onProgress?: OnProgress): AsyncGenerator<Item<Card>> {
+  return cardCsvRecords(input, onProgress);
+}

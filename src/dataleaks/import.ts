@@ -1,0 +1,144 @@
+/**
+ * `leaks import` (API.md §9): records read from one of the five formats stream through COPY into
+ * a staging table and are merged into the leak tables by one set-based statement per batch. The
+ * tables' identity constraints make a re-import create nothing; what they turn away is counted
+ * as duplicates. A batch is one transaction: an import stopped half-way keeps its whole batches,
+ * and running it again completes it.
+ */
+import { uuidv7 } from 'uuidv7';
+import type { Database, StagedLoad } from '../db/client.js';
+import { copyRow } from '../db/copyText.js';
+import type { LeakSourceType, Severity } from '../vocabulary.js';
+import { cardRecords, credentialRecords, type Item, type LeakFormat, type OnProgress, type Where } from './formats.js';
+import { Rejected, type Card, type Credential } from './records.js';
+
+export interface LeakImportOptions {
+  format: LeakFormat;
+  source: string;
+  /** Required for credential formats; ignored for cards. */
+  sourceType: LeakSourceType | null;
+  /** The leak date of records that carry none of their own. */
+  leakedAt: string | null;
+  severity: Severity;
+  onProgress?: OnProgress;
+}
+
+export interface LeakImportReport {
+  read: number;
+  created: number;
+  duplicates: number;
+  rejected: number;
+  errors: (Where & { reason: string })[];
+  alerts: number;
+}
+
+/** A report lists this many errors at most. */
+export const MAX_LISTED_ERRORS = 1000;
+/** Rows per COPY chunk sent to the database. */
+const CHUNK_ROWS = 5000;
+/** Rows per transaction: bounds what one failure can take back, and the staging table's size. */
+const BATCH_ROWS = 500_000;
+
+const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
+  createStaging: `CREATE TEMP TABLE leak_staging (
+    id uuid, email text, domain text, domain_key text, username text, site text, site_key text,
+    password_masked text, password_sha1 bytea, leaked_at timestamptz
+  ) ON COMMIT DROP`,
+  copy: 'COPY leak_staging (id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1, leaked_at) FROM',
+  // A row whose identity is already stored, or came earlier in the same batch, is skipped.
+  merge: `WITH created AS (
+    INSERT INTO credential_leaks (id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1,
+      source_name, source_type, leaked_at, severity)
+    SELECT id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1,
+      $1, $2::leak_source_type, coalesce(leaked_at, $3::timestamptz), $4::severity
+    FROM leak_staging
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+  )
+  SELECT count(*)::int AS created FROM created`,
+};
+
+const CARD_LOAD: Omit<StagedLoad, 'params'> = {
+  createStaging: `CREATE TEMP TABLE card_staging (id uuid, bin text, last4 text, expiry text, brand text, leaked_at timestamptz) ON COMMIT DROP`,
+  copy: 'COPY card_staging (id, bin, last4, expiry, brand, leaked_at) FROM',
+  merge: `WITH created AS (
+    INSERT INTO card_leaks (id, bin, last4, expiry, brand, source_name, leaked_at)
+    SELECT id, bin, last4, expiry, brand, $1, coalesce(leaked_at, $2::timestamptz)
+    FROM card_staging
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+  )
+  SELECT count(*)::int AS created FROM created`,
+};
+
+const credentialRow = (c: Credential, leakedAt: string | null) =>
+  copyRow([uuidv7(), c.email, c.domain, c.domainKey, c.username, c.site, c.siteKey, c.passwordMasked, c.passwordSha1, leakedAt]);
+
+export async function importLeaks(database: Database, input: string, options: LeakImportOptions): Promise<LeakImportReport> {
+  const report: LeakImportReport = { read: 0, created: 0, duplicates: 0, rejected: 0, errors: [], alerts: 0 };
+  const reject = (where: Where, reason: string) => {
+    if (report.errors.length < MAX_LISTED_ERRORS) report.errors.push({ ...where, reason });
+  };
+
+  if (options.format === 'cards') {
+    await load(database, report, reject, cardRecords(input, options.onProgress), { ...CARD_LOAD, params: [options.source, options.leakedAt] }, (card: Card, leakedAt) =>
+      copyRow([uuidv7(), card.bin, card.last4, card.expiry, card.brand, leakedAt]),
+    );
+    await database.analyze('card_leaks');
+  } else {
+    if (!options.sourceType) throw new Error('a source type is required for credential formats');
+    const params = [options.source, options.sourceType, options.leakedAt, options.severity];
+    await load(database, report, reject, credentialRecords(options.format, input, options.onProgress), { ...CREDENTIAL_LOAD, params }, credentialRow);
+    // Fresh statistics at once: the API answers at full speed right after a bulk load (API.md §9).
+    await database.analyze('credential_leaks');
+  }
+  return report;
+}
+
+/** Reads every record, sending the good ones to the database batch after batch. */
+async function load<T>(
+  database: Database,
+  report: LeakImportReport,
+  reject: (where: Where, reason: string) => void,
+  items: AsyncGenerator<Item<T>>,
+  staged: StagedLoad,
+  row: (record: T, leakedAt: string | null) => string,
+): Promise<void> {
+  let exhausted = false;
+  while (!exhausted) {
+    let rows = 0;
+    async function* chunks(): AsyncGenerator<string> {
+      let chunk = '';
+      let inChunk = 0;
+      while (rows < BATCH_ROWS) {
+        const next = await items.next();
+        if (next.done) {
+          exhausted = true;
+          break;
+        }
+        const { where, record, leakedAt } = next.value;
+        if (record instanceof Rejected) {
+          // Line 0 is a whole file (in a zip) that could not be read: listed, but it is no record.
+          if (where.line > 0) {
+            report.read++;
+            report.rejected++;
+          }
+          reject(where, record.reason);
+          continue;
+        }
+        report.read++;
+        chunk += row(record, leakedAt ?? null);
+        rows++;
+        if (++inChunk === CHUNK_ROWS) {
+          yield chunk;
+          chunk = '';
+          inChunk = 0;
+        }
+      }
+      if (chunk) yield chunk;
+    }
+    const { created = 0 } = await database.stage(staged, chunks());
+    report.created += created;
+    report.duplicates += rows - created;
+  }
+}
