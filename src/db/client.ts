@@ -199,7 +199,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       }
     },
     async stage(load, chunks) {
-      return client.begin(async (tx) => {
+      const counts = await client.begin(async (tx) => {
         await tx.unsafe(load.createStaging);
         // Rows stream to the server while later ones are still being read and parsed.
         const stream = await tx.unsafe(`${load.copy} STDIN`).writable();
@@ -211,9 +211,10 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         }
         stream.end();
         await finished(stream);
-        const [counts] = await tx.unsafe(load.merge, load.params as (string | number | null)[]);
-        return counts as Record<string, number>;
-      }) as Promise<Record<string, number>>;
+        const [merged] = await tx.unsafe(load.merge, load.params as (string | number | null)[]);
+        return merged;
+      });
+      return counts as Record<string, number>;
     },
     async analyze(table) {
       await client.unsafe(`ANALYZE "${table}"`);
