@@ -261,6 +261,9 @@ async function* csvRows(file: string, checkHeader: (columns: string[]) => string
       skip_empty_lines: true,
       relax_column_count: true,
       skip_records_with_error: true,
+      // Leak dumps are rarely clean CSV: a quote inside a field (`"pw"x`) is kept as it is,
+      // rather than throwing the parser out of step with every line after it.
+      relax_quotes: true,
     }),
   );
   // The parser's own message may quote the row (a password): only its code is kept.
@@ -269,7 +272,8 @@ async function* csvRows(file: string, checkHeader: (columns: string[]) => string
   );
   for await (const { record, info } of parser as AsyncIterable<{ record: CsvRecord; info: { lines: number } }>) {
     if (headerProblem) throw new Error(headerProblem);
-    while (skipped.length) yield skipped.shift()!;
+    // The parser reads ahead: rows it skipped come out in their place, by line.
+    while (skipped.length && skipped[0]!.where.line < info.lines) yield skipped.shift()!;
     yield { row: record, line: info.lines };
   }
   if (headerProblem) throw new Error(headerProblem);

@@ -206,6 +206,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         try {
           for await (const chunk of chunks) if (!stream.write(chunk)) await once(stream, 'drain');
         } catch (error) {
+          // The COPY fails (and the transaction with it); its own echo of the error is not news.
+          stream.on('error', () => {});
           stream.destroy(error as Error);
           throw error;
         }

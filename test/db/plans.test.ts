@@ -31,6 +31,7 @@ describe('keyset pages are read in index order', () => {
     ['all IOCs, newest first', sql`select * from iocs where workspace_id is null or workspace_id = ${ws} order by updated_at desc, id desc limit 11`],
     ['audit events, newest first', sql`select * from audit_events where workspace_id = ${ws} order by created_at desc, id desc limit 11`],
     ['leaks of a domain and its subdomains', sql`select * from credential_leaks where domain_key >= 'com.example.' and domain_key < 'com.example/' order by domain_key, id limit 11`],
+    ['leaks captured on a website and its subdomains', sql`select * from credential_leaks where site_key >= 'com.example.' and site_key < 'com.example/' order by site_key, id limit 11`],
     ['leaks of an address', sql`select * from credential_leaks where email = 'a@example.com' order by id limit 11`],
     ['cards of a BIN', sql`select * from card_leaks where bin >= '411111' and bin < '411111:' order by bin, id limit 11`],
   ])('%s', async (_name, query) => {
@@ -47,5 +48,17 @@ describe('a lookup is one index scan over its values', () => {
     );
     expect(text, text).not.toMatch(/Sort|Seq Scan/);
     expect(text, text).toMatch(/iocs_identity/);
+  });
+});
+
+describe('the breached-password range search', () => {
+  it('reads one range of the identity index, already grouped in hash order', async () => {
+    const text = await plan(
+      sql`select encode(password_sha1, 'hex'), count(*) from credential_leaks
+          where password_sha1 >= decode('abcde0', 'hex') and password_sha1 < decode('abcdf0', 'hex')
+          group by password_sha1 order by password_sha1`,
+    );
+    expect(text, text).not.toMatch(/Sort|Seq Scan/);
+    expect(text, text).toMatch(/credential_leaks_identity/);
   });
 });
