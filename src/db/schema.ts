@@ -30,8 +30,8 @@ import { BILLING_STATUSES, PLANS } from '../workspaces/plans.js';
 /** Text compared byte by byte, so that prefix ranges (`>= 'com.example.' AND < 'com.example/'`) use the index. */
 const byteText = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
 
-/** Raw bytes (a digest), read and written as hex text (`\x…`) by the queries that use them. */
-const bytea = customType<{ data: string }>({ dataType: () => 'bytea' });
+/** Raw bytes (a digest): written by COPY, read as hex through `encode()`; no API row selects it. */
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
 const timestamptz = (name: string) =>
   timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
