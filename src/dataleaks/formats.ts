@@ -7,7 +7,6 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import yauzl from 'yauzl';
@@ -36,17 +35,55 @@ export type OnProgress = (done: number, total: number) => void;
 // ---------------------------------------------------------------------------------------------
 // Lines
 
-/** The non-blank lines of a byte stream, with their line numbers (counting every line). */
-async function* linesOf(input: Readable): AsyncGenerator<{ text: string; line: number }> {
+/** A line longer than this is refused (and memory stays bounded whatever a file holds). */
+export const MAX_LINE_CHARS = 65_536;
+
+export type Line = { text: string; line: number } | { tooLong: true; line: number };
+
+/**
+ * The non-blank lines of a byte stream with their line numbers (counting every line), in
+ * batches, one per chunk read: a file of millions of lines costs a few thousand turns of the
+ * event loop, not millions. CRLF or LF; a byte-order mark at the start is dropped.
+ */
+export async function* lineBatches(input: Readable): AsyncGenerator<Line[]> {
   input.setEncoding('utf8');
-  const reader = createInterface({ input, crlfDelay: Infinity });
+  let carry = '';
   let line = 0;
-  for await (const raw of reader) {
+  let skipping = false;
+  let first = true;
+  const push = (batch: Line[], raw: string) => {
     line++;
-    const text = line === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
-    if (text.trim() !== '') yield { text, line };
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (skipping) {
+      skipping = false;
+      batch.push({ tooLong: true, line });
+    } else if (text.trim() !== '') batch.push({ text, line });
+  };
+  for await (const chunk of input as AsyncIterable<string>) {
+    let text = carry + chunk;
+    if (first) {
+      first = false;
+      if (text.startsWith('\uFEFF')) text = text.slice(1);
+    }
+    const batch: Line[] = [];
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      push(batch, skipping ? '' : text.slice(start, end));
+      start = end + 1;
+    }
+    carry = text.slice(start);
+    if (carry.length > MAX_LINE_CHARS) {
+      skipping = true;
+      carry = '';
+    }
+    if (batch.length > 0) yield batch;
   }
+  const batch: Line[] = [];
+  if (carry !== '' || skipping) push(batch, carry);
+  if (batch.length > 0) yield batch;
 }
+
+const TOO_LONG = `the line is longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters`;
 
 /** A file's stream, reporting its progress in bytes. */
 function fileStream(file: string, onRead?: (bytes: number) => void): Readable {
@@ -89,11 +126,11 @@ export function ulpRecord(text: string): Credential | Rejected {
   return new Rejected('not URL:login:password');
 }
 
-async function* lineRecords(file: string, read: (text: string) => Credential | Rejected, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+async function* lineRecords(file: string, read: (text: string) => Credential | Rejected, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
   const { size } = await stat(file);
   let done = 0;
-  for await (const { text, line } of linesOf(fileStream(file, (bytes) => onProgress?.((done += bytes), size)))) {
-    yield { where: { line }, record: read(text) };
+  for await (const lines of lineBatches(fileStream(file, (bytes) => onProgress?.((done += bytes), size)))) {
+    yield lines.map((line) => ({ where: { line: line.line }, record: 'text' in line ? read(line.text) : new Rejected(TOO_LONG) }));
   }
 }
 
@@ -121,12 +158,11 @@ const SEPARATOR = /^\s*[=\-_*]{3,}\s*$/;
  * lines; other lines (`Soft:`, `Browser:`, `Application:`…) are passed over. A block ends at a new
  * `URL:`, a separator line, a blank line or the end of the file; its line is its first field's.
  */
-async function* stealerFileRecords(input: Readable, file: string): AsyncGenerator<Item<Credential>> {
-  input.setEncoding('utf8');
-  const reader = createInterface({ input, crlfDelay: Infinity });
-  let block: { line: number; url?: string; login?: string; password?: string } | null = null;
-  const finish = (): Item<Credential> | null => {
-    if (!block) return null;
+async function* stealerFileRecords(input: Readable, file: string): AsyncGenerator<Item<Credential>[]> {
+  /** The block being read: its fields so far, where it starts, and its last line. */
+  let block: { line: number; last: number; url?: string; login?: string; password?: string } | null = null;
+  const finish = (batch: Item<Credential>[]) => {
+    if (!block) return;
     const { line, url, login, password } = block;
     block = null;
     const record =
@@ -135,30 +171,35 @@ async function* stealerFileRecords(input: Readable, file: string): AsyncGenerato
         : login === undefined
           ? new Rejected('no login')
           : credentialOf(login, password ?? '', url);
-    return { where: { file, line }, record };
+    batch.push({ where: { file, line }, record });
   };
-  let line = 0;
-  for await (const raw of reader) {
-    line++;
-    const text = line === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
-    if (text.trim() === '' || SEPARATOR.test(text)) {
-      const done = finish();
-      if (done) yield done;
-      continue;
+  for await (const lines of lineBatches(input)) {
+    const batch: Item<Credential>[] = [];
+    for (const line of lines) {
+      // lineBatches leaves blank lines out: a gap in the numbers is one, and ends the block.
+      if (block && line.line > block.last + 1) finish(batch);
+      if (!('text' in line)) {
+        batch.push({ where: { file, line: line.line }, record: new Rejected(TOO_LONG) });
+        continue;
+      }
+      const { text } = line;
+      if (SEPARATOR.test(text)) {
+        finish(batch);
+        continue;
+      }
+      if (block) block.last = line.line;
+      const colon = text.indexOf(':');
+      const field = colon > 0 ? FIELD_OF_KEY[text.slice(0, colon).trim().toLowerCase()] : undefined;
+      if (!field) continue;
+      if (field === 'url' || block?.[field] !== undefined) finish(batch);
+      block ??= { line: line.line, last: line.line };
+      block[field] = text.slice(colon + 1).replace(/^[ \t]+/, '');
     }
-    const colon = text.indexOf(':');
-    const field = colon > 0 ? FIELD_OF_KEY[text.slice(0, colon).trim().toLowerCase()] : undefined;
-    if (!field) continue;
-    const value = text.slice(colon + 1).replace(/^[ \t]+/, '');
-    if (field === 'url' || (block !== null && (block as { [k: string]: unknown })[field] !== undefined)) {
-      const done = finish();
-      if (done) yield done;
-    }
-    block ??= { line };
-    block[field] = value;
+    if (batch.length > 0) yield batch;
   }
-  const done = finish();
-  if (done) yield done;
+  const batch: Item<Credential>[] = [];
+  finish(batch);
+  if (batch.length > 0) yield batch;
 }
 
 /** The password files under a folder, sorted, with their sizes; symbolic links are not followed. */
@@ -171,7 +212,7 @@ async function passwordFilesIn(folder: string): Promise<{ file: string; size: nu
   return Promise.all(files.map(async (file) => ({ file, size: (await stat(file)).size })));
 }
 
-async function* stealerFolderRecords(folder: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+async function* stealerFolderRecords(folder: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
   const files = await passwordFilesIn(folder);
   const total = files.reduce((sum, f) => sum + f.size, 0);
   let done = 0;
@@ -213,7 +254,7 @@ async function* zipEntries(file: string): AsyncGenerator<{ entry: yauzl.Entry; o
   }
 }
 
-async function* stealerZipRecords(file: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+async function* stealerZipRecords(file: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
   // Sizes first (the central directory only), for the progress bar.
   let total = 0;
   for await (const { entry } of zipEntries(file)) if (PASSWORD_FILE.test(path.posix.basename(entry.fileName))) total += entry.uncompressedSize;
@@ -225,7 +266,7 @@ async function* stealerZipRecords(file: string, onProgress?: OnProgress): AsyncG
       input = await open();
     } catch (error) {
       // An encrypted or damaged entry: said once, for the file as a whole (line 0), and the rest is read.
-      yield { where: { file: entry.fileName, line: 0 }, record: new Rejected(`the file cannot be read from the zip: ${(error as Error).message}`) };
+      yield [{ where: { file: entry.fileName, line: 0 }, record: new Rejected(`the file cannot be read from the zip: ${(error as Error).message}`) }];
       continue;
     }
     input.on('data', (chunk: Buffer) => onProgress?.((done += chunk.length), total));
@@ -233,7 +274,7 @@ async function* stealerZipRecords(file: string, onProgress?: OnProgress): AsyncG
   }
 }
 
-async function* stealerRecords(input: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+async function* stealerRecords(input: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
   if ((await stat(input)).isDirectory()) yield* stealerFolderRecords(input, onProgress);
   else yield* stealerZipRecords(input, onProgress);
 }
@@ -285,55 +326,56 @@ function leakedAtOf(value: string | undefined): string | null | Rejected {
   return parseDateInput(value.trim()) ?? new Rejected(`leaked_at must be a real ISO 8601 date, e.g. ${DATE_EXAMPLE}`);
 }
 
-async function* credentialCsvRecords(file: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+async function* credentialCsvRecords(file: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
   const header = (columns: string[]) =>
     (columns.includes('email') || columns.includes('username')) && columns.includes('password')
       ? null
       : 'the CSV header must name email or username, and password (url and leaked_at are optional)';
   for await (const item of csvRows(file, header, onProgress)) {
     if ('record' in item) {
-      yield item;
+      yield [item];
       continue;
     }
     const { row, line } = item;
     const email = row.email?.trim() ?? '';
     if (email !== '' && !email.includes('@')) {
-      yield { where: { line }, record: new Rejected('the email is not a valid email address') };
+      yield [{ where: { line }, record: new Rejected('the email is not a valid email address') }];
       continue;
     }
     const leakedAt = leakedAtOf(row.leaked_at);
     if (leakedAt instanceof Rejected) {
-      yield { where: { line }, record: leakedAt };
+      yield [{ where: { line }, record: leakedAt }];
       continue;
     }
     const url = row.url?.trim() ? row.url : null;
-    yield { where: { line }, record: credentialOf(email || (row.username ?? ''), row.password ?? '', url), leakedAt };
+    yield [{ where: { line }, record: credentialOf(email || (row.username ?? ''), row.password ?? '', url), leakedAt }];
   }
 }
 
-async function* cardCsvRecords(file: string, onProgress?: OnProgress): AsyncGenerator<Item<Card>> {
+async function* cardCsvRecords(file: string, onProgress?: OnProgress): AsyncGenerator<Item<Card>[]> {
   const header = (columns: string[]) =>
     columns.includes('pan') || (columns.includes('bin') && columns.includes('last4'))
       ? null
       : 'the CSV header must name pan, or bin and last4 (expiry, brand and leaked_at are optional)';
   for await (const item of csvRows(file, header, onProgress)) {
     if ('record' in item) {
-      yield item;
+      yield [item];
       continue;
     }
     const { row, line } = item;
     const leakedAt = leakedAtOf(row.leaked_at);
     if (leakedAt instanceof Rejected) {
-      yield { where: { line }, record: leakedAt };
+      yield [{ where: { line }, record: leakedAt }];
       continue;
     }
-    yield { where: { line }, record: cardOf(row), leakedAt };
+    yield [{ where: { line }, record: cardOf(row), leakedAt }];
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 
-export function credentialRecords(format: Exclude<LeakFormat, 'cards'>, input: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>> {
+/** The records of a credential format, in batches. */
+export function credentialRecords(format: Exclude<LeakFormat, 'cards'>, input: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
   switch (format) {
     case 'combolist':
       return lineRecords(input, combolistRecord, onProgress);
@@ -346,6 +388,7 @@ export function credentialRecords(format: Exclude<LeakFormat, 'cards'>, input: s
   }
 }
 
-export function cardRecords(input: string, onProgress?: OnProgress): AsyncGenerator<Item<Card>> {
+/** The records of a card CSV, in batches. */
+export function cardRecords(input: string, onProgress?: OnProgress): AsyncGenerator<Item<Card>[]> {
   return cardCsvRecords(input, onProgress);
 }

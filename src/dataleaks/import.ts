@@ -5,7 +5,7 @@
  * as duplicates. A batch is one transaction: an import stopped half-way keeps its whole batches,
  * and running it again completes it.
  */
-import { uuidv7 } from 'uuidv7';
+import { bulkUuidv7 } from '../ids.js';
 import type { Database, StagedLoad } from '../db/client.js';
 import { copyRow } from '../db/copyText.js';
 import type { LeakSourceType, Severity } from '../vocabulary.js';
@@ -36,8 +36,11 @@ export interface LeakImportReport {
 export const MAX_LISTED_ERRORS = 1000;
 /** Rows per COPY chunk sent to the database. */
 const CHUNK_ROWS = 5000;
-/** Rows per transaction: bounds what one failure can take back, and the staging table's size. */
-const BATCH_ROWS = 500_000;
+/**
+ * Rows per transaction: bounds what one failure can take back and the staging table's size, and
+ * is the unit of overlap between reading and merging.
+ */
+const BATCH_ROWS = 100_000;
 
 const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
   createStaging: `CREATE TEMP TABLE leak_staging (
@@ -72,73 +75,104 @@ const CARD_LOAD: Omit<StagedLoad, 'params'> = {
 };
 
 const credentialRow = (c: Credential, leakedAt: string | null) =>
-  copyRow([uuidv7(), c.email, c.domain, c.domainKey, c.username, c.site, c.siteKey, c.passwordMasked, c.passwordSha1, leakedAt]);
+  copyRow([bulkUuidv7(), c.email, c.domain, c.domainKey, c.username, c.site, c.siteKey, c.passwordMasked, c.passwordSha1, leakedAt]);
 
 export async function importLeaks(database: Database, input: string, options: LeakImportOptions): Promise<LeakImportReport> {
   const report: LeakImportReport = { read: 0, created: 0, duplicates: 0, rejected: 0, errors: [], alerts: 0 };
-  const reject = (where: Where, reason: string) => {
+  const list = (where: Where, reason: string) => {
     if (report.errors.length < MAX_LISTED_ERRORS) report.errors.push({ ...where, reason });
   };
 
   if (options.format === 'cards') {
-    await load(database, report, reject, cardRecords(input, options.onProgress), { ...CARD_LOAD, params: [options.source, options.leakedAt] }, (card: Card, leakedAt) =>
-      copyRow([uuidv7(), card.bin, card.last4, card.expiry, card.brand, leakedAt]),
+    await load(database, report, list, cardRecords(input, options.onProgress), { ...CARD_LOAD, params: [options.source, options.leakedAt] }, (card: Card, leakedAt) =>
+      copyRow([bulkUuidv7(), card.bin, card.last4, card.expiry, card.brand, leakedAt]),
     );
     await database.analyze('card_leaks');
   } else {
     if (!options.sourceType) throw new Error('a source type is required for credential formats');
     const params = [options.source, options.sourceType, options.leakedAt, options.severity];
-    await load(database, report, reject, credentialRecords(options.format, input, options.onProgress), { ...CREDENTIAL_LOAD, params }, credentialRow);
+    await load(database, report, list, credentialRecords(options.format, input, options.onProgress), { ...CREDENTIAL_LOAD, params }, credentialRow);
     // Fresh statistics at once: the API answers at full speed right after a bulk load (API.md §9).
     await database.analyze('credential_leaks');
   }
   return report;
 }
 
-/** Reads every record, sending the good ones to the database batch after batch. */
+/**
+ * Reads every record, sending the good ones to the database batch after batch. Batches overlap:
+ * while one is merged (the database's work), the next is read, parsed and copied into its own
+ * staging table (this process's work), so that neither waits for the other. Merges still run one
+ * after the other, in the order of the input, so that two batches never race on one identity.
+ */
 async function load<T>(
   database: Database,
   report: LeakImportReport,
-  reject: (where: Where, reason: string) => void,
-  items: AsyncGenerator<Item<T>>,
+  list: (where: Where, reason: string) => void,
+  batches: AsyncGenerator<Item<T>[]>,
   staged: StagedLoad,
   row: (record: T, leakedAt: string | null) => string,
 ): Promise<void> {
+  let pending: Item<T>[] = [];
   let exhausted = false;
+  let merged: Promise<void> = Promise.resolve();
   while (!exhausted) {
     let rows = 0;
+    let copied!: () => void;
+    const allCopied = new Promise<void>((resolve) => (copied = resolve));
     async function* chunks(): AsyncGenerator<string> {
-      let chunk = '';
-      let inChunk = 0;
-      while (rows < BATCH_ROWS) {
-        const next = await items.next();
-        if (next.done) {
-          exhausted = true;
-          break;
-        }
-        const { where, record, leakedAt } = next.value;
-        if (record instanceof Rejected) {
-          // Line 0 is a whole file (in a zip) that could not be read: listed, but it is no record.
-          if (where.line > 0) {
-            report.read++;
-            report.rejected++;
+      try {
+        let chunk = '';
+        let inChunk = 0;
+        while (rows < BATCH_ROWS) {
+          if (pending.length === 0) {
+            const next = await batches.next();
+            if (next.done) {
+              exhausted = true;
+              break;
+            }
+            pending = next.value;
           }
-          reject(where, record.reason);
-          continue;
+          let taken = 0;
+          for (const { where, record, leakedAt } of pending) {
+            if (rows >= BATCH_ROWS) break;
+            taken++;
+            if (record instanceof Rejected) {
+              // Line 0 is a whole file (in a zip) that could not be read: listed, but it is no record.
+              if (where.line > 0) {
+                report.read++;
+                report.rejected++;
+              }
+              list(where, record.reason);
+              continue;
+            }
+            report.read++;
+            chunk += row(record, leakedAt ?? null);
+            rows++;
+            if (++inChunk === CHUNK_ROWS) {
+              yield chunk;
+              chunk = '';
+              inChunk = 0;
+            }
+          }
+          pending = taken === pending.length ? [] : pending.slice(taken);
         }
-        report.read++;
-        chunk += row(record, leakedAt ?? null);
-        rows++;
-        if (++inChunk === CHUNK_ROWS) {
-          yield chunk;
-          chunk = '';
-          inChunk = 0;
-        }
+        if (chunk) yield chunk;
+      } catch (error) {
+        exhausted = true;
+        throw error;
+      } finally {
+        copied();
       }
-      if (chunk) yield chunk;
     }
-    const { created = 0 } = await database.stage(staged, chunks());
-    report.created += created;
-    report.duplicates += rows - created;
+    const previous = merged;
+    const batch = database.stage(staged, chunks(), { beforeMerge: () => previous });
+    merged = batch.then(({ created = 0 }) => {
+      report.created += created;
+      report.duplicates += rows - created;
+    });
+    // Awaited below or by the next batch's merge; until then its failure is not unhandled.
+    merged.catch(() => {});
+    await Promise.race([allCopied, batch]);
   }
+  await merged;
 }

@@ -4,7 +4,7 @@
  * SHA-1, a card number as its BIN and last four digits. Reasons for refusing a record never quote
  * the record.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { domainKey, normalizeDomain, normalizeEmail } from '../normalize.js';
 
 export interface Credential {
@@ -35,13 +35,29 @@ const MAX_PASSWORD = 1024;
 
 /** First and last character with `*` between; `****` for 4 characters or fewer (code points). */
 export function maskPassword(password: string): string {
-  const characters = [...password];
+  // Without surrogate pairs, UTF-16 units are code points: no need to split the string.
+  const characters = /[\uD800-\uDFFF]/.test(password) ? [...password] : password;
   if (characters.length <= 4) return '****';
-  return `${characters[0]}${'*'.repeat(characters.length - 2)}${characters.at(-1)}`;
+  return `${characters[0]}${'*'.repeat(characters.length - 2)}${characters[characters.length - 1]}`;
 }
 
 export function passwordSha1(password: string): Buffer {
-  return createHash('sha1').update(password, 'utf8').digest();
+  return hash('sha1', password, 'buffer');
+}
+
+/**
+ * Domain keys of the domains seen lately: a leak file names the same few thousand domains again
+ * and again. Emptied when full, so that it stays small whatever the input.
+ */
+const domainKeys = new Map<string, string>();
+function cachedDomainKey(domain: string): string {
+  let key = domainKeys.get(domain);
+  if (key === undefined) {
+    if (domainKeys.size >= 10_000) domainKeys.clear();
+    key = domainKey(domain);
+    domainKeys.set(domain, key);
+  }
+  return key;
 }
 
 /** The host of a URL as stored in `site`, with its index key, or a rejection. */
@@ -58,7 +74,7 @@ export function siteOf(url: string): { site: string; siteKey: string | null } | 
   if (host === '') return new Rejected('the URL has no host');
   const domain = normalizeDomain(host);
   // An IP address or a one-label name is kept as the site, but no domain search can reach it.
-  return domain ? { site: domain, siteKey: domainKey(domain) } : { site: host.toLowerCase(), siteKey: null };
+  return domain ? { site: domain, siteKey: cachedDomainKey(domain) } : { site: host.toLowerCase(), siteKey: null };
 }
 
 /**
@@ -90,7 +106,7 @@ export function credentialOf(login: string, password: string, url: string | null
   return {
     email,
     domain,
-    domainKey: domain && domainKey(domain),
+    domainKey: domain && cachedDomainKey(domain),
     username,
     site: site?.site ?? null,
     siteKey: site?.siteKey ?? null,

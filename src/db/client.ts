@@ -55,9 +55,10 @@ export interface Database {
    * Streams rows (COPY text, one per line) into a temporary staging table, then runs one
    * set-based statement over it (`merge`, with `params`), in one transaction: either every row
    * of the batch is merged or none is. Returns the merge's first row (its counts). All SQL here is
-   * the program's own; values travel as COPY data or as parameters.
+   * the program's own; values travel as COPY data or as parameters. `beforeMerge` lets a caller
+   * copy one batch while the one before is still being merged, and merge them in order.
    */
-  stage(load: StagedLoad, chunks: AsyncIterable<string>): Promise<Record<string, number>>;
+  stage(load: StagedLoad, chunks: AsyncIterable<string>, options?: { beforeMerge?: () => Promise<unknown> }): Promise<Record<string, number>>;
   /** Refreshes the planner's statistics of a table after a bulk write (`table` is the program's own name). */
   analyze(table: string): Promise<void>;
   /** Applies the migrations of `folder` not yet applied, one process at a time. */
@@ -198,7 +199,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         return options.skipDuplicates ? (await tx.unsafe(statements.insertNew)).count : rows;
       }
     },
-    async stage(load, chunks) {
+    async stage(load, chunks, options = {}) {
       const counts = await client.begin(async (tx) => {
         await tx.unsafe(load.createStaging);
         // Rows stream to the server while later ones are still being read and parsed.
@@ -213,6 +214,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         }
         stream.end();
         await finished(stream);
+        await options.beforeMerge?.();
         const [merged] = await tx.unsafe(load.merge, load.params as (string | number | null)[]);
         return merged;
       });
@@ -290,10 +292,11 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
       await pg.exec(`ANALYZE "${table}"`);
       return inserted;
     },
-    async stage(load, chunks) {
+    async stage(load, chunks, options = {}) {
       return pg.transaction(async (tx) => {
         await tx.exec(load.createStaging);
         for await (const chunk of chunks) await tx.query(`${load.copy} '/dev/blob'`, [], { blob: new Blob([chunk]) });
+        await options.beforeMerge?.();
         const result = await tx.query<Record<string, number>>(load.merge, [...load.params]);
         return result.rows[0]!;
       });
