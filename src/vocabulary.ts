@@ -35,3 +35,10 @@ export function graphqlEnumName(value: string): string {
 export function graphqlEnumNames(values: readonly string[]): Record<string, string> {
   return Object.fromEntries(values.map((value) => [value, graphqlEnumName(value)]));
 }
+
+/** What an alert is about (API.md §10). */
+export const ALERT_KINDS = ['credential_leak', 'card_leak', 'ioc'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const ALERT_STATUSES = ['new', 'acknowledged', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];

@@ -5,6 +5,7 @@
  * as duplicates. A batch is one transaction: an import stopped half-way keeps its whole batches,
  * and running it again completes it.
  */
+import { cardMatchKeys, credentialMatchKeys, matchedAlertsSql } from '../alerts/matching.js';
 import { bulkUuidv7 } from '../ids.js';
 import type { Database, StagedLoad } from '../db/client.js';
 import { copyRow } from '../db/copyText.js';
@@ -45,10 +46,11 @@ const BATCH_ROWS = 100_000;
 const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
   createStaging: `CREATE TEMP TABLE leak_staging (
     id uuid, email text, domain text, domain_key text, username text, site text, site_key text,
-    password_masked text, password_sha1 bytea, leaked_at timestamptz
+    password_masked text, password_sha1 bytea, leaked_at timestamptz, match_keys text[]
   ) ON COMMIT DROP`,
-  copy: 'COPY leak_staging (id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1, leaked_at) FROM',
-  // A row whose identity is already stored, or came earlier in the same batch, is skipped.
+  copy: 'COPY leak_staging (id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1, leaked_at, match_keys) FROM',
+  // A row whose identity is already stored, or came earlier in the same batch, is skipped; the
+  // rows created are matched against every watchlist in the same statement (API.md §10).
   merge: `WITH created AS (
     INSERT INTO credential_leaks (id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1,
       source_name, source_type, leaked_at, severity)
@@ -56,26 +58,38 @@ const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
       $1, $2::leak_source_type, coalesce(leaked_at, $3::timestamptz), $4::severity
     FROM leak_staging
     ON CONFLICT DO NOTHING
-    RETURNING 1
+    RETURNING id, password_sha1
+  ), counted AS (
+    INSERT INTO password_counts (sha1, count)
+    SELECT password_sha1, count(*) FROM created GROUP BY password_sha1
+    ON CONFLICT (sha1) DO UPDATE SET count = password_counts.count + excluded.count
+  ), records AS (
+    SELECT s.id, s.match_keys FROM created c JOIN leak_staging s ON s.id = c.id
+  ), alerted AS (
+    ${matchedAlertsSql('records', 'credential_leak')}
   )
-  SELECT count(*)::int AS created FROM created`,
+  SELECT (SELECT count(*) FROM created)::int AS created, (SELECT count(*) FROM alerted)::int AS alerts`,
 };
 
 const CARD_LOAD: Omit<StagedLoad, 'params'> = {
-  createStaging: `CREATE TEMP TABLE card_staging (id uuid, bin text, last4 text, expiry text, brand text, leaked_at timestamptz) ON COMMIT DROP`,
-  copy: 'COPY card_staging (id, bin, last4, expiry, brand, leaked_at) FROM',
+  createStaging: `CREATE TEMP TABLE card_staging (id uuid, bin text, last4 text, expiry text, brand text, leaked_at timestamptz, match_keys text[]) ON COMMIT DROP`,
+  copy: 'COPY card_staging (id, bin, last4, expiry, brand, leaked_at, match_keys) FROM',
   merge: `WITH created AS (
     INSERT INTO card_leaks (id, bin, last4, expiry, brand, source_name, leaked_at)
     SELECT id, bin, last4, expiry, brand, $1, coalesce(leaked_at, $2::timestamptz)
     FROM card_staging
     ON CONFLICT DO NOTHING
-    RETURNING 1
+    RETURNING id
+  ), records AS (
+    SELECT s.id, s.match_keys FROM created c JOIN card_staging s ON s.id = c.id
+  ), alerted AS (
+    ${matchedAlertsSql('records', 'card_leak')}
   )
-  SELECT count(*)::int AS created FROM created`,
+  SELECT (SELECT count(*) FROM created)::int AS created, (SELECT count(*) FROM alerted)::int AS alerts`,
 };
 
 const credentialRow = (c: Credential, leakedAt: string | null) =>
-  copyRow([bulkUuidv7(), c.email, c.domain, c.domainKey, c.username, c.site, c.siteKey, c.passwordMasked, c.passwordSha1, leakedAt]);
+  copyRow([bulkUuidv7(), c.email, c.domain, c.domainKey, c.username, c.site, c.siteKey, c.passwordMasked, c.passwordSha1, leakedAt, credentialMatchKeys(c)]);
 
 export async function importLeaks(database: Database, input: string, options: LeakImportOptions): Promise<LeakImportReport> {
   const report: LeakImportReport = { read: 0, created: 0, duplicates: 0, rejected: 0, errors: [], alerts: 0 };
@@ -85,7 +99,7 @@ export async function importLeaks(database: Database, input: string, options: Le
 
   if (options.format === 'cards') {
     await load(database, report, list, cardRecords(input, options.onProgress), { ...CARD_LOAD, params: [options.source, options.leakedAt] }, (card: Card, leakedAt) =>
-      copyRow([bulkUuidv7(), card.bin, card.last4, card.expiry, card.brand, leakedAt]),
+      copyRow([bulkUuidv7(), card.bin, card.last4, card.expiry, card.brand, leakedAt, cardMatchKeys(card.bin)]),
     );
     await database.analyze('card_leaks');
   } else {
@@ -166,8 +180,9 @@ async function load<T>(
     }
     const previous = merged;
     const batch = database.stage(staged, chunks(), { beforeMerge: () => previous });
-    merged = batch.then(({ created = 0 }) => {
+    merged = batch.then(({ created = 0, alerts = 0 }) => {
       report.created += created;
+      report.alerts += alerts;
       report.duplicates += rows - created;
     });
     // Awaited below or by the next batch's merge; until then its failure is not unhandled.

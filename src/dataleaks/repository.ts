@@ -6,7 +6,7 @@
 import { and, asc, eq, getTableColumns, gt, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
-import { cardLeaks, credentialLeaks } from '../db/schema.js';
+import { cardLeaks, credentialLeaks, passwordCounts } from '../db/schema.js';
 import { domainKey } from '../normalize.js';
 
 const { domainKey: _domainKey, siteKey: _siteKey, passwordSha1: _passwordSha1, ...credentialColumns } = getTableColumns(credentialLeaks);
@@ -91,8 +91,9 @@ export function cardLeaksByBin(db: Db, bin: string, limit: number, after: After)
 
 /**
  * Breached-password range search (API.md §9): every stored password hash that starts with the 5
- * hex digits of `prefix`, with the number of leaks that hold it, in hash order. The range of the
- * identity index that the hash leads: [prefix·0, (prefix+1)·0) as bytes.
+ * hex digits of `prefix`, with the number of leaks that hold it, in hash order. One range of
+ * `password_counts`' key: [prefix·0, (prefix+1)·0) as bytes; a password shared by thousands of
+ * leaks is one row there.
  */
 export function passwordHashesInRange(db: Db, prefix: string) {
   const value = parseInt(prefix, 16);
@@ -100,16 +101,15 @@ export function passwordHashesInRange(db: Db, prefix: string) {
   const to = value === 0xfffff ? null : `${(value + 1).toString(16).padStart(5, '0')}0`;
   const query = prepared(db, `password_range_${to ? 'bounded' : 'last'}`, (root) =>
     root
-      .select({ hash: sql<string>`encode(${credentialLeaks.passwordSha1}, 'hex')`, count: sql<number>`count(*)::int` })
-      .from(credentialLeaks)
+      .select({ hash: sql<string>`encode(${passwordCounts.sha1}, 'hex')`, count: passwordCounts.count })
+      .from(passwordCounts)
       .where(
         and(
-          sql`${credentialLeaks.passwordSha1} >= decode(${p('from')}, 'hex')`,
-          to ? sql`${credentialLeaks.passwordSha1} < decode(${p('to')}, 'hex')` : undefined,
+          sql`${passwordCounts.sha1} >= decode(${p('from')}, 'hex')`,
+          to ? sql`${passwordCounts.sha1} < decode(${p('to')}, 'hex')` : undefined,
         ),
       )
-      .groupBy(credentialLeaks.passwordSha1)
-      .orderBy(asc(credentialLeaks.passwordSha1))
+      .orderBy(asc(passwordCounts.sha1))
       .prepare(`password_range_${to ? 'bounded' : 'last'}`),
   );
   return query.execute({ from, to });

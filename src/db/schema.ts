@@ -24,7 +24,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { uuidv7 } from 'uuidv7';
 import { PERMISSIONS } from '../auth/permissions.js';
-import { IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, TLPS, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
+import { ALERT_KINDS, ALERT_STATUSES, IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, TLPS, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import { BILLING_STATUSES, PLANS } from '../workspaces/plans.js';
 
 /** Text compared byte by byte, so that prefix ranges (`>= 'com.example.' AND < 'com.example/'`) use the index. */
@@ -52,6 +52,8 @@ export const severityEnum = pgEnum('severity', SEVERITIES);
 export const tlpEnum = pgEnum('tlp', TLPS);
 export const watchlistEntryTypeEnum = pgEnum('watchlist_entry_type', WATCHLIST_ENTRY_TYPES);
 export const leakSourceTypeEnum = pgEnum('leak_source_type', LEAK_SOURCE_TYPES);
+export const alertKindEnum = pgEnum('alert_kind', ALERT_KINDS);
+export const alertStatusEnum = pgEnum('alert_status', ALERT_STATUSES);
 
 export const workspaces = pgTable('workspaces', {
   id: id(),
@@ -198,9 +200,45 @@ export const watchlistEntries = pgTable(
       .references(() => watchlists.id, { onDelete: 'cascade' }),
     type: watchlistEntryTypeEnum('type').notNull(),
     value: text('value').notNull(),
+    /**
+     * What incoming data is matched on (API.md §10), tagged by type: `d:` and the domain key
+     * (`d:example.acme.`), `e:` and the email, `b:` and the BIN, `k:` and the keyword. Made by the
+     * database (drizzle/0007), so that no writer can forget it.
+     */
+    matchKey: byteText('match_key').generatedAlwaysAs(sql`watchlist_match_key(type, value)`),
     createdAt: createdAt(),
   },
-  (t) => [unique('watchlist_entry_identity').on(t.watchlistId, t.type, t.value)],
+  (t) => [unique('watchlist_entry_identity').on(t.watchlistId, t.type, t.value), index('watchlist_entries_match').on(t.matchKey)],
+);
+
+/**
+ * One alert per (watchlist entry, matched record) (API.md §10). The entry's type and value are
+ * kept, so that an alert still says what it matched after its entry is removed.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    watchlistId: uuid('watchlist_id')
+      .notNull()
+      .references(() => watchlists.id, { onDelete: 'cascade' }),
+    entryId: uuid('entry_id').references(() => watchlistEntries.id, { onDelete: 'set null' }),
+    entryType: watchlistEntryTypeEnum('entry_type').notNull(),
+    entryValue: text('entry_value').notNull(),
+    kind: alertKindEnum('kind').notNull(),
+    /** The credential leak, card leak or IOC matched. */
+    recordId: uuid('record_id').notNull(),
+    status: alertStatusEnum('status').notNull().default('new'),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('alerts_identity').on(t.entryId, t.recordId),
+    index('alerts_workspace_recent').on(t.workspaceId, t.createdAt, t.id),
+  ],
 );
 
 /**
@@ -239,6 +277,15 @@ export const credentialLeaks = pgTable(
     unique('credential_leaks_identity').on(t.passwordSha1, t.sourceName, t.email, t.username, t.site).nullsNotDistinct(),
   ],
 );
+
+/**
+ * How many stored credential leaks hold each password (by its SHA-1), for the range search (API.md
+ * §9): a password that thousands of leaks share is one row here, counted as leaks are imported.
+ */
+export const passwordCounts = pgTable('password_counts', {
+  sha1: bytea('sha1').primaryKey(),
+  count: integer('count').notNull(),
+});
 
 /** Leaked payment cards: never a full number, only BIN, last four and expiry. */
 export const cardLeaks = pgTable(

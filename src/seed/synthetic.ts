@@ -5,6 +5,7 @@
  */
 import { uuidv7 } from 'uuidv7';
 import type { WorkspaceScope } from '../auth/principal.js';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { copyRow, type CopyValue } from '../db/copyText.js';
 import { maskPassword, passwordSha1 } from '../dataleaks/records.js';
@@ -185,6 +186,13 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
       severity(),
     ];
   }));
+
+  // The range search's counts, recounted over every stored leak (seeding is a bulk load).
+  if (credentialLeaks > 0) {
+    await database.rows(sql`insert into password_counts (sha1, count)
+      select password_sha1, count(*) from credential_leaks where password_sha1 is not null group by password_sha1
+      on conflict (sha1) do update set count = excluded.count`);
+  }
 
   const ownedBins = scope?.bins ?? [];
   const cardLeaks = await database.bulkLoad('card_leaks', CARD_COLUMNS, { skipDuplicates: true, rebuildIndexes: options.cardLeaks >= LARGE_LOAD }, chunks(options.cardLeaks, () => {
