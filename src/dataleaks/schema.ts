@@ -24,7 +24,7 @@ const LeakSourceTypeEnum = builder.enumType('LeakSourceType', {
   } as const,
 });
 
-const CredentialLeakRef = builder.objectRef<CredentialLeakRow>('CredentialLeak').implement({
+export const CredentialLeakRef = builder.objectRef<CredentialLeakRow>('CredentialLeak').implement({
   description: 'A leaked credential. The password itself is never stored nor returned, only a mask.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -41,7 +41,7 @@ const CredentialLeakRef = builder.objectRef<CredentialLeakRow>('CredentialLeak')
   }),
 });
 
-const CardLeakRef = builder.objectRef<CardLeakRow>('CardLeak').implement({
+export const CardLeakRef = builder.objectRef<CardLeakRow>('CardLeak').implement({
   description: 'A leaked payment card: BIN, last four digits and expiry, never the full number.',
   fields: (t) => ({
     id: t.exposeID('id'),

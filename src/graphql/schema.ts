@@ -7,5 +7,6 @@ import '../keys/schema.js';
 import '../iocs/schema.js';
 import '../watchlists/schema.js';
 import '../dataleaks/schema.js';
+import '../alerts/schema.js';
 
 export const schema = builder.toSchema();

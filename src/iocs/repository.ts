@@ -2,6 +2,7 @@
  * IOC reads. Visibility (API.md §5) is part of every query: the shared feed (no workspace) and the
  * caller's own IOCs, never another workspace's.
  */
+import { iocMatchKeys } from '../alerts/matching.js';
 import type { Db } from '../db/client.js';
 import { preparedRows, preparedValues } from '../db/prepared.js';
 import { iocs } from '../db/schema.js';
@@ -146,17 +147,17 @@ export interface IocUpsert {
  * and `updated_at` moves so that listings and streams see the change. `rows` must not repeat a
  * (type, value). Returns how many rows were created and how many updated.
  */
-export async function upsertIocs(db: Db, workspaceId: string | null, rows: readonly IocUpsert[]): Promise<{ created: number; updated: number }> {
-  if (rows.length === 0) return { created: 0, updated: 0 };
+export async function upsertIocs(db: Db, workspaceId: string | null, rows: readonly IocUpsert[]): Promise<{ created: number; updated: number; alerts: number }> {
+  if (rows.length === 0) return { created: 0, updated: 0, alerts: 0 };
   const column = <K extends keyof IocUpsert>(key: K) => rows.map((row) => row[key]);
-  const [counts] = await preparedRows<{ created: number; updated: number }>(
+  const [counts] = await preparedRows<{ created: number; updated: number; alerts: number }>(
     db,
     `with u as (
        select u.type::ioc_type as type, u.value collate "C" as value, u.threat_type, u.malware_family, u.confidence,
               u.severity::severity as severity, u.tlp::tlp as tlp, string_to_array(u.tags, ';') as tags, u.source,
-              u.first_seen::timestamptz as first_seen, u.last_seen::timestamptz as last_seen
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-         as u(type, value, threat_type, malware_family, confidence, severity, tlp, tags, source, first_seen, last_seen)
+              u.first_seen::timestamptz as first_seen, u.last_seen::timestamptz as last_seen, u.match_keys
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $13::text[])
+         as u(type, value, threat_type, malware_family, confidence, severity, tlp, tags, source, first_seen, last_seen, match_keys)
      ), updated as (
        update iocs i set
          threat_type = coalesce(u.threat_type, i.threat_type),
@@ -171,7 +172,7 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
          updated_at = now()
        from u
        where i.value = u.value and i.type = u.type and i.workspace_id is not distinct from $12::uuid
-       returning i.type, i.value
+       returning i.id, i.type, i.value
      ), created as (
        insert into iocs (type, value, workspace_id, threat_type, malware_family, confidence, severity, tlp, tags, source, first_seen, last_seen)
        select u.type, u.value, $12::uuid, u.threat_type, u.malware_family, coalesce(u.confidence, 50), coalesce(u.severity, 'medium'),
@@ -180,9 +181,33 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
        from u
        where not exists (select 1 from updated where updated.type = u.type and updated.value = u.value)
        on conflict on constraint iocs_identity do nothing
+       returning id, type, value
+     ), touched as (
+       select id, type, value from updated union all select id, type, value from created
+     ), matched as (
+       -- Watchlist alerts (API.md §10): entries whose key the IOC carries (its host and parents,
+       -- its email), and keywords of 4 characters or more inside a domain or URL.
+       select t.id, e.id as entry_id
+       from touched t join u on u.type = t.type and u.value = t.value
+       cross join lateral unnest(string_to_array(u.match_keys, ' ')) as k(key)
+       join watchlist_entries e on e.match_key = k.key
+       union
+       select t.id, e.id from touched t
+       join watchlist_entries e on e.type = 'keyword' and length(e.value) >= 4
+       where t.type in ('domain', 'url') and strpos(lower(t.value) collate "C", e.value collate "C") > 0
+     ), alerted as (
+       insert into alerts (id, workspace_id, watchlist_id, entry_id, entry_type, entry_value, kind, record_id)
+       select gen_random_uuid(), w.workspace_id, w.id, e.id, e.type, e.value, 'ioc', m.id
+       from matched m
+       join watchlist_entries e on e.id = m.entry_id
+       join watchlists w on w.id = e.watchlist_id
+       -- Only a workspace that can read the IOC: the shared feed, or its own.
+       where $12::uuid is null or $12::uuid = w.workspace_id
+       on conflict do nothing
        returning 1
      )
-     select (select count(*) from created)::int as created, (select count(*) from updated)::int as updated`,
+     select (select count(*) from created)::int as created, (select count(*) from updated)::int as updated,
+            (select count(*) from alerted)::int as alerts`,
     [
       column('type'),
       column('value'),
@@ -196,6 +221,7 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
       column('firstSeen'),
       column('lastSeen'),
       workspaceId,
+      rows.map((row) => iocMatchKeys(row.type, row.value).join(' ')),
     ],
   );
   return counts!;

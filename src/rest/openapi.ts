@@ -11,6 +11,8 @@ import {
   isNonNullType,
   isObjectType,
   isScalarType,
+  isUnionType,
+  GraphQLNonNull,
   Kind,
   type GraphQLNamedType,
   type GraphQLOutputType,
@@ -57,6 +59,14 @@ function schemaOf(type: GraphQLOutputType, selection: SelectionSetNode | undefin
       };
     }
     schema = { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
+  } else if (isUnionType(inner)) {
+    // A union is selected through one inline fragment per member.
+    schema = {
+      oneOf: inner.getTypes().map((member) => {
+        const fragment = selection?.selections.find((s) => s.kind === Kind.INLINE_FRAGMENT && s.typeCondition?.name.value === member.name);
+        return schemaOf(new GraphQLNonNull(member), fragment?.kind === Kind.INLINE_FRAGMENT ? fragment.selectionSet : undefined);
+      }),
+    };
   } else schema = {};
   if (!nullable) return schema;
   return schema.type ? { ...schema, type: [schema.type, 'null'] } : { anyOf: [schema, { type: 'null' }] };
@@ -275,6 +285,7 @@ const TAGS: Record<string, string> = {
   iocs: 'Indicators of compromise: the shared feed and the workspace’s own (SOC error dialect).',
   watchlists: 'The workspace’s watchlists of domains, emails, BINs and keywords (Defendis error dialect).',
   dataleaks: 'Leaked credentials and cards inside the workspace scope; enterprise plan (Defendis error dialect).',
+  alerts: 'Watchlist alerts: new leaks and IOCs that matched a watchlist entry (Defendis error dialect).',
   passwords: 'Breached-password range search by SHA-1 prefix (k-anonymity); every plan (SOC error dialect).',
 };
 

@@ -6,7 +6,7 @@
 import { snakeCase } from 'change-case';
 import type { Permission } from '../auth/permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
-import { graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
+import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import type { Dialect } from './dialects.js';
 import type { ParamSpec } from './params.js';
 
@@ -92,6 +92,9 @@ const WATCHLIST_FIELDS = snakeCaseAliases('id name description entries { id type
 const CREDENTIAL_LEAK_FIELDS = snakeCaseAliases('id email domain username site passwordMasked sourceName sourceType leakedAt discoveredAt severity');
 const CARD_LEAK_FIELDS = snakeCaseAliases('id bin last4 expiry brand sourceName leakedAt discoveredAt');
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
+const ALERT_FIELDS = `${snakeCaseAliases('id watchlistId')} entry { id type value } kind record {
+  ... on CredentialLeak { ${CREDENTIAL_LEAK_FIELDS} } ... on CardLeak { ${CARD_LEAK_FIELDS} } ... on Ioc { ${IOC_FIELDS} }
+} status ${snakeCaseAliases('createdAt updatedAt')}`;
 
 const IOC_TYPE_NAMES = graphqlEnumNames(IOC_TYPES);
 const ENTRY_TYPES = graphqlEnumNames(WATCHLIST_ENTRY_TYPES);
@@ -126,6 +129,8 @@ const IOC_FILTERS: ParamSpec[] = [
   { name: 'min_confidence', in: 'query', variable: 'minConfidence', schema: { type: 'integer', minimum: 0, maximum: 100 }, description: 'Lowest confidence, 0 to 100.' },
   { name: 'tag', in: 'query', variable: 'tag', schema: { type: 'string', maxLength: 100 }, description: 'Only IOCs with this tag.' },
 ];
+
+const ALERT_STATUS_NAMES = graphqlEnumNames(ALERT_STATUSES);
 
 export const ROUTES: readonly RestRoute[] = [
   {
@@ -362,5 +367,47 @@ export const ROUTES: readonly RestRoute[] = [
     operation: 'query RestPasswordRange($prefix: String!) { passwordRange(prefix: $prefix) { suffix count } }',
     params: [{ name: 'prefix', in: 'path', variable: 'prefix', schema: { type: 'string', maxLength: 40 }, description: 'The first 5 hex digits of the password’s SHA-1, either case.' }],
     response: { kind: 'hashRange', field: 'passwordRange' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/alerts',
+    dialect: 'defendis',
+    summary: 'The workspace’s watchlist alerts, newest first: one per (entry, matched record).',
+    permission: 'watchlists:read',
+    operation: `query RestListAlerts($status: AlertStatus, $watchlistId: ID, $kind: AlertKind, $first: Int, $after: String) {
+      alerts(status: $status, watchlistId: $watchlistId, kind: $kind, first: $first, after: $after) { edges { node { ${ALERT_FIELDS} } } ${PAGE_INFO} }
+    }`,
+    params: [
+      { name: 'status', in: 'query', variable: 'status', schema: { type: 'enum', values: ALERT_STATUS_NAMES }, description: 'Only alerts in this status.' },
+      { name: 'watchlist_id', in: 'query', variable: 'watchlistId', schema: { type: 'id' }, description: 'Only alerts of this watchlist.' },
+      { name: 'kind', in: 'query', variable: 'kind', schema: { type: 'enum', values: graphqlEnumNames(ALERT_KINDS) }, description: 'Only alerts of this kind.' },
+      LIMIT,
+      CURSOR,
+    ],
+    response: { kind: 'page', field: 'alerts', item: 'Alert' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/alerts/{id}',
+    dialect: 'defendis',
+    summary: 'One alert with the record it matched.',
+    permission: 'watchlists:read',
+    operation: `query RestGetAlert($id: ID!) { alert(id: $id) { ${ALERT_FIELDS} } }`,
+    params: [pathId('id', 'id', 'The alert id.')],
+    response: { kind: 'object', field: 'alert', item: 'Alert', status: 200 },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/alerts/{id}',
+    dialect: 'defendis',
+    summary: 'Acknowledge or resolve an alert: `{ "status": "acknowledged" }`.',
+    permission: 'watchlists:write',
+    operation: `mutation RestUpdateAlert($id: ID!, $status: AlertStatus!) { updateAlert(id: $id, status: $status) { ${ALERT_FIELDS} } }`,
+    params: [pathId('id', 'id', 'The alert id.')],
+    body: {
+      schema: { type: 'object', required: ['status'], properties: { status: { enum: [...ALERT_STATUSES] } }, additionalProperties: false },
+      toVariables: (body) => ({ status: ALERT_STATUS_NAMES[body.status as string] }),
+    },
+    response: { kind: 'object', field: 'updateAlert', item: 'Alert', status: 200 },
   },
 ];

@@ -1,0 +1,75 @@
+/**
+ * Alerts of a workspace (API.md §10): newest first, keyset-paged on (created_at, id) of the
+ * workspace's index, and the records they point at, fetched for a whole page in one query per
+ * kind.
+ */
+import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { alerts, cardLeaks, credentialLeaks, iocs } from '../db/schema.js';
+import type { AlertKind, AlertStatus } from '../vocabulary.js';
+import type { CardLeakRow, CredentialLeakRow } from '../dataleaks/repository.js';
+import type { IocRow } from '../iocs/repository.js';
+
+export type AlertRow = typeof alerts.$inferSelect;
+
+export interface AlertFilters {
+  status: AlertStatus | null;
+  watchlistId: string | null;
+  kind: AlertKind | null;
+}
+
+export function listAlerts(db: Db, workspaceId: string, filters: AlertFilters, limit: number, after: readonly [string, string] | null) {
+  return db
+    .select()
+    .from(alerts)
+    .where(
+      and(
+        eq(alerts.workspaceId, workspaceId),
+        filters.status ? eq(alerts.status, filters.status) : undefined,
+        filters.watchlistId ? eq(alerts.watchlistId, filters.watchlistId) : undefined,
+        filters.kind ? eq(alerts.kind, filters.kind) : undefined,
+        after ? sql`(${alerts.createdAt}, ${alerts.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(desc(alerts.createdAt), desc(alerts.id))
+    .limit(limit);
+}
+
+export async function findAlert(db: Db, workspaceId: string, id: string): Promise<AlertRow | undefined> {
+  const [row] = await db.select().from(alerts).where(and(eq(alerts.workspaceId, workspaceId), eq(alerts.id, id)));
+  return row;
+}
+
+export async function updateAlertStatus(db: Db, workspaceId: string, id: string, status: AlertStatus): Promise<AlertRow | undefined> {
+  const [row] = await db
+    .update(alerts)
+    .set({ status, updatedAt: sql`now()` })
+    .where(and(eq(alerts.workspaceId, workspaceId), eq(alerts.id, id)))
+    .returning();
+  return row;
+}
+
+export type AlertRecord = (CredentialLeakRow & { __kind: 'credential_leak' }) | (CardLeakRow & { __kind: 'card_leak' }) | (IocRow & { __kind: 'ioc' });
+
+const { domainKey: _d, siteKey: _s, passwordSha1: _p, ...credentialColumns } = getTableColumns(credentialLeaks);
+
+/** The records of these alerts by id: at most one query per kind. */
+export async function recordsOf(db: Db, rows: readonly AlertRow[]): Promise<Map<string, AlertRecord>> {
+  const ids = (kind: AlertKind) => rows.filter((r) => r.kind === kind).map((r) => r.recordId);
+  const found = new Map<string, AlertRecord>();
+  const credentials = ids('credential_leak');
+  const cards = ids('card_leak');
+  const iocIds = ids('ioc');
+  if (credentials.length > 0) {
+    for (const row of await db.select(credentialColumns).from(credentialLeaks).where(inArray(credentialLeaks.id, credentials))) {
+      found.set(row.id, { ...row, __kind: 'credential_leak' });
+    }
+  }
+  if (cards.length > 0) {
+    for (const row of await db.select().from(cardLeaks).where(inArray(cardLeaks.id, cards))) found.set(row.id, { ...row, __kind: 'card_leak' });
+  }
+  if (iocIds.length > 0) {
+    for (const row of await db.select().from(iocs).where(inArray(iocs.id, iocIds))) found.set(row.id, { ...row, shared: row.workspaceId === null, __kind: 'ioc' });
+  }
+  return found;
+}

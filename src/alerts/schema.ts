@@ -1,0 +1,134 @@
+/**
+ * Alerts over GraphQL (API.md §10): read behind `watchlists:read`, triaged behind
+ * `watchlists:write`, confined to the caller's workspace (another workspace's alert is
+ * `not_found`, like a missing one). An alert shows its record only to a key that could read that
+ * record through the searches: a leak needs `dataleaks:read` and a workspace that may search leaks
+ * today, an IOC `iocs:read`; otherwise `record` is null.
+ */
+import type { Principal } from '../auth/principal.js';
+import { ApiError } from '../errors.js';
+import { builder } from '../graphql/builder.js';
+import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
+import type { Context } from '../graphql/context.js';
+import { requireUuid, UUID_PATTERN } from '../ids.js';
+import { CardLeakRef, CredentialLeakRef } from '../dataleaks/schema.js';
+import { IocRef } from '../iocs/schema.js';
+import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumName, type AlertKind, type AlertStatus } from '../vocabulary.js';
+import * as repository from './repository.js';
+import type { AlertRecord, AlertRow } from './repository.js';
+
+const enumValues = <V extends string>(values: readonly V[]) =>
+  Object.fromEntries(values.map((value) => [graphqlEnumName(value), { value }])) as Record<string, { value: V }>;
+
+export const AlertKindEnum = builder.enumType('AlertKind', { values: enumValues(ALERT_KINDS) });
+export const AlertStatusEnum = builder.enumType('AlertStatus', { values: enumValues(ALERT_STATUSES) });
+const EntryTypeRef = builder.enumType('AlertEntryType', {
+  values: { DOMAIN: { value: 'domain' }, EMAIL: { value: 'email' }, BIN: { value: 'bin' }, KEYWORD: { value: 'keyword' } } as const,
+});
+
+/** An alert with its record, as far as the caller may see it. */
+export type AlertShape = AlertRow & { record: AlertRecord | null };
+
+const AlertEntryRef = builder.objectRef<AlertRow>('AlertEntry').implement({
+  description: 'The watchlist entry that matched, as it was (its id is null once the entry is removed).',
+  fields: (t) => ({
+    id: t.exposeID('entryId', { nullable: true }),
+    type: t.field({ type: EntryTypeRef, resolve: (alert) => alert.entryType }),
+    value: t.exposeString('entryValue'),
+  }),
+});
+
+const AlertRecordRef = builder.unionType('AlertRecord', {
+  types: [CredentialLeakRef, CardLeakRef, IocRef],
+  resolveType: (record) => ((record as AlertRecord).__kind === 'credential_leak' ? 'CredentialLeak' : (record as AlertRecord).__kind === 'card_leak' ? 'CardLeak' : 'Ioc'),
+});
+
+export const AlertRef = builder.objectRef<AlertShape>('Alert').implement({
+  description: 'New data that matched a watchlist entry: one per (entry, record).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    watchlistId: t.exposeID('watchlistId'),
+    entry: t.field({ type: AlertEntryRef, resolve: (alert) => alert }),
+    kind: t.field({ type: AlertKindEnum, resolve: (alert) => alert.kind }),
+    record: t.field({
+      type: AlertRecordRef,
+      nullable: true,
+      description: 'The leak or IOC that matched; null when this key could not read it through the searches.',
+      resolve: (alert) => alert.record as never,
+    }),
+    status: t.field({ type: AlertStatusEnum, resolve: (alert) => alert.status }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const AlertConnectionRef = connectionType('Alert', AlertRef);
+
+/** Whether this caller may see a record of this kind (the searches' own rules). */
+function mayRead(principal: Principal, kind: AlertKind): boolean {
+  const { permissions } = principal.key;
+  if (kind === 'ioc') return permissions.includes('iocs:read');
+  const { plan, billingStatus } = principal.workspace;
+  return permissions.includes('dataleaks:read') && plan === 'enterprise' && billingStatus === 'active';
+}
+
+/** The rows with their records, fetched together for the page. */
+export async function withRecords(db: Context['db'], principal: Principal, rows: readonly AlertRow[]): Promise<AlertShape[]> {
+  const records = await repository.recordsOf(db, rows.filter((row) => mayRead(principal, row.kind)));
+  return rows.map((row) => ({ ...row, record: mayRead(principal, row.kind) ? (records.get(row.recordId) ?? null) : null }));
+}
+
+const notFound = () => new ApiError('not_found', 'No alert with this id in the workspace.');
+
+builder.queryFields((t) => ({
+  alerts: t.field({
+    type: AlertConnectionRef,
+    description: "The workspace's alerts, newest first.",
+    authScopes: { permission: 'watchlists:read' },
+    args: {
+      status: t.arg({ type: AlertStatusEnum }),
+      watchlistId: t.arg.id(),
+      kind: t.arg({ type: AlertKindEnum }),
+      ...pageArgs(t.arg),
+    },
+    resolve: async (_root, args, { db, principal }) => {
+      const filters = {
+        status: (args.status ?? null) as AlertStatus | null,
+        watchlistId: args.watchlistId ? requireUuid(String(args.watchlistId), 'watchlistId') : null,
+        kind: (args.kind ?? null) as AlertKind | null,
+      };
+      const page = await paginate<AlertRow>(
+        args,
+        (limit, after) => repository.listAlerts(db, principal.workspace.id, filters, limit, after as [string, string] | null),
+        { parts: [PG_TIMESTAMP_PATTERN, UUID_PATTERN], of: (row) => [row.createdAt, row.id] },
+      );
+      const shaped = await withRecords(db, principal, page.edges.map((edge) => edge.node));
+      return { ...page, edges: page.edges.map((edge, i) => ({ ...edge, node: shaped[i]! })) };
+    },
+  }),
+  alert: t.field({
+    type: AlertRef,
+    nullable: true,
+    description: 'One alert, or null when unknown or another workspace’s.',
+    authScopes: { permission: 'watchlists:read' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, { db, principal }) => {
+      const row = await repository.findAlert(db, principal.workspace.id, requireUuid(String(id), 'id'));
+      return row ? (await withRecords(db, principal, [row]))[0]! : null;
+    },
+  }),
+}));
+
+builder.mutationField('updateAlert', (t) =>
+  t.field({
+    type: AlertRef,
+    description: 'Acknowledges or resolves an alert (or sets it back to new).',
+    authScopes: { permission: 'watchlists:write' },
+    args: { id: t.arg.id({ required: true }), status: t.arg({ type: AlertStatusEnum, required: true }) },
+    resolve: async (_root, { id, status }, { db, principal }) => {
+      const row = await repository.updateAlertStatus(db, principal.workspace.id, requireUuid(String(id), 'id'), status as AlertStatus);
+      if (!row) throw notFound();
+      return (await withRecords(db, principal, [row]))[0]!;
+    },
+  }),
+);
