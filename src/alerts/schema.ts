@@ -13,7 +13,7 @@ import type { Context } from '../graphql/context.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { CardLeakRef, CredentialLeakRef } from '../dataleaks/schema.js';
 import { IocRef } from '../iocs/schema.js';
-import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumName, type AlertKind, type AlertStatus } from '../vocabulary.js';
+import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumName, type AlertKind } from '../vocabulary.js';
 import * as repository from './repository.js';
 import type { AlertRecord, AlertRow } from './repository.js';
 
@@ -93,9 +93,9 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, args, { db, principal }) => {
       const filters = {
-        status: (args.status ?? null) as AlertStatus | null,
+        status: (args.status ?? null),
         watchlistId: args.watchlistId ? requireUuid(String(args.watchlistId), 'watchlistId') : null,
-        kind: (args.kind ?? null) as AlertKind | null,
+        kind: (args.kind ?? null),
       };
       const page = await paginate<AlertRow>(
         args,
@@ -126,7 +126,7 @@ builder.mutationField('updateAlert', (t) =>
     authScopes: { permission: 'watchlists:write' },
     args: { id: t.arg.id({ required: true }), status: t.arg({ type: AlertStatusEnum, required: true }) },
     resolve: async (_root, { id, status }, { db, principal }) => {
-      const row = await repository.updateAlertStatus(db, principal.workspace.id, requireUuid(String(id), 'id'), status as AlertStatus);
+      const row = await repository.updateAlertStatus(db, principal.workspace.id, requireUuid(String(id), 'id'), status);
       if (!row) throw notFound();
       return (await withRecords(db, principal, [row]))[0]!;
     },
