@@ -7,6 +7,7 @@
  * `handleNode` for the server (the hot paths never build WHATWG objects) and `fetch` for tests and
  * tools. Nothing starts on import.
  */
+import { defaultWebhookSettings, type WebhookSettings } from './webhooks/settings.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
@@ -63,6 +64,8 @@ export interface AppOptions {
   graphqlAdapter?: 'direct' | 'yoga';
   /** Where `/metrics` is served, for the page at `/`. */
   metricsUrl?: string | undefined;
+  /** Webhook secrets' key, URL policy and retries; an ephemeral key and the strict policy unless given. */
+  webhooks?: WebhookSettings;
 }
 
 /**
@@ -79,7 +82,11 @@ const KNOWN_PATHS = new Set(['/', '/graphql', '/healthz', '/readyz', '/api/v1/op
 
 export function createApp(options: AppOptions) {
   const { database, logger, gatekeeper, schema } = options;
-  const services: Services = { changes: options.changes, openAnswers: new OpenAnswers(options.openAnswerLimits) };
+  const services: Services = {
+    changes: options.changes,
+    openAnswers: new OpenAnswers(options.openAnswerLimits),
+    webhooks: options.webhooks ?? defaultWebhookSettings(),
+  };
   const pipeline = new GraphQLPipeline(schema, options.production, logger);
   const yoga = createYogaAdapter({ schema, pipeline, logger, production: options.production });
   const direct = options.graphqlAdapter === 'yoga' ? null : createDirectAdapter(pipeline);

@@ -1,6 +1,7 @@
 /** Environment -> typed configuration (API.md §8). The one module that reads `process.env`. */
 import path from 'node:path';
 import { parseCorsOrigins } from './http/cors.js';
+import { RETRY_SCHEDULE } from './webhooks/settings.js';
 import { PLAN_LIMITS, PLANS, type Plan } from './workspaces/plans.js';
 
 export interface Config {
@@ -23,6 +24,12 @@ export interface Config {
   metrics: { port: number; host: string } | undefined;
   /** Origins allowed to call the API from a browser (`CORS_ORIGINS`); empty: no CORS. */
   corsOrigins: string[];
+  /**
+   * Webhooks (API.md §10): `WEBHOOK_SECRET_KEY` (base64 of 32 bytes; else a key file in the data
+   * folder), `WEBHOOK_ALLOW_HTTP`, `WEBHOOK_ALLOW_PRIVATE` (`true` to allow; development and
+   * tests), `WEBHOOK_RETRY_SCHEDULE` (seconds between attempts, comma-separated).
+   */
+  webhooks: { secretKey: string | undefined; allowHttp: boolean; allowPrivate: boolean; retrySchedule: number[] };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -44,7 +51,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: parseTimeout(env.REQUEST_TIMEOUT_MS ?? String(DEFAULT_REQUEST_TIMEOUT_MS)),
     metrics: env.METRICS_PORT ? { port: parsePort(env.METRICS_PORT, 'METRICS_PORT'), host: env.METRICS_HOST ?? '127.0.0.1' } : undefined,
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+    webhooks: {
+      secretKey: env.WEBHOOK_SECRET_KEY || undefined,
+      allowHttp: parseFlag(env.WEBHOOK_ALLOW_HTTP, 'WEBHOOK_ALLOW_HTTP'),
+      allowPrivate: parseFlag(env.WEBHOOK_ALLOW_PRIVATE, 'WEBHOOK_ALLOW_PRIVATE'),
+      retrySchedule: parseSchedule(env.WEBHOOK_RETRY_SCHEDULE),
+    },
   };
+}
+
+function parseFlag(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function parseSchedule(value: string | undefined): number[] {
+  if (value === undefined || value.trim() === '') return [...RETRY_SCHEDULE];
+  const seconds = value.split(',').map((part) => Number(part.trim()));
+  if (seconds.length > 20 || seconds.some((s) => !Number.isFinite(s) || s < 0 || s > 86_400)) {
+    throw new Error(`WEBHOOK_RETRY_SCHEDULE must be up to 20 comma-separated numbers of seconds from 0 to 86400, got ${JSON.stringify(value)}`);
+  }
+  return seconds;
 }
 
 function parsePort(value: string, name: string): number {

@@ -15,6 +15,8 @@ import { createMetrics, serveMetrics } from './metrics.js';
 import { startBanner } from './banner.js';
 import { createDemoWorkspaceIfEmpty, findDemoWorkspaceId } from './workspaces/demo.js';
 import { IocChangeFeed } from './iocs/changes.js';
+import { loadSecretBox } from './webhooks/secrets.js';
+import { DeliveryWorker } from './webhooks/worker.js';
 import { LastUsedRecorder } from './keys/lastUsed.js';
 
 export interface RunningServer {
@@ -50,7 +52,15 @@ export async function startServer(
   // In a cluster the primary serves the metrics of every worker (src/main.ts).
   const metricsServer = config.metrics && cluster.isPrimary ? await serveMetrics(config.metrics.port, config.metrics.host) : undefined;
   if (metricsServer) logger.info({ url: `${metricsServer.url}/metrics` }, 'metrics served');
+  const webhooks = {
+    secrets: loadSecretBox(config.webhooks.secretKey, config.dataDir),
+    policy: { allowHttp: config.webhooks.allowHttp, allowPrivate: config.webhooks.allowPrivate },
+    retrySchedule: config.webhooks.retrySchedule,
+  };
+  const deliveries = new DeliveryWorker(database, webhooks, logger);
+  await deliveries.start();
   const app = createApp({
+    webhooks,
     database,
     schema,
     gatekeeper: { verifier, rateLimiter },
@@ -91,6 +101,7 @@ export async function startServer(
     async close() {
       // Event streams never end by themselves: end them, then wait for the other requests.
       changes.close();
+      await deliveries.close();
       metricsServer?.server.close();
       await stopAccepting(server);
       rateLimiter.stop();

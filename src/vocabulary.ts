@@ -42,3 +42,7 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ALERT_STATUSES = ['new', 'acknowledged', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/** Where a webhook delivery stands (API.md §10). */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

@@ -64,7 +64,9 @@ const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
     SELECT password_sha1, count(*) FROM created GROUP BY password_sha1
     ON CONFLICT (sha1) DO UPDATE SET count = password_counts.count + excluded.count
   ), records AS (
+    -- Read only when some watchlist could match (a one-time check: with no entry, no join is made).
     SELECT s.id, s.match_keys FROM created c JOIN leak_staging s ON s.id = c.id
+    WHERE EXISTS (SELECT 1 FROM watchlist_entries WHERE type IN ('domain', 'email'))
   ), alerted AS (
     ${matchedAlertsSql('records', 'credential_leak')}
   )
@@ -82,6 +84,7 @@ const CARD_LOAD: Omit<StagedLoad, 'params'> = {
     RETURNING id
   ), records AS (
     SELECT s.id, s.match_keys FROM created c JOIN card_staging s ON s.id = c.id
+    WHERE EXISTS (SELECT 1 FROM watchlist_entries WHERE type = 'bin')
   ), alerted AS (
     ${matchedAlertsSql('records', 'card_leak')}
   )

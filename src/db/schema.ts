@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   customType,
   index,
   integer,
@@ -24,7 +25,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { uuidv7 } from 'uuidv7';
 import { PERMISSIONS } from '../auth/permissions.js';
-import { ALERT_KINDS, ALERT_STATUSES, IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, TLPS, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
+import { ALERT_KINDS, ALERT_STATUSES, DELIVERY_STATUSES, IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, TLPS, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import { BILLING_STATUSES, PLANS } from '../workspaces/plans.js';
 
 /** Text compared byte by byte, so that prefix ranges (`>= 'com.example.' AND < 'com.example/'`) use the index. */
@@ -54,6 +55,7 @@ export const watchlistEntryTypeEnum = pgEnum('watchlist_entry_type', WATCHLIST_E
 export const leakSourceTypeEnum = pgEnum('leak_source_type', LEAK_SOURCE_TYPES);
 export const alertKindEnum = pgEnum('alert_kind', ALERT_KINDS);
 export const alertStatusEnum = pgEnum('alert_status', ALERT_STATUSES);
+export const deliveryStatusEnum = pgEnum('delivery_status', DELIVERY_STATUSES);
 
 export const workspaces = pgTable('workspaces', {
   id: id(),
@@ -276,6 +278,74 @@ export const credentialLeaks = pgTable(
     // hash leads, so that the same index serves the breached-password range search.
     unique('credential_leaks_identity').on(t.passwordSha1, t.sourceName, t.email, t.username, t.site).nullsNotDistinct(),
   ],
+);
+
+/**
+ * Where a workspace's alerts are sent (API.md §10). The signing secret is kept encrypted
+ * (src/webhooks/secrets.ts): the server must sign with it, so a hash could not do; a dump of the
+ * database alone does not reveal it. During a rotation the previous secret signs alongside.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    description: text('description'),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Why the server turned it off (a 410 from the receiver), or null. */
+    disabledReason: text('disabled_reason'),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: timestamptz('previous_secret_expires_at'),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('webhook_endpoints_workspace').on(t.workspaceId, t.id)],
+);
+
+/**
+ * One alert to one endpoint: the queue and the delivery log at once. Made by the database in the
+ * transaction that raises the alert (drizzle/0008). `id` is the `webhook-id` of every attempt.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: id(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    workspaceId: uuid('workspace_id').notNull(),
+    alertId: uuid('alert_id')
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' }),
+    status: deliveryStatusEnum('status').notNull().default('pending'),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull().defaultNow(),
+    /** A process working on it holds it until then; a crashed one lets it go by itself. */
+    lockedUntil: timestamptz('locked_until'),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('webhook_deliveries_due').on(t.status, t.nextAttemptAt), index('webhook_deliveries_endpoint').on(t.endpointId, t.createdAt, t.id)],
+);
+
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: id(),
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    at: timestamptz('at').notNull().defaultNow(),
+    /** The receiver's HTTP status, or null when there was none (timeout, refused, not allowed). */
+    status: integer('status'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('webhook_attempts_delivery').on(t.deliveryId, t.at)],
 );
 
 /**

@@ -2,6 +2,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
 import type { OpenAnswers } from '../http/openAnswers.js';
 import type { IocChangeFeed } from '../iocs/changes.js';
+import type { WebhookSettings } from '../webhooks/settings.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** What every resolver sees: built once per request, after the key was verified, never changed. */
@@ -16,12 +17,15 @@ export interface Context {
   readonly openAnswers: OpenAnswers;
   /** Aborted when the client goes away: long answers stop their work then. */
   readonly signal: AbortSignal;
+  /** How webhook secrets are sealed and where endpoints may point. */
+  readonly webhooks: WebhookSettings;
 }
 
 /** What a process shares with every request's context. */
 export interface Services {
   changes: IocChangeFeed;
   openAnswers: OpenAnswers;
+  webhooks: WebhookSettings;
 }
 
 /**
@@ -35,6 +39,7 @@ export function createContext(requestId: string, principal: Principal, db: Db, s
     db,
     changes: services.changes,
     openAnswers: services.openAnswers,
+    webhooks: services.webhooks,
     get signal() {
       return request.signal;
     },

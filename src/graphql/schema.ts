@@ -8,5 +8,6 @@ import '../iocs/schema.js';
 import '../watchlists/schema.js';
 import '../dataleaks/schema.js';
 import '../alerts/schema.js';
+import '../webhooks/schema.js';
 
 export const schema = builder.toSchema();

@@ -130,8 +130,12 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
     case 'empty':
       return noContent();
     case 'object': {
-      const value = at(data, response.field);
+      let value = at(data, response.field) as Record<string, unknown> | null | undefined;
       if (value === null || value === undefined) throw new ApiError('not_found');
+      if (response.spread) {
+        const { [response.spread]: inner, ...rest } = value;
+        value = { ...(inner as Record<string, unknown>), ...rest };
+      }
       return json(JSON.stringify({ data: value }), response.status);
     }
     case 'list':

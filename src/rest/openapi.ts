@@ -201,6 +201,12 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
         body = { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { anyOf: [{ $ref: `#/components/schemas/${response.item}` }, { type: 'null' }] } } } };
       } else {
         item = schemaOf(getNamedType(type) as GraphQLOutputType, set);
+        if (response.kind === 'object' && response.spread) {
+          // `{ endpoint: {...}, secret }` answers as `{ ...endpoint, secret }`.
+          const { [response.spread]: inner, ...rest } = item.properties as Record<string, JsonSchema>;
+          const properties = { ...(inner!.properties as Record<string, JsonSchema>), ...rest };
+          item = { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
+        }
         body = { type: 'object', required: ['data'], properties: { data: { $ref: `#/components/schemas/${response.item}` } } };
       }
       components[response.item] ??= item;
@@ -286,6 +292,7 @@ const TAGS: Record<string, string> = {
   watchlists: 'The workspace’s watchlists of domains, emails, BINs and keywords (Defendis error dialect).',
   dataleaks: 'Leaked credentials and cards inside the workspace scope; enterprise plan (Defendis error dialect).',
   alerts: 'Watchlist alerts: new leaks and IOCs that matched a watchlist entry (Defendis error dialect).',
+  webhooks: 'Webhook endpoints where alerts are POSTed, signed per Standard Webhooks, and their delivery log (Defendis error dialect).',
   passwords: 'Breached-password range search by SHA-1 prefix (k-anonymity); every plan (SOC error dialect).',
 };
 

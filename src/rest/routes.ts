@@ -34,8 +34,11 @@ export interface RestRoute {
 export type RouteResponse =
   /** `{ data: [...], pagination }` from a connection at `field` (dot path). */
   | { kind: 'page'; field: string; item: string }
-  /** `{ data: {...} }`; a null result is `not_found`. */
-  | { kind: 'object'; field: string; item: string; status: 200 | 201 }
+  /**
+   * `{ data: {...} }`; a null result is `not_found`. With `spread`, that field of the result is
+   * spread into it (`{ endpoint: {...}, secret }` answers `{ ...endpoint, secret }`).
+   */
+  | { kind: 'object'; field: string; item: string; status: 200 | 201; spread?: string }
   /** `{ data: [...] }` from a list at `field` (items may be null). */
   | { kind: 'list'; field: string; item: string }
   /** 204 and no body. */
@@ -131,6 +134,12 @@ const IOC_FILTERS: ParamSpec[] = [
 ];
 
 const ALERT_STATUS_NAMES = graphqlEnumNames(ALERT_STATUSES);
+const ENDPOINT_FIELDS = snakeCaseAliases('id url description enabled disabledReason previousSecretExpiresAt createdAt updatedAt');
+const DELIVERY_FIELDS = snakeCaseAliases('id endpointId alertId status attemptCount nextAttemptAt attempts { at status error durationMs } createdAt updatedAt');
+const ENDPOINT_BODY = {
+  url: { type: 'string', maxLength: 2048 },
+  description: { type: ['string', 'null'], maxLength: 500 },
+};
 
 export const ROUTES: readonly RestRoute[] = [
   {
@@ -409,5 +418,85 @@ export const ROUTES: readonly RestRoute[] = [
       toVariables: (body) => ({ status: ALERT_STATUS_NAMES[body.status as string] }),
     },
     response: { kind: 'object', field: 'updateAlert', item: 'Alert', status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/webhooks',
+    dialect: 'defendis',
+    summary: 'The workspace’s webhook endpoints (never their secrets), oldest first.',
+    permission: 'webhooks:read',
+    operation: `query RestListWebhooks { webhookEndpoints { ${ENDPOINT_FIELDS} } }`,
+    params: [],
+    response: { kind: 'list', field: 'webhookEndpoints', item: 'WebhookEndpoint' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/webhooks',
+    dialect: 'defendis',
+    summary: 'Add a webhook endpoint (https, public addresses only, at most 10 per workspace); the answer holds its signing secret `whsec_…`, shown this once.',
+    permission: 'webhooks:write',
+    operation: `mutation RestCreateWebhook($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { ${ENDPOINT_FIELDS} } secret } }`,
+    params: [],
+    body: {
+      schema: { type: 'object', required: ['url'], properties: ENDPOINT_BODY, additionalProperties: false },
+      toVariables: (body) => ({ input: { url: body.url, description: body.description ?? null } }),
+    },
+    response: { kind: 'object', field: 'createWebhookEndpoint', item: 'WebhookEndpointWithSecret', status: 201, spread: 'endpoint' },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/webhooks/{id}',
+    dialect: 'defendis',
+    summary: 'Change an endpoint’s URL or description, or turn it on or off.',
+    permission: 'webhooks:write',
+    operation: `mutation RestUpdateWebhook($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { ${ENDPOINT_FIELDS} } }`,
+    params: [pathId('id', 'id', 'The endpoint id.')],
+    body: {
+      schema: { type: 'object', properties: { ...ENDPOINT_BODY, enabled: { type: 'boolean' } }, additionalProperties: false },
+      toVariables: (body) => ({ input: body }),
+    },
+    response: { kind: 'object', field: 'updateWebhookEndpoint', item: 'WebhookEndpoint', status: 200 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/webhooks/{id}',
+    dialect: 'defendis',
+    summary: 'Delete an endpoint and its delivery log.',
+    permission: 'webhooks:write',
+    operation: 'mutation RestDeleteWebhook($id: ID!) { deleteWebhookEndpoint(id: $id) }',
+    params: [pathId('id', 'id', 'The endpoint id.')],
+    response: { kind: 'empty' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/webhooks/{id}/rotate-secret',
+    dialect: 'defendis',
+    summary: 'A new signing secret, shown this once; the previous one keeps signing alongside for 24 hours.',
+    permission: 'webhooks:write',
+    operation: `mutation RestRotateWebhookSecret($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { ${ENDPOINT_FIELDS} } secret } }`,
+    params: [pathId('id', 'id', 'The endpoint id.')],
+    response: { kind: 'object', field: 'rotateWebhookSecret', item: 'WebhookEndpointWithSecret', status: 200, spread: 'endpoint' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/webhooks/{id}/deliveries',
+    dialect: 'defendis',
+    summary: 'An endpoint’s deliveries, newest first, each with every attempt (time, HTTP status or error, duration).',
+    permission: 'webhooks:read',
+    operation: `query RestListWebhookDeliveries($id: ID!, $first: Int, $after: String) {
+      webhookDeliveries(endpointId: $id, first: $first, after: $after) { edges { node { ${DELIVERY_FIELDS} } } ${PAGE_INFO} }
+    }`,
+    params: [pathId('id', 'id', 'The endpoint id.'), LIMIT, CURSOR],
+    response: { kind: 'page', field: 'webhookDeliveries', item: 'WebhookDelivery' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/webhooks/deliveries/{id}/retry',
+    dialect: 'defendis',
+    summary: 'Send a delivery again now, with the same `webhook-id`.',
+    permission: 'webhooks:write',
+    operation: `mutation RestRetryWebhookDelivery($id: ID!) { retryWebhookDelivery(id: $id) { ${DELIVERY_FIELDS} } }`,
+    params: [pathId('id', 'id', 'The delivery id.')],
+    response: { kind: 'object', field: 'retryWebhookDelivery', item: 'WebhookDelivery', status: 200 },
   },
 ];

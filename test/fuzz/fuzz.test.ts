@@ -7,6 +7,7 @@
  * A failure prints its seed and path; replay it with `FUZZ_SEED=<seed> FUZZ_PATH=<path>` and
  * commit the request it found to `regressions` below.
  */
+import { dialectForPath } from '../../src/rest/dialects.js';
 import fc from 'fast-check';
 import {
   getNamedType,
@@ -148,10 +149,11 @@ function assertRestAnswer(url: string, request: string, response: Response, text
     const type = response.headers.get('content-type') ?? '';
     if (type.startsWith('application/stix+json')) return expect(JSON.parse(textOfAnswer), context).toMatchObject({ type: 'bundle' });
     if (type.startsWith('text/csv')) return expect(textOfAnswer.split('\n')[0], context).toMatch(/^id,type,value,/);
+    if (type.startsWith('text/plain')) return expect(textOfAnswer, context).toMatch(/^([0-9A-F]{35}:\d+(\r\n(?=.)|$))*$/);
     return expect(JSON.parse(textOfAnswer), context).toHaveProperty('data');
   }
-  // The SOC dialect under /api/v1/iocs, and for paths outside /api/v1 altogether.
-  const soc = pathname === '/api/v1/iocs' || pathname.startsWith('/api/v1/iocs/') || !(pathname === '/api/v1' || pathname.startsWith('/api/v1/'));
+  // The SOC dialect where the route table says so, and for paths outside /api/v1 altogether.
+  const soc = dialectForPath(pathname) === 'soc' || !(pathname === '/api/v1' || pathname.startsWith('/api/v1/'));
   if (soc) {
     const { error } = JSON.parse(textOfAnswer) as { error: { code: string; message: string; request_id: string } };
     expect(isErrorCode(error.code), context).toBe(true);

@@ -2,6 +2,7 @@
  * `npm start` with no database server: the embedded database in DATA_DIR, a demo workspace and
  * one demo key printed once on the console (stderr), never in the log (stdout).
  */
+import { PERMISSIONS } from '../../src/auth/permissions.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ describe('the embedded database', () => {
     expect(await response.json()).toEqual({
       data: {
         viewer: {
-          key: { name: 'Demo key', permissions: ['IOCS_READ', 'WATCHLISTS_READ', 'WATCHLISTS_WRITE', 'DATALEAKS_READ', 'KEYS_READ', 'KEYS_WRITE'] },
+          key: { name: 'Demo key', permissions: PERMISSIONS.map((p) => p.replace(':', '_').toUpperCase()) },
           workspace: { plan: 'ENTERPRISE', billingStatus: 'ACTIVE', scope: { domains: ['example.com'] } },
         },
       },

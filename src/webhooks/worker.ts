@@ -1,0 +1,217 @@
+/**
+ * Webhook delivery (API.md §10). Deliveries wait in PostgreSQL (`webhook_deliveries`, queued by
+ * the database with each alert): every server process runs a worker that claims due deliveries
+ * with `FOR UPDATE SKIP LOCKED` and holds each for a short lease, so that with several processes
+ * each attempt is made by one of them, and a process that dies mid-attempt lets the lease run out
+ * and another takes the delivery again (at least once; the same `webhook-id`).
+ *
+ * Why not pg-boss or graphile-worker: both drive PostgreSQL through the `pg` driver and their own
+ * schema and listeners; neither runs on the embedded PGlite, which the product must support with
+ * no server. The queue here is one table that is also the delivery log the API lists, one claim
+ * statement and one update per attempt, on the product's own `Database` for both engines.
+ *
+ * Each attempt: the URL checked again (its host resolved, every address allowed), a connection to
+ * the address checked, no redirects followed, 15 s at most; signed per Standard Webhooks with the
+ * `standardwebhooks` library (both secrets during a rotation).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
+import { alertJson } from '../alerts/json.js';
+import { recordsOf, type AlertRow } from '../alerts/repository.js';
+import type { Database } from '../db/client.js';
+import { alerts } from '../db/schema.js';
+import type { Logger } from '../logger.js';
+import { eq } from 'drizzle-orm';
+import type { WebhookSettings } from './settings.js';
+import { allowedAddress, parseWebhookUrl, UrlRefused } from './urlPolicy.js';
+
+export const DELIVERY_CHANNEL = 'webhook_delivery';
+/** An attempt is given up after this long (API.md §10). */
+export const ATTEMPT_TIMEOUT_MS = 15_000;
+/** A claimed delivery is this process's for this long; longer than an attempt can take. */
+const LEASE_SECONDS = 30;
+const CLAIM_BATCH = 10;
+/** Looked for every so often even without a notification (retries fall due without one). */
+const POLL_MS = 1000;
+
+interface Claimed {
+  id: string;
+  endpoint_id: string;
+  alert_id: string;
+  attempt_count: number;
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_valid: boolean;
+}
+
+type Outcome = { status: number; retryAfter: string | null; error: null } | { status: null; retryAfter: null; error: string };
+
+export interface WorkerOptions {
+  pollMs?: number;
+  timeoutMs?: number;
+}
+
+export class DeliveryWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly settings: WebhookSettings,
+    private readonly logger: Logger,
+    private readonly options: WorkerOptions = {},
+  ) {}
+
+  async start(): Promise<void> {
+    await this.database.subscribe(DELIVERY_CHANNEL, { onMessage: () => this.wake(), onSubscribed: () => this.wake(), onLost: () => {} });
+    const poll = () => {
+      if (this.closed) return;
+      this.wake();
+      this.timer = setTimeout(poll, this.options.pollMs ?? POLL_MS);
+      this.timer.unref();
+    };
+    poll();
+  }
+
+  /** Stops claiming; resolves when the attempts in flight are done. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Claims and sends what is due; one round at a time, another at once if woken meanwhile. */
+  wake(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.round()
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'webhook delivery round failed; retrying on the next one'))
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.closed) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async round(): Promise<void> {
+    for (;;) {
+      const claimed = await this.database.rows<Claimed>(sql`
+        update webhook_deliveries d set locked_until = now() + make_interval(secs => ${LEASE_SECONDS}), updated_at = now()
+        from webhook_endpoints e
+        where e.id = d.endpoint_id and d.id in (
+          select d2.id from webhook_deliveries d2 join webhook_endpoints e2 on e2.id = d2.endpoint_id and e2.enabled
+          where d2.status = 'pending' and d2.next_attempt_at <= now() and (d2.locked_until is null or d2.locked_until < now())
+          order by d2.next_attempt_at limit ${CLAIM_BATCH}
+          for update of d2 skip locked)
+        returning d.id, d.endpoint_id, d.alert_id, d.attempt_count, e.url, e.secret, e.previous_secret,
+          coalesce(e.previous_secret_expires_at > now(), false) as previous_valid`);
+      if (claimed.length === 0 || this.closed) return;
+      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+      if (claimed.length < CLAIM_BATCH) return;
+    }
+  }
+
+  private async attempt(delivery: Claimed): Promise<void> {
+    const started = performance.now();
+    const at = new Date();
+    const outcome = await this.send(delivery, at).catch((error: unknown): Outcome => ({ status: null, retryAfter: null, error: (error as Error).message }));
+    const durationMs = Math.round(performance.now() - started);
+    const attempts = delivery.attempt_count + 1;
+    const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+    const gone = outcome.status === 410;
+    const delay = delivered || gone ? null : this.delayBefore(attempts, outcome.retryAfter);
+    const status = delivered ? 'delivered' : gone || delay === null ? 'failed' : 'pending';
+    await this.database.rows(sql`
+      with attempt as (
+        insert into webhook_attempts (id, delivery_id, at, status, error, duration_ms)
+        values (gen_random_uuid(), ${delivery.id}, ${at.toISOString()}::timestamptz, ${outcome.status}, ${outcome.error}, ${durationMs})
+      ), disabled as (
+        update webhook_endpoints set enabled = false, disabled_reason = 'the receiver answered 410 Gone', updated_at = now()
+        where id = ${delivery.endpoint_id} and ${gone}
+      )
+      update webhook_deliveries set status = ${status}::delivery_status, attempt_count = ${attempts}, locked_until = null, updated_at = now(),
+        next_attempt_at = case when ${delay}::float8 is null then next_attempt_at else now() + make_interval(secs => ${delay}::float8) end
+      where id = ${delivery.id}`);
+  }
+
+  /** Seconds before the next attempt after `attempts` failed ones, or null when they are spent. */
+  private delayBefore(attempts: number, retryAfter: string | null): number | null {
+    const scheduled = this.settings.retrySchedule[attempts - 1];
+    if (scheduled === undefined) return null;
+    const asked = retryAfterSeconds(retryAfter);
+    // Up to 10 % later, at random, so that many failed deliveries do not come back all at once.
+    return Math.min(86_400, asked ?? scheduled * (1 + Math.random() * 0.1));
+  }
+
+  private async send(delivery: Claimed, at: Date): Promise<Outcome> {
+    const { policy, secrets } = this.settings;
+    let url: URL;
+    let address: { address: string; family: 4 | 6 };
+    try {
+      url = parseWebhookUrl(delivery.url, policy);
+      address = await allowedAddress(url, policy);
+    } catch (error) {
+      if (error instanceof UrlRefused) return { status: null, retryAfter: null, error: `the URL ${error.message}` };
+      throw error;
+    }
+    const [alert] = await this.database.db.select().from(alerts).where(eq(alerts.id, delivery.alert_id));
+    if (!alert) return { status: null, retryAfter: null, error: 'the alert no longer exists' };
+    const body = JSON.stringify({ type: 'alert.created', timestamp: at.toISOString(), data: await this.alertBody(alert) });
+    const keys = [secrets.open(delivery.secret), ...(delivery.previous_secret && delivery.previous_valid ? [secrets.open(delivery.previous_secret)] : [])];
+    const signature = keys.map((key) => new Webhook(key).sign(delivery.id, at, body)).join(' ');
+    return post(url, address, body, {
+      'content-type': 'application/json',
+      'user-agent': 'threat-intel-api-webhooks/1',
+      'webhook-id': delivery.id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signature,
+    }, this.options.timeoutMs ?? ATTEMPT_TIMEOUT_MS);
+  }
+
+  private async alertBody(alert: AlertRow): Promise<unknown> {
+    const records = await recordsOf(this.database.db, [alert]);
+    return alertJson(alert, records.get(alert.recordId) ?? null);
+  }
+}
+
+/** `Retry-After` in seconds (a number of seconds or an HTTP date), or null. */
+export function retryAfterSeconds(value: string | null): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** One POST to the checked address; redirects are answers like any other (not followed). */
+function post(url: URL, address: { address: string; family: 4 | 6 }, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Outcome> {
+  const lookup: LookupFunction = (_hostname, options, callback) => {
+    if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [address]);
+    else callback(null, address.address, address.family);
+  };
+  return new Promise<Outcome>((resolve) => {
+    const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, agent: false });
+    const timer = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    request.on('response', (response) => {
+      clearTimeout(timer);
+      resolve({ status: response.statusCode ?? 0, retryAfter: (response.headers['retry-after'] as string | undefined) ?? null, error: null });
+      // The body is not read: nothing in it changes the outcome.
+      response.destroy();
+    });
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ status: null, retryAfter: null, error: error.message });
+    });
+    request.end(body);
+  });
+}
