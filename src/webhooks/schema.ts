@@ -43,7 +43,7 @@ const EndpointWithSecretRef = builder.objectRef<{ endpoint: EndpointRow; secret:
 });
 
 const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
-  values: Object.fromEntries(DELIVERY_STATUSES.map((value) => [graphqlEnumName(value), { value }])) as Record<string, { value: (typeof DELIVERY_STATUSES)[number] }>,
+  values: Object.fromEntries(DELIVERY_STATUSES.map((value) => [graphqlEnumName(value), { value }])),
 });
 
 const AttemptRef = builder.objectRef<AttemptRow>('WebhookAttempt').implement({

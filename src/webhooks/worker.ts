@@ -204,7 +204,7 @@ function post(url: URL, address: { address: string; family: 4 | 6 }, body: strin
     const timer = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
     request.on('response', (response) => {
       clearTimeout(timer);
-      resolve({ status: response.statusCode ?? 0, retryAfter: (response.headers['retry-after'] as string | undefined) ?? null, error: null });
+      resolve({ status: response.statusCode ?? 0, retryAfter: (response.headers['retry-after']) ?? null, error: null });
       // The body is not read: nothing in it changes the outcome.
       response.destroy();
     });
