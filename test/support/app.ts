@@ -62,7 +62,7 @@ export async function createTestApp(
     /** Count requests in this registry (as METRICS_PORT does in the server). */
     metrics?: Registry;
     /** Anything else the app takes: the GraphQL adapter, CORS origins, limits. */
-    app?: Partial<Pick<AppOptions, 'graphqlAdapter' | 'corsOrigins' | 'openAnswerLimits' | 'stalledReaderMs' | 'requestTimeoutMs'>>;
+    app?: Partial<Pick<AppOptions, 'graphqlAdapter' | 'corsOrigins' | 'openAnswerLimits' | 'stalledReaderMs' | 'requestTimeoutMs' | 'webhooks'>>;
   } = {},
 ): Promise<TestApp> {
   const testDatabase = await createTestDatabase();
