@@ -7,6 +7,7 @@
  * `handleNode` for the server (the hot paths never build WHATWG objects) and `fetch` for tests and
  * tools. Nothing starts on import.
  */
+import type { AlertFeed } from './alerts/feed.js';
 import { defaultWebhookSettings, type WebhookSettings } from './webhooks/settings.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -45,6 +46,8 @@ export interface AppOptions {
   gatekeeper: Gatekeeper;
   /** New and changed IOCs, for subscriptions and the REST event stream. */
   changes: IocChangeFeed;
+  /** New alerts, for the subscription and the REST event stream. */
+  alerts: AlertFeed;
   logger: Logger;
   production: boolean;
   /** How long a request may take before it is answered 503 `unavailable` (a hung database). */
@@ -84,6 +87,7 @@ export function createApp(options: AppOptions) {
   const { database, logger, gatekeeper, schema } = options;
   const services: Services = {
     changes: options.changes,
+    alerts: options.alerts,
     openAnswers: new OpenAnswers(options.openAnswerLimits),
     webhooks: options.webhooks ?? defaultWebhookSettings(),
   };

@@ -15,6 +15,7 @@ import { createMetrics, serveMetrics } from './metrics.js';
 import { startBanner } from './banner.js';
 import { createDemoWorkspaceIfEmpty, findDemoWorkspaceId } from './workspaces/demo.js';
 import { IocChangeFeed } from './iocs/changes.js';
+import { AlertFeed } from './alerts/feed.js';
 import { loadSecretBox } from './webhooks/secrets.js';
 import { DeliveryWorker } from './webhooks/worker.js';
 import { LastUsedRecorder } from './keys/lastUsed.js';
@@ -48,6 +49,8 @@ export async function startServer(
   rateLimiter.start();
   const changes = new IocChangeFeed(database.db, verifier);
   await changes.subscribe(database);
+  const alertFeed = new AlertFeed(database.db, verifier);
+  await alertFeed.subscribe(database);
   const metrics = config.metrics ? createMetrics({ verifier, poolSize: database.kind === 'postgres' ? config.poolSize : 0 }) : undefined;
   // In a cluster the primary serves the metrics of every worker (src/main.ts).
   const metricsServer = config.metrics && cluster.isPrimary ? await serveMetrics(config.metrics.port, config.metrics.host) : undefined;
@@ -65,6 +68,7 @@ export async function startServer(
     schema,
     gatekeeper: { verifier, rateLimiter },
     changes,
+    alerts: alertFeed,
     metrics,
     logger,
     production: config.production,
@@ -101,6 +105,7 @@ export async function startServer(
     async close() {
       // Event streams never end by themselves: end them, then wait for the other requests.
       changes.close();
+      alertFeed.close();
       await deliveries.close();
       metricsServer?.server.close();
       await stopAccepting(server);

@@ -14,6 +14,7 @@ import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { CardLeakRef, CredentialLeakRef } from '../dataleaks/schema.js';
 import { IocRef } from '../iocs/schema.js';
 import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumName, type AlertKind } from '../vocabulary.js';
+import { AlertFeed } from './feed.js';
 import * as repository from './repository.js';
 import type { AlertRecord, AlertRow } from './repository.js';
 
@@ -130,5 +131,27 @@ builder.mutationField('updateAlert', (t) =>
       if (!row) throw notFound();
       return (await withRecords(db, principal, [row]))[0]!;
     },
+  }),
+);
+
+const AlertEventRef = builder.objectRef<{ cursor: string; alert: AlertShape }>('AlertEvent').implement({
+  fields: (t) => ({
+    cursor: t.exposeString('cursor', { description: 'Resume after this event with it (`after`, or SSE `Last-Event-ID`).' }),
+    alert: t.field({ type: AlertRef, resolve: (event) => event.alert }),
+  }),
+});
+
+builder.subscriptionField('alertCreated', (t) =>
+  t.field({
+    type: AlertEventRef,
+    description: "The workspace's new alerts as they are raised, from now on, or after the event whose `cursor` is `after` (nothing missed, nothing repeated).",
+    authScopes: { permission: 'watchlists:read' },
+    args: { after: t.arg.string() },
+    subscribe: (_root, args, { alerts, principal, openAnswers, signal }) => {
+      const after = args.after ? AlertFeed.parseCursor(args.after, 'after') : null;
+      const release = openAnswers.openStream(principal, signal);
+      return alerts.alerts(principal, after, signal, release);
+    },
+    resolve: (event) => event,
   }),
 );

@@ -34,6 +34,9 @@ const byteText = customType<{ data: string }>({ dataType: () => 'text COLLATE "C
 /** Raw bytes (a digest): written by COPY, read as hex through `encode()`; no API row selects it. */
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
+/** A transaction id (64-bit), read and written as text. */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
+
 const timestamptz = (name: string) =>
   timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
 const createdAt = () => timestamptz('created_at').notNull().defaultNow();
@@ -234,12 +237,18 @@ export const alerts = pgTable(
     /** The credential leak, card leak or IOC matched. */
     recordId: uuid('record_id').notNull(),
     status: alertStatusEnum('status').notNull().default('new'),
+    /**
+     * The writing transaction's id: the alert stream reads alerts in this order, and only below
+     * the oldest transaction still running, so that none commits behind a stream's position.
+     */
+    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
   (t) => [
     unique('alerts_identity').on(t.entryId, t.recordId),
     index('alerts_workspace_recent').on(t.workspaceId, t.createdAt, t.id),
+    index('alerts_workspace_stream').on(t.workspaceId, t.xid, t.id),
   ],
 );
 

@@ -1,3 +1,4 @@
+import type { AlertFeed } from '../alerts/feed.js';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
 import type { OpenAnswers } from '../http/openAnswers.js';
@@ -13,6 +14,8 @@ export interface Context {
   readonly loaders: Loaders;
   /** New and changed IOCs as they happen, for subscriptions. */
   readonly changes: IocChangeFeed;
+  /** New alerts as they are raised, for subscriptions. */
+  readonly alerts: AlertFeed;
   /** Streams and exports counted per caller (API.md §12). */
   readonly openAnswers: OpenAnswers;
   /** Aborted when the client goes away: long answers stop their work then. */
@@ -24,6 +27,7 @@ export interface Context {
 /** What a process shares with every request's context. */
 export interface Services {
   changes: IocChangeFeed;
+  alerts: AlertFeed;
   openAnswers: OpenAnswers;
   webhooks: WebhookSettings;
 }
@@ -38,6 +42,7 @@ export function createContext(requestId: string, principal: Principal, db: Db, s
     principal,
     db,
     changes: services.changes,
+    alerts: services.alerts,
     openAnswers: services.openAnswers,
     webhooks: services.webhooks,
     get signal() {

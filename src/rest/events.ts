@@ -1,6 +1,6 @@
 /**
- * A subscription as Server-Sent Events (`GET /api/v1/iocs/stream`): each result becomes
- * `id: <cursor>`, `event: ioc`, `data: <the IOC>`. A browser's EventSource, or any client, sends
+ * A subscription as Server-Sent Events (`GET /api/v1/iocs/stream`, `/api/v1/alerts/stream`): each
+ * result becomes `id: <cursor>`, `event: ioc` (or `alert`), `data: <the IOC or alert>`. A browser's EventSource, or any client, sends
  * the last id back as `Last-Event-ID` when it reconnects, and the stream resumes right after it.
  */
 import { GraphQLError, type ExecutionResult } from 'graphql';
@@ -18,15 +18,15 @@ export async function eventStreamAnswer(route: PreparedRoute, context: Context, 
     const [first] = started.errors ?? [];
     throw first instanceof GraphQLError && first.originalError ? first.originalError : (first ?? new Error('the subscription did not start'));
   }
-  const field = route.route.response.kind === 'events' ? route.route.response.field : '';
+  const { field, event } = route.route.response.kind === 'events' ? route.route.response : { field: '', event: '' };
   return {
     status: 200,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
-    body: events(started, field),
+    body: events(started, field, event),
   };
 }
 
-async function* events(results: AsyncIterableIterator<ExecutionResult>, field: string): AsyncGenerator<string> {
+async function* events(results: AsyncIterableIterator<ExecutionResult>, field: string, event: string): AsyncGenerator<string> {
   // Sent at once, so that the client sees the stream open; `retry` is how long it waits to reconnect.
   yield 'retry: 2000\n\n';
   let next = results.next();
@@ -53,8 +53,8 @@ async function* events(results: AsyncIterableIterator<ExecutionResult>, field: s
         yield errorEvent(error);
         return;
       }
-      const change = at(result.value.data, field) as { cursor: string; ioc: unknown };
-      yield `id: ${change.cursor}\nevent: ioc\ndata: ${JSON.stringify(change.ioc)}\n\n`;
+      const change = at(result.value.data, field) as Record<string, unknown> & { cursor: string };
+      yield `id: ${change.cursor}\nevent: ${event}\ndata: ${JSON.stringify(change[event])}\n\n`;
     }
   } finally {
     await results.return?.();

@@ -45,8 +45,8 @@ export type RouteResponse =
   | { kind: 'empty' }
   /** Every page of a connection at `field`, streamed as a STIX 2.1 bundle or CSV (`format`). */
   | { kind: 'export'; field: string }
-  /** A subscription at `field`, as Server-Sent Events (`id:` its `cursor`, `data:` its `ioc`). */
-  | { kind: 'events'; field: string }
+  /** A subscription at `field`, as Server-Sent Events (`id:` its `cursor`, `event:` and `data:` its field `event`). */
+  | { kind: 'events'; field: string; event: 'ioc' | 'alert' }
   /**
    * `text/plain` lines `SUFFIX:COUNT` from a list of `{ suffix count }` at `field`, padded with
    * random suffixes of count 0 when the request says `Add-Padding: true` (API.md §9).
@@ -178,7 +178,7 @@ export const ROUTES: readonly RestRoute[] = [
       IOC_FILTERS[0]!,
       { name: 'Last-Event-ID', in: 'header', variable: 'after', schema: { type: 'string', maxLength: 512 }, description: 'The `id` of the last event received: the stream resumes right after it.' },
     ],
-    response: { kind: 'events', field: 'iocChanged' },
+    response: { kind: 'events', field: 'iocChanged', event: 'ioc' },
   },
   {
     method: 'POST',
@@ -394,6 +394,19 @@ export const ROUTES: readonly RestRoute[] = [
       CURSOR,
     ],
     response: { kind: 'page', field: 'alerts', item: 'Alert' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/alerts/stream',
+    dialect: 'defendis',
+    summary:
+      'New alerts as Server-Sent Events: `event: alert`, `data:` the alert, `id:` its position. Reconnect with `Last-Event-ID` to resume after it, with nothing missed or repeated.',
+    permission: 'watchlists:read',
+    operation: `subscription RestAlertStream($after: String) { alertCreated(after: $after) { cursor alert { ${ALERT_FIELDS} } } }`,
+    params: [
+      { name: 'Last-Event-ID', in: 'header', variable: 'after', schema: { type: 'string', maxLength: 512 }, description: 'The `id` of the last event received: the stream resumes right after it.' },
+    ],
+    response: { kind: 'events', field: 'alertCreated', event: 'alert' },
   },
   {
     method: 'GET',

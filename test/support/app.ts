@@ -17,6 +17,7 @@ import { CLI_ACTOR } from '../../src/keys/audit.js';
 import { LastUsedRecorder } from '../../src/keys/lastUsed.js';
 import { createApiKey } from '../../src/keys/service.js';
 import { createLogger } from '../../src/logger.js';
+import { AlertFeed } from '../../src/alerts/feed.js';
 import { addScopeEntry, createWorkspace } from '../../src/workspaces/service.js';
 import type { Plan } from '../../src/workspaces/plans.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -86,8 +87,10 @@ export async function createTestApp(
   const rateLimiter = new KeyRateLimiter(database.db, options.rateLimits ?? GENEROUS_LIMITS);
   const changes = new IocChangeFeed(database.db, verifier, options.settleMs);
   await changes.subscribe(database);
+  const alerts = new AlertFeed(database.db, verifier);
+  await alerts.subscribe(database);
   const metrics = options.metrics ? createMetrics({ verifier, poolSize: 5 }, options.metrics) : undefined;
-  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, metrics, logger, production: options.production ?? false, ...options.app });
+  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, alerts, metrics, logger, production: options.production ?? false, ...options.app });
   let workspaces = 0;
 
   const fetch: TestApp['fetch'] = (path, init) =>
@@ -150,6 +153,7 @@ export async function createTestApp(
     },
     async close() {
       changes.close();
+      alerts.close();
       await testDatabase.drop();
     },
   };
