@@ -61,7 +61,7 @@ const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
     RETURNING id, password_sha1
   ), counted AS (
     INSERT INTO password_counts (sha1, count)
-    SELECT password_sha1, count(*) FROM created GROUP BY password_sha1
+    SELECT password_sha1, count(*) FROM created GROUP BY password_sha1 ORDER BY password_sha1
     ON CONFLICT (sha1) DO UPDATE SET count = password_counts.count + excluded.count
   ), records AS (
     -- Read only when some watchlist could match (a one-time check: with no entry, no join is made).
