@@ -14,8 +14,16 @@ export function newSigningSecret(): string {
 }
 
 export class SecretBox {
-  constructor(private readonly key: Buffer) {
-    if (key.length !== 32) throw new Error('the webhook secret key must be 32 bytes');
+  private loaded: Buffer | undefined;
+
+  /** The key, or where to get it the first time it is needed (a process that never seals makes no key file). */
+  constructor(private readonly source: Buffer | (() => Buffer)) {
+    if (Buffer.isBuffer(source) && source.length !== 32) throw new Error('the webhook secret key must be 32 bytes');
+  }
+
+  private get key(): Buffer {
+    this.loaded ??= Buffer.isBuffer(this.source) ? this.source : this.source();
+    return this.loaded;
   }
 
   /** A random key, for a process that never needs to read a secret sealed by another. */
@@ -50,6 +58,10 @@ export function loadSecretBox(configured: string | undefined, dataDir: string): 
     if (key.length !== 32) throw new Error('WEBHOOK_SECRET_KEY must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`)');
     return new SecretBox(key);
   }
+  return new SecretBox(() => keyFile(dataDir));
+}
+
+function keyFile(dataDir: string): Buffer {
   const file = path.join(dataDir, 'webhook-secret.key');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
@@ -61,5 +73,7 @@ export function loadSecretBox(configured: string | undefined, dataDir: string): 
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  return new SecretBox(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${file} does not hold the base64 of 32 bytes`);
+  return key;
 }
