@@ -149,4 +149,22 @@ describe.skipIf(!serverUrl)('webhook deliveries across processes', () => {
       await admin.end();
     }
   });
+
+  it('feeds the alert stream of a server process from alerts another process raised', async () => {
+    answer = 200;
+    const controller = new AbortController();
+    const stream = await fetch(`${servers[0]!.url}/api/v1/alerts/stream`, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
+    expect(stream.status).toBe(200);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await leaks(2);
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while ((text.match(/event: alert/g) ?? []).length < 2 && Date.now() < deadline) {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    expect((text.match(/event: alert/g) ?? []).length).toBe(2);
+  });
 });

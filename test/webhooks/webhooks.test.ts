@@ -187,6 +187,35 @@ describe('delivery', () => {
     expect(retryAfterSeconds('soon')).toBeNull();
   });
 
+  it('waits as long as Retry-After asks', async () => {
+    await disableAll();
+    const busy = await endpoint(keyA, '/busy');
+    await leak('https://e.acme.example/:ida@gmail.test:pw-ida');
+    const [delivery] = await until(() => deliveriesOf(keyA, busy.id), (d) => d[0]?.attempt_count === 1);
+    const [row] = await t.database.rows<{ wait: number }>(sql`select extract(epoch from next_attempt_at - updated_at)::float8 as wait from webhook_deliveries where id = ${delivery!.id}`);
+    // The schedule says 0.2 s; the receiver asked for 1 s.
+    expect(row!.wait).toBeGreaterThan(0.9);
+    expect(row!.wait).toBeLessThan(1.5);
+  });
+
+  it('checks the URL again before each attempt: a URL the policy no longer allows is refused, not called', async () => {
+    await disableAll();
+    const made = await endpoint(keyA, '/ok?strict');
+    const strict = new DeliveryWorker(t.database, { ...settings, policy: STRICT_POLICY }, createLogger('warn', new Writable({ write: (_c, _e, done) => done() })), { pollMs: 50 });
+    await worker.close();
+    await strict.start();
+    try {
+      await leak('https://f.acme.example/:jo@gmail.test:pw-jo');
+      const [delivery] = await until(() => deliveriesOf(keyA, made.id), (d) => d[0]?.attempt_count === 1);
+      expect(delivery!.attempts[0]).toMatchObject({ status: null, error: 'the URL must be an https URL.' });
+      expect(receiver.received.filter((r) => r.path === '/ok?strict')).toEqual([]);
+    } finally {
+      await strict.close();
+      worker = new DeliveryWorker(t.database, settings, createLogger('warn', new Writable({ write: (_c, _e, done) => done() })), { pollMs: 50, timeoutMs: 500 });
+      await worker.start();
+    }
+  });
+
   it('turns an endpoint off on 410; a manual retry after turning it on sends the same delivery again', async () => {
     await disableAll();
     const gone = await endpoint(keyA, '/gone');
