@@ -53,16 +53,15 @@ export const MIN_KEYWORD_LENGTH = 4;
 
 /**
  * The alerts of the leaks a statement just wrote, as SQL to append to that statement's CTEs:
- * `records` names a CTE with `id` and `match_keys text[]`. Only workspaces that may read leaks
- * are alerted (enterprise plan, active billing); entries are inside their workspace's scope by
- * construction. One alert per (entry, record): what matched before raises nothing again.
+ * `records` names a CTE with `id` and `key`, one row per key a record carries. Only workspaces
+ * that may read leaks are alerted (enterprise plan, active billing); entries are inside their
+ * workspace's scope by construction. One alert per (entry, record): what matched before raises nothing again.
  */
 export function matchedAlertsSql(records: string, kind: 'credential_leak' | 'card_leak'): string {
   return `INSERT INTO alerts (id, workspace_id, watchlist_id, entry_id, entry_type, entry_value, kind, record_id)
     SELECT gen_random_uuid(), w.workspace_id, w.id, e.id, e.type, e.value, '${kind}', r.id
     FROM ${records} r
-    CROSS JOIN LATERAL unnest(r.match_keys) AS k(key)
-    JOIN watchlist_entries e ON e.match_key = k.key
+    JOIN watchlist_entries e ON e.match_key = r.key
     JOIN watchlists w ON w.id = e.watchlist_id
     JOIN workspaces ws ON ws.id = w.workspace_id AND ws.plan = 'enterprise' AND ws.billing_status = 'active'
     ON CONFLICT DO NOTHING

@@ -65,7 +65,7 @@ const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
     ON CONFLICT (sha1) DO UPDATE SET count = password_counts.count + excluded.count
   ), records AS (
     -- Read only when some watchlist could match (a one-time check: with no entry, no join is made).
-    SELECT s.id, s.match_keys FROM created c JOIN leak_staging s ON s.id = c.id
+    SELECT s.id, unnest(s.match_keys) AS key FROM created c JOIN leak_staging s ON s.id = c.id
     WHERE EXISTS (SELECT 1 FROM watchlist_entries WHERE type IN ('domain', 'email'))
   ), alerted AS (
     ${matchedAlertsSql('records', 'credential_leak')}
@@ -83,7 +83,7 @@ const CARD_LOAD: Omit<StagedLoad, 'params'> = {
     ON CONFLICT DO NOTHING
     RETURNING id
   ), records AS (
-    SELECT s.id, s.match_keys FROM created c JOIN card_staging s ON s.id = c.id
+    SELECT s.id, unnest(s.match_keys) AS key FROM created c JOIN card_staging s ON s.id = c.id
     WHERE EXISTS (SELECT 1 FROM watchlist_entries WHERE type = 'bin')
   ), alerted AS (
     ${matchedAlertsSql('records', 'card_leak')}
