@@ -51,7 +51,7 @@ const MAX_LISTED_ERRORS = 1000;
 const TLP_ALIASES: Record<string, string> = { white: 'clear' };
 
 /** One incoming row in the import's common shape, before it is checked. */
-interface RawIoc {
+export interface RawIoc {
   type?: string;
   value?: string;
   threatType?: string;
@@ -132,7 +132,7 @@ class Importer {
 }
 
 /** The same IOC twice in one batch: one row, as two imports one after the other would leave it. */
-function merge(a: IocUpsert, b: IocUpsert): IocUpsert {
+export function merge(a: IocUpsert, b: IocUpsert): IocUpsert {
   const earliest = [a.firstSeen, b.firstSeen].filter((t): t is string => t !== null).sort()[0] ?? null;
   const latest = [a.lastSeen, b.lastSeen].filter((t): t is string => t !== null).sort().at(-1) ?? null;
   return {
@@ -151,7 +151,7 @@ function merge(a: IocUpsert, b: IocUpsert): IocUpsert {
 }
 
 /** A row checked and normalised, or why it is refused. */
-function checkIoc(raw: RawIoc): IocUpsert | string {
+export function checkIoc(raw: RawIoc): IocUpsert | string {
   const type = raw.type?.trim().toLowerCase();
   if (!type) return 'type is missing';
   if (!(IOC_TYPES as readonly string[]).includes(type)) return `type ${JSON.stringify(raw.type)} is not one of ${IOC_TYPES.join(', ')}`;

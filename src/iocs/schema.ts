@@ -7,6 +7,7 @@ import { detectIoc, normalizeText } from '../normalize.js';
 import { graphqlEnumName, IOC_TYPES, SEVERITIES, TLPS, type IocType } from '../vocabulary.js';
 import { IocChangeFeed, type IocChange } from './changes.js';
 import { countIocs, findIoc, findIocsByValue, listIocs, type IocFilters, type IocRow } from './repository.js';
+import { MAX_SUBMITTED_IOCS, submitIocs, type SubmitResult } from './submit.js';
 
 const upperEnum = <V extends string>(values: readonly V[]) =>
   Object.fromEntries(values.map((v) => [graphqlEnumName(v), { value: v }])) as Record<string, { value: V }>;
@@ -152,3 +153,59 @@ builder.subscriptionFields((t) => ({
     resolve: (change) => change,
   }),
 }));
+
+const IocInput = builder.inputType('IocInput', {
+  description: 'One submitted IOC: the value (defanged accepted) and, optionally, its type (detected when left out) and details.',
+  fields: (t) => ({
+    type: t.string({ description: 'ipv4, ipv6, domain, url, email, md5, sha1 or sha256; detected when left out.' }),
+    value: t.string({ required: true }),
+    threatType: t.string(),
+    malwareFamily: t.string(),
+    confidence: t.int(),
+    severity: t.string({ description: 'low, medium, high or critical.' }),
+    tlp: t.string({ description: 'clear, green, amber, amber+strict or red.' }),
+    tags: t.stringList(),
+    source: t.string(),
+    firstSeen: t.string({ description: 'ISO 8601.' }),
+    lastSeen: t.string({ description: 'ISO 8601.' }),
+  }),
+});
+
+const SubmitRejectionRef = builder.objectRef<{ index: number; reason: string }>('IocRejection').implement({
+  fields: (t) => ({ index: t.exposeInt('index', { description: 'Its place in the submitted list, from 0.' }), reason: t.exposeString('reason') }),
+});
+
+const SubmitResultRef = builder.objectRef<SubmitResult>('SubmitIocsResult').implement({
+  fields: (t) => ({
+    created: t.exposeInt('created'),
+    updated: t.exposeInt('updated'),
+    rejected: t.field({ type: [SubmitRejectionRef], resolve: (result) => result.rejected }),
+  }),
+});
+
+builder.mutationField('submitIocs', (t) =>
+  t.field({
+    type: SubmitResultRef,
+    description: `Adds or updates 1 to ${MAX_SUBMITTED_IOCS} of the workspace’s own IOCs; each bad one is rejected with its index and the rest kept. They reach the event stream and watchlist alerts like any change.`,
+    authScopes: { permission: 'iocs:write' },
+    args: { iocs: t.arg({ type: [IocInput], required: true }) },
+    resolve: (_root, { iocs }, { db, principal }) =>
+      submitIocs(
+        db,
+        principal.workspace.id,
+        iocs.map((ioc) => ({
+          value: ioc.value,
+          ...(ioc.type ? { type: ioc.type } : {}),
+          ...(ioc.threatType ? { threatType: ioc.threatType } : {}),
+          ...(ioc.malwareFamily ? { malwareFamily: ioc.malwareFamily } : {}),
+          ...(ioc.confidence !== null && ioc.confidence !== undefined ? { confidence: ioc.confidence } : {}),
+          ...(ioc.severity ? { severity: ioc.severity } : {}),
+          ...(ioc.tlp ? { tlp: ioc.tlp } : {}),
+          ...(ioc.tags ? { tags: ioc.tags } : {}),
+          ...(ioc.source ? { source: ioc.source } : {}),
+          ...(ioc.firstSeen ? { firstSeen: ioc.firstSeen } : {}),
+          ...(ioc.lastSeen ? { lastSeen: ioc.lastSeen } : {}),
+        })),
+      ),
+  }),
+);

@@ -3,7 +3,7 @@
  * operation it runs, how its parameters and body become variables, and the shape of its answer.
  * Nothing else in src/rest knows a route; the handler and the OpenAPI document read this table.
  */
-import { snakeCase } from 'change-case';
+import { camelCase, snakeCase } from 'change-case';
 import type { Permission } from '../auth/permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
 import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
@@ -151,6 +151,52 @@ export const ROUTES: readonly RestRoute[] = [
     operation: iocListing('RestListIocs'),
     params: [...IOC_FILTERS, LIMIT, CURSOR],
     response: { kind: 'page', field: 'iocs', item: 'Ioc' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/iocs',
+    dialect: 'soc',
+    summary:
+      'Submit 1 to 1000 IOCs into the workspace’s own (defanged values accepted; the type detected when left out). Each bad one is rejected with its index; the others are kept, and reach the event stream and watchlist alerts.',
+    permission: 'iocs:write',
+    operation: 'mutation RestSubmitIocs($iocs: [IocInput!]!) { submitIocs(iocs: $iocs) { created updated rejected { index reason } } }',
+    params: [],
+    body: {
+      schema: {
+        type: 'object',
+        required: ['iocs'],
+        properties: {
+          iocs: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 1000,
+            items: {
+              type: 'object',
+              required: ['value'],
+              properties: {
+                type: { type: 'string', maxLength: 20 },
+                value: { type: 'string', maxLength: 2048 },
+                threat_type: { type: ['string', 'null'], maxLength: 200 },
+                malware_family: { type: ['string', 'null'], maxLength: 200 },
+                confidence: { type: ['integer', 'null'], minimum: 0, maximum: 100 },
+                severity: { type: ['string', 'null'], maxLength: 20 },
+                tlp: { type: ['string', 'null'], maxLength: 20 },
+                tags: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 100 } },
+                source: { type: ['string', 'null'], maxLength: 200 },
+                first_seen: { type: ['string', 'null'], maxLength: 64 },
+                last_seen: { type: ['string', 'null'], maxLength: 64 },
+              },
+              additionalProperties: false,
+            },
+          },
+        },
+        additionalProperties: false,
+      },
+      toVariables: (body) => ({
+        iocs: (body.iocs as Record<string, unknown>[]).map((ioc) => Object.fromEntries(Object.entries(ioc).map(([name, value]) => [camelCase(name), value]))),
+      }),
+    },
+    response: { kind: 'object', field: 'submitIocs', item: 'SubmitIocsResult', status: 200 },
   },
   {
     method: 'GET',
