@@ -22,13 +22,6 @@ export function credentialMatchKeys(leak: { email: string | null; domainKey: str
   return [...keys];
 }
 
-/** A card leak: BIN entries are 6 to 8 digits, and match every BIN that starts with them. */
-export function cardMatchKeys(bin: string): string[] {
-  const keys = new Set<string>();
-  for (let length = 6; length <= Math.min(8, bin.length); length++) keys.add(`b:${bin.slice(0, length)}`);
-  return [...keys];
-}
-
 /** An IOC: the host of a domain, URL or email (with its parents), and an email itself. */
 export function iocMatchKeys(type: string, value: string): string[] {
   const keys = new Set<string>();

@@ -5,7 +5,8 @@
  * as duplicates. A batch is one transaction: an import stopped half-way keeps its whole batches,
  * and running it again completes it.
  */
-import { cardMatchKeys, credentialMatchKeys, matchedAlertsSql } from '../alerts/matching.js';
+import { sql } from 'drizzle-orm';
+import { credentialMatchKeys, matchedAlertsSql } from '../alerts/matching.js';
 import { bulkUuidv7 } from '../ids.js';
 import type { Database, StagedLoad } from '../db/client.js';
 import { copyRow } from '../db/copyText.js';
@@ -65,7 +66,8 @@ const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
     ON CONFLICT (sha1) DO UPDATE SET count = password_counts.count + excluded.count
   ), records AS (
     -- Read only when some watchlist could match (a one-time check: with no entry, no join is made).
-    SELECT s.id, unnest(s.match_keys) AS key FROM created c JOIN leak_staging s ON s.id = c.id
+    SELECT s.id, unnest(coalesce(s.match_keys, leak_match_keys(s.email, s.domain_key, s.site_key))) AS key
+    FROM created c JOIN leak_staging s ON s.id = c.id
     WHERE EXISTS (SELECT 1 FROM watchlist_entries WHERE type IN ('domain', 'email'))
   ), alerted AS (
     ${matchedAlertsSql('records', 'credential_leak')}
@@ -74,8 +76,8 @@ const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
 };
 
 const CARD_LOAD: Omit<StagedLoad, 'params'> = {
-  createStaging: `CREATE TEMP TABLE card_staging (id uuid, bin text, last4 text, expiry text, brand text, leaked_at timestamptz, match_keys text[]) ON COMMIT DROP`,
-  copy: 'COPY card_staging (id, bin, last4, expiry, brand, leaked_at, match_keys) FROM',
+  createStaging: `CREATE TEMP TABLE card_staging (id uuid, bin text, last4 text, expiry text, brand text, leaked_at timestamptz) ON COMMIT DROP`,
+  copy: 'COPY card_staging (id, bin, last4, expiry, brand, leaked_at) FROM',
   merge: `WITH created AS (
     INSERT INTO card_leaks (id, bin, last4, expiry, brand, source_name, leaked_at)
     SELECT id, bin, last4, expiry, brand, $1, coalesce(leaked_at, $2::timestamptz)
@@ -83,16 +85,22 @@ const CARD_LOAD: Omit<StagedLoad, 'params'> = {
     ON CONFLICT DO NOTHING
     RETURNING id
   ), records AS (
-    SELECT s.id, unnest(s.match_keys) AS key FROM created c JOIN card_staging s ON s.id = c.id
-    WHERE EXISTS (SELECT 1 FROM watchlist_entries WHERE type = 'bin')
+    -- BIN entries are 6 to 8 digits: a card matches those its BIN starts with.
+    SELECT DISTINCT s.id, 'b:' || left(s.bin, n) AS key FROM created c JOIN card_staging s ON s.id = c.id, generate_series(6, 8) AS n
+    WHERE EXISTS (SELECT 1 FROM watchlist_entries WHERE type = 'bin') AND n <= length(s.bin)
   ), alerted AS (
     ${matchedAlertsSql('records', 'card_leak')}
   )
   SELECT (SELECT count(*) FROM created)::int AS created, (SELECT count(*) FROM alerted)::int AS alerts`,
 };
 
-const credentialRow = (c: Credential, leakedAt: string | null) =>
-  copyRow([bulkUuidv7(), c.email, c.domain, c.domainKey, c.username, c.site, c.siteKey, c.passwordMasked, c.passwordSha1, leakedAt, credentialMatchKeys(c)]);
+/**
+ * A credential's row. Its match keys are built here while some watchlist could match (cheaper
+ * than in SQL); otherwise they are left to the merge (`leak_match_keys`), which only computes them
+ * if an entry appeared meanwhile.
+ */
+const credentialRow = (c: Credential, leakedAt: string | null, watched: boolean) =>
+  copyRow([bulkUuidv7(), c.email, c.domain, c.domainKey, c.username, c.site, c.siteKey, c.passwordMasked, c.passwordSha1, leakedAt, watched ? credentialMatchKeys(c) : null]);
 
 export async function importLeaks(database: Database, input: string, options: LeakImportOptions): Promise<LeakImportReport> {
   const report: LeakImportReport = { read: 0, created: 0, duplicates: 0, rejected: 0, errors: [], alerts: 0 };
@@ -102,13 +110,15 @@ export async function importLeaks(database: Database, input: string, options: Le
 
   if (options.format === 'cards') {
     await load(database, report, list, cardRecords(input, options.onProgress), { ...CARD_LOAD, params: [options.source, options.leakedAt] }, (card: Card, leakedAt) =>
-      copyRow([bulkUuidv7(), card.bin, card.last4, card.expiry, card.brand, leakedAt, cardMatchKeys(card.bin)]),
+      copyRow([bulkUuidv7(), card.bin, card.last4, card.expiry, card.brand, leakedAt]),
     );
     await database.analyze('card_leaks');
   } else {
     if (!options.sourceType) throw new Error('a source type is required for credential formats');
     const params = [options.source, options.sourceType, options.leakedAt, options.severity];
-    await load(database, report, list, credentialRecords(options.format, input, options.onProgress), { ...CREDENTIAL_LOAD, params }, credentialRow);
+    const watched = async () =>
+      (await database.rows<{ watched: boolean }>(sql`select exists (select 1 from watchlist_entries where type in ('domain', 'email')) as watched`))[0]!.watched;
+    await load(database, report, list, credentialRecords(options.format, input, options.onProgress), { ...CREDENTIAL_LOAD, params }, credentialRow, watched);
     // Fresh statistics at once: the API answers at full speed right after a bulk load (API.md §9).
     await database.analyze('credential_leaks');
   }
@@ -127,13 +137,16 @@ async function load<T>(
   list: (where: Where, reason: string) => void,
   batches: AsyncGenerator<Item<T>[]>,
   staged: StagedLoad,
-  row: (record: T, leakedAt: string | null) => string,
+  row: (record: T, leakedAt: string | null, watched: boolean) => string,
+  /** Whether some watchlist could match this kind of record (asked once per batch). */
+  watched: () => Promise<boolean> = () => Promise.resolve(false),
 ): Promise<void> {
   let pending: Item<T>[] = [];
   let exhausted = false;
   let merged: Promise<void> = Promise.resolve();
   while (!exhausted) {
     let rows = 0;
+    const watching = await watched();
     let copied!: () => void;
     const allCopied = new Promise<void>((resolve) => (copied = resolve));
     async function* chunks(): AsyncGenerator<string> {
@@ -163,7 +176,7 @@ async function load<T>(
               continue;
             }
             report.read++;
-            chunk += row(record, leakedAt ?? null);
+            chunk += row(record, leakedAt ?? null, watching);
             rows++;
             if (++inChunk === CHUNK_ROWS) {
               yield chunk;

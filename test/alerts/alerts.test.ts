@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentialMatchKeys } from '../../src/alerts/matching.js';
+import { domainKey } from '../../src/normalize.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { runCommand } from '../support/cli.js';
 
@@ -118,6 +120,22 @@ describe('raised by leak imports', () => {
     const report = (await leaks('cards', 'pan,expiry\n4111111111111111,12/29\n5500000000000004,12/29\n', 'cards-1')).json;
     expect(report).toMatchObject({ created: 2, alerts: 1 });
     expect((await alertsOf(a.id)).filter((r) => r.kind === 'card_leak').map((r) => r.entry_value)).toEqual(['411111']);
+  });
+});
+
+describe('match keys', () => {
+  it('are the same whether the importer builds them or the database (leak_match_keys)', async () => {
+    for (const leak of [
+      { email: 'a@mail.acme.example', site: 'login.portal.acme.example' },
+      { email: null, site: 'shop.example' },
+      { email: 'b@gmail.test', site: null },
+      { email: null, site: null },
+    ]) {
+      const domain = leak.email?.split('@')[1] ?? null;
+      const keys = { email: leak.email, domainKey: domain && domainKey(domain), siteKey: leak.site && domainKey(leak.site) };
+      const [row] = await t.database.rows<{ keys: string[] | null }>(sql`select leak_match_keys(${keys.email}, ${keys.domainKey}, ${keys.siteKey}) as keys`);
+      expect([...(row!.keys ?? [])].sort(), JSON.stringify(leak)).toEqual(credentialMatchKeys(keys).sort());
+    }
   });
 });
 
