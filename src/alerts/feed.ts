@@ -16,7 +16,7 @@ import { decodeCursor, encodeCursor } from '../graphql/connections.js';
 import { UUID_PATTERN } from '../ids.js';
 import { isKeyUsable } from '../keys/repository.js';
 import type { KeyChanges } from '../iocs/changes.js';
-import { withRecords, type AlertShape } from './schema.js';
+import { withRecords, type AlertShape } from './records.js';
 
 export const ALERT_CHANNEL = 'alert_created';
 const READ_ROWS = 200;

@@ -1,28 +1,26 @@
 /**
  * An alert as the REST routes show it (API.md §10), for webhook payloads, which are made outside
  * any request: the same snake_case fields as `GET /api/v1/alerts/{id}`, timestamps in ISO 8601.
- * A test holds the two to the same bytes.
+ * The fields come from the one list the route table selects (src/rest/fields.ts); a test holds
+ * a payload equal to the REST answer.
  */
 import { snakeCase } from 'change-case';
 import { isoTimestamp } from '../db/time.js';
+import { REST_FIELDS } from '../rest/fields.js';
 import type { AlertRecord, AlertRow } from './repository.js';
 
 const TIMESTAMPS = new Set(['leakedAt', 'discoveredAt', 'firstSeen', 'lastSeen', 'createdAt', 'updatedAt']);
-/** Row fields that no REST body shows. */
-const INTERNAL = new Set(['__kind', 'workspaceId']);
 
-/** The REST field order of each record kind (src/rest/routes.ts selects them in this order). */
 const FIELDS: Record<AlertRecord['__kind'], readonly string[]> = {
-  credential_leak: ['id', 'email', 'domain', 'username', 'site', 'passwordMasked', 'sourceName', 'sourceType', 'leakedAt', 'discoveredAt', 'severity'],
-  card_leak: ['id', 'bin', 'last4', 'expiry', 'brand', 'sourceName', 'leakedAt', 'discoveredAt'],
-  ioc: ['id', 'type', 'value', 'threatType', 'malwareFamily', 'confidence', 'severity', 'tlp', 'tags', 'source', 'shared', 'firstSeen', 'lastSeen', 'createdAt', 'updatedAt'],
+  credential_leak: REST_FIELDS.credentialLeak,
+  card_leak: REST_FIELDS.cardLeak,
+  ioc: REST_FIELDS.ioc,
 };
 
 function recordJson(record: AlertRecord): Record<string, unknown> {
   const source = record as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const field of FIELDS[record.__kind]) {
-    if (INTERNAL.has(field)) continue;
     const value = source[field] ?? null;
     out[snakeCase(field)] = TIMESTAMPS.has(field) && typeof value === 'string' ? isoTimestamp(value) : value;
   }

@@ -3,19 +3,19 @@
  * `watchlists:write`, confined to the caller's workspace (another workspace's alert is
  * `not_found`, like a missing one). An alert shows its record only to a key that could read that
  * record through the searches: a leak needs `dataleaks:read` and a workspace that may search leaks
- * today, an IOC `iocs:read`; otherwise `record` is null.
+ * today, an IOC `iocs:read`; otherwise `record` is null (src/alerts/records.ts).
  */
-import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
-import type { Context } from '../graphql/context.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { CardLeakRef, CredentialLeakRef } from '../dataleaks/schema.js';
 import { IocRef } from '../iocs/schema.js';
-import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumName, type AlertKind } from '../vocabulary.js';
+import { WatchlistEntryTypeEnum } from '../watchlists/schema.js';
+import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumName } from '../vocabulary.js';
 import { AlertFeed } from './feed.js';
 import * as repository from './repository.js';
+import { withRecords, type AlertShape } from './records.js';
 import type { AlertRecord, AlertRow } from './repository.js';
 
 const enumValues = <V extends string>(values: readonly V[]) =>
@@ -23,18 +23,13 @@ const enumValues = <V extends string>(values: readonly V[]) =>
 
 export const AlertKindEnum = builder.enumType('AlertKind', { values: enumValues(ALERT_KINDS) });
 export const AlertStatusEnum = builder.enumType('AlertStatus', { values: enumValues(ALERT_STATUSES) });
-const EntryTypeRef = builder.enumType('AlertEntryType', {
-  values: { DOMAIN: { value: 'domain' }, EMAIL: { value: 'email' }, BIN: { value: 'bin' }, KEYWORD: { value: 'keyword' } } as const,
-});
 
-/** An alert with its record, as far as the caller may see it. */
-export type AlertShape = AlertRow & { record: AlertRecord | null };
 
 const AlertEntryRef = builder.objectRef<AlertRow>('AlertEntry').implement({
   description: 'The watchlist entry that matched, as it was (its id is null once the entry is removed).',
   fields: (t) => ({
     id: t.exposeID('entryId', { nullable: true }),
-    type: t.field({ type: EntryTypeRef, resolve: (alert) => alert.entryType }),
+    type: t.field({ type: WatchlistEntryTypeEnum, resolve: (alert) => alert.entryType }),
     value: t.exposeString('entryValue'),
   }),
 });
@@ -64,20 +59,6 @@ export const AlertRef = builder.objectRef<AlertShape>('Alert').implement({
 });
 
 const AlertConnectionRef = connectionType('Alert', AlertRef);
-
-/** Whether this caller may see a record of this kind (the searches' own rules). */
-function mayRead(principal: Principal, kind: AlertKind): boolean {
-  const { permissions } = principal.key;
-  if (kind === 'ioc') return permissions.includes('iocs:read');
-  const { plan, billingStatus } = principal.workspace;
-  return permissions.includes('dataleaks:read') && plan === 'enterprise' && billingStatus === 'active';
-}
-
-/** The rows with their records, fetched together for the page. */
-export async function withRecords(db: Context['db'], principal: Principal, rows: readonly AlertRow[]): Promise<AlertShape[]> {
-  const records = await repository.recordsOf(db, rows.filter((row) => mayRead(principal, row.kind)));
-  return rows.map((row) => ({ ...row, record: mayRead(principal, row.kind) ? (records.get(row.recordId) ?? null) : null }));
-}
 
 const notFound = () => new ApiError('not_found', 'No alert with this id in the workspace.');
 

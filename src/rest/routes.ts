@@ -8,6 +8,7 @@ import type { Permission } from '../auth/permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
 import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import type { Dialect } from './dialects.js';
+import { REST_FIELDS } from './fields.js';
 import type { ParamSpec } from './params.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -90,10 +91,10 @@ const scopedQuery = (name: string, description: string): ParamSpec => ({
 const snakeCaseAliases = (selection: string) =>
   selection.replace(/\b[a-z]+[A-Z][A-Za-z0-9]*\b/g, (field) => `${snakeCase(field)}: ${field}`);
 
-const IOC_FIELDS = snakeCaseAliases('id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt');
+const IOC_FIELDS = snakeCaseAliases(REST_FIELDS.ioc.join(' '));
 const WATCHLIST_FIELDS = snakeCaseAliases('id name description entries { id type value createdAt } createdAt updatedAt');
-const CREDENTIAL_LEAK_FIELDS = snakeCaseAliases('id email domain username site passwordMasked sourceName sourceType leakedAt discoveredAt severity');
-const CARD_LEAK_FIELDS = snakeCaseAliases('id bin last4 expiry brand sourceName leakedAt discoveredAt');
+const CREDENTIAL_LEAK_FIELDS = snakeCaseAliases(REST_FIELDS.credentialLeak.join(' '));
+const CARD_LEAK_FIELDS = snakeCaseAliases(REST_FIELDS.cardLeak.join(' '));
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 const ALERT_FIELDS = `${snakeCaseAliases('id watchlistId')} entry { id type value } kind record {
   ... on CredentialLeak { ${CREDENTIAL_LEAK_FIELDS} } ... on CardLeak { ${CARD_LEAK_FIELDS} } ... on Ioc { ${IOC_FIELDS} }

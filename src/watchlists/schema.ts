@@ -11,7 +11,7 @@ import * as repository from './repository.js';
 import type { WatchlistEntryRow, WatchlistRow } from './repository.js';
 import { checkDescription, checkEntries, checkName, MAX_ENTRIES_PER_WATCHLIST } from './rules.js';
 
-const WatchlistEntryTypeEnum = builder.enumType('WatchlistEntryType', {
+export const WatchlistEntryTypeEnum = builder.enumType('WatchlistEntryType', {
   values: {
     DOMAIN: { value: 'domain' },
     EMAIL: { value: 'email' },
