@@ -9,19 +9,13 @@
  * transaction started, so a transaction still open could otherwise commit a row behind the cursor.
  * Every write of IOCs is one short statement, far shorter than that.
  */
-import type { Database, Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
 import { UUID_PATTERN } from '../ids.js';
 import type { IocType } from '../normalize.js';
 import type { Principal } from '../auth/principal.js';
-import { ApiError } from '../errors.js';
-import { isKeyUsable } from '../keys/repository.js';
+import { TableFeed, type KeyChanges } from '../db/tableFeed.js';
 import { changeStreamStart, listChangedIocs, type IocRow } from './repository.js';
-
-/** Tells of changes to keys (src/auth/keyVerifier.ts), so that open streams check theirs again. */
-export interface KeyChanges {
-  watchChanges(listener: () => void): () => void;
-}
 
 export const IOC_CHANNEL = 'ioc_changed';
 const SETTLE_MS = 2000;
@@ -36,42 +30,14 @@ export interface IocChange {
   ioc: IocRow;
 }
 
-export class IocChangeFeed {
-  private readonly streams = new Set<() => void>();
-  private closed = false;
-
+export class IocChangeFeed extends TableFeed {
   constructor(
-    private readonly db: Db,
-    private readonly keys: KeyChanges,
+    db: Db,
+    keys: KeyChanges,
     private readonly settleMs = SETTLE_MS,
-  ) {}
-
-  /** Wakes this process' streams on every notification, and after a lost channel comes back. */
-  async subscribe(database: Database): Promise<void> {
-    await database.subscribe(IOC_CHANNEL, {
-      onMessage: () => this.wakeAll(),
-      onSubscribed: () => this.wakeAll(),
-      onLost: () => {},
-    });
-  }
-
-  /** Streams of this process still reading the table (for tests and metrics). */
-  get openStreams(): number {
-    return this.streams.size;
-  }
-
-  /** Ends every stream (at shutdown), so that no connection waits on one. */
-  close(): void {
-    this.closed = true;
-    this.wakeAll();
-  }
-
-  private wakeAll(): void {
-    for (const wake of this.streams) {
-      wake();
-      // What was just written becomes readable once it has settled.
-      setTimeout(wake, this.settleMs + 50).unref();
-    }
+  ) {
+    // What was just written becomes readable once it has settled: look again then.
+    super(db, keys, { channel: IOC_CHANNEL, idleLookMs: IDLE_LOOK_MS, lookAgainMs: settleMs + 50 });
   }
 
   /** Parses a cursor given by a client; throws `invalid_parameter` naming `parameter`. */
@@ -104,50 +70,11 @@ export class IocChangeFeed {
   private async *read(caller: Principal, type: IocType | null, after: { updatedAt: string; id: string } | null, signal: AbortSignal): AsyncGenerator<IocChange> {
     if (signal.aborted) return;
     let position = after ?? (await changeStreamStart(this.db, this.settleMs));
-    let pending = true;
-    let checkKey = false;
-    let wake: (() => void) | undefined;
-    const wakeStream = () => {
-      pending = true;
-      wake?.();
-    };
-    this.streams.add(wakeStream);
-    const unwatch = this.keys.watchChanges(() => {
-      checkKey = true;
-      wakeStream();
+    yield* this.follow(caller, signal, async () => {
+      const rows = await listChangedIocs(this.db, caller.workspace.id, type, position, this.settleMs, READ_ROWS);
+      const last = rows.at(-1);
+      if (last) position = { updatedAt: last.updatedAt, id: last.id };
+      return { items: rows.map((ioc) => ({ cursor: encodeCursor([ioc.updatedAt, ioc.id]), ioc })), full: rows.length === READ_ROWS };
     });
-    const expiresAt = caller.key.expiresAt === null ? null : Date.parse(caller.key.expiresAt);
-    const onAbort = () => wake?.();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      while (!this.closed && !signal.aborted) {
-        if ((expiresAt !== null && expiresAt <= Date.now()) || (checkKey && !(await isKeyUsable(this.db, caller.key.id)))) {
-          throw new ApiError('expired_api_key');
-        }
-        checkKey = false;
-        if (!pending) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, IDLE_LOOK_MS);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = undefined;
-          if (this.closed || signal.aborted) return;
-        }
-        pending = false;
-        const rows = await listChangedIocs(this.db, caller.workspace.id, type, position, this.settleMs, READ_ROWS);
-        for (const ioc of rows) {
-          position = { updatedAt: ioc.updatedAt, id: ioc.id };
-          yield { cursor: encodeCursor([ioc.updatedAt, ioc.id]), ioc };
-        }
-        if (rows.length === READ_ROWS) pending = true;
-      }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.streams.delete(wakeStream);
-      unwatch();
-    }
   }
 }
