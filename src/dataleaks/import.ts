@@ -8,6 +8,7 @@
 import { sql } from 'drizzle-orm';
 import { credentialMatchKeys, matchedAlertsSql } from '../alerts/matching.js';
 import { bulkUuidv7 } from '../ids.js';
+import { MAX_LISTED_ERRORS } from '../iocs/import.js';
 import type { Database, StagedLoad } from '../db/client.js';
 import { copyRow } from '../db/copyText.js';
 import type { LeakSourceType, Severity } from '../vocabulary.js';
@@ -34,8 +35,6 @@ export interface LeakImportReport {
   alerts: number;
 }
 
-/** A report lists this many errors at most. */
-export const MAX_LISTED_ERRORS = 1000;
 /** Rows per COPY chunk sent to the database. */
 const CHUNK_ROWS = 5000;
 /**

@@ -5,7 +5,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import { forbidden, invalidParameter, missingParameter } from '../errors.js';
-import { builder } from '../graphql/builder.js';
+import { builder, type Types } from '../graphql/builder.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { UUID_PATTERN } from '../ids.js';
 import { SeverityEnum } from '../iocs/schema.js';
@@ -82,38 +82,37 @@ function scopedInput(
   return value;
 }
 
+/**
+ * A search of credential leaks under a domain of the scope, by the email's domain or by the site:
+ * one range of the key column's index, keyset-paged on (key, id).
+ */
+function underDomain(t: PothosSchemaTypes.ObjectFieldBuilder<Types, Record<string, never>>, by: 'domain' | 'site', description: string) {
+  const search = by === 'domain' ? repository.credentialLeaksByDomain : repository.credentialLeaksBySite;
+  return t.field({
+    type: CredentialLeakConnectionRef,
+    description,
+    authScopes: { permission: 'dataleaks:read' },
+    args: { domain: t.arg.string({ required: true }), ...pageArgs(t.arg) },
+    resolve: (_parent, args, { db, principal }) => {
+      const domain = scopedInput('domain', args.domain, normalizeDomain, (d) => coversDomain(principal.scope, d));
+      return paginate<CredentialLeakRow>(
+        args,
+        (limit, after) => search(db, domain, limit, after as [string, string] | null),
+        { parts: [DOMAIN_KEY_PATTERN, UUID_PATTERN], of: (row) => [row.sortKey!, row.id] },
+      );
+    },
+  });
+}
+
 const DataleaksRef = builder.objectRef<Record<string, never>>('Dataleaks').implement({
   description: 'Searches of leaked credentials and cards, limited to the workspace scope.',
   fields: (t) => ({
-    byDomain: t.field({
-      type: CredentialLeakConnectionRef,
-      description: 'Leaked credentials at the domain or any of its subdomains.',
-      authScopes: { permission: 'dataleaks:read' },
-      args: { domain: t.arg.string({ required: true }), ...pageArgs(t.arg) },
-      resolve: (_parent, args, { db, principal }) => {
-        const domain = scopedInput('domain', args.domain, normalizeDomain, (d) => coversDomain(principal.scope, d));
-        return paginate<CredentialLeakRow>(
-          args,
-          (limit, after) => repository.credentialLeaksByDomain(db, domain, limit, after as [string, string] | null),
-          { parts: [DOMAIN_KEY_PATTERN, UUID_PATTERN], of: (row) => [row.sortKey!, row.id] },
-        );
-      },
-    }),
-    bySite: t.field({
-      type: CredentialLeakConnectionRef,
-      description:
-        "Credentials captured on the website at the domain or any of its subdomains: the accounts of the workspace's own customers, found in stealer logs.",
-      authScopes: { permission: 'dataleaks:read' },
-      args: { domain: t.arg.string({ required: true }), ...pageArgs(t.arg) },
-      resolve: (_parent, args, { db, principal }) => {
-        const domain = scopedInput('domain', args.domain, normalizeDomain, (d) => coversDomain(principal.scope, d));
-        return paginate<CredentialLeakRow>(
-          args,
-          (limit, after) => repository.credentialLeaksBySite(db, domain, limit, after as [string, string] | null),
-          { parts: [DOMAIN_KEY_PATTERN, UUID_PATTERN], of: (row) => [row.sortKey!, row.id] },
-        );
-      },
-    }),
+    byDomain: underDomain(t, 'domain', 'Leaked credentials whose email is at the domain or any of its subdomains.'),
+    bySite: underDomain(
+      t,
+      'site',
+      "Credentials captured on the website at the domain or any of its subdomains: the accounts of the workspace's own customers, found in stealer logs.",
+    ),
     byEmail: t.field({
       type: CredentialLeakConnectionRef,
       description: 'Leaked credentials of one address.',

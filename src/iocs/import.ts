@@ -45,7 +45,7 @@ export interface ImportOptions {
 /** Rows per upsert statement: large enough to amortise the round trip, small enough to stay quick. */
 const BATCH = 5000;
 /** A report lists this many errors at most (a wrong file could otherwise hold millions). */
-const MAX_LISTED_ERRORS = 1000;
+export const MAX_LISTED_ERRORS = 1000;
 
 /** TLP 1.0's `white` is TLP 2.0's `clear`. */
 const TLP_ALIASES: Record<string, string> = { white: 'clear' };

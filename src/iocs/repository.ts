@@ -2,7 +2,7 @@
  * IOC reads. Visibility (API.md §5) is part of every query: the shared feed (no workspace) and the
  * caller's own IOCs, never another workspace's.
  */
-import { iocMatchKeys } from '../alerts/matching.js';
+import { iocMatchKeys, MIN_KEYWORD_LENGTH } from '../alerts/matching.js';
 import type { Db } from '../db/client.js';
 import { preparedRows, preparedValues } from '../db/prepared.js';
 import { iocs } from '../db/schema.js';
@@ -193,7 +193,7 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
        join watchlist_entries e on e.match_key = k.key
        union
        select t.id, e.id from touched t
-       join watchlist_entries e on e.type = 'keyword' and length(e.value) >= 4
+       join watchlist_entries e on e.type = 'keyword' and length(e.value) >= ${MIN_KEYWORD_LENGTH}
        where t.type in ('domain', 'url') and strpos(lower(t.value) collate "C", e.value collate "C") > 0
      ), alerted as (
        insert into alerts (id, workspace_id, watchlist_id, entry_id, entry_type, entry_value, kind, record_id)

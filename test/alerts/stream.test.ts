@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEventStream, type StreamEvent } from '../support/sse.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { runCommand } from '../support/cli.js';
 
@@ -26,58 +27,12 @@ async function leak(line: string) {
   expect(result.json, result.stderr).toMatchObject({ created: 1, alerts: 1 });
 }
 
-interface Event {
-  id?: string;
-  event?: string;
-  data?: string;
-}
+type Event = StreamEvent;
 
-/** An SSE client over fetch: events as they arrive, and a way to stop. */
-function open(pathname: string, headers: Record<string, string> = {}, as = key) {
-  const controller = new AbortController();
-  const events: Event[] = [];
-  const response = fetch(`${server.url}${pathname}`, { headers: { authorization: `Bearer ${as}`, ...headers }, signal: controller.signal });
-  const done = (async () => {
-    const answer = await response;
-    if (!answer.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event: Event = {};
-          for (const line of block.split('\n')) {
-            const [, name, value] = /^([a-z]+): ?(.*)$/.exec(line) ?? [];
-            if (name === 'id' || name === 'event' || name === 'data') event[name] = value;
-          }
-          if (event.event) events.push(event);
-        }
-      }
-    } catch {
-      /* aborted */
-    }
-  })();
-  return {
-    response,
-    events,
-    async waitFor(count: number, ms = 8000) {
-      const until = Date.now() + ms;
-      while (events.length < count) {
-        if (Date.now() > until) throw new Error(`only ${events.length} events after ${ms} ms: ${JSON.stringify(events)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return events;
-    },
-    async close() {
-      controller.abort();
-      await done;
-    },
-  };
-}
+const open = (path: string, headers: Record<string, string> = {}) => {
+  const stream = openEventStream(`${server.url}${path}`, { authorization: `Bearer ${key}`, ...headers });
+  return { ...stream, waitFor: (count: number, ms?: number) => stream.waitFor(count, 'alert', ms) };
+};
 
 const sites = (events: Event[]) => events.map((e) => (JSON.parse(e.data!) as { record: { site: string } }).record.site);
 

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
 import { revokeApiKey } from '../../src/keys/service.js';
+import { openEventStream, type StreamEvent } from '../support/sse.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertIocs } from '../support/fixtures.js';
 
@@ -35,65 +36,12 @@ afterAll(async () => {
   await t.close();
 });
 
-interface Event {
-  id?: string;
-  event?: string;
-  data?: string;
-}
+type Event = StreamEvent;
 
-/** An SSE client over fetch: events as they arrive, and a way to stop. */
-function open(path: string, headers: Record<string, string> = {}) {
-  const controller = new AbortController();
-  const events: Event[] = [];
-  const waiting: Array<() => void> = [];
-  const response = fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers }, signal: controller.signal });
-  const done = (async () => {
-    const answer = await response;
-    if (!answer.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event: Event = {};
-          for (const line of block.split('\n')) {
-            const [, name, value] = /^([a-z]+): ?(.*)$/.exec(line) ?? [];
-            if (name === 'id' || name === 'event' || name === 'data') event[name] = value;
-          }
-          if (event.event) {
-            events.push(event);
-            waiting.splice(0).forEach((wake) => wake());
-          }
-        }
-      }
-    } catch {
-      /* aborted */
-    }
-  })();
-  return {
-    response,
-    events,
-    async waitFor(count: number, ms = 8000) {
-      const until = Date.now() + ms;
-      while (events.filter((e) => e.event === 'ioc').length < count) {
-        if (Date.now() > until) throw new Error(`only ${events.length} events after ${ms} ms: ${JSON.stringify(events)}`);
-        await new Promise<void>((resolve) => {
-          waiting.push(resolve);
-          setTimeout(resolve, 100);
-        });
-      }
-      return events.filter((e) => e.event === 'ioc');
-    },
-    async close() {
-      controller.abort();
-      await done;
-    },
-  };
-}
+const open = (path: string, headers: Record<string, string> = {}) => {
+  const stream = openEventStream(`${server.url}${path}`, { authorization: `Bearer ${key}`, ...headers });
+  return { ...stream, waitFor: (count: number, ms?: number) => stream.waitFor(count, 'ioc', ms) };
+};
 
 const values = (events: Event[]) => events.map((e) => (JSON.parse(e.data!) as { value: string }).value);
 
