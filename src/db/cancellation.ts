@@ -15,6 +15,22 @@ import type { Db } from './client.js';
 
 export interface Cancellable {
   cancel(): unknown;
+  /**
+   * postgres.js' own fields: `state` is set once the statement is sent on a connection, `active`
+   * once that connection runs it (a connection pipelines the statements sent to it).
+   */
+  readonly state?: unknown;
+  readonly active?: boolean;
+}
+
+/**
+ * Whether to cancel this statement now. One sent and waiting behind another on its connection is
+ * left to run: PostgreSQL's cancel signal stops whatever its connection runs when it arrives, and
+ * the driver would send it only once the statement starts, late enough to stop the next request's
+ * statement instead. One still queued in the pool, or running, is cancelled.
+ */
+function cancellableNow(statement: Cancellable): boolean {
+  return !statement.state || statement.active !== false;
 }
 
 /**
@@ -36,7 +52,7 @@ export class Statements {
 
   /** Cancels every statement sent that has not ended. */
   cancel(): void {
-    for (const statement of this.sent) statement.cancel();
+    for (const statement of this.sent) if (cancellableNow(statement)) statement.cancel();
     this.close();
   }
 

@@ -16,9 +16,9 @@ const UNAVAILABLE_CODES = new Set([
   '57P03',
   '53300',
   // A statement cancelled without its request asking: PostgreSQL's cancel signal goes to a
-  // connection, not a statement, and the driver sends a timed-out request's cancel for a statement
-  // queued behind another once it starts; arriving late, it can stop the next statement on that
-  // connection. A retry answers: 503 with Retry-After, not a 500.
+  // connection, not a statement, so a cancel sent as a statement ends can stop the next one on
+  // that connection (src/db/cancellation.ts keeps that window small). A retry answers: 503 with
+  // Retry-After, not a 500.
   '57014',
 ]);
 
