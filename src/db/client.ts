@@ -112,6 +112,25 @@ function bulkLoadStatements(table: string, columns: readonly string[]) {
   };
 }
 
+/**
+ * Streams chunks of COPY text into `COPY … FROM STDIN`, waiting when the server is behind: rows go
+ * out while later chunks are still being produced. A producer that fails fails the COPY (and the
+ * transaction with it).
+ */
+async function copyFrom(tx: TransactionSql, statement: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
+  const stream = await tx.unsafe(statement).writable();
+  try {
+    for await (const chunk of chunks) if (!stream.write(chunk)) await once(stream, 'drain');
+  } catch (error) {
+    // The COPY's own echo of the error is not news.
+    stream.on('error', () => {});
+    stream.destroy(error as Error);
+    throw error;
+  }
+  stream.end();
+  await finished(stream);
+}
+
 /** An arbitrary constant naming the advisory lock that serialises migrations. */
 const MIGRATION_LOCK = 7_345_019;
 
@@ -186,15 +205,14 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       async function load(tx: TransactionSql) {
         const target = options.skipDuplicates ? 'bulk_load' : `"${table}"`;
         if (options.skipDuplicates) await tx.unsafe(statements.createTemp);
-        // Rows stream to the server while later chunks are still being produced.
         let rows = 0;
-        const stream = await tx.unsafe(statements.copyInto(target, 'STDIN')).writable();
-        for (const chunk of chunks) {
-          rows += chunk.split('\n').length - 1;
-          if (!stream.write(chunk)) await once(stream, 'drain');
-        }
-        stream.end();
-        await finished(stream);
+        const counted = function* () {
+          for (const chunk of chunks) {
+            rows += chunk.split('\n').length - 1;
+            yield chunk;
+          }
+        };
+        await copyFrom(tx, statements.copyInto(target, 'STDIN'), counted());
         // COPY takes every line or fails; only the twin's INSERT may skip some.
         return options.skipDuplicates ? (await tx.unsafe(statements.insertNew)).count : rows;
       }
@@ -202,18 +220,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     async stage(load, chunks, options = {}) {
       const counts = await client.begin(async (tx) => {
         await tx.unsafe(load.createStaging);
-        // Rows stream to the server while later ones are still being read and parsed.
-        const stream = await tx.unsafe(`${load.copy} STDIN`).writable();
-        try {
-          for await (const chunk of chunks) if (!stream.write(chunk)) await once(stream, 'drain');
-        } catch (error) {
-          // The COPY fails (and the transaction with it); its own echo of the error is not news.
-          stream.on('error', () => {});
-          stream.destroy(error as Error);
-          throw error;
-        }
-        stream.end();
-        await finished(stream);
+        await copyFrom(tx, `${load.copy} STDIN`, chunks);
         await options.beforeMerge?.();
         const [merged] = await tx.unsafe(load.merge, load.params as (string | number | null)[]);
         return merged;

@@ -17,14 +17,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { alertJson } from '../alerts/json.js';
 import { recordsOf, type AlertRow } from '../alerts/repository.js';
 import type { Database } from '../db/client.js';
 import { alerts } from '../db/schema.js';
 import type { Logger } from '../logger.js';
-import { eq } from 'drizzle-orm';
 import type { WebhookSettings } from './settings.js';
 import { allowedAddress, parseWebhookUrl, UrlRefused } from './urlPolicy.js';
 
