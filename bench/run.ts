@@ -6,7 +6,8 @@
  * Full run: a database `ti_bench` on the local PostgreSQL (or DATABASE_URL) seeded once with
  * 1,000,000 IOCs, 1,000,000 credential leaks and 200,000 card leaks, reused afterwards.
  * --quick: a throwaway database with a little data and one-second rounds, to keep this working in CI.
- * After the table, X1: one export of every IOC (STIX, then CSV), with the server's memory sampled.
+ * After the table, X1: one export of every IOC (STIX, then CSV), with the server's memory sampled;
+ * X2: a TAXII client pulling the whole shared-feed collection by pages of 1000, the same way.
  */
 import { hash } from '@node-rs/argon2';
 import autocannon from 'autocannon';
@@ -22,6 +23,7 @@ import { openDatabase, type Database } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { apiKeys, workspaces } from '../src/db/schema.js';
 import { seed } from '../src/seed/synthetic.js';
+import { SHARED_FEED_COLLECTION_ID, TAXII_MEDIA_TYPE } from '../src/taxii/collections.js';
 import { addScopeEntry, createWorkspace } from '../src/workspaces/service.js';
 import { loadWorkspaceScope } from '../src/workspaces/scope.js';
 
@@ -298,19 +300,33 @@ async function main() {
     execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
     const product = await startServer('product', 'dist/main.js', { ...env, WEB_CONCURRENCY: '1' });
     const product2 = await startServer('product ×2', 'dist/main.js', { ...env, WEB_CONCURRENCY: '2' });
+    // TAXII pages are 60–600 KB each: served by a process of their own, so that the heap they grow
+    // is not counted in S1's memory (the same build and settings as `product`).
+    const productTaxii = await startServer('product (TAXII)', 'dist/main.js', { ...env, WEB_CONCURRENCY: '1' });
     const referenceHttp = await startServer('node:http + postgres', 'bench/reference-http.ts', env);
     const referenceYoga = await startServer('Yoga + Pothos', 'bench/reference-yoga.ts', env);
-    servers.push(product, product2, referenceHttp, referenceYoga);
+    servers.push(product, product2, productTaxii, referenceHttp, referenceYoga);
 
     const auth = { authorization: `Bearer ${key}` };
     // Ranges of stored passwords (the common ones many leaks share, and others) and random ones.
     const stored = await database.rows<{ prefix: string }>(sql`select upper(substr(encode(password_sha1, 'hex'), 1, 5)) as prefix from credential_leaks order by id desc limit 16`);
     const rangePrefixes = [...stored.map((r) => r.prefix), ...Array.from({ length: 16 }, (_, i) => ((i * 0x9e3779b1) >>> 12).toString(16).padStart(5, '0').toUpperCase())];
     const IOCS = '/api/v1/iocs?type=ipv4&limit=10';
+    // TAXII as Sentinel polls it: Basic with the key as user name, `added_after` the last poll's
+    // X-TAXII-Date-Added-Last: here 16 points spread over the feed, each a page of 100.
+    const taxiiHeaders = { accept: TAXII_MEDIA_TYPE, authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` };
+    const pollPoints = await database.rows<{ at: string }>(sql`
+      select to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
+      from (select updated_at, ntile(20) over (order by updated_at) as tile from iocs where workspace_id is null) t
+      group by tile, updated_at having updated_at = min(updated_at) order by 1 limit 16`);
+    const taxiiPage = (at: string) => `/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/?limit=100&added_after=${encodeURIComponent(at)}`;
+    const taxiiPageOf100 = (status: number, body: string) => ok(status) && (JSON.parse(body) as { objects: unknown[] }).objects.length === 100;
     const gqlBody = (q: string) => JSON.stringify({ query: q });
     const S2_QUERY = '{ iocs(type: IPV4, first: 10) { edges { node { id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt } } pageInfo { hasNextPage endCursor } } }';
     const scenarios: Scenario[] = [
       { name: 'R1 node:http + postgres, no auth', server: () => referenceHttp, requests: [{ path: IOCS, check: dataLength(10) }] },
+      // The floor for any answer of 100 rows on this machine: the same query and JSON.stringify, nothing else.
+      { name: 'R3 node:http + postgres, 100 rows, no auth', server: () => referenceHttp, requests: [{ path: '/api/v1/iocs?type=ipv4&limit=100', check: dataLength(100) }] },
       { name: 'R2 Yoga + Pothos, no auth', server: () => referenceYoga, requests: [{ method: 'POST', path: '/graphql', body: gqlBody('{ iocs(type: "ipv4", first: 10) { id type value confidence tags updatedAt } }'), check: (s, b) => ok(s) && JSON.parse(b).data.iocs.length === 10 }] },
       { name: 'S1 REST iocs, keyed', server: () => product, requests: [{ path: IOCS, headers: auth, check: dataLength(10) }] },
       { name: 'S1 REST iocs, keyed, 2 workers', server: () => product2, requests: [{ path: IOCS, headers: auth, check: dataLength(10) }] },
@@ -321,6 +337,11 @@ async function main() {
         name: 'S7 REST passwords/range',
         server: () => product,
         requests: rangePrefixes.map((prefix) => ({ path: `/api/v1/passwords/range/${prefix}`, headers: auth, check: (s: number, b: string) => ok(s) && HASH_LINES.test(b) })),
+      },
+      {
+        name: 'S8 TAXII objects, page of 100',
+        server: () => productTaxii,
+        requests: pollPoints.map(({ at }) => ({ path: taxiiPage(at), headers: taxiiHeaders, check: taxiiPageOf100 })),
       },
       {
         name: 'S5 S1 + 10% wrong secrets (valid rate)',
@@ -360,6 +381,10 @@ async function main() {
     if (!only || only.includes('X1')) {
       for (const format of ['stix', 'csv'] as const) console.log(await exportAll(product, key!, format));
     }
+    if (!only || only.includes('X2')) {
+      const [feed] = await database.rows<{ n: number }>(sql`select count(*)::int as n from iocs where workspace_id is null`);
+      console.log(await taxiiPullAll(productTaxii, key!, feed!.n));
+    }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     await database.db.delete(apiKeys).where(like(apiKeys.name, 'bench%')).catch(() => {});
@@ -389,6 +414,41 @@ async function exportAll(server: Server, key: string, format: 'stix' | 'csv'): P
   const complete = response.status === 200 && (format === 'csv' ? tail.endsWith('\n') : tail.endsWith(']}\n'));
   if (!complete) process.exitCode = 1;
   return `X1 export of every IOC as ${format}: ${(bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s, server RSS ${before.toFixed(0)} MB before, ${rss.toFixed(0)} MB at most${complete ? '' : ' (INCOMPLETE)'}`;
+}
+
+/**
+ * X2: the whole shared feed as a TAXII client reads it, `limit=1000` then `next` while `more`,
+ * one request after the other; the server's resident memory is sampled meanwhile.
+ */
+async function taxiiPullAll(server: Server, key: string, expected: number): Promise<string> {
+  const before = rssMb(server.pids());
+  let rss = before;
+  const sampler = setInterval(() => (rss = Math.max(rss, rssMb(server.pids()))), 100);
+  const started = performance.now();
+  const headers = { accept: TAXII_MEDIA_TYPE, authorization: `Bearer ${key}` };
+  const url = `${server.url}/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/?limit=1000`;
+  let objects = 0;
+  let pages = 0;
+  let next: string | undefined;
+  const ids = new Set<string>();
+  let repeated = 0;
+  do {
+    const response = await fetch(next ? `${url}&next=${next}` : url, { headers });
+    const page = (await response.json()) as { more?: boolean; next?: string; objects?: { id: string }[] };
+    if (response.status !== 200) throw new Error(`X2: page ${pages + 1} answered ${response.status}: ${JSON.stringify(page).slice(0, 200)}`);
+    pages++;
+    for (const object of page.objects ?? []) {
+      objects++;
+      if (ids.has(object.id)) repeated++;
+      ids.add(object.id);
+    }
+    next = page.more ? page.next : undefined;
+  } while (next);
+  clearInterval(sampler);
+  const seconds = (performance.now() - started) / 1000;
+  const complete = objects === expected && repeated === 0;
+  if (!complete) process.exitCode = 1;
+  return `X2 TAXII pull of the shared feed by pages of 1000: ${objects} indicators in ${pages} pages, ${seconds.toFixed(1)} s (${(objects / seconds).toFixed(0)} indicators/s), server RSS ${before.toFixed(0)} MB before, ${rss.toFixed(0)} MB at most${complete ? '' : ` (INCOMPLETE: ${expected} expected, ${repeated} repeated)`}`;
 }
 
 /**
@@ -426,6 +486,8 @@ function printTable(results: Map<string, Measurement[]>) {
     ['S3 ≥ 0.8 × S1', get('S3 REST dataleaks/domain') / s1, 0.8],
     ['S4 ≥ 0.3 × S1', get('S4 REST lookup, 100 values') / s1, 0.3],
     ['S7 ≥ 0.8 × S1', get('S7 REST passwords/range') / s1, 0.8],
+    ['S8 ≥ 0.3 × S1 (TAXII page of 100)', get('S8 TAXII objects, page of 100') / s1, 0.3],
+    ['S8 ≥ 0.8 × R3 (the same 100 rows, bare)', get('S8 TAXII objects, page of 100') / get('R3 node:http + postgres, 100 rows, no auth'), 0.8],
     ['S5 valid ≥ 0.8 × S1 (90% of S1 requests are valid)', get('S5 S1 + 10% wrong secrets (valid rate)') / (0.9 * s1), 0.8],
     ['S1 p99 ≤ 1.5 × R1 p99', p99('R1 node:http + postgres, no auth') * 1.5 / Math.max(1, p99('S1 REST iocs, keyed')), 1.0],
   ] as const;

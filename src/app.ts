@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
-import { admit, hasKeyInQuery, type Gatekeeper } from './auth/authenticate.js';
+import { admit, hasKeyInQuery, type Gatekeeper, type KeyPresentation } from './auth/authenticate.js';
 import { rateLimitHeaders } from './auth/rateLimiter.js';
 import { Statements } from './db/cancellation.js';
 import type { Database } from './db/client.js';
@@ -36,7 +36,7 @@ import { OpenAnswers, type OpenAnswerLimits } from './http/openAnswers.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { RequestState } from './requestState.js';
-import { dialectForPath, errorAnswer } from './rest/dialects.js';
+import { dialectForPath, errorAnswer, isTaxiiPath } from './rest/dialects.js';
 import { createRestHandler } from './rest/handler.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
 
@@ -104,6 +104,7 @@ export function createApp(options: AppOptions) {
     const path = request.url.pathname;
     if (KNOWN_PATHS.has(path)) state.route = path;
     else if (path === '/api/v1' || path.startsWith('/api/v1/')) state.route = '/api/v1/*';
+    else if (isTaxiiPath(path)) state.route = '/taxii2/*';
     else if (path.startsWith('/console/')) state.route = '/console/*';
     // The probes carry no data: a key in their query string concerns them not (API.md §12).
     if (path === '/healthz') return json('{"status":"ok"}', 200);
@@ -114,6 +115,8 @@ export function createApp(options: AppOptions) {
     if (path === '/graphql') return graphql(request, state);
     if (path === '/api/v1/openapi.json' && request.method === 'GET') return json(openApi, 200);
     if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, await admitted(request, state), state);
+    // TAXII: the same table and step, and HTTP Basic too, for SIEM connectors that only offer it (API.md §11).
+    if (isTaxiiPath(path)) return rest(request, await admitted(request, state, { basic: true }), state);
     if (path === '/console' || path.startsWith('/console/')) return serveConsole(request.method, path);
     if (path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
       return homePage({ url: '', production: options.production, metricsUrl: options.metricsUrl }, request.header('accept'));
@@ -122,8 +125,8 @@ export function createApp(options: AppOptions) {
   }
 
   /** The caller's context once its key is verified and within its rate limit; every keyed path passes here. */
-  async function admitted(request: Incoming, state: RequestState) {
-    const principal = await admit(request.header, gatekeeper, state);
+  async function admitted(request: Incoming, state: RequestState, presentation?: KeyPresentation) {
+    const principal = await admit(request.header, gatekeeper, state, presentation);
     return createContext(state.requestId, principal, database.forRequest(state.statements), services, state);
   }
 

@@ -41,6 +41,16 @@ export const ERRORS = {
     message: 'This path does not take this method; the Allow header lists those it takes.',
     defendis: 'Method not allowed',
   },
+  not_acceptable: {
+    status: 406,
+    message: 'This path answers in application/taxii+json;version=2.1 only: send that media type in the Accept header.',
+    defendis: 'Not acceptable',
+  },
+  unsupported_media_type: {
+    status: 415,
+    message: 'The request body must be sent with Content-Type: application/taxii+json;version=2.1.',
+    defendis: 'Unsupported media type',
+  },
   payload_too_large: {
     status: 413,
     message: 'The request body is too large.',

@@ -1,7 +1,7 @@
 /**
  * Admits a request (API.md §2): reads the API key from `Authorization: Bearer <key>` or
- * `X-API-Key`, never the URL, verifies it, and spends one request of the key's rate limit.
- * The one entry point for every keyed path (src/app.ts).
+ * `X-API-Key` (and, for TAXII, HTTP Basic: §11), never the URL, verifies it, and spends one
+ * request of the key's rate limit. The one entry point for every keyed path (src/app.ts).
  */
 import { ApiError } from '../errors.js';
 import type { RequestState } from '../requestState.js';
@@ -35,16 +35,43 @@ export function hasKeyInQuery(query: URLSearchParams): boolean {
  */
 const HTTP_SPACE = /^[ \t]+|[ \t]+$/g;
 const BEARER = /^bearer(?:[ \t]+(.*))?$/is;
+const BASIC = /^basic(?:[ \t]+(.*))?$/is;
+
+/** Which ways of presenting a key a path takes beyond Bearer and `X-API-Key`. */
+export interface KeyPresentation {
+  /**
+   * HTTP Basic with the key as the user name or as the password, the other part ignored: several
+   * SIEM connectors only offer a user name and password (TAXII, API.md §11).
+   */
+  basic?: boolean;
+}
+
+/** The key inside `Basic <base64(user:password)>`: the part that looks like a key, else the one given. */
+function basicKey(credentials: string): string {
+  const decoded = /^[A-Za-z0-9+/]+=*$/.test(credentials) ? Buffer.from(credentials, 'base64').toString('utf8') : null;
+  const colon = decoded?.indexOf(':') ?? -1;
+  if (decoded === null || colon < 0) {
+    throw new ApiError('invalid_api_key', 'The Authorization header says Basic but does not hold base64 of "user:password": put the API key as the user name or the password.');
+  }
+  const user = decoded.slice(0, colon).replace(HTTP_SPACE, '');
+  const password = decoded.slice(colon + 1).replace(HTTP_SPACE, '');
+  const key = [user, password].find((part) => part.startsWith(KEY_MARKER)) ?? (user || password);
+  if (key === '') throw new ApiError('invalid_api_key', 'The Basic credentials are empty: put the API key as the user name or the password.');
+  return key;
+}
 
 /**
  * The key the request presents, or null when it presents none. Throws `invalid_api_key` when the
  * two headers disagree, a header comes twice, or `Authorization` uses another scheme.
  */
-export function presentedKey(header: HeaderReader): string | null {
+export function presentedKey(header: HeaderReader, presentation: KeyPresentation = {}): string | null {
   const authorization = header('authorization')?.replace(HTTP_SPACE, '') || null;
   const apiKeyHeader = header('x-api-key')?.replace(HTTP_SPACE, '') || null;
   let bearer: string | null = null;
-  if (authorization !== null) {
+  const basic = presentation.basic && authorization !== null ? BASIC.exec(authorization) : null;
+  if (basic) {
+    bearer = basicKey(basic[1]?.replace(HTTP_SPACE, '') ?? '');
+  } else if (authorization !== null) {
     const match = BEARER.exec(authorization);
     if (!match) {
       // The commonest mistake: the key alone, without its scheme.
@@ -65,8 +92,8 @@ export function presentedKey(header: HeaderReader): string | null {
 }
 
 /** The caller of a request, or an `ApiError` for any of the §4 authentication rows. */
-export async function authenticate(header: HeaderReader, verifier: KeyVerifier, clientAddress?: string): Promise<Principal> {
-  const key = presentedKey(header);
+export async function authenticate(header: HeaderReader, verifier: KeyVerifier, clientAddress?: string, presentation: KeyPresentation = {}): Promise<Principal> {
+  const key = presentedKey(header, presentation);
   if (key === null) throw new ApiError('missing_api_key');
   const prefix = parseApiKey(key);
   if (prefix === null) throw new ApiError('invalid_api_key', whyMalformed(key));
@@ -78,8 +105,8 @@ export async function authenticate(header: HeaderReader, verifier: KeyVerifier, 
  * status (for the log line and the `RateLimit-*` headers) even when the limit refuses the request.
  * The edge (src/app.ts) calls it once per request, for every path that needs a key.
  */
-export async function admit(header: HeaderReader, gatekeeper: Gatekeeper, state: RequestState): Promise<Principal> {
-  const principal = await authenticate(header, gatekeeper.verifier, state.clientAddress);
+export async function admit(header: HeaderReader, gatekeeper: Gatekeeper, state: RequestState, presentation: KeyPresentation = {}): Promise<Principal> {
+  const principal = await authenticate(header, gatekeeper.verifier, state.clientAddress, presentation);
   state.principal = principal;
   await gatekeeper.rateLimiter.take(principal, (status) => (state.rateLimit = status));
   return principal;

@@ -254,13 +254,15 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 
 async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
+  // uuid-ossp: STIX indicator ids are computed in SQL too (drizzle/0011_taxii.sql).
+  const { uuid_ossp } = await import('@electric-sql/pglite/contrib/uuid_ossp');
   const { drizzle } = await import('drizzle-orm/pglite');
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   // One process per data folder: a second is refused, naming the first (src/db/dataDirLock.ts).
   const unlock = dataDir ? lockDataDir(dataDir) : () => {};
   let pg: InstanceType<typeof PGlite>;
   try {
-    pg = new PGlite(dataDir);
+    pg = new PGlite({ ...(dataDir ? { dataDir } : {}), extensions: { uuid_ossp } });
     await pg.waitReady;
   } catch (error) {
     unlock();

@@ -25,6 +25,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { uuidv7 } from 'uuidv7';
 import { PERMISSIONS } from '../auth/permissions.js';
+import { INDICATOR_NAMESPACE } from '../iocs/stixIds.js';
 import { ALERT_KINDS, ALERT_STATUSES, DELIVERY_STATUSES, IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, TLPS, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import { BILLING_STATUSES, PLANS } from '../workspaces/plans.js';
 
@@ -178,6 +179,9 @@ export const iocs = pgTable(
     index('iocs_recent').on(t.updatedAt, t.id),
     index('iocs_workspace').on(t.workspaceId),
     index('iocs_tags').using('gin', t.tags),
+    // The STIX id of an IOC's indicator is derived from its id (src/iocs/stix.ts, a name-based
+    // UUID): TAXII finds an object by that id (API.md §11), so the derivation is indexed.
+    index('iocs_stix_indicator').on(sql`uuid_generate_v5('${sql.raw(INDICATOR_NAMESPACE)}'::uuid, ${t.id}::text)`),
   ],
 );
 
@@ -384,6 +388,29 @@ export const cardLeaks = pgTable(
     // One row per (source, BIN, last 4, expiry): re-importing creates nothing.
     unique('card_leaks_identity').on(t.sourceName, t.bin, t.last4, t.expiry).nullsNotDistinct(),
   ],
+);
+
+/**
+ * What became of each envelope POSTed to a TAXII collection (API.md §11), readable at
+ * `/taxii2/api/status/{id}/` by its workspace for a week. An envelope is stored whole before the
+ * answer, so every status is `complete`.
+ */
+export const taxiiStatuses = pgTable(
+  'taxii_statuses',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    requestTimestamp: timestamp('request_timestamp', { withTimezone: true, precision: 6, mode: 'string' }).notNull().defaultNow(),
+    totalCount: integer('total_count').notNull(),
+    /** `{ id, version? }` per object stored. */
+    successes: jsonb('successes').notNull(),
+    /** `{ id, version?, message }` per object refused or not kept. */
+    failures: jsonb('failures').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('taxii_statuses_created').on(t.createdAt)],
 );
 
 export type Workspace = typeof workspaces.$inferSelect;

@@ -15,3 +15,13 @@ export function isoTimestamp(value: string | Date): string {
   const fraction = (match[3] ?? '').padEnd(3, '0').slice(0, 3);
   return `${match[1]}T${match[2]}.${fraction}Z`;
 }
+
+/**
+ * The same instant as TAXII 2.1 writes its timestamps (`date_added`, `X-TAXII-Date-Added-*`,
+ * `request_timestamp`): UTC with six digits of fraction, `2026-11-22T11:24:02.120000Z`.
+ */
+export function taxiiTimestamp(value: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:\+00(?::00)?|Z)$/.exec(value);
+  if (!match) return isoTimestamp(value).replace(/Z$/, '000Z');
+  return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(6, '0')}Z`;
+}

@@ -8,7 +8,10 @@ import type { Context } from './context.js';
 export const builder = new SchemaBuilder<{
   Context: Context;
   AuthScopes: { permission: Permission };
-  Scalars: { DateTime: { Input: string; Output: string } };
+  Scalars: {
+    DateTime: { Input: string; Output: string };
+    StixObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+  };
   DefaultFieldNullability: false;
 }>({
   plugins: [ScopeAuthPlugin],

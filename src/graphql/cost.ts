@@ -1,7 +1,7 @@
 /**
  * What a document may ask for, counted with its variables (API.md §7): the number of values its
  * answer can hold at most. A field counts once for each parent it can appear under; a field with a
- * page size (`first`, literal, variable or default) multiplies what it selects by that size; a list
+ * page size (`first`, or TAXII's `limit`; literal, variable or default) multiplies what it selects by that size; a list
  * of objects without one (`Watchlist.entries`) is priced at its maximum (`extensions.maxItems`).
  * graphql-armor's cost rule reads literals only, so `iocs(first: $n)` escaped it.
  */
@@ -93,9 +93,10 @@ function fieldCost(
 
 /** How many items a field's selection is repeated for: its page size, its list maximum, or 1. */
 function itemsOf(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number {
-  const first = field.args.find((arg) => arg.name === 'first');
+  // `first` for connections; TAXII's pages (`objects`, `manifest`) say `limit`.
+  const first = field.args.find((arg) => arg.name === 'first' || arg.name === 'limit');
   if (first) {
-    const given = node.arguments?.find((arg) => arg.name.value === 'first');
+    const given = node.arguments?.find((arg) => arg.name.value === first.name);
     const value = given ? valueFromAST(given.value, first.type, variables) : first.defaultValue;
     // An invalid or absent size is refused when the field runs; price it at the largest page.
     return typeof value === 'number' && value > 0 ? Math.min(value, UNBOUNDED_LIST_ITEMS) : UNBOUNDED_LIST_ITEMS;

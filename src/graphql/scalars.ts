@@ -1,4 +1,5 @@
-import { Kind } from 'graphql';
+import { Kind, valueFromASTUntyped } from 'graphql';
+import { invalidParameter } from '../errors.js';
 import { ApiError } from '../errors.js';
 import { isoTimestamp } from '../db/time.js';
 import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
@@ -16,4 +17,17 @@ builder.scalarType('DateTime', {
   serialize: (value) => isoTimestamp(value as string | Date),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
+});
+
+/** Any JSON object, checked where it is read (TAXII envelopes: src/taxii/objects.ts). */
+function parseStixObject(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidParameter('objects', 'must hold STIX objects (JSON objects).');
+  return value as Record<string, unknown>;
+}
+
+builder.scalarType('StixObject', {
+  description: 'A STIX 2.1 object, as JSON.',
+  serialize: (value) => value,
+  parseValue: parseStixObject,
+  parseLiteral: (ast) => parseStixObject(valueFromASTUntyped(ast)),
 });

@@ -9,5 +9,6 @@ import '../watchlists/schema.js';
 import '../dataleaks/schema.js';
 import '../alerts/schema.js';
 import '../webhooks/schema.js';
+import '../taxii/schema.js';
 
 export const schema = builder.toSchema();

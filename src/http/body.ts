@@ -32,9 +32,9 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** Reads the request's body as JSON: the limit, UTF-8 and depth checks, then the parse. */
-export async function readJson(request: Incoming): Promise<unknown> {
-  return parseJson(bodyText(await readBody(request)));
+/** Reads the request's body as JSON: the limit (MAX_BODY_BYTES unless a route says), UTF-8 and depth checks, then the parse. */
+export async function readJson(request: Incoming, limit = MAX_BODY_BYTES): Promise<unknown> {
+  return parseJson(bodyText(await readBody(request, limit)));
 }
 
 /** Counts brackets outside strings; one pass, no allocation. */

@@ -15,7 +15,7 @@ import { UUID_PATTERN } from '../ids.js';
 import type { IocType } from '../normalize.js';
 import type { Principal } from '../auth/principal.js';
 import { TableFeed, type KeyChanges } from '../db/tableFeed.js';
-import { changeStreamStart, listChangedIocs, type IocRow } from './repository.js';
+import { changeStreamStart, listIocsByChange, type IocRow } from './repository.js';
 
 export const IOC_CHANNEL = 'ioc_changed';
 const SETTLE_MS = 2000;
@@ -34,7 +34,8 @@ export class IocChangeFeed extends TableFeed {
   constructor(
     db: Db,
     keys: KeyChanges,
-    private readonly settleMs = SETTLE_MS,
+    /** How old a change must be before it is read (see above); TAXII pages wait as long. */
+    readonly settleMs = SETTLE_MS,
   ) {
     // What was just written becomes readable once it has settled: look again then.
     super(db, keys, { channel: IOC_CHANNEL, idleLookMs: IDLE_LOOK_MS, lookAgainMs: settleMs + 50 });
@@ -71,7 +72,14 @@ export class IocChangeFeed extends TableFeed {
     if (signal.aborted) return;
     let position = after ?? (await changeStreamStart(this.db, this.settleMs));
     yield* this.follow(caller, signal, async () => {
-      const rows = await listChangedIocs(this.db, caller.workspace.id, type, position, this.settleMs, READ_ROWS);
+      const rows = await listIocsByChange(this.db, {
+        collection: 'visible',
+        workspaceId: caller.workspace.id,
+        type,
+        after: position,
+        settleMs: this.settleMs,
+        limit: READ_ROWS,
+      });
       const last = rows.at(-1);
       if (last) position = { updatedAt: last.updatedAt, id: last.id };
       return { items: rows.map((ioc) => ({ cursor: encodeCursor([ioc.updatedAt, ioc.id]), ioc })), full: rows.length === READ_ROWS };

@@ -67,7 +67,8 @@ export interface RawIoc {
   shared?: string | boolean;
 }
 
-class Importer {
+/** Checks, merges and writes IOCs in batches, keeping the report; one per import or TAXII envelope. */
+export class Importer {
   readonly report: ImportReport = { created: 0, updated: 0, rejected: 0, errors: [], errors_truncated: false };
   private batch = new Map<string, IocUpsert>();
   private writing: Promise<void> = Promise.resolve();
@@ -75,6 +76,8 @@ class Importer {
   constructor(
     private readonly db: Db,
     private readonly workspaceId: string | null,
+    /** Rows per statement; `Infinity` writes everything in one statement at `finish` (all or nothing). */
+    private readonly batchRows = BATCH,
   ) {}
 
   reject(where: { line?: number; object?: string }, reason: string): void {
@@ -83,15 +86,19 @@ class Importer {
     else this.report.errors_truncated = true;
   }
 
-  async add(raw: RawIoc, where: { line?: number; object?: string }): Promise<void> {
-    const apart = this.keepApart(raw.shared);
-    if (apart) return this.reject(where, apart);
-    const checked = checkIoc(raw);
-    if (typeof checked === 'string') return this.reject(where, checked);
+  /** Adds one row to the batch; the reason it was refused (and reported), or null. */
+  async add(raw: RawIoc, where: { line?: number; object?: string }): Promise<string | null> {
+    const refused = this.keepApart(raw.shared) ?? checkIoc(raw);
+    if (typeof refused === 'string') {
+      this.reject(where, refused);
+      return refused;
+    }
+    const checked = refused;
     const key = `${checked.type} ${checked.value}`;
     const earlier = this.batch.get(key);
     this.batch.set(key, earlier ? merge(earlier, checked) : checked);
-    if (this.batch.size >= BATCH) await this.flush();
+    if (this.batch.size >= this.batchRows) await this.flush();
+    return null;
   }
 
   /**
@@ -268,10 +275,7 @@ async function importCsv(importer: Importer, file: string, onProgress: ImportOpt
 }
 
 /**
- * STIX: one bundle (or a bare array of objects, or one object), read whole. Indicators give an IOC
- * for each supported comparison in their pattern; supported cyber-observables give one each;
- * other objects (marking definitions, identities, relationships…) are passed over. Progress in
- * objects.
+ * STIX: one bundle (or a bare array of objects, or one object), read whole. Progress in objects.
  */
 async function importStix(importer: Importer, file: string, onProgress: ImportOptions['onProgress']): Promise<void> {
   let document: unknown;
@@ -285,13 +289,47 @@ async function importStix(importer: Importer, file: string, onProgress: ImportOp
     : typeof document === 'object' && document !== null && Array.isArray((document as { objects?: unknown }).objects)
       ? (document as { objects: unknown[] }).objects
       : [document];
-  const owners = ownersOf(objects);
-  for (const [index, object] of objects.entries()) {
-    const where = { object: typeof (object as { id?: unknown })?.id === 'string' ? (object as { id: string }).id : `objects[${index}]` };
-    const found = iocsOfStixObject(object, owners);
-    if (typeof found === 'string') importer.reject(where, found);
-    else for (const ioc of found ?? []) await importer.add(fromStix(ioc), where);
+  await addStixObjects(importer, objects, ownersOf(objects), (index) => {
     if (index % 1000 === 0 || index === objects.length - 1) onProgress?.(index + 1, objects.length);
+  });
+}
+
+/** What became of one STIX object: its IOCs kept, refused (why), or an object of a kind not read. */
+export type StixOutcome = { kept: true } | { kept: false; reason: string; skipped?: true };
+
+/**
+ * STIX objects into the importer, as `import --format stix` and TAXII's POST read them: indicators
+ * give an IOC for each supported comparison in their pattern, supported cyber-observables one each;
+ * other objects (marking definitions, identities, relationships…) are passed over (`skipped`). An
+ * object is kept when at least one of its IOCs is.
+ */
+export async function addStixObjects(
+  importer: Importer,
+  objects: readonly unknown[],
+  owners: ReadonlyMap<string, boolean>,
+  onObject: (index: number, outcome: StixOutcome) => void = () => {},
+): Promise<void> {
+  for (const [index, object] of objects.entries()) {
+    const id = (object as { id?: unknown } | null)?.id;
+    const where = { object: typeof id === 'string' ? id : `objects[${index}]` };
+    const found = iocsOfStixObject(object, owners);
+    if (found === null) {
+      onObject(index, { kept: false, skipped: true, reason: `objects of type ${String((object as { type?: unknown }).type)} are not kept: only indicators with STIX patterns and ipv4-addr, ipv6-addr, domain-name, url, email-addr and file observables are` });
+      continue;
+    }
+    if (typeof found === 'string') {
+      importer.reject(where, found);
+      onObject(index, { kept: false, reason: found });
+      continue;
+    }
+    let refused: string | null = null;
+    let kept = false;
+    for (const ioc of found) {
+      const reason = await importer.add(fromStix(ioc), where);
+      if (reason === null) kept = true;
+      else refused ??= reason;
+    }
+    onObject(index, kept ? { kept: true } : { kept: false, reason: refused ?? 'nothing to keep' });
   }
 }
 

@@ -6,6 +6,7 @@ import { iocMatchKeys, MIN_KEYWORD_LENGTH } from '../alerts/matching.js';
 import type { Db } from '../db/client.js';
 import { preparedRows, preparedValues } from '../db/prepared.js';
 import { iocs } from '../db/schema.js';
+import { INDICATOR_NAMESPACE } from './stixIds.js';
 import type { IocType } from '../normalize.js';
 
 /** An IOC's row, and whether it belongs to the shared feed (no workspace). */
@@ -227,30 +228,49 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
   return counts!;
 }
 
+/** Which IOCs a read in order of change covers (the change stream, TAXII collections). */
+export interface ChangeQuery {
+  /** The shared feed (`shared`), one workspace's own (`own`), or both (`visible`, as the listing). */
+  collection: 'shared' | 'own' | 'visible';
+  workspaceId: string;
+  type?: IocType | null;
+  /** Strictly after this (updated_at, id). */
+  after?: { updatedAt: string; id: string } | null;
+  /** Only IOCs changed strictly after this instant (ISO 8601). */
+  changedAfter?: string | null;
+  /** Only the IOCs whose STIX indicator id holds one of these UUIDs (src/iocs/stix.ts). */
+  indicatorUuids?: readonly string[] | null;
+  /** Only the IOCs last changed at one of these instants (ISO 8601): a STIX `modified`. */
+  changedAt?: readonly string[] | null;
+  /**
+   * Only rows at least this old by the database's clock: a transaction still open with an earlier
+   * `updated_at` (its start) cannot then commit behind a reader that has moved on.
+   */
+  settleMs: number;
+  limit: number;
+}
+
 /**
- * IOCs added or changed after `after` (oldest first, by (updated_at, id)), up to `limit`, visible
- * to the workspace, of one type or all; only those at least `settleMs` old by the database's
- * clock, so that a transaction still open with an earlier `updated_at` cannot be passed by.
+ * IOCs oldest change first, by (updated_at, id): the order of the change stream and of TAXII's
+ * `date_added`. One plain SQL text per combination of conditions, each a prepared statement,
+ * read along the `(updated_at, id)` index from the position given.
  */
-export async function listChangedIocs(
-  db: Db,
-  workspaceId: string,
-  type: IocType | null,
-  after: { updatedAt: string; id: string },
-  settleMs: number,
-  limit: number,
-): Promise<IocRow[]> {
-  const params: unknown[] = [workspaceId, after.updatedAt, after.id, settleMs, limit];
-  if (type) params.push(type);
-  return iocRows(
-    db,
-    `select ${IOC_COLUMNS} from iocs
-     where (workspace_id is null or workspace_id = $1) ${type ? 'and type = $6::ioc_type' : ''}
-       and (updated_at, id) > ($2::timestamptz, $3::uuid)
-       and updated_at <= now() - make_interval(secs => $4::int / 1000.0)
-     order by updated_at, id limit $5::int`,
-    params,
-  );
+export async function listIocsByChange(db: Db, query: ChangeQuery): Promise<IocRow[]> {
+  const params: unknown[] = [query.settleMs, query.limit];
+  const where = ['updated_at <= now() - make_interval(secs => $1::int / 1000.0)'];
+  const add = (condition: (n: string) => string, ...values: unknown[]) => {
+    params.push(...values);
+    where.push(condition(`$${params.length - values.length + 1}`));
+  };
+  if (query.collection === 'shared') where.push('workspace_id is null');
+  else if (query.collection === 'own') add((n) => `workspace_id = ${n}::uuid`, query.workspaceId);
+  else add((n) => `(workspace_id is null or workspace_id = ${n}::uuid)`, query.workspaceId);
+  if (query.type) add((n) => `type = ${n}::ioc_type`, query.type);
+  if (query.after) add((n) => `(updated_at, id) > (${n}::timestamptz, $${params.length}::uuid)`, query.after.updatedAt, query.after.id);
+  if (query.changedAfter) add((n) => `updated_at > ${n}::timestamptz`, query.changedAfter);
+  if (query.indicatorUuids) add((n) => `uuid_generate_v5('${INDICATOR_NAMESPACE}'::uuid, id::text) = any(${n}::uuid[])`, query.indicatorUuids);
+  if (query.changedAt) add((n) => `updated_at = any(${n}::text[]::timestamptz[])`, query.changedAt);
+  return iocRows(db, `select ${IOC_COLUMNS} from iocs where ${where.join(' and ')} order by updated_at, id limit $2::int`, params);
 }
 
 /** Where a change stream without a past starts: just before the changes it must not wait for. */

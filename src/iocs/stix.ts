@@ -7,11 +7,13 @@
  * `file:hashes.'SHA-1'`, `file:hashes.'SHA-256'`.
  */
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import { isoTimestamp } from '../db/time.js';
 import type { IocType } from '../normalize.js';
+import type { Tlp } from '../vocabulary.js';
+import type { IocRow } from './repository.js';
+import { IDENTITY_NAMESPACE, indicatorUuid } from './stixIds.js';
 
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
-
-import type { Tlp } from '../vocabulary.js';
 
 export type { Tlp };
 
@@ -72,17 +74,12 @@ export const TLP_MARKINGS = (Object.keys(TLP_2_IDS) as Tlp[]).map((tlp) => ({
   extensions: { [TLP_2_EXTENSION]: { extension_type: 'property-extension', tlp_2_0: tlp } },
 }));
 
-/** Indicator ids are derived from IOC ids (name-based UUIDs), so that re-exports keep them. */
-const INDICATOR_NAMESPACE = 'a8d5d2b6-4c1e-5b7a-9f0e-3c6b1d2e7f40';
-
-/** A STIX string literal: single quotes, with `\` and `'` escaped. */
 /**
  * Who made an indicator (issue: the first hour): every exported indicator names, in
  * `created_by_ref`, either the shared feed's identity (the same on every installation) or its
  * workspace's (derived from the workspace id, which it also carries as `x_workspace_id`), so that
  * an import can keep a workspace's own IOCs out of the shared feed.
  */
-const IDENTITY_NAMESPACE = '3f0b8a4e-9d2c-5e61-8a7b-2c4d6e8f0a1b';
 export const SHARED_FEED_IDENTITY = {
   type: 'identity',
   spec_version: '2.1',
@@ -106,7 +103,36 @@ export function workspaceIdentity(workspace: { id: string; name: string }) {
   };
 }
 
+/** A STIX string literal: single quotes, with `\` and `'` escaped. */
 const quote = (value: string) => `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+
+/** Indicator ids are derived from IOC ids (name-based UUIDs), so that every export and TAXII page keeps them. */
+export const indicatorId = (iocId: string) => `indicator--${indicatorUuid(iocId)}`;
+
+/** An IOC row in the REST shape the STIX mapping reads (as the export's operation selects it). */
+export function restIoc(row: IocRow): RestIoc {
+  return {
+    id: row.id,
+    type: row.type,
+    value: row.value,
+    threat_type: row.threatType,
+    malware_family: row.malwareFamily,
+    confidence: row.confidence,
+    severity: row.severity,
+    tlp: row.tlp,
+    tags: row.tags,
+    source: row.source,
+    shared: row.shared,
+    first_seen: isoTimestamp(row.firstSeen),
+    last_seen: isoTimestamp(row.lastSeen),
+    created_at: isoTimestamp(row.createdAt),
+    updated_at: isoTimestamp(row.updatedAt),
+  };
+}
+
+/** Shared, never changed: one array per TLP and one of indicator types, instead of new ones per indicator. */
+const MARKING_REFS = Object.fromEntries(Object.entries(TLP_2_IDS).map(([tlp, id]) => [tlp, Object.freeze([id])])) as Record<Tlp, readonly string[]>;
+const INDICATOR_TYPES: readonly string[] = Object.freeze(['malicious-activity']);
 
 /** The STIX indicator of an IOC; `owner` is the identity of the workspace whose own IOCs are exported. */
 export function indicatorOf(ioc: RestIoc, owner?: { id: string }) {
@@ -114,23 +140,25 @@ export function indicatorOf(ioc: RestIoc, owner?: { id: string }) {
   return {
     type: 'indicator',
     spec_version: '2.1',
-    id: `indicator--${uuidv5(ioc.id, INDICATOR_NAMESPACE)}`,
+    id: indicatorId(ioc.id),
     created_by_ref: ioc.shared || !owner ? SHARED_FEED_IDENTITY.id : owner.id,
     created: ioc.created_at,
     modified: ioc.updated_at,
     name: ioc.value,
-    indicator_types: ['malicious-activity'],
+    indicator_types: INDICATOR_TYPES,
     pattern: `[${OBJECT_PATHS[ioc.type]} = ${quote(ioc.value)}]`,
     pattern_type: 'stix',
     pattern_version: '2.1',
     valid_from: ioc.first_seen,
     confidence: ioc.confidence,
     ...(tags.length > 0 ? { labels: tags } : {}),
-    object_marking_refs: [TLP_2_IDS[ioc.tlp]],
+    object_marking_refs: MARKING_REFS[ioc.tlp],
   };
 }
 
+/** Threat type, malware family and tags, each once, in that order. */
 function labels(ioc: RestIoc): string[] {
+  if (!ioc.threat_type && !ioc.malware_family) return ioc.tags.length < 2 ? ioc.tags : [...new Set(ioc.tags)];
   return [...new Set([...(ioc.threat_type ? [ioc.threat_type] : []), ...(ioc.malware_family ? [ioc.malware_family] : []), ...ioc.tags])];
 }
 

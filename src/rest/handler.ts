@@ -1,7 +1,7 @@
 /**
- * Serves `/api/v1/*` (API.md §6) for a caller the edge has admitted: finds the route in the
- * table, turns path, query and body into variables, runs the route's GraphQL operation, and
- * answers in the route's dialect. It adds no authorization rule of its own.
+ * Serves `/api/v1/*` (API.md §6) and `/taxii2/*` (§11) for a caller the edge has admitted: finds
+ * the route in the table, turns path, query and body into variables, runs the route's GraphQL
+ * operation, and answers in the route's dialect. It adds no authorization rule of its own.
  */
 import type { GraphQLSchema } from 'graphql';
 import { ApiError, asApiError } from '../errors.js';
@@ -12,6 +12,8 @@ import { STIX_MEDIA_TYPE, stixBundle, type RestIoc } from '../iocs/stix.js';
 import { json, noContent, type Incoming, type Outgoing } from '../http/exchange.js';
 import type { Logger } from '../logger.js';
 import type { RequestState } from '../requestState.js';
+import { TAXII_MEDIA_TYPE } from '../taxii/collections.js';
+import { acceptsTaxii, isTaxiiContentType } from '../taxii/mediaTypes.js';
 import { dialectForPath, errorAnswer } from './dialects.js';
 import { eventStreamAnswer } from './events.js';
 import { hashRangeText, type HashCount } from './hashRange.js';
@@ -54,6 +56,11 @@ export function createRestHandler(options: RestHandlerOptions) {
         return answer;
       }
 
+      if (route.route.dialect === 'taxii') {
+        // TAXII answers only in its media type, and reads only bodies sent in it (API.md §11).
+        if (!acceptsTaxii(request.header('accept'))) throw new ApiError('not_acceptable');
+        if (route.route.body && !isTaxiiContentType(request.header('content-type'))) throw new ApiError('unsupported_media_type');
+      }
       const variables = readParams(route.route.params, values, url.searchParams, request.header);
       if (route.route.body) Object.assign(variables, route.route.body.toVariables(await readJsonBody(request, route)));
       if (route.route.response.kind === 'export') return await exportAnswer(route, context, variables);
@@ -70,7 +77,7 @@ export function createRestHandler(options: RestHandlerOptions) {
 }
 
 async function readJsonBody(request: Incoming, route: PreparedRoute): Promise<Record<string, unknown>> {
-  const body = await readJson(request);
+  const body = await readJson(request, route.route.body?.maxBytes);
   if (!route.checkBody!(body)) throw bodyError(route.checkBody!.errors);
   return body as Record<string, unknown>;
 }
@@ -145,6 +152,8 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
       const text = hashRangeText(at(data, response.field) as HashCount[], pad);
       return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text };
     }
+    case 'taxii':
+      return taxiiAnswer(response, at(data, response.field));
     case 'page': {
       const page = at(data, response.field) as {
         edges: { node: unknown }[];
@@ -163,4 +172,35 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
       );
     }
   }
+}
+
+/** A TAXII resource in the TAXII media type (API.md §11); see the `taxii` response of the route table. */
+function taxiiAnswer(response: Extract<RestRoute['response'], { kind: 'taxii' }>, value: unknown): Outgoing {
+  if (value === null || value === undefined) throw new ApiError('not_found');
+  const headers: Record<string, string> = { 'content-type': TAXII_MEDIA_TYPE };
+  let body: unknown = value;
+  switch (response.resource) {
+    case 'discovery': {
+      const { title, description } = value as { title: string; description: string };
+      // Relative, as TAXII allows: right behind any proxy, whatever the Host header said.
+      body = { title, description, default: '/taxii2/api/', api_roots: ['/taxii2/api/'] };
+      break;
+    }
+    case 'collections':
+      body = { collections: value };
+      break;
+    case 'page': {
+      const { date_added_first: first, date_added_last: last, next, more, ...list } = value as Record<string, unknown>;
+      if (typeof first === 'string') headers['x-taxii-date-added-first'] = first;
+      if (typeof last === 'string') headers['x-taxii-date-added-last'] = last;
+      // TAXII lists hold one item or more: an empty one is left out, as is `next` on the last page.
+      const [[name, items]] = Object.entries(list) as [[string, unknown[]]];
+      body = { more, ...(next ? { next } : {}), ...(items.length > 0 ? { [name]: items } : {}) };
+      break;
+    }
+    case 'resource':
+      // Optional members without a value (a status detail's message) are left out, not written as null.
+      return { status: response.status ?? 200, headers, body: JSON.stringify(body, (_key, member: unknown) => (member === null ? undefined : member)) };
+  }
+  return { status: response.status ?? 200, headers, body: JSON.stringify(body) };
 }

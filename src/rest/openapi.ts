@@ -21,10 +21,12 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { STATUS_CODES } from 'node:http';
 import { CSV_COLUMNS } from '../iocs/csv.js';
 import { STIX_MEDIA_TYPE } from '../iocs/stix.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
 import { MAX_BODY_BYTES } from '../http/limits.js';
+import { TAXII_MEDIA_TYPE } from '../taxii/collections.js';
 import { prepareRoutes, restView } from './operations.js';
 import type { ParamSchema } from './params.js';
 import { ROUTES, type JsonSchema, type RestRoute } from './routes.js';
@@ -36,6 +38,7 @@ const SCALARS: Record<string, JsonSchema> = {
   Float: { type: 'number' },
   Boolean: { type: 'boolean' },
   DateTime: { type: 'string', format: 'date-time' },
+  StixObject: { type: 'object', description: 'A STIX 2.1 object.' },
 };
 
 /** The JSON schema of what a selection on a GraphQL type answers, keyed as the answer is. */
@@ -140,6 +143,19 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       properties: { error: { type: 'string' } },
       additionalProperties: false,
     },
+    TaxiiError: {
+      type: 'object',
+      description: 'A TAXII 2.1 error message.',
+      required: ['title', 'description', 'http_status', 'error_code', 'request_id'],
+      properties: {
+        title: { type: 'string', description: 'The HTTP reason phrase.' },
+        description: { type: 'string' },
+        http_status: { type: 'string', pattern: '^[45][0-9]{2}$' },
+        error_code: { type: 'string', enum: Object.keys(ERRORS) },
+        request_id: { type: 'string', pattern: '^req_[0-9a-f]{24}$' },
+      },
+      additionalProperties: false,
+    },
     Pagination: {
       type: 'object',
       required: ['limit', 'next_cursor', 'has_more'],
@@ -156,10 +172,12 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
   for (const { route, document } of prepared) {
     const operation = document.definitions[0]!;
     if (operation.kind !== Kind.OPERATION_DEFINITION) continue;
-    const errorSchema = { $ref: `#/components/schemas/${route.dialect === 'soc' ? 'SocError' : 'DefendisError'}` };
+    const taxii = route.dialect === 'taxii';
+    const mediaType = taxii ? TAXII_MEDIA_TYPE : 'application/json';
+    const errorSchema = { $ref: `#/components/schemas/${{ soc: 'SocError', defendis: 'DefendisError', taxii: 'TaxiiError' }[route.dialect]}` };
     const errorAnswer = (code: ErrorCode, description: string) => ({
       description,
-      content: { 'application/json': { schema: errorSchema, example: errorExample(code, route.dialect) } },
+      content: { [mediaType]: { schema: errorSchema, example: errorExample(code, route.dialect) } },
     });
 
     const responses: Record<string, unknown> = {};
@@ -189,6 +207,12 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
         description: `${route.summary} A comment line every 15 seconds keeps the connection open; \`event: error\` (with \`code\` and \`message\`) ends it.`,
         content: { 'text/event-stream': { schema: { type: 'string' } } },
       };
+    } else if (response.kind === 'taxii') {
+      responses[String(response.status ?? 200)] = {
+        description: route.summary,
+        ...(response.resource === 'page' ? { 'x-taxii-headers': true } : {}),
+        content: { [TAXII_MEDIA_TYPE]: { schema: taxiiSchema(response, fieldAt(schema, route, operation, response.field)) } },
+      };
     } else {
       const { type, set } = fieldAt(schema, route, operation, response.field);
       let item: JsonSchema;
@@ -217,24 +241,33 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
     }
     responses['400'] = errorAnswer('invalid_parameter', 'A parameter or the body is missing or malformed, or a key was sent in the URL.');
     responses['401'] = errorAnswer('missing_api_key', 'No key, a malformed, unknown, wrong, revoked or expired key.');
-    responses['403'] = errorAnswer('forbidden', `The key lacks ${route.permission}, or the input is outside the workspace scope, or the plan does not allow it.`);
+    if (route.permission) responses['403'] = errorAnswer('forbidden', `The key lacks ${route.permission}, or the input is outside the workspace scope, or the plan does not allow it.`);
     if (route.path.includes('{') || response.kind === 'object') responses['404'] = errorAnswer('not_found', 'Not found, or owned by another workspace.');
     responses['405'] = errorAnswer('method_not_allowed', 'The path does not take this method (see Allow).');
-    if (route.body) responses['413'] = errorAnswer('payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+    if (taxii) responses['406'] = errorAnswer('not_acceptable', `The Accept header does not name ${TAXII_MEDIA_TYPE}.`);
+    const maxBytes = route.body?.maxBytes ?? MAX_BODY_BYTES;
+    if (route.body) responses['413'] = errorAnswer('payload_too_large', `The body is larger than ${maxBytes} bytes.`);
+    if (taxii && route.body) responses['415'] = errorAnswer('unsupported_media_type', `The body is not sent as ${TAXII_MEDIA_TYPE}.`);
     responses['429'] = errorAnswer('rate_limited', 'Rate limit exceeded (see Retry-After).');
     responses['503'] = errorAnswer('unavailable', 'The database cannot be reached; retry later (see Retry-After).');
-    for (const [status, answer] of Object.entries(responses)) (answer as { headers?: unknown }).headers = headersOf(Number(status));
+    for (const [status, answer] of Object.entries(responses)) {
+      const described = answer as { headers?: unknown; 'x-taxii-headers'?: boolean };
+      described.headers = headersOf(Number(status), { taxii, pageOfTaxii: described['x-taxii-headers'] === true });
+      delete described['x-taxii-headers'];
+    }
     for (const answer of Object.values(responses)) {
-      const content = (answer as { content?: Record<string, { schema: JsonSchema; example?: unknown }> }).content?.['application/json'];
+      const content = (answer as { content?: Record<string, { schema: JsonSchema; example?: unknown }> }).content?.[mediaType];
       if (content && !content.example && !content.schema.$ref) content.example = exampleOf(content.schema, components);
     }
 
-    const tag = route.path.split('/')[3]!;
+    const tag = taxii ? 'taxii' : route.path.split('/')[3]!;
+    const permission = route.permission ? `Permission: \`${route.permission}\`.` : 'Any valid key.';
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: operation.name?.value,
       summary: shortSummary(route.summary),
-      description: `${route.summary}\n\nPermission: \`${route.permission}\`. Errors in the ${route.dialect === 'soc' ? 'SOC' : 'Defendis'} dialect.`,
+      description: `${route.summary}\n\n${permission} Errors ${{ soc: 'in the SOC dialect', defendis: 'in the Defendis dialect', taxii: 'as TAXII error messages' }[route.dialect]}.`,
       tags: [TAGS[tag] ? tag : 'iocs'],
+      ...(taxii ? { security: [{ bearer: [] }, { apiKeyHeader: [] }, { basic: [] }] } : {}),
       'x-permission': route.permission,
       'x-error-dialect': route.dialect,
       parameters: [
@@ -253,8 +286,8 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
         ? {
             requestBody: {
               required: true,
-              description: `JSON, at most ${MAX_BODY_BYTES} bytes.`,
-              content: { 'application/json': { schema: route.body.schema, example: exampleOf(route.body.schema, components) } },
+              description: `${taxii ? 'A TAXII envelope' : 'JSON'}, at most ${maxBytes} bytes.`,
+              content: { [mediaType]: { schema: route.body.schema, example: exampleOf(route.body.schema, components) } },
             },
           }
         : {}),
@@ -280,6 +313,7 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'sk_live_…', description: 'Authorization: Bearer sk_live_…' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        basic: { type: 'http', scheme: 'basic', description: 'TAXII only: the key as the user name or as the password, the other part ignored.' },
       },
       schemas: components,
       headers: HEADERS,
@@ -294,6 +328,7 @@ const TAGS: Record<string, string> = {
   alerts: 'Watchlist alerts: new leaks and IOCs that matched a watchlist entry (Defendis error dialect).',
   webhooks: 'Webhook endpoints where alerts are POSTed, signed per Standard Webhooks, and their delivery log (Defendis error dialect).',
   passwords: 'Breached-password range search by SHA-1 prefix (k-anonymity); every plan (SOC error dialect).',
+  taxii: 'TAXII 2.1: the shared feed and the workspace’s own IOCs as STIX 2.1 indicators, for SIEMs and TIPs (TAXII error messages; HTTP Basic taken too).',
 };
 
 const header = (description: string, schema: JsonSchema, example: unknown) => ({ description, schema, example });
@@ -304,10 +339,13 @@ const HEADERS: Record<string, JsonSchema> = {
   RateLimitReset: header('Seconds until the minute window ends.', { type: 'integer' }, 41),
   RetryAfter: header('Seconds to wait before retrying.', { type: 'integer' }, 41),
   Allow: header('The methods this path takes.', { type: 'string' }, 'GET, POST'),
+  WwwAuthenticate: header('The ways a key is taken here.', { type: 'string' }, 'Basic realm="taxii2", Bearer'),
+  DateAddedFirst: header('The `date_added` of the first object on the page (UTC, microseconds).', { type: 'string' }, '2026-11-30T08:15:00.000000Z'),
+  DateAddedLast: header('The `date_added` of the last object on the page: `added_after` for the next poll.', { type: 'string' }, '2026-11-30T08:16:41.250000Z'),
 };
 
-/** The headers an answer of this status carries (API.md §3, §4, §12). */
-function headersOf(status: number): Record<string, { $ref: string }> {
+/** The headers an answer of this status carries (API.md §3, §4, §11, §12). */
+function headersOf(status: number, route: { taxii: boolean; pageOfTaxii: boolean }): Record<string, { $ref: string }> {
   const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
   const headers: Record<string, { $ref: string }> = { 'x-request-id': ref('RequestId') };
   // Every answer to an admitted key; a 401 admitted none.
@@ -316,7 +354,37 @@ function headersOf(status: number): Record<string, { $ref: string }> {
   }
   if (status === 429 || status === 503) headers['Retry-After'] = ref('RetryAfter');
   if (status === 405) headers.Allow = ref('Allow');
+  if (status === 401 && route.taxii) headers['WWW-Authenticate'] = ref('WwwAuthenticate');
+  if (route.pageOfTaxii) Object.assign(headers, { 'X-TAXII-Date-Added-First': ref('DateAddedFirst'), 'X-TAXII-Date-Added-Last': ref('DateAddedLast') });
   return headers;
+}
+
+/** The body of a TAXII resource from its selection, as the handler lays it out (src/rest/handler.ts). */
+function taxiiSchema(response: Extract<RestRoute['response'], { kind: 'taxii' }>, { type, set }: { type: GraphQLOutputType; set: SelectionSetNode | undefined }): JsonSchema {
+  const selected = schemaOf(getNamedType(type) as GraphQLOutputType, set);
+  const properties = (selected.properties ?? {}) as Record<string, JsonSchema>;
+  switch (response.resource) {
+    case 'discovery':
+      return {
+        type: 'object',
+        required: ['title', 'api_roots'],
+        properties: { ...properties, default: { type: 'string', description: 'The API root (relative).' }, api_roots: { type: 'array', items: { type: 'string' } } },
+      };
+    case 'collections':
+      return { type: 'object', properties: { collections: { type: 'array', items: selected } } };
+    case 'page': {
+      const { date_added_first: _first, date_added_last: _last, next, more, ...list } = properties;
+      const [name, items] = Object.entries(list)[0]!;
+      return {
+        type: 'object',
+        required: ['more'],
+        description: 'The list is left out when empty, `next` on the last page.',
+        properties: { more: more!, next: { type: 'string', description: next?.description }, [name]: { ...items, type: 'array' } },
+      };
+    }
+    case 'resource':
+      return selected;
+  }
 }
 
 /** The first clause of a route's summary: short enough for a table of contents. */
@@ -325,8 +393,12 @@ function shortSummary(summary: string): string {
   return clause.length <= 60 ? clause : `${clause.slice(0, 57).trimEnd()}…`;
 }
 
-function errorExample(code: ErrorCode, dialect: 'soc' | 'defendis'): unknown {
+function errorExample(code: ErrorCode, dialect: RestRoute['dialect']): unknown {
   const requestId = 'req_8c2f0e5a9b1d4e7f6a3c2b1d';
+  if (dialect === 'taxii') {
+    const status = ERRORS[code].status;
+    return { title: STATUS_CODES[status], description: ERRORS[code].message, http_status: String(status), error_code: code, request_id: requestId };
+  }
   return dialect === 'soc' ? { error: { code, message: ERRORS[code].message, request_id: requestId } } : { error: ERRORS[code].defendis };
 }
 

@@ -58,7 +58,8 @@ function pathMatcher(pattern: string): PreparedRoute['match'] {
     names.push(name);
     return '([^/]+)';
   });
-  const regex = new RegExp(`^${source}$`);
+  // TAXII writes its paths with a trailing `/`; clients that leave it out are answered the same.
+  const regex = new RegExp(source.endsWith('/') ? `^${source}?$` : `^${source}$`);
   return (path) => {
     const found = regex.exec(path);
     if (!found) return null;

@@ -10,6 +10,8 @@ import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENT
 import type { Dialect } from './dialects.js';
 import { REST_FIELDS } from './fields.js';
 import type { ParamSpec } from './params.js';
+import { TAXII_MAX_CONTENT_LENGTH } from '../taxii/collections.js';
+import { MAX_ENVELOPE_OBJECTS } from '../taxii/objects.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -19,13 +21,15 @@ export interface RestRoute {
   path: string;
   dialect: Dialect;
   summary: string;
-  /** For the documentation only: the resolvers enforce it. */
-  permission: Permission;
+  /** For the documentation only: the resolvers enforce it. Null: any valid key. */
+  permission: Permission | null;
   /** One named GraphQL operation; parsed and validated once, at start-up. */
   operation: string;
   params: readonly ParamSpec[];
   body?: {
     schema: JsonSchema;
+    /** The largest body taken, in bytes; MAX_BODY_BYTES when not said (API.md §12). */
+    maxBytes?: number;
     /** The checked body (it matched `schema`) as variables. */
     toVariables(body: Record<string, unknown>): Record<string, unknown>;
   };
@@ -52,7 +56,14 @@ export type RouteResponse =
    * `text/plain` lines `SUFFIX:COUNT` from a list of `{ suffix count }` at `field`, padded with
    * random suffixes of count 0 when the request says `Add-Padding: true` (API.md §9).
    */
-  | { kind: 'hashRange'; field: string };
+  | { kind: 'hashRange'; field: string }
+  /**
+   * A TAXII 2.1 resource (API.md §11) from the object at `field`, in the TAXII media type; a null
+   * result is `not_found`. `discovery` is made from the API root; `collections` wraps a list;
+   * `page` (envelope, manifest, versions) moves `date_added_first`/`_last` into the
+   * `X-TAXII-Date-Added-*` headers and leaves out what is empty; `resource` is the object as it is.
+   */
+  | { kind: 'taxii'; field: string; resource: 'discovery' | 'collections' | 'page' | 'resource'; status?: 200 | 202 };
 
 const LIMIT: ParamSpec = {
   name: 'limit',
@@ -141,6 +152,164 @@ const ENDPOINT_BODY = {
   url: { type: 'string', maxLength: 2048 },
   description: { type: ['string', 'null'], maxLength: 500 },
 };
+
+// TAXII 2.1 (API.md §11): paths end with `/` as TAXII writes them (taken without it too).
+const TAXII_COLLECTION = pathId('collectionId', 'collectionId', 'The collection id: `GET /taxii2/api/collections/` lists them.');
+const TAXII_OBJECT: ParamSpec = { name: 'objectId', in: 'path', variable: 'objectId', schema: { type: 'string', maxLength: 200 }, description: 'A STIX id, `indicator--…`.' };
+const taxiiMatch = (name: string, variable: string, description: string): ParamSpec => ({
+  name: `match[${name}]`,
+  in: 'query',
+  variable,
+  schema: { type: 'string', maxLength: 2048 },
+  description: `${description} Several values separated by commas.`,
+});
+const TAXII_FILTERS: ParamSpec[] = [
+  { name: 'added_after', in: 'query', variable: 'addedAfter', schema: { type: 'date-time' }, description: 'Only objects added (their IOC last changed) strictly after this time: the `X-TAXII-Date-Added-Last` of the last page read.' },
+  { name: 'limit', in: 'query', variable: 'limit', schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 }, description: 'Objects per page: 100 by default; more than 1000 reads as 1000.' },
+  { name: 'next', in: 'query', variable: 'next', schema: { type: 'string', maxLength: 512 }, description: 'The `next` of the page before; works with the `added_after` it was made with.' },
+  taxiiMatch('version', 'matchVersion', '`last` (the default), `first`, `all`, or a `modified` timestamp: every indicator has one version.'),
+  taxiiMatch('spec_version', 'matchSpecVersion', 'STIX versions: every object is 2.1.'),
+];
+const TAXII_LIST_FILTERS: ParamSpec[] = [
+  ...TAXII_FILTERS,
+  taxiiMatch('type', 'matchType', 'STIX types: every object is an `indicator`.'),
+  taxiiMatch('id', 'matchId', 'STIX ids.'),
+];
+const TAXII_FILTER_VARIABLES = '$addedAfter: DateTime, $limit: Int, $next: String, $matchVersion: [String!], $matchSpecVersion: [String!]';
+const TAXII_FILTER_ARGUMENTS = 'addedAfter: $addedAfter, limit: $limit, next: $next, matchVersion: $matchVersion, matchSpecVersion: $matchSpecVersion';
+const TAXII_LIST_VARIABLES = `${TAXII_FILTER_VARIABLES}, $matchType: [String!], $matchId: [String!]`;
+const TAXII_LIST_ARGUMENTS = `${TAXII_FILTER_ARGUMENTS}, matchType: $matchType, matchId: $matchId`;
+const taxiiPage = (list: string) => `more next ${list} date_added_first: dateAddedFirst date_added_last: dateAddedLast`;
+const COLLECTION_FIELDS = snakeCaseAliases('id title description canRead canWrite mediaTypes');
+const STATUS_FIELDS = snakeCaseAliases('id status requestTimestamp totalCount successCount successes { id version message } failureCount failures { id version message } pendingCount');
+const MANIFEST_FIELDS = snakeCaseAliases('id dateAdded version mediaType');
+
+const TAXII_ROUTES: RestRoute[] = [
+  {
+    method: 'GET',
+    path: '/taxii2/',
+    dialect: 'taxii',
+    summary: 'TAXII 2.1 discovery: the server’s title and its one API root, `/taxii2/api/`.',
+    permission: null,
+    operation: 'query TaxiiDiscovery { taxiiApiRoot { title description } }',
+    params: [],
+    response: { kind: 'taxii', field: 'taxiiApiRoot', resource: 'discovery' },
+  },
+  {
+    method: 'GET',
+    path: '/taxii2/api/',
+    dialect: 'taxii',
+    summary: 'The TAXII API root: its title, the TAXII versions it speaks and the largest envelope a POST may send.',
+    permission: null,
+    operation: `query TaxiiApiRoot { taxiiApiRoot { ${snakeCaseAliases('title description versions maxContentLength')} } }`,
+    params: [],
+    response: { kind: 'taxii', field: 'taxiiApiRoot', resource: 'resource' },
+  },
+  {
+    method: 'GET',
+    path: '/taxii2/api/collections/',
+    dialect: 'taxii',
+    summary: 'The two collections: the shared feed (the same id on every installation) and the workspace’s own IOCs.',
+    permission: null,
+    operation: `query TaxiiCollections { taxiiCollections { ${COLLECTION_FIELDS} } }`,
+    params: [],
+    response: { kind: 'taxii', field: 'taxiiCollections', resource: 'collections' },
+  },
+  {
+    method: 'GET',
+    path: '/taxii2/api/collections/{collectionId}/',
+    dialect: 'taxii',
+    summary: 'One collection.',
+    permission: null,
+    operation: `query TaxiiCollection($collectionId: ID!) { taxiiCollection(id: $collectionId) { ${COLLECTION_FIELDS} } }`,
+    params: [TAXII_COLLECTION],
+    response: { kind: 'taxii', field: 'taxiiCollection', resource: 'resource' },
+  },
+  {
+    method: 'GET',
+    path: '/taxii2/api/collections/{collectionId}/objects/',
+    dialect: 'taxii',
+    summary:
+      'A page of the collection’s STIX 2.1 indicators (the export’s), oldest `date_added` first (an IOC’s last change), with `X-TAXII-Date-Added-First` and `-Last`; `more` and `next` when a page follows.',
+    permission: 'iocs:read',
+    operation: `query TaxiiObjects($collectionId: ID!, ${TAXII_LIST_VARIABLES}) {
+      taxiiCollection(id: $collectionId) { objects(${TAXII_LIST_ARGUMENTS}) { ${taxiiPage('objects')} } }
+    }`,
+    params: [TAXII_COLLECTION, ...TAXII_LIST_FILTERS],
+    response: { kind: 'taxii', field: 'taxiiCollection.objects', resource: 'page' },
+  },
+  {
+    method: 'POST',
+    path: '/taxii2/api/collections/{collectionId}/objects/',
+    dialect: 'taxii',
+    summary:
+      'Add an envelope of STIX objects to the workspace’s own collection: indicators and cyber-observables become its IOCs (as `import --format stix` reads them), all at once; the answer is the status resource (202).',
+    permission: 'iocs:write',
+    operation: `mutation TaxiiAddObjects($collectionId: ID!, $objects: [StixObject!]!) { addTaxiiObjects(collectionId: $collectionId, objects: $objects) { ${STATUS_FIELDS} } }`,
+    params: [TAXII_COLLECTION],
+    body: {
+      schema: {
+        type: 'object',
+        required: ['objects'],
+        properties: {
+          objects: { type: 'array', minItems: 1, maxItems: MAX_ENVELOPE_OBJECTS, items: { type: 'object' } },
+          more: { type: 'boolean' },
+          next: { type: 'string' },
+        },
+        additionalProperties: false,
+      },
+      maxBytes: TAXII_MAX_CONTENT_LENGTH,
+      toVariables: (body) => ({ objects: body.objects }),
+    },
+    response: { kind: 'taxii', field: 'addTaxiiObjects', resource: 'resource', status: 202 },
+  },
+  {
+    method: 'GET',
+    path: '/taxii2/api/collections/{collectionId}/manifest/',
+    dialect: 'taxii',
+    summary: 'A page of the collection’s manifest: each object’s id, `date_added`, version and media type, in the order of objects.',
+    permission: 'iocs:read',
+    operation: `query TaxiiManifest($collectionId: ID!, ${TAXII_LIST_VARIABLES}) {
+      taxiiCollection(id: $collectionId) { manifest(${TAXII_LIST_ARGUMENTS}) { ${taxiiPage(`objects { ${MANIFEST_FIELDS} }`)} } }
+    }`,
+    params: [TAXII_COLLECTION, ...TAXII_LIST_FILTERS],
+    response: { kind: 'taxii', field: 'taxiiCollection.manifest', resource: 'page' },
+  },
+  {
+    method: 'GET',
+    path: '/taxii2/api/collections/{collectionId}/objects/{objectId}/',
+    dialect: 'taxii',
+    summary: 'One object of the collection by its STIX id, in an envelope.',
+    permission: 'iocs:read',
+    operation: `query TaxiiObject($collectionId: ID!, $objectId: String!, ${TAXII_FILTER_VARIABLES}) {
+      taxiiCollection(id: $collectionId) { object(id: $objectId, ${TAXII_FILTER_ARGUMENTS}) { ${taxiiPage('objects')} } }
+    }`,
+    params: [TAXII_COLLECTION, TAXII_OBJECT, ...TAXII_FILTERS],
+    response: { kind: 'taxii', field: 'taxiiCollection.object', resource: 'page' },
+  },
+  {
+    method: 'GET',
+    path: '/taxii2/api/collections/{collectionId}/objects/{objectId}/versions/',
+    dialect: 'taxii',
+    summary: 'The versions of one object (an indicator has one: its `modified`).',
+    permission: 'iocs:read',
+    operation: `query TaxiiVersions($collectionId: ID!, $objectId: String!, ${TAXII_FILTER_VARIABLES}) {
+      taxiiCollection(id: $collectionId) { versions(id: $objectId, ${TAXII_FILTER_ARGUMENTS}) { ${taxiiPage('versions')} } }
+    }`,
+    params: [TAXII_COLLECTION, TAXII_OBJECT, ...TAXII_FILTERS],
+    response: { kind: 'taxii', field: 'taxiiCollection.versions', resource: 'page' },
+  },
+  {
+    method: 'GET',
+    path: '/taxii2/api/status/{statusId}/',
+    dialect: 'taxii',
+    summary: 'What became of each object of an envelope the workspace added, for a week after.',
+    permission: null,
+    operation: `query TaxiiStatus($statusId: ID!) { taxiiStatus(id: $statusId) { ${STATUS_FIELDS} } }`,
+    params: [pathId('statusId', 'statusId', 'The `id` of the status the POST answered.')],
+    response: { kind: 'taxii', field: 'taxiiStatus', resource: 'resource' },
+  },
+];
 
 export const ROUTES: readonly RestRoute[] = [
   {
@@ -559,4 +728,5 @@ export const ROUTES: readonly RestRoute[] = [
     params: [pathId('id', 'id', 'The delivery id.')],
     response: { kind: 'object', field: 'retryWebhookDelivery', item: 'WebhookDelivery', status: 200 },
   },
+  ...TAXII_ROUTES,
 ];

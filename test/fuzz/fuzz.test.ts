@@ -7,7 +7,9 @@
  * A failure prints its seed and path; replay it with `FUZZ_SEED=<seed> FUZZ_PATH=<path>` and
  * commit the request it found to `regressions` below.
  */
-import { dialectForPath } from '../../src/rest/dialects.js';
+import { dialectForPath, isTaxiiPath } from '../../src/rest/dialects.js';
+import { indicatorId } from '../../src/iocs/stix.js';
+import { ownCollectionId, SHARED_FEED_COLLECTION_ID } from '../../src/taxii/collections.js';
 import fc from 'fast-check';
 import {
   getNamedType,
@@ -61,6 +63,8 @@ beforeAll(async () => {
   const a = (mineList.body.data as Created).createWatchlist;
   const b = (otherList.body.data as Created).createWatchlist;
   ids.push(a.id, a.entries[0]!.id, b.id, b.entries[0]!.id, otherIoc!.id, leaks[0]!.id, leaks[1]!.id, cards[0]!.id, cards[1]!.id);
+  // TAXII: both workspaces' collections, the shared feed's, and the other workspace's IOC as a STIX id.
+  ids.push(ownCollectionId(mine.id), ownCollectionId(other.id), SHARED_FEED_COLLECTION_ID, indicatorId(otherIoc!.id));
   foreign.push(b.id, b.entries[0]!.id, otherIoc!.id, leaks[1]!.id, cards[1]!.id, 'b-private', 'B private watchlist', 'victim@b-corp', '99999911', otherKey.slice(8, 20));
 });
 afterAll(() => t.close());
@@ -79,12 +83,13 @@ const interesting = fc.constantFrom(
   'a'.repeat(3000),
 );
 const text = fc.oneof(interesting, fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }));
-const anyId = fc.oneof(fc.constantFrom(...[0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => () => ids[i]!)).map((f) => f()), fc.uuid(), text);
+const anyId = fc.oneof(fc.constantFrom(...[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((i) => () => ids[i]!)).map((f) => f()), fc.uuid(), text);
 
 /** A path segment as a client would send it (a lone surrogate cannot travel in a URL). */
 const segment = (value: string) => encodeURIComponent(value.replace(/\p{Cs}/gu, '\ufffd'));
 
-const PARAM_NAMES = ['type', 'q', 'updated_since', 'min_confidence', 'tag', 'limit', 'cursor', 'domain', 'email', 'bin', 'format', 'id'];
+const PARAM_NAMES = ['type', 'q', 'updated_since', 'min_confidence', 'tag', 'limit', 'cursor', 'domain', 'email', 'bin', 'format', 'id',
+  'added_after', 'next', 'match[id]', 'match[type]', 'match[version]', 'match[spec_version]'];
 const queryString = fc.oneof(
   fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PARAM_NAMES), fc.string({ maxLength: 10 })), text), { maxLength: 6 }).map((pairs) => new URLSearchParams(pairs).toString()),
   // Mostly well-formed: the documented names with plausible values, so that answers are often 200.
@@ -150,7 +155,20 @@ function assertRestAnswer(url: string, request: string, response: Response, text
     if (type.startsWith('application/stix+json')) return expect(JSON.parse(textOfAnswer), context).toMatchObject({ type: 'bundle' });
     if (type.startsWith('text/csv')) return expect(textOfAnswer.split('\n')[0], context).toMatch(/^id,type,value,/);
     if (type.startsWith('text/plain')) return expect(textOfAnswer, context).toMatch(/^([0-9A-F]{35}:\d+(\r\n(?=.)|$))*$/);
+    if (isTaxiiPath(pathname)) {
+      expect(type, context).toBe('application/taxii+json;version=2.1');
+      return expect(typeof JSON.parse(textOfAnswer), context).toBe('object');
+    }
     return expect(JSON.parse(textOfAnswer), context).toHaveProperty('data');
+  }
+  if (isTaxiiPath(pathname)) {
+    // A TAXII error message, `http_status` as a string.
+    const error = JSON.parse(textOfAnswer) as Record<string, string>;
+    expect(Object.keys(error).sort(), context).toEqual(['description', 'error_code', 'http_status', 'request_id', 'title']);
+    expect(isErrorCode(error.error_code), context).toBe(true);
+    expect(error.http_status, context).toBe(String(response.status));
+    expect(error.request_id, context).toBe(response.headers.get('x-request-id'));
+    return;
   }
   // The SOC dialect where the route table says so, and for paths outside /api/v1 altogether.
   const soc = dialectForPath(pathname) === 'soc' || !(pathname === '/api/v1' || pathname.startsWith('/api/v1/'));
@@ -187,7 +205,8 @@ describe('REST, every route', () => {
         let n = 0;
         const path = r.route.path.replace(/\{\w+\}/g, () => segment(r.ids[n++]!));
         const method = r.method ?? r.route.method;
-        const headers = { [r.keyIn]: r.keyIn === 'authorization' ? `Bearer ${key}` : key, 'content-type': 'application/json' };
+        const mediaType = r.route.dialect === 'taxii' ? 'application/taxii+json;version=2.1' : 'application/json';
+        const headers = { [r.keyIn]: r.keyIn === 'authorization' ? `Bearer ${key}` : key, 'content-type': mediaType, accept: mediaType };
         const url = `${path}${r.query ? `?${r.query}` : ''}`;
         const sendsBody = method !== 'GET' && method !== 'DELETE';
         const response = await t.fetch(url, { method, headers, ...(sendsBody ? { body: r.body } : {}) });

@@ -34,6 +34,7 @@ describe('the OpenAPI document', () => {
     expect(document.components.securitySchemes).toEqual({
       bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
       apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      basic: expect.objectContaining({ type: 'http', scheme: 'basic' }),
     });
   });
 
@@ -44,8 +45,14 @@ describe('the OpenAPI document', () => {
       expect(operation['x-permission']).toBe(route.permission);
       expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual([...route.params.map((p) => p.name), ...(route.response.kind === 'hashRange' ? ['Add-Padding'] : [])]);
       expect(Boolean(operation.requestBody)).toBe(Boolean(route.body));
-      const dialectSchema = route.dialect === 'soc' ? 'SocError' : 'DefendisError';
-      expect(operation.responses['401'].content['application/json'].schema.$ref).toBe(`#/components/schemas/${dialectSchema}`);
+      const dialectSchema = { soc: 'SocError', defendis: 'DefendisError', taxii: 'TaxiiError' }[route.dialect];
+      const mediaType = route.dialect === 'taxii' ? 'application/taxii+json;version=2.1' : 'application/json';
+      expect(operation.responses['401'].content[mediaType].schema.$ref).toBe(`#/components/schemas/${dialectSchema}`);
+      if (route.dialect === 'taxii') {
+        expect(operation.security).toContainEqual({ basic: [] });
+        expect(Object.keys(operation.responses)).toContain('406');
+        expect(operation.responses['401'].headers).toHaveProperty('WWW-Authenticate');
+      }
     }
   });
 
@@ -95,14 +102,15 @@ describe('what generated clients need (issue: the first hour)', () => {
         const where = `${method} ${path}`;
         expect(operation.tags, where).toHaveLength(1);
         expect(operation.summary.length, where).toBeLessThanOrEqual(60);
-        expect(operation.description, where).toMatch(/Permission: `[a-z]+:[a-z]+`/);
+        expect(operation.description, where).toMatch(/Permission: `[a-z]+:[a-z]+`|Any valid key/);
         for (const [status, answer] of Object.entries(operation.responses)) {
           expect(Object.keys(answer.headers), `${where} ${status}`).toContain('x-request-id');
           if (status === '429' || status === '503') expect(Object.keys(answer.headers)).toContain('Retry-After');
           if (status === '405') expect(Object.keys(answer.headers)).toContain('Allow');
           if (status.startsWith('2') && status !== '204') expect(Object.keys(answer.headers)).toEqual(expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
-          const json = answer.content?.['application/json'];
-          if (json) expect(json.example, `${where} ${status}`).toBeDefined();
+          const json = answer.content?.['application/json'] ?? answer.content?.['application/taxii+json;version=2.1'];
+          if (json && !status.startsWith('2')) expect(json.example, `${where} ${status}`).toBeDefined();
+          if (json && status.startsWith('2') && !path.startsWith('/taxii2/')) expect(json.example, `${where} ${status}`).toBeDefined();
         }
       }
     }

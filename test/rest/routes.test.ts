@@ -1,14 +1,16 @@
 /**
  * Every route of the table, old and new, against the ways a caller can abuse it (API.md §2, §12):
- * no key (401 in the route's dialect), a body over 1 MiB (413, nothing read past the limit) and a
- * body that never finishes (503 once the request's time is up, the connection not held forever).
- * Other workspaces' ids are the fuzz test's and each family's own tests' concern.
+ * no key (401 in the route's dialect), a body over its limit (1 MiB; TAXII's 10 MiB: 413, nothing
+ * read past the limit) and a body that never finishes (503 once the request's time is up, the
+ * connection not held forever). Other workspaces' ids are the fuzz test's and each family's own
+ * tests' concern.
  */
 import { connect } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectForPath } from '../../src/rest/dialects.js';
-import { ROUTES } from '../../src/rest/routes.js';
+import { MAX_BODY_BYTES } from '../../src/http/limits.js';
+import { ROUTES, type RestRoute } from '../../src/rest/routes.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;
@@ -29,8 +31,16 @@ const SAMPLE: Record<string, string> = { prefix: 'abcde' };
 const pathOf = (pattern: string) => pattern.replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE[name] ?? '00000000-0000-4000-8000-000000000000');
 const withBody = ROUTES.filter((route) => route.body);
 
+/** What a client of the route sends with a body: TAXII's media type for TAXII routes, JSON elsewhere. */
+const mediaHeaders = (route: RestRoute): Record<string, string> =>
+  route.dialect === 'taxii'
+    ? { accept: 'application/taxii+json;version=2.1', 'content-type': 'application/taxii+json;version=2.1' }
+    : { 'content-type': 'application/json' };
+
 function expectDialect(path: string, status: number, text: string, code: string) {
-  if (dialectForPath(path) === 'soc') expect(JSON.parse(text).error.code, text).toBe(code);
+  const dialect = dialectForPath(path);
+  if (dialect === 'soc') expect(JSON.parse(text).error.code, text).toBe(code);
+  else if (dialect === 'taxii') expect(JSON.parse(text), text).toMatchObject({ http_status: String(status), error_code: code });
   else expect(text).toMatch(/^\{ "error": "[^"]+" \}$/);
   expect(status, text).toBe(code === 'missing_api_key' ? 401 : code === 'payload_too_large' ? 413 : 503);
 }
@@ -44,10 +54,11 @@ describe.each(ROUTES.map((route) => ({ name: `${route.method} ${route.path}`, ro
 });
 
 describe.each(withBody.map((route) => ({ name: `${route.method} ${route.path}`, route })))('$name, its body', ({ route }) => {
-  it('over 1 MiB: 413, and nothing stored', async () => {
+  it('over its limit: 413, and nothing stored', async () => {
     const path = pathOf(route.path);
     const before = await t.database.rows<{ n: number }>(sql`select (select count(*) from iocs) + (select count(*) from watchlists) + (select count(*) from webhook_endpoints) as n`);
-    const response = await t.fetch(path, { method: route.method, headers: { authorization: `Bearer ${key}` }, body: `{"x":"${'x'.repeat(1024 * 1024)}"}` });
+    const limit = route.body!.maxBytes ?? MAX_BODY_BYTES;
+    const response = await t.fetch(path, { method: route.method, headers: { authorization: `Bearer ${key}`, ...mediaHeaders(route) }, body: `{"x":"${'x'.repeat(limit)}"}` });
     expectDialect(path, response.status, await response.text(), 'payload_too_large');
     expect(await t.database.rows(sql`select (select count(*) from iocs) + (select count(*) from watchlists) + (select count(*) from webhook_endpoints) as n`)).toEqual(before);
   });
@@ -59,7 +70,8 @@ describe.each(withBody.map((route) => ({ name: `${route.method} ${route.path}`, 
     let answer = '';
     socket.on('data', (chunk) => (answer += String(chunk)));
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    socket.write(`${route.method} ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"iocs":`);
+    const headers = Object.entries(mediaHeaders(route)).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.write(`${route.method} ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\n${headers}content-length: 100\r\n\r\n{"iocs":`);
     const started = Date.now();
     while (!answer.includes('\r\n\r\n') && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 50));
     socket.destroy();
