@@ -14,5 +14,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The console is built once, before every file (test/console reads it).
+    globalSetup: ['test/support/buildConsole.ts'],
   },
 });

@@ -1,6 +1,6 @@
 /**
- * The console's one way to the server: the key-management GraphQL operations, sent with the
- * signed-in key, and the API's error codes turned into sentences a person can act on.
+ * The console's one way to the server: its GraphQL operations, sent with the signed-in key, and
+ * the API's error codes turned into sentences a person can act on.
  */
 import { ClientError, GraphQLClient } from 'graphql-request';
 
@@ -28,7 +28,14 @@ interface ApiErrorShape {
 }
 
 /** What to tell a person for each code of the API's vocabulary (API.md §4). */
-function sentence(error: ApiErrorShape, context: { keyLimit?: number }): string {
+/** A watchlist entry or search outside the scope, as the person would say it. */
+function outsideScope(type: string, value: string): string {
+  if (type === 'domain') return `${value} is not one of your workspace's verified domains (nor under one of them).`;
+  if (type === 'email') return `${value} is not one of your workspace's verified email addresses, nor at one of its verified domains.`;
+  return `${value} does not start with one of your workspace's verified card BINs.`;
+}
+
+function sentence(error: ApiErrorShape, context: { keyLimit?: number; notFound?: string }): string {
   const code = error.extensions?.code ?? '';
   switch (code) {
     case 'missing_api_key':
@@ -36,14 +43,17 @@ function sentence(error: ApiErrorShape, context: { keyLimit?: number }): string 
       return 'That API key is not valid. Check that you pasted all of it, starting with sk_live_.';
     case 'expired_api_key':
       return 'This API key has been revoked or has expired. Sign in with another admin key.';
-    case 'forbidden':
+    case 'forbidden': {
+      const scope = /^Forbidden: the (domain|email|bin) (.+) is outside the workspace scope\.$/.exec(error.message);
+      if (scope) return outsideScope(scope[1]!, scope[2]!);
       return error.message.startsWith('Forbidden: this API key lacks')
         ? `This key is not allowed to do that: ${error.message.replace(/^Forbidden: this API key lacks the (\S+) permission\./, 'it lacks the $1 permission.')}`
         : `Not allowed: ${error.message.replace(/^Forbidden:?\s*/, '')}`;
+    }
     case 'key_limit_reached':
       return `Your plan allows ${context.keyLimit ?? 'no more'} active keys, and all of them are in use. Revoke a key you no longer need, or upgrade your plan.`;
     case 'not_found':
-      return 'That key no longer exists in this workspace. The list has been refreshed.';
+      return context.notFound ?? 'That no longer exists in this workspace. The list has been refreshed.';
     case 'rate_limited':
       return 'Too many requests with this key right now. Wait a minute and try again.';
     case 'unavailable':
@@ -63,7 +73,7 @@ export class ConsoleApi {
   /** The plan's limit, once known: it makes the key-limit message exact. */
   keyLimit: number | undefined;
 
-  constructor(key: string) {
+  constructor(private key: string) {
     this.client = new GraphQLClient(new URL('/graphql', window.location.origin).toString(), {
       headers: { authorization: `Bearer ${key}` },
     });
@@ -71,16 +81,22 @@ export class ConsoleApi {
 
   /** From now on, requests carry this key (after the signed-in key was rotated). */
   useKey(key: string): void {
+    this.key = key;
     this.client.setHeader('authorization', `Bearer ${key}`);
   }
 
-  async request<T>(document: string, variables?: Record<string, unknown>): Promise<T> {
+  /** The header for the one request that is not GraphQL: the alert stream (src/pages/alerts.ts). */
+  get authorization(): string {
+    return `Bearer ${this.key}`;
+  }
+
+  async request<T>(document: string, variables?: Record<string, unknown>, options: { notFound?: string } = {}): Promise<T> {
     try {
       return await this.client.request<T>(document, variables);
     } catch (error) {
       if (error instanceof ClientError) {
         const [first] = (error.response.errors ?? []) as ApiErrorShape[];
-        if (first) throw new ConsoleError(sentence(first, { keyLimit: this.keyLimit }), first.extensions?.code ?? 'unknown');
+        if (first) throw new ConsoleError(sentence(first, { keyLimit: this.keyLimit, ...options }), first.extensions?.code ?? 'unknown');
         if (error.response.status === 429) throw new ConsoleError(sentence({ message: '', extensions: { code: 'rate_limited' } }, {}), 'rate_limited');
       }
       throw new ConsoleError('The server could not be reached. Check your connection and try again.', 'network');
@@ -116,12 +132,19 @@ export interface ApiKey {
 export interface Overview {
   viewer: {
     key: { id: string; name: string; permissions: string[] };
-    workspace: { name: string; plan: string; keyLimit: number; activeKeys: number; scope: { domains: string[]; emails: string[]; bins: string[] } };
+    workspace: {
+      name: string;
+      plan: 'FREE' | 'PRO' | 'ENTERPRISE';
+      billingStatus: 'ACTIVE' | 'PAST_DUE' | 'CANCELED';
+      keyLimit: number;
+      activeKeys: number;
+      scope: { domains: string[]; emails: string[]; bins: string[] };
+    };
   };
 }
 
 export const OVERVIEW = `query ConsoleOverview {
-  viewer { key { id name permissions } workspace { name plan keyLimit activeKeys scope { domains emails bins } } }
+  viewer { key { id name permissions } workspace { name plan billingStatus keyLimit activeKeys scope { domains emails bins } } }
 }`;
 
 const KEY_FIELDS = 'id prefix name permissions status createdAt expiresAt lastUsedAt rotationDue';
@@ -140,4 +163,155 @@ export interface AuditEvent {
   targetKeyPrefix: string | null;
   requestId: string | null;
   createdAt: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard
+
+export interface Summary {
+  alertSummary?: { newByKind: { kind: AlertKind; count: number }[]; daily: { day: string; count: number }[] };
+  iocSummary?: { shared: { type: string; count: number }[]; own: { type: string; count: number }[] };
+}
+export const ALERT_SUMMARY = 'query ConsoleAlertSummary { alertSummary(days: 30) { newByKind { kind count } daily { day count } } }';
+export const IOC_SUMMARY = 'query ConsoleIocSummary { iocSummary { shared { type count } own { type count } } }';
+
+// ---------------------------------------------------------------------------------------------
+// Watchlists
+
+export type EntryType = 'DOMAIN' | 'EMAIL' | 'BIN' | 'KEYWORD';
+export interface WatchlistEntry {
+  id: string;
+  type: EntryType;
+  value: string;
+  createdAt: string;
+}
+export interface Watchlist {
+  id: string;
+  name: string;
+  description: string | null;
+  entries: WatchlistEntry[];
+  createdAt: string;
+  updatedAt: string;
+}
+const WATCHLIST_FIELDS = 'id name description entries { id type value createdAt } createdAt updatedAt';
+export const WATCHLISTS = `query ConsoleWatchlists($after: String) { watchlists(first: 25, after: $after) { edges { node { ${WATCHLIST_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
+export const CREATE_WATCHLIST = `mutation ConsoleCreateWatchlist($input: CreateWatchlistInput!) { createWatchlist(input: $input) { ${WATCHLIST_FIELDS} } }`;
+export const RENAME_WATCHLIST = `mutation ConsoleRenameWatchlist($id: ID!, $input: UpdateWatchlistInput!) { updateWatchlist(id: $id, input: $input) { ${WATCHLIST_FIELDS} } }`;
+export const DELETE_WATCHLIST = 'mutation ConsoleDeleteWatchlist($id: ID!) { deleteWatchlist(id: $id) }';
+export const ADD_ENTRIES = `mutation ConsoleAddEntries($id: ID!, $entries: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $entries) { ${WATCHLIST_FIELDS} } }`;
+export const REMOVE_ENTRY = `mutation ConsoleRemoveEntry($id: ID!, $entryId: ID!) { removeWatchlistEntry(watchlistId: $id, entryId: $entryId) { ${WATCHLIST_FIELDS} } }`;
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+
+export type AlertKind = 'CREDENTIAL_LEAK' | 'CARD_LEAK' | 'IOC';
+export type AlertStatus = 'NEW' | 'ACKNOWLEDGED' | 'RESOLVED';
+export type AlertRecord =
+  | { __typename: 'CredentialLeak'; id: string; email: string | null; domain: string | null; username: string | null; site: string | null; passwordMasked: string | null; sourceName: string; leakedAt: string | null }
+  | { __typename: 'CardLeak'; id: string; bin: string; last4: string; expiry: string | null; brand: string | null; sourceName: string; leakedAt: string | null }
+  | { __typename: 'Ioc'; id: string; type: string; value: string; threatType: string | null; confidence: number; severity: string; source: string | null };
+export interface Alert {
+  id: string;
+  watchlistId: string;
+  entry: { id: string | null; type: EntryType; value: string };
+  kind: AlertKind;
+  status: AlertStatus;
+  record: AlertRecord | null;
+  createdAt: string;
+}
+const ALERT_FIELDS = `id watchlistId entry { id type value } kind status createdAt record {
+  __typename
+  ... on CredentialLeak { id email domain username site passwordMasked sourceName leakedAt }
+  ... on CardLeak { id bin last4 expiry brand sourceName leakedAt }
+  ... on Ioc { id type value threatType confidence severity source }
+}`;
+export const ALERTS = `query ConsoleAlerts($status: AlertStatus, $kind: AlertKind, $watchlistId: ID, $after: String) {
+  alerts(status: $status, kind: $kind, watchlistId: $watchlistId, first: 25, after: $after) { edges { node { ${ALERT_FIELDS} } } pageInfo { hasNextPage endCursor } }
+}`;
+export const ALERT = `query ConsoleAlert($id: ID!) { alert(id: $id) { ${ALERT_FIELDS} } }`;
+export const UPDATE_ALERTS = `mutation ConsoleUpdateAlerts($ids: [ID!]!, $status: AlertStatus!) { updateAlerts(ids: $ids, status: $status) { ${ALERT_FIELDS} } }`;
+export const WATCHLIST_NAMES = 'query ConsoleWatchlistNames { watchlists(first: 1000) { edges { node { id name } } } }';
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks
+
+export interface Endpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  previousSecretExpiresAt: string | null;
+  createdAt: string;
+}
+export interface Delivery {
+  id: string;
+  alertId: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  attempts: { at: string; status: number | null; error: string | null; durationMs: number }[];
+  createdAt: string;
+}
+const ENDPOINT_FIELDS = 'id url description enabled disabledReason previousSecretExpiresAt createdAt';
+const DELIVERY_FIELDS = 'id alertId status attemptCount nextAttemptAt attempts { at status error durationMs } createdAt';
+export const ENDPOINTS = `query ConsoleEndpoints { webhookEndpoints { ${ENDPOINT_FIELDS} } }`;
+export const CREATE_ENDPOINT = `mutation ConsoleCreateEndpoint($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { ${ENDPOINT_FIELDS} } secret } }`;
+export const UPDATE_ENDPOINT = `mutation ConsoleUpdateEndpoint($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { ${ENDPOINT_FIELDS} } }`;
+export const ROTATE_ENDPOINT = `mutation ConsoleRotateEndpoint($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { ${ENDPOINT_FIELDS} } secret } }`;
+export const DELETE_ENDPOINT = 'mutation ConsoleDeleteEndpoint($id: ID!) { deleteWebhookEndpoint(id: $id) }';
+export const DELIVERIES = `query ConsoleDeliveries($id: ID!, $after: String) { webhookDeliveries(endpointId: $id, first: 20, after: $after) { edges { node { ${DELIVERY_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
+export const RETRY_DELIVERY = `mutation ConsoleRetryDelivery($id: ID!) { retryWebhookDelivery(id: $id) { ${DELIVERY_FIELDS} } }`;
+
+// ---------------------------------------------------------------------------------------------
+// Leak search and IOC lookup
+
+export interface CredentialLeak {
+  id: string;
+  email: string | null;
+  domain: string | null;
+  username: string | null;
+  site: string | null;
+  passwordMasked: string | null;
+  sourceName: string;
+  sourceType: string;
+  leakedAt: string | null;
+  severity: string;
+}
+export interface CardLeak {
+  id: string;
+  bin: string;
+  last4: string;
+  expiry: string | null;
+  brand: string | null;
+  sourceName: string;
+  leakedAt: string | null;
+}
+const CREDENTIAL_FIELDS = 'id email domain username site passwordMasked sourceName sourceType leakedAt severity';
+export const LEAK_SEARCHES = {
+  domain: `query ConsoleLeaksByDomain($value: String!, $after: String) { dataleaks { byDomain(domain: $value, first: 25, after: $after) { edges { node { ${CREDENTIAL_FIELDS} } } pageInfo { hasNextPage endCursor } } } }`,
+  email: `query ConsoleLeaksByEmail($value: String!, $after: String) { dataleaks { byEmail(email: $value, first: 25, after: $after) { edges { node { ${CREDENTIAL_FIELDS} } } pageInfo { hasNextPage endCursor } } } }`,
+  site: `query ConsoleLeaksBySite($value: String!, $after: String) { dataleaks { bySite(domain: $value, first: 25, after: $after) { edges { node { ${CREDENTIAL_FIELDS} } } pageInfo { hasNextPage endCursor } } } }`,
+  bin: `query ConsoleLeaksByBin($value: String!, $after: String) { dataleaks { byBin(bin: $value, first: 25, after: $after) { edges { node { id bin last4 expiry brand sourceName leakedAt } } pageInfo { hasNextPage endCursor } } } }`,
+} as const;
+
+export interface Ioc {
+  id: string;
+  type: string;
+  value: string;
+  threatType: string | null;
+  malwareFamily: string | null;
+  confidence: number;
+  severity: string;
+  tlp: string;
+  tags: string[];
+  source: string | null;
+  shared: boolean;
+  lastSeen: string;
+}
+export const LOOKUP = 'query ConsoleLookup($values: [String!]!) { iocLookup(values: $values) { id type value threatType malwareFamily confidence severity tlp tags source shared lastSeen } }';
+
+export interface Page<T> {
+  edges: { node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }

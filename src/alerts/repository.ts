@@ -5,6 +5,7 @@
  */
 import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { preparedRows } from '../db/prepared.js';
 import { alerts, cardLeaks, credentialLeaks, iocs } from '../db/schema.js';
 import type { AlertKind, AlertStatus } from '../vocabulary.js';
 import type { CardLeakRow, CredentialLeakRow } from '../dataleaks/repository.js';
@@ -41,12 +42,39 @@ export async function findAlert(db: Db, workspaceId: string, id: string): Promis
 }
 
 export async function updateAlertStatus(db: Db, workspaceId: string, id: string, status: AlertStatus): Promise<AlertRow | undefined> {
-  const [row] = await db
+  const [row] = await updateAlertsStatus(db, workspaceId, [id], status);
+  return row;
+}
+
+/** Several alerts of the workspace at once, in one statement; ids of another workspace change nothing. */
+export function updateAlertsStatus(db: Db, workspaceId: string, ids: readonly string[], status: AlertStatus): Promise<AlertRow[]> {
+  return db
     .update(alerts)
     .set({ status, updatedAt: sql`now()` })
-    .where(and(eq(alerts.workspaceId, workspaceId), eq(alerts.id, id)))
+    .where(and(eq(alerts.workspaceId, workspaceId), inArray(alerts.id, [...ids])))
     .returning();
-  return row;
+}
+
+/** The workspace's alerts still `new`, counted by kind. */
+export function countNewAlerts(db: Db, workspaceId: string): Promise<{ kind: AlertKind; count: number }[]> {
+  return db
+    .select({ kind: alerts.kind, count: sql<number>`count(*)::int` })
+    .from(alerts)
+    .where(and(eq(alerts.workspaceId, workspaceId), eq(alerts.status, 'new')))
+    .groupBy(alerts.kind);
+}
+
+/** Alerts raised per UTC day over the last `days` days (today included), every day listed, in order. */
+export function countAlertsByDay(db: Db, workspaceId: string, days: number): Promise<{ day: string; count: number }[]> {
+  return preparedRows<{ day: string; count: number }>(
+    db,
+    `select to_char(d.day, 'YYYY-MM-DD') as day, count(a.id)::int as count
+     from generate_series((now() at time zone 'UTC')::date - ($1::int - 1), (now() at time zone 'UTC')::date, interval '1 day') as d(day)
+     left join alerts a on a.workspace_id = $2::uuid
+       and a.created_at >= d.day at time zone 'UTC' and a.created_at < (d.day + interval '1 day') at time zone 'UTC'
+     group by d.day order by d.day`,
+    [days, workspaceId],
+  );
 }
 
 export type AlertRecord = (CredentialLeakRow & { __kind: 'credential_leak' }) | (CardLeakRow & { __kind: 'card_leak' }) | (IocRow & { __kind: 'ioc' });

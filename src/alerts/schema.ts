@@ -5,7 +5,7 @@
  * record through the searches: a leak needs `dataleaks:read` and a workspace that may search leaks
  * today, an IOC `iocs:read`; otherwise `record` is null (src/alerts/records.ts).
  */
-import { ApiError } from '../errors.js';
+import { ApiError, invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
@@ -100,6 +100,59 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+const AlertKindCountRef = builder.objectRef<{ kind: AlertRow['kind']; count: number }>('AlertKindCount').implement({
+  fields: (t) => ({ kind: t.field({ type: AlertKindEnum, resolve: (row) => row.kind }), count: t.exposeInt('count') }),
+});
+const AlertDayCountRef = builder.objectRef<{ day: string; count: number }>('AlertDayCount').implement({
+  fields: (t) => ({ day: t.exposeString('day', { description: 'A UTC day, YYYY-MM-DD.' }), count: t.exposeInt('count') }),
+});
+
+/** The days `alertSummary` can count back over. */
+const MAX_SUMMARY_DAYS = 366;
+
+interface AlertSummary {
+  newByKind: { kind: AlertRow['kind']; count: number }[];
+  daily: { day: string; count: number }[];
+}
+const AlertSummaryRef = builder.objectRef<AlertSummary>('AlertSummary').implement({
+  fields: (t) => ({
+    newByKind: t.field({ type: [AlertKindCountRef], description: 'Alerts still `new`, by kind (kinds with none left out).', resolve: (s) => s.newByKind }),
+    daily: t.field({ type: [AlertDayCountRef], description: 'Alerts raised per UTC day, oldest first, every day listed.', resolve: (s) => s.daily }),
+  }),
+});
+
+builder.queryField('alertSummary', (t) =>
+  t.field({
+    type: AlertSummaryRef,
+    description: 'What the dashboard shows of the workspace’s alerts.',
+    authScopes: { permission: 'watchlists:read' },
+    args: { days: t.arg.int({ defaultValue: 30, description: `Days back, today included: 1 to ${MAX_SUMMARY_DAYS}.` }) },
+    resolve: async (_root, args, { db, principal }) => {
+      const days = args.days ?? 30;
+      if (!Number.isInteger(days) || days < 1 || days > MAX_SUMMARY_DAYS) throw invalidParameter('days', `must be a whole number from 1 to ${MAX_SUMMARY_DAYS}.`);
+      const [newByKind, daily] = await Promise.all([repository.countNewAlerts(db, principal.workspace.id), repository.countAlertsByDay(db, principal.workspace.id, days)]);
+      return { newByKind, daily };
+    },
+  }),
+);
+
+/** Alerts one bulk update may change: a page of the console's table. */
+const MAX_BULK_ALERTS = 100;
+
+builder.mutationField('updateAlerts', (t) =>
+  t.field({
+    type: [AlertRef],
+    description: `Acknowledges or resolves 1 to ${MAX_BULK_ALERTS} alerts at once; the ones changed, ids of no alert of the workspace left out.`,
+    authScopes: { permission: 'watchlists:write' },
+    args: { ids: t.arg.idList({ required: true }), status: t.arg({ type: AlertStatusEnum, required: true }) },
+    resolve: async (_root, { ids, status }, { db, principal }) => {
+      if (ids.length === 0 || ids.length > MAX_BULK_ALERTS) throw invalidParameter('ids', `must hold 1 to ${MAX_BULK_ALERTS} alert ids.`);
+      const rows = await repository.updateAlertsStatus(db, principal.workspace.id, ids.map((id) => requireUuid(String(id), 'ids')), status);
+      return withRecords(db, principal, rows);
+    },
+  }),
+);
 
 builder.mutationField('updateAlert', (t) =>
   t.field({

@@ -278,3 +278,14 @@ export async function changeStreamStart(db: Db, settleMs: number): Promise<{ upd
   const [row] = await preparedRows<{ at: string }>(db, `select (now() - make_interval(secs => $1::int / 1000.0))::text as at`, [settleMs]);
   return { updatedAt: row!.at, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
 }
+
+/** IOCs by type in the shared feed (`workspaceId` null) or one workspace's own. */
+export function countIocsByType(db: Db, workspaceId: string | null): Promise<{ type: IocType; count: number }[]> {
+  return preparedRows<{ type: IocType; count: number }>(
+    db,
+    workspaceId === null
+      ? 'select type::text as type, count(*)::int as count from iocs where workspace_id is null group by type order by type'
+      : 'select type::text as type, count(*)::int as count from iocs where workspace_id = $1::uuid group by type order by type',
+    workspaceId === null ? [] : [workspaceId],
+  );
+}

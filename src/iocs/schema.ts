@@ -1,4 +1,5 @@
 /** IOCs over GraphQL (API.md §6–§7): `iocs`, `ioc(id)` and `iocLookup(values)`, behind `iocs:read`. */
+import { rootOf } from '../db/cancellation.js';
 import { invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
 import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
@@ -6,7 +7,7 @@ import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { detectIoc, normalizeText } from '../normalize.js';
 import { graphqlEnumName, IOC_TYPES, SEVERITIES, TLPS, type IocType } from '../vocabulary.js';
 import { IocChangeFeed, type IocChange } from './changes.js';
-import { countIocs, findIoc, findIocsByValue, listIocs, type IocFilters, type IocRow } from './repository.js';
+import { countIocs, countIocsByType, findIoc, findIocsByValue, listIocs, type IocFilters, type IocRow } from './repository.js';
 import { MAX_SUBMITTED_IOCS, submitIocs, type SubmitResult } from './submit.js';
 
 const upperEnum = <V extends string>(values: readonly V[]) =>
@@ -207,5 +208,45 @@ builder.mutationField('submitIocs', (t) =>
           ...(ioc.lastSeen ? { lastSeen: ioc.lastSeen } : {}),
         })),
       ),
+  }),
+);
+
+const IocTypeCountRef = builder.objectRef<{ type: IocType; count: number }>('IocTypeCount').implement({
+  fields: (t) => ({ type: t.field({ type: IocTypeEnum, resolve: (row) => row.type }), count: t.exposeInt('count') }),
+});
+
+/**
+ * The shared feed's counts are the same for every workspace and cost a scan of the feed: each
+ * process keeps them for a minute.
+ */
+const SHARED_COUNTS_FOR_MS = 60_000;
+const sharedCounts = new WeakMap<object, { at: number; counts: Promise<{ type: IocType; count: number }[]> }>();
+
+builder.queryField('iocSummary', (t) =>
+  t.field({
+    type: builder.objectRef<{ workspaceId: string }>('IocSummary').implement({
+      description: 'IOCs by type: the shared feed’s (counted at most a minute ago) and the workspace’s own.',
+      fields: (f) => ({
+        shared: f.field({
+          type: [IocTypeCountRef],
+          resolve: (_summary, _args, { db }) => {
+            // One entry per database (the process's handle, whichever request asks).
+            const database = rootOf(db);
+            let kept = sharedCounts.get(database);
+            if (!kept || Date.now() - kept.at > SHARED_COUNTS_FOR_MS) {
+              kept = { at: Date.now(), counts: countIocsByType(db, null) };
+              sharedCounts.set(database, kept);
+              // A failed count is not kept.
+              kept.counts.catch(() => sharedCounts.delete(database));
+            }
+            return kept.counts;
+          },
+        }),
+        own: f.field({ type: [IocTypeCountRef], resolve: ({ workspaceId }, _args, { db }) => countIocsByType(db, workspaceId) }),
+      }),
+    }),
+    description: 'What the dashboard shows of the IOCs.',
+    authScopes: { permission: 'iocs:read' },
+    resolve: (_root, _args, { principal }) => ({ workspaceId: principal.workspace.id }),
   }),
 );

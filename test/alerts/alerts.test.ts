@@ -247,4 +247,40 @@ describe('over GraphQL', () => {
     const missing = await t.graphql(keyA, 'mutation { updateAlert(id: "00000000-0000-4000-8000-000000000000", status: RESOLVED) { status } }');
     expect(missing.body.errors![0]!.extensions).toMatchObject({ code: 'not_found' });
   });
+
+  it('updates several alerts at once, never another workspace’s, and needs watchlists:write', async () => {
+    const { body } = await t.graphql(keyA, '{ alerts(kind: CREDENTIAL_LEAK, first: 3) { edges { node { id } } } }');
+    const ids = body.data!.alerts.edges.map((edge: { node: { id: string } }) => edge.node.id) as string[];
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    const other = await t.graphql(keyPro, '{ alerts(first: 1) { edges { node { id status } } } }');
+    const theirs = other.body.data!.alerts.edges as { node: { id: string; status: string } }[];
+    const updated = await t.graphql(keyA, 'mutation($ids: [ID!]!) { updateAlerts(ids: $ids, status: RESOLVED) { id status } }', { ids: [...ids, ...theirs.map((e) => e.node.id)] });
+    expect(updated.body.data!.updateAlerts.map((alert: { id: string }) => alert.id).sort()).toEqual([...ids].sort());
+    expect(updated.body.data!.updateAlerts.every((alert: { status: string }) => alert.status === 'RESOLVED')).toBe(true);
+    if (theirs[0]) {
+      const still = await t.graphql(keyPro, 'query($id: ID!) { alert(id: $id) { status } }', { id: theirs[0].node.id });
+      expect(still.body.data!.alert.status).toBe(theirs[0].node.status);
+    }
+    const refused = await t.graphql(keyAReadOnly, 'mutation($ids: [ID!]!) { updateAlerts(ids: $ids, status: NEW) { id } }', { ids });
+    expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'forbidden' });
+    const tooMany = await t.graphql(keyA, 'mutation($ids: [ID!]!) { updateAlerts(ids: $ids, status: NEW) { id } }', { ids: Array.from({ length: 101 }, () => ids[0]) });
+    expect(tooMany.body.errors![0]!.extensions).toMatchObject({ code: 'invalid_parameter' });
+  });
+
+  it('sums alerts for the dashboard: new ones by kind, and every day of the last 30', async () => {
+    const { body } = await t.graphql(keyA, '{ alertSummary { newByKind { kind count } daily { day count } } }');
+    const summary = body.data!.alertSummary as { newByKind: { kind: string; count: number }[]; daily: { day: string; count: number }[] };
+    const listed = await t.graphql(keyA, '{ alerts(status: NEW, first: 1000) { edges { node { kind } } } all: alerts(first: 1000) { edges { node { createdAt } } } }');
+    const newOnes = listed.body.data!.alerts.edges.map((edge: { node: { kind: string } }) => edge.node.kind) as string[];
+    for (const { kind, count } of summary.newByKind) expect(count).toBe(newOnes.filter((k) => k === kind).length);
+    expect(summary.daily).toHaveLength(30);
+    expect(summary.daily.at(-1)!.day).toBe(new Date().toISOString().slice(0, 10));
+    expect(summary.daily.reduce((sum, d) => sum + d.count, 0)).toBe(listed.body.data!.all.edges.length);
+    const week = await t.graphql(keyA, '{ alertSummary(days: 7) { daily { day } } }');
+    expect(week.body.data!.alertSummary.daily).toHaveLength(7);
+    const wrong = await t.graphql(keyA, '{ alertSummary(days: 0) { daily { day } } }');
+    expect(wrong.body.errors![0]!.extensions).toMatchObject({ code: 'invalid_parameter' });
+    const refused = await t.graphql(keyANoWatchlists, '{ alertSummary { daily { day } } }');
+    expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'forbidden' });
+  });
 });

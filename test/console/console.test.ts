@@ -1,5 +1,5 @@
 /**
- * The key console at /console/ (issue: key console), end to end in a real headless Chromium
+ * The key console's API keys page at /console/#/keys (issue: key console), end to end in a real headless Chromium
  * (Debian's package, driven by playwright-core) against a real server on a loopback port: sign in,
  * create a key and use its secret, rotate, revoke, the plan limit, sign out. Screenshots of the
  * keys page (desktop and phone width) are kept in test/artifacts/.
@@ -7,7 +7,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { repoRoot } from '../support/process.js';
@@ -23,7 +22,6 @@ let adminKey: string;
 
 describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
   beforeAll(async () => {
-    await build({ configFile: path.join(repoRoot, 'console/vite.config.ts'), logLevel: 'warn' });
     t = await createTestApp();
     server = await t.listen();
     const workspace = await t.createWorkspace({ plan: 'free', scope: { domains: ['acme.example'], bins: ['411111'] } });
@@ -78,13 +76,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
   });
 
   it('refuses a wrong key in words, then signs in with an admin key kept in session storage only', async () => {
-    await page.getByLabel('Admin API key').fill('sk_live_not-a-real-key');
+    await page.getByLabel('API key', { exact: true }).fill('sk_live_not-a-real-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert').innerText()).resolves.toMatch(/not valid/);
 
-    await page.getByLabel('Admin API key').fill(adminKey);
+    await page.getByLabel('API key', { exact: true }).fill(adminKey);
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    // Signed in: the dashboard first, then the keys page from the navigation.
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
     await keyLimitShows('1 of 3 keys');
     expect(await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: Object.keys(localStorage) }))).toEqual({
       session: ['ti-console-api-key'],
@@ -217,20 +218,21 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
 
   it('signs out and forgets the key', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByLabel('Admin API key').waitFor();
+    await page.getByLabel('API key', { exact: true }).waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await page.reload();
-    await expect(page.getByLabel('Admin API key').isVisible()).resolves.toBe(true);
+    await expect(page.getByLabel('API key', { exact: true }).isVisible()).resolves.toBe(true);
   });
 
   it('revoking the key of this session warns first, then signs out cleanly', async () => {
-    await page.getByLabel('Admin API key').fill(adminKey);
+    await page.getByLabel('API key', { exact: true }).fill(adminKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'API keys' }).click();
     await page.locator('tr.current').getByRole('button', { name: /^Revoke/ }).click();
     const dialog = page.getByRole('dialog', { name: /the key you are signed in with\?$/ });
     await expect(dialog.getByText('you will be signed out at once').isVisible()).resolves.toBe(true);
     await page.getByRole('button', { name: 'Revoke and sign out' }).click();
-    await page.getByLabel('Admin API key').waitFor();
+    await page.getByLabel('API key', { exact: true }).waitFor();
     await expect(page.getByRole('alert').filter({ hasText: 'the key you were signed in with' }).isVisible()).resolves.toBe(true);
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect((await api(adminKey)).status).toBe(401);

@@ -108,3 +108,15 @@ describe('submitIocs', () => {
     expect(body.data!.submitIocs).toEqual({ created: 1, updated: 0, rejected: [{ index: 1, reason: expect.any(String) }] });
   });
 });
+
+describe('iocSummary', () => {
+  it('counts the shared feed and the workspace’s own by type, never another workspace’s', async () => {
+    await t.fetch('/api/v1/iocs', { method: 'POST', headers: { authorization: `Bearer ${otherKey}` }, body: JSON.stringify({ iocs: [{ value: '198.51.100.250' }, { value: 'theirs.example' }] }) });
+    const { body } = await t.graphql(key, '{ iocSummary { shared { type count } own { type count } } }');
+    const own = await t.database.rows<{ type: string; n: number }>(sql`select type::text, count(*)::int as n from iocs where workspace_id = ${workspaceId} group by type order by type`);
+    expect(body.data!.iocSummary.own).toEqual(own.map((row) => ({ type: row.type.toUpperCase(), count: row.n })));
+    const shared = await t.database.rows<{ type: string; n: number }>(sql`select type::text, count(*)::int as n from iocs where workspace_id is null group by type order by type`);
+    expect(body.data!.iocSummary.shared).toEqual(shared.map((row) => ({ type: row.type.toUpperCase(), count: row.n })));
+  });
+});
+

@@ -1,0 +1,355 @@
+/**
+ * The console's pages (issue: the console becomes the workspace's home), end to end in Debian's
+ * Chromium (playwright-core) against a real server on a loopback port, with the webhook worker
+ * running and a real receiver: each page's main flow, shown or hidden by the key's permissions,
+ * axe-core's WCAG 2.1 AA rules on every page (no violation allowed), no horizontal scrolling at
+ * 375 px, and screenshots of every page at desktop and phone width in test/artifacts/.
+ */
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { SecretBox } from '../../src/webhooks/secrets.js';
+import type { WebhookSettings } from '../../src/webhooks/settings.js';
+import { DeliveryWorker } from '../../src/webhooks/worker.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { runCommand } from '../support/cli.js';
+import { insertCardLeaks, insertCredentialLeaks, insertIocs } from '../support/fixtures.js';
+import { repoRoot } from '../support/process.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const artifacts = path.join(repoRoot, 'test/artifacts');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const settings: WebhookSettings = { secrets: SecretBox.ephemeral(), policy: { allowHttp: true, allowPrivate: true }, retrySchedule: [0.2, 0.2, 0.2] };
+
+let t: TestApp;
+let server: { url: string; close(): Promise<void> };
+let browser: Browser;
+let page: Page;
+let worker: DeliveryWorker;
+let fullKey: string;
+let narrowKey: string;
+let dir: string;
+const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+let receiver: http.Server;
+let receiverUrl: string;
+
+describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () => {
+  beforeAll(async () => {
+    t = await createTestApp({ app: { webhooks: settings } });
+    server = await t.listen();
+    worker = new DeliveryWorker(t.database, settings, createLogger('warn', new Writable({ write: (_c, _e, done) => done() })), { pollMs: 50, timeoutMs: 2000 });
+    await worker.start();
+    receiver = http.createServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => (body += chunk));
+      request.on('end', () => {
+        received.push({ headers: request.headers, body });
+        response.writeHead(200).end('ok');
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/alerts`;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ti-console-'));
+
+    const workspace = await t.createWorkspace({ plan: 'enterprise', scope: { domains: ['acme.example'], emails: ['ceo@mail.test'], bins: ['411111'] } });
+    fullKey = (await t.createKey(workspace.id)).key;
+    narrowKey = (await t.createKey(workspace.id, { permissions: ['iocs:read', 'watchlists:read'] })).key;
+    await insertIocs(t.database.db, [
+      { type: 'ipv4', value: '203.0.113.7', threatType: 'c2', confidence: 90 },
+      { type: 'domain', value: 'evil.example' },
+      { type: 'url', value: 'https://login-acme.example/verify' },
+      { type: 'sha256', value: 'c'.repeat(64) },
+    ]);
+    await insertCredentialLeaks(t.database.db, ['alice@acme.example', 'bob@acme.example', 'victim@other.example']);
+    await insertCardLeaks(t.database.db, ['41111122']);
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    if (process.env.CONSOLE_DEBUG) {
+      page.on('console', (message) => console.log('browser:', message.text()));
+      page.on('response', async (response) => {
+        if (response.status() >= 400) console.log('answer:', response.status(), response.url(), (await response.text().catch(() => '')).slice(0, 300), response.request().postData()?.slice(0, 200));
+      });
+    }
+    mkdirSync(artifacts, { recursive: true });
+    await signIn(fullKey);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.close();
+    receiver?.close();
+    await server?.close();
+    await t?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function signIn(key: string): Promise<void> {
+    await page.goto(`${server.url}/console/`);
+    await page.getByLabel('API key', { exact: true }).fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+  }
+
+  const nav = () => page.getByRole('navigation', { name: 'Console' });
+  async function open(title: string): Promise<void> {
+    await nav().getByRole('link', { name: title, exact: true }).click();
+    await page.getByRole('heading', { name: title, level: 1 }).waitFor();
+    // The heading of the page just opened has the focus: a screen reader says where the person is.
+    await page.waitForFunction(() => document.activeElement?.id === 'page-title');
+  }
+
+  /** axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is: none may fail. */
+  async function expectNoViolations(where: string): Promise<void> {
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+      return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+    });
+    expect(violations, where).toEqual([]);
+  }
+
+  /** Both widths: screenshots, axe at each, and no horizontal scrolling of the page at 375 px. */
+  async function checkAndShoot(name: string): Promise<void> {
+    await expectNoViolations(`${name} at desktop width`);
+    await page.screenshot({ path: path.join(artifacts, `console-${name}.png`), fullPage: true });
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.waitForTimeout(100);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(0);
+    await expectNoViolations(`${name} at 375 px`);
+    await page.screenshot({ path: path.join(artifacts, `console-${name}-phone.png`), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+
+  let leakFiles = 0;
+  async function leak(line: string): Promise<void> {
+    const file = path.join(dir, `${++leakFiles}.txt`);
+    writeFileSync(file, `${line}\n`);
+    const result = await runCommand(t.database, ['leaks', 'import', '--file', file, '--format', 'ulp', '--source', `console-${leakFiles}`, '--source-type', 'stealer_log']);
+    expect(result.json, result.stderr).toMatchObject({ created: 1 });
+  }
+
+  it('shows every page to a key with every permission, and the dashboard', async () => {
+    await expect(nav().getByRole('link').allInnerTexts()).resolves.toEqual(['Dashboard', 'Watchlists', 'Alerts', 'Webhooks', 'Leak search', 'IOC lookup', 'API keys']);
+    await expect(page.locator('#ioc-types').innerText()).resolves.toMatch(/ipv4\s+1/);
+    await expect(page.locator('#key-usage').innerText()).resolves.toBe('2 of 200 active');
+    await page.locator('.chart canvas').first().waitFor();
+    await expect(page.getByRole('heading', { name: 'Alerts over the last 30 days' }).isVisible()).resolves.toBe(true);
+  });
+
+  it('watchlists: create, add entries, a scope refusal in words, rename, remove, delete after a confirmation', async () => {
+    await open('Watchlists');
+    await page.getByLabel('Name', { exact: true }).fill('Brand');
+    await page.getByRole('button', { name: 'Create watchlist' }).click();
+    const card = page.locator('section.watchlist', { hasText: 'Brand' });
+    await card.waitFor();
+    // Focus goes to the new watchlist's value field, ready for its first entry.
+    await page.waitForFunction(() => (document.activeElement as HTMLInputElement | null)?.name === 'value');
+    await card.getByLabel('Value').fill('acme.example');
+    await card.getByRole('button', { name: 'Add entry' }).click();
+    await card.locator('tr[data-entry="acme.example"]').waitFor();
+    await card.getByLabel('Value').fill('acme.org');
+    await card.getByRole('button', { name: 'Add entry' }).click();
+    await expect(card.getByRole('alert').innerText()).resolves.toBe("acme.org is not one of your workspace's verified domains (nor under one of them).");
+    await card.getByLabel('Type').selectOption('KEYWORD');
+    await card.getByLabel('Value').fill('acmebank');
+    await card.getByRole('button', { name: 'Add entry' }).click();
+    await card.locator('tr[data-entry="acmebank"]').waitFor();
+
+    await card.getByRole('button', { name: 'Rename Brand' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('Brand and domains');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    const renamed = page.locator('section.watchlist', { hasText: 'Brand and domains' });
+    await renamed.getByRole('heading', { name: 'Brand and domains' }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Rename Brand and domains');
+
+    await renamed.getByRole('button', { name: 'Remove acmebank from Brand and domains' }).click();
+    await renamed.locator('tr[data-entry="acmebank"]').waitFor({ state: 'detached' });
+    await checkAndShoot('watchlists');
+
+    await page.getByLabel('Name', { exact: true }).fill('Temporary');
+    await page.getByRole('button', { name: 'Create watchlist' }).click();
+    const temporary = page.locator('section.watchlist', { hasText: 'Temporary' });
+    await temporary.getByRole('button', { name: 'Delete Temporary' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Delete Temporary');
+    await temporary.getByRole('button', { name: 'Delete Temporary' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete watchlist' }).click();
+    await temporary.waitFor({ state: 'detached' });
+    const listed = await (await t.fetch('/api/v1/watchlists', { headers: { authorization: `Bearer ${fullKey}` } })).json();
+    expect(listed.data.map((w: { name: string }) => w.name)).toEqual(['Brand and domains']);
+  });
+
+  it('alerts: one raised by a leaks import arrives live, is announced, and is acknowledged in the page; several resolved at once', async () => {
+    await open('Alerts');
+    await page.locator('#alert-count', { hasText: '0 alerts shown' }).waitFor();
+    await leak('https://portal.acme.example/login:alice@acme.example:Winter2026!');
+    const row = page.locator('tr[data-alert]').first();
+    await row.waitFor({ timeout: 15_000 });
+    await expect(row.innerText()).resolves.toMatch(/credential leak[\s\S]*acme\.example[\s\S]*alice@acme\.example/i);
+    await page.waitForFunction(() => document.getElementById('live')?.textContent?.startsWith('New alert: credential leak'));
+    // The record's details in a dialog: masked password only; focus back on the button after.
+    await row.getByRole('button', { name: /^Details/ }).click();
+    const details = page.getByRole('dialog');
+    await expect(details.innerText()).resolves.toMatch(/Password \(masked\)/);
+    await expect(details.innerText()).resolves.not.toContain('Winter2026!');
+    await details.getByRole('button', { name: 'Close' }).click();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label')?.startsWith('Details of the credential leak'));
+
+    await row.getByRole('button', { name: /^Acknowledge/ }).click();
+    await page.locator('tr[data-alert][data-status="ACKNOWLEDGED"]').waitFor();
+    const listed = await (await t.fetch('/api/v1/alerts', { headers: { authorization: `Bearer ${fullKey}` } })).json();
+    expect(listed.data.map((a: { status: string }) => a.status)).toEqual(['acknowledged']);
+
+    await leak('https://shop.acme.example/:bob@acme.example:Summer2026!');
+    await page.locator('tr[data-alert]').nth(1).waitFor({ timeout: 15_000 });
+    await page.locator('#select-all').check();
+    await page.getByRole('button', { name: 'Resolve selected' }).click();
+    await expect(page.locator('tr[data-alert][data-status="RESOLVED"]').count()).resolves.toBeGreaterThanOrEqual(0);
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-alert][data-status="RESOLVED"]').length === 2);
+    // Filters keep to what they say: only new alerts, none left.
+    await page.getByLabel('Status').selectOption('NEW');
+    await page.locator('#alert-count', { hasText: '0 alerts shown' }).waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await page.locator('#alert-count', { hasText: '2 alerts shown' }).waitFor();
+    await checkAndShoot('alerts');
+  });
+
+  it('webhooks: an endpoint created in the page (secret shown once) receives a signed delivery; its log shows it, and a retry sends it again', async () => {
+    await open('Webhooks');
+    await page.getByLabel('URL').fill(receiverUrl);
+    await page.getByLabel('Description (optional)').fill('SOAR');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const secretDialog = page.getByRole('dialog', { name: 'Your endpoint’s signing secret' });
+    await secretDialog.waitFor();
+    const secret = await page.locator('#webhook-secret').inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    await expect(page.locator('#copy-webhook-secret').isVisible()).resolves.toBe(true);
+    await secretDialog.getByRole('button', { name: 'I have copied it' }).click();
+    await page.waitForFunction((url) => document.activeElement?.textContent === url, receiverUrl);
+
+    const before = received.length;
+    await leak('https://mail.acme.example/:carol@acme.example:Autumn2026!');
+    const deadline = Date.now() + 15_000;
+    while (received.length === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const delivery = received.at(-1)!;
+    expect(received.length).toBe(before + 1);
+    const payload = new Webhook(secret).verify(delivery.body, {
+      'webhook-id': String(delivery.headers['webhook-id']),
+      'webhook-timestamp': String(delivery.headers['webhook-timestamp']),
+      'webhook-signature': String(delivery.headers['webhook-signature']),
+    }) as { type: string; data: { record: { email: string } } };
+    expect(payload.data.record.email).toBe('carol@acme.example');
+
+    // The log, read afresh: delivered, HTTP 200; Retry sends it again with the same webhook-id.
+    await open('Dashboard');
+    await open('Webhooks');
+    const logRow = page.locator('tr[data-delivery]').first();
+    await expect(logRow.getAttribute('data-status')).resolves.toBe('DELIVERED');
+    await expect(logRow.innerText()).resolves.toContain('HTTP 200');
+    await logRow.getByRole('button', { name: /^Retry delivery/ }).click();
+    const again = Date.now() + 15_000;
+    while (received.length === before + 1 && Date.now() < again) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received.at(-1)!.headers['webhook-id']).toBe(delivery.headers['webhook-id']);
+
+    const endpoint = page.locator('section.endpoint').first();
+    await endpoint.getByRole('button', { name: /^Disable/ }).click();
+    await endpoint.getByText('Disabled', { exact: true }).waitFor();
+    await endpoint.getByRole('button', { name: /^Enable/ }).click();
+    await endpoint.getByText('Enabled', { exact: true }).waitFor();
+    await endpoint.getByRole('button', { name: /^Rotate secret of/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('dialog', { name: 'The new signing secret' }).waitFor();
+    const rotated = await page.locator('#webhook-secret').inputValue();
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(secret);
+    await page.getByRole('dialog').getByRole('button', { name: 'I have copied it' }).click();
+    await checkAndShoot('webhooks');
+  });
+
+  it('the dashboard counts what happened: new alerts by kind, alerts per day', async () => {
+    await open('Dashboard');
+    // Two alerts resolved, the webhook's still new.
+    await expect(page.locator('a[data-kind="CREDENTIAL_LEAK"]').innerText()).resolves.toMatch(/^1\s+credential leak$/);
+    await expect(page.getByText('3 alerts raised, per UTC day.').isVisible()).resolves.toBe(true);
+    await page.locator('.chart canvas').first().waitFor();
+    await page.locator('a[data-kind="CREDENTIAL_LEAK"]').click();
+    await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+    await page.locator('#alert-count', { hasText: '1 alert shown' }).waitFor();
+    await expect(page.getByLabel('Status').inputValue()).resolves.toBe('NEW');
+    await open('Dashboard');
+    await checkAndShoot('dashboard');
+  });
+
+  it('leak search: by domain, site and BIN inside the scope, masked passwords only; outside it, a sentence', async () => {
+    await open('Leak search');
+    await page.getByLabel('Value').fill('acme.example');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('heading', { name: 'Leaks for acme.example' }).waitFor();
+    const text = await page.locator('#leak-results').innerText();
+    expect(text).toContain('alice@acme.example');
+    expect(text).toContain('h*****2');
+    expect(text).not.toContain('Winter2026!');
+    await checkAndShoot('leaks');
+    await page.getByLabel('Value').fill('other.example');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page.getByRole('alert').innerText()).resolves.toBe("other.example is not one of your workspace's verified domains (nor under one of them).");
+    await page.getByLabel('Search by').selectOption('bin');
+    await page.getByLabel('Value').fill('411111');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('#leak-results code', { hasText: '41111122…1000' }).waitFor();
+  });
+
+  it('IOC lookup: pasted values, defanged ones too, each said known or not; more than 1000 refused in words', async () => {
+    await open('IOC lookup');
+    await page.getByLabel('Values').fill('203.0.113[.]7\nhxxps://login-acme[.]example/verify\nunknown.example');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByRole('heading', { name: '2 of 3 known' }).waitFor();
+    await expect(page.locator('tr[data-known="true"]').count()).resolves.toBe(2);
+    await checkAndShoot('lookup');
+    await page.getByLabel('Values').fill(Array.from({ length: 1001 }, (_, i) => `198.51.100.${i % 250}`).join('\n'));
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await expect(page.getByRole('alert').innerText()).resolves.toBe('That is 1001 values: look up at most 1000 at a time.');
+  });
+
+  it('API keys page passes too', async () => {
+    await open('API keys');
+    await page.locator('tr[data-prefix]').first().waitFor();
+    await checkAndShoot('keys-page');
+  });
+
+  it('is usable from the keyboard: the navigation, then the page’s heading', async () => {
+    await nav().getByRole('link', { name: 'Dashboard' }).focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Watchlists', level: 1 }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'page-title');
+  });
+
+  it('hides the pages a key may not use: no Webhooks without webhooks:read, and its address leads to the dashboard', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(narrowKey);
+    await expect(nav().getByRole('link').allInnerTexts()).resolves.toEqual(['Dashboard', 'Watchlists', 'Alerts', 'IOC lookup']);
+    await page.goto(`${server.url}/console/#/webhooks`);
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    await expect(page.getByRole('heading', { name: 'Webhooks' }).count()).resolves.toBe(0);
+    await open('Watchlists');
+    await expect(page.getByRole('button', { name: 'Create watchlist' }).count()).resolves.toBe(0);
+    await expect(page.getByText('lacks watchlists:write').isVisible()).resolves.toBe(true);
+  });
+});
