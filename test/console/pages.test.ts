@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -339,6 +340,33 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Watchlists', level: 1 }).waitFor();
     await page.waitForFunction(() => document.activeElement?.id === 'page-title');
+  });
+
+  it('pages alerts and leaks by keyset: "Show more" brings the next page, nothing twice', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `https://app.acme.example/:user${i}@acme.example:Pass${i}word!`).join('\n');
+    const file = path.join(dir, 'many.txt');
+    writeFileSync(file, `${lines}\n`);
+    const imported = await runCommand(t.database, ['leaks', 'import', '--file', file, '--format', 'ulp', '--source', 'console-many', '--source-type', 'stealer_log']);
+    expect(imported.json, imported.stderr).toMatchObject({ created: 30 });
+    await open('Alerts');
+    await page.locator('#alert-count', { hasText: '25 alerts shown' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Show more alerts' }).click({ timeout: 5000 });
+    await page.locator('#alert-count', { hasText: '33 alerts shown' }).waitFor({ timeout: 10_000 });
+    const ids = await page.locator('tr[data-alert]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-alert')));
+    expect(new Set(ids).size).toBe(33);
+    await expect(page.getByRole('button', { name: 'Show more alerts' }).count()).resolves.toBe(0);
+
+    await open('Leak search');
+    await page.getByLabel('Value').fill('acme.example');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('heading', { name: 'Leaks for acme.example' }).waitFor();
+    await expect(page.locator('tr[data-leak]').count()).resolves.toBe(25);
+    await page.getByRole('button', { name: 'Show more leaks' }).click();
+    const [stored] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from credential_leaks where domain = 'acme.example'`);
+    expect(stored!.n).toBeGreaterThan(25);
+    await page.waitForFunction((n) => document.querySelectorAll('tr[data-leak]').length === n, stored!.n, { timeout: 10_000 });
+    const leaks = await page.locator('tr[data-leak]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-leak')));
+    expect(new Set(leaks).size).toBe(stored!.n);
   });
 
   it('hides the pages a key may not use: no Webhooks without webhooks:read, and its address leads to the dashboard', async () => {

@@ -6,7 +6,7 @@
  * media types, TAXII error messages, workspaces apart, and every object valid STIX 2.1 and the same
  * as the export's.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -375,7 +375,10 @@ async function count(): Promise<number> {
   return row!.n;
 }
 
-const EXAMPLES = path.resolve(repoRoot, '../shared/stix2.1-examples');
+/** The OASIS example bundles, beside the checkout as CI has them (or where STIX_EXAMPLES_DIR says); without them those tests are skipped, and say so. */
+const EXAMPLES = process.env.STIX_EXAMPLES_DIR ?? path.resolve(repoRoot, '../shared/stix2.1-examples');
+const examplesFound = existsSync(EXAMPLES);
+if (!examplesFound) console.warn(`OASIS STIX 2.1 examples not found at ${EXAMPLES}: they are not posted`);
 const exampleFiles = (folder = EXAMPLES): string[] =>
   readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory() ? exampleFiles(path.join(folder, entry.name)) : entry.name.endsWith('.json') ? [path.join(folder, entry.name)] : [],
@@ -384,7 +387,7 @@ const exampleFiles = (folder = EXAMPLES): string[] =>
 describe('adding objects', () => {
   const ownUrl = () => `${server.url}/taxii2/api/collections/${ownCollectionId(workspaceId)}/`;
 
-  it.each(exampleFiles().map((file) => [path.relative(EXAMPLES, file), file]))('imports the OASIS example %s through the POST, as taxii2-client sends it', async (_name, file) => {
+  it.skipIf(!examplesFound).each(examplesFound ? exampleFiles().map((file) => [path.relative(EXAMPLES, file), file]) : [['none', '']])('imports the OASIS example %s through the POST, as taxii2-client sends it', async (_name, file) => {
     const document = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     const objects = (document.objects as Record<string, unknown>[] | undefined) ?? [document];
     const c = client(key);
@@ -406,7 +409,7 @@ describe('adding objects', () => {
     }
   });
 
-  it('stores what the examples carry as the workspace’s own IOCs, and serves them back', async () => {
+  it.skipIf(!examplesFound)('stores what the examples carry as the workspace’s own IOCs, and serves them back', async () => {
     const stored = await t.database.rows<{ type: string; value: string }>(sql`select type::text, value from iocs where workspace_id = ${workspaceId} order by value`);
     const values = stored.map((row) => row.value);
     expect(values).toEqual(expect.arrayContaining(['hugesoft.org', '001dd76872d80801692ff942308c64e6', '219.76.208.163', 'www.webserver.dynssl.com', '113.10.246.30', 'ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c']));
