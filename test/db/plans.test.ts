@@ -5,6 +5,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INDICATOR_NAMESPACE } from '../../src/iocs/stixIds.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;
@@ -34,6 +35,12 @@ describe('keyset pages are read in index order', () => {
     ['leaks captured on a website and its subdomains', sql`select * from credential_leaks where site_key >= 'com.example.' and site_key < 'com.example/' order by site_key, id limit 11`],
     ['leaks of an address', sql`select * from credential_leaks where email = 'a@example.com' order by id limit 11`],
     ['cards of a BIN', sql`select * from card_leaks where bin >= '411111' and bin < '411111:' order by bin, id limit 11`],
+    [
+      'a TAXII page of the shared feed after added_after and next, oldest first',
+      sql`select * from iocs where updated_at <= now() - interval '2 seconds' and workspace_id is null
+          and (updated_at, id) > ('2026-01-01 00:00:00+00'::timestamptz, ${ws}::uuid) and updated_at > '2026-01-01 00:00:00+00'::timestamptz
+          order by updated_at, id limit 101`,
+    ],
   ])('%s', async (_name, query) => {
     const text = await plan(query);
     expect(text, text).not.toMatch(/Sort|Seq Scan/);
@@ -48,6 +55,17 @@ describe('a lookup is one index scan over its values', () => {
     );
     expect(text, text).not.toMatch(/Sort|Seq Scan/);
     expect(text, text).toMatch(/iocs_identity/);
+  });
+});
+
+describe('a TAXII object by its STIX id', () => {
+  it('finds the IOC through the index of its indicator id (uuid-ossp), not by computing every id', async () => {
+    const text = await plan(
+      sql`select * from iocs where workspace_id is null
+          and uuid_generate_v5(${sql.raw(`'${INDICATOR_NAMESPACE}'`)}::uuid, id::text) = any('{768be4ad-6d54-553c-a38b-beaae03a5205}'::uuid[])`,
+    );
+    expect(text, text).not.toMatch(/Seq Scan/);
+    expect(text, text).toMatch(/iocs_stix_indicator/);
   });
 });
 

@@ -505,3 +505,24 @@ describe('indicator ids', () => {
     for (const row of rows) expect(row.stix).toBe(indicatorUuid(row.id));
   });
 });
+
+describe('a change settles before TAXII shows it', () => {
+  it('serves an IOC once it is settleMs old, so that no transaction still open can land behind a client’s added_after', async () => {
+    const settled = await createTestApp({ settleMs: 1000 });
+    try {
+      const ws = (await settled.createWorkspace()).id;
+      const k = (await settled.createKey(ws)).key;
+      const get = async () => {
+        const response = await settled.fetch(`/taxii2/api/collections/${ownCollectionId(ws)}/objects/`, { headers: { authorization: `Bearer ${k}`, accept: TAXII_ACCEPT } });
+        return (await response.json()) as Envelope;
+      };
+      const submitted = await settled.fetch('/api/v1/iocs', { method: 'POST', headers: { authorization: `Bearer ${k}` }, body: JSON.stringify({ iocs: [{ value: 'settling.example' }] }) });
+      expect(submitted.status).toBe(200);
+      expect(await get()).toEqual({ more: false });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect((await get()).objects?.map((o) => o.name)).toEqual(['settling.example']);
+    } finally {
+      await settled.close();
+    }
+  });
+});
