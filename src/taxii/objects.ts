@@ -19,7 +19,8 @@ export async function addObjects(db: Db, workspaceId: string, objects: readonly 
   const failures: StatusDetail[] = [];
   await addStixObjects(importer, objects, new Map(), (index, outcome) => {
     const object = objects[index]!;
-    const detail = { id: typeof object.id === 'string' ? object.id : `objects[${index}]`, version: versionOf(object, requestTimestamp) };
+    // A STIX id is about 50 characters; a longer string is no id, and is not kept whole.
+    const detail = { id: typeof object.id === 'string' ? object.id.slice(0, 300) : `objects[${index}]`, version: versionOf(object, requestTimestamp) };
     if (outcome.kept) successes.push(detail);
     else failures.push({ ...detail, message: outcome.reason });
   });
@@ -29,6 +30,6 @@ export async function addObjects(db: Db, workspaceId: string, objects: readonly 
 
 /** An object's version as TAXII names it: `modified`, else `created`, else when it was added. */
 function versionOf(object: Record<string, unknown>, added: string): string {
-  for (const value of [object.modified, object.created]) if (typeof value === 'string') return value;
+  for (const value of [object.modified, object.created]) if (typeof value === 'string') return value.slice(0, 64);
   return added;
 }
