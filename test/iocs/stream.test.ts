@@ -58,10 +58,10 @@ describe('GET /api/v1/iocs/stream', () => {
     // machine is; its times are set apart so that the order is known: the workspace's IOC, then the
     // feed's IOC as changed.
     await t.database.db.transaction(async (tx) => {
-      await insertIocs(tx as unknown as typeof t.database.db, [{ type: 'domain', value: 'stream-feed.example' }]);
-      await insertIocs(tx as unknown as typeof t.database.db, [{ type: 'domain', value: 'stream-theirs.example', workspaceId: otherId }]);
+      await insertIocs(tx, [{ type: 'domain', value: 'stream-feed.example' }]);
+      await insertIocs(tx, [{ type: 'domain', value: 'stream-theirs.example', workspaceId: otherId }]);
       await tx.execute(sql`update iocs set updated_at = now() + interval '1 millisecond' where value = 'stream-theirs.example'`);
-      await insertIocs(tx as unknown as typeof t.database.db, [{ type: 'ipv4', value: '192.0.2.50', workspaceId: mineId }]);
+      await insertIocs(tx, [{ type: 'ipv4', value: '192.0.2.50', workspaceId: mineId }]);
       await tx.execute(sql`update iocs set updated_at = now() + interval '2 milliseconds' where value = '192.0.2.50'`);
       await tx.execute(sql`update iocs set confidence = 99, updated_at = now() + interval '3 milliseconds' where value = 'stream-feed.example'`);
     });
