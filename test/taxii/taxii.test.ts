@@ -363,6 +363,18 @@ describe('media types and limits', () => {
     expect(answer.json).toMatchObject({ status: 'complete', total_count: 12_000, success_count: 12_000, failure_count: 0, pending_count: 0 });
   });
 
+  it('answers a method TAXII does not offer here with 405 and Allow, and an unknown path with 404, as TAXII errors', async () => {
+    const [object] = ((await raw(`/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/?limit=1`)).json as { objects: Record<string, unknown>[] }).objects;
+    const deleted = await raw(`/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/${String(object!.id)}/`, { method: 'DELETE' });
+    expect(deleted.status).toBe(405);
+    expect(deleted.headers.get('allow')).toBe('GET');
+    expect(deleted.json).toMatchObject({ http_status: '405', error_code: 'method_not_allowed' });
+    const unknown = await raw('/taxii2/api/not-a-resource/');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toBe(TAXII_ACCEPT);
+    expect(unknown.json).toMatchObject({ http_status: '404', error_code: 'not_found' });
+  });
+
   it('refuses a key in the query string with a TAXII error', async () => {
     const answer = await raw(`/taxii2/?api_key=${key}`);
     expect(answer.status).toBe(400);
