@@ -6,43 +6,21 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isoTimestamp } from '../db/time.js';
 import type { Db } from '../db/client.js';
 import { csvDocument } from './csv.js';
-import { listIocs, type IocFilters, type IocRow } from './repository.js';
-import { stixBundle, type RestIoc } from './stix.js';
+import { listIocs, type IocFilters } from './repository.js';
+import { restIoc, stixBundle, type RestIoc } from './stix.js';
 
 /** No workspace has this id: listing under it gives the shared feed alone. */
 const NO_WORKSPACE = '00000000-0000-0000-0000-000000000000';
 const PAGE = 1000;
-
-/** An IOC as the REST layer shows it. */
-export function restIocOf(row: IocRow): RestIoc {
-  return {
-    id: row.id,
-    type: row.type,
-    value: row.value,
-    threat_type: row.threatType,
-    malware_family: row.malwareFamily,
-    confidence: row.confidence,
-    severity: row.severity,
-    tlp: row.tlp,
-    tags: row.tags,
-    source: row.source,
-    shared: row.shared,
-    first_seen: isoTimestamp(row.firstSeen),
-    last_seen: isoTimestamp(row.lastSeen),
-    created_at: isoTimestamp(row.createdAt),
-    updated_at: isoTimestamp(row.updatedAt),
-  };
-}
 
 async function* pages(db: Db, workspaceId: string | null, filters: IocFilters, counted: { iocs: number }): AsyncGenerator<RestIoc[]> {
   let after: { updatedAt: string; id: string } | null = null;
   for (;;) {
     const rows = await listIocs(db, workspaceId ?? NO_WORKSPACE, filters, PAGE, after);
     counted.iocs += rows.length;
-    yield rows.map(restIocOf);
+    yield rows.map(restIoc);
     const last = rows.at(-1);
     if (!last || rows.length < PAGE) return;
     after = { updatedAt: last.updatedAt, id: last.id };

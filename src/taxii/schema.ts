@@ -88,6 +88,13 @@ const filterArgs = (arg: ArgBuilder<Types>) => ({
   matchSpecVersion: arg.stringList({ description: 'STIX versions; every object is 2.1.' }),
 });
 
+/** A list's filters (objects, manifest): the common ones, and by type and id. */
+const listArgs = (arg: ArgBuilder<Types>) => ({
+  ...filterArgs(arg),
+  matchType: arg.stringList({ description: 'STIX types; every object is an `indicator`.' }),
+  matchId: arg.stringList({ description: 'STIX ids.' }),
+});
+
 const pageOf = (context: Context, collection: TaxiiCollection, args: PageArgs) =>
   readPage(context.db, context.principal, collection, args, context.changes.settleMs);
 
@@ -118,21 +125,13 @@ const CollectionRef = builder.objectRef<TaxiiCollection>('TaxiiCollection').impl
     objects: t.field({
       type: EnvelopeRef,
       authScopes: { permission: 'iocs:read' },
-      args: {
-        ...filterArgs(t.arg),
-        matchType: t.arg.stringList({ description: 'STIX types; every object is an `indicator`.' }),
-        matchId: t.arg.stringList({ description: 'STIX ids.' }),
-      },
+      args: listArgs(t.arg),
       resolve: (collection, args, context) => pageOf(context, collection, args),
     }),
     manifest: t.field({
       type: ManifestRef,
       authScopes: { permission: 'iocs:read' },
-      args: {
-        ...filterArgs(t.arg),
-        matchType: t.arg.stringList({ description: 'STIX types; every object is an `indicator`.' }),
-        matchId: t.arg.stringList({ description: 'STIX ids.' }),
-      },
+      args: listArgs(t.arg),
       resolve: (collection, args, context) => pageOf(context, collection, args),
     }),
     object: t.field({

@@ -4,13 +4,13 @@
  * raised by `leaks import` arrive; a resumed stream misses nothing and repeats nothing; another
  * workspace's alerts never arrive.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventStream, type StreamEvent } from '../support/sse.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { runCommand } from '../support/cli.js';
+import { importUlp } from '../support/cli.js';
 
 let t: TestApp;
 let server: { url: string; close(): Promise<void> };
@@ -19,11 +19,8 @@ let key: string;
 let otherKey: string;
 let noWatchlistsKey: string;
 
-let files = 0;
 async function leak(line: string) {
-  const file = path.join(dir, `${++files}.txt`);
-  writeFileSync(file, `${line}\n`);
-  const result = await runCommand(t.database, ['leaks', 'import', '--file', file, '--format', 'ulp', '--source', `s${files}`, '--source-type', 'stealer_log']);
+  const result = await importUlp(t.database, dir, [line]);
   expect(result.json, result.stderr).toMatchObject({ created: 1, alerts: 1 });
 }
 

@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -20,7 +20,7 @@ import type { WebhookSettings } from '../../src/webhooks/settings.js';
 import { addressRefusal, allowedAddress, parseWebhookUrl, STRICT_POLICY, UrlRefused } from '../../src/webhooks/urlPolicy.js';
 import { DeliveryWorker, retryAfterSeconds } from '../../src/webhooks/worker.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { runCommand } from '../support/cli.js';
+import { importUlp } from '../support/cli.js';
 
 interface Received {
   path: string;
@@ -84,11 +84,8 @@ async function call(url: string, key: string | null, init: { method?: string; bo
   return { status: response.status, text, json: text ? JSON.parse(text) : undefined };
 }
 
-let files = 0;
 async function leak(line: string) {
-  const file = path.join(dir, `${++files}.txt`);
-  writeFileSync(file, `${line}\n`);
-  const result = await runCommand(t.database, ['leaks', 'import', '--file', file, '--format', 'ulp', '--source', `s${files}`, '--source-type', 'stealer_log']);
+  const result = await importUlp(t.database, dir, [line]);
   expect(result.json, result.stderr).toMatchObject({ created: 1 });
   return result.json as { alerts: number };
 }

@@ -3,7 +3,7 @@
  * rotate, revoke; the workspace's scope and the audit log. Needs keys:read; changes, keys:write.
  */
 import { AUDIT, CREATE, KEYS, OVERVIEW, PERMISSIONS, REVOKE, ROTATE, session as stored, type ApiKey, type AuditEvent, type ConsoleApi, type Overview } from '../api.js';
-import { announce, busy, dialog, h, permissionLabel, when, type Child } from '../dom.js';
+import { announce, busy, copyButton, dialog, h, permissionLabel, when, type Child } from '../dom.js';
 import type { PageDefinition, Session } from './page.js';
 
 export const keysPage: PageDefinition = {
@@ -291,17 +291,7 @@ function openRevokeDialog(session: Session, key: ApiKey, mine: boolean, opener: 
 
 function showSecret(secret: string, key: ApiKey, opener: HTMLElement, refresh: () => Promise<void>): void {
   const value = h('input', { id: 'secret', readonly: true, value: secret, 'aria-describedby': 'secret-warning', spellcheck: 'false' });
-  const copied = h('span', { role: 'status', class: 'help' });
-  const copy = h('button', { type: 'button', id: 'copy-secret' }, 'Copy');
-  copy.addEventListener('click', async () => {
-    value.select();
-    try {
-      await navigator.clipboard.writeText(secret);
-      copied.textContent = 'Copied.';
-    } catch {
-      copied.textContent = 'Selected: press Ctrl+C (⌘C on a Mac) to copy.';
-    }
-  });
+  const { button: copy, status: copied } = copyButton(value, 'copy-secret');
   const element = dialog(
     'Your new API key',
     [
