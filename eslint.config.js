@@ -1,6 +1,7 @@
 // The lint gate of .ci/run: typescript-eslint's type-checked rules over the server, its tests and
 // the benchmark, so that floating promises, unsafe `any` at boundaries and dead code are caught
 // before review.
+import regexp from 'eslint-plugin-regexp';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -15,6 +16,18 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Inputs are parsed in time linear in their size (API.md §12): no regular expression in the
+    // server may backtrack super-linearly on what a caller sends (nested or overlapping repetition,
+    // or a quantifier that a failing match moves along the text). `potential` also reports the
+    // cases the plugin cannot prove safe; rewrite those with string scanning, not a disable comment.
+    files: ['src/**/*.ts'],
+    plugins: { regexp },
+    rules: {
+      'regexp/no-super-linear-backtracking': ['error', { report: 'potential' }],
+      'regexp/no-super-linear-move': ['error', { report: 'potential' }],
     },
   },
   {

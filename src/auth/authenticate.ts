@@ -30,12 +30,46 @@ export function hasKeyInQuery(query: URLSearchParams): boolean {
 }
 
 /**
+ * The longest raw key header read (API.md §12): a key is 50 characters, and `Basic` with a key as
+ * user name or password under base64 about 80. Anything longer is refused as malformed before any
+ * other work, so that what a caller without a key can make the server do stays constant.
+ */
+export const MAX_KEY_HEADER_CHARS = 200;
+
+/**
  * White space around a key or after `Bearer`: spaces and tabs only, as HTTP writes them. A no-break
  * space or any other Unicode space is not white space here: a key pasted with one is malformed.
+ * Trimmed by index, one pass from each end: no regular expression, so nothing can backtrack.
  */
-const HTTP_SPACE = /^[ \t]+|[ \t]+$/g;
-const BEARER = /^bearer(?:[ \t]+(.*))?$/is;
-const BASIC = /^basic(?:[ \t]+(.*))?$/is;
+const isHttpSpace = (code: number) => code === 0x20 || code === 0x09;
+
+export function trimHttpSpace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isHttpSpace(text.charCodeAt(start))) start++;
+  while (end > start && isHttpSpace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+/**
+ * The credentials after an authentication scheme (`Bearer x`, `Basic x`), the scheme's name in any
+ * case; '' for the scheme alone, null when the header names another scheme.
+ */
+function afterScheme(header: string, scheme: string): string | null {
+  if (header.length < scheme.length || header.slice(0, scheme.length).toLowerCase() !== scheme) return null;
+  if (header.length === scheme.length) return '';
+  return isHttpSpace(header.charCodeAt(scheme.length)) ? trimHttpSpace(header.slice(scheme.length)) : null;
+}
+
+/** A key header's value, trimmed; `invalid_api_key` when it is longer than any key could make it. */
+function keyHeader(header: HeaderReader, name: string): string | null {
+  const raw = header(name);
+  if (raw === null || raw === undefined) return null;
+  if (raw.length > MAX_KEY_HEADER_CHARS) {
+    throw new ApiError('invalid_api_key', `The ${name === 'authorization' ? 'Authorization' : 'X-API-Key'} header is longer than ${MAX_KEY_HEADER_CHARS} characters: no API key is that long.`);
+  }
+  return trimHttpSpace(raw) || null;
+}
 
 /** Which ways of presenting a key a path takes beyond Bearer and `X-API-Key`. */
 export interface KeyPresentation {
@@ -53,8 +87,8 @@ function basicKey(credentials: string): string {
   if (decoded === null || colon < 0) {
     throw new ApiError('invalid_api_key', 'The Authorization header says Basic but does not hold base64 of "user:password": put the API key as the user name or the password.');
   }
-  const user = decoded.slice(0, colon).replace(HTTP_SPACE, '');
-  const password = decoded.slice(colon + 1).replace(HTTP_SPACE, '');
+  const user = trimHttpSpace(decoded.slice(0, colon));
+  const password = trimHttpSpace(decoded.slice(colon + 1));
   const key = [user, password].find((part) => part.startsWith(KEY_MARKER)) ?? (user || password);
   if (key === '') throw new ApiError('invalid_api_key', 'The Basic credentials are empty: put the API key as the user name or the password.');
   return key;
@@ -65,15 +99,15 @@ function basicKey(credentials: string): string {
  * two headers disagree, a header comes twice, or `Authorization` uses another scheme.
  */
 export function presentedKey(header: HeaderReader, presentation: KeyPresentation = {}): string | null {
-  const authorization = header('authorization')?.replace(HTTP_SPACE, '') || null;
-  const apiKeyHeader = header('x-api-key')?.replace(HTTP_SPACE, '') || null;
+  const authorization = keyHeader(header, 'authorization');
+  const apiKeyHeader = keyHeader(header, 'x-api-key');
   let bearer: string | null = null;
-  const basic = presentation.basic && authorization !== null ? BASIC.exec(authorization) : null;
-  if (basic) {
-    bearer = basicKey(basic[1]?.replace(HTTP_SPACE, '') ?? '');
+  const basic = presentation.basic && authorization !== null ? afterScheme(authorization, 'basic') : null;
+  if (basic !== null) {
+    bearer = basicKey(basic);
   } else if (authorization !== null) {
-    const match = BEARER.exec(authorization);
-    if (!match) {
+    const credentials = afterScheme(authorization, 'bearer');
+    if (credentials === null) {
       // The commonest mistake: the key alone, without its scheme.
       throw new ApiError(
         'invalid_api_key',
@@ -82,7 +116,7 @@ export function presentedKey(header: HeaderReader, presentation: KeyPresentation
           : 'The Authorization header must read "Bearer sk_live_...": other schemes are not accepted. Or put the key alone in the X-API-Key header.',
       );
     }
-    bearer = match[1]?.replace(HTTP_SPACE, '') ?? '';
+    bearer = credentials;
     if (bearer === '') throw new ApiError('invalid_api_key', 'The Authorization header says Bearer but holds no key after it: send "Authorization: Bearer sk_live_...".');
   }
   if (bearer !== null && apiKeyHeader !== null && bearer !== apiKeyHeader) {

@@ -217,15 +217,75 @@ const PATH_TYPES: Record<string, IocType> = {
   'file:hashes.sha256': 'sha256',
 };
 
-/** `object-path = 'literal'` anywhere in a pattern: inside `OR`, `AND`, brackets and all. */
-const COMPARISON = /([a-z0-9-]+:[a-z0-9_.'-]+)\s*=\s*'((?:[^'\\]|\\.)*)'/gi;
+/**
+ * The longest STIX pattern read (API.md §12). Real indicators compare a handful of observables in
+ * a few hundred characters; 10,000 leaves room for long `OR` lists and bounds what one object costs.
+ */
+export const MAX_PATTERN_CHARS = 10_000;
 
-/** Every supported observable compared by equality in a STIX pattern. */
+const isPathCharacter = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '-' || c === '_' || c === '.' || c === ':';
+const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+
+/** The end of the string literal opening at `start` (its closing quote), or -1 when it never closes. */
+function literalEnd(pattern: string, start: number): number {
+  for (let i = start + 1; i < pattern.length; i++) {
+    if (pattern[i] === '\\') i++;
+    else if (pattern[i] === "'") return i;
+  }
+  return -1;
+}
+
+/**
+ * Every supported observable compared by equality in a STIX pattern (`object-path = 'literal'`,
+ * inside `OR`, `AND`, brackets and all), read in one pass from left to right: each character is
+ * looked at a bounded number of times, so the time is linear in the pattern's length whatever it
+ * holds (API.md §12). An object path is letters, digits, `-_.:` and quoted segments after a dot
+ * (`file:hashes.'SHA-256'`).
+ */
 export function patternValues(pattern: string): { type: IocType; value: string }[] {
   const found: { type: IocType; value: string }[] = [];
-  for (const [, path, literal] of pattern.matchAll(COMPARISON)) {
-    const type = PATH_TYPES[path!.toLowerCase()];
-    if (type) found.push({ type, value: literal!.replace(/\\(.)/g, '$1') });
+  let path: string | null = null;
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i]!;
+    if (isPathCharacter(c)) {
+      let end = i;
+      while (end < pattern.length) {
+        if (isPathCharacter(pattern[end]!)) end++;
+        else if (pattern[end] === "'" && pattern[end - 1] === '.') {
+          const close = literalEnd(pattern, end);
+          if (close < 0) break;
+          end = close + 1;
+        } else break;
+      }
+      path = pattern.slice(i, end);
+      i = end;
+      continue;
+    }
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    if (c === '=' && path !== null) {
+      let j = i + 1;
+      while (isSpace(pattern[j])) j++;
+      if (pattern[j] === "'") {
+        const close = literalEnd(pattern, j);
+        if (close < 0) break;
+        const type = PATH_TYPES[path.toLowerCase()];
+        if (type) found.push({ type, value: pattern.slice(j + 1, close).replace(/\\(.)/g, '$1') });
+        i = close + 1;
+        path = null;
+        continue;
+      }
+    }
+    // Any other token ends a path: a literal is skipped whole, so its content is never read as a path.
+    path = null;
+    if (c === "'") {
+      const close = literalEnd(pattern, i);
+      if (close < 0) break;
+      i = close + 1;
+    } else i++;
   }
   return found;
 }
@@ -264,6 +324,7 @@ export function iocsOfStixObject(object: unknown, owners: ReadonlyMap<string, bo
   if (o.type === 'indicator') {
     if (o.pattern_type !== undefined && o.pattern_type !== 'stix') return `pattern_type ${typeof o.pattern_type === 'string' ? o.pattern_type : JSON.stringify(o.pattern_type)} is not supported`;
     if (typeof o.pattern !== 'string') return 'indicator without a pattern';
+    if (o.pattern.length > MAX_PATTERN_CHARS) return `the pattern is longer than ${MAX_PATTERN_CHARS.toLocaleString('en')} characters`;
     const values = patternValues(o.pattern);
     if (values.length === 0) return 'the pattern compares no supported observable';
     const tags = Array.isArray(o.labels) ? o.labels.filter((l): l is string => typeof l === 'string') : [];

@@ -1,0 +1,39 @@
+/**
+ * Bounds on time as ratios, never as absolute thresholds (the machines are shared and noisy): a
+ * request measured while another caller does its worst, against the same request measured alone
+ * in the same test.
+ */
+
+/** How long `run` takes, in milliseconds. */
+export async function elapsed(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return performance.now() - started;
+}
+
+/** The median of `rounds` timings of `run`, run one after another. */
+export async function medianTime(run: () => Promise<unknown>, rounds = 5): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) times.push(await elapsed(run));
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** The time of a synchronous call, the best of a few (the least disturbed by the machine). */
+export function bestTime(run: () => unknown, rounds = 3): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    run();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
+/**
+ * `measured` against `control`, with a floor under the control so that a control of a few
+ * hundredths of a millisecond does not turn scheduler noise into a large ratio.
+ */
+export function ratio(measured: number, control: number, floorMs = 1): number {
+  return measured / Math.max(control, floorMs);
+}
