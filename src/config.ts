@@ -4,6 +4,12 @@ import { parseCorsOrigins } from './http/cors.js';
 import { RETRY_SCHEDULE } from './webhooks/settings.js';
 import { PLAN_LIMITS, PLANS, type Plan } from './workspaces/plans.js';
 
+/**
+ * What a zip of stealer logs may inflate to in all, by default (`LEAKS_MAX_INFLATED_BYTES`, API.md
+ * §12): far above any real dump (the largest seen are a few GiB), far below what a bomb reaches.
+ */
+export const DEFAULT_MAX_INFLATED_BYTES = 20 * 1024 ** 3;
+
 export interface Config {
   port: number;
   host: string;
@@ -30,6 +36,8 @@ export interface Config {
    * tests), `WEBHOOK_RETRY_SCHEDULE` (seconds between attempts, comma-separated).
    */
   webhooks: { secretKey: string | undefined; allowHttp: boolean; allowPrivate: boolean; retrySchedule: number[] };
+  /** The most a zip of stealer logs may inflate to in all (`LEAKS_MAX_INFLATED_BYTES`, API.md §12). */
+  leaksMaxInflatedBytes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivate: parseFlag(env.WEBHOOK_ALLOW_PRIVATE, 'WEBHOOK_ALLOW_PRIVATE'),
       retrySchedule: parseSchedule(env.WEBHOOK_RETRY_SCHEDULE),
     },
+    leaksMaxInflatedBytes: parseByteCount(env.LEAKS_MAX_INFLATED_BYTES, 'LEAKS_MAX_INFLATED_BYTES', DEFAULT_MAX_INFLATED_BYTES),
   };
 }
 
@@ -127,4 +136,12 @@ function parseTimeout(value: string): number {
     throw new Error(`REQUEST_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000, got ${JSON.stringify(value)}`);
   }
   return ms;
+}
+
+/** A whole number of bytes, at least one. */
+function parseByteCount(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const bytes = Number(value);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new Error(`${name} must be a whole number of bytes, got ${JSON.stringify(value)}`);
+  return bytes;
 }

@@ -221,6 +221,7 @@ const COMMANDS: Record<string, Command> = {
           sourceType,
           leakedAt,
           severity: (o.severity ?? 'medium') as Severity,
+          maxInflatedBytes: loadConfig().leaksMaxInflatedBytes,
           ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}),
         });
       } finally {

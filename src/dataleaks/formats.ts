@@ -8,9 +8,10 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import yauzl from 'yauzl';
+import { DEFAULT_MAX_INFLATED_BYTES } from '../config.js';
 import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
+import { csvFields } from './csvLine.js';
 import { cardOf, credentialOf, Rejected, type Card, type Credential } from './records.js';
 
 export const LEAK_FORMATS = ['combolist', 'ulp', 'stealer', 'csv', 'cards'] as const;
@@ -54,7 +55,7 @@ export async function* lineBatches(input: Readable): AsyncGenerator<Line[]> {
   const push = (batch: Line[], raw: string) => {
     line++;
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (skipping) {
+    if (skipping || text.length > MAX_LINE_CHARS) {
       skipping = false;
       batch.push({ tooLong: true, line });
     } else if (text.trim() !== '') batch.push({ text, line });
@@ -254,13 +255,48 @@ async function* zipEntries(file: string): AsyncGenerator<{ entry: yauzl.Entry; o
   }
 }
 
-async function* stealerZipRecords(file: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
-  // Sizes first (the central directory only), for the progress bar.
+/**
+ * The password files of a zip to read, from its central directory alone: entries whose data
+ * overlaps another's are refused (a zip bomb lists one compressed entry many times over, so that a
+ * few kilobytes inflate to gigabytes), and the total the rest inflate to must stay within
+ * `maxInflated`. yauzl checks each entry's real size against the size declared here as it inflates.
+ */
+async function zipPlan(file: string, maxInflated: number): Promise<{ read: Set<string>; overlapping: string[]; total: number }> {
+  const files: { name: string; start: number; end: number; size: number }[] = [];
+  for await (const { entry } of zipEntries(file)) {
+    if (entry.fileName.endsWith('/') || !PASSWORD_FILE.test(path.posix.basename(entry.fileName))) continue;
+    // A local header is 30 bytes at least: the entry's data cannot start before that.
+    files.push({ name: entry.fileName, start: entry.relativeOffsetOfLocalHeader, end: entry.relativeOffsetOfLocalHeader + 30 + entry.compressedSize, size: entry.uncompressedSize });
+  }
+  files.sort((a, b) => a.start - b.start);
+  const read = new Set<string>();
+  const overlapping: string[] = [];
   let total = 0;
-  for await (const { entry } of zipEntries(file)) if (PASSWORD_FILE.test(path.posix.basename(entry.fileName))) total += entry.uncompressedSize;
+  let reach = 0;
+  for (const entry of files) {
+    if (entry.start < reach) {
+      overlapping.push(entry.name);
+      continue;
+    }
+    reach = entry.end;
+    read.add(entry.name);
+    total += entry.size;
+  }
+  if (total > maxInflated) {
+    throw new Error(`the zip's password files inflate to ${total.toLocaleString('en')} bytes, more than the ${maxInflated.toLocaleString('en')} allowed (LEAKS_MAX_INFLATED_BYTES)`);
+  }
+  return { read, overlapping, total };
+}
+
+async function* stealerZipRecords(file: string, maxInflated: number, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
+  // The central directory first: what to read, and the sizes for the progress bar.
+  const { read, overlapping, total } = await zipPlan(file, maxInflated);
+  if (overlapping.length > 0) {
+    yield overlapping.map((name) => ({ where: { file: name, line: 0 }, record: new Rejected('the entry overlaps another entry of the zip (a zip bomb?): not read') }));
+  }
   let done = 0;
   for await (const { entry, open } of zipEntries(file)) {
-    if (entry.fileName.endsWith('/') || !PASSWORD_FILE.test(path.posix.basename(entry.fileName))) continue;
+    if (!read.has(entry.fileName)) continue;
     let input: Readable;
     try {
       input = await open();
@@ -274,9 +310,9 @@ async function* stealerZipRecords(file: string, onProgress?: OnProgress): AsyncG
   }
 }
 
-async function* stealerRecords(input: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
+async function* stealerRecords(input: string, maxInflated: number, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
   if ((await stat(input)).isDirectory()) yield* stealerFolderRecords(input, onProgress);
-  else yield* stealerZipRecords(input, onProgress);
+  else yield* stealerZipRecords(input, maxInflated, onProgress);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,41 +320,38 @@ async function* stealerRecords(input: string, onProgress?: OnProgress): AsyncGen
 
 type CsvRecord = Record<string, string | undefined>;
 
-/** Rows of a CSV file by their lower-cased header names, with their line; malformed rows rejected. */
+/**
+ * Rows of a CSV file by their lower-cased header names, with their line; malformed rows rejected.
+ * One record per line, read by the bounded line reader (src/dataleaks/csvLine.ts says why); the
+ * header is checked as soon as its line is read, before anything else of the file.
+ */
 async function* csvRows(file: string, checkHeader: (columns: string[]) => string | null, onProgress?: OnProgress): AsyncGenerator<{ row: CsvRecord; line: number } | Item<never>> {
   const { size } = await stat(file);
   let done = 0;
-  const skipped: Item<never>[] = [];
-  let headerProblem: string | null = null;
-  const parser = fileStream(file, (bytes) => onProgress?.((done += bytes), size)).pipe(
-    parse({
-      columns: (header: string[]) => {
-        const columns = header.map((name) => name.trim().toLowerCase());
-        headerProblem = checkHeader(columns);
-        return columns;
-      },
-      bom: true,
-      info: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      skip_records_with_error: true,
-      // Leak dumps are rarely clean CSV: a quote inside a field (`"pw"x`) is kept as it is,
-      // rather than throwing the parser out of step with every line after it.
-      relax_quotes: true,
-    }),
-  );
-  // The parser's own message may quote the row (a password): only its code is kept.
-  parser.on('skip', (error: Error & { lines?: number; code?: string }) =>
-    skipped.push({ where: { line: error.lines ?? 0 }, record: new Rejected(`not valid CSV (${error.code ?? 'malformed row'})`) }),
-  );
-  for await (const { record, info } of parser as AsyncIterable<{ record: CsvRecord; info: { lines: number } }>) {
-    if (headerProblem) throw new Error(headerProblem);
-    // The parser reads ahead: rows it skipped come out in their place, by line.
-    while (skipped.length && skipped[0]!.where.line < info.lines) yield skipped.shift()!;
-    yield { row: record, line: info.lines };
+  let columns: string[] | null = null;
+  for await (const lines of lineBatches(fileStream(file, (bytes) => onProgress?.((done += bytes), size)))) {
+    for (const line of lines) {
+      if (!('text' in line)) {
+        if (!columns) throw new Error(`the CSV header line is longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters`);
+        yield { where: { line: line.line }, record: new Rejected(TOO_LONG) };
+        continue;
+      }
+      const fields = csvFields(line.text);
+      if (!columns) {
+        columns = (fields ?? []).map((name) => name.trim().toLowerCase());
+        const problem = checkHeader(columns);
+        if (problem) throw new Error(problem);
+        continue;
+      }
+      if (!fields) {
+        yield { where: { line: line.line }, record: new Rejected('not valid CSV (a quoted field does not close on its line)') };
+        continue;
+      }
+      const row: CsvRecord = {};
+      for (let i = 0; i < columns.length; i++) row[columns[i]!] = fields[i];
+      yield { row, line: line.line };
+    }
   }
-  if (headerProblem) throw new Error(headerProblem);
-  yield* skipped;
 }
 
 function leakedAtOf(value: string | undefined): string | null | Rejected {
@@ -375,14 +408,19 @@ async function* cardCsvRecords(file: string, onProgress?: OnProgress): AsyncGene
 // ---------------------------------------------------------------------------------------------
 
 /** The records of a credential format, in batches. */
-export function credentialRecords(format: Exclude<LeakFormat, 'cards'>, input: string, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
+export function credentialRecords(
+  format: Exclude<LeakFormat, 'cards'>,
+  input: string,
+  onProgress?: OnProgress,
+  maxInflated = DEFAULT_MAX_INFLATED_BYTES,
+): AsyncGenerator<Item<Credential>[]> {
   switch (format) {
     case 'combolist':
       return lineRecords(input, combolistRecord, onProgress);
     case 'ulp':
       return lineRecords(input, ulpRecord, onProgress);
     case 'stealer':
-      return stealerRecords(input, onProgress);
+      return stealerRecords(input, maxInflated, onProgress);
     case 'csv':
       return credentialCsvRecords(input, onProgress);
   }

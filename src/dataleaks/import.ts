@@ -24,6 +24,8 @@ export interface LeakImportOptions {
   leakedAt: string | null;
   severity: Severity;
   onProgress?: OnProgress;
+  /** The most a zip of stealer logs may inflate to (`LEAKS_MAX_INFLATED_BYTES`). */
+  maxInflatedBytes?: number;
 }
 
 export interface LeakImportReport {
@@ -117,7 +119,7 @@ export async function importLeaks(database: Database, input: string, options: Le
     const params = [options.source, options.sourceType, options.leakedAt, options.severity];
     const watched = async () =>
       (await database.rows<{ watched: boolean }>(sql`select exists (select 1 from watchlist_entries where type in ('domain', 'email')) as watched`))[0]!.watched;
-    await load(database, report, list, credentialRecords(options.format, input, options.onProgress), { ...CREDENTIAL_LOAD, params }, credentialRow, watched);
+    await load(database, report, list, credentialRecords(options.format, input, options.onProgress, options.maxInflatedBytes), { ...CREDENTIAL_LOAD, params }, credentialRow, watched);
     // Fresh statistics at once: the API answers at full speed right after a bulk load (API.md §9).
     await database.analyze('credential_leaks');
   }

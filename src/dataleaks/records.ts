@@ -31,6 +31,13 @@ export class Rejected {
 }
 
 const MAX_LOGIN = 320;
+
+/**
+ * PostgreSQL's text cannot hold U+0000 (API.md §12): a record with one is refused here, with its
+ * line, instead of failing the batch it would have been copied with.
+ */
+const NUL_REASON = 'the record holds a NUL byte, which cannot be stored';
+const hasNul = (...texts: (string | null | undefined)[]) => texts.some((text) => text?.includes('\u0000'));
 const MAX_PASSWORD = 1024;
 
 /** First and last character with `*` between; `****` for 4 characters or fewer (code points). */
@@ -82,6 +89,7 @@ export function siteOf(url: string): { site: string; siteKey: string | null } | 
  * `@` must be an email address; any other login is a user name.
  */
 export function credentialOf(login: string, password: string, url: string | null): Credential | Rejected {
+  if (hasNul(login, password, url)) return new Rejected(NUL_REASON);
   const trimmed = login.trim();
   if (trimmed === '') return new Rejected('no login');
   if (trimmed.length > MAX_LOGIN || /[\s\u0000-\u001f]/.test(trimmed)) return new Rejected('the login is not a user name or an email address');
@@ -149,6 +157,7 @@ export function brandOf(bin: string): string | null {
  * number, else 6, and its last four, here and now) or a BIN and last four.
  */
 export function cardOf(fields: { pan?: string | undefined; bin?: string | undefined; last4?: string | undefined; expiry?: string | undefined; brand?: string | undefined }): Card | Rejected {
+  if (hasNul(fields.pan, fields.bin, fields.last4, fields.expiry, fields.brand)) return new Rejected(NUL_REASON);
   let bin: string;
   let last4: string;
   const pan = fields.pan?.replace(/[\s-]/g, '') ?? '';

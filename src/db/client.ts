@@ -116,11 +116,27 @@ function bulkLoadStatements(table: string, columns: readonly string[]) {
  * Streams chunks of COPY text into `COPY … FROM STDIN`, waiting when the server is behind: rows go
  * out while later chunks are still being produced. A producer that fails fails the COPY (and the
  * transaction with it).
+ *
+ * The driver resolves the query with its stream as soon as COPY starts; when PostgreSQL refuses
+ * the data after the last chunk (an error answering CopyDone), it rejects that already-resolved
+ * query, and the stream's end is never signalled: awaiting the stream alone waited forever, with
+ * the connection left `idle in transaction (aborted)` (API.md §12: an import never hangs on a
+ * database error). So the query's rejection is caught where the driver makes it, and every wait
+ * below is raced against it.
  */
 async function copyFrom(tx: TransactionSql, statement: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
-  const stream = await tx.unsafe(statement).writable();
+  const query = tx.unsafe(statement) as ReturnType<TransactionSql['unsafe']> & { reject: (error: unknown) => void };
+  const refused = new Promise<never>((_resolve, reject) => {
+    const rejectQuery = query.reject;
+    query.reject = (error: unknown) => {
+      reject(error instanceof Error ? error : new Error(String(error)));
+      rejectQuery(error);
+    };
+  });
+  refused.catch(() => {});
+  const stream = await query.writable();
   try {
-    for await (const chunk of chunks) if (!stream.write(chunk)) await once(stream, 'drain');
+    for await (const chunk of chunks) if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), refused]);
   } catch (error) {
     // The COPY's own echo of the error is not news.
     stream.on('error', () => {});
@@ -128,7 +144,7 @@ async function copyFrom(tx: TransactionSql, statement: string, chunks: Iterable<
     throw error;
   }
   stream.end();
-  await finished(stream);
+  await Promise.race([finished(stream), refused]);
 }
 
 /** An arbitrary constant naming the advisory lock that serialises migrations. */

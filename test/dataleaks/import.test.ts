@@ -307,8 +307,8 @@ describe('csv', () => {
         { line: 5, reason: 'the email is not a valid email address' },
         { line: 6, reason: 'leaked_at must be a real ISO 8601 date, e.g. 2026-01-31T12:00:00Z (or 2026-01-31 for midnight UTC)' },
         { line: 8, reason: 'no login' },
-        // A quote never closed: the rest of the file is that one field.
-        { line: 10, reason: 'not valid CSV (CSV_QUOTE_NOT_CLOSED)' },
+        // A quote never closed: that line alone is refused.
+        { line: 10, reason: 'not valid CSV (a quoted field does not close on its line)' },
       ],
       alerts: 0,
     });
