@@ -68,7 +68,7 @@ describe('finding 6: a NUL byte', () => {
       params: [],
     };
     async function* chunks() {
-      yield 'fine\n';
+      yield await Promise.resolve('fine\n');
       yield 'not\u0000fine\n';
     }
     const outcome = await Promise.race([
