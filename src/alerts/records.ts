@@ -3,6 +3,7 @@
  * a key that could read that record through the searches (API.md §10): a leak needs
  * `dataleaks:read` and a workspace that may search leaks today, an IOC `iocs:read`.
  */
+import type { Permission } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
 import type { AlertKind } from '../vocabulary.js';
@@ -11,12 +12,25 @@ import { recordsOf, type AlertRecord, type AlertRow } from './repository.js';
 /** An alert with its record, as far as the caller may see it. */
 export type AlertShape = AlertRow & { record: AlertRecord | null };
 
+/** The permission a key needs to read a record of this kind through the searches. */
+export const READ_PERMISSION: Record<AlertKind, Permission> = {
+  ioc: 'iocs:read',
+  credential_leak: 'dataleaks:read',
+  card_leak: 'dataleaks:read',
+};
+
+/**
+ * Whether the workspace may read a record of this kind today, whatever the key: leaks need the
+ * enterprise plan and active billing (the searches' rule). Webhook deliveries, sent by no key,
+ * apply this at the moment they are sent (API.md §10).
+ */
+export function workspaceMayRead(workspace: Pick<Principal['workspace'], 'plan' | 'billingStatus'>, kind: AlertKind): boolean {
+  return kind === 'ioc' || (workspace.plan === 'enterprise' && workspace.billingStatus === 'active');
+}
+
 /** Whether this caller may see a record of this kind (the searches' own rules). */
 function mayRead(principal: Principal, kind: AlertKind): boolean {
-  const { permissions } = principal.key;
-  if (kind === 'ioc') return permissions.includes('iocs:read');
-  const { plan, billingStatus } = principal.workspace;
-  return permissions.includes('dataleaks:read') && plan === 'enterprise' && billingStatus === 'active';
+  return principal.key.permissions.includes(READ_PERMISSION[kind]) && workspaceMayRead(principal.workspace, kind);
 }
 
 /** The rows with their records, fetched together for the page. */

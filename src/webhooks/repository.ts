@@ -4,7 +4,8 @@
  */
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { webhookAttempts, webhookDeliveries, webhookEndpoints, workspaces } from '../db/schema.js';
+import { alerts, webhookAttempts, webhookDeliveries, webhookEndpoints, workspaces } from '../db/schema.js';
+import type { AlertKind } from '../vocabulary.js';
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -74,6 +75,16 @@ export async function attemptsOf(db: Db, deliveryIds: readonly string[]): Promis
   const rows = await db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, [...deliveryIds])).orderBy(asc(webhookAttempts.at), asc(webhookAttempts.id));
   for (const row of rows) byDelivery.set(row.deliveryId, [...(byDelivery.get(row.deliveryId) ?? []), row]);
   return byDelivery;
+}
+
+/** The kind of alert a delivery of the workspace carries; undefined when it has no such delivery. */
+export async function deliveryAlertKind(db: Db, workspaceId: string, id: string): Promise<AlertKind | undefined> {
+  const [row] = await db
+    .select({ kind: alerts.kind })
+    .from(webhookDeliveries)
+    .innerJoin(alerts, eq(alerts.id, webhookDeliveries.alertId))
+    .where(and(eq(webhookDeliveries.workspaceId, workspaceId), eq(webhookDeliveries.id, id)));
+  return row?.kind;
 }
 
 /** Makes a delivery due now again (a manual retry), whatever its status; undefined when not the workspace's. */

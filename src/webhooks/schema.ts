@@ -10,7 +10,8 @@ import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../gra
 import type { Context } from '../graphql/context.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { normalizeText } from '../normalize.js';
-import { DELIVERY_STATUSES, graphqlEnumName } from '../vocabulary.js';
+import { READ_PERMISSION } from '../alerts/records.js';
+import { ALERT_KINDS, DELIVERY_STATUSES, graphqlEnumName, type AlertKind } from '../vocabulary.js';
 import * as repository from './repository.js';
 import type { AttemptRow, DeliveryRow, EndpointRow } from './repository.js';
 import { newSigningSecret } from './secrets.js';
@@ -81,6 +82,18 @@ const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
   fields: (t) => ({ url: t.string(), description: t.string(), enabled: t.boolean() }),
 });
 
+/**
+ * A key that sends deliveries somewhere new or again must be able to read what they carry
+ * (API.md §10): redirecting or enabling an endpoint needs the read permission of every kind of
+ * record an alert can hold; a retry, the one of its alert's kind. Otherwise a key with only
+ * `webhooks:write` could point the workspace's leak alerts at itself.
+ */
+function requireReaders(principal: Context['principal'], kinds: readonly AlertKind[], action: string): void {
+  const missing = [...new Set(kinds.map((kind) => READ_PERMISSION[kind]))].filter((permission) => !principal.key.permissions.includes(permission));
+  if (missing.length > 0) throw forbidden(`${action} needs ${missing.join(' and ')} besides webhooks:write: deliveries carry what those permissions read.`);
+}
+const EVERY_KIND: readonly AlertKind[] = ALERT_KINDS;
+
 const notFound = () => new ApiError('not_found', 'No webhook endpoint with this id in the workspace.');
 
 /** The URL, its form and every address of its host checked against the policy; or `invalid_parameter` naming `url`. */
@@ -142,6 +155,7 @@ builder.mutationFields((t) => ({
     authScopes: { permission: 'webhooks:write' },
     args: { input: t.arg({ type: CreateInput, required: true }) },
     resolve: async (_root, { input }, context) => {
+      requireReaders(context.principal, EVERY_KIND, 'creating an endpoint');
       const url = await checkedUrl(context, input.url);
       const description = checkedDescription(input.description);
       const secret = newSigningSecret();
@@ -157,6 +171,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateInput, required: true }) },
     resolve: async (_root, { id, input }, context) => {
       const changes: Parameters<typeof repository.updateEndpoint>[3] = {};
+      if ((input.url !== null && input.url !== undefined) || input.enabled === true) requireReaders(context.principal, EVERY_KIND, 'changing an endpoint’s URL or enabling it');
       if (input.url !== null && input.url !== undefined) changes.url = await checkedUrl(context, input.url);
       if (input.description !== undefined) changes.description = checkedDescription(input.description);
       if (input.enabled !== null && input.enabled !== undefined) {
@@ -201,7 +216,10 @@ builder.mutationFields((t) => ({
     authScopes: { permission: 'webhooks:write' },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, { db, principal }) => {
-      const row = await repository.retryDelivery(db, principal.workspace.id, requireUuid(String(id), 'id'));
+      const deliveryId = requireUuid(String(id), 'id');
+      const kind = await repository.deliveryAlertKind(db, principal.workspace.id, deliveryId);
+      if (kind) requireReaders(principal, [kind], 'retrying this delivery');
+      const row = kind === undefined ? undefined : await repository.retryDelivery(db, principal.workspace.id, deliveryId);
       if (!row) throw new ApiError('not_found', 'No webhook delivery with this id in the workspace.');
       return (await withAttempts(db, [row]))[0]!;
     },

@@ -29,7 +29,7 @@ export function addressRefusal(address: string, policy: UrlPolicy): string | nul
   } catch {
     return 'is not an IP address';
   }
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  parsed = embeddedIPv4(parsed) ?? parsed;
   if (METADATA.has(parsed.toString())) return 'is a cloud metadata address';
   const range = parsed.range();
   if (range === 'unicast') return null;
@@ -37,7 +37,30 @@ export function addressRefusal(address: string, policy: UrlPolicy): string | nul
   return `is a ${range.replace(/([A-Z])/g, ' $1').toLowerCase()} address`;
 }
 
+/**
+ * The IPv4 address an IPv6 address carries in its last 32 bits, for the two forms that reach it
+ * directly (API.md §10): IPv4-mapped `::ffff:a.b.c.d` and the deprecated IPv4-compatible
+ * `::a.b.c.d` (`::/96`, which ipaddr.js calls unicast; `::` and `::1` excepted). Null otherwise.
+ */
+function embeddedIPv4(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | null {
+  if (address.kind() !== 'ipv6') return null;
+  const v6 = address as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
+  const [a, b, c, d, e, f, g, h] = v6.parts;
+  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0 && (g !== 0 || h! > 1)) {
+    return new ipaddr.IPv4([g! >> 8, g! & 0xff, h! >> 8, h! & 0xff]);
+  }
+  return null;
+}
+
 export class UrlRefused extends Error {}
+
+/**
+ * Why a host name was refused, in one sentence whatever the reason: whether it does not resolve or
+ * resolves to a private address is not said, nor the address, so that a key allowed to save
+ * webhooks cannot map which internal names exist and where they point (API.md §10).
+ */
+const NOT_PUBLIC = 'has a host that does not resolve to public addresses only; webhooks reach public addresses only.';
 
 /** The URL parsed and its form checked (scheme, no credentials), or UrlRefused. */
 export function parseWebhookUrl(raw: string, policy: UrlPolicy): URL {
@@ -60,21 +83,20 @@ export function parseWebhookUrl(raw: string, policy: UrlPolicy): URL {
  * saying why not (resolution failed, or an address is not allowed).
  */
 export async function allowedAddress(url: URL, policy: UrlPolicy): Promise<{ address: string; family: 4 | 6 }> {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  let addresses: { address: string; family: number }[];
-  if (ipaddr.isValid(host)) addresses = [{ address: host, family: host.includes(':') ? 6 : 4 }];
-  else {
-    try {
-      addresses = await lookup(host, { all: true, verbatim: true });
-    } catch {
-      throw new UrlRefused(`has a host that does not resolve (${host}).`);
-    }
+  const host = url.hostname.startsWith('[') && url.hostname.endsWith(']') ? url.hostname.slice(1, -1) : url.hostname;
+  if (ipaddr.isValid(host)) {
+    // An address the caller wrote: saying what kind it is tells them nothing new.
+    const refusal = addressRefusal(host, policy);
+    if (refusal) throw new UrlRefused(`${refusal}; webhooks reach public addresses only.`);
+    return { address: host, family: host.includes(':') ? 6 : 4 };
   }
-  for (const { address } of addresses) {
-    const refusal = addressRefusal(address, policy);
-    if (refusal) throw new UrlRefused(`resolves to ${address}, which ${refusal}; webhooks reach public addresses only.`);
+  let addresses: { address: string; family: number }[];
+  try {
+    addresses = await lookup(host, { all: true, verbatim: true });
+  } catch {
+    throw new UrlRefused(NOT_PUBLIC);
   }
   const [first] = addresses;
-  if (!first) throw new UrlRefused(`has a host that does not resolve (${host}).`);
+  if (!first || addresses.some(({ address }) => addressRefusal(address, policy) !== null)) throw new UrlRefused(NOT_PUBLIC);
   return { address: first.address, family: first.family === 6 ? 6 : 4 };
 }

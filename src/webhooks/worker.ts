@@ -20,9 +20,10 @@ import type { LookupFunction } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { alertJson } from '../alerts/json.js';
+import { workspaceMayRead } from '../alerts/records.js';
 import { recordsOf, type AlertRow } from '../alerts/repository.js';
 import type { Database } from '../db/client.js';
-import { alerts } from '../db/schema.js';
+import { alerts, type Workspace } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import type { WebhookSettings } from './settings.js';
 import { allowedAddress, parseWebhookUrl, UrlRefused } from './urlPolicy.js';
@@ -45,6 +46,9 @@ interface Claimed {
   secret: string;
   previous_secret: string | null;
   previous_valid: boolean;
+  /** The workspace's plan and billing now: what its deliveries may carry (API.md §10). */
+  plan: Workspace['plan'];
+  billing_status: Workspace['billingStatus'];
 }
 
 type Outcome = { status: number; retryAfter: string | null; error: null } | { status: null; retryAfter: null; error: string };
@@ -114,7 +118,9 @@ export class DeliveryWorker {
           order by d2.next_attempt_at limit ${CLAIM_BATCH}
           for update of d2 skip locked)
         returning d.id, d.endpoint_id, d.alert_id, d.attempt_count, e.url, e.secret, e.previous_secret,
-          coalesce(e.previous_secret_expires_at > now(), false) as previous_valid`);
+          coalesce(e.previous_secret_expires_at > now(), false) as previous_valid,
+          (select ws.plan from workspaces ws where ws.id = e.workspace_id) as plan,
+          (select ws.billing_status from workspaces ws where ws.id = e.workspace_id) as billing_status`);
       if (claimed.length === 0 || this.closed) return;
       await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
       if (claimed.length < CLAIM_BATCH) return;
@@ -166,7 +172,7 @@ export class DeliveryWorker {
     }
     const [alert] = await this.database.db.select().from(alerts).where(eq(alerts.id, delivery.alert_id));
     if (!alert) return { status: null, retryAfter: null, error: 'the alert no longer exists' };
-    const body = JSON.stringify({ type: 'alert.created', timestamp: at.toISOString(), data: await this.alertBody(alert) });
+    const body = JSON.stringify({ type: 'alert.created', timestamp: at.toISOString(), data: await this.alertBody(alert, delivery) });
     const keys = [secrets.open(delivery.secret), ...(delivery.previous_secret && delivery.previous_valid ? [secrets.open(delivery.previous_secret)] : [])];
     const signature = keys.map((key) => new Webhook(key).sign(delivery.id, at, body)).join(' ');
     return post(url, address, body, {
@@ -178,7 +184,12 @@ export class DeliveryWorker {
     }, this.options.timeoutMs ?? ATTEMPT_TIMEOUT_MS);
   }
 
-  private async alertBody(alert: AlertRow): Promise<unknown> {
+  /**
+   * The alert as the API shows it, its record only when the workspace may read it at this moment
+   * (a leak needs the enterprise plan and active billing now, not when the alert was raised).
+   */
+  private async alertBody(alert: AlertRow, delivery: Claimed): Promise<unknown> {
+    if (!workspaceMayRead({ plan: delivery.plan, billingStatus: delivery.billing_status }, alert.kind)) return alertJson(alert, null);
     const records = await recordsOf(this.database.db, [alert]);
     return alertJson(alert, records.get(alert.recordId) ?? null);
   }
