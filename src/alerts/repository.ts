@@ -3,10 +3,10 @@
  * workspace's index, and the records they point at, fetched for a whole page in one query per
  * kind.
  */
-import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { preparedRows } from '../db/prepared.js';
-import { alerts, cardLeaks, credentialLeaks, iocs } from '../db/schema.js';
+import { alertNewCounts, alerts, cardLeaks, credentialLeaks, iocs } from '../db/schema.js';
 import type { AlertKind, AlertStatus } from '../vocabulary.js';
 import type { CardLeakRow, CredentialLeakRow } from '../dataleaks/repository.js';
 import type { IocRow } from '../iocs/repository.js';
@@ -55,24 +55,29 @@ export function updateAlertsStatus(db: Db, workspaceId: string, ids: readonly st
     .returning();
 }
 
-/** The workspace's alerts still `new`, counted by kind. */
+/**
+ * The workspace's alerts still `new`, counted by kind: read from the counts the database keeps
+ * (drizzle/0012), a row per kind, however many alerts there are (API.md §12).
+ */
 export function countNewAlerts(db: Db, workspaceId: string): Promise<{ kind: AlertKind; count: number }[]> {
   return db
-    .select({ kind: alerts.kind, count: sql<number>`count(*)::int` })
-    .from(alerts)
-    .where(and(eq(alerts.workspaceId, workspaceId), eq(alerts.status, 'new')))
-    .groupBy(alerts.kind);
+    .select({ kind: alertNewCounts.kind, count: alertNewCounts.count })
+    .from(alertNewCounts)
+    .where(and(eq(alertNewCounts.workspaceId, workspaceId), gt(alertNewCounts.count, 0)))
+    .orderBy(alertNewCounts.kind);
 }
 
-/** Alerts raised per UTC day over the last `days` days (today included), every day listed, in order. */
+/**
+ * Alerts raised per UTC day over the last `days` days (today included), every day listed, in
+ * order: a row of the kept daily counts per day (drizzle/0012), never the alerts themselves.
+ */
 export function countAlertsByDay(db: Db, workspaceId: string, days: number): Promise<{ day: string; count: number }[]> {
   return preparedRows<{ day: string; count: number }>(
     db,
-    `select to_char(d.day, 'YYYY-MM-DD') as day, count(a.id)::int as count
+    `select to_char(d.day, 'YYYY-MM-DD') as day, coalesce(c.count, 0)::int as count
      from generate_series((now() at time zone 'UTC')::date - ($1::int - 1), (now() at time zone 'UTC')::date, interval '1 day') as d(day)
-     left join alerts a on a.workspace_id = $2::uuid
-       and a.created_at >= d.day at time zone 'UTC' and a.created_at < (d.day + interval '1 day') at time zone 'UTC'
-     group by d.day order by d.day`,
+     left join alert_daily_counts c on c.workspace_id = $2::uuid and c.day = d.day::date
+     order by d.day`,
     [days, workspaceId],
   );
 }

@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   customType,
+  date,
   index,
   integer,
   jsonb,
@@ -215,9 +216,20 @@ export const watchlistEntries = pgTable(
      * database (drizzle/0007), so that no writer can forget it.
      */
     matchKey: byteText('match_key').generatedAlwaysAs(sql`watchlist_match_key(type, value)`),
+    /**
+     * For a keyword: one run of four of its characters, the one fewest other keywords were keyed
+     * on when it was added (set by the database, drizzle/0012). An IOC is matched against the
+     * keywords keyed on one of its own four-character runs, through this index, and only those are
+     * compared whole (API.md §12: matching cost independent of the other tenants' entries).
+     */
+    keywordGram: byteText('keyword_gram'),
     createdAt: createdAt(),
   },
-  (t) => [unique('watchlist_entry_identity').on(t.watchlistId, t.type, t.value), index('watchlist_entries_match').on(t.matchKey)],
+  (t) => [
+    unique('watchlist_entry_identity').on(t.watchlistId, t.type, t.value),
+    index('watchlist_entries_match').on(t.matchKey),
+    index('watchlist_entries_keyword_gram').on(t.keywordGram).where(sql`keyword_gram IS NOT NULL`),
+  ],
 );
 
 /**
@@ -254,6 +266,36 @@ export const alerts = pgTable(
     index('alerts_workspace_recent').on(t.workspaceId, t.createdAt, t.id),
     index('alerts_workspace_stream').on(t.workspaceId, t.xid, t.id),
   ],
+);
+
+/**
+ * What the dashboard's summary reads (API.md §12: a summary scales with what it returns, not with
+ * the alerts behind it): alerts raised per workspace and UTC day, and alerts still `new` per
+ * workspace and kind. Kept by statement triggers on `alerts` (drizzle/0012), one upsert per
+ * statement however many alerts it writes, so that `alertSummary(days: 366)` reads at most 366 rows.
+ */
+export const alertDailyCounts = pgTable(
+  'alert_daily_counts',
+  {
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.day] })],
+);
+
+export const alertNewCounts = pgTable(
+  'alert_new_counts',
+  {
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    kind: alertKindEnum('kind').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.kind] })],
 );
 
 /**

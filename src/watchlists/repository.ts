@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { watchlistEntries, watchlists } from '../db/schema.js';
+import { watchlistEntries, watchlists, workspaces } from '../db/schema.js';
 
 export type WatchlistRow = typeof watchlists.$inferSelect;
 export type WatchlistEntryRow = typeof watchlistEntries.$inferSelect;
@@ -108,4 +108,21 @@ export async function findWatchlistForUpdate(db: Db, workspaceId: string, id: st
     .where(and(eq(watchlists.id, id), eq(watchlists.workspaceId, workspaceId)))
     .for('update');
   return row;
+}
+
+/**
+ * The workspace's watchlists and entries, counted with its row locked until the transaction ends:
+ * two requests adding at once cannot both pass a plan's limit (API.md §12).
+ */
+export async function lockedWorkspaceCounts(db: Db, workspaceId: string): Promise<{ watchlists: number; entries: number }> {
+  await db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, workspaceId)).for('update');
+  const [row] = await db
+    .select({
+      watchlists: sql<number>`count(distinct ${watchlists.id})::int`,
+      entries: sql<number>`count(${watchlistEntries.id})::int`,
+    })
+    .from(watchlists)
+    .leftJoin(watchlistEntries, eq(watchlistEntries.watchlistId, watchlists.id))
+    .where(eq(watchlists.workspaceId, workspaceId));
+  return row ?? { watchlists: 0, entries: 0 };
 }

@@ -2,7 +2,8 @@
  * Watchlists over GraphQL (API.md §5–§7): read behind `watchlists:read`, changed behind
  * `watchlists:write`, always confined to the caller's workspace.
  */
-import { ApiError, invalidParameter } from '../errors.js';
+import { ApiError, forbidden, invalidParameter } from '../errors.js';
+import { PLAN_LIMITS } from '../workspaces/plans.js';
 import { builder } from '../graphql/builder.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
@@ -102,6 +103,14 @@ builder.queryFields((t) => ({
   }),
 }));
 
+/** Refuses (and so rolls back) a change that leaves the workspace over its plan's entries. */
+async function withinEntryLimit(tx: Context['db'], workspace: Context['principal']['workspace']): Promise<void> {
+  const limit = PLAN_LIMITS[workspace.plan].watchlistEntries;
+  if ((await repository.lockedWorkspaceCounts(tx, workspace.id)).entries > limit) {
+    throw forbidden(`a ${workspace.plan} workspace has at most ${limit.toLocaleString('en')} watchlist entries in all; remove some first.`);
+  }
+}
+
 builder.mutationFields((t) => ({
   createWatchlist: t.field({
     type: WatchlistRef,
@@ -112,8 +121,13 @@ builder.mutationFields((t) => ({
       const description = checkDescription(input.description);
       const entries = checkEntries(principal.scope, (input.entries ?? []));
       return db.transaction(async (tx) => {
+        const limits = PLAN_LIMITS[principal.workspace.plan];
+        if ((await repository.lockedWorkspaceCounts(tx, principal.workspace.id)).watchlists >= limits.watchlists) {
+          throw forbidden(`a ${principal.workspace.plan} workspace has at most ${limits.watchlists} watchlists; delete one first.`);
+        }
         const watchlist = await repository.insertWatchlist(tx, principal.workspace.id, { name, description });
         await repository.insertEntries(tx, watchlist.id, entries);
+        await withinEntryLimit(tx, principal.workspace);
         return watchlist;
       });
     },
@@ -154,8 +168,10 @@ builder.mutationFields((t) => ({
       const entries = checkEntries(principal.scope, args.entries);
       if (entries.length === 0) throw invalidParameter('entries', 'name at least one entry.');
       return db.transaction(async (tx) => {
+        await repository.lockedWorkspaceCounts(tx, principal.workspace.id);
         const watchlist = await lockedWatchlist(tx, principal.workspace.id, String(args.watchlistId));
         await repository.insertEntries(tx, watchlist.id, entries);
+        await withinEntryLimit(tx, principal.workspace);
         if ((await repository.countEntries(tx, watchlist.id)) > MAX_ENTRIES_PER_WATCHLIST) {
           throw invalidParameter('entries', `a watchlist holds at most ${MAX_ENTRIES_PER_WATCHLIST} entries.`);
         }

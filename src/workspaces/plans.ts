@@ -10,10 +10,15 @@ export type BillingStatus = (typeof BILLING_STATUSES)[number];
  * request a second lets a free key poll a feed or try the API; a pro key serves a SIEM connector
  * polling every few seconds plus lookups; an enterprise key carries bulk enrichment from a SOAR.
  */
-export const PLAN_LIMITS: Record<Plan, { activeKeys: number; requestsPerMinute: number }> = {
-  free: { activeKeys: 3, requestsPerMinute: 60 },
-  pro: { activeKeys: 50, requestsPerMinute: 600 },
-  enterprise: { activeKeys: 200, requestsPerMinute: 3000 },
+/**
+ * `watchlists` and `watchlistEntries` are per workspace (API.md §12): every IOC and leak written is
+ * matched against the entries, so their number is what one tenant could make everyone's writes
+ * pay for. A free workspace watches a brand and a few domains; an enterprise one, a portfolio.
+ */
+export const PLAN_LIMITS: Record<Plan, { activeKeys: number; requestsPerMinute: number; watchlists: number; watchlistEntries: number }> = {
+  free: { activeKeys: 3, requestsPerMinute: 60, watchlists: 5, watchlistEntries: 100 },
+  pro: { activeKeys: 50, requestsPerMinute: 600, watchlists: 50, watchlistEntries: 5_000 },
+  enterprise: { activeKeys: 200, requestsPerMinute: 3000, watchlists: 200, watchlistEntries: 50_000 },
 };
 
 export function isPlan(value: string): value is Plan {
