@@ -65,8 +65,8 @@ describe('finding 4: watchlists and entries per plan, and keyword matching bound
     await gql(key, 'mutation ($id: ID!, $e: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $e) { id } }', { id: first.node.id, e: entries(100) });
     const over = await t.graphql(key, 'mutation ($id: ID!, $e: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $e) { id } }', { id: first.node.id, e: entries(1, 100) });
     expect(over.body.errors?.[0]).toMatchObject({ message: 'Forbidden: a free workspace has at most 100 watchlist entries in all; remove some first.' });
-    const [{ n }] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from watchlist_entries e join watchlists w on w.id = e.watchlist_id where w.workspace_id = ${free.id}::uuid`);
-    expect(n).toBe(100);
+    const [stored] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from watchlist_entries e join watchlists w on w.id = e.watchlist_id where w.workspace_id = ${free.id}::uuid`);
+    expect(stored!.n).toBe(100);
     expect((await t.database.rows<{ n: number }>(sql`select count(*)::int as n from watchlists where workspace_id = ${free.id}::uuid`))[0]!.n).toBe(5);
   });
 
