@@ -384,7 +384,15 @@ export const webhookDeliveries = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('webhook_deliveries_due').on(t.status, t.nextAttemptAt), index('webhook_deliveries_endpoint').on(t.endpointId, t.createdAt, t.id)],
+  (t) => [
+    index('webhook_deliveries_due').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_endpoint').on(t.endpointId, t.createdAt, t.id),
+    // An endpoint's waiting deliveries, oldest due first: what the worker claims per endpoint and
+    // what the backlog bound counts (drizzle/0013).
+    index('webhook_deliveries_endpoint_pending').on(t.endpointId, t.nextAttemptAt, t.id).where(sql`status = 'pending'`),
+    // The attempts running now, in any process: few rows, read at every claim.
+    index('webhook_deliveries_leased').on(t.lockedUntil).where(sql`status = 'pending' AND locked_until IS NOT NULL`),
+  ],
 );
 
 export const webhookAttempts = pgTable(

@@ -33,7 +33,16 @@ export const DELIVERY_CHANNEL = 'webhook_delivery';
 export const ATTEMPT_TIMEOUT_MS = 15_000;
 /** A claimed delivery is this process's for this long; longer than an attempt can take. */
 const LEASE_SECONDS = 30;
-const CLAIM_BATCH = 10;
+/**
+ * Fairness (API.md §12). Attempts run side by side, each on its own, never a batch waiting for its
+ * slowest: an endpoint that never answers holds at most `PER_ENDPOINT` attempts (in all processes)
+ * and its workspace at most `PER_WORKSPACE`, for at most the attempt timeout, while the others'
+ * deliveries are claimed as soon as they are due. `IN_FLIGHT` bounds one process's sockets; it is
+ * far above what the two shares let a few tenants hold, so no one tenant's dead endpoints fill it.
+ */
+export const PER_ENDPOINT = 2;
+export const PER_WORKSPACE = 4;
+const IN_FLIGHT = 200;
 /** Looked for every so often even without a notification (retries fall due without one). */
 const POLL_MS = 1000;
 
@@ -61,6 +70,8 @@ export interface WorkerOptions {
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
+  /** The attempts this process is making now. */
+  private readonly inFlight = new Set<Promise<void>>();
   private again = false;
   private closed = false;
 
@@ -87,6 +98,7 @@ export class DeliveryWorker {
     this.closed = true;
     clearTimeout(this.timer);
     await this.running;
+    await Promise.all(this.inFlight);
   }
 
   /** Claims and sends what is due; one round at a time, another at once if woken meanwhile. */
@@ -109,22 +121,62 @@ export class DeliveryWorker {
 
   private async round(): Promise<void> {
     for (;;) {
-      const claimed = await this.database.rows<Claimed>(sql`
-        update webhook_deliveries d set locked_until = now() + make_interval(secs => ${LEASE_SECONDS}), updated_at = now()
-        from webhook_endpoints e
-        where e.id = d.endpoint_id and d.id in (
-          select d2.id from webhook_deliveries d2 join webhook_endpoints e2 on e2.id = d2.endpoint_id and e2.enabled
-          where d2.status = 'pending' and d2.next_attempt_at <= now() and (d2.locked_until is null or d2.locked_until < now())
-          order by d2.next_attempt_at limit ${CLAIM_BATCH}
-          for update of d2 skip locked)
-        returning d.id, d.endpoint_id, d.alert_id, d.attempt_count, e.url, e.secret, e.previous_secret,
-          coalesce(e.previous_secret_expires_at > now(), false) as previous_valid,
-          (select ws.plan from workspaces ws where ws.id = e.workspace_id) as plan,
-          (select ws.billing_status from workspaces ws where ws.id = e.workspace_id) as billing_status`);
-      if (claimed.length === 0 || this.closed) return;
-      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-      if (claimed.length < CLAIM_BATCH) return;
+      const capacity = IN_FLIGHT - this.inFlight.size;
+      if (capacity <= 0 || this.closed) return;
+      const claimed = await this.claim(capacity);
+      for (const delivery of claimed) {
+        const attempt: Promise<void> = this.attempt(delivery)
+          .catch((error: unknown) => this.logger.warn({ err: error }, 'webhook attempt failed to record; its lease lets it be tried again'))
+          .finally(() => {
+            this.inFlight.delete(attempt);
+            // A share freed: what waited behind it may go now.
+            this.wake();
+          });
+        this.inFlight.add(attempt);
+      }
+      if (claimed.length < capacity) return;
     }
+  }
+
+  /**
+   * Claims due deliveries within the shares: per endpoint (locked while claimed, so that two
+   * processes never both fill one endpoint's share), then per workspace, the workspaces taking
+   * turns (each one's oldest first), at most `capacity` in all.
+   */
+  private claim(capacity: number): Promise<Claimed[]> {
+    return this.database.rows<Claimed>(sql`
+      with endpoints as (
+        select e.id, e.workspace_id from webhook_endpoints e
+        where e.enabled and exists (
+          select 1 from webhook_deliveries d
+          where d.endpoint_id = e.id and d.status = 'pending' and d.next_attempt_at <= now() and (d.locked_until is null or d.locked_until < now()))
+        for update of e skip locked
+      ), in_flight as (
+        select d.endpoint_id, d.workspace_id from webhook_deliveries d
+        where d.status = 'pending' and d.locked_until is not null and d.locked_until > now()
+      ), candidates as (
+        select c.id, e.workspace_id, c.next_attempt_at,
+          row_number() over (partition by e.workspace_id order by c.next_attempt_at, c.id) as turn
+        from endpoints e
+        cross join lateral (
+          select d.id, d.next_attempt_at from webhook_deliveries d
+          where d.endpoint_id = e.id and d.status = 'pending' and d.next_attempt_at <= now() and (d.locked_until is null or d.locked_until < now())
+          order by d.next_attempt_at, d.id
+          limit greatest(0, ${PER_ENDPOINT} - (select count(*) from in_flight f where f.endpoint_id = e.id))
+        ) c
+      ), chosen as (
+        select c.id from candidates c
+        where c.turn <= ${PER_WORKSPACE} - (select count(*) from in_flight f where f.workspace_id = c.workspace_id)
+        order by c.turn, c.next_attempt_at
+        limit ${capacity}
+      )
+      update webhook_deliveries d set locked_until = now() + make_interval(secs => ${LEASE_SECONDS}), updated_at = now()
+      from webhook_endpoints e
+      where e.id = d.endpoint_id and d.id in (select id from chosen)
+      returning d.id, d.endpoint_id, d.alert_id, d.attempt_count, e.url, e.secret, e.previous_secret,
+        coalesce(e.previous_secret_expires_at > now(), false) as previous_valid,
+        (select ws.plan from workspaces ws where ws.id = e.workspace_id) as plan,
+        (select ws.billing_status from workspaces ws where ws.id = e.workspace_id) as billing_status`);
   }
 
   private async attempt(delivery: Claimed): Promise<void> {

@@ -26,6 +26,8 @@ let t: TestApp;
 let dir: string;
 let worker: DeliveryWorker;
 const received: { path: string; body: string; at: number }[] = [];
+/** Requests each path holds open right now, and the most it ever held. */
+const open = new Map<string, { now: number; most: number }>();
 let receiver: http.Server;
 let base: string;
 
@@ -37,7 +39,13 @@ beforeAll(async () => {
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => (body += chunk));
     request.on('end', () => {
-      received.push({ path: request.url ?? '/', body, at: performance.now() });
+      const where = request.url ?? '/';
+      received.push({ path: where, body, at: performance.now() });
+      const held = open.get(where) ?? { now: 0, most: 0 };
+      held.now++;
+      held.most = Math.max(held.most, held.now);
+      open.set(where, held);
+      request.socket.once('close', () => held.now--);
       if (request.url?.startsWith('/dead')) return; // never answers
       response.writeHead(200).end('ok');
     });
@@ -157,4 +165,63 @@ describe('finding 12: a refused host name says nothing of where it points', () =
     expect(missing).toBe(loopback);
     expect(loopback).not.toMatch(/127\.0\.0\.1|::1/);
   });
+});
+
+describe('finding 5: one tenant’s dead endpoints do not delay another’s deliveries', () => {
+  it('54 deliveries queued for two endpoints that never answer leave another workspace’s delivery within its normal time', async () => {
+    // The other tenant's delivery alone first: the control.
+    const healthy = await t.createWorkspace({ scope: { domains: ['healthy.example'] } });
+    const healthyKey = (await t.createKey(healthy.id)).key;
+    expect((await call('/api/v1/watchlists', healthyKey, { method: 'POST', body: { name: 'w', entries: [{ type: 'domain', value: 'healthy.example' }] } })).status).toBe(201);
+    expect((await call('/api/v1/webhooks', healthyKey, { method: 'POST', body: { url: `${base}/healthy` } })).status).toBe(201);
+    const deliveredAfter = async (user: string) => {
+      const before = received.filter((r) => r.path === '/healthy').length;
+      const started = performance.now();
+      expect((await importUlp(t.database, dir, [`https://sso.healthy.example/:${user}@healthy.example:pw-${user}`])).json).toMatchObject({ alerts: 1 });
+      const list = await until(() => received.filter((r) => r.path === '/healthy'), (l) => l.length > before);
+      return list[before]!.at - started;
+    };
+    const alone = await deliveredAfter('control');
+
+    // The noisy tenant: two endpoints that never answer, 27 alerts each.
+    const noisy = await t.createWorkspace({ scope: { domains: ['noisy.example'] } });
+    const noisyKey = (await t.createKey(noisy.id)).key;
+    expect((await call('/api/v1/watchlists', noisyKey, { method: 'POST', body: { name: 'w', entries: [{ type: 'domain', value: 'noisy.example' }] } })).status).toBe(201);
+    for (const name of ['/dead-1', '/dead-2']) expect((await call('/api/v1/webhooks', noisyKey, { method: 'POST', body: { url: `${base}${name}` } })).status).toBe(201);
+    const lines = Array.from({ length: 27 }, (_, i) => `https://sso.noisy.example/:user${i}@noisy.example:pw-${i}`);
+    expect((await importUlp(t.database, dir, lines)).json).toMatchObject({ alerts: 27 });
+    await until(() => received.filter((r) => r.path.startsWith('/dead')).length, (n) => n >= 4);
+
+    const underLoad = await deliveredAfter('during');
+    // Before the fix the worker waited for a batch of ten dead attempts (the 3 s timeout here) at a time.
+    expect(underLoad).toBeLessThan(3_000);
+    expect(underLoad / Math.max(alone, 50)).toBeLessThan(10);
+    // At most two attempts to one endpoint at once, however many wait.
+    expect(open.get('/dead-1')!.most).toBeLessThanOrEqual(2);
+    expect(open.get('/dead-2')!.most).toBeLessThanOrEqual(2);
+    console.log(`another workspace's delivery: ${alone.toFixed(0)} ms alone, ${underLoad.toFixed(0)} ms behind 54 deliveries to two dead endpoints`);
+    await t.database.rows(sql`update webhook_endpoints set enabled = false where workspace_id = ${noisy.id}::uuid`);
+  }, 60_000);
+
+  it('an endpoint with 10,000 deliveries waiting is paused with its reason; nothing is dropped', async () => {
+    const workspace = await t.createWorkspace({ scope: { domains: ['backlog.example'] } });
+    const key = (await t.createKey(workspace.id)).key;
+    expect((await call('/api/v1/watchlists', key, { method: 'POST', body: { name: 'w', entries: [{ type: 'domain', value: 'backlog.example' }] } })).status).toBe(201);
+    const endpoint = (await call('/api/v1/webhooks', key, { method: 'POST', body: { url: `${base}/dead-backlog` } })).json.data;
+    // Far in the future, so that the worker leaves them alone: a backlog that has piled up.
+    await t.database.rows(sql`update webhook_endpoints set enabled = false where id = ${endpoint.id}::uuid`);
+    expect((await importUlp(t.database, dir, ['https://sso.backlog.example/:first@backlog.example:pw-first'])).json).toMatchObject({ alerts: 1 });
+    await t.database.rows(sql`
+      insert into webhook_deliveries (endpoint_id, workspace_id, alert_id, next_attempt_at)
+      select ${endpoint.id}::uuid, ${workspace.id}::uuid, (select id from alerts where workspace_id = ${workspace.id}::uuid limit 1), now() + interval '1 day'
+      from generate_series(1, 10000)`);
+    await t.database.rows(sql`update webhook_endpoints set enabled = true where id = ${endpoint.id}::uuid`);
+    expect((await importUlp(t.database, dir, ['https://sso.backlog.example/:second@backlog.example:pw-second'])).json).toMatchObject({ alerts: 1 });
+    const [listed] = (await call('/api/v1/webhooks', key)).json.data;
+    expect(listed).toMatchObject({ enabled: false, disabled_reason: 'paused: 10,000 deliveries were waiting for this receiver; enable the endpoint again to resume them' });
+    const [pending] = await t.database.rows<{ waiting: number }>(sql`select count(*)::int as waiting from webhook_deliveries where endpoint_id = ${endpoint.id}::uuid and status = 'pending'`);
+    expect(pending!.waiting).toBe(10_000);
+    // The alert itself stays readable.
+    expect((await call('/api/v1/alerts', key)).json.data).toHaveLength(2);
+  }, 60_000);
 });
