@@ -454,9 +454,13 @@ export const taxiiStatuses = pgTable(
       .references(() => workspaces.id, { onDelete: 'cascade' }),
     requestTimestamp: timestamp('request_timestamp', { withTimezone: true, precision: 6, mode: 'string' }).notNull().defaultNow(),
     totalCount: integer('total_count').notNull(),
-    /** `{ id, version? }` per object stored. */
+    /** Every object stored, counted; `successes` lists the first of them (src/taxii/objects.ts). */
+    successCount: integer('success_count').notNull().default(0),
+    /** Every object refused or not kept, counted; `failures` lists the first of them. */
+    failureCount: integer('failure_count').notNull().default(0),
+    /** `{ id, version? }` per object stored, the first 1,000 at most. */
     successes: jsonb('successes').notNull(),
-    /** `{ id, version?, message }` per object refused or not kept. */
+    /** `{ id, version?, message }` per object refused or not kept, the first 1,000 at most. */
     failures: jsonb('failures').notNull(),
     createdAt: createdAt(),
   },

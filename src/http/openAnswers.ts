@@ -21,6 +21,8 @@ const DEFAULT_LIMITS: OpenAnswerLimits = {
 
 /** How long a refused caller is told to wait: streams and exports end in seconds to minutes. */
 const RETRY_AFTER_S = 30;
+/** An envelope is stored within a few seconds at the largest. */
+const ENVELOPE_RETRY_AFTER_S = 5;
 
 class Counter {
   private readonly counts = new Map<string, number>();
@@ -35,6 +37,8 @@ class Counter {
 }
 
 export class OpenAnswers {
+  /** Key id -> the request whose envelope it is writing now. */
+  private readonly envelopesByKey = new Map<string, string>();
   private readonly streamsByKey = new Counter();
   private readonly streamsByWorkspace = new Counter();
   private readonly exportsByKey = new Counter();
@@ -61,6 +65,22 @@ export class OpenAnswers {
     });
   }
 
+  /**
+   * Takes the key's envelope slot (a TAXII POST: up to 10 MiB, parsed and stored in one statement)
+   * for this request, or throws `rate_limited`: one per key at a time in this process (API.md §12),
+   * taken before the body is read, so that parallel POSTs of one key never hold several envelopes in
+   * memory. The same request taking it again (the route, then its resolver) gets the same slot.
+   */
+  openEnvelope(caller: Principal, requestId: string, signal: AbortSignal): () => void {
+    const holder = this.envelopesByKey.get(caller.key.id);
+    if (holder === requestId) return () => {};
+    if (holder !== undefined) throw refused('this API key is already adding an envelope; wait for its status.', ENVELOPE_RETRY_AFTER_S);
+    this.envelopesByKey.set(caller.key.id, requestId);
+    return releaseOnce(signal, () => {
+      if (this.envelopesByKey.get(caller.key.id) === requestId) this.envelopesByKey.delete(caller.key.id);
+    });
+  }
+
   /** Takes an export slot, or throws `rate_limited`. */
   openExport(caller: Principal, signal: AbortSignal): () => void {
     if (this.exportsByKey.get(caller.key.id) >= this.limits.exportsPerKey) {
@@ -71,8 +91,8 @@ export class OpenAnswers {
   }
 }
 
-function refused(reason: string): ApiError {
-  return new ApiError('rate_limited', `Rate limit exceeded: ${reason}`, { retryAfter: RETRY_AFTER_S });
+function refused(reason: string, retryAfter = RETRY_AFTER_S): ApiError {
+  return new ApiError('rate_limited', `Rate limit exceeded: ${reason}`, { retryAfter });
 }
 
 function releaseOnce(signal: AbortSignal, release: () => void): () => void {

@@ -314,7 +314,8 @@ export async function addStixObjects(
     const where = { object: typeof id === 'string' ? id : `objects[${index}]` };
     const found = iocsOfStixObject(object, owners);
     if (found === null) {
-      onObject(index, { kept: false, skipped: true, reason: `objects of type ${String((object as { type?: unknown }).type).slice(0, 100)} are not kept: only indicators with STIX patterns and ipv4-addr, ipv6-addr, domain-name, url, email-addr and file observables are` });
+      // Short: a status lists up to 1,000 of these (the supported kinds are in the README).
+      onObject(index, { kept: false, skipped: true, reason: `objects of type ${String((object as { type?: unknown }).type).slice(0, 100)} are not kept` });
       continue;
     }
     if (typeof found === 'string') {

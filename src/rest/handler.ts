@@ -35,6 +35,7 @@ export function createRestHandler(options: RestHandlerOptions) {
     const { url } = request;
     const dialect = dialectForPath(url.pathname);
     let route: PreparedRoute | undefined;
+    let release: (() => void) | undefined;
     try {
       let allow: string[] = [];
       let values: Record<string, string> | null = null;
@@ -62,6 +63,7 @@ export function createRestHandler(options: RestHandlerOptions) {
         if (route.route.body && !isTaxiiContentType(request.header('content-type'))) throw new ApiError('unsupported_media_type');
       }
       const variables = readParams(route.route.params, values, url.searchParams, request.header);
+      if (route.route.body?.onePerKey) release = context.openAnswers.openEnvelope(context.principal, context.requestId, context.signal);
       if (route.route.body) Object.assign(variables, route.route.body.toVariables(await readJsonBody(request, route)));
       if (route.route.response.kind === 'export') return await exportAnswer(route, context, variables);
       if (route.route.response.kind === 'events') return await eventStreamAnswer(route, context, variables);
@@ -72,6 +74,8 @@ export function createRestHandler(options: RestHandlerOptions) {
       if (apiError.code === 'internal_error') options.logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
       const named = route ? renameParameter(apiError, route.route.params, { first: 'limit', after: 'cursor' }) : apiError;
       return errorAnswer(named, dialect, state.requestId);
+    } finally {
+      release?.();
     }
   };
 }

@@ -32,6 +32,8 @@ export interface RestRoute {
     maxBytes?: number;
     /** The checked body (it matched `schema`) as variables. */
     toVariables(body: Record<string, unknown>): Record<string, unknown>;
+    /** One request of this route per key at a time, its slot taken before the body is read (API.md §12). */
+    onePerKey?: true;
   };
   response: RouteResponse;
 }
@@ -260,6 +262,7 @@ const TAXII_ROUTES: RestRoute[] = [
       },
       maxBytes: TAXII_MAX_CONTENT_LENGTH,
       toVariables: (body) => ({ objects: body.objects }),
+      onePerKey: true,
     },
     response: { kind: 'taxii', field: 'addTaxiiObjects', resource: 'resource', status: 202 },
   },

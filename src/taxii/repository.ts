@@ -19,7 +19,7 @@ const KEPT_FOR = sql`interval '7 days'`;
 
 export async function insertStatus(
   db: Db,
-  values: { workspaceId: string; requestTimestamp: string; totalCount: number; successes: StatusDetail[]; failures: StatusDetail[] },
+  values: { workspaceId: string; requestTimestamp: string; totalCount: number; successCount: number; failureCount: number; successes: StatusDetail[]; failures: StatusDetail[] },
 ): Promise<StatusRow> {
   // Statuses older than a week go as new ones come: the table stays the size of a week of POSTs.
   await db.delete(taxiiStatuses).where(lt(taxiiStatuses.createdAt, sql`now() - ${KEPT_FOR}`));

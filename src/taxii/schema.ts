@@ -14,7 +14,7 @@ import type { IocRow } from '../iocs/repository.js';
 import type { Context } from '../graphql/context.js';
 import { collectionsOf, findCollection, TAXII_MAX_CONTENT_LENGTH, TAXII_MEDIA_TYPE, type TaxiiCollection } from './collections.js';
 import { dateAdded, DEFAULT_LIMIT, uuidOfIndicatorId, MAX_LIMIT, objectsOf, readPage, type Page, type PageArgs } from './envelopes.js';
-import { addObjects, MAX_ENVELOPE_OBJECTS } from './objects.js';
+import { addObjects, MAX_ENVELOPE_OBJECTS, MAX_LISTED_DETAILS } from './objects.js';
 import { findStatus, type StatusDetail, type StatusRow } from './repository.js';
 
 const ApiRootRef = builder.objectRef<Record<string, never>>('TaxiiApiRoot').implement({
@@ -168,10 +168,10 @@ const StatusRef = builder.objectRef<StatusRow>('TaxiiStatus').implement({
     status: t.string({ description: 'Always `complete`: an envelope is stored before the answer.', resolve: () => 'complete' }),
     requestTimestamp: t.string({ resolve: (status) => taxiiTimestamp(status.requestTimestamp) }),
     totalCount: t.exposeInt('totalCount'),
-    successCount: t.int({ resolve: (status) => status.successes.length }),
-    successes: t.field({ type: [StatusDetailRef], resolve: (status) => status.successes }),
-    failureCount: t.int({ resolve: (status) => status.failures.length }),
-    failures: t.field({ type: [StatusDetailRef], resolve: (status) => status.failures }),
+    successCount: t.exposeInt('successCount'),
+    successes: t.field({ type: [StatusDetailRef], description: `The first objects stored (at most ${MAX_LISTED_DETAILS}, and never more than the envelope took).`, resolve: (status) => status.successes }),
+    failureCount: t.exposeInt('failureCount'),
+    failures: t.field({ type: [StatusDetailRef], description: `The first objects not kept, each with why (at most ${MAX_LISTED_DETAILS}, and never more than the envelope took).`, resolve: (status) => status.failures }),
     pendingCount: t.int({ resolve: () => 0 }),
   }),
 });
@@ -209,12 +209,17 @@ builder.mutationField('addTaxiiObjects', (t) =>
     description: `Adds the indicators and cyber-observables of 1 to ${MAX_ENVELOPE_OBJECTS} STIX objects to the workspace’s own collection (as \`import --format stix\` reads them), all at once; other objects are listed as failures, not kept.`,
     authScopes: { permission: 'iocs:write' },
     args: { collectionId: t.arg.id({ required: true }), objects: t.arg({ type: ['StixObject'], required: true }) },
-    resolve: (_root, { collectionId, objects }, { db, principal }) => {
+    resolve: async (_root, { collectionId, objects }, { db, principal, openAnswers, requestId, signal }) => {
       const collection = findCollection(principal, String(collectionId));
       if (!collection) throw new ApiError('not_found');
       if (collection.holds !== 'own') throw forbidden('the shared feed is read-only: add objects to the workspace’s own collection.');
       if (objects.length === 0 || objects.length > MAX_ENVELOPE_OBJECTS) throw invalidParameter('objects', `must hold 1 to ${MAX_ENVELOPE_OBJECTS} objects.`);
-      return addObjects(db, principal.workspace.id, objects);
+      const release = openAnswers.openEnvelope(principal, requestId, signal);
+      try {
+        return await addObjects(db, principal.workspace.id, objects);
+      } finally {
+        release();
+      }
     },
   }),
 );
