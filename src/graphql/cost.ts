@@ -2,7 +2,8 @@
  * What a document may ask for, counted with its variables (API.md §7): the number of values its
  * answer can hold at most. A field counts once for each parent it can appear under; a field with a
  * page size (`first`, or TAXII's `limit`; literal, variable or default) multiplies what it selects by that size; a list
- * of objects without one (`Watchlist.entries`) is priced at its maximum (`extensions.maxItems`).
+ * of objects without one (`Watchlist.entries`) is priced at its maximum (`extensions.maxItems`); a
+ * field that runs statements of its own (a summary) adds its `extensions.cost`.
  * graphql-armor's cost rule reads literals only, so `iocs(first: $n)` escaped it.
  */
 import {
@@ -85,10 +86,12 @@ function fieldCost(
   if (name.startsWith('__')) return 1;
   const field = parent.getFields()[name];
   if (!field) return 1;
+  // A field that runs statements of its own beyond its values (an aggregate) says what it weighs.
+  const own = typeof field.extensions?.cost === 'number' ? field.extensions.cost : 0;
   const type = getNamedType(field.type);
-  if (!node.selectionSet || !isObjectType(type)) return 1;
+  if (!node.selectionSet || !isObjectType(type)) return 1 + own;
   const items = itemsOf(parent, field, node, variables);
-  return 1 + items * selectionCost(type, node.selectionSet, fragments, variables, visiting);
+  return 1 + own + items * selectionCost(type, node.selectionSet, fragments, variables, visiting);
 }
 
 /** How many items a field's selection is repeated for: its page size, its list maximum, or 1. */

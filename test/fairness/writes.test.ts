@@ -46,6 +46,14 @@ describe('finding 3: alertSummary reads what it returns, not every alert', () =>
     await gql(busyKey, 'mutation ($ids: [ID!]!) { updateAlerts(ids: $ids, status: ACKNOWLEDGED) { id } }', { ids });
     expect((await gql(busyKey, '{ alertSummary(days: 1) { newByKind { kind count } } }')).alertSummary.newByKind).toEqual([{ kind: 'IOC', count: 36_900 }]);
 
+    // Thirty aliases in one document, as the review sent them, are refused by the cost rule; five pass.
+    const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `s${i}: alertSummary(days: 366) { newByKind { count } daily { count } }`).join(' ')} }`;
+    const thirty = await t.graphql(busyKey, aliased(30));
+    expect(thirty.body.errors?.[0]?.extensions?.code).toBe('invalid_parameter');
+    expect(thirty.body.data).toBeUndefined();
+    expect((await t.graphql(busyKey, aliased(5))).body.errors).toBeUndefined();
+    expect((await t.graphql(busyKey, aliased(6))).body.errors?.[0]?.extensions?.code).toBe('invalid_parameter');
+
     const alone = await medianTime(() => gql(quietKey, summary));
     const busyTime = await medianTime(() => gql(busyKey, summary));
     // Before the fix: 3.4 s against a few milliseconds.
