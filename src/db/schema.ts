@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   customType,
   date,
@@ -297,6 +298,17 @@ export const alertNewCounts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.kind] })],
 );
+
+/**
+ * One row: a number that moves whenever a keyword entry is added (drizzle/0015). Each process
+ * keeps the set of the four-character runs keywords are keyed on (src/alerts/keywordGrams.ts)
+ * with the number it read; an upsert sends both, and falls back to computing every run in SQL
+ * when the number has moved since, so a stale set can cost time, never a missed alert.
+ */
+export const keywordGramVersion = pgTable('keyword_gram_version', {
+  id: smallint('id').primaryKey().default(1),
+  version: bigint('version', { mode: 'number' }).notNull(),
+});
 
 /**
  * Leaked credentials. `domain_key` is the domain with its labels reversed and a trailing dot

@@ -2,6 +2,7 @@
  * IOC reads. Visibility (API.md §5) is part of every query: the shared feed (no workspace) and the
  * caller's own IOCs, never another workspace's.
  */
+import { candidateGrams, keywordGramSet } from '../alerts/keywordGrams.js';
 import { iocMatchKeys, MIN_KEYWORD_LENGTH } from '../alerts/matching.js';
 import type { Db } from '../db/client.js';
 import { preparedRows, preparedValues } from '../db/prepared.js';
@@ -156,14 +157,16 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
   // on; what still does is run again (API.md §12).
   rows = [...rows].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   const column = <K extends keyof IocUpsert>(key: K) => rows.map((row) => row[key]);
-  const [counts] = await retryingConflicts(() => preparedRows<{ created: number; updated: number; alerts: number }>(
+  const keywordSet = keywordGramSet(db);
+  const keywords = await keywordSet.get();
+  const [counts] = await retryingConflicts(() => preparedRows<{ created: number; updated: number; alerts: number; keyword_version: string }>(
     db,
     `with u as (
        select u.type::ioc_type as type, u.value collate "C" as value, u.threat_type, u.malware_family, u.confidence,
               u.severity::severity as severity, u.tlp::tlp as tlp, string_to_array(u.tags, ';') as tags, u.source,
-              u.first_seen::timestamptz as first_seen, u.last_seen::timestamptz as last_seen, u.match_keys
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $13::text[])
-         as u(type, value, threat_type, malware_family, confidence, severity, tlp, tags, source, first_seen, last_seen, match_keys)
+              u.first_seen::timestamptz as first_seen, u.last_seen::timestamptz as last_seen, u.match_keys, u.grams
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $13::text[], $14::text[])
+         as u(type, value, threat_type, malware_family, confidence, severity, tlp, tags, source, first_seen, last_seen, match_keys, grams)
      ), updated as (
        update iocs i set
          threat_type = coalesce(u.threat_type, i.threat_type),
@@ -200,14 +203,27 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
        union
        -- A keyword is keyed on one run of four of its characters (drizzle/0012): the runs of the
        -- IOC's value find the only keywords that could be inside it, through their index, and
-       -- only those are compared whole; the other tenants' keywords are never read.
-       select t.id, e.id from touched t
+       -- only those are compared whole; the other tenants' keywords are never read. The runs come
+       -- from this process's set of keys (src/alerts/keywordGrams.ts) while its version is the
+       -- current one, else (and for values that are not plain ASCII) they are computed here.
+       -- Each branch looks up one IOC's runs at a time through the index (a lateral query cannot be
+       -- turned into a hash join over every keyword).
+       select t.id, e.id from touched t join u on u.type = t.type and u.value = t.value
        cross join lateral (
-         select distinct substr(lower(t.value), i, ${MIN_KEYWORD_LENGTH}) collate "C" as gram
-         from generate_series(1, length(t.value) - ${MIN_KEYWORD_LENGTH - 1}) as i
-       ) g
-       join watchlist_entries e on e.keyword_gram = g.gram
-       where t.type in ('domain', 'url') and strpos(lower(t.value) collate "C", e.value collate "C") > 0
+         select e.id, e.value from watchlist_entries e
+         where e.keyword_gram = any(string_to_array(u.grams, E'\n'))
+       ) e
+       where t.type in ('domain', 'url') and u.grams <> '' and $15::bigint = (select version from keyword_gram_version where id = 1)
+         and strpos(lower(t.value) collate "C", e.value collate "C") > 0
+       union
+       select t.id, e.id from touched t join u on u.type = t.type and u.value = t.value
+       cross join lateral (
+         select e.id, e.value from watchlist_entries e
+         where e.keyword_gram = any(array(
+           select substr(lower(t.value), i, ${MIN_KEYWORD_LENGTH}) collate "C" from generate_series(1, length(t.value) - ${MIN_KEYWORD_LENGTH - 1}) as i))
+       ) e
+       where t.type in ('domain', 'url') and (u.grams is null or $15::bigint <> (select version from keyword_gram_version where id = 1))
+         and strpos(lower(t.value) collate "C", e.value collate "C") > 0
      ), alerted as (
        insert into alerts (id, workspace_id, watchlist_id, entry_id, entry_type, entry_value, kind, record_id)
        select gen_random_uuid(), w.workspace_id, w.id, e.id, e.type, e.value, 'ioc', m.id
@@ -220,7 +236,7 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
        returning 1
      )
      select (select count(*) from created)::int as created, (select count(*) from updated)::int as updated,
-            (select count(*) from alerted)::int as alerts`,
+            (select count(*) from alerted)::int as alerts, (select version from keyword_gram_version where id = 1)::int8::text as keyword_version`,
     [
       column('type'),
       column('value'),
@@ -235,9 +251,13 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
       column('lastSeen'),
       workspaceId,
       rows.map((row) => iocMatchKeys(row.type, row.value).join(' ')),
+      rows.map((row) => (row.type === 'domain' || row.type === 'url' ? candidateGrams(row.value, keywords.grams) : '')),
+      keywords.version,
     ],
   ));
-  return counts!;
+  const { created, updated, alerts, keyword_version } = counts!;
+  keywordSet.saw(Number(keyword_version));
+  return { created, updated, alerts };
 }
 
 /** Which IOCs a read in order of change covers (the change stream, TAXII collections). */

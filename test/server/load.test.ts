@@ -54,9 +54,12 @@ describe('a sustained mix from 50 connections', () => {
     });
     const watchlistId = ((await list.json()) as { data: { id: string } }).data.id;
 
-    const createdWatchlists = new Set<string>();
+    const createdWatchlists = new Map<string, Record<string, string>>();
     const addedKeywords = new Set<string>();
     const auth = { authorization: `Bearer ${good.key}`, 'content-type': 'application/json' };
+    // 300 new watchlists: more than one workspace holds (200 on the enterprise plan), so two share them.
+    const other = await t.createWorkspace({ scope: { domains: ['load.example'] } });
+    const otherAuth = { authorization: `Bearer ${(await t.createKey(other.id)).key}`, 'content-type': 'application/json' };
     const kinds: Array<(i: number) => Sent> = [
       () => ({ method: 'GET', path: '/api/v1/iocs?type=domain&limit=5', headers: auth, expected: 200 }),
       () => ({ method: 'POST', path: '/graphql', headers: auth, body: JSON.stringify({ query: '{ iocs(first: 3) { edges { node { value } } } }' }), expected: 200 }),
@@ -66,14 +69,17 @@ describe('a sustained mix from 50 connections', () => {
       () => ({ method: 'GET', path: '/api/v1/iocs', headers: { 'x-api-key': revoked.key }, expected: 401 }),
       () => ({ method: 'GET', path: '/api/v1/iocs?limit=5000', headers: auth, expected: 400 }),
       () => ({ method: 'GET', path: '/api/v1/dataleaks/domain?domain=elsewhere.example', headers: auth, expected: 403 }),
-      (i) => ({
-        method: 'POST',
-        path: '/api/v1/watchlists',
-        headers: auth,
-        body: JSON.stringify({ name: `load ${i}`, entries: [{ type: 'domain', value: `host-${i}.load.example` }] }),
-        expected: 201,
-        acknowledged: (body) => createdWatchlists.add((JSON.parse(body) as { data: { id: string } }).data.id),
-      }),
+      (i) => {
+        const headers = i % 20 < 10 ? auth : otherAuth;
+        return {
+          method: 'POST',
+          path: '/api/v1/watchlists',
+          headers,
+          body: JSON.stringify({ name: `load ${i}`, entries: [{ type: 'domain', value: `host-${i}.load.example` }] }),
+          expected: 201,
+          acknowledged: (body: string) => createdWatchlists.set((JSON.parse(body) as { data: { id: string } }).data.id, headers),
+        };
+      },
       (i) => ({
         method: 'POST',
         path: `/api/v1/watchlists/${watchlistId}/entries`,
@@ -105,14 +111,14 @@ describe('a sustained mix from 50 connections', () => {
     expect(addedKeywords.size).toBe(REQUESTS / kinds.length);
 
     // Every acknowledged write is there.
-    const read = async (path: string) => {
-      const response = await fetch(`${server.url}${path}`, { headers: auth });
+    const read = async (path: string, headers: Record<string, string> = auth) => {
+      const response = await fetch(`${server.url}${path}`, { headers });
       expect(response.status).toBe(200);
       return (await response.json()) as { data: { id: string; entries: { value: string }[] } };
     };
     const keywords = new Set((await read(`/api/v1/watchlists/${watchlistId}`)).data.entries.map((e) => e.value));
     expect([...addedKeywords].filter((k) => !keywords.has(k))).toEqual([]);
-    const found = await Promise.all([...createdWatchlists].map((id) => read(`/api/v1/watchlists/${id}`)));
+    const found = await Promise.all([...createdWatchlists].map(([id, headers]) => read(`/api/v1/watchlists/${id}`, headers)));
     expect(found.every((answer) => answer.data.entries.length === 1)).toBe(true);
   });
 });
