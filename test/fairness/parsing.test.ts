@@ -4,9 +4,13 @@
  * hold the event loop for every tenant. Each is sent here the way the review sent it, and the
  * other tenant's request is timed against the same request alone.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownCollectionId } from '../../src/taxii/collections.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { runCommand } from '../support/cli.js';
 import { insertIocs } from '../support/fixtures.js';
 import { elapsed, medianTime, ratio } from '../support/timing.js';
 import { TAXII_ACCEPT } from '../taxii/client.js';
@@ -98,6 +102,24 @@ describe('finding 2: a STIX pattern of 100,000 characters', () => {
     expect((await posting).status).toBe(202);
     // Before the fix: 11.5 s.
     expect(ratio(during, alone, 5)).toBeLessThan(20);
+  });
+
+  it('is refused the same way by `import --format stix` and by addTaxiiObjects', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ti-fair-stix-'));
+    try {
+      const file = path.join(dir, 'bundle.json');
+      writeFileSync(file, JSON.stringify({ type: 'bundle', id: 'bundle--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd30', objects: JSON.parse(envelope(`[${'a'.repeat(100_000)}`)).objects }));
+      const { code, json } = await runCommand(t.database, ['import', '--file', file, '--format', 'stix']);
+      expect(code).toBe(0);
+      expect(json).toMatchObject({ created: 1, rejected: 1, errors: [{ object: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f', reason: 'the pattern is longer than 10,000 characters' }] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const { body } = await t.graphql(attacker.key, 'mutation ($c: ID!, $o: [StixObject!]!) { addTaxiiObjects(collectionId: $c, objects: $o) { failureCount failures { message } } }', {
+      c: ownCollectionId(attacker.id),
+      o: JSON.parse(envelope(`[${'a'.repeat(100_000)}`)).objects.slice(0, 1),
+    });
+    expect(body.data).toEqual({ addTaxiiObjects: { failureCount: 1, failures: [{ message: 'the pattern is longer than 10,000 characters' }] } });
   });
 
   it('a pattern of 10,000 characters of the worst kinds is read as fast as a short one, per character', async () => {
