@@ -66,14 +66,20 @@ INSERT INTO alert_daily_counts (workspace_id, day, count)
 INSERT INTO alert_new_counts (workspace_id, kind, count)
   SELECT workspace_id, kind, count(*) FROM alerts WHERE status = 'new' GROUP BY 1, 2;
 --> statement-breakpoint
--- A keyword's key for matching: its run of four characters that the fewest keywords already use
--- (each count stops at 1,000: past that, every run is as bad), ties broken at random, so that
--- keywords sharing a prefix ("brand-a", "brand-b"…) spread over the index instead of piling up.
+-- A keyword's key for matching: of its runs of four characters (all of them up to 16, else 16 spread
+-- evenly over it), the one that the fewest keywords already use (each count stops at 32: past that,
+-- every run is as bad), ties broken at random, so that keywords sharing a prefix ("brand-a",
+-- "brand-b"...) spread over the index instead of piling up. At most 16 x 32 index entries read
+-- per keyword added, whatever it and the others hold.
 CREATE FUNCTION watchlist_keyword_gram(keyword text) RETURNS text LANGUAGE sql VOLATILE AS $$
   SELECT g FROM (
-    SELECT DISTINCT substr(keyword, i, 4) COLLATE "C" AS g FROM generate_series(1, length(keyword) - 3) AS i
+    SELECT DISTINCT substr(keyword, p, 4) COLLATE "C" AS g
+    FROM (
+      SELECT CASE WHEN length(keyword) - 3 <= 16 THEN k + 1 ELSE 1 + (k * (length(keyword) - 4)) / 15 END AS p
+      FROM generate_series(0, least(15, length(keyword) - 4)) AS k
+    ) positions
   ) grams
-  ORDER BY (SELECT count(*) FROM (SELECT 1 FROM watchlist_entries e WHERE e.keyword_gram = grams.g LIMIT 1000) used), random()
+  ORDER BY (SELECT count(*) FROM (SELECT 1 FROM watchlist_entries e WHERE e.keyword_gram = grams.g LIMIT 32) used), random()
   LIMIT 1
 $$;
 --> statement-breakpoint

@@ -79,3 +79,17 @@ describe('the breached-password range search', () => {
     expect(text, text).toMatch(/password_counts_pkey/);
   });
 });
+
+describe('what one tenant can ask is read through an index, whatever the others hold (API.md §12)', () => {
+  it.each([
+    ['a keyword lookup by the runs of an IOC', sql`select id, value from watchlist_entries where keyword_gram = any('{phis,hish}'::text[])`, /watchlist_entries_keyword_gram/],
+    ['alerts raised per day of a workspace', sql`select day, count from alert_daily_counts where workspace_id = ${ws}::uuid and day >= '2026-01-01'`, /alert_daily_counts_workspace_id_day_pk/],
+    ['alerts still new, by kind', sql`select kind, count from alert_new_counts where workspace_id = ${ws}::uuid and count > 0`, /alert_new_counts_workspace_id_kind_pk/],
+    ['an endpoint’s waiting deliveries, oldest due first', sql`select id from webhook_deliveries where endpoint_id = ${ws}::uuid and status = 'pending' and next_attempt_at <= now() order by next_attempt_at, id limit 2`, /webhook_deliveries_endpoint_pending/],
+    ['the attempts running now', sql`select endpoint_id from webhook_deliveries where status = 'pending' and locked_until is not null and locked_until > now()`, /webhook_deliveries_leased/],
+  ])('%s', async (_name, query, index) => {
+    const text = await plan(query);
+    expect(text, text).not.toMatch(/Seq Scan/);
+    expect(text, text).toMatch(index);
+  });
+});

@@ -76,6 +76,11 @@ describe('finding 4: watchlists and entries per plan, and keyword matching bound
     const [stored] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from watchlist_entries e join watchlists w on w.id = e.watchlist_id where w.workspace_id = ${free.id}::uuid`);
     expect(stored!.n).toBe(100);
     expect((await t.database.rows<{ n: number }>(sql`select count(*)::int as n from watchlists where workspace_id = ${free.id}::uuid`))[0]!.n).toBe(5);
+    // A hundred keywords sharing the prefix `brand-` are not all keyed on one run of it.
+    const [spread] = await t.database.rows<{ most: number }>(sql`
+      select max(n)::int as most from (select count(*) as n from watchlist_entries e join watchlists w on w.id = e.watchlist_id
+      where w.workspace_id = ${free.id}::uuid group by e.keyword_gram) g`);
+    expect(spread!.most).toBeLessThan(50);
   });
 
   it('100,000 keyword entries of other workspaces leave an import of 1,000 IOCs within its time without them, and keywords still match', async () => {
