@@ -60,7 +60,7 @@ export class UrlRefused extends Error {}
  * resolves to a private address is not said, nor the address, so that a key allowed to save
  * webhooks cannot map which internal names exist and where they point (API.md §10).
  */
-const NOT_PUBLIC = 'has a host that does not resolve to public addresses only; webhooks reach public addresses only.';
+const NOT_PUBLIC = 'has a host that does not resolve to public addresses only.';
 
 /** The URL parsed and its form checked (scheme, no credentials), or UrlRefused. */
 export function parseWebhookUrl(raw: string, policy: UrlPolicy): URL {

@@ -276,7 +276,7 @@ describe('endpoints', () => {
     expect(addressRefusal('169.254.169.254', { allowHttp: true, allowPrivate: true })).toMatch(/metadata/);
     expect(addressRefusal('fe80::1', { allowHttp: true, allowPrivate: true })).toMatch(/link local/);
     // A name is refused without saying where it points (API.md §10).
-    await expect(allowedAddress(new URL('https://localhost/x'), STRICT_POLICY)).rejects.toThrow('has a host that does not resolve to public addresses only; webhooks reach public addresses only.');
+    await expect(allowedAddress(new URL('https://localhost/x'), STRICT_POLICY)).rejects.toThrow('has a host that does not resolve to public addresses only.');
   });
 
   it('holds at most 10 per workspace', async () => {
