@@ -67,17 +67,26 @@ const CreatedApiKeyRef = builder.objectRef<{ apiKey: ApiKeyShape; secret: string
 });
 
 const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent').implement({
-  description: 'One key-management action: who (a key prefix, or null for the admin command line), what, when.',
+  description: 'One key-management action (who: a key prefix, or null for the admin command line; what; when), or the server pausing a webhook endpoint.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    action: t.exposeString('action', { description: '`api_key.created`, `api_key.rotated` or `api_key.revoked`.' }),
+    action: t.exposeString('action', { description: '`api_key.created`, `api_key.rotated` or `api_key.revoked`; or `webhook.paused`, when the server paused an endpoint whose backlog of deliveries was full (see webhookEndpointId).' }),
     actorKeyPrefix: t.string({
       nullable: true,
       resolve: (e) => (e.actorKeyPrefix === null ? null : displayPrefix(e.actorKeyPrefix)),
     }),
     actor: t.string({
-      description: '`key` (see actorKeyPrefix), `command line`, or `server setup` (the demo key made at the first start).',
-      resolve: (e) => (e.actorKeyPrefix !== null ? 'key' : (e.details as { via?: string } | null)?.via === 'server setup' ? 'server setup' : 'command line'),
+      description: '`key` (see actorKeyPrefix), `command line`, `server setup` (the demo key made at the first start), or `server` (a paused webhook endpoint).',
+      resolve: (e) => {
+        if (e.actorKeyPrefix !== null) return 'key';
+        const via = (e.details as { via?: string } | null)?.via;
+        return via === 'server setup' || via === 'server' ? via : 'command line';
+      },
+    }),
+    webhookEndpointId: t.id({
+      nullable: true,
+      description: 'The endpoint a `webhook.paused` event is about.',
+      resolve: (e) => (e.details as { endpoint_id?: string } | null)?.endpoint_id ?? null,
     }),
     targetKeyId: t.exposeID('targetKeyId', { nullable: true }),
     targetKeyPrefix: t.string({

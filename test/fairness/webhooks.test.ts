@@ -221,7 +221,11 @@ describe('finding 5: one tenant’s dead endpoints do not delay another’s deli
     expect(listed).toMatchObject({ enabled: false, disabled_reason: 'paused: 10,000 deliveries were waiting for this receiver; enable the endpoint again to resume them' });
     const [pending] = await t.database.rows<{ waiting: number }>(sql`select count(*)::int as waiting from webhook_deliveries where endpoint_id = ${endpoint.id}::uuid and status = 'pending'`);
     expect(pending!.waiting).toBe(10_000);
-    // The alert itself stays readable.
+    // The alert itself stays readable, and the workspace's audit log says what happened.
     expect((await call('/api/v1/alerts', key)).json.data).toHaveLength(2);
+    const { body } = await t.graphql(key, '{ auditEvents(first: 5) { edges { node { action actor actorKeyPrefix webhookEndpointId } } } }');
+    expect(body.data!.auditEvents.edges[0].node).toEqual({ action: 'webhook.paused', actor: 'server', actorKeyPrefix: null, webhookEndpointId: endpoint.id });
+    const [event] = await t.database.rows<{ details: Record<string, unknown> }>(sql`select details from audit_events where workspace_id = ${workspace.id}::uuid and action = 'webhook.paused'`);
+    expect(event!.details).toEqual({ endpoint_id: endpoint.id, url: `${base}/dead-backlog`, waiting: 10000, via: 'server' });
   }, 60_000);
 });
