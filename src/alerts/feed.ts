@@ -12,7 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
 import { TableFeed, type KeyChanges } from '../db/tableFeed.js';
 import { alerts } from '../db/schema.js';
-import { decodeCursor, encodeCursor } from '../graphql/connections.js';
+import { decodeCursor, encodeCursor } from '../cursors.js';
 import { UUID_PATTERN } from '../ids.js';
 import { withRecords, type AlertShape } from './records.js';
 

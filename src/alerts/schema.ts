@@ -8,7 +8,8 @@
 import { ApiError, invalidParameter } from '../errors.js';
 import { MAX_COST } from '../graphql/cost.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
+import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
+import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { CardLeakRef, CredentialLeakRef } from '../dataleaks/schema.js';
 import { IocRef } from '../iocs/schema.js';

@@ -10,7 +10,7 @@
  * Every write of IOCs is one short statement, far shorter than that.
  */
 import type { Db } from '../db/client.js';
-import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
+import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../cursors.js';
 import { UUID_PATTERN } from '../ids.js';
 import type { IocType } from '../normalize.js';
 import type { Principal } from '../auth/principal.js';

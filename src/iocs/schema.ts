@@ -2,7 +2,8 @@
 import { rootOf } from '../db/cancellation.js';
 import { invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
+import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
+import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { detectIoc, normalizeText } from '../normalize.js';
 import { graphqlEnumName, IOC_TYPES, SEVERITIES, TLPS, type IocType } from '../vocabulary.js';

@@ -7,7 +7,8 @@ import { DEFAULT_KEY_PERMISSIONS, PERMISSIONS, type Permission } from '../auth/p
 import { displayPrefix } from '../auth/keyFormat.js';
 import { invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
+import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
+import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import type { Context } from '../graphql/context.js';
 import { keyStatus, listApiKeys, listAuditEvents, type ApiKeyShape, type AuditEventRow } from './repository.js';

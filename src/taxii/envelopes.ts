@@ -8,7 +8,7 @@ import type { Db } from '../db/client.js';
 import { taxiiTimestamp } from '../db/time.js';
 import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
 import { invalidParameter } from '../errors.js';
-import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
+import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../cursors.js';
 import { UUID_PATTERN } from '../ids.js';
 import { listIocsByChange, type IocRow } from '../iocs/repository.js';
 import { indicatorOf, restIoc, workspaceIdentity } from '../iocs/stix.js';

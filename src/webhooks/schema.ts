@@ -6,7 +6,8 @@
 import { sql } from 'drizzle-orm';
 import { ApiError, forbidden, invalidParameter, missingParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { connectionType, pageArgs, paginate, PG_TIMESTAMP_PATTERN } from '../graphql/connections.js';
+import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
+import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import type { Context } from '../graphql/context.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { normalizeText } from '../normalize.js';

@@ -13,7 +13,7 @@ import { parseDateInput } from '../../src/dates.js';
 import { csvFields } from '../../src/dataleaks/csvLine.js';
 import { combolistRecord, ulpRecord } from '../../src/dataleaks/formats.js';
 import { cardOf, normalizeExpiry, siteOf } from '../../src/dataleaks/records.js';
-import { decodeCursor, PG_TIMESTAMP_PATTERN } from '../../src/graphql/connections.js';
+import { decodeCursor, PG_TIMESTAMP_PATTERN } from '../../src/cursors.js';
 import { nestsDeeperThan, parseJson } from '../../src/http/body.js';
 import { UUID_PATTERN } from '../../src/ids.js';
 import { patternValues } from '../../src/iocs/stix.js';
