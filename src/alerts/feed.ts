@@ -9,7 +9,7 @@
  */
 import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { TableFeed, type KeyChanges } from '../db/tableFeed.js';
 import { alerts } from '../db/schema.js';
 import { decodeCursor, encodeCursor } from '../cursors.js';

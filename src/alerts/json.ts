@@ -6,7 +6,7 @@
  */
 import { snakeCase } from 'change-case';
 import { isoTimestamp } from '../db/time.js';
-import { REST_FIELDS } from '../rest/fields.js';
+import { REST_FIELDS } from '../recordFields.js';
 import type { AlertRecord, AlertRow } from './repository.js';
 
 const TIMESTAMPS = new Set(['leakedAt', 'discoveredAt', 'firstSeen', 'lastSeen', 'createdAt', 'updatedAt']);

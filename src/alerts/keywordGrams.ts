@@ -11,7 +11,7 @@
  * instead (drizzle/0015). A stale set costs time, never a missed alert; the next upsert reloads it.
  */
 import { rootOf } from '../db/cancellation.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { preparedRows } from '../db/prepared.js';
 import { MIN_KEYWORD_LENGTH } from './matching.js';
 

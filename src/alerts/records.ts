@@ -5,7 +5,7 @@
  */
 import type { Permission } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import type { AlertKind } from '../vocabulary.js';
 import { recordsOf, type AlertRecord, type AlertRow } from './repository.js';
 

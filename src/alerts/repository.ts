@@ -4,7 +4,7 @@
  * kind.
  */
 import { and, desc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { preparedRows } from '../db/prepared.js';
 import { alertNewCounts, alerts, cardLeaks, credentialLeaks, iocs } from '../db/schema.js';
 import type { AlertKind, AlertStatus } from '../vocabulary.js';

@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import { eq } from 'drizzle-orm';
-import type { Database, Db } from '../db/client.js';
+import type { Database } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { apiKeys, workspaces } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { loadWorkspaceScope } from '../workspaces/scope.js';

@@ -11,7 +11,7 @@
  * - Windows are fixed minutes, as `RateLimit-Reset` tells: a client sees exactly when it may
  *   resume. Rows older than ten minutes are deleted by a timer.
  */
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { preparedRows } from '../db/prepared.js';
 import { ApiError } from '../errors.js';
 import type { Plan } from '../workspaces/plans.js';

@@ -4,7 +4,7 @@
  * once per shape (first page, or after a cursor).
  */
 import { and, asc, eq, getTableColumns, gt, gte, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { prepared } from '../db/prepared.js';
 import { cardLeaks, credentialLeaks, passwordCounts } from '../db/schema.js';
 import { domainKey } from '../normalize.js';

@@ -11,7 +11,7 @@
  * docs/performance.md).
  */
 import { PostgresJsSession } from 'drizzle-orm/postgres-js';
-import type { Db } from './client.js';
+import type { Db } from './handle.js';
 
 export interface Cancellable {
   cancel(): unknown;

@@ -6,14 +6,13 @@
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Options, PostgresType, Sql, TransactionSql } from 'postgres';
 import { requestDatabase, type Statements } from './cancellation.js';
+import type { Db } from './handle.js';
 import { lockDataDir } from './dataDirLock.js';
 import * as schema from './schema.js';
 
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export interface NotificationHandlers {
   onMessage: (payload: string) => void;

@@ -3,7 +3,7 @@
  * the query builder on every request (its per-call cost showed up in profiles: docs/performance.md).
  */
 import { rootOf } from './cancellation.js';
-import type { Db } from './client.js';
+import type { Db } from './handle.js';
 
 const cache = new WeakMap<Db, Map<string, unknown>>();
 

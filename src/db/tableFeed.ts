@@ -7,7 +7,8 @@
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../errors.js';
 import { isKeyUsable } from '../keys/repository.js';
-import type { Database, Db } from './client.js';
+import type { Database } from './client.js';
+import type { Db } from './handle.js';
 
 /** Tells of changes to keys (src/auth/keyVerifier.ts), so that open streams check theirs again. */
 export interface KeyChanges {

@@ -1,6 +1,6 @@
 import type { AlertFeed } from '../alerts/feed.js';
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import type { OpenAnswers } from '../http/openAnswers.js';
 import type { IocChangeFeed } from '../iocs/changes.js';
 import type { WebhookSettings } from '../webhooks/settings.js';

@@ -3,7 +3,7 @@
  * made on first use, so the many requests that need none (the IOC listing) pay nothing for them.
  */
 import DataLoader from 'dataloader';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { entriesOf, type WatchlistEntryRow } from '../watchlists/repository.js';
 
 export interface Loaders {

@@ -9,7 +9,7 @@
  * transaction started, so a transaction still open could otherwise commit a row behind the cursor.
  * Every write of IOCs is one short statement, far shorter than that.
  */
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../cursors.js';
 import { UUID_PATTERN } from '../ids.js';
 import type { IocType } from '../normalize.js';

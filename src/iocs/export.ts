@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { csvDocument } from './csv.js';
 import { listIocs, type IocFilters } from './repository.js';
 import { restIoc, stixBundle, type RestIoc } from './stix.js';

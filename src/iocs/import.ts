@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { sql } from 'drizzle-orm';
 import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { IOC_TYPES, normalizeIocValue, normalizeText, type IocType } from '../normalize.js';
 import { isOneOf, SEVERITIES, TLPS } from '../vocabulary.js';
 import { restoreCell } from './csv.js';

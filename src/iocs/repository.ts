@@ -4,7 +4,7 @@
  */
 import { candidateGrams, keywordGramSet } from '../alerts/keywordGrams.js';
 import { iocMatchKeys, MIN_KEYWORD_LENGTH } from '../alerts/matching.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { preparedRows, preparedValues } from '../db/prepared.js';
 import { retryingConflicts } from '../db/retry.js';
 import { iocs } from '../db/schema.js';

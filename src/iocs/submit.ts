@@ -4,7 +4,7 @@
  * watchlist alerts they match, and wakes the event streams). A value may come defanged; its type,
  * when left out, is detected as a lookup detects it.
  */
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { invalidParameter } from '../errors.js';
 import { detectIoc, refang } from '../normalize.js';
 import { checkIoc, merge, type RawIoc } from './import.js';

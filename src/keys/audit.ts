@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { auditEvents } from '../db/schema.js';
 
 export type AuditAction = 'api_key.created' | 'api_key.rotated' | 'api_key.revoked';

@@ -3,7 +3,7 @@
  * in memory, and a timer writes the keys whose minute changed, all in one statement.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import type { Logger } from '../logger.js';
 
 const MINUTE_MS = 60_000;

@@ -1,6 +1,6 @@
 /** Reads of keys and audit events, always without the secret hash. */
 import { and, count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { apiKeys, auditEvents, type ApiKeyRow } from '../db/schema.js';
 
 /** A key as the API shows it: everything but the hash. */

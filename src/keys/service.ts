@@ -7,7 +7,7 @@ import { hash as argon2Hash } from '@node-rs/argon2';
 import { and, count, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { generateApiKey } from '../auth/keyFormat.js';
 import { isPermission, PERMISSIONS, type Permission } from '../auth/permissions.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { apiKeys, workspaces } from '../db/schema.js';
 import { ApiError, forbidden, invalidParameter, missingParameter } from '../errors.js';
 import { isoTimestamp } from '../db/time.js';

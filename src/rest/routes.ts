@@ -8,7 +8,7 @@ import type { Permission } from '../auth/permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
 import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import type { Dialect } from './dialects.js';
-import { REST_FIELDS } from './fields.js';
+import { REST_FIELDS } from '../recordFields.js';
 import type { ParamSpec } from './params.js';
 import { TAXII_MAX_CONTENT_LENGTH } from '../taxii/collections.js';
 import { MAX_ENVELOPE_OBJECTS } from '../taxii/objects.js';

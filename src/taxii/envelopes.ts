@@ -4,7 +4,7 @@
  * rows are added, and works together with the `added_after` it was made with.
  */
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { taxiiTimestamp } from '../db/time.js';
 import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
 import { invalidParameter } from '../errors.js';

@@ -4,7 +4,7 @@
  * in one statement, so that an envelope is stored whole or not at all; what became of each object
  * is the status resource the answer returns.
  */
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { addStixObjects, Importer } from '../iocs/import.js';
 import { insertStatus, type StatusDetail, type StatusRow } from './repository.js';
 

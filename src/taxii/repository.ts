@@ -1,6 +1,6 @@
 /** TAXII status resources (API.md §11): one per envelope a workspace POSTs, kept for a week. */
 import { and, eq, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { taxiiStatuses } from '../db/schema.js';
 
 export interface StatusDetail {

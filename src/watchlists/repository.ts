@@ -3,7 +3,7 @@
  * workspace is invisible here, exactly like one that does not exist.
  */
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { watchlistEntries, watchlists, workspaces } from '../db/schema.js';
 
 export type WatchlistRow = typeof watchlists.$inferSelect;

@@ -3,7 +3,7 @@
  * names the workspace: another workspace's endpoint or delivery is simply not found.
  */
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { alerts, webhookAttempts, webhookDeliveries, webhookEndpoints, workspaces } from '../db/schema.js';
 import type { AlertKind } from '../vocabulary.js';
 

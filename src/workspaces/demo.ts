@@ -4,7 +4,7 @@
  */
 import { count, eq } from 'drizzle-orm';
 import { PERMISSIONS } from '../auth/permissions.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { cardLeaks, credentialLeaks, iocs, watchlistEntries, watchlists, workspaces } from '../db/schema.js';
 import { SERVER_SETUP_ACTOR } from '../keys/audit.js';
 import { createApiKey } from '../keys/service.js';

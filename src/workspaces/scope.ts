@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { WorkspaceScope } from '../auth/principal.js';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { workspaceScope } from '../db/schema.js';
 
 export async function loadWorkspaceScope(db: Db, workspaceId: string): Promise<WorkspaceScope> {

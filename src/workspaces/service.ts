@@ -1,6 +1,6 @@
 /** Creating and changing workspaces and their scope (the admin command line uses these). */
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 import { workspaces, workspaceScope, type ScopeEntry, type Workspace } from '../db/schema.js';
 import { ApiError, invalidParameter, missingParameter } from '../errors.js';
 import { requireUuid } from '../ids.js';

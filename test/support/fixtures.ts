@@ -1,5 +1,5 @@
 /** Rows written straight to the tables, for tests that read them back through the API. */
-import type { Db } from '../../src/db/client.js';
+import type { Db } from '../../src/db/handle.js';
 import { cardLeaks, credentialLeaks, iocs } from '../../src/db/schema.js';
 import { domainKey } from '../../src/normalize.js';
 

@@ -1,7 +1,8 @@
 /**
- * The fields each REST body shows, per type, in order (camelCase: the GraphQL names; the REST
- * names are their snake_case). The route table selects them, and webhook payloads, made outside
- * any request, render the same fields (src/alerts/json.ts), so the two cannot drift apart.
+ * The fields each record shows to API clients, per type, in order (camelCase: the GraphQL names;
+ * the REST names are their snake_case). The REST route table selects them, and webhook payloads,
+ * made outside any request, render the same fields (src/alerts/json.ts), so the two cannot drift
+ * apart. A fact about the records, below both doors that use it.
  */
 export const REST_FIELDS = {
   ioc: ['id', 'type', 'value', 'threatType', 'malwareFamily', 'confidence', 'severity', 'tlp', 'tags', 'source', 'shared', 'firstSeen', 'lastSeen', 'createdAt', 'updatedAt'],
