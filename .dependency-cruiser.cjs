@@ -1,7 +1,8 @@
 /**
  * The floors of src/, as a rule the lint gate holds (`npm run lint`). Read from the bottom up:
  *
- *   foundation  vocabulary, errors, dates, ids, cursors, logger, recordFields, normalize, config
+ *   foundation  vocabulary, permissions, plans, stixIds, errors, dates, ids, cursors, logger,
+ *               recordFields, normalize, config
  *   db          the tables, the two engines, prepared statements
  *   auth, and one folder per data family (iocs, alerts, watchlists, dataleaks, keys, webhooks, ...)
  *   graphql     the builder, context, pipeline and schema index
@@ -9,8 +10,9 @@
  *               too: its GraphQL types sit in the schema like the others')
  *
  * A file may import from its own floor or below, never from above. These rules hold today; the
- * ones that do not yet (db/schema.ts importing from domain folders, graphql/context.ts importing the
- * feeds' types) are the next step of the layering work, and will be added as they come to hold.
+ * ones that do not yet (db/tableFeed.ts importing the key checks, graphql/context.ts importing the
+ * feeds' types, config.ts reading domain defaults) are the next step of the layering work, and
+ * will be added as they come to hold.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -26,8 +28,8 @@ module.exports = {
       name: 'foundation-below-everything',
       comment: 'The foundation (words, errors, dates, ids, cursors, logging) is imported by all and imports none of the product.',
       severity: 'error',
-      from: { path: '^src/(vocabulary|dates|ids|cursors|logger|recordFields)\\.ts$' },
-      to: { path: '^src/', pathNot: '^src/(vocabulary|dates|ids|cursors|logger|errors)\\.ts$' },
+      from: { path: '^src/(vocabulary|permissions|plans|stixIds|dates|ids|cursors|logger|recordFields)\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(vocabulary|permissions|plans|stixIds|dates|ids|cursors|logger|errors)\\.ts$' },
     },
     {
       name: 'no-door-below',
@@ -35,6 +37,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/(http|rest|cli)/|^src/(app|server|main|console|graphiql|banner)\\.ts$' },
       to: { path: '^src/(rest|cli)/|^src/(app|server|main)\\.ts$' },
+    },
+    {
+      name: 'tables-below-domains',
+      comment: 'The tables import only the foundation: the words they store (permissions, plans, enumerations) live there.',
+      severity: 'error',
+      from: { path: '^src/db/schema\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(vocabulary|permissions|plans|stixIds)\\.ts$' },
     },
     {
       name: 'db-below-graphql',

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseCorsOrigins } from './http/cors.js';
 import { RETRY_SCHEDULE } from './webhooks/settings.js';
-import { PLAN_LIMITS, PLANS, type Plan } from './workspaces/plans.js';
+import { PLAN_LIMITS, PLANS, type Plan } from './plans.js';
 
 /**
  * What a zip of stealer logs may inflate to in all, by default (`LEAKS_MAX_INFLATED_BYTES`, API.md

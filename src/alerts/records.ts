@@ -3,7 +3,7 @@
  * a key that could read that record through the searches (API.md §10): a leak needs
  * `dataleaks:read` and a workspace that may search leaks today, an IOC `iocs:read`.
  */
-import type { Permission } from '../auth/permissions.js';
+import type { Permission } from '../permissions.js';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/handle.js';
 import type { AlertKind } from '../vocabulary.js';

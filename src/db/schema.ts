@@ -26,10 +26,10 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import { uuidv7 } from 'uuidv7';
-import { PERMISSIONS } from '../auth/permissions.js';
-import { INDICATOR_NAMESPACE } from '../iocs/stixIds.js';
+import { PERMISSIONS } from '../permissions.js';
+import { INDICATOR_NAMESPACE } from '../stixIds.js';
 import { ALERT_KINDS, ALERT_STATUSES, DELIVERY_STATUSES, IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, TLPS, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
-import { BILLING_STATUSES, PLANS } from '../workspaces/plans.js';
+import { BILLING_STATUSES, PLANS } from '../plans.js';
 
 /** Text compared byte by byte, so that prefix ranges (`>= 'com.example.' AND < 'com.example/'`) use the index. */
 const byteText = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });

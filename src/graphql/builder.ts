@@ -1,7 +1,7 @@
 /** Pothos configuration only: plugins, context type, scalars, and the permission scope loader. */
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
-import type { Permission } from '../auth/permissions.js';
+import type { Permission } from '../permissions.js';
 import { ApiError } from '../errors.js';
 import type { Context } from './context.js';
 

@@ -8,7 +8,7 @@ import type { Db } from '../db/handle.js';
 import { preparedRows, preparedValues } from '../db/prepared.js';
 import { retryingConflicts } from '../db/retry.js';
 import { iocs } from '../db/schema.js';
-import { INDICATOR_NAMESPACE } from './stixIds.js';
+import { INDICATOR_NAMESPACE } from '../stixIds.js';
 import type { IocType } from '../normalize.js';
 
 /** An IOC's row, and whether it belongs to the shared feed (no workspace). */

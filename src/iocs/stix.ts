@@ -11,7 +11,7 @@ import { isoTimestamp } from '../db/time.js';
 import type { IocType } from '../normalize.js';
 import type { Tlp } from '../vocabulary.js';
 import type { IocRow } from './repository.js';
-import { IDENTITY_NAMESPACE, indicatorUuid } from './stixIds.js';
+import { IDENTITY_NAMESPACE, indicatorUuid } from '../stixIds.js';
 
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
 

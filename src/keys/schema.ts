@@ -3,7 +3,7 @@
  * `createApiKey`, `rotateApiKey` and `revokeApiKey` behind `keys:write`. A secret appears in one
  * place only: the `CreatedApiKey` a create or rotate returns.
  */
-import { DEFAULT_KEY_PERMISSIONS, PERMISSIONS, type Permission } from '../auth/permissions.js';
+import { DEFAULT_KEY_PERMISSIONS, PERMISSIONS, type Permission } from '../permissions.js';
 import { displayPrefix } from '../auth/keyFormat.js';
 import { invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';

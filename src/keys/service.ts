@@ -6,13 +6,13 @@
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { and, count, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { generateApiKey } from '../auth/keyFormat.js';
-import { isPermission, PERMISSIONS, type Permission } from '../auth/permissions.js';
+import { isPermission, PERMISSIONS, type Permission } from '../permissions.js';
 import type { Db } from '../db/handle.js';
 import { apiKeys, workspaces } from '../db/schema.js';
 import { ApiError, forbidden, invalidParameter, missingParameter } from '../errors.js';
 import { isoTimestamp } from '../db/time.js';
 import { normalizeText } from '../normalize.js';
-import { PLAN_LIMITS } from '../workspaces/plans.js';
+import { PLAN_LIMITS } from '../plans.js';
 import { requireUuid } from '../ids.js';
 import { recordAuditEvent, type Actor } from './audit.js';
 import { countKeys, findApiKey, type ApiKeyShape } from './repository.js';

@@ -4,7 +4,7 @@
  * Nothing else in src/rest knows a route; the handler and the OpenAPI document read this table.
  */
 import { camelCase, snakeCase } from 'change-case';
-import type { Permission } from '../auth/permissions.js';
+import type { Permission } from '../permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
 import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import type { Dialect } from './dialects.js';

@@ -3,7 +3,7 @@
  * `watchlists:write`, always confined to the caller's workspace.
  */
 import { ApiError, forbidden, invalidParameter } from '../errors.js';
-import { PLAN_LIMITS } from '../workspaces/plans.js';
+import { PLAN_LIMITS } from '../plans.js';
 import { builder } from '../graphql/builder.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';

@@ -3,7 +3,7 @@
  * newcomer can call the server at once: enterprise plan, a little scope, a little data, one key.
  */
 import { count, eq } from 'drizzle-orm';
-import { PERMISSIONS } from '../auth/permissions.js';
+import { PERMISSIONS } from '../permissions.js';
 import type { Db } from '../db/handle.js';
 import { cardLeaks, credentialLeaks, iocs, watchlistEntries, watchlists, workspaces } from '../db/schema.js';
 import { SERVER_SETUP_ACTOR } from '../keys/audit.js';

@@ -5,7 +5,7 @@ import { workspaces, workspaceScope, type ScopeEntry, type Workspace } from '../
 import { ApiError, invalidParameter, missingParameter } from '../errors.js';
 import { requireUuid } from '../ids.js';
 import { normalizeBin, normalizeDomain, normalizeEmail } from '../normalize.js';
-import { isBillingStatus, isPlan, PLANS, BILLING_STATUSES } from './plans.js';
+import { isBillingStatus, isPlan, PLANS, BILLING_STATUSES } from '../plans.js';
 
 export interface WorkspaceChanges {
   plan?: string | undefined;

@@ -2,7 +2,7 @@
 import type { Principal, WorkspaceScope } from '../auth/principal.js';
 import { builder } from '../graphql/builder.js';
 import { countActiveKeys } from '../keys/service.js';
-import { PLAN_LIMITS } from './plans.js';
+import { PLAN_LIMITS } from '../plans.js';
 
 export const PlanEnum = builder.enumType('Plan', {
   values: { FREE: { value: 'free' }, PRO: { value: 'pro' }, ENTERPRISE: { value: 'enterprise' } } as const,

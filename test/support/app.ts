@@ -8,7 +8,7 @@ import { createApp, type AppOptions } from '../../src/app.js';
 import { createListener } from '../../src/http/listener.js';
 import { KeyVerifier, type KeyVerifierOptions } from '../../src/auth/keyVerifier.js';
 import { KeyRateLimiter } from '../../src/auth/rateLimiter.js';
-import { PERMISSIONS, type Permission } from '../../src/auth/permissions.js';
+import { PERMISSIONS, type Permission } from '../../src/permissions.js';
 import { schema } from '../../src/graphql/schema.js';
 import { createMetrics } from '../../src/metrics.js';
 import type { Registry } from 'prom-client';
@@ -19,7 +19,7 @@ import { createApiKey } from '../../src/keys/service.js';
 import { createLogger } from '../../src/logger.js';
 import { AlertFeed } from '../../src/alerts/feed.js';
 import { addScopeEntry, createWorkspace } from '../../src/workspaces/service.js';
-import type { Plan } from '../../src/workspaces/plans.js';
+import type { Plan } from '../../src/plans.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestApp extends TestDatabase {
