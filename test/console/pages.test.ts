@@ -147,7 +147,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await expect(page.locator('#ioc-types').innerText()).resolves.toMatch(/ipv4\s+1/);
     await expect(page.locator('#key-usage').innerText()).resolves.toBe('2 of 200 active');
     await page.locator('.chart canvas').first().waitFor();
-    await expect(page.getByRole('heading', { name: 'Alerts over the last 30 days' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'Alerts over the last 30 days' }).waitFor();
   });
 
   it('watchlists: create, add entries, a scope refusal in words, rename, remove, delete after a confirmation', async () => {
@@ -236,7 +236,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await secretDialog.waitFor();
     const secret = await page.locator('#webhook-secret').inputValue();
     expect(secret).toMatch(/^whsec_/);
-    await expect(page.locator('#copy-webhook-secret').isVisible()).resolves.toBe(true);
+    await page.locator('#copy-webhook-secret').waitFor();
     await secretDialog.getByRole('button', { name: 'I have copied it' }).click();
     await page.waitForFunction((url) => document.activeElement?.textContent === url, receiverUrl);
 
@@ -283,7 +283,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await open('Dashboard');
     // Two alerts resolved, the webhook's still new.
     await expect(page.locator('a[data-kind="CREDENTIAL_LEAK"]').innerText()).resolves.toMatch(/^1\s+credential leak$/);
-    await expect(page.getByText('3 alerts raised, per UTC day.').isVisible()).resolves.toBe(true);
+    await page.getByText('3 alerts raised, per UTC day.').waitFor();
     await page.locator('.chart canvas').first().waitFor();
     await page.locator('a[data-kind="CREDENTIAL_LEAK"]').click();
     await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
@@ -372,6 +372,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await expect(page.getByRole('heading', { name: 'Webhooks' }).count()).resolves.toBe(0);
     await open('Watchlists');
     await expect(page.getByRole('button', { name: 'Create watchlist' }).count()).resolves.toBe(0);
-    await expect(page.getByText('lacks watchlists:write').isVisible()).resolves.toBe(true);
+    await page.getByText('lacks watchlists:write').waitFor();
   });
 });
