@@ -171,12 +171,10 @@ export class DeliveryWorker {
         limit ${capacity}
       )
       update webhook_deliveries d set locked_until = now() + make_interval(secs => ${LEASE_SECONDS}), updated_at = now()
-      from webhook_endpoints e
-      where e.id = d.endpoint_id and d.id in (select id from chosen)
+      from webhook_endpoints e, workspaces ws
+      where e.id = d.endpoint_id and ws.id = e.workspace_id and d.id in (select id from chosen)
       returning d.id, d.endpoint_id, d.alert_id, d.attempt_count, e.url, e.secret, e.previous_secret,
-        coalesce(e.previous_secret_expires_at > now(), false) as previous_valid,
-        (select ws.plan from workspaces ws where ws.id = e.workspace_id) as plan,
-        (select ws.billing_status from workspaces ws where ws.id = e.workspace_id) as billing_status`);
+        coalesce(e.previous_secret_expires_at > now(), false) as previous_valid, ws.plan, ws.billing_status`);
   }
 
   private async attempt(delivery: Claimed): Promise<void> {

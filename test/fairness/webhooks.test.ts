@@ -19,6 +19,7 @@ import { addressRefusal, allowedAddress, STRICT_POLICY } from '../../src/webhook
 import { DeliveryWorker } from '../../src/webhooks/worker.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { importUlp } from '../support/cli.js';
+import { until } from '../support/timing.js';
 
 const settings: WebhookSettings = { secrets: SecretBox.ephemeral(), policy: { allowHttp: true, allowPrivate: true }, retrySchedule: [0.2, 0.2, 0.2] };
 
@@ -70,16 +71,6 @@ async function call(url: string, key: string, init: { method?: string; body?: un
   const response = await t.fetch(url, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${key}` }, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : undefined };
-}
-
-async function until<T>(what: () => T | Promise<T>, ok: (value: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await what();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe('finding 7: deliveries carry only what may be read, and only readers may redirect them', () => {

@@ -37,3 +37,17 @@ export function bestTime(run: () => unknown, rounds = 3): number {
 export function ratio(measured: number, control: number, floorMs = 1): number {
   return measured / Math.max(control, floorMs);
 }
+
+/**
+ * Waits for an event by polling: `what` until `ok` holds of its value (which it returns), or fails
+ * with the last value after `ms`. The one way tests wait for something that happens elsewhere.
+ */
+export async function until<T>(what: () => T | Promise<T>, ok: (value: T) => boolean, ms = 15_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await what();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting; last value ${JSON.stringify(value)?.slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

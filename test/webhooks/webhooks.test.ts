@@ -21,6 +21,7 @@ import { addressRefusal, allowedAddress, parseWebhookUrl, STRICT_POLICY, UrlRefu
 import { DeliveryWorker, retryAfterSeconds } from '../../src/webhooks/worker.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { importUlp } from '../support/cli.js';
+import { until } from '../support/timing.js';
 
 interface Received {
   path: string;
@@ -88,16 +89,6 @@ async function leak(line: string) {
   const result = await importUlp(t.database, dir, [line]);
   expect(result.json, result.stderr).toMatchObject({ created: 1 });
   return result.json as { alerts: number };
-}
-
-async function until<T>(what: () => T | Promise<T>, ok: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await what();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function endpoint(key: string, urlPath: string) {
