@@ -173,6 +173,9 @@ export class DeliveryWorker {
       update webhook_deliveries d set locked_until = now() + make_interval(secs => ${LEASE_SECONDS}), updated_at = now()
       from webhook_endpoints e, workspaces ws
       where e.id = d.endpoint_id and ws.id = e.workspace_id and d.id in (select id from chosen)
+        -- Checked again on the row as it is now: another process that claimed it since this
+        -- statement's snapshot was taken has moved its lease, and the row is left to it.
+        and d.status = 'pending' and (d.locked_until is null or d.locked_until < now())
       returning d.id, d.endpoint_id, d.alert_id, d.attempt_count, e.url, e.secret, e.previous_secret,
         coalesce(e.previous_secret_expires_at > now(), false) as previous_valid, ws.plan, ws.billing_status`);
   }
