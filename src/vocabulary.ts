@@ -26,9 +26,13 @@ export function isOneOf<V extends string>(values: readonly V[], value: string): 
   return (values as readonly string[]).includes(value);
 }
 
-/** A stored value's name in a GraphQL enum: `amber+strict` is `AMBER_STRICT`, `ipv4` is `IPV4`. */
+/**
+ * A stored value's name in a GraphQL enum: `amber+strict` is `AMBER_STRICT`, `ipv4` is `IPV4`,
+ * `iocs:read` is `IOCS_READ`. The one conversion: every enum (src/graphql/enums.ts) and every REST
+ * parameter or body field that takes one use it.
+ */
 export function graphqlEnumName(value: string): string {
-  return value.replace('+', '_').toUpperCase();
+  return value.replace(/[^A-Za-z0-9_]/g, '_').toUpperCase();
 }
 
 /** REST spelling -> GraphQL enum name, for a REST parameter or body field that takes one of `values`. */

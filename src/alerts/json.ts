@@ -1,31 +1,22 @@
 /**
  * An alert as the REST routes show it (API.md §10), for webhook payloads, which are made outside
  * any request: the same snake_case fields as `GET /api/v1/alerts/{id}`, timestamps in ISO 8601.
- * The fields come from the one list the route table selects (src/rest/fields.ts); a test holds
+ * The fields come from the records' declarations (src/records.ts), which the route table selects too; a test holds
  * a payload equal to the REST answer.
  */
-import { snakeCase } from 'change-case';
+import { CARD_LEAK_FIELDS, CREDENTIAL_LEAK_FIELDS } from '../dataleaks/record.js';
 import { isoTimestamp } from '../db/time.js';
-import { REST_FIELDS } from '../recordFields.js';
+import { IOC_FIELDS } from '../iocs/record.js';
+import { restShaper } from '../records.js';
 import type { AlertRecord, AlertRow } from './repository.js';
 
-const TIMESTAMPS = new Set(['leakedAt', 'discoveredAt', 'firstSeen', 'lastSeen', 'createdAt', 'updatedAt']);
-
-const FIELDS: Record<AlertRecord['__kind'], readonly string[]> = {
-  credential_leak: REST_FIELDS.credentialLeak,
-  card_leak: REST_FIELDS.cardLeak,
-  ioc: REST_FIELDS.ioc,
+const SHAPERS: Record<AlertRecord['__kind'], (row: object) => Record<string, unknown>> = {
+  credential_leak: restShaper(CREDENTIAL_LEAK_FIELDS, isoTimestamp) as (row: object) => Record<string, unknown>,
+  card_leak: restShaper(CARD_LEAK_FIELDS, isoTimestamp) as (row: object) => Record<string, unknown>,
+  ioc: restShaper(IOC_FIELDS, isoTimestamp) as (row: object) => Record<string, unknown>,
 };
 
-function recordJson(record: AlertRecord): Record<string, unknown> {
-  const source = record as unknown as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const field of FIELDS[record.__kind]) {
-    const value = source[field] ?? null;
-    out[snakeCase(field)] = TIMESTAMPS.has(field) && typeof value === 'string' ? isoTimestamp(value) : value;
-  }
-  return out;
-}
+const recordJson = (record: AlertRecord) => SHAPERS[record.__kind](record);
 
 export function alertJson(alert: AlertRow, record: AlertRecord | null): Record<string, unknown> {
   return {

@@ -8,24 +8,20 @@
 import { ApiError, invalidParameter } from '../errors.js';
 import { MAX_COST } from '../graphql/cost.js';
 import { builder } from '../graphql/builder.js';
+import { AlertKindEnum, AlertStatusEnum } from '../graphql/enums.js';
 import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { CardLeakRef, CredentialLeakRef } from '../dataleaks/schema.js';
 import { IocRef } from '../iocs/schema.js';
 import { WatchlistEntryTypeEnum } from '../watchlists/schema.js';
-import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumName } from '../vocabulary.js';
+import { ALERT_KINDS } from '../vocabulary.js';
 import { AlertFeed } from './feed.js';
 import * as repository from './repository.js';
 import { withRecords, type AlertShape } from './records.js';
 import type { AlertRecord, AlertRow } from './repository.js';
 
-const enumValues = <V extends string>(values: readonly V[]) =>
-  Object.fromEntries(values.map((value) => [graphqlEnumName(value), { value }])) as Record<string, { value: V }>;
-
-export const AlertKindEnum = builder.enumType('AlertKind', { values: enumValues(ALERT_KINDS) });
-export const AlertStatusEnum = builder.enumType('AlertStatus', { values: enumValues(ALERT_STATUSES) });
-
+export { AlertKindEnum, AlertStatusEnum };
 
 const AlertEntryRef = builder.objectRef<AlertRow>('AlertEntry').implement({
   description: 'The watchlist entry that matched, as it was (its id is null once the entry is removed).',

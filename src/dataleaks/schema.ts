@@ -8,51 +8,21 @@ import { forbidden, invalidParameter, missingParameter } from '../errors.js';
 import { builder, type Types } from '../graphql/builder.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { UUID_PATTERN } from '../ids.js';
-import { SeverityEnum } from '../iocs/schema.js';
+import { recordFields } from '../graphql/records.js';
 import { normalizeBin, normalizeDomain, normalizeEmail } from '../normalize.js';
 import { coversBin, coversDomain, coversEmail } from '../workspaces/scopeRules.js';
 import * as repository from './repository.js';
 import type { CardLeakRow, CredentialLeakRow } from './repository.js';
-
-const LeakSourceTypeEnum = builder.enumType('LeakSourceType', {
-  values: {
-    BREACH: { value: 'breach' },
-    STEALER_LOG: { value: 'stealer_log' },
-    PASTE: { value: 'paste' },
-    COMBOLIST: { value: 'combolist' },
-    FORUM: { value: 'forum' },
-  } as const,
-});
+import { CARD_LEAK_FIELDS, CREDENTIAL_LEAK_FIELDS } from './record.js';
 
 export const CredentialLeakRef = builder.objectRef<CredentialLeakRow>('CredentialLeak').implement({
   description: 'A leaked credential. The password itself is never stored nor returned, only a mask.',
-  fields: (t) => ({
-    id: t.exposeID('id'),
-    email: t.exposeString('email', { nullable: true, description: 'The login, when it is an email address.' }),
-    domain: t.exposeString('domain', { nullable: true, description: "The email's domain." }),
-    username: t.exposeString('username', { nullable: true, description: "The email's local part, or the login when it is no email." }),
-    site: t.exposeString('site', { nullable: true, description: 'The host of the website where the credential was used (stealer logs, ULP files).' }),
-    passwordMasked: t.exposeString('passwordMasked', { nullable: true }),
-    sourceName: t.exposeString('sourceName'),
-    sourceType: t.field({ type: LeakSourceTypeEnum, resolve: (leak) => leak.sourceType }),
-    leakedAt: t.expose('leakedAt', { type: 'DateTime', nullable: true }),
-    discoveredAt: t.expose('discoveredAt', { type: 'DateTime' }),
-    severity: t.field({ type: SeverityEnum, resolve: (leak) => leak.severity }),
-  }),
+  fields: (t) => recordFields(t, CREDENTIAL_LEAK_FIELDS),
 });
 
 export const CardLeakRef = builder.objectRef<CardLeakRow>('CardLeak').implement({
   description: 'A leaked payment card: BIN, last four digits and expiry, never the full number.',
-  fields: (t) => ({
-    id: t.exposeID('id'),
-    bin: t.exposeString('bin'),
-    last4: t.exposeString('last4'),
-    expiry: t.exposeString('expiry', { nullable: true, description: 'MM/YY' }),
-    brand: t.exposeString('brand', { nullable: true }),
-    sourceName: t.exposeString('sourceName'),
-    leakedAt: t.expose('leakedAt', { type: 'DateTime', nullable: true }),
-    discoveredAt: t.expose('discoveredAt', { type: 'DateTime' }),
-  }),
+  fields: (t) => recordFields(t, CARD_LEAK_FIELDS),
 });
 
 const CredentialLeakConnectionRef = connectionType('CredentialLeak', CredentialLeakRef);

@@ -167,6 +167,8 @@ export const iocs = pgTable(
     source: text('source'),
     firstSeen: timestamptz('first_seen').notNull().defaultNow(),
     lastSeen: timestamptz('last_seen').notNull().defaultNow(),
+    /** Until when the source says the indicator holds (null: it did not say). */
+    validUntil: timestamptz('valid_until'),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },

@@ -1,29 +1,13 @@
 /**
  * IOCs as CSV (API.md §8): a header line, `type` and `value` required, the other columns optional,
- * tags separated by `;`. Exports carry every column (plus `id`, `created_at`, `updated_at`, which
+ * tags separated by `;`. The columns are the IOC record's (src/iocs/record.ts). Exports carry every column (plus `id`, `created_at`, `updated_at`, which
  * an import ignores, and `shared`, which keeps a workspace's own IOCs out of the shared feed), so an
  * export can be imported elsewhere as it is.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { RestIoc } from './stix.js';
+import { CSV_COLUMNS, type RestIoc } from './record.js';
 
-export const CSV_COLUMNS = [
-  'id',
-  'type',
-  'value',
-  'threat_type',
-  'malware_family',
-  'confidence',
-  'severity',
-  'tlp',
-  'tags',
-  'source',
-  'first_seen',
-  'last_seen',
-  'created_at',
-  'updated_at',
-  'shared',
-] as const;
+export { CSV_COLUMNS };
 
 /**
  * A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): an IOC
@@ -41,10 +25,11 @@ export function restoreCell(value: string): string {
   return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
 }
 
-function cell(ioc: RestIoc, column: (typeof CSV_COLUMNS)[number]): string | number {
-  if (column === 'tags') return ioc.tags.join(';');
-  if (column === 'shared') return String(ioc.shared);
-  return ioc[column] ?? '';
+function cell(ioc: RestIoc, column: string): string | number {
+  const value = ioc[column as keyof RestIoc];
+  if (Array.isArray(value)) return value.join(';');
+  if (typeof value === 'boolean') return String(value);
+  return value ?? '';
 }
 
 /** The document as text, page by page (RFC 4180 quoting by csv-stringify). */

@@ -9,12 +9,12 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { sql } from 'drizzle-orm';
-import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
 import type { Db } from '../db/handle.js';
-import { IOC_TYPES, normalizeIocValue, normalizeText, type IocType } from '../normalize.js';
-import { isOneOf, SEVERITIES, TLPS } from '../vocabulary.js';
+import { IOC_TYPES, normalizeIocValue } from '../normalize.js';
+import { isOneOf } from '../vocabulary.js';
 import { restoreCell } from './csv.js';
-import { upsertIocs, type IocUpsert } from './repository.js';
+import { givenFields, INPUT_FIELDS, inputOf, IOC_FIELDS, mergeUpserts, snakeName, upsertOf, type IocUpsert, type RawIoc } from './record.js';
+import { upsertIocs } from './repository.js';
 import { iocsOfStixObject, ownersOf, type StixIoc } from './stix.js';
 
 export type ImportFormat = 'csv' | 'stix';
@@ -47,25 +47,7 @@ const BATCH = 5000;
 /** A report lists this many errors at most (a wrong file could otherwise hold millions). */
 export const MAX_LISTED_ERRORS = 1000;
 
-/** TLP 1.0's `white` is TLP 2.0's `clear`. */
-const TLP_ALIASES: Record<string, string> = { white: 'clear' };
-
-/** One incoming row in the import's common shape, before it is checked. */
-export interface RawIoc {
-  type?: string;
-  value?: string;
-  threatType?: string;
-  malwareFamily?: string;
-  confidence?: string | number;
-  severity?: string;
-  tlp?: string;
-  tags?: string[];
-  source?: string;
-  firstSeen?: string;
-  lastSeen?: string;
-  /** Whether the row says it is from the shared feed (true) or a workspace's own (false). */
-  shared?: string | boolean;
-}
+export type { RawIoc };
 
 /** Checks, merges and writes IOCs in batches, keeping the report; one per import or TAXII envelope. */
 export class Importer {
@@ -96,7 +78,7 @@ export class Importer {
     const checked = refused;
     const key = `${checked.type} ${checked.value}`;
     const earlier = this.batch.get(key);
-    this.batch.set(key, earlier ? merge(earlier, checked) : checked);
+    this.batch.set(key, earlier ? mergeUpserts(earlier, checked) : checked);
     if (this.batch.size >= this.batchRows) await this.flush();
     return null;
   }
@@ -138,82 +120,24 @@ export class Importer {
   }
 }
 
-/** The same IOC twice in one batch: one row, as two imports one after the other would leave it. */
-export function merge(a: IocUpsert, b: IocUpsert): IocUpsert {
-  const earliest = [a.firstSeen, b.firstSeen].filter((t): t is string => t !== null).sort()[0] ?? null;
-  const latest = [a.lastSeen, b.lastSeen].filter((t): t is string => t !== null).sort().at(-1) ?? null;
-  return {
-    type: a.type,
-    value: a.value,
-    threatType: b.threatType ?? a.threatType,
-    malwareFamily: b.malwareFamily ?? a.malwareFamily,
-    confidence: b.confidence ?? a.confidence,
-    severity: b.severity ?? a.severity,
-    tlp: b.tlp ?? a.tlp,
-    tags: b.tags ?? a.tags,
-    source: b.source ?? a.source,
-    firstSeen: earliest,
-    lastSeen: latest,
-  };
-}
-
-/** A row checked and normalised, or why it is refused. */
+/** A row checked and normalised, or why it is refused: type and value here, each other field by its declaration (src/iocs/record.ts). */
 export function checkIoc(raw: RawIoc): IocUpsert | string {
   const type = raw.type?.trim().toLowerCase();
   if (!type) return 'type is missing';
-  if (!(IOC_TYPES as readonly string[]).includes(type)) return `type ${JSON.stringify(raw.type)} is not one of ${IOC_TYPES.join(', ')}`;
+  if (!isOneOf(IOC_TYPES, type)) return `type ${JSON.stringify(raw.type)} is not one of ${IOC_TYPES.join(', ')}`;
   if (!raw.value?.trim()) return 'value is missing';
-  const value = normalizeIocValue(type as IocType, raw.value);
+  const value = normalizeIocValue(type, raw.value);
   if (value === null) return `value ${JSON.stringify(raw.value.slice(0, 100))} is not a valid ${type}`;
 
-  const text = (name: string, input: string | undefined, max: number): string | null | Error => {
-    if (input === undefined || input.trim() === '') return null;
-    return normalizeText(input, max) ?? new Error(`${name} must be at most ${max} characters of text`);
-  };
-  const threatType = text('threat_type', raw.threatType, 200);
-  const malwareFamily = text('malware_family', raw.malwareFamily, 200);
-  const source = text('source', raw.source, 200);
-  for (const field of [threatType, malwareFamily, source]) if (field instanceof Error) return field.message;
-
-  let confidence: number | null = null;
-  if (raw.confidence !== undefined && String(raw.confidence).trim() !== '') {
-    confidence = Number(raw.confidence);
-    if (!Number.isInteger(confidence) || confidence < 0 || confidence > 100) return 'confidence must be a whole number from 0 to 100';
+  const ioc = upsertOf(type, value);
+  for (const [field, input] of givenFields(raw)) {
+    const parsed = inputOf(field).parse(input);
+    if (parsed instanceof Error) return parsed.message;
+    (ioc as Record<string, unknown>)[field] = parsed;
   }
-  const severity = raw.severity?.trim().toLowerCase() || null;
-  if (severity !== null && !isOneOf(SEVERITIES, severity)) return `severity must be one of ${SEVERITIES.join(', ')}`;
-  const tlpGiven = raw.tlp?.trim().toLowerCase().replace(/^tlp:/, '') || null;
-  const tlp = tlpGiven === null ? null : (TLP_ALIASES[tlpGiven] ?? tlpGiven);
-  if (tlp !== null && !isOneOf(TLPS, tlp)) return `tlp must be one of ${TLPS.join(', ')}`;
-
-  let tags: string[] | null = null;
-  if (raw.tags !== undefined) {
-    tags = [...new Set(raw.tags.map((tag) => tag.trim()).filter(Boolean))];
-    if (tags.some((tag) => normalizeText(tag, 100) === null || tag.includes(';'))) return 'tags must be at most 100 characters each, without ;';
-  }
-  const time = (name: string, input: string | undefined): string | null | Error => {
-    if (input === undefined || input.trim() === '') return null;
-    return parseDateInput(input.trim()) ?? new Error(`${name} must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}`);
-  };
-  const firstSeen = time('first_seen', raw.firstSeen);
-  const lastSeen = time('last_seen', raw.lastSeen);
-  if (firstSeen instanceof Error) return firstSeen.message;
-  if (lastSeen instanceof Error) return lastSeen.message;
-
-  return {
-    type: type as IocType,
-    value,
-    threatType: threatType as string | null,
-    malwareFamily: malwareFamily as string | null,
-    confidence,
-    severity,
-    tlp,
-    tags,
-    source: source as string | null,
-    firstSeen,
-    // A last sighting before the first is a mistake in the file: the first is the latest known.
-    lastSeen: firstSeen && lastSeen && lastSeen < firstSeen ? firstSeen : lastSeen,
-  };
+  // A last sighting before the first is a mistake in the file: the first is the latest known.
+  if (ioc.firstSeen && ioc.lastSeen && ioc.lastSeen < ioc.firstSeen) ioc.lastSeen = ioc.firstSeen;
+  return ioc;
 }
 
 export async function importIocs(db: Db, file: string, options: ImportOptions): Promise<ImportReport> {
@@ -254,24 +178,19 @@ async function importCsv(importer: Importer, file: string, onProgress: ImportOpt
       checkedHeader = true;
       if (!('type' in record) || !('value' in record)) throw new Error('the CSV header must name the columns type and value');
     }
-    await importer.add(
-      {
-        type: record.type,
-        value: record.value,
-        threatType: record.threat_type,
-        malwareFamily: record.malware_family,
-        confidence: record.confidence,
-        severity: record.severity,
-        tlp: record.tlp,
-        ...(record.tags === undefined || record.tags.trim() === '' ? {} : { tags: record.tags.split(';') }),
-        source: record.source,
-        firstSeen: record.first_seen,
-        lastSeen: record.last_seen,
-        shared: record.shared,
-      },
-      { line: info.lines },
-    );
+    await importer.add(csvRow(record), { line: info.lines });
   }
+}
+
+/** A CSV record under the record's column names (src/iocs/record.ts); tags are separated by `;`. */
+function csvRow(record: Record<string, string | undefined>): RawIoc {
+  const raw: Record<string, unknown> = { type: record.type, value: record.value, shared: record.shared };
+  for (const field of INPUT_FIELDS) {
+    const cell = record[snakeName(field)];
+    if (cell === undefined || cell.trim() === '') continue;
+    raw[field] = IOC_FIELDS[field].kind === 'tags' ? cell.split(';') : cell;
+  }
+  return raw;
 }
 
 /**
@@ -334,16 +253,10 @@ export async function addStixObjects(
   }
 }
 
-function fromStix(ioc: StixIoc): RawIoc {
+function fromStix({ shared, tags, ...ioc }: StixIoc): RawIoc {
   return {
-    type: ioc.type,
-    value: ioc.value,
-    ...(ioc.confidence !== undefined ? { confidence: ioc.confidence } : {}),
-    ...(ioc.tlp ? { tlp: ioc.tlp } : {}),
-    ...(ioc.tags ? { tags: ioc.tags.map((tag) => tag.replaceAll(';', ',')) } : {}),
-    ...(ioc.threatType ? { threatType: ioc.threatType } : {}),
-    ...(ioc.firstSeen ? { firstSeen: ioc.firstSeen } : {}),
-    ...(ioc.lastSeen ? { lastSeen: ioc.lastSeen } : {}),
-    ...(ioc.shared === undefined ? {} : { shared: ioc.shared }),
+    ...ioc,
+    ...(tags ? { tags: tags.map((tag) => tag.replaceAll(';', ',')) } : {}),
+    ...(shared === undefined ? {} : { shared }),
   };
 }

@@ -8,11 +8,14 @@ import type { Db } from '../db/handle.js';
 import { preparedRows, preparedValues } from '../db/prepared.js';
 import { retryingConflicts } from '../db/retry.js';
 import { iocs } from '../db/schema.js';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
+import { INPUT_FIELDS, inputOf, IOC_FIELDS, STORED_FIELDS, type IocInputField, type IocRowShape, type IocUpsert } from './record.js';
 import { INDICATOR_NAMESPACE } from '../stixIds.js';
 import type { IocType } from '../normalize.js';
 
 /** An IOC's row, and whether it belongs to the shared feed (no workspace). */
-export type IocRow = typeof iocs.$inferSelect & { shared: boolean };
+export type IocRow = IocRowShape;
 
 export interface IocFilters {
   type?: IocType | null | undefined;
@@ -26,27 +29,25 @@ export interface IocFilters {
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
- * The columns of an IOC, in the order of `IocRow`'s fields, read as arrays (`iocRows`). The driver's
- * default, an object per row filled under each column's name, and its parser for `text[]`, were
- * most of a lookup's time on the main thread (50 rows of 15 columns); arrays, and the tags as JSON,
- * cost about half of it (docs/performance.md).
+ * The columns of an IOC, in the record's order (src/iocs/record.ts), read as arrays (`iocRows`).
+ * The driver's default, an object per row filled under each column's name, and its parser for
+ * `text[]`, were most of a lookup's time on the main thread (50 rows of 15 columns); arrays, and
+ * the tags as JSON, cost about half of it (docs/performance.md).
  */
-const IOC_COLUMNS = `id, workspace_id, type, value, threat_type, malware_family, confidence, severity, tlp,
-  array_to_json(tags), source, first_seen, last_seen, created_at, updated_at`;
-
-type IocTuple = [
-  IocRow['id'], IocRow['workspaceId'], IocRow['type'], IocRow['value'], IocRow['threatType'], IocRow['malwareFamily'],
-  IocRow['confidence'], IocRow['severity'], IocRow['tlp'], IocRow['tags'], IocRow['source'],
-  IocRow['firstSeen'], IocRow['lastSeen'], IocRow['createdAt'], IocRow['updatedAt'],
-];
+const IOC_COLUMNS = STORED_FIELDS.map((field) => IOC_FIELDS[field].read ?? iocs[field].name).join(', ');
 
 /** Runs a query selecting `IOC_COLUMNS`; its rows as `IocRow`s, every one of the same shape. */
 async function iocRows(db: Db, text: string, params: unknown[]): Promise<IocRow[]> {
-  const rows = await preparedValues<IocTuple>(db, text, params);
-  return rows.map(([id, workspaceId, type, value, threatType, malwareFamily, confidence, severity, tlp, tags, source, firstSeen, lastSeen, createdAt, updatedAt]) => ({
-    id, workspaceId, type, value, threatType, malwareFamily, confidence, severity, tlp, tags, source, firstSeen, lastSeen, createdAt, updatedAt,
-    shared: workspaceId === null,
-  }));
+  const rows = await preparedValues<unknown[]>(db, text, params);
+  return rows.map(decodeRow);
+}
+
+/** A row's columns under the record's names, always added in the same order (one hidden class). */
+function decodeRow(values: unknown[]): IocRow {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < STORED_FIELDS.length; i++) row[STORED_FIELDS[i]!] = values[i];
+  row.shared = row.workspaceId === null;
+  return row as IocRow;
 }
 
 /**
@@ -128,65 +129,67 @@ export async function findIocsByValue(
   return found;
 }
 
-/** One IOC as an import brings it, normalised; null fields were not given. */
-export interface IocUpsert {
-  type: IocType;
-  value: string;
-  threatType: string | null;
-  malwareFamily: string | null;
-  confidence: number | null;
-  severity: string | null;
-  tlp: string | null;
-  /** Tags without `;` (they travel joined by it). */
-  tags: string[] | null;
-  source: string | null;
-  firstSeen: string | null;
-  lastSeen: string | null;
+export type { IocUpsert };
+
+/** The value of a column's default as SQL text (a number, a string, or drizzle's `sql` of it). */
+function defaultSql(column: (typeof iocs)[IocInputField]): string | null {
+  const given: unknown = column.default;
+  if (given === undefined) return null;
+  if (typeof given === 'number') return String(given);
+  if (typeof given === 'string') return `'${given.replaceAll("'", "''")}'`;
+  return new PgDialect().sqlToQuery(given as SQL).sql;
 }
 
 /**
+ * The parts of the upsert each input field adds, from its declaration (src/iocs/record.ts): one
+ * text array parameter each (tags joined by `;`), cast to the column's type; the update's merge
+ * rule; a new row's value.
+ */
+const UPSERT_FIRST_FIELD_PARAM = 7;
+const upsertParts = INPUT_FIELDS.map((field, index) => {
+  const column = iocs[field];
+  const name = column.name;
+  const spec = inputOf(field);
+  const given = `u.${name}`;
+  const fallback = defaultSql(column);
+  return {
+    field,
+    param: `$${UPSERT_FIRST_FIELD_PARAM + index}::text[]`,
+    name,
+    cast: IOC_FIELDS[field].kind === 'tags' ? `string_to_array(u.${name}, ';') as ${name}` : `u.${name}::${column.getSQLType()} as ${name}`,
+    update:
+      spec.merge === 'earliest' ? `${name} = least(i.${name}, ${given})`
+      : spec.merge === 'latest' ? `${name} = greatest(i.${name}, ${given})`
+      : `${name} = coalesce(${given}, i.${name})`,
+    insert: spec.insert ?? (fallback === null ? given : `coalesce(${given}, ${fallback})`),
+  };
+});
+
+/** A field's value as its text parameter: null when not given, tags joined by `;`. */
+const asParam = (value: string | number | readonly string[] | null): string | null =>
+  value === null ? null : typeof value === 'object' ? value.join(';') : String(value);
+
+/**
  * Upserts IOCs by (type, value) in the feed (`workspaceId` null) or a workspace, in one statement:
- * the earliest `first_seen` and the latest `last_seen` win, fields not given keep what is stored,
+ * each field meets what is stored by its rule (src/iocs/record.ts: the given value replaces, the
+ * earliest `first_seen` and the latest `last_seen` win), fields not given keep what is stored,
  * and `updated_at` moves so that listings and streams see the change. `rows` must not repeat a
  * (type, value). Returns how many rows were created and how many updated.
  */
-export async function upsertIocs(db: Db, workspaceId: string | null, rows: readonly IocUpsert[]): Promise<{ created: number; updated: number; alerts: number }> {
-  if (rows.length === 0) return { created: 0, updated: 0, alerts: 0 };
-  // In one order whatever the caller's (type, then value, as the identity index has them): two
-  // statements writing the same rows lock them in the same order, which leaves little to deadlock
-  // on; what still does is run again (API.md §12).
-  rows = [...rows].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-  const column = <K extends keyof IocUpsert>(key: K) => rows.map((row) => row[key]);
-  const keywordSet = keywordGramSet(db);
-  const keywords = await keywordSet.get();
-  const [counts] = await retryingConflicts(() => preparedRows<{ created: number; updated: number; alerts: number; keyword_version: string }>(
-    db,
-    `with u as (
-       select u.type::ioc_type as type, u.value collate "C" as value, u.threat_type, u.malware_family, u.confidence,
-              u.severity::severity as severity, u.tlp::tlp as tlp, string_to_array(u.tags, ';') as tags, u.source,
-              u.first_seen::timestamptz as first_seen, u.last_seen::timestamptz as last_seen, u.match_keys, u.grams
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $13::text[], $14::text[])
-         as u(type, value, threat_type, malware_family, confidence, severity, tlp, tags, source, first_seen, last_seen, match_keys, grams)
+const UPSERT_SQL = `with u as (
+       select u.type::ioc_type as type, u.value collate "C" as value, ${upsertParts.map((p) => p.cast).join(', ')}, u.match_keys, u.grams
+       from unnest($1::text[], $2::text[], $4::text[], $5::text[], ${upsertParts.map((p) => p.param).join(', ')})
+         as u(type, value, match_keys, grams, ${upsertParts.map((p) => p.name).join(', ')})
      ), updated as (
        update iocs i set
-         threat_type = coalesce(u.threat_type, i.threat_type),
-         malware_family = coalesce(u.malware_family, i.malware_family),
-         confidence = coalesce(u.confidence, i.confidence),
-         severity = coalesce(u.severity, i.severity),
-         tlp = coalesce(u.tlp, i.tlp),
-         tags = coalesce(u.tags, i.tags),
-         source = coalesce(u.source, i.source),
-         first_seen = least(i.first_seen, u.first_seen),
-         last_seen = greatest(i.last_seen, u.last_seen),
+         ${upsertParts.map((p) => p.update).join(',\n         ')},
          updated_at = now()
        from u
-       where i.value = u.value and i.type = u.type and i.workspace_id is not distinct from $12::uuid
+       where i.value = u.value and i.type = u.type and i.workspace_id is not distinct from $3::uuid
        returning i.id, i.type, i.value
      ), created as (
-       insert into iocs (type, value, workspace_id, threat_type, malware_family, confidence, severity, tlp, tags, source, first_seen, last_seen)
-       select u.type, u.value, $12::uuid, u.threat_type, u.malware_family, coalesce(u.confidence, 50), coalesce(u.severity, 'medium'),
-              coalesce(u.tlp, 'clear'), coalesce(u.tags, '{}'), u.source, coalesce(u.first_seen, u.last_seen, now()),
-              coalesce(u.last_seen, u.first_seen, now())
+       insert into iocs (type, value, workspace_id, ${upsertParts.map((p) => p.name).join(', ')})
+       select u.type, u.value, $3::uuid, ${upsertParts.map((p) => p.insert).join(', ')}
        from u
        where not exists (select 1 from updated where updated.type = u.type and updated.value = u.value)
        on conflict on constraint iocs_identity do nothing
@@ -211,9 +214,9 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
        select t.id, e.id from touched t join u on u.type = t.type and u.value = t.value
        cross join lateral (
          select e.id, e.value from watchlist_entries e
-         where e.keyword_gram = any(string_to_array(u.grams, E'\n'))
+         where e.keyword_gram = any(string_to_array(u.grams, E'\\n'))
        ) e
-       where t.type in ('domain', 'url') and u.grams <> '' and $15::bigint = (select version from keyword_gram_version where id = 1)
+       where t.type in ('domain', 'url') and u.grams <> '' and $6::bigint = (select version from keyword_gram_version where id = 1)
          and strpos(lower(t.value) collate "C", e.value collate "C") > 0
        union
        select t.id, e.id from touched t join u on u.type = t.type and u.value = t.value
@@ -222,7 +225,7 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
          where e.keyword_gram = any(array(
            select substr(lower(t.value), i, ${MIN_KEYWORD_LENGTH}) collate "C" from generate_series(1, length(t.value) - ${MIN_KEYWORD_LENGTH - 1}) as i))
        ) e
-       where t.type in ('domain', 'url') and (u.grams is null or $15::bigint <> (select version from keyword_gram_version where id = 1))
+       where t.type in ('domain', 'url') and (u.grams is null or $6::bigint <> (select version from keyword_gram_version where id = 1))
          and strpos(lower(t.value) collate "C", e.value collate "C") > 0
      ), alerted as (
        insert into alerts (id, workspace_id, watchlist_id, entry_id, entry_type, entry_value, kind, record_id)
@@ -231,30 +234,30 @@ export async function upsertIocs(db: Db, workspaceId: string | null, rows: reado
        join watchlist_entries e on e.id = m.entry_id
        join watchlists w on w.id = e.watchlist_id
        -- Only a workspace that can read the IOC: the shared feed, or its own.
-       where $12::uuid is null or $12::uuid = w.workspace_id
+       where $3::uuid is null or $3::uuid = w.workspace_id
        on conflict do nothing
        returning 1
      )
      select (select count(*) from created)::int as created, (select count(*) from updated)::int as updated,
-            (select count(*) from alerted)::int as alerts, (select version from keyword_gram_version where id = 1)::int8::text as keyword_version`,
-    [
-      column('type'),
-      column('value'),
-      column('threatType'),
-      column('malwareFamily'),
-      column('confidence'),
-      column('severity'),
-      column('tlp'),
-      rows.map((row) => (row.tags === null ? null : row.tags.join(';'))),
-      column('source'),
-      column('firstSeen'),
-      column('lastSeen'),
-      workspaceId,
-      rows.map((row) => iocMatchKeys(row.type, row.value).join(' ')),
-      rows.map((row) => (row.type === 'domain' || row.type === 'url' ? candidateGrams(row.value, keywords.grams) : '')),
-      keywords.version,
-    ],
-  ));
+            (select count(*) from alerted)::int as alerts, (select version from keyword_gram_version where id = 1)::int8::text as keyword_version`;
+
+export async function upsertIocs(db: Db, workspaceId: string | null, rows: readonly IocUpsert[]): Promise<{ created: number; updated: number; alerts: number }> {
+  if (rows.length === 0) return { created: 0, updated: 0, alerts: 0 };
+  // In one order whatever the caller's (type, then value, as the identity index has them): two
+  // statements writing the same rows lock them in the same order, which leaves little to deadlock
+  // on; what still does is run again (API.md §12).
+  rows = [...rows].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const keywordSet = keywordGramSet(db);
+  const keywords = await keywordSet.get();
+  const [counts] = await retryingConflicts(() => preparedRows<{ created: number; updated: number; alerts: number; keyword_version: string }>(db, UPSERT_SQL, [
+    rows.map((row) => row.type),
+    rows.map((row) => row.value),
+    workspaceId,
+    rows.map((row) => iocMatchKeys(row.type, row.value).join(' ')),
+    rows.map((row) => (row.type === 'domain' || row.type === 'url' ? candidateGrams(row.value, keywords.grams) : '')),
+    keywords.version,
+    ...upsertParts.map(({ field }) => rows.map((row) => asParam(row[field]))),
+  ]));
   const { created, updated, alerts, keyword_version } = counts!;
   keywordSet.saw(Number(keyword_version));
   return { created, updated, alerts };

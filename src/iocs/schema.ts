@@ -6,42 +6,21 @@ import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { detectIoc, normalizeText } from '../normalize.js';
-import { graphqlEnumName, IOC_TYPES, SEVERITIES, TLPS, type IocType } from '../vocabulary.js';
+import { IocTypeEnum, SeverityEnum, TlpEnum } from '../graphql/enums.js';
+import { recordFields } from '../graphql/records.js';
+import { IOC_TYPES, SEVERITIES, TLPS, type IocType } from '../vocabulary.js';
 import { IocChangeFeed, type IocChange } from './changes.js';
 import { countIocs, countIocsByType, findIoc, findIocsByValue, listIocs, type IocFilters, type IocRow } from './repository.js';
 import { MAX_SUBMITTED_IOCS, submitIocs, type SubmitResult } from './submit.js';
+import type { FieldKind } from '../records.js';
+import { INPUT_FIELDS, IOC_FIELDS, type RawIoc } from './record.js';
 
-const upperEnum = <V extends string>(values: readonly V[]) =>
-  Object.fromEntries(values.map((v) => [graphqlEnumName(v), { value: v }])) as Record<string, { value: V }>;
+export { IocTypeEnum, SeverityEnum, TlpEnum };
 
-export const IocTypeEnum = builder.enumType('IocType', { values: upperEnum(IOC_TYPES) });
-export const SeverityEnum = builder.enumType('Severity', {
-  values: upperEnum(SEVERITIES),
-});
-export const TlpEnum = builder.enumType('Tlp', {
-  description: 'Traffic Light Protocol 2.0. AMBER_STRICT is `amber+strict`.',
-  values: upperEnum(TLPS),
-});
-
+/** The IOC type: every shown field of the record, in its order. */
 export const IocRef = builder.objectRef<IocRow>('Ioc').implement({
   description: 'An indicator of compromise, from the shared feed or the workspace’s own submissions.',
-  fields: (t) => ({
-    id: t.exposeID('id'),
-    type: t.expose('type', { type: IocTypeEnum }),
-    value: t.exposeString('value'),
-    threatType: t.exposeString('threatType', { nullable: true }),
-    malwareFamily: t.exposeString('malwareFamily', { nullable: true }),
-    confidence: t.exposeInt('confidence', { description: '0 to 100.' }),
-    severity: t.expose('severity', { type: SeverityEnum }),
-    tlp: t.expose('tlp', { type: TlpEnum }),
-    tags: t.exposeStringList('tags'),
-    source: t.exposeString('source', { nullable: true }),
-    shared: t.exposeBoolean('shared', { description: 'True for the shared feed, false for the workspace’s own IOC.' }),
-    firstSeen: t.expose('firstSeen', { type: 'DateTime' }),
-    lastSeen: t.expose('lastSeen', { type: 'DateTime' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-  }),
+  fields: (t) => recordFields(t, IOC_FIELDS),
 });
 
 const IocConnectionRef = connectionType('Ioc', IocRef, { totalCount: true });
@@ -156,20 +135,24 @@ builder.subscriptionFields((t) => ({
   }),
 }));
 
+/** How a submission gives each kind of field: enumerations and times as text, checked as an import checks them. */
+const INPUT_TYPES = { int: 'Int', tags: ['String'] } as const;
+const spelled = (values: readonly string[]) => `${values.slice(0, -1).join(', ')} or ${values.at(-1)}.`;
+const INPUT_DESCRIPTIONS: Partial<Record<FieldKind, string>> = { severity: spelled(SEVERITIES), tlp: spelled(TLPS), timestamp: 'ISO 8601.' };
+
 const IocInput = builder.inputType('IocInput', {
   description: 'One submitted IOC: the value (defanged accepted) and, optionally, its type (detected when left out) and details.',
   fields: (t) => ({
-    type: t.string({ description: 'ipv4, ipv6, domain, url, email, md5, sha1 or sha256; detected when left out.' }),
+    type: t.string({ description: `${spelled(IOC_TYPES).slice(0, -1)}; detected when left out.` }),
     value: t.string({ required: true }),
-    threatType: t.string(),
-    malwareFamily: t.string(),
-    confidence: t.int(),
-    severity: t.string({ description: 'low, medium, high or critical.' }),
-    tlp: t.string({ description: 'clear, green, amber, amber+strict or red.' }),
-    tags: t.stringList(),
-    source: t.string(),
-    firstSeen: t.string({ description: 'ISO 8601.' }),
-    lastSeen: t.string({ description: 'ISO 8601.' }),
+    ...Object.fromEntries(
+      INPUT_FIELDS.map((field) => {
+        const { kind } = IOC_FIELDS[field];
+        const description = INPUT_DESCRIPTIONS[kind];
+        const input = t.field.bind(t) as (options: object) => ReturnType<typeof t.string>;
+        return [field, input({ type: INPUT_TYPES[kind as keyof typeof INPUT_TYPES] ?? 'String', ...(description ? { description } : {}) })];
+      }),
+    ),
   }),
 });
 
@@ -195,19 +178,8 @@ builder.mutationField('submitIocs', (t) =>
       submitIocs(
         db,
         principal.workspace.id,
-        iocs.map((ioc) => ({
-          value: ioc.value,
-          ...(ioc.type ? { type: ioc.type } : {}),
-          ...(ioc.threatType ? { threatType: ioc.threatType } : {}),
-          ...(ioc.malwareFamily ? { malwareFamily: ioc.malwareFamily } : {}),
-          ...(ioc.confidence !== null && ioc.confidence !== undefined ? { confidence: ioc.confidence } : {}),
-          ...(ioc.severity ? { severity: ioc.severity } : {}),
-          ...(ioc.tlp ? { tlp: ioc.tlp } : {}),
-          ...(ioc.tags ? { tags: ioc.tags } : {}),
-          ...(ioc.source ? { source: ioc.source } : {}),
-          ...(ioc.firstSeen ? { firstSeen: ioc.firstSeen } : {}),
-          ...(ioc.lastSeen ? { lastSeen: ioc.lastSeen } : {}),
-        })),
+        // Only the fields given: a null is a field left out, as in an import.
+        iocs.map((ioc) => Object.fromEntries(Object.entries(ioc).filter(([, value]) => value !== null && value !== undefined && value !== '')) as RawIoc),
       ),
   }),
 );

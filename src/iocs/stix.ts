@@ -7,35 +7,16 @@
  * `file:hashes.'SHA-1'`, `file:hashes.'SHA-256'`.
  */
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
-import { isoTimestamp } from '../db/time.js';
 import type { IocType } from '../normalize.js';
 import type { Tlp } from '../vocabulary.js';
-import type { IocRow } from './repository.js';
+import { restIoc, STIX_PROPERTIES, type RawIoc, type RestIoc } from './record.js';
 import { IDENTITY_NAMESPACE, indicatorUuid } from '../stixIds.js';
 
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
 
 export type { Tlp };
 
-/** An IOC as the REST layer reads it (snake_case, stored enum spellings). */
-export interface RestIoc {
-  id: string;
-  type: IocType;
-  value: string;
-  threat_type: string | null;
-  malware_family: string | null;
-  confidence: number;
-  severity: string;
-  tlp: Tlp;
-  tags: string[];
-  source: string | null;
-  /** From the shared feed (true) or the workspace's own (false). */
-  shared: boolean;
-  first_seen: string;
-  last_seen: string;
-  created_at: string;
-  updated_at: string;
-}
+export type { RestIoc };
 
 const OBJECT_PATHS: Record<IocType, string> = {
   ipv4: 'ipv4-addr:value',
@@ -109,26 +90,7 @@ const quote = (value: string) => `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`
 /** Indicator ids are derived from IOC ids (name-based UUIDs), so that every export and TAXII page keeps them. */
 export const indicatorId = (iocId: string) => `indicator--${indicatorUuid(iocId)}`;
 
-/** An IOC row in the REST shape the STIX mapping reads (as the export's operation selects it). */
-export function restIoc(row: IocRow): RestIoc {
-  return {
-    id: row.id,
-    type: row.type,
-    value: row.value,
-    threat_type: row.threatType,
-    malware_family: row.malwareFamily,
-    confidence: row.confidence,
-    severity: row.severity,
-    tlp: row.tlp,
-    tags: row.tags,
-    source: row.source,
-    shared: row.shared,
-    first_seen: isoTimestamp(row.firstSeen),
-    last_seen: isoTimestamp(row.lastSeen),
-    created_at: isoTimestamp(row.createdAt),
-    updated_at: isoTimestamp(row.updatedAt),
-  };
-}
+export { restIoc };
 
 /** Shared, never changed: one array per TLP and one of indicator types, instead of new ones per indicator. */
 const MARKING_REFS = Object.fromEntries(Object.entries(TLP_2_IDS).map(([tlp, id]) => [tlp, Object.freeze([id])])) as Record<Tlp, readonly string[]>;
@@ -149,11 +111,20 @@ export function indicatorOf(ioc: RestIoc, owner?: { id: string }) {
     pattern: `[${OBJECT_PATHS[ioc.type]} = ${quote(ioc.value)}]`,
     pattern_type: 'stix',
     pattern_version: '2.1',
-    valid_from: ioc.first_seen,
-    confidence: ioc.confidence,
+    ...stixProperties(ioc),
     ...(tags.length > 0 ? { labels: tags } : {}),
     object_marking_refs: MARKING_REFS[ioc.tlp],
   };
+}
+
+/** The fields that are one indicator property each (src/iocs/record.ts), where they have a value. */
+function stixProperties(ioc: RestIoc): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const [name, property] of STIX_PROPERTIES) {
+    const value = ioc[name as keyof RestIoc];
+    if (value !== null) properties[property] = value;
+  }
+  return properties;
 }
 
 /** Threat type, malware family and tags, each once, in that order. */
@@ -180,18 +151,12 @@ export async function* stixBundle(pages: AsyncIterable<RestIoc[]>, workspace: { 
 // Import
 
 /** What an incoming STIX object says about one IOC; values are normalised by the importer. */
-export interface StixIoc {
+export type StixIoc = Omit<RawIoc, 'type' | 'value' | 'shared'> & {
   type: IocType;
   value: string;
-  confidence?: number;
-  tlp?: Tlp;
-  tags?: string[];
-  threatType?: string;
-  firstSeen?: string;
-  lastSeen?: string;
   /** Who made it, when its bundle says: the shared feed (true) or a workspace (false). */
   shared?: boolean;
-}
+};
 
 /** The identities of a bundle that stand for this product's shared feed or one of its workspaces, by id. */
 export function ownersOf(objects: readonly unknown[]): Map<string, boolean> {
@@ -304,6 +269,16 @@ const TLP_BY_ID: Record<string, Tlp> = {
   ...Object.fromEntries(Object.entries(TLP_2_IDS).map(([tlp, id]) => [id, tlp as Tlp])),
 };
 
+/** The fields an indicator gives as one property each (src/iocs/record.ts), when they are text or numbers. */
+function stixFields(o: Record<string, unknown>): Omit<RawIoc, 'type' | 'value' | 'shared'> {
+  const fields: Record<string, string | number> = {};
+  for (const [, property, field] of STIX_PROPERTIES) {
+    const value = o[property];
+    if (typeof value === 'string' || typeof value === 'number') fields[field] = value;
+  }
+  return fields;
+}
+
 /**
  * The IOCs a STIX object carries: an indicator with a `stix` pattern, or a supported
  * cyber-observable. Null when the object is of another kind (skipped, not an error); an error
@@ -317,7 +292,6 @@ export function iocsOfStixObject(object: unknown, owners: ReadonlyMap<string, bo
     ? o.object_marking_refs.map((ref) => TLP_BY_ID[String(ref)]).find((t) => t !== undefined)
     : undefined;
   const common = {
-    ...(typeof o.confidence === 'number' ? { confidence: o.confidence } : {}),
     ...(tlp ? { tlp } : {}),
     ...(shared === undefined ? {} : { shared }),
   };
@@ -334,7 +308,7 @@ export function iocsOfStixObject(object: unknown, owners: ReadonlyMap<string, bo
       ...common,
       ...(tags.length ? { tags } : {}),
       ...(threatType ? { threatType } : {}),
-      ...(typeof o.valid_from === 'string' ? { firstSeen: o.valid_from } : {}),
+      ...stixFields(o),
       ...(typeof o.modified === 'string' ? { lastSeen: o.modified } : {}),
     }));
   }

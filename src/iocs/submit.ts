@@ -7,8 +7,9 @@
 import type { Db } from '../db/handle.js';
 import { invalidParameter } from '../errors.js';
 import { detectIoc, refang } from '../normalize.js';
-import { checkIoc, merge, type RawIoc } from './import.js';
-import { upsertIocs, type IocUpsert } from './repository.js';
+import { checkIoc } from './import.js';
+import { mergeUpserts, type IocUpsert, type RawIoc } from './record.js';
+import { upsertIocs } from './repository.js';
 
 export const MAX_SUBMITTED_IOCS = 1000;
 
@@ -33,7 +34,7 @@ export async function submitIocs(db: Db, workspaceId: string, items: readonly Ra
     if (typeof checked === 'string') return rejected.push({ index, reason: checked });
     const key = `${checked.type} ${checked.value}`;
     const earlier = rows.get(key);
-    rows.set(key, earlier ? merge(earlier, checked) : checked);
+    rows.set(key, earlier ? mergeUpserts(earlier, checked) : checked);
   });
   const { created, updated } = await upsertIocs(db, workspaceId, [...rows.values()]);
   return { created, updated, rejected };

@@ -3,10 +3,11 @@
  * `createApiKey`, `rotateApiKey` and `revokeApiKey` behind `keys:write`. A secret appears in one
  * place only: the `CreatedApiKey` a create or rotate returns.
  */
-import { DEFAULT_KEY_PERMISSIONS, PERMISSIONS, type Permission } from '../permissions.js';
+import { DEFAULT_KEY_PERMISSIONS } from '../permissions.js';
 import { displayPrefix } from '../auth/keyFormat.js';
 import { invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
+import { PermissionEnum } from '../graphql/enums.js';
 import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
@@ -18,13 +19,7 @@ import { createApiKey, MAX_GRACE_SECONDS, revokeApiKey, rotateApiKey, type Grant
 const ROTATION_DUE_AFTER_MS = 90 * 24 * 60 * 60 * 1000;
 const DEFAULT_GRACE_SECONDS = 24 * 3600;
 
-/** `iocs:read` <-> `IOCS_READ`: the GraphQL names of the permission values. */
-const permissionName = (permission: Permission) => permission.replace(':', '_').toUpperCase();
-
-export const PermissionEnum = builder.enumType('Permission', {
-  description: 'What a key may do (API.md §2). The REST and database spelling is `iocs:read`.',
-  values: Object.fromEntries(PERMISSIONS.map((p) => [permissionName(p), { value: p }])),
-});
+export { PermissionEnum };
 
 const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', {
   values: {

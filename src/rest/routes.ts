@@ -8,7 +8,9 @@ import type { Permission } from '../permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
 import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
 import type { Dialect } from './dialects.js';
-import { REST_FIELDS } from '../recordFields.js';
+import { CARD_LEAK_FIELDS as CARD_LEAK_RECORD, CREDENTIAL_LEAK_FIELDS as CREDENTIAL_LEAK_RECORD } from '../dataleaks/record.js';
+import { INPUT_FIELDS, IOC_FIELDS as IOC_RECORD } from '../iocs/record.js';
+import { shownFields, snakeName } from '../records.js';
 import type { ParamSpec } from './params.js';
 import { TAXII_MAX_CONTENT_LENGTH } from '../taxii/collections.js';
 import { MAX_ENVELOPE_OBJECTS } from '../taxii/objects.js';
@@ -104,10 +106,26 @@ const scopedQuery = (name: string, description: string): ParamSpec => ({
 const snakeCaseAliases = (selection: string) =>
   selection.replace(/\b[a-z]+[A-Z][A-Za-z0-9]*\b/g, (field) => `${snakeCase(field)}: ${field}`);
 
-const IOC_FIELDS = snakeCaseAliases(REST_FIELDS.ioc.join(' '));
+const IOC_FIELDS = snakeCaseAliases(shownFields(IOC_RECORD).join(' '));
 const WATCHLIST_FIELDS = snakeCaseAliases('id name description entries { id type value createdAt } createdAt updatedAt');
-const CREDENTIAL_LEAK_FIELDS = snakeCaseAliases(REST_FIELDS.credentialLeak.join(' '));
-const CARD_LEAK_FIELDS = snakeCaseAliases(REST_FIELDS.cardLeak.join(' '));
+const CREDENTIAL_LEAK_FIELDS = snakeCaseAliases(shownFields(CREDENTIAL_LEAK_RECORD).join(' '));
+const CARD_LEAK_FIELDS = snakeCaseAliases(shownFields(CARD_LEAK_RECORD).join(' '));
+
+/** What a submitted IOC's JSON may hold: type and value, and each input field of the record as its kind allows. */
+const SUBMISSION_PROPERTIES: Record<string, JsonSchema> = {
+  type: { type: 'string', maxLength: 20 },
+  value: { type: 'string', maxLength: 2048 },
+  ...Object.fromEntries(
+    INPUT_FIELDS.map((field) => {
+      const { kind, input } = IOC_RECORD[field];
+      const schema: JsonSchema =
+        kind === 'int' ? { type: ['integer', 'null'], minimum: input!.min, maximum: input!.max }
+        : kind === 'tags' ? { type: 'array', maxItems: 50, items: { type: 'string', maxLength: input!.max } }
+        : { type: ['string', 'null'], maxLength: input!.max };
+      return [snakeName(field), schema];
+    }),
+  ),
+};
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 const ALERT_FIELDS = `${snakeCaseAliases('id watchlistId')} entry { id type value } kind record {
   ... on CredentialLeak { ${CREDENTIAL_LEAK_FIELDS} } ... on CardLeak { ${CARD_LEAK_FIELDS} } ... on Ioc { ${IOC_FIELDS} }
@@ -346,19 +364,7 @@ export const ROUTES: readonly RestRoute[] = [
             items: {
               type: 'object',
               required: ['value'],
-              properties: {
-                type: { type: 'string', maxLength: 20 },
-                value: { type: 'string', maxLength: 2048 },
-                threat_type: { type: ['string', 'null'], maxLength: 200 },
-                malware_family: { type: ['string', 'null'], maxLength: 200 },
-                confidence: { type: ['integer', 'null'], minimum: 0, maximum: 100 },
-                severity: { type: ['string', 'null'], maxLength: 20 },
-                tlp: { type: ['string', 'null'], maxLength: 20 },
-                tags: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 100 } },
-                source: { type: ['string', 'null'], maxLength: 200 },
-                first_seen: { type: ['string', 'null'], maxLength: 64 },
-                last_seen: { type: ['string', 'null'], maxLength: 64 },
-              },
+              properties: SUBMISSION_PROPERTIES,
               additionalProperties: false,
             },
           },

@@ -5,6 +5,7 @@
 import { ApiError, forbidden, invalidParameter } from '../errors.js';
 import { PLAN_LIMITS } from '../plans.js';
 import { builder } from '../graphql/builder.js';
+import { WatchlistEntryTypeEnum } from '../graphql/enums.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import type { Context } from '../graphql/context.js';
@@ -12,14 +13,7 @@ import * as repository from './repository.js';
 import type { WatchlistEntryRow, WatchlistRow } from './repository.js';
 import { checkDescription, checkEntries, checkName, MAX_ENTRIES_PER_WATCHLIST } from './rules.js';
 
-export const WatchlistEntryTypeEnum = builder.enumType('WatchlistEntryType', {
-  values: {
-    DOMAIN: { value: 'domain' },
-    EMAIL: { value: 'email' },
-    BIN: { value: 'bin' },
-    KEYWORD: { value: 'keyword' },
-  } as const,
-});
+export { WatchlistEntryTypeEnum };
 
 const WatchlistEntryRef = builder.objectRef<WatchlistEntryRow>('WatchlistEntry').implement({
   fields: (t) => ({

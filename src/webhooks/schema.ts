@@ -6,13 +6,14 @@
 import { sql } from 'drizzle-orm';
 import { ApiError, forbidden, invalidParameter, missingParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
+import { DeliveryStatusEnum } from '../graphql/enums.js';
 import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import type { Context } from '../graphql/context.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
 import { normalizeText } from '../normalize.js';
 import { READ_PERMISSION } from '../alerts/records.js';
-import { ALERT_KINDS, DELIVERY_STATUSES, graphqlEnumName, type AlertKind } from '../vocabulary.js';
+import { ALERT_KINDS, type AlertKind } from '../vocabulary.js';
 import * as repository from './repository.js';
 import type { AttemptRow, DeliveryRow, EndpointRow } from './repository.js';
 import { newSigningSecret } from './secrets.js';
@@ -42,10 +43,6 @@ const EndpointWithSecretRef = builder.objectRef<{ endpoint: EndpointRow; secret:
     endpoint: t.field({ type: EndpointRef, resolve: (made) => made.endpoint }),
     secret: t.exposeString('secret', { description: '`whsec_…`: shown this once; verify signatures with it.' }),
   }),
-});
-
-const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
-  values: Object.fromEntries(DELIVERY_STATUSES.map((value) => [graphqlEnumName(value), { value }])),
 });
 
 const AttemptRef = builder.objectRef<AttemptRow>('WebhookAttempt').implement({

@@ -1,16 +1,11 @@
 /** The GraphQL face of workspaces: plan, billing status and scope. */
 import type { Principal, WorkspaceScope } from '../auth/principal.js';
 import { builder } from '../graphql/builder.js';
+import { BillingStatusEnum, PlanEnum } from '../graphql/enums.js';
 import { countActiveKeys } from '../keys/service.js';
 import { PLAN_LIMITS } from '../plans.js';
 
-export const PlanEnum = builder.enumType('Plan', {
-  values: { FREE: { value: 'free' }, PRO: { value: 'pro' }, ENTERPRISE: { value: 'enterprise' } } as const,
-});
-
-export const BillingStatusEnum = builder.enumType('BillingStatus', {
-  values: { ACTIVE: { value: 'active' }, PAST_DUE: { value: 'past_due' }, CANCELED: { value: 'canceled' } } as const,
-});
+export { BillingStatusEnum, PlanEnum };
 
 export const WorkspaceScopeRef = builder.objectRef<WorkspaceScope>('WorkspaceScope').implement({
   description:

@@ -5,7 +5,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertIocs, type IocUpsert } from '../../src/iocs/repository.js';
+import { upsertOf, type IocUpsert } from '../../src/iocs/record.js';
+import { upsertIocs } from '../../src/iocs/repository.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { medianTime, ratio } from '../support/timing.js';
 
@@ -85,11 +86,12 @@ describe('finding 4: watchlists and entries per plan, and keyword matching bound
 
   it('100,000 keyword entries of other workspaces leave an import of 1,000 IOCs within its time without them, and keywords still match', async () => {
     const batch = (round: number): IocUpsert[] =>
-      Array.from({ length: 1000 }, (_, i) => ({
-        type: i % 2 ? 'domain' : 'url',
-        value: i % 2 ? `host-${round}-${i}.phish-example.test` : `https://login-${round}-${i}.phish-example.test/account/verify?id=${i}`,
-        threatType: 'phishing', malwareFamily: null, confidence: 60, severity: null, tlp: null, tags: null, source: 'test', firstSeen: null, lastSeen: null,
-      }));
+      Array.from({ length: 1000 }, (_, i) =>
+        upsertOf(
+          i % 2 ? 'domain' : 'url',
+          i % 2 ? `host-${round}-${i}.phish-example.test` : `https://login-${round}-${i}.phish-example.test/account/verify?id=${i}`,
+          { threatType: 'phishing', confidence: 60, source: 'test' },
+        ));
     let round = 0;
     const importOnce = () => upsertIocs(t.database.db, null, batch(++round));
     await importOnce();
@@ -136,7 +138,7 @@ describe('finding 4: watchlists and entries per plan, and keyword matching bound
   }, 120_000);
 
   it('a keyword added after this process read its set of keyword keys is still matched (the set is stale, not wrong)', async () => {
-    const ioc = (value: string): IocUpsert => ({ type: 'domain', value, threatType: null, malwareFamily: null, confidence: null, severity: null, tlp: null, tags: null, source: null, firstSeen: null, lastSeen: null });
+    const ioc = (value: string): IocUpsert => upsertOf('domain', value);
     const watcher = await t.createWorkspace({ plan: 'pro' });
     const key = (await t.createKey(watcher.id)).key;
     await upsertIocs(t.database.db, null, [ioc('warm-up.example')]);

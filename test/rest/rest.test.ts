@@ -149,7 +149,7 @@ describe('IOCs (SOC dialect)', () => {
     expect(answer.json.data.map((d: { value: string }) => d.value)).toEqual(['198.51.100.1', '203.0.113.11']);
     expect(Object.keys(answer.json.data[0])).toEqual([
       'id', 'type', 'value', 'threat_type', 'malware_family', 'confidence', 'severity', 'tlp', 'tags', 'source', 'shared',
-      'first_seen', 'last_seen', 'created_at', 'updated_at',
+      'first_seen', 'last_seen', 'valid_until', 'created_at', 'updated_at',
     ]);
     const next = await call(`/api/v1/iocs?type=ipv4&limit=2&cursor=${answer.json.pagination.next_cursor}`, { headers: bearer(key) });
     expect(next.json).toMatchObject({ data: [{ value: '203.0.113.10', type: 'ipv4', tlp: 'amber+strict' }], pagination: { limit: 2, next_cursor: null, has_more: false } });

@@ -1,0 +1,39 @@
+/**
+ * Every GraphQL enumeration, each made the one way from its list in the vocabulary (src/vocabulary.ts,
+ * src/permissions.ts, src/plans.ts): a stored value's GraphQL name is `graphqlEnumName` of it
+ * (`amber+strict` is `AMBER_STRICT`, `iocs:read` is `IOCS_READ`), and the REST layer converts its
+ * parameters with the same function.
+ */
+import { PERMISSIONS } from '../permissions.js';
+import { BILLING_STATUSES, PLANS } from '../plans.js';
+import {
+  ALERT_KINDS,
+  ALERT_STATUSES,
+  DELIVERY_STATUSES,
+  graphqlEnumName,
+  IOC_TYPES,
+  LEAK_SOURCE_TYPES,
+  SEVERITIES,
+  TLPS,
+  WATCHLIST_ENTRY_TYPES,
+} from '../vocabulary.js';
+import { builder } from './builder.js';
+
+function vocabularyEnum<V extends string>(name: string, values: readonly V[], description?: string) {
+  return builder.enumType(name, {
+    ...(description ? { description } : {}),
+    values: Object.fromEntries(values.map((value) => [graphqlEnumName(value), { value }])),
+  });
+}
+
+export const IocTypeEnum = vocabularyEnum('IocType', IOC_TYPES);
+export const SeverityEnum = vocabularyEnum('Severity', SEVERITIES);
+export const TlpEnum = vocabularyEnum('Tlp', TLPS, 'Traffic Light Protocol 2.0. AMBER_STRICT is `amber+strict`.');
+export const LeakSourceTypeEnum = vocabularyEnum('LeakSourceType', LEAK_SOURCE_TYPES);
+export const WatchlistEntryTypeEnum = vocabularyEnum('WatchlistEntryType', WATCHLIST_ENTRY_TYPES);
+export const AlertKindEnum = vocabularyEnum('AlertKind', ALERT_KINDS);
+export const AlertStatusEnum = vocabularyEnum('AlertStatus', ALERT_STATUSES);
+export const DeliveryStatusEnum = vocabularyEnum('WebhookDeliveryStatus', DELIVERY_STATUSES);
+export const PlanEnum = vocabularyEnum('Plan', PLANS);
+export const BillingStatusEnum = vocabularyEnum('BillingStatus', BILLING_STATUSES);
+export const PermissionEnum = vocabularyEnum('Permission', PERMISSIONS, 'What a key may do (API.md §2). The REST and database spelling is `iocs:read`.');

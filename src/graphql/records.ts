@@ -1,0 +1,37 @@
+/**
+ * A record's GraphQL object fields from its declaration (src/records.ts): each shown field, in
+ * order, with the type of its kind. The IOC and leak types are built this way, so that a field
+ * declared once reaches GraphQL, and through it REST, with nothing else to write.
+ */
+import type { FieldKind, ShownField } from '../records.js';
+import { builder } from './builder.js';
+import { IocTypeEnum, LeakSourceTypeEnum, SeverityEnum, TlpEnum } from './enums.js';
+
+const OUTPUT_TYPES = {
+  id: 'ID',
+  iocType: IocTypeEnum,
+  text: 'String',
+  int: 'Int',
+  severity: SeverityEnum,
+  tlp: TlpEnum,
+  tags: ['String'],
+  timestamp: 'DateTime',
+  boolean: 'Boolean',
+  leakSourceType: LeakSourceTypeEnum,
+} as const satisfies Record<FieldKind, unknown>;
+
+type FieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never>, object>;
+
+/** The object type's fields: pass to `fields` of `objectRef(...).implement`. */
+export function recordFields(t: FieldBuilder, declaration: Readonly<Record<string, ShownField>>) {
+  // The declaration says which type each field has; Pothos cannot follow a name chosen at run time.
+  const expose = t.expose.bind(t) as unknown as (name: string, options: object) => ReturnType<typeof t.exposeString>;
+  return Object.fromEntries(
+    Object.entries(declaration)
+      .filter(([, spec]) => spec.shown)
+      .map(([field, { kind, nullable = false, description }]) => [
+        field,
+        expose(field, { type: OUTPUT_TYPES[kind], nullable, ...(description ? { description } : {}) }),
+      ]),
+  );
+}

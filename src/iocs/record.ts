@@ -1,0 +1,221 @@
+/**
+ * The IOC record, declared once. Every column of the `iocs` table has one entry here (the compiler
+ * holds it: `satisfies` below names the table's columns), in the order clients see them, saying how
+ * it travels through every door:
+ *
+ *   - read:   the SQL that selects it, when not the bare column (src/iocs/repository.ts)
+ *   - shown:  whether clients see it: a GraphQL `Ioc` field, a REST body field (its snake_case),
+ *             a CSV column, a key of the webhook payload's record (src/alerts/json.ts)
+ *   - input:  whether imports, submissions and STIX bring it, how a given value is checked, and
+ *             how it meets what is stored (`merge`) in the one upsert statement
+ *   - stix:   the STIX indicator property it is, one to one, when it is (src/iocs/stix.ts maps the
+ *             others, whose meaning in STIX is not a single property: labels, markings, patterns)
+ *
+ * From these come the select list and row decoder, the upsert's columns and rules, `IocUpsert`,
+ * the checks of `checkIoc`, the merge of one batch, the CSV columns both ways, the GraphQL `Ioc`
+ * and `IocInput` types, the REST submission body schema and the STIX properties. A new field is a
+ * column in src/db/schema.ts, an entry here, and the migration and SDL they generate.
+ */
+import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
+import type { iocs } from '../db/schema.js';
+import { isoTimestamp } from '../db/time.js';
+import { normalizeText } from '../normalize.js';
+import { restShaper, snakeName, type ShownField, type Snake } from '../records.js';
+import { isOneOf, SEVERITIES, TLPS, type IocType } from '../vocabulary.js';
+
+/** How a given value meets the stored one when the IOC already exists. */
+export type Merge = 'given' | 'earliest' | 'latest';
+
+export interface FieldInput<T = unknown> {
+  /** The given text (or number, or list for tags) checked and normalised; an Error says why not. */
+  parse(input: string | number | readonly string[]): T | Error;
+  /** What a submission's JSON schema allows (longest text, range). */
+  max?: number;
+  min?: number;
+  merge: Merge;
+  /**
+   * The SQL of a new row's value, from `u.<column>` (the given one, null when not given) and the
+   * other given columns; by default the given value, else the column's default.
+   */
+  insert?: string;
+}
+
+export interface FieldSpec extends ShownField {
+  /** The SQL selecting it, when not the column itself. */
+  read?: string;
+  input?: FieldInput;
+  /** The STIX indicator property it is, one to one. */
+  stix?: string;
+  /** The CSV column comes last (where exports made before the field existed put it). */
+  csvLast?: true;
+}
+
+/** TLP 1.0's `white` is TLP 2.0's `clear`. */
+const TLP_ALIASES: Record<string, string> = { white: 'clear' };
+
+const textInput = (name: string, max: number): FieldInput<string> => ({
+  max,
+  merge: 'given',
+  parse: (input) => normalizeText(String(input), max) ?? new Error(`${name} must be at most ${max} characters of text`),
+});
+
+const timeInput = (name: string, merge: Merge, insert?: string): FieldInput<string> => ({
+  merge,
+  ...(insert ? { insert } : {}),
+  max: 64,
+  parse: (input) => parseDateInput(String(input).trim()) ?? new Error(`${name} must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}`),
+});
+
+const ALL_FIELDS = {
+  id: { kind: 'id', shown: true },
+  workspaceId: { kind: 'id', shown: false, nullable: true },
+  type: { kind: 'iocType', shown: true },
+  value: { kind: 'text', shown: true },
+  threatType: { kind: 'text', shown: true, nullable: true, input: textInput('threat_type', 200) },
+  malwareFamily: { kind: 'text', shown: true, nullable: true, input: textInput('malware_family', 200) },
+  confidence: {
+    kind: 'int',
+    shown: true,
+    description: '0 to 100.',
+    stix: 'confidence',
+    input: {
+      min: 0,
+      max: 100,
+      merge: 'given',
+      parse: (input) => {
+        const n = Number(input);
+        return Number.isInteger(n) && n >= 0 && n <= 100 ? n : new Error('confidence must be a whole number from 0 to 100');
+      },
+    },
+  },
+  severity: {
+    kind: 'severity',
+    shown: true,
+    input: {
+      max: 20,
+      merge: 'given',
+      parse: (input) => {
+        const severity = String(input).trim().toLowerCase();
+        return isOneOf(SEVERITIES, severity) ? severity : new Error(`severity must be one of ${SEVERITIES.join(', ')}`);
+      },
+    },
+  },
+  tlp: {
+    kind: 'tlp',
+    shown: true,
+    input: {
+      max: 20,
+      merge: 'given',
+      parse: (input) => {
+        const given = String(input).trim().toLowerCase().replace(/^tlp:/, '');
+        const tlp = TLP_ALIASES[given] ?? given;
+        return isOneOf(TLPS, tlp) ? tlp : new Error(`tlp must be one of ${TLPS.join(', ')}`);
+      },
+    },
+  },
+  tags: {
+    kind: 'tags',
+    // As JSON: the driver's parser for `text[]` was a large part of a lookup's time (docs/performance.md).
+    read: 'array_to_json(tags)',
+    shown: true,
+    input: {
+      max: 100,
+      merge: 'given',
+      parse: (input) => {
+        const tags = [...new Set((input as readonly string[]).map((tag) => tag.trim()).filter(Boolean))];
+        // They travel to the upsert joined by `;`.
+        return tags.some((tag) => normalizeText(tag, 100) === null || tag.includes(';')) ? new Error('tags must be at most 100 characters each, without ;') : tags;
+      },
+    },
+  },
+  source: { kind: 'text', shown: true, nullable: true, input: textInput('source', 200) },
+  shared: { kind: 'boolean', shown: true, description: 'True for the shared feed, false for the workspace’s own IOC.', csvLast: true },
+  // A new IOC's first and last sightings default to each other, then to now.
+  firstSeen: { kind: 'timestamp', shown: true, stix: 'valid_from', input: timeInput('first_seen', 'earliest', 'coalesce(u.first_seen, u.last_seen, now())') },
+  lastSeen: { kind: 'timestamp', shown: true, input: timeInput('last_seen', 'latest', 'coalesce(u.last_seen, u.first_seen, now())') },
+  validUntil: { kind: 'timestamp', shown: true, nullable: true, stix: 'valid_until', input: timeInput('valid_until', 'given') },
+  createdAt: { kind: 'timestamp', shown: true },
+  updatedAt: { kind: 'timestamp', shown: true },
+} as const satisfies Record<keyof typeof iocs.$inferSelect | 'shared', FieldSpec>;
+
+/** The fields, each with its declaration as the general shape. */
+export const IOC_FIELDS: Readonly<Record<keyof typeof ALL_FIELDS, FieldSpec>> = ALL_FIELDS;
+export { snakeName };
+export type IocField = keyof typeof ALL_FIELDS;
+
+type WithInput = { [K in IocField]: (typeof ALL_FIELDS)[K] extends { input: FieldInput } ? K : never }[IocField];
+/** The fields an import, a submission or a STIX object may bring, besides `type` and `value`. */
+export type IocInputField = WithInput;
+
+const entries = Object.entries(IOC_FIELDS) as [IocField, FieldSpec][];
+/** Every stored column (all but `shared`, which is `workspace_id is null`), in order. */
+export const STORED_FIELDS = entries.filter(([key]) => key !== 'shared').map(([key]) => key) as Exclude<IocField, 'shared'>[];
+/** What clients see, in order: the GraphQL fields, the REST body, the webhook payload. */
+export const SHOWN_FIELDS = entries.filter(([, spec]) => spec.shown).map(([key]) => key);
+/** What an import or submission may bring besides type and value, in order. */
+export const INPUT_FIELDS = entries.filter(([, spec]) => spec.input).map(([key]) => key) as IocInputField[];
+export const inputOf = (field: IocInputField): FieldInput => IOC_FIELDS[field].input!;
+
+/** The CSV columns, in order: every shown field (those marked `csvLast` at the end). */
+export const CSV_COLUMNS = [
+  ...SHOWN_FIELDS.filter((key) => !IOC_FIELDS[key].csvLast),
+  ...SHOWN_FIELDS.filter((key) => IOC_FIELDS[key].csvLast),
+].map(snakeName);
+
+/** One IOC as an import brings it, checked and normalised; null fields were not given. */
+export type IocUpsert = { type: IocType; value: string } & {
+  [K in IocInputField]: ParsedOf<K> | null;
+};
+type ParsedOf<K extends IocInputField> = Exclude<ReturnType<(typeof ALL_FIELDS)[K]['input']['parse']>, Error>;
+
+/** One incoming row before it is checked: text as a file holds it (numbers as JSON gives them). */
+export type RawIoc = { type?: string; value?: string; shared?: string | boolean } & {
+  [K in IocInputField]?: (typeof ALL_FIELDS)[K]['kind'] extends 'tags' ? readonly string[] : string | number;
+};
+
+/** An upsert with only its identity given: every other field null (not given). */
+export function upsertOf(type: IocType, value: string, given: Partial<Omit<IocUpsert, 'type' | 'value'>> = {}): IocUpsert {
+  const upsert: Record<string, unknown> = { type, value };
+  for (const field of INPUT_FIELDS) upsert[field] = given[field] ?? null;
+  return upsert as IocUpsert;
+}
+
+/** The fields of a raw row given at all (a blank cell is not given). */
+export function givenFields(raw: RawIoc): [IocInputField, string | number | readonly string[]][] {
+  const given: [IocInputField, string | number | readonly string[]][] = [];
+  for (const field of INPUT_FIELDS) {
+    const input = raw[field];
+    if (input === undefined || input === null) continue;
+    if (typeof input === 'string' && input.trim() === '') continue;
+    given.push([field, input]);
+  }
+  return given;
+}
+
+/** The same IOC twice in one batch: one row, as two imports one after the other would leave it. */
+export function mergeUpserts(a: IocUpsert, b: IocUpsert): IocUpsert {
+  const merged: Record<string, unknown> = { type: a.type, value: a.value };
+  for (const field of INPUT_FIELDS) {
+    const [x, y] = [a[field], b[field]] as [unknown, unknown];
+    const rule = inputOf(field).merge;
+    merged[field] =
+      rule === 'given' || x === null || y === null ? (y ?? x) : rule === 'earliest' ? ((x as string) < (y as string) ? x : y) : (x as string) > (y as string) ? x : y;
+  }
+  return merged as IocUpsert;
+}
+
+type Shown = { [K in IocField]: (typeof ALL_FIELDS)[K]['shown'] extends true ? K : never }[IocField];
+
+/** An IOC row (`IocRow`, src/iocs/repository.ts), and whether it belongs to the shared feed. */
+export type IocRowShape = typeof iocs.$inferSelect & { shared: boolean };
+
+/** An IOC as REST bodies, CSV and STIX read it: the shown fields under their snake_case names, times in ISO 8601. */
+export type RestIoc = { [K in Shown as Snake<K>]: IocRowShape[K] };
+
+/** An IOC row in the REST shape (as the REST operations select it through GraphQL). */
+export const restIoc = restShaper(IOC_FIELDS, isoTimestamp) as (row: IocRowShape) => RestIoc;
+
+/** The fields that are one STIX indicator property each: [REST name, STIX property, field]. */
+export const STIX_PROPERTIES: readonly (readonly [string, string, IocInputField])[] = entries
+  .filter(([, spec]) => spec.stix && spec.input)
+  .map(([field, spec]) => [snakeName(field), spec.stix!, field as IocInputField] as const);
