@@ -25,7 +25,7 @@ import { apiKeys, workspaces } from '../src/db/schema.js';
 import { seed } from '../src/seed/synthetic.js';
 import { SHARED_FEED_COLLECTION_ID, TAXII_MEDIA_TYPE } from '../src/taxii/collections.js';
 import { addScopeEntry, createWorkspace } from '../src/workspaces/service.js';
-import { loadWorkspaceScope } from '../src/workspaces/scope.js';
+import { loadWorkspaceScope } from '../src/auth/scope.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');

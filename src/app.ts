@@ -23,7 +23,8 @@ import { homePage } from './banner.js';
 import { createConsoleHandler } from './console.js';
 import { graphiqlPage } from './graphiql.js';
 import { ApiError, asApiError } from './errors.js';
-import { createContext, type Services } from './graphql/context.js';
+import { createContext, type ProcessServices } from './graphql/context.js';
+import { watchlistLoaders } from './watchlists/loaders.js';
 import { createDirectAdapter } from './graphql/direct.js';
 import { asHttpError, maskError } from './graphql/errors.js';
 import { GraphQLPipeline, negotiateMediaType, renderResult } from './graphql/pipeline.js';
@@ -85,11 +86,12 @@ const KNOWN_PATHS = new Set(['/', '/graphql', '/healthz', '/readyz', '/api/v1/op
 
 export function createApp(options: AppOptions) {
   const { database, logger, gatekeeper, schema } = options;
-  const services: Services = {
+  const services: ProcessServices = {
     changes: options.changes,
     alerts: options.alerts,
     openAnswers: new OpenAnswers(options.openAnswerLimits),
     webhooks: options.webhooks ?? defaultWebhookSettings(),
+    loaders: watchlistLoaders,
   };
   const pipeline = new GraphQLPipeline(schema, options.production, logger);
   const yoga = createYogaAdapter({ schema, pipeline, logger, production: options.production });

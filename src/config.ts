@@ -2,13 +2,8 @@
 import path from 'node:path';
 import { parseCorsOrigins } from './http/cors.js';
 import { RETRY_SCHEDULE } from './webhooks/settings.js';
+import { DEFAULT_MAX_INFLATED_BYTES } from './dataleaks/formats.js';
 import { PLAN_LIMITS, PLANS, type Plan } from './plans.js';
-
-/**
- * What a zip of stealer logs may inflate to in all, by default (`LEAKS_MAX_INFLATED_BYTES`, API.md
- * §12): far above any real dump (the largest seen are a few GiB), far below what a bomb reaches.
- */
-export const DEFAULT_MAX_INFLATED_BYTES = 20 * 1024 ** 3;
 
 export interface Config {
   port: number;

@@ -16,6 +16,13 @@ import { decodeCursor, encodeCursor } from '../cursors.js';
 import { UUID_PATTERN } from '../ids.js';
 import { withRecords, type AlertShape } from './records.js';
 
+declare module '../graphql/context.js' {
+  interface Services {
+    /** New alerts as they are raised, for subscriptions. */
+    readonly alerts: AlertFeed;
+  }
+}
+
 export const ALERT_CHANNEL = 'alert_created';
 const READ_ROWS = 200;
 const IDLE_LOOK_MS = 3000;

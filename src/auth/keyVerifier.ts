@@ -22,7 +22,8 @@ import type { Database } from '../db/client.js';
 import type { Db } from '../db/handle.js';
 import { apiKeys, workspaces } from '../db/schema.js';
 import { ApiError } from '../errors.js';
-import { loadWorkspaceScope } from '../workspaces/scope.js';
+import { isUsable } from './keyState.js';
+import { loadWorkspaceScope } from './scope.js';
 import { FailedAttempts } from './failedAttempts.js';
 import type { Principal } from './principal.js';
 
@@ -219,9 +220,7 @@ export class KeyVerifier {
 
     // The state is told only to a caller who proved the secret.
     const expiresAtMs = row.key.expiresAt === null ? null : Date.parse(row.key.expiresAt);
-    if (row.key.revokedAt !== null || (expiresAtMs !== null && expiresAtMs <= this.now())) {
-      throw new ApiError('expired_api_key');
-    }
+    if (!isUsable(row.key, this.now())) throw new ApiError('expired_api_key');
 
     const principal: Principal = {
       key: {

@@ -24,7 +24,7 @@ import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
 import { normalizeText } from '../normalize.js';
 import { BILLING_STATUSES, PLANS } from '../plans.js';
 import { addScopeEntry, createWorkspace, findWorkspace, listWorkspaces, updateWorkspace } from '../workspaces/service.js';
-import { loadWorkspaceScope } from '../workspaces/scope.js';
+import { loadWorkspaceScope } from '../auth/scope.js';
 import type { WorkspaceScope } from '../auth/principal.js';
 import { seed } from '../seed/synthetic.js';
 import type { Workspace } from '../db/schema.js';

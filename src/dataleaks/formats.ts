@@ -9,10 +9,15 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
-import { DEFAULT_MAX_INFLATED_BYTES } from '../config.js';
 import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
 import { csvFields } from './csvLine.js';
 import { cardOf, credentialOf, Rejected, type Card, type Credential } from './records.js';
+
+/**
+ * What a zip of stealer logs may inflate to in all, by default (`LEAKS_MAX_INFLATED_BYTES`, API.md
+ * §12): far above any real dump (the largest seen are a few GiB), far below what a bomb reaches.
+ */
+export const DEFAULT_MAX_INFLATED_BYTES = 20 * 1024 ** 3;
 
 export const LEAK_FORMATS = ['combolist', 'ulp', 'stealer', 'csv', 'cards'] as const;
 export type LeakFormat = (typeof LEAK_FORMATS)[number];

@@ -1,53 +1,54 @@
-import type { AlertFeed } from '../alerts/feed.js';
+/**
+ * What every resolver sees. The context knows no data family: each one that a resolver needs a
+ * process-wide service of (the IOC change feed, the alert feed, the webhook settings, the
+ * watchlists' loaders) adds it to `Services` where it is defined, by declaration merging:
+ *
+ *   declare module '../graphql/context.js' { interface Services { readonly changes: IocChangeFeed } }
+ *
+ * and the edge (src/app.ts), which sees every floor, hands the services in. So this floor sits
+ * below the data families, and their schema files import it, never the other way round.
+ */
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/handle.js';
 import type { OpenAnswers } from '../http/openAnswers.js';
-import type { IocChangeFeed } from '../iocs/changes.js';
-import type { WebhookSettings } from '../webhooks/settings.js';
-import { createLoaders, type Loaders } from './loaders.js';
 
-/** What every resolver sees: built once per request, after the key was verified, never changed. */
-export interface Context {
+/** What a process shares with every request's context; each data family adds its own. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface Services {}
+
+/** Per-request loaders (one query for the rows of many parents); each data family adds its own. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface Loaders {}
+
+/** Built once per request, after the key was verified, never changed. */
+export interface Context extends Services {
   readonly requestId: string;
   readonly principal: Principal;
   readonly db: Db;
   readonly loaders: Loaders;
-  /** New and changed IOCs as they happen, for subscriptions. */
-  readonly changes: IocChangeFeed;
-  /** New alerts as they are raised, for subscriptions. */
-  readonly alerts: AlertFeed;
   /** Streams and exports counted per caller (API.md §12). */
   readonly openAnswers: OpenAnswers;
   /** Aborted when the client goes away: long answers stop their work then. */
   readonly signal: AbortSignal;
-  /** How webhook secrets are sealed and where endpoints may point. */
-  readonly webhooks: WebhookSettings;
 }
 
-/** What a process shares with every request's context. */
-export interface Services {
-  changes: IocChangeFeed;
-  alerts: AlertFeed;
-  openAnswers: OpenAnswers;
-  webhooks: WebhookSettings;
-}
+/** What the edge gives: the services, the counter of open answers, and how a request's loaders are made. */
+export type ProcessServices = Services & { readonly openAnswers: OpenAnswers; readonly loaders: (db: Db) => Loaders };
 
 /**
  * The one way a context is made, for GraphQL and REST requests alike: `db` is the request's own
  * handle (its statements can be cancelled), `request` gives the signal when asked.
  */
-export function createContext(requestId: string, principal: Principal, db: Db, services: Services, request: { readonly signal: AbortSignal }): Context {
+export function createContext(requestId: string, principal: Principal, db: Db, services: ProcessServices, request: { readonly signal: AbortSignal }): Context {
+  const { loaders, ...shared } = services;
   return {
+    ...shared,
     requestId,
     principal,
     db,
-    changes: services.changes,
-    alerts: services.alerts,
-    openAnswers: services.openAnswers,
-    webhooks: services.webhooks,
     get signal() {
       return request.signal;
     },
-    loaders: createLoaders(db),
+    loaders: loaders(db),
   };
 }

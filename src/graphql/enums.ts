@@ -4,6 +4,7 @@
  * (`amber+strict` is `AMBER_STRICT`, `iocs:read` is `IOCS_READ`), and the REST layer converts its
  * parameters with the same function.
  */
+import { KEY_STATUSES } from '../auth/keyState.js';
 import { PERMISSIONS } from '../permissions.js';
 import { BILLING_STATUSES, PLANS } from '../plans.js';
 import {
@@ -19,10 +20,10 @@ import {
 } from '../vocabulary.js';
 import { builder } from './builder.js';
 
-function vocabularyEnum<V extends string>(name: string, values: readonly V[], description?: string) {
+function vocabularyEnum<V extends string>(name: string, values: readonly V[], description?: string, described: Partial<Record<V, string>> = {}) {
   return builder.enumType(name, {
     ...(description ? { description } : {}),
-    values: Object.fromEntries(values.map((value) => [graphqlEnumName(value), { value }])),
+    values: Object.fromEntries(values.map((value) => [graphqlEnumName(value), { value, ...(described[value] ? { description: described[value] } : {}) }])),
   });
 }
 
@@ -36,4 +37,10 @@ export const AlertStatusEnum = vocabularyEnum('AlertStatus', ALERT_STATUSES);
 export const DeliveryStatusEnum = vocabularyEnum('WebhookDeliveryStatus', DELIVERY_STATUSES);
 export const PlanEnum = vocabularyEnum('Plan', PLANS);
 export const BillingStatusEnum = vocabularyEnum('BillingStatus', BILLING_STATUSES);
+export const ApiKeyStatusEnum = vocabularyEnum('ApiKeyStatus', KEY_STATUSES, undefined, {
+  active: 'Accepted.',
+  rotating: 'Replaced by a newer key; accepted until its grace period ends.',
+  expired: 'Past its expiry: refused.',
+  revoked: 'Revoked: refused, for good.',
+});
 export const PermissionEnum = vocabularyEnum('Permission', PERMISSIONS, 'What a key may do (API.md §2). The REST and database spelling is `iocs:read`.');

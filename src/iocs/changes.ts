@@ -17,6 +17,13 @@ import type { Principal } from '../auth/principal.js';
 import { TableFeed, type KeyChanges } from '../db/tableFeed.js';
 import { changeStreamStart, listIocsByChange, type IocRow } from './repository.js';
 
+declare module '../graphql/context.js' {
+  interface Services {
+    /** New and changed IOCs as they happen, for subscriptions. */
+    readonly changes: IocChangeFeed;
+  }
+}
+
 export const IOC_CHANNEL = 'ioc_changed';
 const SETTLE_MS = 2000;
 /** Rows per read; a stream that finds this many reads again at once. */

@@ -46,18 +46,4 @@ export function listAuditEvents(db: Db, workspaceId: string, limit: number, afte
     .limit(limit);
 }
 
-/** Whether a key may still be used: not revoked, not expired (for requests that outlive their check). */
-export async function isKeyUsable(db: Db, id: string): Promise<boolean> {
-  const [row] = await db
-    .select({ usable: sql<boolean>`${apiKeys.revokedAt} is null and (${apiKeys.expiresAt} is null or ${apiKeys.expiresAt} > now())` })
-    .from(apiKeys)
-    .where(eq(apiKeys.id, id));
-  return row?.usable ?? false;
-}
-
-/** A key's state (API.md §2): revoked and expired keys are refused; a rotating one works until its grace ends. */
-export function keyStatus(key: Pick<ApiKeyShape, 'revokedAt' | 'expiresAt' | 'rotatedAt'>): 'active' | 'rotating' | 'expired' | 'revoked' {
-  if (key.revokedAt !== null) return 'revoked';
-  if (key.expiresAt !== null && Date.parse(key.expiresAt) <= Date.now()) return 'expired';
-  return key.rotatedAt !== null ? 'rotating' : 'active';
-}
+export { isKeyUsable, keyStatus } from '../auth/keyState.js';

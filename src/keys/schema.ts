@@ -7,7 +7,7 @@ import { DEFAULT_KEY_PERMISSIONS } from '../permissions.js';
 import { displayPrefix } from '../auth/keyFormat.js';
 import { invalidParameter } from '../errors.js';
 import { builder } from '../graphql/builder.js';
-import { PermissionEnum } from '../graphql/enums.js';
+import { ApiKeyStatusEnum, PermissionEnum } from '../graphql/enums.js';
 import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../ids.js';
@@ -21,14 +21,6 @@ const DEFAULT_GRACE_SECONDS = 24 * 3600;
 
 export { PermissionEnum };
 
-const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', {
-  values: {
-    ACTIVE: { description: 'Accepted.' },
-    ROTATING: { description: 'Replaced by a newer key; accepted until its grace period ends.' },
-    EXPIRED: { description: 'Past its expiry: refused.' },
-    REVOKED: { description: 'Revoked: refused, for good.' },
-  },
-});
 
 
 export const ApiKeyRef = builder.objectRef<ApiKeyShape>('ApiKey').implement({
@@ -41,7 +33,7 @@ export const ApiKeyRef = builder.objectRef<ApiKeyShape>('ApiKey').implement({
     }),
     name: t.exposeString('name'),
     permissions: t.field({ type: [PermissionEnum], resolve: (key) => key.permissions }),
-    status: t.field({ type: ApiKeyStatusEnum, resolve: (key) => keyStatus(key).toUpperCase() as 'ACTIVE' | 'ROTATING' | 'EXPIRED' | 'REVOKED' }),
+    status: t.field({ type: ApiKeyStatusEnum, resolve: (key) => keyStatus(key) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),

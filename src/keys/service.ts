@@ -4,8 +4,9 @@
  * and the admin command line alike.
  */
 import { hash as argon2Hash } from '@node-rs/argon2';
-import { and, count, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import { generateApiKey } from '../auth/keyFormat.js';
+import { countedKeySql, keyStatus } from '../auth/keyState.js';
 import { isPermission, PERMISSIONS, type Permission } from '../permissions.js';
 import type { Db } from '../db/handle.js';
 import { apiKeys, workspaces } from '../db/schema.js';
@@ -42,13 +43,8 @@ export interface CreatedApiKey {
   secret: string;
 }
 
-/** A key counts toward the plan limit while it is neither revoked, expired, nor rotated away. */
-export const isActiveKey = () =>
-  and(
-    isNull(apiKeys.revokedAt),
-    isNull(apiKeys.rotatedAt),
-    or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
-  );
+/** A key counts toward the plan limit while it is neither revoked, expired, nor rotated away (src/auth/keyState.ts). */
+export const isActiveKey = countedKeySql;
 
 export function checkPermissions(permissions: readonly string[], grantor: Grantor): Permission[] {
   const unknown = permissions.filter((p) => !isPermission(p));
@@ -185,11 +181,10 @@ export async function rotateApiKey(
       .where(and(eq(apiKeys.id, id), eq(apiKeys.workspaceId, input.workspaceId)))
       .for('update');
     if (!old) throw new ApiError('not_found', 'No API key has this id.');
-    if (old.revokedAt !== null) throw invalidParameter('id', 'the key is revoked and cannot be rotated.');
-    if (old.expiresAt !== null && Date.parse(old.expiresAt) <= Date.now()) {
-      throw invalidParameter('id', 'the key has expired and cannot be rotated.');
-    }
-    if (old.rotatedAt !== null) throw invalidParameter('id', 'the key was already rotated; rotate its successor.');
+    const status = keyStatus(old);
+    if (status === 'revoked') throw invalidParameter('id', 'the key is revoked and cannot be rotated.');
+    if (status === 'expired') throw invalidParameter('id', 'the key has expired and cannot be rotated.');
+    if (status === 'rotating') throw invalidParameter('id', 'the key was already rotated; rotate its successor.');
     // The successor holds every permission of the old key: a caller may rotate only keys it could create.
     checkPermissions(old.permissions, input.grantor);
     // A chain of rotations would let a workspace hold ever more working keys (API.md §2).

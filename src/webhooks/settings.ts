@@ -9,6 +9,13 @@ export interface WebhookSettings {
   retrySchedule: readonly number[];
 }
 
+declare module '../graphql/context.js' {
+  interface Services {
+    /** How webhook secrets are sealed and where endpoints may point. */
+    readonly webhooks: WebhookSettings;
+  }
+}
+
 export const RETRY_SCHEDULE = [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400] as const;
 
 /** Settings for a process that never signs what another process sealed (tests, tools). */

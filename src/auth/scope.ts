@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { WorkspaceScope } from '../auth/principal.js';
+import type { WorkspaceScope } from './principal.js';
 import type { Db } from '../db/handle.js';
 import { workspaceScope } from '../db/schema.js';
 

@@ -1,16 +1,19 @@
 /**
- * Per-request DataLoaders: one query for the entries of every watchlist on a page. Each loader is
- * made on first use, so the many requests that need none (the IOC listing) pay nothing for them.
+ * Per-request DataLoaders of watchlists: one query for the entries of every watchlist on a page.
+ * Each loader is made on first use, so the many requests that need none (the IOC listing) pay
+ * nothing for them.
  */
 import DataLoader from 'dataloader';
 import type { Db } from '../db/handle.js';
-import { entriesOf, type WatchlistEntryRow } from '../watchlists/repository.js';
+import { entriesOf, type WatchlistEntryRow } from './repository.js';
 
-export interface Loaders {
-  readonly watchlistEntries: DataLoader<string, WatchlistEntryRow[]>;
+declare module '../graphql/context.js' {
+  interface Loaders {
+    readonly watchlistEntries: DataLoader<string, WatchlistEntryRow[]>;
+  }
 }
 
-export function createLoaders(db: Db): Loaders {
+export function watchlistLoaders(db: Db) {
   let watchlistEntries: DataLoader<string, WatchlistEntryRow[]> | undefined;
   return {
     get watchlistEntries() {
