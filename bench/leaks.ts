@@ -17,7 +17,7 @@ import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
-import { bulkUuidv7 as uuidv7 } from '../src/ids.js';
+import { bulkUuidv7 as uuidv7 } from '../src/core/ids.js';
 import { openDatabase } from '../src/db/client.js';
 import { copyRow } from '../src/db/copyText.js';
 import { migrateDatabase } from '../src/db/migrate.js';

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { and, eq, like, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { generateApiKey } from '../src/auth/keyFormat.js';
-import { PERMISSIONS } from '../src/permissions.js';
+import { PERMISSIONS } from '../src/core/permissions.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { apiKeys, workspaces } from '../src/db/schema.js';

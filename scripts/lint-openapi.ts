@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { schema } from '../src/graphql/schema.js';
+import { schema } from '../src/edge/schema.js';
 import { buildOpenApiDocument } from '../src/rest/openapi.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'openapi-'));

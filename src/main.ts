@@ -4,10 +4,10 @@
  * cache, kept true by the database's notifications.
  */
 import cluster from 'node:cluster';
-import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { serveMetrics } from './metrics.js';
-import { startServer } from './server.js';
+import { loadConfig } from './edge/config.js';
+import { createLogger } from './core/logger.js';
+import { serveMetrics } from './edge/metrics.js';
+import { startServer } from './edge/server.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);

@@ -8,7 +8,7 @@ import {
   normalizeEmail,
   normalizeIocValue,
   refang,
-} from '../src/normalize.js';
+} from '../src/core/normalize.js';
 
 describe('domains', () => {
   it.each([

@@ -10,10 +10,10 @@
 import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/handle.js';
-import { TableFeed, type KeyChanges } from '../db/tableFeed.js';
+import { TableFeed, type KeyChanges } from '../streams/tableFeed.js';
 import { alerts } from '../db/schema.js';
-import { decodeCursor, encodeCursor } from '../cursors.js';
-import { UUID_PATTERN } from '../ids.js';
+import { decodeCursor, encodeCursor } from '../core/cursors.js';
+import { UUID_PATTERN } from '../core/ids.js';
 import { withRecords, type AlertShape } from './records.js';
 
 declare module '../graphql/context.js' {

@@ -7,7 +7,7 @@
 import { CARD_LEAK_FIELDS, CREDENTIAL_LEAK_FIELDS } from '../dataleaks/record.js';
 import { isoTimestamp } from '../db/time.js';
 import { IOC_FIELDS } from '../iocs/record.js';
-import { restShaper } from '../records.js';
+import { restShaper } from '../core/records.js';
 import type { AlertRecord, AlertRow } from './repository.js';
 
 const SHAPERS: Record<AlertRecord['__kind'], (row: object) => Record<string, unknown>> = {

@@ -3,10 +3,10 @@
  * a key that could read that record through the searches (API.md §10): a leak needs
  * `dataleaks:read` and a workspace that may search leaks today, an IOC `iocs:read`.
  */
-import type { Permission } from '../permissions.js';
+import type { Permission } from '../core/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/handle.js';
-import type { AlertKind } from '../vocabulary.js';
+import type { AlertKind } from '../core/vocabulary.js';
 import { recordsOf, type AlertRecord, type AlertRow } from './repository.js';
 
 /** An alert with its record, as far as the caller may see it. */

@@ -7,7 +7,7 @@ import { and, desc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
 import { preparedRows } from '../db/prepared.js';
 import { alertNewCounts, alerts, cardLeaks, credentialLeaks, iocs } from '../db/schema.js';
-import type { AlertKind, AlertStatus } from '../vocabulary.js';
+import type { AlertKind, AlertStatus } from '../core/vocabulary.js';
 import type { CardLeakRow, CredentialLeakRow } from '../dataleaks/repository.js';
 import type { IocRow } from '../iocs/repository.js';
 

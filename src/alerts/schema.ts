@@ -5,17 +5,17 @@
  * record through the searches: a leak needs `dataleaks:read` and a workspace that may search leaks
  * today, an IOC `iocs:read`; otherwise `record` is null (src/alerts/records.ts).
  */
-import { ApiError, invalidParameter } from '../errors.js';
+import { ApiError, invalidParameter } from '../core/errors.js';
 import { MAX_COST } from '../graphql/cost.js';
 import { builder } from '../graphql/builder.js';
 import { AlertKindEnum, AlertStatusEnum } from '../graphql/enums.js';
-import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
+import { PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
-import { requireUuid, UUID_PATTERN } from '../ids.js';
+import { requireUuid, UUID_PATTERN } from '../core/ids.js';
 import { CardLeakRef, CredentialLeakRef } from '../dataleaks/schema.js';
 import { IocRef } from '../iocs/schema.js';
 import { WatchlistEntryTypeEnum } from '../watchlists/schema.js';
-import { ALERT_KINDS } from '../vocabulary.js';
+import { ALERT_KINDS } from '../core/vocabulary.js';
 import { AlertFeed } from './feed.js';
 import * as repository from './repository.js';
 import { withRecords, type AlertShape } from './records.js';

@@ -3,8 +3,8 @@
  * `X-API-Key` (and, for TAXII, HTTP Basic: §11), never the URL, verifies it, and spends one
  * request of the key's rate limit. The one entry point for every keyed path (src/app.ts).
  */
-import { ApiError } from '../errors.js';
-import type { RequestState } from '../requestState.js';
+import { ApiError } from '../core/errors.js';
+import type { RequestState } from './requestState.js';
 import { KEY_LENGTH, KEY_MARKER, parseApiKey } from './keyFormat.js';
 import type { KeyVerifier } from './keyVerifier.js';
 import type { Principal } from './principal.js';

@@ -21,7 +21,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import type { Db } from '../db/handle.js';
 import { apiKeys, workspaces } from '../db/schema.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../core/errors.js';
 import { isUsable } from './keyState.js';
 import { loadWorkspaceScope } from './scope.js';
 import { FailedAttempts } from './failedAttempts.js';

@@ -1,4 +1,4 @@
-import type { Permission } from '../permissions.js';
+import type { Permission } from '../core/permissions.js';
 
 /** Who is calling: the verified key, its workspace and the workspace's scope. Read-only. */
 export interface Principal {

@@ -13,8 +13,8 @@
  */
 import type { Db } from '../db/handle.js';
 import { preparedRows } from '../db/prepared.js';
-import { ApiError } from '../errors.js';
-import type { Plan } from '../plans.js';
+import { ApiError } from '../core/errors.js';
+import type { Plan } from '../core/plans.js';
 import type { Principal } from './principal.js';
 
 const WINDOW_MS = 60_000;

@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
-import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
+import { DATE_EXAMPLE, parseDateInput } from '../core/dates.js';
 import { csvFields } from './csvLine.js';
 import { cardOf, credentialOf, Rejected, type Card, type Credential } from './records.js';
 

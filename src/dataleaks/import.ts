@@ -6,12 +6,12 @@
  * and running it again completes it.
  */
 import { sql } from 'drizzle-orm';
-import { credentialMatchKeys, matchedAlertsSql } from '../alerts/matching.js';
-import { bulkUuidv7 } from '../ids.js';
+import { credentialMatchKeys, matchedAlertsSql } from '../watchlists/matching.js';
+import { bulkUuidv7 } from '../core/ids.js';
 import { MAX_LISTED_ERRORS } from '../iocs/import.js';
 import type { Database, StagedLoad } from '../db/client.js';
 import { copyRow } from '../db/copyText.js';
-import type { LeakSourceType, Severity } from '../vocabulary.js';
+import type { LeakSourceType, Severity } from '../core/vocabulary.js';
 import { cardRecords, credentialRecords, type Item, type LeakFormat, type OnProgress, type Where } from './formats.js';
 import { Rejected, type Card, type Credential } from './records.js';
 

@@ -5,7 +5,7 @@
  * lookups (keys, the password's digest) are not shown.
  */
 import type { cardLeaks, credentialLeaks } from '../db/schema.js';
-import type { ShownField } from '../records.js';
+import type { ShownField } from '../core/records.js';
 
 export const CREDENTIAL_LEAK_FIELDS = {
   id: { kind: 'id', shown: true },

@@ -5,7 +5,7 @@
  * the record.
  */
 import { hash } from 'node:crypto';
-import { domainKey, normalizeDomain, normalizeEmail } from '../normalize.js';
+import { domainKey, normalizeDomain, normalizeEmail } from '../core/normalize.js';
 
 export interface Credential {
   email: string | null;

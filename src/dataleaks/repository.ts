@@ -7,7 +7,7 @@ import { and, asc, eq, getTableColumns, gt, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
 import { prepared } from '../db/prepared.js';
 import { cardLeaks, credentialLeaks, passwordCounts } from '../db/schema.js';
-import { domainKey } from '../normalize.js';
+import { domainKey } from '../core/normalize.js';
 
 const { domainKey: _domainKey, siteKey: _siteKey, passwordSha1: _passwordSha1, ...credentialColumns } = getTableColumns(credentialLeaks);
 /**

@@ -4,12 +4,12 @@
  * the key needs `dataleaks:read`, and the workspace an active enterprise plan.
  */
 import type { Principal } from '../auth/principal.js';
-import { forbidden, invalidParameter, missingParameter } from '../errors.js';
+import { forbidden, invalidParameter, missingParameter } from '../core/errors.js';
 import { builder, type Types } from '../graphql/builder.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
-import { UUID_PATTERN } from '../ids.js';
+import { UUID_PATTERN } from '../core/ids.js';
 import { recordFields } from '../graphql/records.js';
-import { normalizeBin, normalizeDomain, normalizeEmail } from '../normalize.js';
+import { normalizeBin, normalizeDomain, normalizeEmail } from '../core/normalize.js';
 import { coversBin, coversDomain, coversEmail } from '../workspaces/scopeRules.js';
 import * as repository from './repository.js';
 import type { CardLeakRow, CredentialLeakRow } from './repository.js';

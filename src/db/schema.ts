@@ -26,10 +26,10 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import { uuidv7 } from 'uuidv7';
-import { PERMISSIONS } from '../permissions.js';
-import { INDICATOR_NAMESPACE } from '../stixIds.js';
-import { ALERT_KINDS, ALERT_STATUSES, DELIVERY_STATUSES, IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, TLPS, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
-import { BILLING_STATUSES, PLANS } from '../plans.js';
+import { PERMISSIONS } from '../core/permissions.js';
+import { INDICATOR_NAMESPACE } from '../core/stixIds.js';
+import { ALERT_KINDS, ALERT_STATUSES, DELIVERY_STATUSES, IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, TLPS, WATCHLIST_ENTRY_TYPES } from '../core/vocabulary.js';
+import { BILLING_STATUSES, PLANS } from '../core/plans.js';
 
 /** Text compared byte by byte, so that prefix ranges (`>= 'com.example.' AND < 'com.example/'`) use the index. */
 const byteText = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
@@ -303,7 +303,7 @@ export const alertNewCounts = pgTable(
 
 /**
  * One row: a number that moves whenever a keyword entry is added (drizzle/0015). Each process
- * keeps the set of the four-character runs keywords are keyed on (src/alerts/keywordGrams.ts)
+ * keeps the set of the four-character runs keywords are keyed on (src/watchlists/keywordGrams.ts)
  * with the number it read; an upsert sends both, and falls back to computing every run in SQL
  * when the number has moved since, so a stale set can cost time, never a missed alert.
  */

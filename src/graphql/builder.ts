@@ -1,8 +1,8 @@
 /** Pothos configuration only: plugins, context type, scalars, and the permission scope loader. */
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
-import type { Permission } from '../permissions.js';
-import { ApiError } from '../errors.js';
+import type { Permission } from '../core/permissions.js';
+import { ApiError } from '../core/errors.js';
 import type { Context } from './context.js';
 
 export const builder = new SchemaBuilder<{

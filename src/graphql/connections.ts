@@ -4,8 +4,8 @@
  * repeats a row because others were inserted meanwhile.
  */
 import type { ArgBuilder, ObjectRef } from '@pothos/core';
-import { decodeCursor, encodeCursor, type CursorPart } from '../cursors.js';
-import { invalidParameter } from '../errors.js';
+import { decodeCursor, encodeCursor, type CursorPart } from '../core/cursors.js';
+import { invalidParameter } from '../core/errors.js';
 import { builder, type Types } from './builder.js';
 
 export const DEFAULT_PAGE_SIZE = 50;

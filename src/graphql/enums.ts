@@ -5,8 +5,8 @@
  * parameters with the same function.
  */
 import { KEY_STATUSES } from '../auth/keyState.js';
-import { PERMISSIONS } from '../permissions.js';
-import { BILLING_STATUSES, PLANS } from '../plans.js';
+import { PERMISSIONS } from '../core/permissions.js';
+import { BILLING_STATUSES, PLANS } from '../core/plans.js';
 import {
   ALERT_KINDS,
   ALERT_STATUSES,
@@ -17,7 +17,7 @@ import {
   SEVERITIES,
   TLPS,
   WATCHLIST_ENTRY_TYPES,
-} from '../vocabulary.js';
+} from '../core/vocabulary.js';
 import { builder } from './builder.js';
 
 function vocabularyEnum<V extends string>(name: string, values: readonly V[], description?: string, described: Partial<Record<V, string>> = {}) {

@@ -4,8 +4,8 @@
  * masked and logged.
  */
 import { GraphQLError } from 'graphql';
-import { asApiError, isErrorCode } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { asApiError, isErrorCode } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 
 /**
  * Keeps errors the client caused (§4 `ApiError`s, and GraphQL's own syntax and validation errors)

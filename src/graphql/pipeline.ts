@@ -17,11 +17,11 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { json, type Outgoing } from '../http/exchange.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import { compileDocument, type CompiledOperation } from './compiled.js';
 import type { Context } from './context.js';
 import { MAX_COST, operationCost, type CostedOperation } from './cost.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../core/errors.js';
 import { asHttpError, maskError, publicError, withRequestId } from './errors.js';
 import { MAX_TOKENS, validationRules } from './validation.js';
 

@@ -3,7 +3,7 @@
  * order, with the type of its kind. The IOC and leak types are built this way, so that a field
  * declared once reaches GraphQL, and through it REST, with nothing else to write.
  */
-import type { FieldKind, ShownField } from '../records.js';
+import type { FieldKind, ShownField } from '../core/records.js';
 import { builder } from './builder.js';
 import { IocTypeEnum, LeakSourceTypeEnum, SeverityEnum, TlpEnum } from './enums.js';
 

@@ -1,8 +1,8 @@
 import { Kind, valueFromASTUntyped } from 'graphql';
-import { invalidParameter } from '../errors.js';
-import { ApiError } from '../errors.js';
+import { invalidParameter } from '../core/errors.js';
+import { ApiError } from '../core/errors.js';
 import { isoTimestamp } from '../db/time.js';
-import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
+import { DATE_EXAMPLE, parseDateInput } from '../core/dates.js';
 import { builder } from './builder.js';
 
 /** Read by the one date reader and passed on as text: no `Date` objects on the way out (PERF-FACTS.md). */

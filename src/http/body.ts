@@ -2,7 +2,7 @@
  * The one body reader (API.md §12): every route that takes a body reads it here, after the key
  * was admitted, at most MAX_BODY_BYTES (413 beyond), UTF-8, and JSON no deeper than MAX_JSON_DEPTH.
  */
-import { invalidParameter } from '../errors.js';
+import { invalidParameter } from '../core/errors.js';
 import type { Incoming } from './exchange.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './limits.js';
 

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../core/errors.js';
 import { STALLED_READER_MS } from './limits.js';
 
 export interface Incoming {

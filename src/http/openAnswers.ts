@@ -4,7 +4,7 @@
  * `rate_limited`; a slot is given back when its answer ends or its client goes, whichever is first.
  */
 import type { Principal } from '../auth/principal.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../core/errors.js';
 import { MAX_EXPORTS_PER_KEY, MAX_STREAMS_PER_KEY, MAX_STREAMS_PER_WORKSPACE } from './limits.js';
 
 export interface OpenAnswerLimits {

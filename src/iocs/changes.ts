@@ -10,11 +10,11 @@
  * Every write of IOCs is one short statement, far shorter than that.
  */
 import type { Db } from '../db/handle.js';
-import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../cursors.js';
-import { UUID_PATTERN } from '../ids.js';
-import type { IocType } from '../normalize.js';
+import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
+import { UUID_PATTERN } from '../core/ids.js';
+import type { IocType } from '../core/normalize.js';
 import type { Principal } from '../auth/principal.js';
-import { TableFeed, type KeyChanges } from '../db/tableFeed.js';
+import { TableFeed, type KeyChanges } from '../streams/tableFeed.js';
 import { changeStreamStart, listIocsByChange, type IocRow } from './repository.js';
 
 declare module '../graphql/context.js' {

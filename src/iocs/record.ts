@@ -16,12 +16,12 @@
  * and `IocInput` types, the REST submission body schema and the STIX properties. A new field is a
  * column in src/db/schema.ts, an entry here, and the migration and SDL they generate.
  */
-import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
+import { DATE_EXAMPLE, parseDateInput } from '../core/dates.js';
 import type { iocs } from '../db/schema.js';
 import { isoTimestamp } from '../db/time.js';
-import { normalizeText } from '../normalize.js';
-import { restShaper, snakeName, type ShownField, type Snake } from '../records.js';
-import { isOneOf, SEVERITIES, TLPS, type IocType } from '../vocabulary.js';
+import { normalizeText } from '../core/normalize.js';
+import { restShaper, snakeName, type ShownField, type Snake } from '../core/records.js';
+import { isOneOf, SEVERITIES, TLPS, type IocType } from '../core/vocabulary.js';
 
 /** How a given value meets the stored one when the IOC already exists. */
 export type Merge = 'given' | 'earliest' | 'latest';

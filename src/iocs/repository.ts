@@ -2,8 +2,8 @@
  * IOC reads. Visibility (API.md §5) is part of every query: the shared feed (no workspace) and the
  * caller's own IOCs, never another workspace's.
  */
-import { candidateGrams, keywordGramSet } from '../alerts/keywordGrams.js';
-import { iocMatchKeys, MIN_KEYWORD_LENGTH } from '../alerts/matching.js';
+import { candidateGrams, keywordGramSet } from '../watchlists/keywordGrams.js';
+import { iocMatchKeys, MIN_KEYWORD_LENGTH } from '../watchlists/matching.js';
 import type { Db } from '../db/handle.js';
 import { preparedRows, preparedValues } from '../db/prepared.js';
 import { retryingConflicts } from '../db/retry.js';
@@ -11,8 +11,8 @@ import { iocs } from '../db/schema.js';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
 import { INPUT_FIELDS, inputOf, IOC_FIELDS, STORED_FIELDS, type IocInputField, type IocRowShape, type IocUpsert } from './record.js';
-import { INDICATOR_NAMESPACE } from '../stixIds.js';
-import type { IocType } from '../normalize.js';
+import { INDICATOR_NAMESPACE } from '../core/stixIds.js';
+import type { IocType } from '../core/normalize.js';
 
 /** An IOC's row, and whether it belongs to the shared feed (no workspace). */
 export type IocRow = IocRowShape;
@@ -207,7 +207,7 @@ const UPSERT_SQL = `with u as (
        -- A keyword is keyed on one run of four of its characters (drizzle/0012): the runs of the
        -- IOC's value find the only keywords that could be inside it, through their index, and
        -- only those are compared whole; the other tenants' keywords are never read. The runs come
-       -- from this process's set of keys (src/alerts/keywordGrams.ts) while its version is the
+       -- from this process's set of keys (src/watchlists/keywordGrams.ts) while its version is the
        -- current one, else (and for values that are not plain ASCII) they are computed here.
        -- Each branch looks up one IOC's runs at a time through the index (a lateral query cannot be
        -- turned into a hash join over every keyword).

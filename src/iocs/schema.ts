@@ -1,18 +1,18 @@
 /** IOCs over GraphQL (API.md §6–§7): `iocs`, `ioc(id)` and `iocLookup(values)`, behind `iocs:read`. */
 import { rootOf } from '../db/cancellation.js';
-import { invalidParameter } from '../errors.js';
+import { invalidParameter } from '../core/errors.js';
 import { builder } from '../graphql/builder.js';
-import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
+import { PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
-import { requireUuid, UUID_PATTERN } from '../ids.js';
-import { detectIoc, normalizeText } from '../normalize.js';
+import { requireUuid, UUID_PATTERN } from '../core/ids.js';
+import { detectIoc, normalizeText } from '../core/normalize.js';
 import { IocTypeEnum, SeverityEnum, TlpEnum } from '../graphql/enums.js';
 import { recordFields } from '../graphql/records.js';
-import { IOC_TYPES, SEVERITIES, TLPS, type IocType } from '../vocabulary.js';
+import { IOC_TYPES, SEVERITIES, TLPS, type IocType } from '../core/vocabulary.js';
 import { IocChangeFeed, type IocChange } from './changes.js';
 import { countIocs, countIocsByType, findIoc, findIocsByValue, listIocs, type IocFilters, type IocRow } from './repository.js';
 import { MAX_SUBMITTED_IOCS, submitIocs, type SubmitResult } from './submit.js';
-import type { FieldKind } from '../records.js';
+import type { FieldKind } from '../core/records.js';
 import { INPUT_FIELDS, IOC_FIELDS, type RawIoc } from './record.js';
 
 export { IocTypeEnum, SeverityEnum, TlpEnum };

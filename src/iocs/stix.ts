@@ -7,10 +7,10 @@
  * `file:hashes.'SHA-1'`, `file:hashes.'SHA-256'`.
  */
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
-import type { IocType } from '../normalize.js';
-import type { Tlp } from '../vocabulary.js';
+import type { IocType } from '../core/normalize.js';
+import type { Tlp } from '../core/vocabulary.js';
 import { restIoc, STIX_PROPERTIES, type RawIoc, type RestIoc } from './record.js';
-import { IDENTITY_NAMESPACE, indicatorUuid } from '../stixIds.js';
+import { IDENTITY_NAMESPACE, indicatorUuid } from '../core/stixIds.js';
 
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
 

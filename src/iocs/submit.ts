@@ -5,8 +5,8 @@
  * when left out, is detected as a lookup detects it.
  */
 import type { Db } from '../db/handle.js';
-import { invalidParameter } from '../errors.js';
-import { detectIoc, refang } from '../normalize.js';
+import { invalidParameter } from '../core/errors.js';
+import { detectIoc, refang } from '../core/normalize.js';
 import { checkIoc } from './import.js';
 import { mergeUpserts, type IocUpsert, type RawIoc } from './record.js';
 import { upsertIocs } from './repository.js';

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 
 const MINUTE_MS = 60_000;
 /** Often enough that what is stored is never more than a few seconds behind its minute. */

@@ -3,14 +3,14 @@
  * `createApiKey`, `rotateApiKey` and `revokeApiKey` behind `keys:write`. A secret appears in one
  * place only: the `CreatedApiKey` a create or rotate returns.
  */
-import { DEFAULT_KEY_PERMISSIONS } from '../permissions.js';
+import { DEFAULT_KEY_PERMISSIONS } from '../core/permissions.js';
 import { displayPrefix } from '../auth/keyFormat.js';
-import { invalidParameter } from '../errors.js';
+import { invalidParameter } from '../core/errors.js';
 import { builder } from '../graphql/builder.js';
 import { ApiKeyStatusEnum, PermissionEnum } from '../graphql/enums.js';
-import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
+import { PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
-import { requireUuid, UUID_PATTERN } from '../ids.js';
+import { requireUuid, UUID_PATTERN } from '../core/ids.js';
 import type { Context } from '../graphql/context.js';
 import { keyStatus, listApiKeys, listAuditEvents, type ApiKeyShape, type AuditEventRow } from './repository.js';
 import { createApiKey, MAX_GRACE_SECONDS, revokeApiKey, rotateApiKey, type Grantor } from './service.js';

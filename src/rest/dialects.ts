@@ -7,7 +7,7 @@
  * sees the same bytes.
  */
 import { STATUS_CODES } from 'node:http';
-import { ApiError, ERRORS } from '../errors.js';
+import { ApiError, ERRORS } from '../core/errors.js';
 import { json, type Outgoing } from '../http/exchange.js';
 import { TAXII_MEDIA_TYPE } from '../taxii/collections.js';
 

@@ -5,7 +5,7 @@
  */
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Context } from '../graphql/context.js';
-import { asApiError } from '../errors.js';
+import { asApiError } from '../core/errors.js';
 import type { Outgoing } from '../http/exchange.js';
 import { at, type PreparedRoute } from './operations.js';
 

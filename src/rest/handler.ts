@@ -4,14 +4,14 @@
  * operation, and answers in the route's dialect. It adds no authorization rule of its own.
  */
 import type { GraphQLSchema } from 'graphql';
-import { ApiError, asApiError } from '../errors.js';
+import { ApiError, asApiError } from '../core/errors.js';
 import type { Context } from '../graphql/context.js';
 import { readJson } from '../http/body.js';
 import { csvDocument } from '../iocs/csv.js';
 import { STIX_MEDIA_TYPE, stixBundle, type RestIoc } from '../iocs/stix.js';
 import { json, noContent, type Incoming, type Outgoing } from '../http/exchange.js';
-import type { Logger } from '../logger.js';
-import type { RequestState } from '../requestState.js';
+import type { Logger } from '../core/logger.js';
+import type { RequestState } from '../auth/requestState.js';
 import { TAXII_MEDIA_TYPE } from '../taxii/collections.js';
 import { acceptsTaxii, isTaxiiContentType } from '../taxii/mediaTypes.js';
 import { dialectForPath, errorAnswer } from './dialects.js';

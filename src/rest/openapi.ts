@@ -24,7 +24,7 @@ import {
 import { STATUS_CODES } from 'node:http';
 import { CSV_COLUMNS } from '../iocs/csv.js';
 import { STIX_MEDIA_TYPE } from '../iocs/stix.js';
-import { ERRORS, type ErrorCode } from '../errors.js';
+import { ERRORS, type ErrorCode } from '../core/errors.js';
 import { MAX_BODY_BYTES } from '../http/limits.js';
 import { TAXII_MEDIA_TYPE } from '../taxii/collections.js';
 import { prepareRoutes, restView } from './operations.js';

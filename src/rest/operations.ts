@@ -8,7 +8,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { GraphQLError, isEnumType, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileDocument, type CompiledOperation } from '../graphql/compiled.js';
 import type { Context } from '../graphql/context.js';
-import { ApiError, invalidParameter, missingParameter } from '../errors.js';
+import { ApiError, invalidParameter, missingParameter } from '../core/errors.js';
 import type { RestRoute } from './routes.js';
 
 /**

@@ -3,9 +3,9 @@
  * turned into a GraphQL variable. Only the form is checked here; what a value means (is it in the
  * scope, does the id exist) is for the resolvers to say.
  */
-import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
-import { ApiError, invalidParameter } from '../errors.js';
-import { UUID_PATTERN } from '../ids.js';
+import { DATE_EXAMPLE, parseDateInput } from '../core/dates.js';
+import { ApiError, invalidParameter } from '../core/errors.js';
+import { UUID_PATTERN } from '../core/ids.js';
 
 export type ParamSchema =
   | { type: 'string'; maxLength: number }

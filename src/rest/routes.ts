@@ -4,13 +4,13 @@
  * Nothing else in src/rest knows a route; the handler and the OpenAPI document read this table.
  */
 import { camelCase, snakeCase } from 'change-case';
-import type { Permission } from '../permissions.js';
+import type { Permission } from '../core/permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
-import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../vocabulary.js';
+import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../core/vocabulary.js';
 import type { Dialect } from './dialects.js';
 import { CARD_LEAK_FIELDS as CARD_LEAK_RECORD, CREDENTIAL_LEAK_FIELDS as CREDENTIAL_LEAK_RECORD } from '../dataleaks/record.js';
 import { INPUT_FIELDS, IOC_FIELDS as IOC_RECORD } from '../iocs/record.js';
-import { shownFields, snakeName } from '../records.js';
+import { shownFields, snakeName } from '../core/records.js';
 import type { ParamSpec } from './params.js';
 import { TAXII_MAX_CONTENT_LENGTH } from '../taxii/collections.js';
 import { MAX_ENVELOPE_OBJECTS } from '../taxii/objects.js';

@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { copyRow, type CopyValue } from '../db/copyText.js';
 import { maskPassword, passwordSha1 } from '../dataleaks/records.js';
-import { domainKey, type IocType } from '../normalize.js';
+import { domainKey, type IocType } from '../core/normalize.js';
 
 const CHUNK_ROWS = 20_000;
 /** From this many rows on, building a table's indexes afresh beats updating them row by row. */

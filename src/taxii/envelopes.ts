@@ -6,10 +6,10 @@
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/handle.js';
 import { taxiiTimestamp } from '../db/time.js';
-import { DATE_EXAMPLE, parseDateInput } from '../dates.js';
-import { invalidParameter } from '../errors.js';
-import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../cursors.js';
-import { UUID_PATTERN } from '../ids.js';
+import { DATE_EXAMPLE, parseDateInput } from '../core/dates.js';
+import { invalidParameter } from '../core/errors.js';
+import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
+import { UUID_PATTERN } from '../core/ids.js';
 import { listIocsByChange, type IocRow } from '../iocs/repository.js';
 import { indicatorOf, restIoc, workspaceIdentity } from '../iocs/stix.js';
 import type { TaxiiCollection } from './collections.js';

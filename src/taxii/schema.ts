@@ -4,11 +4,11 @@
  * routes are named operations over these fields (src/rest/routes.ts), so that who may read and
  * write what is decided here, once.
  */
-import { ApiError, forbidden, invalidParameter } from '../errors.js';
+import { ApiError, forbidden, invalidParameter } from '../core/errors.js';
 import { isoTimestamp, taxiiTimestamp } from '../db/time.js';
 import type { ArgBuilder } from '@pothos/core';
 import { builder, type Types } from '../graphql/builder.js';
-import { requireUuid } from '../ids.js';
+import { requireUuid } from '../core/ids.js';
 import { indicatorId, STIX_MEDIA_TYPE } from '../iocs/stix.js';
 import type { IocRow } from '../iocs/repository.js';
 import type { Context } from '../graphql/context.js';

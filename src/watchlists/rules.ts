@@ -3,8 +3,8 @@
  * scope, and keywords. Entries are stored normalised, so the same asset is never listed twice.
  */
 import type { WorkspaceScope } from '../auth/principal.js';
-import { forbidden, invalidParameter, missingParameter } from '../errors.js';
-import { normalizeBin, normalizeDomain, normalizeEmail, normalizeText } from '../normalize.js';
+import { forbidden, invalidParameter, missingParameter } from '../core/errors.js';
+import { normalizeBin, normalizeDomain, normalizeEmail, normalizeText } from '../core/normalize.js';
 import { coversBin, coversDomain, coversEmail } from '../workspaces/scopeRules.js';
 import type { EntryType } from './repository.js';
 

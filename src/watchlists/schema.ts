@@ -2,12 +2,12 @@
  * Watchlists over GraphQL (API.md §5–§7): read behind `watchlists:read`, changed behind
  * `watchlists:write`, always confined to the caller's workspace.
  */
-import { ApiError, forbidden, invalidParameter } from '../errors.js';
-import { PLAN_LIMITS } from '../plans.js';
+import { ApiError, forbidden, invalidParameter } from '../core/errors.js';
+import { PLAN_LIMITS } from '../core/plans.js';
 import { builder } from '../graphql/builder.js';
 import { WatchlistEntryTypeEnum } from '../graphql/enums.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
-import { requireUuid, UUID_PATTERN } from '../ids.js';
+import { requireUuid, UUID_PATTERN } from '../core/ids.js';
 import type { Context } from '../graphql/context.js';
 import * as repository from './repository.js';
 import type { WatchlistEntryRow, WatchlistRow } from './repository.js';

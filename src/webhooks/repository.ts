@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
 import { alerts, webhookAttempts, webhookDeliveries, webhookEndpoints, workspaces } from '../db/schema.js';
-import type { AlertKind } from '../vocabulary.js';
+import type { AlertKind } from '../core/vocabulary.js';
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;

@@ -4,16 +4,16 @@
  * is returned once, by the call that makes it (create, rotate), and never again.
  */
 import { sql } from 'drizzle-orm';
-import { ApiError, forbidden, invalidParameter, missingParameter } from '../errors.js';
+import { ApiError, forbidden, invalidParameter, missingParameter } from '../core/errors.js';
 import { builder } from '../graphql/builder.js';
 import { DeliveryStatusEnum } from '../graphql/enums.js';
-import { PG_TIMESTAMP_PATTERN } from '../cursors.js';
+import { PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import type { Context } from '../graphql/context.js';
-import { requireUuid, UUID_PATTERN } from '../ids.js';
-import { normalizeText } from '../normalize.js';
+import { requireUuid, UUID_PATTERN } from '../core/ids.js';
+import { normalizeText } from '../core/normalize.js';
 import { READ_PERMISSION } from '../alerts/records.js';
-import { ALERT_KINDS, type AlertKind } from '../vocabulary.js';
+import { ALERT_KINDS, type AlertKind } from '../core/vocabulary.js';
 import * as repository from './repository.js';
 import type { AttemptRow, DeliveryRow, EndpointRow } from './repository.js';
 import { newSigningSecret } from './secrets.js';

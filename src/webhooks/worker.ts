@@ -24,7 +24,7 @@ import { workspaceMayRead } from '../alerts/records.js';
 import { recordsOf, type AlertRow } from '../alerts/repository.js';
 import type { Database } from '../db/client.js';
 import { alerts, type Workspace } from '../db/schema.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import type { WebhookSettings } from './settings.js';
 import { allowedAddress, parseWebhookUrl, UrlRefused } from './urlPolicy.js';
 

@@ -3,12 +3,12 @@
  * newcomer can call the server at once: enterprise plan, a little scope, a little data, one key.
  */
 import { count, eq } from 'drizzle-orm';
-import { PERMISSIONS } from '../permissions.js';
+import { PERMISSIONS } from '../core/permissions.js';
 import type { Db } from '../db/handle.js';
 import { cardLeaks, credentialLeaks, iocs, watchlistEntries, watchlists, workspaces } from '../db/schema.js';
 import { SERVER_SETUP_ACTOR } from '../keys/audit.js';
 import { createApiKey } from '../keys/service.js';
-import { domainKey } from '../normalize.js';
+import { domainKey } from '../core/normalize.js';
 import { addScopeEntry, createWorkspace } from './service.js';
 
 export interface DemoWorkspace {

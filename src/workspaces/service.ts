@@ -2,10 +2,10 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
 import { workspaces, workspaceScope, type ScopeEntry, type Workspace } from '../db/schema.js';
-import { ApiError, invalidParameter, missingParameter } from '../errors.js';
-import { requireUuid } from '../ids.js';
-import { normalizeBin, normalizeDomain, normalizeEmail } from '../normalize.js';
-import { isBillingStatus, isPlan, PLANS, BILLING_STATUSES } from '../plans.js';
+import { ApiError, invalidParameter, missingParameter } from '../core/errors.js';
+import { requireUuid } from '../core/ids.js';
+import { normalizeBin, normalizeDomain, normalizeEmail } from '../core/normalize.js';
+import { isBillingStatus, isPlan, PLANS, BILLING_STATUSES } from '../core/plans.js';
 
 export interface WorkspaceChanges {
   plan?: string | undefined;

@@ -3,7 +3,7 @@ import type { Principal, WorkspaceScope } from '../auth/principal.js';
 import { builder } from '../graphql/builder.js';
 import { BillingStatusEnum, PlanEnum } from '../graphql/enums.js';
 import { countActiveKeys } from '../keys/service.js';
-import { PLAN_LIMITS } from '../plans.js';
+import { PLAN_LIMITS } from '../core/plans.js';
 
 export { BillingStatusEnum, PlanEnum };
 

@@ -2,7 +2,7 @@
 import { ApiKeyRef } from '../keys/schema.js';
 import { findApiKey } from '../keys/repository.js';
 import { builder } from '../graphql/builder.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../core/errors.js';
 import { WorkspaceRef } from './types.js';
 
 const ViewerRef = builder.objectRef<Record<string, never>>('Viewer').implement({

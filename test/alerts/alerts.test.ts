@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialMatchKeys } from '../../src/alerts/matching.js';
-import { domainKey } from '../../src/normalize.js';
+import { credentialMatchKeys } from '../../src/watchlists/matching.js';
+import { domainKey } from '../../src/core/normalize.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { runCommand } from '../support/cli.js';
 

@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatApiKey } from '../../src/auth/keyFormat.js';
-import { ERRORS } from '../../src/errors.js';
+import { ERRORS } from '../../src/core/errors.js';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
 import { revokeApiKey } from '../../src/keys/service.js';
 import { createTestApp, type TestApp } from '../support/app.js';

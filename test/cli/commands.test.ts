@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../src/auth/keyFormat.js';
-import { PERMISSIONS } from '../../src/permissions.js';
+import { PERMISSIONS } from '../../src/core/permissions.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { runCommand } from '../support/cli.js';
 import { serverUrl } from '../support/database.js';

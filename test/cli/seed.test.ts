@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/commands.js';
-import { detectIoc, IOC_TYPES, normalizeIocValue } from '../../src/normalize.js';
+import { detectIoc, IOC_TYPES, normalizeIocValue } from '../../src/core/normalize.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;

@@ -5,7 +5,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDICATOR_NAMESPACE } from '../../src/stixIds.js';
+import { INDICATOR_NAMESPACE } from '../../src/core/stixIds.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { SecretBox } from '../../src/webhooks/secrets.js';
 import type { WebhookSettings } from '../../src/webhooks/settings.js';
 import { addressRefusal, allowedAddress, STRICT_POLICY } from '../../src/webhooks/urlPolicy.js';

@@ -23,8 +23,8 @@ import {
   type GraphQLInputType,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERRORS, isErrorCode } from '../../src/errors.js';
-import { schema } from '../../src/graphql/schema.js';
+import { ERRORS, isErrorCode } from '../../src/core/errors.js';
+import { schema } from '../../src/edge/schema.js';
 import { ROUTES } from '../../src/rest/routes.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertCardLeaks, insertCredentialLeaks, insertIocs } from '../support/fixtures.js';

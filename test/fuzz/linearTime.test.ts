@@ -9,15 +9,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { presentedKey } from '../../src/auth/authenticate.js';
-import { parseDateInput } from '../../src/dates.js';
+import { parseDateInput } from '../../src/core/dates.js';
 import { csvFields } from '../../src/dataleaks/csvLine.js';
 import { combolistRecord, ulpRecord } from '../../src/dataleaks/formats.js';
 import { cardOf, normalizeExpiry, siteOf } from '../../src/dataleaks/records.js';
-import { decodeCursor, PG_TIMESTAMP_PATTERN } from '../../src/cursors.js';
+import { decodeCursor, PG_TIMESTAMP_PATTERN } from '../../src/core/cursors.js';
 import { nestsDeeperThan, parseJson } from '../../src/http/body.js';
-import { UUID_PATTERN } from '../../src/ids.js';
+import { UUID_PATTERN } from '../../src/core/ids.js';
 import { patternValues } from '../../src/iocs/stix.js';
-import { detectIoc, normalizeDomain, normalizeEmail, refang } from '../../src/normalize.js';
+import { detectIoc, normalizeDomain, normalizeEmail, refang } from '../../src/core/normalize.js';
 import { acceptsTaxii, isTaxiiContentType } from '../../src/taxii/mediaTypes.js';
 import { retryAfterSeconds } from '../../src/webhooks/worker.js';
 import { bestTime } from '../support/timing.js';

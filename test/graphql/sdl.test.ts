@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { printSdl } from '../../src/graphql/sdl.js';
-import { schema } from '../../src/graphql/schema.js';
+import { schema } from '../../src/edge/schema.js';
 
 it('schema.graphql matches the code', () => {
   const committed = readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');

@@ -2,7 +2,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schema } from '../../src/graphql/schema.js';
+import { schema } from '../../src/edge/schema.js';
 import { buildOpenApiDocument } from '../../src/rest/openapi.js';
 import { ROUTES, type RestRoute } from '../../src/rest/routes.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -93,7 +93,7 @@ describe('the OpenAPI document', () => {
 
 describe('what generated clients need (issue: the first hour)', () => {
   it('declares the headers of every answer, tags and an example for every route', async () => {
-    const { schema } = await import('../../src/graphql/schema.js');
+    const { schema } = await import('../../src/edge/schema.js');
     const { buildOpenApiDocument } = await import('../../src/rest/openapi.js');
     const document = buildOpenApiDocument(schema) as { tags: unknown[]; paths: Record<string, Record<string, { tags: string[]; summary: string; description: string; responses: Record<string, { headers: Record<string, unknown>; content?: Record<string, { example?: unknown }> }> }>> };
     expect(document.tags.length).toBeGreaterThanOrEqual(3);

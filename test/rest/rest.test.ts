@@ -6,11 +6,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatApiKey } from '../../src/auth/keyFormat.js';
-import { ERRORS } from '../../src/errors.js';
+import { ERRORS } from '../../src/core/errors.js';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
 import { revokeApiKey } from '../../src/keys/service.js';
 import { errorBodyText } from '../../src/rest/dialects.js';
-import { ApiError } from '../../src/errors.js';
+import { ApiError } from '../../src/core/errors.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertCardLeaks, insertCredentialLeaks, insertIocs } from '../support/fixtures.js';
 

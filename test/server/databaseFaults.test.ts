@@ -9,7 +9,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
 import { createApiKey, revokeApiKey } from '../../src/keys/service.js';
-import { PERMISSIONS } from '../../src/permissions.js';
+import { PERMISSIONS } from '../../src/core/permissions.js';
 import { addScopeEntry, createWorkspace } from '../../src/workspaces/service.js';
 import { canMakeCluster, createCluster, type ThrowawayCluster } from '../support/cluster.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';

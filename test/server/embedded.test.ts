@@ -2,7 +2,7 @@
  * `npm start` with no database server: the embedded database in DATA_DIR, a demo workspace and
  * one demo key printed once on the console (stderr), never in the log (stdout).
  */
-import { PERMISSIONS } from '../../src/permissions.js';
+import { PERMISSIONS } from '../../src/core/permissions.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

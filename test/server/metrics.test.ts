@@ -4,7 +4,7 @@
  */
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveMetrics } from '../../src/metrics.js';
+import { serveMetrics } from '../../src/edge/metrics.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;

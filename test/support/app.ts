@@ -4,22 +4,22 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createApp, type AppOptions } from '../../src/app.js';
+import { createApp, type AppOptions } from '../../src/edge/app.js';
 import { createListener } from '../../src/http/listener.js';
 import { KeyVerifier, type KeyVerifierOptions } from '../../src/auth/keyVerifier.js';
 import { KeyRateLimiter } from '../../src/auth/rateLimiter.js';
-import { PERMISSIONS, type Permission } from '../../src/permissions.js';
-import { schema } from '../../src/graphql/schema.js';
-import { createMetrics } from '../../src/metrics.js';
+import { PERMISSIONS, type Permission } from '../../src/core/permissions.js';
+import { schema } from '../../src/edge/schema.js';
+import { createMetrics } from '../../src/edge/metrics.js';
 import type { Registry } from 'prom-client';
 import { IocChangeFeed } from '../../src/iocs/changes.js';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
 import { LastUsedRecorder } from '../../src/keys/lastUsed.js';
 import { createApiKey } from '../../src/keys/service.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { AlertFeed } from '../../src/alerts/feed.js';
 import { addScopeEntry, createWorkspace } from '../../src/workspaces/service.js';
-import type { Plan } from '../../src/plans.js';
+import type { Plan } from '../../src/core/plans.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestApp extends TestDatabase {

@@ -1,7 +1,7 @@
 /** Rows written straight to the tables, for tests that read them back through the API. */
 import type { Db } from '../../src/db/handle.js';
 import { cardLeaks, credentialLeaks, iocs } from '../../src/db/schema.js';
-import { domainKey } from '../../src/normalize.js';
+import { domainKey } from '../../src/core/normalize.js';
 
 type NewIoc = typeof iocs.$inferInsert;
 

@@ -509,7 +509,7 @@ describe('over GraphQL', () => {
 describe('indicator ids', () => {
   it('are the uuid package’s v5 of the IOC id, computed faster, and the database’s uuid-ossp gives the same', async () => {
     const { v5 } = await import('uuid');
-    const { indicatorUuid, INDICATOR_NAMESPACE } = await import('../../src/stixIds.js');
+    const { indicatorUuid, INDICATOR_NAMESPACE } = await import('../../src/core/stixIds.js');
     const fc = (await import('fast-check')).default;
     fc.assert(fc.property(fc.oneof(fc.uuid(), fc.string(), fc.string({ unit: 'grapheme' })), (name) => indicatorUuid(name) === v5(name, INDICATOR_NAMESPACE)));
     const rows = await t.database.rows<{ id: string; stix: string }>(sql`select id::text as id, uuid_generate_v5(${INDICATOR_NAMESPACE}::uuid, id::text)::text as stix from iocs limit 50`);

@@ -14,7 +14,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { SecretBox } from '../../src/webhooks/secrets.js';
 import type { WebhookSettings } from '../../src/webhooks/settings.js';
 import { addressRefusal, allowedAddress, parseWebhookUrl, STRICT_POLICY, UrlRefused } from '../../src/webhooks/urlPolicy.js';

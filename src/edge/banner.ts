@@ -2,7 +2,7 @@
  * What a newcomer needs to find their way (issue: the first hour): the start banner on the
  * console (stderr, never the log) and the page at `/`, both from one list of addresses.
  */
-import type { Outgoing } from './http/exchange.js';
+import type { Outgoing } from '../http/exchange.js';
 
 export interface Addresses {
   url: string;

@@ -3,7 +3,7 @@
  * dialects. Resolvers and services throw `ApiError`; the transport decides how it is printed.
  */
 import { GraphQLError } from 'graphql';
-import { isDatabaseUnavailable } from './db/faults.js';
+import { isDatabaseUnavailable } from './faults.js';
 
 export const ERRORS = {
   missing_api_key: {

@@ -7,39 +7,39 @@
  * `handleNode` for the server (the hot paths never build WHATWG objects) and `fetch` for tests and
  * tools. Nothing starts on import.
  */
-import type { AlertFeed } from './alerts/feed.js';
-import { defaultWebhookSettings, type WebhookSettings } from './webhooks/settings.js';
+import type { AlertFeed } from '../alerts/feed.js';
+import { defaultWebhookSettings, type WebhookSettings } from '../webhooks/settings.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
-import { admit, hasKeyInQuery, type Gatekeeper, type KeyPresentation } from './auth/authenticate.js';
-import { rateLimitHeaders } from './auth/rateLimiter.js';
-import { Statements } from './db/cancellation.js';
-import type { Database } from './db/client.js';
-import type { IocChangeFeed } from './iocs/changes.js';
+import { admit, hasKeyInQuery, type Gatekeeper, type KeyPresentation } from '../auth/authenticate.js';
+import { rateLimitHeaders } from '../auth/rateLimiter.js';
+import { Statements } from '../db/cancellation.js';
+import type { Database } from '../db/client.js';
+import type { IocChangeFeed } from '../iocs/changes.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
 import { homePage } from './banner.js';
 import { createConsoleHandler } from './console.js';
 import { graphiqlPage } from './graphiql.js';
-import { ApiError, asApiError } from './errors.js';
-import { createContext, type ProcessServices } from './graphql/context.js';
-import { watchlistLoaders } from './watchlists/loaders.js';
-import { createDirectAdapter } from './graphql/direct.js';
-import { asHttpError, maskError } from './graphql/errors.js';
-import { GraphQLPipeline, negotiateMediaType, renderResult } from './graphql/pipeline.js';
-import { createYogaAdapter } from './graphql/yoga.js';
-import { readBody } from './http/body.js';
-import { CorsPolicy } from './http/cors.js';
-import { fromNode, fromRequest, isFetchResponse, json, toResponse, writeOutgoing, writeResponse, type Incoming, type Outgoing } from './http/exchange.js';
-import { STALLED_READER_MS } from './http/limits.js';
-import { OpenAnswers, type OpenAnswerLimits } from './http/openAnswers.js';
-import type { Logger } from './logger.js';
+import { ApiError, asApiError } from '../core/errors.js';
+import { createContext, type ProcessServices } from '../graphql/context.js';
+import { watchlistLoaders } from '../watchlists/loaders.js';
+import { createDirectAdapter } from '../graphql/direct.js';
+import { asHttpError, maskError } from '../graphql/errors.js';
+import { GraphQLPipeline, negotiateMediaType, renderResult } from '../graphql/pipeline.js';
+import { createYogaAdapter } from '../graphql/yoga.js';
+import { readBody } from '../http/body.js';
+import { CorsPolicy } from '../http/cors.js';
+import { fromNode, fromRequest, isFetchResponse, json, toResponse, writeOutgoing, writeResponse, type Incoming, type Outgoing } from '../http/exchange.js';
+import { STALLED_READER_MS } from '../http/limits.js';
+import { OpenAnswers, type OpenAnswerLimits } from '../http/openAnswers.js';
+import type { Logger } from '../core/logger.js';
 import type { Metrics } from './metrics.js';
-import type { RequestState } from './requestState.js';
-import { dialectForPath, errorAnswer, isTaxiiPath } from './rest/dialects.js';
-import { createRestHandler } from './rest/handler.js';
-import { buildOpenApiDocument } from './rest/openapi.js';
+import type { RequestState } from '../auth/requestState.js';
+import { dialectForPath, errorAnswer, isTaxiiPath } from '../rest/dialects.js';
+import { createRestHandler } from '../rest/handler.js';
+import { buildOpenApiDocument } from '../rest/openapi.js';
 
 export interface AppOptions {
   database: Database;

@@ -1,9 +1,9 @@
 /** Environment -> typed configuration (API.md §8). The one module that reads `process.env`. */
 import path from 'node:path';
-import { parseCorsOrigins } from './http/cors.js';
-import { RETRY_SCHEDULE } from './webhooks/settings.js';
-import { DEFAULT_MAX_INFLATED_BYTES } from './dataleaks/formats.js';
-import { PLAN_LIMITS, PLANS, type Plan } from './plans.js';
+import { parseCorsOrigins } from '../http/cors.js';
+import { RETRY_SCHEDULE } from '../webhooks/settings.js';
+import { DEFAULT_MAX_INFLATED_BYTES } from '../dataleaks/formats.js';
+import { PLAN_LIMITS, PLANS, type Plan } from '../core/plans.js';
 
 export interface Config {
   port: number;

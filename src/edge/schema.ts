@@ -1,6 +1,6 @@
 /** The schema index: every type file registers its own fields; this module only gathers them. */
-import { builder } from './builder.js';
-import './scalars.js';
+import { builder } from '../graphql/builder.js';
+import '../graphql/scalars.js';
 import '../workspaces/types.js';
 import '../workspaces/viewer.js';
 import '../keys/schema.js';

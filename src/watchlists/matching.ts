@@ -5,7 +5,7 @@
  * A domain entry matches its domain and everything under it, so a record carries a key for its
  * domain and for each parent down to two labels (`d:example.acme.login.`, `d:example.acme.`).
  */
-import { domainKey } from '../normalize.js';
+import { domainKey } from '../core/normalize.js';
 
 /** `example.acme.login.` → its prefixes of two labels or more, itself included. */
 function domainPrefixes(key: string, into: Set<string>): void {

@@ -5,10 +5,10 @@
  * the caller's key stops working (revoked, expired; key changes are notified within moments).
  */
 import type { Principal } from '../auth/principal.js';
-import { ApiError } from '../errors.js';
-import { isKeyUsable } from '../keys/repository.js';
-import type { Database } from './client.js';
-import type { Db } from './handle.js';
+import { ApiError } from '../core/errors.js';
+import { isKeyUsable } from '../auth/keyState.js';
+import type { Database } from '../db/client.js';
+import type { Db } from '../db/handle.js';
 
 /** Tells of changes to keys (src/auth/keyVerifier.ts), so that open streams check theirs again. */
 export interface KeyChanges {

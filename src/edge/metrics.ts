@@ -10,7 +10,7 @@ import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
-import type { KeyVerifier } from './auth/keyVerifier.js';
+import type { KeyVerifier } from '../auth/keyVerifier.js';
 
 export interface Metrics {
   /** One answered request: its route pattern (never the raw path), method, status and duration. */

@@ -7,9 +7,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { json, type Outgoing } from './http/exchange.js';
+import { json, type Outgoing } from '../http/exchange.js';
 
-const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../console/dist');
+const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../console/dist');
 
 const SECURITY_HEADERS = {
   'content-security-policy':

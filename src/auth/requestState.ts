@@ -1,6 +1,6 @@
-import type { Principal } from './auth/principal.js';
-import type { RateLimitStatus } from './auth/rateLimiter.js';
-import type { Statements } from './db/cancellation.js';
+import type { Principal } from './principal.js';
+import type { RateLimitStatus } from './rateLimiter.js';
+import type { Statements } from '../db/cancellation.js';
 
 /** Facts about one request gathered on its way through, for its response headers and log line. */
 export interface RequestState {

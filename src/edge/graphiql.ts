@@ -7,7 +7,7 @@
  * workers the editor needs. Built on first use (the page is 9 MB), never in production.
  */
 import { createHash } from 'node:crypto';
-import type { Outgoing } from './http/exchange.js';
+import type { Outgoing } from '../http/exchange.js';
 
 /** What the headers tab shows at first: where the key goes. */
 const HEADERS_HINT = JSON.stringify({ Authorization: 'Bearer <paste your sk_live_ key here>' }, null, 2);
