@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/handle.js';
 import type { AlertKind } from '../core/vocabulary.js';
 import { recordsOf, type AlertRecord, type AlertRow } from './repository.js';
+import { leakAccess } from '../core/plans.js';
 
 /** An alert with its record, as far as the caller may see it. */
 export type AlertShape = AlertRow & { record: AlertRecord | null };
@@ -25,7 +26,7 @@ export const READ_PERMISSION: Record<AlertKind, Permission> = {
  * apply this at the moment they are sent (API.md §10).
  */
 export function workspaceMayRead(workspace: Pick<Principal['workspace'], 'plan' | 'billingStatus'>, kind: AlertKind): boolean {
-  return kind === 'ioc' || (workspace.plan === 'enterprise' && workspace.billingStatus === 'active');
+  return kind === 'ioc' || leakAccess(workspace) === 'granted';
 }
 
 /** Whether this caller may see a record of this kind (the searches' own rules). */

@@ -1,4 +1,5 @@
 import type { Permission } from '../core/permissions.js';
+import type { BillingStatus, Plan } from '../core/plans.js';
 
 /** Who is calling: the verified key, its workspace and the workspace's scope. Read-only. */
 export interface Principal {
@@ -13,8 +14,8 @@ export interface Principal {
   readonly workspace: {
     readonly id: string;
     readonly name: string;
-    readonly plan: 'free' | 'pro' | 'enterprise';
-    readonly billingStatus: 'active' | 'past_due' | 'canceled';
+    readonly plan: Plan;
+    readonly billingStatus: BillingStatus;
   };
   readonly scope: WorkspaceScope;
 }

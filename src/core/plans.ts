@@ -15,11 +15,29 @@ export type BillingStatus = (typeof BILLING_STATUSES)[number];
  * matched against the entries, so their number is what one tenant could make everyone's writes
  * pay for. A free workspace watches a brand and a few domains; an enterprise one, a portfolio.
  */
-export const PLAN_LIMITS: Record<Plan, { activeKeys: number; requestsPerMinute: number; watchlists: number; watchlistEntries: number }> = {
-  free: { activeKeys: 3, requestsPerMinute: 60, watchlists: 5, watchlistEntries: 100 },
-  pro: { activeKeys: 50, requestsPerMinute: 600, watchlists: 50, watchlistEntries: 5_000 },
-  enterprise: { activeKeys: 200, requestsPerMinute: 3000, watchlists: 200, watchlistEntries: 50_000 },
+/** `leaks`: whether the plan includes data leaks (searches, leak alerts and their webhooks). */
+export const PLAN_LIMITS: Record<Plan, { activeKeys: number; requestsPerMinute: number; watchlists: number; watchlistEntries: number; leaks: boolean }> = {
+  free: { activeKeys: 3, requestsPerMinute: 60, watchlists: 5, watchlistEntries: 100, leaks: false },
+  pro: { activeKeys: 50, requestsPerMinute: 600, watchlists: 50, watchlistEntries: 5_000, leaks: false },
+  enterprise: { activeKeys: 200, requestsPerMinute: 3000, watchlists: 200, watchlistEntries: 50_000, leaks: true },
 };
+
+/** The plans that include data leaks. */
+export const LEAK_PLANS = PLANS.filter((plan) => PLAN_LIMITS[plan].leaks);
+
+/**
+ * Whether a workspace may read leaks now: a plan that includes them, and billing in order. The
+ * same rule for the searches (which say which half failed), alerts, webhooks and, as SQL, the
+ * statements that raise leak alerts.
+ */
+export function leakAccess(workspace: { readonly plan: Plan; readonly billingStatus: BillingStatus }): 'granted' | 'plan' | 'billing' {
+  if (!PLAN_LIMITS[workspace.plan].leaks) return 'plan';
+  return workspace.billingStatus === 'active' ? 'granted' : 'billing';
+}
+
+/** `leakAccess(...) === 'granted'` as an SQL condition on a `workspaces` row named `alias`. */
+export const leakAccessSql = (alias: string) =>
+  `${alias}.plan in (${LEAK_PLANS.map((plan) => `'${plan}'`).join(', ')}) and ${alias}.billing_status = 'active'`;
 
 export function isPlan(value: string): value is Plan {
   return (PLANS as readonly string[]).includes(value);

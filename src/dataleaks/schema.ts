@@ -14,6 +14,7 @@ import { coversBin, coversDomain, coversEmail } from '../workspaces/scopeRules.j
 import * as repository from './repository.js';
 import type { CardLeakRow, CredentialLeakRow } from './repository.js';
 import { CARD_LEAK_FIELDS, CREDENTIAL_LEAK_FIELDS } from './record.js';
+import { LEAK_PLANS, leakAccess } from '../core/plans.js';
 
 export const CredentialLeakRef = builder.objectRef<CredentialLeakRow>('CredentialLeak').implement({
   description: 'A leaked credential. The password itself is never stored nor returned, only a mask.',
@@ -31,11 +32,11 @@ const CardLeakConnectionRef = connectionType('CardLeak', CardLeakRef);
 const DOMAIN_KEY_PATTERN = /^[a-z0-9.-]{1,254}$/;
 const BIN_PATTERN = /^\d{6,8}$/;
 
-/** Data leaks are an enterprise capability, and only while billing is in order. */
+/** Data leaks come with the plans that include them (src/core/plans.ts), and only while billing is in order. */
 function requireLeakAccess(principal: Principal): void {
-  const { plan, billingStatus } = principal.workspace;
-  if (plan !== 'enterprise') throw forbidden('data leak searches need the enterprise plan.');
-  if (billingStatus !== 'active') throw forbidden(`data leak searches are suspended while billing is ${billingStatus}.`);
+  const access = leakAccess(principal.workspace);
+  if (access === 'plan') throw forbidden(`data leak searches need the ${LEAK_PLANS.join(' or ')} plan.`);
+  if (access === 'billing') throw forbidden(`data leak searches are suspended while billing is ${principal.workspace.billingStatus}.`);
 }
 
 /** The scoped input, normalised, present, well formed and inside the scope, or the §4 error. */

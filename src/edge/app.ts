@@ -37,7 +37,8 @@ import { OpenAnswers, type OpenAnswerLimits } from '../http/openAnswers.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from './metrics.js';
 import type { RequestState } from '../auth/requestState.js';
-import { dialectForPath, errorAnswer, isTaxiiPath } from '../rest/dialects.js';
+import { errorAnswer, isTaxiiPath } from '../rest/dialects.js';
+import { dialectForPath } from '../rest/routes.js';
 import { createRestHandler } from '../rest/handler.js';
 import { buildOpenApiDocument } from '../rest/openapi.js';
 

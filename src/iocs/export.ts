@@ -10,10 +10,13 @@ import type { Db } from '../db/handle.js';
 import { csvDocument } from './csv.js';
 import { listIocs, type IocFilters } from './repository.js';
 import { restIoc, stixBundle, type RestIoc } from './stix.js';
+import { MAX_PAGE_SIZE } from '../graphql/connections.js';
 
 /** No workspace has this id: listing under it gives the shared feed alone. */
 const NO_WORKSPACE = '00000000-0000-0000-0000-000000000000';
-const PAGE = 1000;
+/** IOCs per query while exporting, over HTTP or from the command line: the listing's largest page. */
+export const EXPORT_PAGE_SIZE = MAX_PAGE_SIZE;
+const PAGE = EXPORT_PAGE_SIZE;
 
 async function* pages(db: Db, workspaceId: string | null, filters: IocFilters, counted: { iocs: number }): AsyncGenerator<RestIoc[]> {
   let after: { updatedAt: string; id: string } | null = null;

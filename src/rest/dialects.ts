@@ -1,8 +1,10 @@
 /**
- * The error dialects of the routes (API.md §4, §11). Which one a route speaks is fixed by its
- * path: the SOC dialect for `/api/v1/iocs` and below (and the breached-password range search,
- * which follows the SOC conventions of §9), the Defendis dialect for everything else under
- * `/api/v1`, and TAXII error messages under `/taxii2/`. The REST bodies are laid out exactly as
+ * The error dialects of the routes (API.md §4, §11). Each route of the table names the one it
+ * speaks (src/rest/routes.ts): the SOC dialect for `/api/v1/iocs` and below (and the
+ * breached-password range search, which follows the SOC conventions of §9), the Defendis dialect
+ * for everything else under `/api/v1`, and TAXII error messages under `/taxii2/`. A path no route
+ * matches (a 404, a request refused before routing) speaks the dialect of the route that shares
+ * the most of its path (`dialectForPath`, from the same table). The REST bodies are laid out exactly as
  * the two source documents print them (seeds/), so that a client written against those pages
  * sees the same bytes.
  */
@@ -16,9 +18,25 @@ export type Dialect = 'soc' | 'defendis' | 'taxii';
 
 export const isTaxiiPath = (path: string) => path === '/taxii2' || path.startsWith('/taxii2/');
 
-export function dialectForPath(path: string): Dialect {
-  if (isTaxiiPath(path)) return 'taxii';
-  return path === '/api/v1/iocs' || path.startsWith('/api/v1/iocs/') || path.startsWith('/api/v1/passwords/') ? 'soc' : 'defendis';
+/**
+ * The dialect of any path, from the routes' own: that of the routes sharing the longest run of
+ * leading segments with it (`/api/v1/iocs/unknown` shares three with the IOC routes: SOC); where
+ * routes of different dialects tie (`/api/v1/unknown`), the Defendis dialect, the API's default.
+ */
+export function dialectsByPath(routes: readonly { path: string; dialect: Dialect }[]): (path: string) => Dialect {
+  const known = routes.map(({ path, dialect }) => ({ segments: path.split('/').filter(Boolean), dialect }));
+  return (path) => {
+    const segments = path.split('/').filter(Boolean);
+    let best = -1;
+    let dialects = new Set<Dialect>();
+    for (const route of known) {
+      let shared = 0;
+      while (shared < segments.length && shared < route.segments.length && (route.segments[shared] === segments[shared] || route.segments[shared]!.startsWith('{'))) shared++;
+      if (shared > best) [best, dialects] = [shared, new Set([route.dialect])];
+      else if (shared === best) dialects.add(route.dialect);
+    }
+    return dialects.size === 1 && best > 0 ? [...dialects][0]! : 'defendis';
+  };
 }
 
 /** The sentence a Defendis body carries: the documented phrase, or one that names the detail. */

@@ -8,18 +8,19 @@ import { ApiError, asApiError } from '../core/errors.js';
 import type { Context } from '../graphql/context.js';
 import { readJson } from '../http/body.js';
 import { csvDocument } from '../iocs/csv.js';
+import { EXPORT_PAGE_SIZE } from '../iocs/export.js';
 import { STIX_MEDIA_TYPE, stixBundle, type RestIoc } from '../iocs/stix.js';
 import { json, noContent, type Incoming, type Outgoing } from '../http/exchange.js';
 import type { Logger } from '../core/logger.js';
 import type { RequestState } from '../auth/requestState.js';
 import { TAXII_MEDIA_TYPE } from '../taxii/collections.js';
 import { acceptsTaxii, isTaxiiContentType } from '../taxii/mediaTypes.js';
-import { dialectForPath, errorAnswer } from './dialects.js';
+import { errorAnswer } from './dialects.js';
 import { eventStreamAnswer } from './events.js';
 import { hashRangeText, type HashCount } from './hashRange.js';
 import { at, bodyError, prepareRoutes, restView, run, type PreparedRoute } from './operations.js';
 import { readParams, renameParameter } from './params.js';
-import { ROUTES, type RestRoute } from './routes.js';
+import { dialectForPath, ROUTES, type RestRoute } from './routes.js';
 
 export interface RestHandlerOptions {
   schema: GraphQLSchema;
@@ -91,8 +92,7 @@ interface Page<T> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
-/** IOCs per query while exporting: the listing's largest page. */
-const EXPORT_PAGE = 1000;
+const EXPORT_PAGE = EXPORT_PAGE_SIZE;
 
 /**
  * Runs the route's listing operation page after page and streams what it reads as a STIX bundle

@@ -169,7 +169,7 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
   };
   const paths: Record<string, Record<string, unknown>> = {};
 
-  for (const { route, document } of prepared) {
+  for (const { route, document, permissions } of prepared) {
     const operation = document.definitions[0]!;
     if (operation.kind !== Kind.OPERATION_DEFINITION) continue;
     const taxii = route.dialect === 'taxii';
@@ -241,7 +241,8 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
     }
     responses['400'] = errorAnswer('invalid_parameter', 'A parameter or the body is missing or malformed, or a key was sent in the URL.');
     responses['401'] = errorAnswer('missing_api_key', 'No key, a malformed, unknown, wrong, revoked or expired key.');
-    if (route.permission) responses['403'] = errorAnswer('forbidden', `The key lacks ${route.permission}, or the input is outside the workspace scope, or the plan does not allow it.`);
+    const needed = permissions.join(' and ');
+    if (needed) responses['403'] = errorAnswer('forbidden', `The key lacks ${needed}, or the input is outside the workspace scope, or the plan does not allow it.`);
     if (route.path.includes('{') || response.kind === 'object') responses['404'] = errorAnswer('not_found', 'Not found, or owned by another workspace.');
     responses['405'] = errorAnswer('method_not_allowed', 'The path does not take this method (see Allow).');
     if (taxii) responses['406'] = errorAnswer('not_acceptable', `The Accept header does not name ${TAXII_MEDIA_TYPE}.`);
@@ -261,14 +262,14 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
     }
 
     const tag = taxii ? 'taxii' : route.path.split('/')[3]!;
-    const permission = route.permission ? `Permission: \`${route.permission}\`.` : 'Any valid key.';
+    const permission = needed ? `Permission: ${permissions.map((p) => `\`${p}\``).join(' and ')}.` : 'Any valid key.';
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: operation.name?.value,
       summary: shortSummary(route.summary),
       description: `${route.summary}\n\n${permission} Errors ${{ soc: 'in the SOC dialect', defendis: 'in the Defendis dialect', taxii: 'as TAXII error messages' }[route.dialect]}.`,
       tags: [TAGS[tag] ? tag : 'iocs'],
       ...(taxii ? { security: [{ bearer: [] }, { apiKeyHeader: [] }, { basic: [] }] } : {}),
-      'x-permission': route.permission,
+      'x-permission': permissions.length === 0 ? null : permissions.length === 1 ? permissions[0] : permissions,
       'x-error-dialect': route.dialect,
       parameters: [
         ...route.params.map((p) => ({

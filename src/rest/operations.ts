@@ -5,7 +5,8 @@
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { GraphQLError, isEnumType, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isEnumType, parse, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { Permission } from '../core/permissions.js';
 import { compileDocument, type CompiledOperation } from '../graphql/compiled.js';
 import type { Context } from '../graphql/context.js';
 import { ApiError, invalidParameter, missingParameter } from '../core/errors.js';
@@ -26,6 +27,8 @@ export function restView(schema: GraphQLSchema): GraphQLSchema {
 
 export interface PreparedRoute {
   route: RestRoute;
+  /** What the operation's resolvers check (`permissionsOf`). */
+  permissions: Permission[];
   document: DocumentNode;
   operation: CompiledOperation;
   /** Matches a request path; the values of its `{placeholders}`, or null. */
@@ -44,6 +47,7 @@ export function prepareRoutes(schema: GraphQLSchema, routes: readonly RestRoute[
     }
     return {
       route,
+      permissions: permissionsOf(schema, document),
       document,
       operation,
       match: pathMatcher(route.path),
@@ -105,4 +109,25 @@ export async function run(prepared: PreparedRoute, context: Context, variables: 
 
 export function at(data: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | null)?.[key], data);
+}
+
+/**
+ * The permissions a route's operation needs: those its resolvers check (Pothos' `authScopes` on
+ * every field it selects, at any depth), read from the schema, so that what the route table and
+ * the OpenAPI document say is what is enforced. Empty: any valid key.
+ */
+export function permissionsOf(schema: GraphQLSchema, document: DocumentNode): Permission[] {
+  const found = new Set<Permission>();
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const options = typeInfo.getFieldDef()?.extensions?.pothosOptions as { authScopes?: { permission?: Permission } } | undefined;
+        const permission = options?.authScopes?.permission;
+        if (permission) found.add(permission);
+      },
+    }),
+  );
+  return [...found];
 }

@@ -4,10 +4,9 @@
  * Nothing else in src/rest knows a route; the handler and the OpenAPI document read this table.
  */
 import { camelCase, snakeCase } from 'change-case';
-import type { Permission } from '../core/permissions.js';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
 import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../core/vocabulary.js';
-import type { Dialect } from './dialects.js';
+import { dialectsByPath, type Dialect } from './dialects.js';
 import { CARD_LEAK_FIELDS as CARD_LEAK_RECORD, CREDENTIAL_LEAK_FIELDS as CREDENTIAL_LEAK_RECORD } from '../dataleaks/record.js';
 import { INPUT_FIELDS, IOC_FIELDS as IOC_RECORD } from '../iocs/record.js';
 import { shownFields, snakeName } from '../core/records.js';
@@ -23,8 +22,6 @@ export interface RestRoute {
   path: string;
   dialect: Dialect;
   summary: string;
-  /** For the documentation only: the resolvers enforce it. Null: any valid key. */
-  permission: Permission | null;
   /** One named GraphQL operation; parsed and validated once, at start-up. */
   operation: string;
   params: readonly ParamSpec[];
@@ -210,7 +207,6 @@ const TAXII_ROUTES: RestRoute[] = [
     path: '/taxii2/',
     dialect: 'taxii',
     summary: 'TAXII 2.1 discovery: the server’s title and its one API root, `/taxii2/api/`.',
-    permission: null,
     operation: 'query TaxiiDiscovery { taxiiApiRoot { title description } }',
     params: [],
     response: { kind: 'taxii', field: 'taxiiApiRoot', resource: 'discovery' },
@@ -220,7 +216,6 @@ const TAXII_ROUTES: RestRoute[] = [
     path: '/taxii2/api/',
     dialect: 'taxii',
     summary: 'The TAXII API root: its title, the TAXII versions it speaks and the largest envelope a POST may send.',
-    permission: null,
     operation: `query TaxiiApiRoot { taxiiApiRoot { ${snakeCaseAliases('title description versions maxContentLength')} } }`,
     params: [],
     response: { kind: 'taxii', field: 'taxiiApiRoot', resource: 'resource' },
@@ -230,7 +225,6 @@ const TAXII_ROUTES: RestRoute[] = [
     path: '/taxii2/api/collections/',
     dialect: 'taxii',
     summary: 'The two collections: the shared feed (the same id on every installation) and the workspace’s own IOCs.',
-    permission: null,
     operation: `query TaxiiCollections { taxiiCollections { ${COLLECTION_FIELDS} } }`,
     params: [],
     response: { kind: 'taxii', field: 'taxiiCollections', resource: 'collections' },
@@ -240,7 +234,6 @@ const TAXII_ROUTES: RestRoute[] = [
     path: '/taxii2/api/collections/{collectionId}/',
     dialect: 'taxii',
     summary: 'One collection.',
-    permission: null,
     operation: `query TaxiiCollection($collectionId: ID!) { taxiiCollection(id: $collectionId) { ${COLLECTION_FIELDS} } }`,
     params: [TAXII_COLLECTION],
     response: { kind: 'taxii', field: 'taxiiCollection', resource: 'resource' },
@@ -251,7 +244,6 @@ const TAXII_ROUTES: RestRoute[] = [
     dialect: 'taxii',
     summary:
       'A page of the collection’s STIX 2.1 indicators (the export’s), oldest `date_added` first (an IOC’s last change), with `X-TAXII-Date-Added-First` and `-Last`; `more` and `next` when a page follows.',
-    permission: 'iocs:read',
     operation: `query TaxiiObjects($collectionId: ID!, ${TAXII_LIST_VARIABLES}) {
       taxiiCollection(id: $collectionId) { objects(${TAXII_LIST_ARGUMENTS}) { ${taxiiPage('objects')} } }
     }`,
@@ -264,7 +256,6 @@ const TAXII_ROUTES: RestRoute[] = [
     dialect: 'taxii',
     summary:
       'Add an envelope of STIX objects to the workspace’s own collection: indicators and cyber-observables become its IOCs (as `import --format stix` reads them), all at once; the answer is the status resource (202).',
-    permission: 'iocs:write',
     operation: `mutation TaxiiAddObjects($collectionId: ID!, $objects: [StixObject!]!) { addTaxiiObjects(collectionId: $collectionId, objects: $objects) { ${STATUS_FIELDS} } }`,
     params: [TAXII_COLLECTION],
     body: {
@@ -289,7 +280,6 @@ const TAXII_ROUTES: RestRoute[] = [
     path: '/taxii2/api/collections/{collectionId}/manifest/',
     dialect: 'taxii',
     summary: 'A page of the collection’s manifest: each object’s id, `date_added`, version and media type, in the order of objects.',
-    permission: 'iocs:read',
     operation: `query TaxiiManifest($collectionId: ID!, ${TAXII_LIST_VARIABLES}) {
       taxiiCollection(id: $collectionId) { manifest(${TAXII_LIST_ARGUMENTS}) { ${taxiiPage(`objects { ${MANIFEST_FIELDS} }`)} } }
     }`,
@@ -301,7 +291,6 @@ const TAXII_ROUTES: RestRoute[] = [
     path: '/taxii2/api/collections/{collectionId}/objects/{objectId}/',
     dialect: 'taxii',
     summary: 'One object of the collection by its STIX id, in an envelope.',
-    permission: 'iocs:read',
     operation: `query TaxiiObject($collectionId: ID!, $objectId: String!, ${TAXII_FILTER_VARIABLES}) {
       taxiiCollection(id: $collectionId) { object(id: $objectId, ${TAXII_FILTER_ARGUMENTS}) { ${taxiiPage('objects')} } }
     }`,
@@ -313,7 +302,6 @@ const TAXII_ROUTES: RestRoute[] = [
     path: '/taxii2/api/collections/{collectionId}/objects/{objectId}/versions/',
     dialect: 'taxii',
     summary: 'The versions of one object (an indicator has one: its `modified`).',
-    permission: 'iocs:read',
     operation: `query TaxiiVersions($collectionId: ID!, $objectId: String!, ${TAXII_FILTER_VARIABLES}) {
       taxiiCollection(id: $collectionId) { versions(id: $objectId, ${TAXII_FILTER_ARGUMENTS}) { ${taxiiPage('versions')} } }
     }`,
@@ -325,7 +313,6 @@ const TAXII_ROUTES: RestRoute[] = [
     path: '/taxii2/api/status/{statusId}/',
     dialect: 'taxii',
     summary: 'What became of each object of an envelope the workspace added, for a week after.',
-    permission: null,
     operation: `query TaxiiStatus($statusId: ID!) { taxiiStatus(id: $statusId) { ${STATUS_FIELDS} } }`,
     params: [pathId('statusId', 'statusId', 'The `id` of the status the POST answered.')],
     response: { kind: 'taxii', field: 'taxiiStatus', resource: 'resource' },
@@ -338,7 +325,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/iocs',
     dialect: 'soc',
     summary: 'List IOCs: the shared feed and the workspace’s own, newest update first.',
-    permission: 'iocs:read',
     operation: iocListing('RestListIocs'),
     params: [...IOC_FILTERS, LIMIT, CURSOR],
     response: { kind: 'page', field: 'iocs', item: 'Ioc' },
@@ -349,7 +335,6 @@ export const ROUTES: readonly RestRoute[] = [
     dialect: 'soc',
     summary:
       'Submit 1 to 1000 IOCs into the workspace’s own (defanged values accepted; the type detected when left out). Each bad one is rejected with its index; the others are kept, and reach the event stream and watchlist alerts.',
-    permission: 'iocs:write',
     operation: 'mutation RestSubmitIocs($iocs: [IocInput!]!) { submitIocs(iocs: $iocs) { created updated rejected { index reason } } }',
     params: [],
     body: {
@@ -382,7 +367,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/iocs/export',
     dialect: 'soc',
     summary: 'Every IOC the listing’s filters match (or the first `limit`), streamed as a STIX 2.1 bundle or CSV.',
-    permission: 'iocs:read',
     operation: iocListing('RestExportIocs'),
     params: [
       { name: 'format', in: 'query', variable: 'format', schema: { type: 'enum', values: { stix: 'stix', csv: 'csv' } }, description: '`stix` (a STIX 2.1 bundle, the default) or `csv`.' },
@@ -397,7 +381,6 @@ export const ROUTES: readonly RestRoute[] = [
     dialect: 'soc',
     summary:
       'New and changed IOCs as Server-Sent Events: `event: ioc`, `data:` the IOC, `id:` its position. Reconnect with `Last-Event-ID` to resume after it, with nothing missed or repeated.',
-    permission: 'iocs:read',
     operation: `subscription RestIocStream($type: IocType, $after: String) { iocChanged(type: $type, after: $after) { cursor ioc { ${IOC_FIELDS} } } }`,
     params: [
       IOC_FILTERS[0]!,
@@ -410,7 +393,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/iocs/lookup',
     dialect: 'soc',
     summary: 'Look up 1 to 1000 values of any type (defanged forms accepted): one result per value, in order, null where unknown.',
-    permission: 'iocs:read',
     operation: `query RestLookupIocs($values: [String!]!) { iocLookup(values: $values) { ${IOC_FIELDS} } }`,
     params: [],
     body: {
@@ -429,7 +411,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/iocs/{id}',
     dialect: 'soc',
     summary: 'One IOC.',
-    permission: 'iocs:read',
     operation: `query RestGetIoc($id: ID!) { ioc(id: $id) { ${IOC_FIELDS} } }`,
     params: [pathId('id', 'id', 'The IOC id.')],
     response: { kind: 'object', field: 'ioc', item: 'Ioc', status: 200 },
@@ -439,7 +420,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/watchlists',
     dialect: 'defendis',
     summary: 'The workspace’s watchlists with their entries, oldest first.',
-    permission: 'watchlists:read',
     operation: `query RestListWatchlists($first: Int, $after: String) {
       watchlists(first: $first, after: $after) { edges { node { ${WATCHLIST_FIELDS} } } ${PAGE_INFO} }
     }`,
@@ -451,7 +431,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/watchlists',
     dialect: 'defendis',
     summary: 'Create a watchlist, optionally with entries.',
-    permission: 'watchlists:write',
     operation: `mutation RestCreateWatchlist($input: CreateWatchlistInput!) { createWatchlist(input: $input) { ${WATCHLIST_FIELDS} } }`,
     params: [],
     body: {
@@ -476,7 +455,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/watchlists/{id}',
     dialect: 'defendis',
     summary: 'One watchlist with its entries.',
-    permission: 'watchlists:read',
     operation: `query RestGetWatchlist($id: ID!) { watchlist(id: $id) { ${WATCHLIST_FIELDS} } }`,
     params: [pathId('id', 'id', 'The watchlist id.')],
     response: { kind: 'object', field: 'watchlist', item: 'Watchlist', status: 200 },
@@ -486,7 +464,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/watchlists/{id}',
     dialect: 'defendis',
     summary: 'Rename a watchlist or change its description.',
-    permission: 'watchlists:write',
     operation: `mutation RestUpdateWatchlist($id: ID!, $input: UpdateWatchlistInput!) { updateWatchlist(id: $id, input: $input) { ${WATCHLIST_FIELDS} } }`,
     params: [pathId('id', 'id', 'The watchlist id.')],
     body: {
@@ -504,7 +481,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/watchlists/{id}',
     dialect: 'defendis',
     summary: 'Delete a watchlist and its entries.',
-    permission: 'watchlists:write',
     operation: 'mutation RestDeleteWatchlist($id: ID!) { deleteWatchlist(id: $id) }',
     params: [pathId('id', 'id', 'The watchlist id.')],
     response: { kind: 'empty' },
@@ -514,7 +490,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/watchlists/{id}/entries',
     dialect: 'defendis',
     summary: 'Add one entry (`{ type, value }`) or several (`{ entries: [...] }`); an entry already listed is kept once.',
-    permission: 'watchlists:write',
     operation: `mutation RestAddWatchlistEntries($id: ID!, $entries: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $entries) { ${WATCHLIST_FIELDS} } }`,
     params: [pathId('id', 'id', 'The watchlist id.')],
     body: {
@@ -537,7 +512,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/watchlists/{id}/entries/{entryId}',
     dialect: 'defendis',
     summary: 'Remove one entry from a watchlist.',
-    permission: 'watchlists:write',
     operation: 'mutation RestRemoveWatchlistEntry($id: ID!, $entryId: ID!) { removeWatchlistEntry(watchlistId: $id, entryId: $entryId) { id } }',
     params: [pathId('id', 'id', 'The watchlist id.'), pathId('entryId', 'entryId', 'The entry id.')],
     response: { kind: 'empty' },
@@ -547,7 +521,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/dataleaks/domain',
     dialect: 'defendis',
     summary: 'Leaked credentials at a domain of the workspace scope or any of its subdomains (enterprise).',
-    permission: 'dataleaks:read',
     operation: `query RestLeaksByDomain($value: String!, $first: Int, $after: String) {
       dataleaks { byDomain(domain: $value, first: $first, after: $after) { edges { node { ${CREDENTIAL_LEAK_FIELDS} } } ${PAGE_INFO} } }
     }`,
@@ -560,7 +533,6 @@ export const ROUTES: readonly RestRoute[] = [
     dialect: 'defendis',
     summary:
       'Credentials captured on the website at a domain of the workspace scope or any of its subdomains: the accounts of the workspace’s own customers, found in stealer logs (enterprise).',
-    permission: 'dataleaks:read',
     operation: `query RestLeaksBySite($value: String!, $first: Int, $after: String) {
       dataleaks { bySite(domain: $value, first: $first, after: $after) { edges { node { ${CREDENTIAL_LEAK_FIELDS} } } ${PAGE_INFO} } }
     }`,
@@ -572,7 +544,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/dataleaks/email',
     dialect: 'defendis',
     summary: 'Leaked credentials of one address inside the workspace scope (enterprise).',
-    permission: 'dataleaks:read',
     operation: `query RestLeaksByEmail($value: String!, $first: Int, $after: String) {
       dataleaks { byEmail(email: $value, first: $first, after: $after) { edges { node { ${CREDENTIAL_LEAK_FIELDS} } } ${PAGE_INFO} } }
     }`,
@@ -584,7 +555,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/dataleaks/cards',
     dialect: 'defendis',
     summary: 'Leaked cards whose BIN starts with a BIN of the workspace scope (enterprise).',
-    permission: 'dataleaks:read',
     operation: `query RestLeaksByBin($value: String!, $first: Int, $after: String) {
       dataleaks { byBin(bin: $value, first: $first, after: $after) { edges { node { ${CARD_LEAK_FIELDS} } } ${PAGE_INFO} } }
     }`,
@@ -597,7 +567,6 @@ export const ROUTES: readonly RestRoute[] = [
     dialect: 'soc',
     summary:
       'Breached-password range search (k-anonymity): `text/plain` lines `SUFFIX:COUNT`, the other 35 hex digits (upper case) of every stored leaked password’s SHA-1 that starts with `prefix`, and in how many leaks it appears, sorted by suffix; empty when none. With `Add-Padding: true`, padded with random suffixes of count 0 to 800–1000 lines.',
-    permission: 'passwords:read',
     operation: 'query RestPasswordRange($prefix: String!) { passwordRange(prefix: $prefix) { suffix count } }',
     params: [{ name: 'prefix', in: 'path', variable: 'prefix', schema: { type: 'string', maxLength: 40 }, description: 'The first 5 hex digits of the password’s SHA-1, either case.' }],
     response: { kind: 'hashRange', field: 'passwordRange' },
@@ -607,7 +576,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/alerts',
     dialect: 'defendis',
     summary: 'The workspace’s watchlist alerts, newest first: one per (entry, matched record).',
-    permission: 'watchlists:read',
     operation: `query RestListAlerts($status: AlertStatus, $watchlistId: ID, $kind: AlertKind, $first: Int, $after: String) {
       alerts(status: $status, watchlistId: $watchlistId, kind: $kind, first: $first, after: $after) { edges { node { ${ALERT_FIELDS} } } ${PAGE_INFO} }
     }`,
@@ -626,7 +594,6 @@ export const ROUTES: readonly RestRoute[] = [
     dialect: 'defendis',
     summary:
       'New alerts as Server-Sent Events: `event: alert`, `data:` the alert, `id:` its position. Reconnect with `Last-Event-ID` to resume after it, with nothing missed or repeated.',
-    permission: 'watchlists:read',
     operation: `subscription RestAlertStream($after: String) { alertCreated(after: $after) { cursor alert { ${ALERT_FIELDS} } } }`,
     params: [
       { name: 'Last-Event-ID', in: 'header', variable: 'after', schema: { type: 'string', maxLength: 512 }, description: 'The `id` of the last event received: the stream resumes right after it.' },
@@ -638,7 +605,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/alerts/{id}',
     dialect: 'defendis',
     summary: 'One alert with the record it matched.',
-    permission: 'watchlists:read',
     operation: `query RestGetAlert($id: ID!) { alert(id: $id) { ${ALERT_FIELDS} } }`,
     params: [pathId('id', 'id', 'The alert id.')],
     response: { kind: 'object', field: 'alert', item: 'Alert', status: 200 },
@@ -648,7 +614,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/alerts/{id}',
     dialect: 'defendis',
     summary: 'Acknowledge or resolve an alert: `{ "status": "acknowledged" }`.',
-    permission: 'watchlists:write',
     operation: `mutation RestUpdateAlert($id: ID!, $status: AlertStatus!) { updateAlert(id: $id, status: $status) { ${ALERT_FIELDS} } }`,
     params: [pathId('id', 'id', 'The alert id.')],
     body: {
@@ -662,7 +627,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/webhooks',
     dialect: 'defendis',
     summary: 'The workspace’s webhook endpoints (never their secrets), oldest first.',
-    permission: 'webhooks:read',
     operation: `query RestListWebhooks { webhookEndpoints { ${ENDPOINT_FIELDS} } }`,
     params: [],
     response: { kind: 'list', field: 'webhookEndpoints', item: 'WebhookEndpoint' },
@@ -672,7 +636,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/webhooks',
     dialect: 'defendis',
     summary: 'Add a webhook endpoint (https, public addresses only, at most 10 per workspace); the answer holds its signing secret `whsec_…`, shown this once.',
-    permission: 'webhooks:write',
     operation: `mutation RestCreateWebhook($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { ${ENDPOINT_FIELDS} } secret } }`,
     params: [],
     body: {
@@ -686,7 +649,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/webhooks/{id}',
     dialect: 'defendis',
     summary: 'Change an endpoint’s URL or description, or turn it on or off.',
-    permission: 'webhooks:write',
     operation: `mutation RestUpdateWebhook($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { ${ENDPOINT_FIELDS} } }`,
     params: [pathId('id', 'id', 'The endpoint id.')],
     body: {
@@ -700,7 +662,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/webhooks/{id}',
     dialect: 'defendis',
     summary: 'Delete an endpoint and its delivery log.',
-    permission: 'webhooks:write',
     operation: 'mutation RestDeleteWebhook($id: ID!) { deleteWebhookEndpoint(id: $id) }',
     params: [pathId('id', 'id', 'The endpoint id.')],
     response: { kind: 'empty' },
@@ -710,7 +671,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/webhooks/{id}/rotate-secret',
     dialect: 'defendis',
     summary: 'A new signing secret, shown this once; the previous one keeps signing alongside for 24 hours.',
-    permission: 'webhooks:write',
     operation: `mutation RestRotateWebhookSecret($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { ${ENDPOINT_FIELDS} } secret } }`,
     params: [pathId('id', 'id', 'The endpoint id.')],
     response: { kind: 'object', field: 'rotateWebhookSecret', item: 'WebhookEndpointWithSecret', status: 200, spread: 'endpoint' },
@@ -720,7 +680,6 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/webhooks/{id}/deliveries',
     dialect: 'defendis',
     summary: 'An endpoint’s deliveries, newest first, each with every attempt (time, HTTP status or error, duration).',
-    permission: 'webhooks:read',
     operation: `query RestListWebhookDeliveries($id: ID!, $first: Int, $after: String) {
       webhookDeliveries(endpointId: $id, first: $first, after: $after) { edges { node { ${DELIVERY_FIELDS} } } ${PAGE_INFO} }
     }`,
@@ -732,10 +691,12 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/webhooks/deliveries/{id}/retry',
     dialect: 'defendis',
     summary: 'Send a delivery again now, with the same `webhook-id`.',
-    permission: 'webhooks:write',
     operation: `mutation RestRetryWebhookDelivery($id: ID!) { retryWebhookDelivery(id: $id) { ${DELIVERY_FIELDS} } }`,
     params: [pathId('id', 'id', 'The delivery id.')],
     response: { kind: 'object', field: 'retryWebhookDelivery', item: 'WebhookDelivery', status: 200 },
   },
   ...TAXII_ROUTES,
 ];
+
+/** The dialect any path speaks, routed or not (a 404, a request refused before routing): from this table. */
+export const dialectForPath = dialectsByPath(ROUTES);

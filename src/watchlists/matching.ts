@@ -6,6 +6,7 @@
  * domain and for each parent down to two labels (`d:example.acme.login.`, `d:example.acme.`).
  */
 import { domainKey } from '../core/normalize.js';
+import { leakAccessSql } from '../core/plans.js';
 
 /** `example.acme.login.` → its prefixes of two labels or more, itself included. */
 function domainPrefixes(key: string, into: Set<string>): void {
@@ -56,7 +57,7 @@ export function matchedAlertsSql(records: string, kind: 'credential_leak' | 'car
     FROM ${records} r
     JOIN watchlist_entries e ON e.match_key = r.key
     JOIN watchlists w ON w.id = e.watchlist_id
-    JOIN workspaces ws ON ws.id = w.workspace_id AND ws.plan = 'enterprise' AND ws.billing_status = 'active'
+    JOIN workspaces ws ON ws.id = w.workspace_id AND ${leakAccessSql('ws')}
     ON CONFLICT DO NOTHING
     RETURNING workspace_id`;
 }

@@ -3,7 +3,7 @@ import type { Principal, WorkspaceScope } from '../auth/principal.js';
 import { builder } from '../graphql/builder.js';
 import { BillingStatusEnum, PlanEnum } from '../graphql/enums.js';
 import { countActiveKeys } from '../keys/service.js';
-import { PLAN_LIMITS } from '../core/plans.js';
+import { PLAN_LIMITS, PLANS } from '../core/plans.js';
 
 export { BillingStatusEnum, PlanEnum };
 
@@ -27,7 +27,7 @@ export const WorkspaceRef = builder.objectRef<WorkspaceShape>('Workspace').imple
     billingStatus: t.field({ type: BillingStatusEnum, resolve: (w) => w.billingStatus }),
     scope: t.field({ type: WorkspaceScopeRef, resolve: (w) => w.scope }),
     keyLimit: t.int({
-      description: 'How many active API keys the plan allows (free 3, pro 50, enterprise 200).',
+      description: `How many active API keys the plan allows (${PLANS.map((plan) => `${plan} ${PLAN_LIMITS[plan].activeKeys}`).join(', ')}).`,
       resolve: (w) => PLAN_LIMITS[w.plan].activeKeys,
     }),
     activeKeys: t.int({

@@ -8,6 +8,7 @@ import { formatApiKey } from '../../src/auth/keyFormat.js';
 import { KeyRateLimiter } from '../../src/auth/rateLimiter.js';
 import type { Principal } from '../../src/auth/principal.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import type { Plan } from '../../src/core/plans.js';
 
 const LIMITS = { free: 5, pro: 8, enterprise: 1000 };
 
@@ -17,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function freshKey(plan: 'free' | 'pro' | 'enterprise' = 'free') {
+async function freshKey(plan: Plan = 'free') {
   const workspace = await t.createWorkspace({ plan, scope: { domains: ['example.com'] } });
   return (await t.createKey(workspace.id)).key;
 }

@@ -7,7 +7,8 @@
  * A failure prints its seed and path; replay it with `FUZZ_SEED=<seed> FUZZ_PATH=<path>` and
  * commit the request it found to `regressions` below.
  */
-import { dialectForPath, isTaxiiPath } from '../../src/rest/dialects.js';
+import { isTaxiiPath } from '../../src/rest/dialects.js';
+import { dialectForPath } from '../../src/rest/routes.js';
 import { indicatorId } from '../../src/iocs/stix.js';
 import { ownCollectionId, SHARED_FEED_COLLECTION_ID } from '../../src/taxii/collections.js';
 import fc from 'fast-check';

@@ -8,9 +8,10 @@
 import { connect } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialectForPath } from '../../src/rest/dialects.js';
 import { MAX_BODY_BYTES } from '../../src/http/limits.js';
-import { ROUTES, type RestRoute } from '../../src/rest/routes.js';
+import { schema } from '../../src/edge/schema.js';
+import { prepareRoutes, restView } from '../../src/rest/operations.js';
+import { dialectForPath, ROUTES, type RestRoute } from '../../src/rest/routes.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;
@@ -44,6 +45,43 @@ function expectDialect(path: string, status: number, text: string, code: string)
   else expect(text).toMatch(/^\{ "error": "[^"]+" \}$/);
   expect(status, text).toBe(code === 'missing_api_key' ? 401 : code === 'payload_too_large' ? 413 : 503);
 }
+
+describe('the route table is the one home of each route’s facts', () => {
+  it('gives every path the dialect of its routes, routed or not', () => {
+    for (const route of ROUTES) expect(dialectForPath(pathOf(route.path)), route.path).toBe(route.dialect);
+    expect(dialectForPath('/api/v1/iocs/unknown/deeper')).toBe('soc');
+    expect(dialectForPath('/api/v1/passwords/unknown')).toBe('soc');
+    expect(dialectForPath('/api/v1/unknown')).toBe('defendis');
+    expect(dialectForPath('/api/v1/watchlists/a/b/c/d')).toBe('defendis');
+    expect(dialectForPath('/taxii2')).toBe('taxii');
+    expect(dialectForPath('/taxii2/unknown/')).toBe('taxii');
+    expect(dialectForPath('/')).toBe('defendis');
+  });
+
+  it('documents the permission each route’s resolvers check: its family’s, read from the schema', () => {
+    const family: Record<string, string> = { iocs: 'iocs', watchlists: 'watchlists', alerts: 'watchlists', dataleaks: 'dataleaks', passwords: 'passwords', webhooks: 'webhooks' };
+    for (const { route, permissions } of prepareRoutes(restView(schema), ROUTES)) {
+      const name = `${route.method} ${route.path}`;
+      if (route.dialect === 'taxii') {
+        // Discovery, the API root, collections and statuses are open to any key; objects need iocs.
+        expect(permissions.every((p) => p.startsWith('iocs:')), name).toBe(true);
+        continue;
+      }
+      const write = route.method !== 'GET' && !route.path.endsWith('/lookup');
+      expect(permissions, name).toEqual([`${family[route.path.split('/')[3]!]}:${write ? 'write' : 'read'}`]);
+    }
+  });
+
+  it('refuses a key without that permission with 403 naming it', async () => {
+    const readOnly = (await t.createKey((await t.createWorkspace()).id, { permissions: ['iocs:read'] })).key;
+    for (const path of ['/api/v1/watchlists', '/api/v1/alerts', '/api/v1/webhooks']) {
+      const response = await t.fetch(path, { headers: { authorization: `Bearer ${readOnly}` } });
+      const permission = path.endsWith('webhooks') ? 'webhooks:read' : 'watchlists:read';
+      expect(response.status, path).toBe(403);
+      expect(await response.text(), path).toContain(permission);
+    }
+  });
+});
 
 describe.each(ROUTES.map((route) => ({ name: `${route.method} ${route.path}`, route })))('$name', ({ route }) => {
   it('without a key: 401 in its dialect', async () => {
