@@ -3,6 +3,9 @@
  * the API's error codes turned into sentences a person can act on.
  */
 import { ClientError, GraphQLClient } from 'graphql-request';
+import type { Permission } from '../../src/core/permissions.js';
+import { LEAK_PLANS, leakAccess, type BillingStatus, type Plan } from '../../src/core/plans.js';
+import { graphqlEnumName } from '../../src/core/vocabulary.js';
 
 const STORAGE_KEY = 'ti-console-api-key';
 
@@ -24,7 +27,8 @@ export class ConsoleError extends Error {
 
 interface ApiErrorShape {
   message: string;
-  extensions?: { code?: string; request_id?: string; parameter?: string };
+  /** The API's code, and for `forbidden` why (src/core/errors.ts): the console reads these, never the message's words. */
+  extensions?: { code?: string; request_id?: string; parameter?: string; reason?: string; permission?: string; type?: string; value?: string };
 }
 
 /** What to tell a person for each code of the API's vocabulary (API.md §4). */
@@ -44,11 +48,10 @@ function sentence(error: ApiErrorShape, context: { keyLimit?: number; notFound?:
     case 'expired_api_key':
       return 'This API key has been revoked or has expired. Sign in with another admin key.';
     case 'forbidden': {
-      const scope = /^Forbidden: the (domain|email|bin) (.+) is outside the workspace scope\.$/.exec(error.message);
-      if (scope) return outsideScope(scope[1]!, scope[2]!);
-      return error.message.startsWith('Forbidden: this API key lacks')
-        ? `This key is not allowed to do that: ${error.message.replace(/^Forbidden: this API key lacks the (\S+) permission\./, 'it lacks the $1 permission.')}`
-        : `Not allowed: ${error.message.replace(/^Forbidden:?\s*/, '')}`;
+      const { reason, permission, type, value } = error.extensions ?? {};
+      if (reason === 'outside_scope' && type && value) return outsideScope(type, value);
+      if (reason === 'missing_permission' && permission) return `This key is not allowed to do that: it lacks the ${permission.split(',').join(' and ')} permission.`;
+      return `Not allowed: ${error.message.slice(error.message.indexOf(':') + 1).trim()}`;
     }
     case 'key_limit_reached':
       return `Your plan allows ${context.keyLimit ?? 'no more'} active keys, and all of them are in use. Revoke a key you no longer need, or upgrade your plan.`;
@@ -104,18 +107,34 @@ export class ConsoleApi {
   }
 }
 
-export const PERMISSIONS = [
-  { name: 'IOCS_READ', label: 'Read IOCs', readOnly: true },
-  { name: 'WATCHLISTS_READ', label: 'Read watchlists', readOnly: true },
-  { name: 'DATALEAKS_READ', label: 'Read data leaks', readOnly: true },
-  { name: 'PASSWORDS_READ', label: 'Search breached passwords', readOnly: false },
-  { name: 'IOCS_WRITE', label: 'Submit IOCs', readOnly: false },
-  { name: 'WATCHLISTS_WRITE', label: 'Change watchlists', readOnly: false },
-  { name: 'WEBHOOKS_READ', label: 'See webhook endpoints and deliveries', readOnly: false },
-  { name: 'WEBHOOKS_WRITE', label: 'Create, change and delete webhook endpoints', readOnly: false },
-  { name: 'KEYS_READ', label: 'See API keys and the audit log', readOnly: false },
-  { name: 'KEYS_WRITE', label: 'Create, rotate and revoke API keys', readOnly: false },
-] as const;
+/**
+ * What the console says of each permission, in the order it offers them. The permissions are the
+ * server's (src/core/permissions.ts): the compiler holds this list to every one of them.
+ */
+const PERMISSION_LABELS = {
+  'iocs:read': { label: 'Read IOCs', readOnly: true },
+  'watchlists:read': { label: 'Read watchlists', readOnly: true },
+  'dataleaks:read': { label: 'Read data leaks', readOnly: true },
+  'passwords:read': { label: 'Search breached passwords', readOnly: false },
+  'iocs:write': { label: 'Submit IOCs', readOnly: false },
+  'watchlists:write': { label: 'Change watchlists', readOnly: false },
+  'webhooks:read': { label: 'See webhook endpoints and deliveries', readOnly: false },
+  'webhooks:write': { label: 'Create, change and delete webhook endpoints', readOnly: false },
+  'keys:read': { label: 'See API keys and the audit log', readOnly: false },
+  'keys:write': { label: 'Create, rotate and revoke API keys', readOnly: false },
+} as const satisfies Record<Permission, { label: string; readOnly: boolean }>;
+
+/** The permissions under their GraphQL names (`IOCS_READ`), as the API's enum spells them. */
+export const PERMISSIONS = (Object.entries(PERMISSION_LABELS) as [Permission, { label: string; readOnly: boolean }][]).map(([permission, described]) => ({
+  name: graphqlEnumName(permission),
+  ...described,
+}));
+
+/** Whether the workspace may search leaks, and if not why: the server's own rule (src/core/plans.ts). */
+export function workspaceLeakAccess(workspace: Overview['viewer']['workspace']) {
+  return leakAccess({ plan: workspace.plan.toLowerCase() as Plan, billingStatus: workspace.billingStatus.toLowerCase() as BillingStatus });
+}
+export { LEAK_PLANS };
 
 export interface ApiKey {
   id: string;
@@ -134,8 +153,8 @@ export interface Overview {
     key: { id: string; name: string; permissions: string[] };
     workspace: {
       name: string;
-      plan: 'FREE' | 'PRO' | 'ENTERPRISE';
-      billingStatus: 'ACTIVE' | 'PAST_DUE' | 'CANCELED';
+      plan: Uppercase<Plan>;
+      billingStatus: Uppercase<BillingStatus>;
       keyLimit: number;
       activeKeys: number;
       scope: { domains: string[]; emails: string[]; bins: string[] };

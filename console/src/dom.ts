@@ -6,15 +6,21 @@
 
 export type Child = Node | string | null | undefined | false;
 
+/**
+ * An event handler: it may be async, and then handles its own failures (each form shows them in its
+ * alert); what it returns is not awaited by the browser.
+ */
+export type Handler = (event: Event) => void | Promise<void>;
+
 /** An element with attributes and children; strings become text nodes, never markup. */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  attributes: Record<string, string | boolean | ((event: Event) => void)> = {},
+  attributes: Record<string, string | boolean | Handler> = {},
   ...children: (Child | Child[])[]
 ): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
-    if (typeof value === 'function') element.addEventListener(name.slice(2).toLowerCase(), value);
+    if (typeof value === 'function') element.addEventListener(name.slice(2).toLowerCase(), (event) => void value(event));
     else if (value === true) element.setAttribute(name, '');
     else if (value !== false) element.setAttribute(name, value);
   }

@@ -78,7 +78,17 @@ export interface ApiErrorOptions {
   detail?: string;
   /** Seconds a client should wait before retrying (`rate_limited`, `unavailable`). */
   retryAfter?: number;
+  /**
+   * Why a `forbidden` was answered, for clients that act on it (GraphQL `extensions.reason`, with
+   * the permission, or the type and value outside the scope): the message is for people.
+   */
+  reason?: ForbiddenReason;
 }
+
+export type ForbiddenReason =
+  | { reason: 'missing_permission'; permission: string }
+  | { reason: 'outside_scope'; type: string; value: string }
+  | { reason: 'plan' | 'billing' | 'limit' | 'read_only' };
 
 export class ApiError extends GraphQLError {
   readonly code: ErrorCode;
@@ -91,6 +101,7 @@ export class ApiError extends GraphQLError {
       extensions: {
         code,
         ...(options.parameter === undefined ? {} : { parameter: options.parameter }),
+        ...options.reason,
       },
     });
     this.name = 'ApiError';
@@ -113,8 +124,8 @@ export function invalidParameter(parameter: string, detail: string): ApiError {
   return new ApiError('invalid_parameter', `Invalid parameter ${parameter}: ${detail}`, { parameter, detail });
 }
 
-export function forbidden(reason: string): ApiError {
-  return new ApiError('forbidden', `Forbidden: ${reason}`);
+export function forbidden(sentence: string, reason?: ForbiddenReason): ApiError {
+  return new ApiError('forbidden', `Forbidden: ${sentence}`, reason ? { reason } : {});
 }
 
 /**

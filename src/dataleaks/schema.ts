@@ -35,8 +35,8 @@ const BIN_PATTERN = /^\d{6,8}$/;
 /** Data leaks come with the plans that include them (src/core/plans.ts), and only while billing is in order. */
 function requireLeakAccess(principal: Principal): void {
   const access = leakAccess(principal.workspace);
-  if (access === 'plan') throw forbidden(`data leak searches need the ${LEAK_PLANS.join(' or ')} plan.`);
-  if (access === 'billing') throw forbidden(`data leak searches are suspended while billing is ${principal.workspace.billingStatus}.`);
+  if (access === 'plan') throw forbidden(`data leak searches need the ${LEAK_PLANS.join(' or ')} plan.`, { reason: 'plan' });
+  if (access === 'billing') throw forbidden(`data leak searches are suspended while billing is ${principal.workspace.billingStatus}.`, { reason: 'billing' });
 }
 
 /** The scoped input, normalised, present, well formed and inside the scope, or the §4 error. */
@@ -49,7 +49,7 @@ function scopedInput(
   if (raw.trim() === '') throw missingParameter(name);
   const value = normalize(raw);
   if (value === null) throw invalidParameter(name, `is not a valid ${name}.`);
-  if (!covered(value)) throw forbidden(`the ${name} ${value} is outside the workspace scope.`);
+  if (!covered(value)) throw forbidden(`the ${name} ${value} is outside the workspace scope.`, { reason: 'outside_scope', type: name, value });
   return value;
 }
 

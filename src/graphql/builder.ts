@@ -26,10 +26,9 @@ export const builder = new SchemaBuilder<{
     // to a key without it is the §4 `forbidden`, never a silent null.
     unauthorizedError: (_parent, _context, _info, result) => {
       const permission = missingPermission(result.failure);
-      return new ApiError(
-        'forbidden',
-        permission ? `Forbidden: this API key lacks the ${permission} permission.` : 'Forbidden.',
-      );
+      return permission
+        ? new ApiError('forbidden', `Forbidden: this API key lacks the ${permission} permission.`, { reason: { reason: 'missing_permission', permission } })
+        : new ApiError('forbidden', 'Forbidden.');
     },
   },
 });

@@ -54,7 +54,7 @@ export function checkPermissions(permissions: readonly string[], grantor: Granto
   if (permissions.length === 0) throw invalidParameter('permissions', 'a key needs at least one permission.');
   const granted = [...new Set(permissions as Permission[])];
   const beyond = grantor ? granted.filter((p) => !grantor.permissions.includes(p)) : [];
-  if (beyond.length > 0) throw forbidden(`a key cannot grant permissions it does not hold: ${beyond.join(', ')}.`);
+  if (beyond.length > 0) throw forbidden(`a key cannot grant permissions it does not hold: ${beyond.join(', ')}.`, { reason: 'missing_permission', permission: beyond.join(',') });
   return granted;
 }
 

@@ -212,7 +212,7 @@ builder.mutationField('addTaxiiObjects', (t) =>
     resolve: async (_root, { collectionId, objects }, { db, principal, openAnswers, requestId, signal }) => {
       const collection = findCollection(principal, String(collectionId));
       if (!collection) throw new ApiError('not_found');
-      if (collection.holds !== 'own') throw forbidden('the shared feed is read-only: add objects to the workspace’s own collection.');
+      if (collection.holds !== 'own') throw forbidden('the shared feed is read-only: add objects to the workspace’s own collection.', { reason: 'read_only' });
       if (objects.length === 0 || objects.length > MAX_ENVELOPE_OBJECTS) throw invalidParameter('objects', `must hold 1 to ${MAX_ENVELOPE_OBJECTS} objects.`);
       const release = openAnswers.openEnvelope(principal, requestId, signal);
       try {

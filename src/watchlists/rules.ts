@@ -51,7 +51,7 @@ export function checkEntries(
     const rule = RULES[entry.type];
     const value = rule.normalize(entry.value);
     if (value === null) throw invalidParameter('value', `${JSON.stringify(entry.value.slice(0, 100))} is not a valid ${entry.type}.`);
-    if (!rule.covered(scope, value)) throw forbidden(`the ${entry.type} ${value} is outside the workspace scope.`);
+    if (!rule.covered(scope, value)) throw forbidden(`the ${entry.type} ${value} is outside the workspace scope.`, { reason: 'outside_scope', type: entry.type, value });
     seen.set(`${entry.type} ${value}`, { type: entry.type, value });
   }
   return [...seen.values()];

@@ -104,7 +104,7 @@ const withArticle = (plan: string) => `${/^[aeiou]/.test(plan) ? 'an' : 'a'} ${p
 async function withinEntryLimit(tx: Context['db'], workspace: Context['principal']['workspace']): Promise<void> {
   const limit = PLAN_LIMITS[workspace.plan].watchlistEntries;
   if ((await repository.lockedWorkspaceCounts(tx, workspace.id)).entries > limit) {
-    throw forbidden(`${withArticle(workspace.plan)} workspace has at most ${limit.toLocaleString('en')} watchlist entries in all; remove some first.`);
+    throw forbidden(`${withArticle(workspace.plan)} workspace has at most ${limit.toLocaleString('en')} watchlist entries in all; remove some first.`, { reason: 'limit' });
   }
 }
 
@@ -120,7 +120,7 @@ builder.mutationFields((t) => ({
       return db.transaction(async (tx) => {
         const limits = PLAN_LIMITS[principal.workspace.plan];
         if ((await repository.lockedWorkspaceCounts(tx, principal.workspace.id)).watchlists >= limits.watchlists) {
-          throw forbidden(`${withArticle(principal.workspace.plan)} workspace has at most ${limits.watchlists} watchlists; delete one first.`);
+          throw forbidden(`${withArticle(principal.workspace.plan)} workspace has at most ${limits.watchlists} watchlists; delete one first.`, { reason: 'limit' });
         }
         const watchlist = await repository.insertWatchlist(tx, principal.workspace.id, { name, description });
         await repository.insertEntries(tx, watchlist.id, entries);

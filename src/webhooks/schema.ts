@@ -88,7 +88,7 @@ const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
  */
 function requireReaders(principal: Context['principal'], kinds: readonly AlertKind[], action: string): void {
   const missing = [...new Set(kinds.map((kind) => READ_PERMISSION[kind]))].filter((permission) => !principal.key.permissions.includes(permission));
-  if (missing.length > 0) throw forbidden(`${action} needs ${missing.join(' and ')} besides webhooks:write: deliveries carry what those permissions read.`);
+  if (missing.length > 0) throw forbidden(`${action} needs ${missing.join(' and ')} besides webhooks:write: deliveries carry what those permissions read.`, { reason: 'missing_permission', permission: missing.join(',') });
 }
 const EVERY_KIND: readonly AlertKind[] = ALERT_KINDS;
 
@@ -158,7 +158,7 @@ builder.mutationFields((t) => ({
       const description = checkedDescription(input.description);
       const secret = newSigningSecret();
       const made = await repository.insertEndpoint(context.db, context.principal.workspace.id, { url, description, secret: context.webhooks.secrets.seal(secret) });
-      if (made === 'limit') throw forbidden(`a workspace has at most ${repository.MAX_ENDPOINTS} webhook endpoints; delete one first.`);
+      if (made === 'limit') throw forbidden(`a workspace has at most ${repository.MAX_ENDPOINTS} webhook endpoints; delete one first.`, { reason: 'limit' });
       return { endpoint: made, secret };
     },
   }),

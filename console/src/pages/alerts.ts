@@ -155,7 +155,7 @@ export const alertsPage: PageDefinition = {
       fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, authorization: session.api.authorization } }),
     });
     stream.addEventListener('alert', (event) => {
-      const { id } = JSON.parse(event.data) as { id: string };
+      const { id } = JSON.parse(String(event.data)) as { id: string };
       void session.api.request<{ alert: Alert | null }>(ALERT, { id }).then(({ alert }) => {
         if (!alert || !matches(alert) || tbody.querySelector(`tr[data-alert="${alert.id}"]`)) return;
         tbody.querySelector('tr.empty')?.remove();

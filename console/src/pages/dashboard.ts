@@ -6,7 +6,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { ALERT_SUMMARY, IOC_SUMMARY, type Summary } from '../api.js';
+import { ALERT_SUMMARY, IOC_SUMMARY, LEAK_PLANS, workspaceLeakAccess, type Summary } from '../api.js';
 import { cell, h, table, words } from '../dom.js';
 import type { PageDefinition } from './page.js';
 
@@ -113,7 +113,7 @@ export const dashboardPage: PageDefinition = {
           h('dt', {}, 'This key'),
           h('dd', {}, `“${session.viewer.key.name}”: ${session.viewer.key.permissions.length} permissions`),
         ),
-        workspace.plan !== 'ENTERPRISE' ? h('p', { class: 'help' }, 'Leak search and leak alerts come with the enterprise plan.') : null,
+        workspaceLeakAccess(workspace) === 'plan' ? h('p', { class: 'help' }, `Leak search and leak alerts come with the ${LEAK_PLANS.join(' or ')} plan.`) : null,
       ),
     );
     root.append(h('div', { class: 'grid' }, ...sections));

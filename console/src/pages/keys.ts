@@ -163,7 +163,7 @@ function openCreateDialog(api: ConsoleApi, opener: HTMLButtonElement, pageError:
   const expiry = h(
     'select',
     { id: 'new-key-expiry', name: 'expiry' },
-    ...[['', 'Never'], ['30', 'In 30 days'], ['90', 'In 90 days'], ['180', 'In 180 days'], ['365', 'In a year']].map(([value, label]) => h('option', { value: value! }, label!)),
+    ...[['', 'Never'], ['30', 'In 30 days'], ['90', 'In 90 days'], ['180', 'In 180 days'], ['365', 'In a year']].map(([value, label]) => h('option', { value: value! }, label)),
   );
   const error = h('p', { class: 'error', role: 'alert' });
   const submit = h('button', { type: 'submit' }, 'Create key');
@@ -212,7 +212,7 @@ function openRotateDialog(api: ConsoleApi, key: ApiKey, mine: boolean, opener: H
     'select',
     { id: 'grace', name: 'grace' },
     ...[['0', 'Right away'], ['3600', 'After 1 hour'], ['86400', 'After 24 hours'], ['604800', 'After 7 days'], ['2592000', 'After 30 days']].map(([value, label]) =>
-      h('option', { value: value!, selected: value === '86400' }, label!),
+      h('option', { value: value!, selected: value === '86400' }, label),
     ),
   );
   const error = h('p', { class: 'error', role: 'alert' });

@@ -2,7 +2,7 @@
  * Leak search (enterprise): leaked credentials by domain, email or site, leaked cards by BIN, all
  * inside the workspace's verified scope; passwords only ever masked. Pages by keyset ("Show more").
  */
-import { LEAK_SEARCHES, type CardLeak, type CredentialLeak, type Page } from '../api.js';
+import { LEAK_PLANS, LEAK_SEARCHES, workspaceLeakAccess, type CardLeak, type CredentialLeak, type Page } from '../api.js';
 import { announce, busy, cell, h, table, words, present } from '../dom.js';
 import { moreButton, type PageDefinition } from './page.js';
 
@@ -18,11 +18,12 @@ export const leaksPage: PageDefinition = {
   path: 'leaks',
   title: 'Leak search',
   permission: 'DATALEAKS_READ',
-  async render(root, session) {
+  render(root, session) {
     const { workspace } = session.viewer;
-    if (workspace.plan !== 'ENTERPRISE' || workspace.billingStatus !== 'ACTIVE') {
+    const access = workspaceLeakAccess(workspace);
+    if (access !== 'granted') {
       root.append(
-        h('p', { class: 'warning' }, workspace.plan !== 'ENTERPRISE' ? 'Leak search comes with the enterprise plan: your workspace is on the ' + workspace.plan.toLowerCase() + ' plan.' : 'Leak search is paused until billing is settled (it is ' + words(workspace.billingStatus) + ').'),
+        h('p', { class: 'warning' }, access === 'plan' ? `Leak search comes with the ${LEAK_PLANS.join(' or ')} plan: your workspace is on the ${workspace.plan.toLowerCase()} plan.` : `Leak search is paused until billing is settled (it is ${words(workspace.billingStatus)}).`),
       );
       return;
     }

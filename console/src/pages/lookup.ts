@@ -12,7 +12,7 @@ export const lookupPage: PageDefinition = {
   path: 'lookup',
   title: 'IOC lookup',
   permission: 'IOCS_READ',
-  async render(root, session) {
+  render(root, session) {
     const input = h('textarea', { id: 'lookup-values', name: 'values', rows: '8', required: true, spellcheck: 'false', 'aria-describedby': 'lookup-help' });
     const error = h('p', { class: 'error', role: 'alert' });
     const results = h('div', { id: 'lookup-results' });

@@ -16,7 +16,7 @@ export interface PageDefinition {
   /** The permission the page needs to be shown at all; null: every key. */
   permission: string | null;
   /** Fills `root`; the returned function, if any, runs when the person leaves the page. */
-  render(root: HTMLElement, session: Session): Promise<(() => void) | void>;
+  render(root: HTMLElement, session: Session): (() => void) | void | Promise<(() => void) | void>;
 }
 
 /** The parameters after `?` in the page's hash (`#/alerts?status=NEW`). */
