@@ -75,7 +75,7 @@ export class AlertFeed extends TableFeed {
   }
 
   /** Just below the oldest transaction still running: what it and every later one write is ahead. */
-  private async start(): Promise<Position> {
+  async start(): Promise<Position> {
     const [row] = await this.db.select({ xmin: sql<string>`pg_snapshot_xmin(pg_current_snapshot())::text` }).from(sql`(select 1) as now`);
     return { xid: String(BigInt(row!.xmin) - 1n), id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
   }

@@ -185,10 +185,17 @@ builder.subscriptionField('alertCreated', (t) =>
     description: "The workspace's new alerts as they are raised, from now on, or after the event whose `cursor` is `after` (nothing missed, nothing repeated).",
     authScopes: { permission: 'watchlists:read' },
     args: { after: t.arg.string() },
-    subscribe: (_root, args, { alerts, principal, openAnswers, signal }) => {
+    subscribe: async (_root, args, { alerts, principal, openAnswers, signal }) => {
       const after = args.after ? AlertFeed.parseCursor(args.after, 'after') : null;
       const release = openAnswers.openStream(principal, signal);
-      return alerts.alerts(principal, after, signal, release);
+      try {
+        // "From now on" is fixed before the stream answers: an alert raised once the client holds
+        // its 200 is never missed.
+        return alerts.alerts(principal, after ?? (await alerts.start()), signal, release);
+      } catch (error) {
+        release();
+        throw error;
+      }
     },
     resolve: (event) => event,
   }),

@@ -194,6 +194,8 @@ export function createApp(options: AppOptions) {
   });
 
   return {
+    /** What is open per caller now (streams, exports, envelopes): read by tests. */
+    openAnswers: services.openAnswers,
     /** The fetch API entry: `app.fetch(new Request(…))`. */
     fetch: (request: Request) => Promise.resolve(adapter.fetch(request)),
     /** The `node:http` request listener. */

@@ -48,6 +48,11 @@ export class OpenAnswers {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
+  /** Envelopes being added now, one per key at most (for tests and metrics). */
+  get openEnvelopes(): number {
+    return this.envelopesByKey.size;
+  }
+
   /** Takes a stream slot, or throws `rate_limited`. Returns its release, also run when `signal` aborts. */
   openStream(caller: Principal, signal: AbortSignal): () => void {
     const { key, workspace } = caller;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventStream, type StreamEvent } from '../support/sse.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { importUlp } from '../support/cli.js';
+import { until } from '../support/timing.js';
 
 let t: TestApp;
 let server: { url: string; close(): Promise<void> };
@@ -59,7 +60,7 @@ describe('GET /api/v1/alerts/stream', () => {
     const answer = await stream.response;
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(() => t.alerts.openStreams, (n) => n > 0);
 
     await leak('https://one.acme.example/:a@gmail.test:pw-one');
     await leak('https://shop.other.example/:b@gmail.test:pw-other');
@@ -71,13 +72,16 @@ describe('GET /api/v1/alerts/stream', () => {
     const rest = await t.fetch(`/api/v1/alerts/${alert.id}`, { headers: { authorization: `Bearer ${key}` } });
     expect(JSON.parse(first[0]!.data!)).toEqual(((await rest.json()) as { data: unknown }).data);
     await stream.close();
+    await until(() => t.alerts.openStreams, (n) => n === 0);
 
     // Raised while nobody listens, then a client comes back with the id of the first event.
     await leak('https://three.acme.example/:d@gmail.test:pw-three');
     const resumed = open('/api/v1/alerts/stream', { 'last-event-id': first[0]!.id! });
     const again = await resumed.waitFor(2);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(sites(resumed.events)).toEqual(['two.acme.example', 'three.acme.example']);
+    // A last alert, awaited: whatever the stream was going to send before it has come.
+    await leak('https://last.acme.example/:z@gmail.test:pw-last');
+    await resumed.waitFor(3);
+    expect(sites(resumed.events)).toEqual(['two.acme.example', 'three.acme.example', 'last.acme.example']);
     expect(again[0]!.id).toBe(first[1]!.id);
     await resumed.close();
   });
@@ -100,11 +104,11 @@ describe('subscription alertCreated', () => {
     });
     expect(stream.status).toBe(200);
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(() => t.alerts.openStreams, (n) => n > 0);
     await leak('https://four.acme.example/:e@gmail.test:pw-four');
     let text = '';
-    const until = Date.now() + 8000;
-    while (!text.includes('four.acme.example') && Date.now() < until) {
+    const deadline = Date.now() + 8000;
+    while (!text.includes('four.acme.example') && Date.now() < deadline) {
       const { value } = await reader.read();
       text += new TextDecoder().decode(value);
     }

@@ -11,6 +11,7 @@ import { CLI_ACTOR } from '../../src/keys/audit.js';
 import { revokeApiKey } from '../../src/keys/service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { serverUrl } from '../support/database.js';
+import { within } from '../support/timing.js';
 
 let t: TestApp;
 let workspaceId: string;
@@ -28,14 +29,6 @@ async function freshVerifier(options: ConstructorParameters<typeof KeyVerifier>[
   return verifier;
 }
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return Date.now() - started;
-}
 
 describe('a key seen before', () => {
   it('costs one argon2 run and one database read, however many requests follow', async () => {
@@ -67,7 +60,7 @@ describe('a key seen before', () => {
     const { id, key } = await t.createKey(workspaceId);
     expect((await viewer(key)).status).toBe(200);
     await revokeApiKey(t.database.db, { id, actor: CLI_ACTOR });
-    const elapsed = await waitFor(async () => (await viewer(key)).status === 401, 1000);
+    const elapsed = await within(async () => (await viewer(key)).status === 401, 1000);
     expect(elapsed).toBeLessThan(1000);
     expect((await viewer(key)).body.errors?.[0]?.extensions?.code).toBe('expired_api_key');
   });
@@ -143,11 +136,11 @@ describe.skipIf(!serverUrl)('a lost notification channel', () => {
     const admin = postgres(t.url!, { max: 1 });
     await admin`select pg_terminate_backend(pid) from pg_stat_activity
                 where datname = current_database() and query ilike 'listen%'`;
-    await waitFor(() => verifier.cachedKeys === 0, 2000);
+    await within(() => verifier.cachedKeys === 0, 2000);
     await admin.end();
 
     // Once re-subscribed, verified keys are cached again.
-    await waitFor(async () => {
+    await within(async () => {
       await verifier.verify(key, prefix);
       return verifier.cachedKeys === 1;
     }, 5000);

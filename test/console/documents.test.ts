@@ -3,7 +3,7 @@
  * server's own validation rules (depth, aliases, cost), in production mode: a field renamed or an
  * argument changed on the server fails here, not in a browser.
  */
-import { parse, validate, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, validate, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import * as api from '../../console/src/api.js';
 import { schema } from '../../src/edge/schema.js';
@@ -30,7 +30,7 @@ describe('the console’s GraphQL documents', () => {
     expect(() => (document = parse(text))).not.toThrow();
     const errors = validate(schema, document!, validationRules(true));
     expect(errors.map((e) => e.message)).toEqual([]);
-    const operations = document!.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+    const operations = document!.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     expect(operations).toHaveLength(1);
     expect(operations[0]!.name?.value).toMatch(/^Console[A-Z]/);
   });

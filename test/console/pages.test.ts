@@ -25,6 +25,7 @@ import { createTestApp, type TestApp } from '../support/app.js';
 import { importUlp } from '../support/cli.js';
 import { insertCardLeaks, insertCredentialLeaks, insertIocs } from '../support/fixtures.js';
 import { repoRoot } from '../support/process.js';
+import { until } from '../support/timing.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = path.join(repoRoot, 'test/artifacts');
@@ -242,8 +243,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
 
     const before = received.length;
     await leak('https://mail.acme.example/:carol@acme.example:Autumn2026!');
-    const deadline = Date.now() + 15_000;
-    while (received.length === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => received.length, (n) => n > before, 15_000, 100);
     const delivery = received.at(-1)!;
     expect(received.length).toBe(before + 1);
     const payload = new Webhook(secret).verify(delivery.body, {
@@ -260,8 +260,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await expect(logRow.getAttribute('data-status')).resolves.toBe('DELIVERED');
     await expect(logRow.innerText()).resolves.toContain('HTTP 200');
     await logRow.getByRole('button', { name: /^Retry delivery/ }).click();
-    const again = Date.now() + 15_000;
-    while (received.length === before + 1 && Date.now() < again) await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => received.length, (n) => n > before + 1, 15_000, 100);
     expect(received.at(-1)!.headers['webhook-id']).toBe(delivery.headers['webhook-id']);
 
     const endpoint = page.locator('section.endpoint').first();

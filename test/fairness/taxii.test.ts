@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownCollectionId } from '../../src/taxii/collections.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { TAXII_ACCEPT } from '../taxii/client.js';
+import { until } from '../support/timing.js';
 
 let t: TestApp;
 let server: { url: string; close(): Promise<void> };
@@ -68,18 +69,11 @@ describe('finding 8: TAXII statuses and POSTs', () => {
       request.write(small.slice(0, 20));
       return { request, answer };
     };
-    let first: ReturnType<typeof stalledPost>;
-    let second: Response;
-    for (;;) {
-      first = stalledPost();
-      await new Promise((resolve) => first.request.once('socket', (socket) => socket.once('connect', resolve)));
-      // The server admits it meanwhile; a probe that still gets there first is simply tried again.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      second = await post(small);
-      if (second.status === 429) break;
-      first.request.end(small.slice(20));
-      await first.answer;
-    }
+    const first = stalledPost();
+    // The server holds the first's slot from the moment it admits it, before its body is read.
+    await until(() => t.openAnswers.openEnvelopes, (n) => n === 1);
+    const second = await post(small);
+    expect(second.status).toBe(429);
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await second.json()).toMatchObject({ http_status: '429', error_code: 'rate_limited', description: 'Rate limit exceeded: this API key is already adding an envelope; wait for its status.' });
     expect((await post(small)).status).toBe(429);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ACTOR } from '../../src/keys/audit.js';
 import { revokeApiKey } from '../../src/keys/service.js';
 import { openEventStream, type StreamEvent } from '../support/sse.js';
+import { until } from '../support/timing.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertIocs } from '../support/fixtures.js';
 
@@ -38,21 +39,48 @@ afterAll(async () => {
 
 type Event = StreamEvent;
 
+/**
+ * A stream, and the moments the test waits for: the server following it (its feed counts it), an
+ * event, the server letting it go. Nothing here waits for a fixed time.
+ */
 const open = (path: string, headers: Record<string, string> = {}) => {
+  const before = t.changes.openStreams;
   const stream = openEventStream(`${server.url}${path}`, { authorization: `Bearer ${key}`, ...headers });
-  return { ...stream, waitFor: (count: number, ms?: number) => stream.waitFor(count, 'ioc', ms) };
+  return {
+    ...stream,
+    /** Resolves once the server follows the stream (or has refused it). */
+    followed: async () => {
+      const answer = await stream.response;
+      if (answer.ok) await until(() => t.changes.openStreams, (n) => n > before);
+      return answer;
+    },
+    waitFor: (count: number, ms?: number) => stream.waitFor(count, 'ioc', ms),
+    close: async () => {
+      await stream.close();
+      await until(() => t.changes.openStreams, (n) => n <= before);
+    },
+  };
 };
+
+/**
+ * Writes a last IOC of `type` and waits for its event: every event the stream was going to send
+ * before it has come, so what came is all there is (instead of waiting a while for none).
+ */
+async function drained(stream: ReturnType<typeof open>, type: 'domain' | 'url' | 'sha1' | 'ipv4', value: string): Promise<Event[]> {
+  await insertIocs(t.database.db, [{ type, value }]);
+  await until(() => values(stream.events.filter((e) => e.event === 'ioc')), (seen) => seen.includes(value));
+  return stream.events.filter((e) => e.event === 'ioc' && (JSON.parse(e.data!) as { value: string }).value !== value);
+}
 
 const values = (events: Event[]) => events.map((e) => (JSON.parse(e.data!) as { value: string }).value);
 
 describe('GET /api/v1/iocs/stream', () => {
   it('sends new and changed IOCs of the feed and the workspace, never another workspace’s', async () => {
     const stream = open('/api/v1/iocs/stream');
-    const answer = await stream.response;
+    const answer = await stream.followed();
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(answer.headers.get('ratelimit-limit')).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 100));
 
     // One transaction, so that the change lands before the stream can look however slow the
     // machine is; its times are set apart so that the order is known: the workspace's IOC, then the
@@ -66,16 +94,15 @@ describe('GET /api/v1/iocs/stream', () => {
       await tx.execute(sql`update iocs set confidence = 99, updated_at = now() + interval '3 milliseconds' where value = 'stream-feed.example'`);
     });
 
-    const events = await stream.waitFor(2);
-    await new Promise((r) => setTimeout(r, SETTLE_MS * 3));
+    const events = await drained(stream, 'domain', 'stream-last.example');
     await stream.close();
     // The feed's IOC changed before it was sent: it comes once, as it is now, in the order of its change.
-    expect(values(stream.events)).toEqual(['192.0.2.50', 'stream-feed.example']);
+    expect(values(events)).toEqual(['192.0.2.50', 'stream-feed.example']);
     expect(JSON.parse(events[1]!.data!)).toMatchObject({ value: 'stream-feed.example', confidence: 99, type: 'domain', threat_type: 'c2' });
 
     // A change after it was sent comes again.
-    const again = open('/api/v1/iocs/stream', { 'last-event-id': events[1]!.id! });
-    await again.response;
+    const again = open('/api/v1/iocs/stream', { 'last-event-id': stream.events.at(-1)!.id! });
+    await again.followed();
     await t.database.rows(sql`update iocs set confidence = 98, updated_at = now() where value = '192.0.2.50'`);
     const [changed] = await again.waitFor(1);
     await again.close();
@@ -85,19 +112,16 @@ describe('GET /api/v1/iocs/stream', () => {
 
   it('filters by type', async () => {
     const stream = open('/api/v1/iocs/stream?type=url');
-    await stream.response;
-    await new Promise((r) => setTimeout(r, 100));
+    await stream.followed();
     await insertIocs(t.database.db, [{ type: 'domain', value: 'not-a-url.example' }, { type: 'url', value: 'http://typed.example/x' }]);
-    await stream.waitFor(1);
-    await new Promise((r) => setTimeout(r, SETTLE_MS * 3));
+    const events = await drained(stream, 'url', 'http://typed.example/last');
     await stream.close();
-    expect(values(stream.events)).toEqual(['http://typed.example/x']);
+    expect(values(events)).toEqual(['http://typed.example/x']);
   });
 
   it('resumes after Last-Event-ID with nothing missed and nothing repeated', async () => {
     const first = open('/api/v1/iocs/stream?type=sha1');
-    await first.response;
-    await new Promise((r) => setTimeout(r, 100));
+    await first.followed();
     await insertIocs(t.database.db, [{ type: 'sha1', value: '1'.repeat(40) }]);
     await insertIocs(t.database.db, [{ type: 'sha1', value: '2'.repeat(40) }]);
     const [seen] = await first.waitFor(1);
@@ -107,12 +131,11 @@ describe('GET /api/v1/iocs/stream', () => {
     await insertIocs(t.database.db, [{ type: 'sha1', value: '4'.repeat(40) }]);
 
     const resumed = open('/api/v1/iocs/stream?type=sha1', { 'last-event-id': seen!.id! });
-    await resumed.response;
+    await resumed.followed();
     await insertIocs(t.database.db, [{ type: 'sha1', value: '5'.repeat(40) }]);
-    await resumed.waitFor(4);
-    await new Promise((r) => setTimeout(r, SETTLE_MS * 3));
+    const after = await drained(resumed, 'sha1', '6'.repeat(40));
     await resumed.close();
-    const all = [...values(first.events.filter((e) => e.event === 'ioc')).slice(0, 1), ...values(resumed.events)];
+    const all = [...values(first.events.filter((e) => e.event === 'ioc')).slice(0, 1), ...values(after)];
     expect(all).toEqual(['1', '2', '3', '4', '5'].map((d) => d.repeat(40)));
   });
 
@@ -132,11 +155,10 @@ describe('a revoked key', () => {
   it('ends its open stream within a second, with expired_api_key', async () => {
     const doomed = await t.createKey(mineId);
     const stream = open('/api/v1/iocs/stream', { authorization: `Bearer ${doomed.key}` });
-    expect((await stream.response).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 100));
+    expect((await stream.followed()).status).toBe(200);
     await revokeApiKey(t.database.db, { id: doomed.id, actor: CLI_ACTOR });
     const revokedAt = Date.now();
-    while (!stream.events.some((e) => e.event === 'error') && Date.now() - revokedAt < 3000) await new Promise((r) => setTimeout(r, 20));
+    await until(() => stream.events.some((e) => e.event === 'error'), Boolean, 3000, 20);
     expect(Date.now() - revokedAt).toBeLessThan(1000);
     expect(JSON.parse(stream.events.find((e) => e.event === 'error')!.data!)).toMatchObject({ code: 'expired_api_key' });
     await stream.close();
@@ -152,11 +174,11 @@ describe('subscription iocChanged', () => {
     });
     expect(stream.status).toBe(200);
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => t.changes.openStreams, (n) => n > 0);
     await insertIocs(t.database.db, [{ type: 'md5', value: 'a'.repeat(32) }]);
     let text = '';
-    const until = Date.now() + 8000;
-    while (!text.includes('"value"') && Date.now() < until) {
+    const deadline = Date.now() + 8000;
+    while (!text.includes('"value"') && Date.now() < deadline) {
       const { value } = await reader.read();
       text += new TextDecoder().decode(value);
     }

@@ -1,6 +1,7 @@
 /** `GET /api/v1/openapi.json`: valid OpenAPI 3.1, built from the route table, true to the answers. */
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../src/edge/schema.js';
 import { buildOpenApiDocument } from '../../src/rest/openapi.js';
@@ -84,6 +85,8 @@ describe('the OpenAPI document', () => {
     const response = await t.fetch(url, { headers: { authorization: `Bearer ${key}` } });
     expect(String(response.status)).toBe(status);
     const ajv = new Ajv2020({ strict: false });
+    // Formats are checked: a `date-time` that is not one fails.
+    addFormats.default(ajv);
     const responseSchema = document.paths[path][method].responses[status].content['application/json'].schema;
     const validate = ajv.compile({ ...responseSchema, components: document.components });
     const body = await response.json();

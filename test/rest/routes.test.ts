@@ -13,6 +13,7 @@ import { schema } from '../../src/edge/schema.js';
 import { prepareRoutes, restView } from '../../src/rest/operations.js';
 import { dialectForPath, ROUTES, type RestRoute } from '../../src/rest/routes.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { until } from '../support/timing.js';
 
 let t: TestApp;
 let key: string;
@@ -111,7 +112,7 @@ describe.each(withBody.map((route) => ({ name: `${route.method} ${route.path}`, 
     const headers = Object.entries(mediaHeaders(route)).map(([name, value]) => `${name}: ${value}\r\n`).join('');
     socket.write(`${route.method} ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\n${headers}content-length: 100\r\n\r\n{"iocs":`);
     const started = Date.now();
-    while (!answer.includes('\r\n\r\n') && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => answer, (text) => text.includes('\r\n\r\n'), 5000, 50);
     socket.destroy();
     await closed;
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importIocs } from '../../src/iocs/import.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertIocs } from '../support/fixtures.js';
+import { within } from '../support/timing.js';
 
 let t: TestApp;
 let server: { url: string; close(): Promise<void> };
@@ -125,23 +126,15 @@ async function openStream(key: string, path = '/api/v1/iocs/stream') {
   return { response, close: () => controller.abort() };
 }
 
-async function until(check: () => boolean | Promise<boolean>, withinMs: number): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > withinMs) throw new Error(`not within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return Date.now() - started;
-}
 
 describe('3. streams end with their clients, within a count per key and per workspace', () => {
   it('stops reading for a client that is gone within 5 seconds', async () => {
     const key = (await t.createKey(workspace, { permissions: ['iocs:read'] })).key;
     const streams = await Promise.all([openStream(key), openStream(key)]);
     for (const { response } of streams) expect(response.status).toBe(200);
-    await until(() => t.changes.openStreams === 2, 5000);
+    await within(() => t.changes.openStreams === 2, 5000);
     for (const stream of streams) stream.close();
-    expect(await until(() => t.changes.openStreams === 0, 5000)).toBeLessThan(5000);
+    expect(await within(() => t.changes.openStreams === 0, 5000)).toBeLessThan(5000);
   });
 
   it('refuses a fourth stream of one key with 429 rate_limited (subscriptions counted too), and takes one once another closed', async () => {
@@ -164,7 +157,7 @@ describe('3. streams end with their clients, within a count per key and per work
     });
     expect(refusedSubscription.status).toBe(429);
     open[0]!.close();
-    await until(async () => (await openStream(key).then((s) => (s.close(), s.response.status))) === 200, 5000);
+    await within(async () => (await openStream(key).then((s) => (s.close(), s.response.status))) === 200, 5000);
     open[1]!.close();
     await subscription.body?.cancel();
   });
@@ -228,7 +221,7 @@ describe('6. exports: two per key at most, and one whose client reads nothing is
       'Rate limit exceeded: this API key already has 1 exports running; wait for one to finish.',
     );
     // The app here cuts a reader stalled for 1 s (60 s in production): its slot comes back.
-    await until(async () => {
+    await within(async () => {
       const again = await t.fetch('/api/v1/iocs/export?format=csv&limit=5', { headers: { authorization: `Bearer ${key}` } });
       const text = await again.text();
       return again.status === 200 && text.startsWith('id,type,value');
@@ -500,7 +493,7 @@ describe.skipIf(!process.env.DATABASE_URL)('4 (continued). a request answered 50
       expect(answer.status).toBe(503);
       expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('unavailable');
       // The lock is still held: without the cancel, the listing would wait on it for as long as it lasts.
-      await until(async () => (await waiting())[0]!.n === 0, 2000);
+      await within(async () => (await waiting())[0]!.n === 0, 2000);
       await reserved`rollback`;
       // The legitimate case: with nothing in the way, the same request answers.
       expect((await timed.fetch('/api/v1/iocs?limit=1', { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);

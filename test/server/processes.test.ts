@@ -10,6 +10,7 @@ import { revokeApiKey } from '../../src/keys/service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { serverUrl } from '../support/database.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
+import { clockPasses, until } from '../support/timing.js';
 
 describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', () => {
   let t: TestApp;
@@ -41,16 +42,10 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
     const revokedAt = Date.now();
     const elapsed = await Promise.all(
       servers.map(async (server) => {
-        for (;;) {
-          const response = await viewer(server, { 'x-api-key': key });
-          if (response.status === 401) {
-            const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
-            expect(body.errors[0]!.extensions.code).toBe('expired_api_key');
-            return Date.now() - revokedAt;
-          }
-          if (Date.now() - revokedAt > 3000) return Infinity;
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        const refused = await until(() => viewer(server, { 'x-api-key': key }), (response) => response.status === 401, 3000, 20);
+        const body = (await refused.json()) as { errors: { extensions: { code: string } }[] };
+        expect(body.errors[0]!.extensions.code).toBe('expired_api_key');
+        return Date.now() - revokedAt;
       }),
     );
     for (const ms of elapsed) expect(ms).toBeLessThan(1000);
@@ -67,11 +62,8 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
     });
     const rotatedAt = Date.now();
     const { data } = (await rotation.json()) as { data: { rotateApiKey: { secret: string } } };
-    for (;;) {
-      if ((await viewer(servers[1]!, { 'x-api-key': key })).status === 401) break;
-      expect(Date.now() - rotatedAt).toBeLessThan(1000);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => viewer(servers[1]!, { 'x-api-key': key }), (response) => response.status === 401, 3000, 20);
+    expect(Date.now() - rotatedAt).toBeLessThan(1000);
     expect((await viewer(servers[1]!, { 'x-api-key': data.rotateApiKey.secret })).status).toBe(200);
     // The secret the rotation returned was not written to either process's log.
     for (const server of servers) expect(server.stdout.join('')).not.toContain(data.rotateApiKey.secret.slice(20));
@@ -80,7 +72,7 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
   it('holds a key to the rate limit of its plan across both processes', async () => {
     // Default limits: a free key may make 60 requests a minute. Start well inside a minute.
     const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 100));
+    if (intoMinute > 45_000) await clockPasses(60_000 - intoMinute + 100);
     const free = await t.createWorkspace({ plan: 'free' });
     const { key } = await t.createKey(free.id);
     const statuses: number[] = [];
@@ -126,7 +118,8 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
       fetch(`${server!.url}/api/v1/iocs?token=${good.key}`, { headers: { 'x-api-key': good.key } }),
     ];
     const ids = (await Promise.all(sent)).map((r) => r.headers.get('x-request-id'));
-    await new Promise((r) => setTimeout(r, 200));
+    // Each request is logged as it ends: once every id is in the log, it holds all there is to read.
+    await until(() => server!.stdout.join(''), (text) => ids.every((id) => text.includes(id!)));
 
     const lines = server!.stdout.join('').split('\n').filter(Boolean);
     for (const line of lines) {

@@ -18,6 +18,7 @@ import { LastUsedRecorder } from '../../src/keys/lastUsed.js';
 import { createApiKey } from '../../src/keys/service.js';
 import { createLogger } from '../../src/core/logger.js';
 import { AlertFeed } from '../../src/alerts/feed.js';
+import type { OpenAnswers } from '../../src/http/openAnswers.js';
 import { addScopeEntry, createWorkspace } from '../../src/workspaces/service.js';
 import type { Plan } from '../../src/core/plans.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -28,6 +29,10 @@ export interface TestApp extends TestDatabase {
   rateLimiter: KeyRateLimiter;
   /** The IOC change feed the app's streams read. */
   changes: IocChangeFeed;
+  /** The alert feed the app's streams read. */
+  alerts: AlertFeed;
+  /** The streams, exports and envelopes open per caller in the app. */
+  openAnswers: OpenAnswers;
   lastUsed: LastUsedRecorder;
   /** Every log line written so far, as text. */
   logs: string[];
@@ -102,6 +107,8 @@ export async function createTestApp(
     verifier,
     rateLimiter,
     changes,
+    alerts,
+    openAnswers: app.openAnswers,
     lastUsed,
     logs,
     async createWorkspace(options = {}) {

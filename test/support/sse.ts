@@ -1,3 +1,5 @@
+import { until } from './timing.js';
+
 /** A Server-Sent Events client over fetch for the stream tests: events as they arrive, and a way to stop. */
 export interface StreamEvent {
   id?: string;
@@ -37,14 +39,8 @@ export function openEventStream(url: string, headers: Record<string, string>) {
     response,
     events,
     /** The events named `name` once there are `count` of them. */
-    async waitFor(count: number, name: string, ms = 8000) {
-      const until = Date.now() + ms;
-      const named = () => events.filter((e) => e.event === name);
-      while (named().length < count) {
-        if (Date.now() > until) throw new Error(`only ${events.length} events after ${ms} ms: ${JSON.stringify(events)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return named();
+    waitFor(count: number, name: string, ms = 8000) {
+      return until(() => events.filter((e) => e.event === name), (named) => named.length >= count, ms);
     },
     async close() {
       controller.abort();

@@ -51,3 +51,19 @@ export async function until<T>(what: () => T | Promise<T>, ok: (value: T) => boo
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** `until` for a condition: how many milliseconds it took to hold (to compare with a promise of the API). */
+export async function within(check: () => boolean | Promise<boolean>, ms = 15_000, everyMs = 20): Promise<number> {
+  const started = Date.now();
+  await until(check, Boolean, ms, everyMs);
+  return Date.now() - started;
+}
+
+/**
+ * Lets wall-clock time pass, for rules that are about the clock itself (a later `now()` for the next
+ * statement, a minute's rate-limit window). Never a way to wait for something another part does:
+ * that is `until`.
+ */
+export function clockPasses(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

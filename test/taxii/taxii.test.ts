@@ -16,6 +16,7 @@ import { insertIocs } from '../support/fixtures.js';
 import { expectValidStix } from '../support/stix.js';
 import { repoRoot } from '../support/process.js';
 import { expectValidStatus, TAXII_ACCEPT, TaxiiClient, TaxiiError, type Envelope } from './client.js';
+import { clockPasses, until } from '../support/timing.js';
 
 const TAXII_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
@@ -246,7 +247,7 @@ async function submit(values: string[], k = key) {
   const response = await t.fetch('/api/v1/iocs', { method: 'POST', headers: { authorization: `Bearer ${k}` }, body: JSON.stringify({ iocs: values.map((value) => ({ value })) }) });
   expect(response.status).toBe(200);
   // Another statement's now(): the next write is later.
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  await clockPasses(5);
 }
 
 describe('filters, an object and its versions', () => {
@@ -530,9 +531,11 @@ describe('a change settles before TAXII shows it', () => {
       };
       const submitted = await settled.fetch('/api/v1/iocs', { method: 'POST', headers: { authorization: `Bearer ${k}` }, body: JSON.stringify({ iocs: [{ value: 'settling.example' }] }) });
       expect(submitted.status).toBe(200);
+      const submittedAt = Date.now();
       expect(await get()).toEqual({ more: false });
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-      expect((await get()).objects?.map((o) => o.name)).toEqual(['settling.example']);
+      const served = await until(get, (envelope) => envelope.objects !== undefined, 5000, 50);
+      expect(served.objects?.map((o) => o.name)).toEqual(['settling.example']);
+      expect(Date.now() - submittedAt).toBeGreaterThanOrEqual(900);
     } finally {
       await settled.close();
     }

@@ -307,7 +307,9 @@ describe('tenants', () => {
     await leak('https://shop.other.example/:gina@gmail.test:pw-gina');
     await leak('https://d.acme.example/:hank@gmail.test:pw-hank');
     const [request] = await until(() => receiver.received.filter((r) => r.path === '/b'), (r) => r.length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Deliveries are made with their alerts: the table holds every one B's endpoint will ever get for these.
+    const [queued] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from webhook_deliveries where endpoint_id = ${theirs.id}::uuid`);
+    expect(queued!.n).toBe(1);
     const toB = receiver.received.filter((r) => r.path === '/b');
     expect(toB).toHaveLength(1);
     const payload = new Webhook(theirs.secret).verify(request!.body, request!.headers as Record<string, string>) as { data: { record: { site: string } } };
