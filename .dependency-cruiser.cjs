@@ -33,7 +33,11 @@ const upward = FLOORS.slice(0, -1).map(([name, path], index) => ({
   comment: `${name} is floor ${index + 1}: it may import floors 1 to ${index + 1} only.`,
   severity: 'error',
   from: { path },
-  to: { path: FLOORS.slice(index + 1).map(([, above]) => above).join('|') },
+  to: {
+    path: FLOORS.slice(index + 1)
+      .map(([, above]) => above)
+      .join('|'),
+  },
 }));
 
 /** @type {import('dependency-cruiser').IConfiguration} */

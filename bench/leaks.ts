@@ -51,9 +51,21 @@ async function child(kind: string, file: string, url: string | undefined): Promi
     if (kind === 'product-watched') await watch(url!);
     if (kind === 'product' || kind === 'product-watched') {
       const started = performance.now();
-      const report = await importLeaks(database, file, { format: 'combolist', source: 'bench-combolist', sourceType: 'combolist', leakedAt: null, severity: 'medium' });
+      const report = await importLeaks(database, file, {
+        format: 'combolist',
+        source: 'bench-combolist',
+        sourceType: 'combolist',
+        leakedAt: null,
+        severity: 'medium',
+      });
       const seconds = (performance.now() - started) / 1000;
-      return { seconds, created: report.created, duplicates: report.duplicates, alerts: report.alerts, rssMb: Math.max(rss, process.memoryUsage().rss) / 1e6 };
+      return {
+        seconds,
+        created: report.created,
+        duplicates: report.duplicates,
+        alerts: report.alerts,
+        rssMb: Math.max(rss, process.memoryUsage().rss) / 1e6,
+      };
     }
     // The reference: the same rows in their stored form, made before the clock starts.
     const rows: string[] = [];
@@ -61,7 +73,20 @@ async function child(kind: string, file: string, url: string | undefined): Promi
       if (line === '') continue;
       const c = combolistRecord(line);
       if (c instanceof Rejected) continue;
-      rows.push(copyRow([uuidv7(), c.email, c.domain, c.domainKey, c.username, c.site, c.siteKey, c.passwordMasked, c.passwordSha1, null]));
+      rows.push(
+        copyRow([
+          uuidv7(),
+          c.email,
+          c.domain,
+          c.domainKey,
+          c.username,
+          c.site,
+          c.siteKey,
+          c.passwordMasked,
+          c.passwordSha1,
+          null,
+        ]),
+      );
     }
     const sql = postgres(url!, { max: 1, onnotice: () => {} });
     const started = performance.now();
@@ -69,7 +94,8 @@ async function child(kind: string, file: string, url: string | undefined): Promi
       await tx.unsafe(`CREATE TEMP TABLE staging (id uuid, email text, domain text, domain_key text, username text, site text, site_key text,
         password_masked text, password_sha1 bytea, leaked_at timestamptz) ON COMMIT DROP`);
       const stream = await tx.unsafe('COPY staging FROM STDIN').writable();
-      for (let i = 0; i < rows.length; i += 5000) if (!stream.write(rows.slice(i, i + 5000).join(''))) await once(stream, 'drain');
+      for (let i = 0; i < rows.length; i += 5000)
+        if (!stream.write(rows.slice(i, i + 5000).join(''))) await once(stream, 'drain');
       stream.end();
       await finished(stream);
       // The same tables as the product keeps: the leaks, and the count of leaks per password hash.
@@ -87,7 +113,13 @@ async function child(kind: string, file: string, url: string | undefined): Promi
     });
     const seconds = (performance.now() - started) / 1000;
     await sql.end();
-    return { seconds, created, duplicates: rows.length - created, alerts: 0, rssMb: Math.max(rss, process.memoryUsage().rss) / 1e6 };
+    return {
+      seconds,
+      created,
+      duplicates: rows.length - created,
+      alerts: 0,
+      rssMb: Math.max(rss, process.memoryUsage().rss) / 1e6,
+    };
   } finally {
     clearInterval(sample);
     await database.close();
@@ -101,11 +133,15 @@ async function child(kind: string, file: string, url: string | undefined): Promi
 async function watch(url: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   for (let w = 0; w < 10; w++) {
-    const [workspace] = await sql`insert into workspaces (id, name, plan) values (gen_random_uuid(), ${`bench ${w}`}, 'enterprise') returning id`;
-    const [list] = await sql`insert into watchlists (id, workspace_id, name) values (gen_random_uuid(), ${workspace!.id}, 'bench') returning id`;
+    const [workspace] =
+      await sql`insert into workspaces (id, name, plan) values (gen_random_uuid(), ${`bench ${w}`}, 'enterprise') returning id`;
+    const [list] =
+      await sql`insert into watchlists (id, workspace_id, name) values (gen_random_uuid(), ${workspace!.id}, 'bench') returning id`;
     const values = Array.from({ length: 1000 }, (_, i) => {
       const n = w * 1000 + i;
-      return n % 2 === 0 ? { type: 'domain', value: `d${n * 7}.example` } : { type: 'email', value: `first.last${n * 997}@gmail.test` };
+      return n % 2 === 0
+        ? { type: 'domain', value: `d${n * 7}.example` }
+        : { type: 'email', value: `first.last${n * 997}@gmail.test` };
     });
     await sql`insert into watchlist_entries (id, watchlist_id, type, value)
       select gen_random_uuid(), ${list!.id}, t::watchlist_entry_type, v from unnest(${values.map((v) => v.type)}::text[], ${values.map((v) => v.value)}::text[]) as x(t, v)`;
@@ -135,7 +171,10 @@ async function writeCombolist(file: string, lines: number): Promise<void> {
   const domains = ['gmail.test', 'yahoo.test', 'acme.example', 'mail.acme.example', 'corp.example', 'shop.example'];
   for (let i = 0; i < lines; i++) {
     const n = i % 50 === 49 ? i - 7 : i; // a line seen before
-    const login = n % 10 === 0 ? `user_${n}` : `first.last${n}@${n % 7 === 0 ? `d${n % 5000}.example` : domains[n % domains.length]}`;
+    const login =
+      n % 10 === 0
+        ? `user_${n}`
+        : `first.last${n}@${n % 7 === 0 ? `d${n % 5000}.example` : domains[n % domains.length]}`;
     const password = n % 5 === 0 ? `Summer${2000 + (n % 30)}!` : `pw-${(n * 2654435761) % 4294967296}:${n % 97}`;
     if (!out.write(`${login}:${password}\r\n`)) await once(out, 'drain');
   }
@@ -160,10 +199,21 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
   };
 }
 
-async function measure(kind: 'product' | 'product-watched' | 'reference', file: string, url: string | undefined): Promise<Measurement> {
+async function measure(
+  kind: 'product' | 'product-watched' | 'reference',
+  file: string,
+  url: string | undefined,
+): Promise<Measurement> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', path.join(here, 'leaks.ts'), `--child=${kind}`, `--file=${file}`, ...(url ? [`--url=${url}`] : [])],
+    [
+      '--import',
+      'tsx',
+      path.join(here, 'leaks.ts'),
+      `--child=${kind}`,
+      `--file=${file}`,
+      ...(url ? [`--url=${url}`] : []),
+    ],
     { maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } },
   );
   return JSON.parse(stdout) as Measurement;
@@ -183,7 +233,11 @@ try {
       results.push({ name, m: await measure(kind, file, target.url), lines: LINES });
       if (kind === 'product' && !results.some((r) => r.name === 'product, every line a duplicate')) {
         log('product again over the stored rows …');
-        results.push({ name: 'product, every line a duplicate', m: await measure('product', file, target.url), lines: LINES });
+        results.push({
+          name: 'product, every line a duplicate',
+          m: await measure('product', file, target.url),
+          lines: LINES,
+        });
       }
     } finally {
       await target.drop();
@@ -193,7 +247,11 @@ try {
     const small = path.join(dir, 'combolist-small.txt');
     await writeCombolist(small, EMBEDDED_LINES);
     log('product on the embedded database …');
-    results.push({ name: 'product, embedded database', m: await measure('product', small, undefined), lines: EMBEDDED_LINES });
+    results.push({
+      name: 'product, embedded database',
+      m: await measure('product', small, undefined),
+      lines: EMBEDDED_LINES,
+    });
   }
 
   const rate = (r: { m: Measurement; lines: number }) => r.lines / r.m.seconds;
@@ -209,8 +267,9 @@ try {
     '',
     '| run | lines | seconds | lines/s | created | duplicates | alerts | peak RSS MB | × reference |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...results.map((r) =>
-      `| ${r.name} | ${r.lines.toLocaleString('en')} | ${r.m.seconds.toFixed(1)} | ${Math.round(rate(r)).toLocaleString('en')} | ${r.m.created.toLocaleString('en')} | ${r.m.duplicates.toLocaleString('en')} | ${r.m.alerts.toLocaleString('en')} | ${r.m.rssMb.toFixed(0)} | ${(rate(r) / reference).toFixed(2)} |`,
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.lines.toLocaleString('en')} | ${r.m.seconds.toFixed(1)} | ${Math.round(rate(r)).toLocaleString('en')} | ${r.m.created.toLocaleString('en')} | ${r.m.duplicates.toLocaleString('en')} | ${r.m.alerts.toLocaleString('en')} | ${r.m.rssMb.toFixed(0)} | ${(rate(r) / reference).toFixed(2)} |`,
     ),
     '',
     '| target | measured | met |',

@@ -22,6 +22,15 @@ const server = createServer(async (req, res) => {
     limit ${limit + 1}`;
   const page = rows.slice(0, limit);
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify({ data: page, pagination: { limit, next_cursor: rows.length > limit ? String(page.at(-1)!.id) : null, has_more: rows.length > limit } }));
+  res.end(
+    JSON.stringify({
+      data: page,
+      pagination: {
+        limit,
+        next_cursor: rows.length > limit ? String(page.at(-1)!.id) : null,
+        has_more: rows.length > limit,
+      },
+    }),
+  );
 });
 server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));

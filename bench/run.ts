@@ -30,7 +30,10 @@ import { loadWorkspaceScope } from '../src/auth/scope.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 /** `--only R1,S1`: run the scenarios whose names start with these (the first two letters). */
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const CONNECTIONS = 50;
 // Four alternating rounds of 5 s (rather than two of 10 s): the same time under load, but the
 // machine's speed, which drifts by a third over minutes here, is averaged over more turns.
@@ -80,7 +83,9 @@ async function prepareData(database: Database) {
   }
   // Leaks seeded before they carried password hashes (and sites) are replaced by ones that do:
   // the range search needs them.
-  const [legacy] = await database.rows<{ n: number }>(sql`select count(*)::int as n from credential_leaks where password_sha1 is null`);
+  const [legacy] = await database.rows<{ n: number }>(
+    sql`select count(*)::int as n from credential_leaks where password_sha1 is null`,
+  );
   if (legacy!.n > 0) {
     log(`replacing ${legacy!.n} leaks seeded without password hashes …`);
     await database.rows(sql`truncate credential_leaks`);
@@ -96,7 +101,10 @@ async function prepareData(database: Database) {
   if (missing.iocs + missing.credentialLeaks + missing.cardLeaks > 0) {
     log(`seeding ${JSON.stringify(missing)} …`);
     const started = Date.now();
-    await seed(database, { ...missing, workspace: { id: workspace.id, scope: await loadWorkspaceScope(db, workspace.id) } });
+    await seed(database, {
+      ...missing,
+      workspace: { id: workspace.id, scope: await loadWorkspaceScope(db, workspace.id) },
+    });
     log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   await database.rows(sql`analyze`);
@@ -282,19 +290,27 @@ async function main() {
     await database.db.delete(apiKeys).where(and(eq(apiKeys.workspaceId, workspace.id), like(apiKeys.name, 'bench%')));
     const [key] = await makeKeys(database, workspace.id, 1, 'bench main');
     const firstUse = [];
-    for (let round = 0; round < ROUNDS; round++) firstUse.push(await makeKeys(database, workspace.id, FIRST_USE_KEYS, 'bench first use'));
+    for (let round = 0; round < ROUNDS; round++)
+      firstUse.push(await makeKeys(database, workspace.id, FIRST_USE_KEYS, 'bench first use'));
     const prefix = key!.slice(8, 20);
     const wrongKey = generateApiKey().key.replace(/^sk_live_.{12}/, `sk_live_${prefix}`);
     const { formatApiKey } = await import('../src/auth/keyFormat.js');
     const guess = formatApiKey(wrongKey.slice(8, 44));
     const lookupValues = (
-      await database.rows<{ value: string }>(sql`select value from iocs where workspace_id is null order by id limit 50`)
+      await database.rows<{ value: string }>(
+        sql`select value from iocs where workspace_id is null order by id limit 50`,
+      )
     ).map((r) => r.value);
     while (lookupValues.length < 100) lookupValues.push(`unknown-${lookupValues.length}.example.org`);
 
     // A limit the load cannot reach: every request still pays for the rate limiter's accounting
     // (and leases its tokens from the database), but none is refused.
-    const env = { DATABASE_URL: target.url, BENCH_WORKSPACE_ID: workspace.id, LOG_LEVEL: 'info', RATE_LIMIT_ENTERPRISE: '1000000000' };
+    const env = {
+      DATABASE_URL: target.url,
+      BENCH_WORKSPACE_ID: workspace.id,
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_ENTERPRISE: '1000000000',
+    };
     log('building and starting servers …');
     // The product runs as `npm start` runs it: compiled to dist/.
     execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
@@ -309,34 +325,106 @@ async function main() {
 
     const auth = { authorization: `Bearer ${key}` };
     // Ranges of stored passwords (the common ones many leaks share, and others) and random ones.
-    const stored = await database.rows<{ prefix: string }>(sql`select upper(substr(encode(password_sha1, 'hex'), 1, 5)) as prefix from credential_leaks order by id desc limit 16`);
-    const rangePrefixes = [...stored.map((r) => r.prefix), ...Array.from({ length: 16 }, (_, i) => ((i * 0x9e3779b1) >>> 12).toString(16).padStart(5, '0').toUpperCase())];
+    const stored = await database.rows<{ prefix: string }>(
+      sql`select upper(substr(encode(password_sha1, 'hex'), 1, 5)) as prefix from credential_leaks order by id desc limit 16`,
+    );
+    const rangePrefixes = [
+      ...stored.map((r) => r.prefix),
+      ...Array.from({ length: 16 }, (_, i) => ((i * 0x9e3779b1) >>> 12).toString(16).padStart(5, '0').toUpperCase()),
+    ];
     const IOCS = '/api/v1/iocs?type=ipv4&limit=10';
     // TAXII as Sentinel polls it: Basic with the key as user name, `added_after` the last poll's
     // X-TAXII-Date-Added-Last: here 16 points spread over the feed, each a page of 100.
-    const taxiiHeaders = { accept: TAXII_MEDIA_TYPE, authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` };
+    const taxiiHeaders = {
+      accept: TAXII_MEDIA_TYPE,
+      authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`,
+    };
     const pollPoints = await database.rows<{ at: string }>(sql`
       select to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
       from (select updated_at, ntile(20) over (order by updated_at) as tile from iocs where workspace_id is null) t
       group by tile, updated_at having updated_at = min(updated_at) order by 1 limit 16`);
-    const taxiiPage = (at: string) => `/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/?limit=100&added_after=${encodeURIComponent(at)}`;
-    const taxiiPageOf100 = (status: number, body: string) => ok(status) && (JSON.parse(body) as { objects: unknown[] }).objects.length === 100;
+    const taxiiPage = (at: string) =>
+      `/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/?limit=100&added_after=${encodeURIComponent(at)}`;
+    const taxiiPageOf100 = (status: number, body: string) =>
+      ok(status) && (JSON.parse(body) as { objects: unknown[] }).objects.length === 100;
     const gqlBody = (q: string) => JSON.stringify({ query: q });
-    const S2_QUERY = '{ iocs(type: IPV4, first: 10) { edges { node { id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt } } pageInfo { hasNextPage endCursor } } }';
+    const S2_QUERY =
+      '{ iocs(type: IPV4, first: 10) { edges { node { id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt } } pageInfo { hasNextPage endCursor } } }';
     const scenarios: Scenario[] = [
-      { name: 'R1 node:http + postgres, no auth', server: () => referenceHttp, requests: [{ path: IOCS, check: dataLength(10) }] },
+      {
+        name: 'R1 node:http + postgres, no auth',
+        server: () => referenceHttp,
+        requests: [{ path: IOCS, check: dataLength(10) }],
+      },
       // The floor for any answer of 100 rows on this machine: the same query and JSON.stringify, nothing else.
-      { name: 'R3 node:http + postgres, 100 rows, no auth', server: () => referenceHttp, requests: [{ path: '/api/v1/iocs?type=ipv4&limit=100', check: dataLength(100) }] },
-      { name: 'R2 Yoga + Pothos, no auth', server: () => referenceYoga, requests: [{ method: 'POST', path: '/graphql', body: gqlBody('{ iocs(type: "ipv4", first: 10) { id type value confidence tags updatedAt } }'), check: (s, b) => ok(s) && JSON.parse(b).data.iocs.length === 10 }] },
-      { name: 'S1 REST iocs, keyed', server: () => product, requests: [{ path: IOCS, headers: auth, check: dataLength(10) }] },
-      { name: 'S1 REST iocs, keyed, 2 workers', server: () => product2, requests: [{ path: IOCS, headers: auth, check: dataLength(10) }] },
-      { name: 'S2 GraphQL iocs, keyed', server: () => product, requests: [{ method: 'POST', path: '/graphql', headers: auth, body: gqlBody(S2_QUERY), check: (s, b) => ok(s) && JSON.parse(b).data.iocs.edges.length === 10 }] },
-      { name: 'S3 REST dataleaks/domain', server: () => product, requests: [{ path: '/api/v1/dataleaks/domain?domain=example.com&limit=10', headers: auth, check: dataLength(10) }] },
-      { name: 'S4 REST lookup, 100 values', server: () => product, requests: [{ method: 'POST', path: '/api/v1/iocs/lookup', headers: auth, body: JSON.stringify({ values: lookupValues }), check: dataLength(100) }] },
+      {
+        name: 'R3 node:http + postgres, 100 rows, no auth',
+        server: () => referenceHttp,
+        requests: [{ path: '/api/v1/iocs?type=ipv4&limit=100', check: dataLength(100) }],
+      },
+      {
+        name: 'R2 Yoga + Pothos, no auth',
+        server: () => referenceYoga,
+        requests: [
+          {
+            method: 'POST',
+            path: '/graphql',
+            body: gqlBody('{ iocs(type: "ipv4", first: 10) { id type value confidence tags updatedAt } }'),
+            check: (s, b) => ok(s) && JSON.parse(b).data.iocs.length === 10,
+          },
+        ],
+      },
+      {
+        name: 'S1 REST iocs, keyed',
+        server: () => product,
+        requests: [{ path: IOCS, headers: auth, check: dataLength(10) }],
+      },
+      {
+        name: 'S1 REST iocs, keyed, 2 workers',
+        server: () => product2,
+        requests: [{ path: IOCS, headers: auth, check: dataLength(10) }],
+      },
+      {
+        name: 'S2 GraphQL iocs, keyed',
+        server: () => product,
+        requests: [
+          {
+            method: 'POST',
+            path: '/graphql',
+            headers: auth,
+            body: gqlBody(S2_QUERY),
+            check: (s, b) => ok(s) && JSON.parse(b).data.iocs.edges.length === 10,
+          },
+        ],
+      },
+      {
+        name: 'S3 REST dataleaks/domain',
+        server: () => product,
+        requests: [
+          { path: '/api/v1/dataleaks/domain?domain=example.com&limit=10', headers: auth, check: dataLength(10) },
+        ],
+      },
+      {
+        name: 'S4 REST lookup, 100 values',
+        server: () => product,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/v1/iocs/lookup',
+            headers: auth,
+            body: JSON.stringify({ values: lookupValues }),
+            check: dataLength(100),
+          },
+        ],
+      },
       {
         name: 'S7 REST passwords/range',
         server: () => product,
-        requests: rangePrefixes.map((prefix) => ({ path: `/api/v1/passwords/range/${prefix}`, headers: auth, check: (s: number, b: string) => ok(s) && HASH_LINES.test(b) })),
+        requests: rangePrefixes.map((prefix) => ({
+          path: `/api/v1/passwords/range/${prefix}`,
+          headers: auth,
+          check: (s: number, b: string) => ok(s) && HASH_LINES.test(b),
+        })),
       },
       {
         name: 'S8 TAXII objects, page of 100',
@@ -348,7 +436,12 @@ async function main() {
         server: () => product,
         requests: [
           ...Array.from({ length: 9 }, () => ({ path: IOCS, headers: auth, check: dataLength(10) })),
-          { path: IOCS, headers: { authorization: `Bearer ${guess}` }, check: (s: number) => s === 401 || s === 429, counts: false },
+          {
+            path: IOCS,
+            headers: { authorization: `Bearer ${guess}` },
+            check: (s: number) => s === 401 || s === 429,
+            counts: false,
+          },
         ],
       },
     ];
@@ -382,12 +475,17 @@ async function main() {
       for (const format of ['stix', 'csv'] as const) console.log(await exportAll(product, key!, format));
     }
     if (!only || only.includes('X2')) {
-      const [feed] = await database.rows<{ n: number }>(sql`select count(*)::int as n from iocs where workspace_id is null`);
+      const [feed] = await database.rows<{ n: number }>(
+        sql`select count(*)::int as n from iocs where workspace_id is null`,
+      );
       console.log(await taxiiPullAll(productTaxii, key!, feed!.n));
     }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
-    await database.db.delete(apiKeys).where(like(apiKeys.name, 'bench%')).catch(() => {});
+    await database.db
+      .delete(apiKeys)
+      .where(like(apiKeys.name, 'bench%'))
+      .catch(() => {});
     await database.close();
     await target.drop?.();
   }
@@ -402,7 +500,9 @@ async function exportAll(server: Server, key: string, format: 'stix' | 'csv'): P
   let rss = before;
   const sampler = setInterval(() => (rss = Math.max(rss, rssMb(server.pids()))), 100);
   const started = performance.now();
-  const response = await fetch(`${server.url}/api/v1/iocs/export?format=${format}`, { headers: { authorization: `Bearer ${key}` } });
+  const response = await fetch(`${server.url}/api/v1/iocs/export?format=${format}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   let bytes = 0;
   let tail = '';
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -435,7 +535,8 @@ async function taxiiPullAll(server: Server, key: string, expected: number): Prom
   do {
     const response = await fetch(next ? `${url}&next=${next}` : url, { headers });
     const page = (await response.json()) as { more?: boolean; next?: string; objects?: { id: string }[] };
-    if (response.status !== 200) throw new Error(`X2: page ${pages + 1} answered ${response.status}: ${JSON.stringify(page).slice(0, 200)}`);
+    if (response.status !== 200)
+      throw new Error(`X2: page ${pages + 1} answered ${response.status}: ${JSON.stringify(page).slice(0, 200)}`);
     pages++;
     for (const object of page.objects ?? []) {
       objects++;
@@ -487,9 +588,21 @@ function printTable(results: Map<string, Measurement[]>) {
     ['S4 ≥ 0.3 × S1', get('S4 REST lookup, 100 values') / s1, 0.3],
     ['S7 ≥ 0.8 × S1', get('S7 REST passwords/range') / s1, 0.8],
     ['S8 ≥ 0.3 × S1 (TAXII page of 100)', get('S8 TAXII objects, page of 100') / s1, 0.3],
-    ['S8 ≥ 0.8 × R3 (the same 100 rows, bare)', get('S8 TAXII objects, page of 100') / get('R3 node:http + postgres, 100 rows, no auth'), 0.8],
-    ['S5 valid ≥ 0.8 × S1 (90% of S1 requests are valid)', get('S5 S1 + 10% wrong secrets (valid rate)') / (0.9 * s1), 0.8],
-    ['S1 p99 ≤ 1.5 × R1 p99', p99('R1 node:http + postgres, no auth') * 1.5 / Math.max(1, p99('S1 REST iocs, keyed')), 1.0],
+    [
+      'S8 ≥ 0.8 × R3 (the same 100 rows, bare)',
+      get('S8 TAXII objects, page of 100') / get('R3 node:http + postgres, 100 rows, no auth'),
+      0.8,
+    ],
+    [
+      'S5 valid ≥ 0.8 × S1 (90% of S1 requests are valid)',
+      get('S5 S1 + 10% wrong secrets (valid rate)') / (0.9 * s1),
+      0.8,
+    ],
+    [
+      'S1 p99 ≤ 1.5 × R1 p99',
+      (p99('R1 node:http + postgres, no auth') * 1.5) / Math.max(1, p99('S1 REST iocs, keyed')),
+      1.0,
+    ],
   ] as const;
   lines.push('', '| target | measured | met |', '| --- | ---: | --- |');
   for (const [name, value, bound] of targets) {

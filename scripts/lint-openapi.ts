@@ -15,16 +15,35 @@ try {
   writeFileSync(file, JSON.stringify(buildOpenApiDocument(schema), null, 2));
   // TAXII 2.1 writes every URL with a trailing slash (API.md §11): the one recommended rule turned off.
   writeFileSync(path.join(dir, 'redocly.yaml'), 'extends:\n  - recommended\nrules:\n  no-path-trailing-slash: off\n');
-  execFileSync('npx', ['--no-install', 'redocly', 'lint', file, '--config', path.join(dir, 'redocly.yaml'), '--max-problems', '100', '--format', 'stylish'], {
-    stdio: 'inherit',
-    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
-  });
+  execFileSync(
+    'npx',
+    [
+      '--no-install',
+      'redocly',
+      'lint',
+      file,
+      '--config',
+      path.join(dir, 'redocly.yaml'),
+      '--max-problems',
+      '100',
+      '--format',
+      'stylish',
+    ],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+    },
+  );
   // Redocly exits 0 on warnings: count them from its summary instead.
-  const summary = execFileSync('npx', ['--no-install', 'redocly', 'lint', file, '--config', path.join(dir, 'redocly.yaml'), '--format', 'summary'], {
-    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const summary = execFileSync(
+    'npx',
+    ['--no-install', 'redocly', 'lint', file, '--config', path.join(dir, 'redocly.yaml'), '--format', 'summary'],
+    {
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   if (/warning/i.test(summary)) {
     process.stderr.write(`OpenAPI lint: warnings found\n${summary}\n`);
     process.exit(1);

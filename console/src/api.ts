@@ -28,14 +28,23 @@ export class ConsoleError extends Error {
 interface ApiErrorShape {
   message: string;
   /** The API's code, and for `forbidden` why (src/core/errors.ts): the console reads these, never the message's words. */
-  extensions?: { code?: string; request_id?: string; parameter?: string; reason?: string; permission?: string; type?: string; value?: string };
+  extensions?: {
+    code?: string;
+    request_id?: string;
+    parameter?: string;
+    reason?: string;
+    permission?: string;
+    type?: string;
+    value?: string;
+  };
 }
 
 /** What to tell a person for each code of the API's vocabulary (API.md §4). */
 /** A watchlist entry or search outside the scope, as the person would say it. */
 function outsideScope(type: string, value: string): string {
   if (type === 'domain') return `${value} is not one of your workspace's verified domains (nor under one of them).`;
-  if (type === 'email') return `${value} is not one of your workspace's verified email addresses, nor at one of its verified domains.`;
+  if (type === 'email')
+    return `${value} is not one of your workspace's verified email addresses, nor at one of its verified domains.`;
   return `${value} does not start with one of your workspace's verified card BINs.`;
 }
 
@@ -50,7 +59,8 @@ function sentence(error: ApiErrorShape, context: { keyLimit?: number; notFound?:
     case 'forbidden': {
       const { reason, permission, type, value } = error.extensions ?? {};
       if (reason === 'outside_scope' && type && value) return outsideScope(type, value);
-      if (reason === 'missing_permission' && permission) return `This key is not allowed to do that: it lacks the ${permission.split(',').join(' and ')} permission.`;
+      if (reason === 'missing_permission' && permission)
+        return `This key is not allowed to do that: it lacks the ${permission.split(',').join(' and ')} permission.`;
       return `Not allowed: ${error.message.slice(error.message.indexOf(':') + 1).trim()}`;
     }
     case 'key_limit_reached':
@@ -93,14 +103,23 @@ export class ConsoleApi {
     return `Bearer ${this.key}`;
   }
 
-  async request<T>(document: string, variables?: Record<string, unknown>, options: { notFound?: string } = {}): Promise<T> {
+  async request<T>(
+    document: string,
+    variables?: Record<string, unknown>,
+    options: { notFound?: string } = {},
+  ): Promise<T> {
     try {
       return await this.client.request<T>(document, variables);
     } catch (error) {
       if (error instanceof ClientError) {
         const [first] = (error.response.errors ?? []) as ApiErrorShape[];
-        if (first) throw new ConsoleError(sentence(first, { keyLimit: this.keyLimit, ...options }), first.extensions?.code ?? 'unknown');
-        if (error.response.status === 429) throw new ConsoleError(sentence({ message: '', extensions: { code: 'rate_limited' } }, {}), 'rate_limited');
+        if (first)
+          throw new ConsoleError(
+            sentence(first, { keyLimit: this.keyLimit, ...options }),
+            first.extensions?.code ?? 'unknown',
+          );
+        if (error.response.status === 429)
+          throw new ConsoleError(sentence({ message: '', extensions: { code: 'rate_limited' } }, {}), 'rate_limited');
       }
       throw new ConsoleError('The server could not be reached. Check your connection and try again.', 'network');
     }
@@ -125,14 +144,19 @@ const PERMISSION_LABELS = {
 } as const satisfies Record<Permission, { label: string; readOnly: boolean }>;
 
 /** The permissions under their GraphQL names (`IOCS_READ`), as the API's enum spells them. */
-export const PERMISSIONS = (Object.entries(PERMISSION_LABELS) as [Permission, { label: string; readOnly: boolean }][]).map(([permission, described]) => ({
+export const PERMISSIONS = (
+  Object.entries(PERMISSION_LABELS) as [Permission, { label: string; readOnly: boolean }][]
+).map(([permission, described]) => ({
   name: graphqlEnumName(permission),
   ...described,
 }));
 
 /** Whether the workspace may search leaks, and if not why: the server's own rule (src/core/plans.ts). */
 export function workspaceLeakAccess(workspace: Overview['viewer']['workspace']) {
-  return leakAccess({ plan: workspace.plan.toLowerCase() as Plan, billingStatus: workspace.billingStatus.toLowerCase() as BillingStatus });
+  return leakAccess({
+    plan: workspace.plan.toLowerCase() as Plan,
+    billingStatus: workspace.billingStatus.toLowerCase() as BillingStatus,
+  });
 }
 export { LEAK_PLANS };
 
@@ -191,7 +215,8 @@ export interface Summary {
   alertSummary?: { newByKind: { kind: AlertKind; count: number }[]; daily: { day: string; count: number }[] };
   iocSummary?: { shared: { type: string; count: number }[]; own: { type: string; count: number }[] };
 }
-export const ALERT_SUMMARY = 'query ConsoleAlertSummary { alertSummary(days: 30) { newByKind { kind count } daily { day count } } }';
+export const ALERT_SUMMARY =
+  'query ConsoleAlertSummary { alertSummary(days: 30) { newByKind { kind count } daily { day count } } }';
 export const IOC_SUMMARY = 'query ConsoleIocSummary { iocSummary { shared { type count } own { type count } } }';
 
 // ---------------------------------------------------------------------------------------------
@@ -226,9 +251,37 @@ export const REMOVE_ENTRY = `mutation ConsoleRemoveEntry($id: ID!, $entryId: ID!
 export type AlertKind = 'CREDENTIAL_LEAK' | 'CARD_LEAK' | 'IOC';
 export type AlertStatus = 'NEW' | 'ACKNOWLEDGED' | 'RESOLVED';
 export type AlertRecord =
-  | { __typename: 'CredentialLeak'; id: string; email: string | null; domain: string | null; username: string | null; site: string | null; passwordMasked: string | null; sourceName: string; leakedAt: string | null }
-  | { __typename: 'CardLeak'; id: string; bin: string; last4: string; expiry: string | null; brand: string | null; sourceName: string; leakedAt: string | null }
-  | { __typename: 'Ioc'; id: string; type: string; value: string; threatType: string | null; confidence: number; severity: string; source: string | null };
+  | {
+      __typename: 'CredentialLeak';
+      id: string;
+      email: string | null;
+      domain: string | null;
+      username: string | null;
+      site: string | null;
+      passwordMasked: string | null;
+      sourceName: string;
+      leakedAt: string | null;
+    }
+  | {
+      __typename: 'CardLeak';
+      id: string;
+      bin: string;
+      last4: string;
+      expiry: string | null;
+      brand: string | null;
+      sourceName: string;
+      leakedAt: string | null;
+    }
+  | {
+      __typename: 'Ioc';
+      id: string;
+      type: string;
+      value: string;
+      threatType: string | null;
+      confidence: number;
+      severity: string;
+      source: string | null;
+    };
 export interface Alert {
   id: string;
   watchlistId: string;
@@ -273,7 +326,8 @@ export interface Delivery {
   createdAt: string;
 }
 const ENDPOINT_FIELDS = 'id url description enabled disabledReason previousSecretExpiresAt createdAt';
-const DELIVERY_FIELDS = 'id alertId status attemptCount nextAttemptAt attempts { at status error durationMs } createdAt';
+const DELIVERY_FIELDS =
+  'id alertId status attemptCount nextAttemptAt attempts { at status error durationMs } createdAt';
 export const ENDPOINTS = `query ConsoleEndpoints { webhookEndpoints { ${ENDPOINT_FIELDS} } }`;
 export const CREATE_ENDPOINT = `mutation ConsoleCreateEndpoint($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { ${ENDPOINT_FIELDS} } secret } }`;
 export const UPDATE_ENDPOINT = `mutation ConsoleUpdateEndpoint($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { ${ENDPOINT_FIELDS} } }`;
@@ -328,7 +382,8 @@ export interface Ioc {
   shared: boolean;
   lastSeen: string;
 }
-export const LOOKUP = 'query ConsoleLookup($values: [String!]!) { iocLookup(values: $values) { id type value threatType malwareFamily confidence severity tlp tags source shared lastSeen } }';
+export const LOOKUP =
+  'query ConsoleLookup($values: [String!]!) { iocLookup(values: $values) { id type value threatType malwareFamily confidence severity tlp tags source shared lastSeen } }';
 
 export interface Page<T> {
   edges: { node: T }[];

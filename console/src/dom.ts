@@ -20,11 +20,13 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 ): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
-    if (typeof value === 'function') element.addEventListener(name.slice(2).toLowerCase(), (event) => void value(event));
+    if (typeof value === 'function')
+      element.addEventListener(name.slice(2).toLowerCase(), (event) => void value(event));
     else if (value === true) element.setAttribute(name, '');
     else if (value !== false) element.setAttribute(name, value);
   }
-  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) element.append(child);
+  for (const child of children.flat())
+    if (child !== null && child !== undefined && child !== false) element.append(child);
   return element;
 }
 
@@ -38,7 +40,13 @@ export function announce(text: string): void {
 
 const absolute = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [['year', 31_536_000], ['month', 2_592_000], ['day', 86_400], ['hour', 3600], ['minute', 60]];
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 31_536_000],
+  ['month', 2_592_000],
+  ['day', 86_400],
+  ['hour', 3600],
+  ['minute', 60],
+];
 
 /** A time as people say it ("3 days ago", "in 29 days"), the exact time in its tooltip. */
 export function when(iso: string | null, none = '—'): Node | string {
@@ -53,7 +61,11 @@ export function when(iso: string | null, none = '—'): Node | string {
 export const permissionLabel = (name: string) => name.toLowerCase().replace('_', ':');
 
 /** `CREDENTIAL_LEAK` as words: `credential leak` (and `IOC` stays `IOC`). */
-export const words = (name: string) => name.toLowerCase().replaceAll('_', ' ').replace(/\bioc\b/, 'IOC');
+export const words = (name: string) =>
+  name
+    .toLowerCase()
+    .replaceAll('_', ' ')
+    .replace(/\bioc\b/, 'IOC');
 
 /**
  * A native modal <dialog>: focus stays inside while it is open and Escape closes it; `onClose`
@@ -83,11 +95,20 @@ export function busy(button: HTMLButtonElement, text: string): () => void {
 }
 
 /** A confirmation dialog: resolves true when the person confirms, false otherwise. */
-export function confirmDialog(title: string, text: Child[], confirmLabel: string, opener: HTMLElement): Promise<boolean> {
+export function confirmDialog(
+  title: string,
+  text: Child[],
+  confirmLabel: string,
+  opener: HTMLElement,
+): Promise<boolean> {
   return new Promise((resolve) => {
     let confirmed = false;
     const cancel = h('button', { type: 'button', class: 'secondary', onclick: () => element.close() }, 'Cancel');
-    const confirm = h('button', { type: 'button', class: 'danger', onclick: () => ((confirmed = true), element.close()) }, confirmLabel);
+    const confirm = h(
+      'button',
+      { type: 'button', class: 'danger', onclick: () => ((confirmed = true), element.close()) },
+      confirmLabel,
+    );
     const element = dialog(title, [...text, h('div', { class: 'buttons' }, cancel, confirm)], () => {
       if (!confirmed) opener.focus();
       resolve(confirmed);
@@ -97,7 +118,12 @@ export function confirmDialog(title: string, text: Child[], confirmLabel: string
 }
 
 /** A table that scrolls inside its own box, never the page; on a phone its rows become cards (style.css). */
-export function table(caption: string, columns: string[], rows: HTMLTableRowElement[], attributes: Record<string, string> = {}): HTMLElement {
+export function table(
+  caption: string,
+  columns: string[],
+  rows: HTMLTableRowElement[],
+  attributes: Record<string, string> = {},
+): HTMLElement {
   const id = `table-${Math.random().toString(36).slice(2)}`;
   return h(
     'div',
@@ -116,7 +142,8 @@ export function table(caption: string, columns: string[], rows: HTMLTableRowElem
  * A cell that names its column (the phone layout shows the name beside the value); its content is
  * one element, so that its parts flow as text there.
  */
-export const cell = (column: string, ...children: (Child | Child[])[]) => h('td', { 'data-label': column }, h('span', {}, ...children));
+export const cell = (column: string, ...children: (Child | Child[])[]) =>
+  h('td', { 'data-label': column }, h('span', {}, ...children));
 
 /** A copy button for a value shown once (a secret): copies it, or selects it and says how. */
 export function copyButton(input: HTMLInputElement, id: string): { button: HTMLButtonElement; status: HTMLElement } {
@@ -135,4 +162,5 @@ export function copyButton(input: HTMLInputElement, id: string): { button: HTMLB
 }
 
 /** Children for `replaceChildren`/`append`, the absent ones left out. */
-export const present = (...children: Child[]): (Node | string)[] => children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false);
+export const present = (...children: Child[]): (Node | string)[] =>
+  children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false);

@@ -15,7 +15,15 @@ import type { PageDefinition, Session } from './pages/page.js';
 import { watchlistsPage } from './pages/watchlists.js';
 import { webhooksPage } from './pages/webhooks.js';
 
-const PAGES: PageDefinition[] = [dashboardPage, watchlistsPage, alertsPage, webhooksPage, leaksPage, lookupPage, keysPage];
+const PAGES: PageDefinition[] = [
+  dashboardPage,
+  watchlistsPage,
+  alertsPage,
+  webhooksPage,
+  leaksPage,
+  lookupPage,
+  keysPage,
+];
 
 const main = document.getElementById('main')!;
 
@@ -23,7 +31,15 @@ const main = document.getElementById('main')!;
 // Sign-in
 
 function showSignIn(message?: string): void {
-  const input = h('input', { id: 'key', name: 'key', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, 'aria-describedby': 'key-help' });
+  const input = h('input', {
+    id: 'key',
+    name: 'key',
+    type: 'password',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    required: true,
+    'aria-describedby': 'key-help',
+  });
   const error = h('p', { class: 'error', role: 'alert', id: 'signin-error' }, message ?? '');
   const form = h(
     'form',
@@ -40,7 +56,11 @@ function showSignIn(message?: string): void {
     h('h1', {}, 'Sign in to the console'),
     h('label', { for: 'key' }, 'API key'),
     input,
-    h('p', { class: 'help', id: 'key-help' }, 'Any key of your workspace: the console shows the pages its permissions allow. It is kept in this browser tab only, until you sign out or close the tab.'),
+    h(
+      'p',
+      { class: 'help', id: 'key-help' },
+      'Any key of your workspace: the console shows the pages its permissions allow. It is kept in this browser tab only, until you sign out or close the tab.',
+    ),
     error,
     h('button', { type: 'submit' }, 'Sign in'),
   );
@@ -86,12 +106,21 @@ async function start(errorTarget?: HTMLElement): Promise<void> {
   current = { api, viewer, can: (permission) => viewer.key.permissions.includes(permission), signOut };
 
   pageRoot = h('div', { id: 'page' });
-  nav = h('nav', { 'aria-label': 'Console' }, h('ul', {}, ...allowed().map((page) => h('li', {}, h('a', { href: `#/${page.path}` }, page.title)))));
+  nav = h(
+    'nav',
+    { 'aria-label': 'Console' },
+    h('ul', {}, ...allowed().map((page) => h('li', {}, h('a', { href: `#/${page.path}` }, page.title)))),
+  );
   main.replaceChildren(
     h(
       'header',
       { class: 'top' },
-      h('div', {}, h('p', { class: 'workspace' }, viewer.workspace.name), h('p', { class: 'plan' }, `${viewer.workspace.plan.toLowerCase()} plan · signed in as “${viewer.key.name}”`)),
+      h(
+        'div',
+        {},
+        h('p', { class: 'workspace' }, viewer.workspace.name),
+        h('p', { class: 'plan' }, `${viewer.workspace.plan.toLowerCase()} plan · signed in as “${viewer.key.name}”`),
+      ),
       h('button', { type: 'button', class: 'secondary', onclick: () => signOut() }, 'Sign out'),
     ),
     nav,

@@ -46,7 +46,12 @@ export class AlertFeed extends TableFeed {
   }
 
   /** The workspace's new alerts, after `after` or from now on; ends with `expired_api_key` when the key stops working. */
-  async *alerts(caller: Principal, after: Position | null, signal: AbortSignal, onEnd: () => void = () => {}): AsyncGenerator<AlertEvent> {
+  async *alerts(
+    caller: Principal,
+    after: Position | null,
+    signal: AbortSignal,
+    onEnd: () => void = () => {},
+  ): AsyncGenerator<AlertEvent> {
     try {
       if (signal.aborted) return;
       // From now on: everything from the oldest transaction still running.
@@ -67,7 +72,10 @@ export class AlertFeed extends TableFeed {
         const last = rows.at(-1);
         if (last) position = { xid: last.xidText, id: last.id };
         const shaped = await withRecords(this.db, caller, rows);
-        return { items: rows.map((row, i) => ({ cursor: encodeCursor([row.xidText, row.id]), alert: shaped[i]! })), full: rows.length === READ_ROWS };
+        return {
+          items: rows.map((row, i) => ({ cursor: encodeCursor([row.xidText, row.id]), alert: shaped[i]! })),
+          full: rows.length === READ_ROWS,
+        };
       });
     } finally {
       onEnd();
@@ -76,7 +84,9 @@ export class AlertFeed extends TableFeed {
 
   /** Just below the oldest transaction still running: what it and every later one write is ahead. */
   async start(): Promise<Position> {
-    const [row] = await this.db.select({ xmin: sql<string>`pg_snapshot_xmin(pg_current_snapshot())::text` }).from(sql`(select 1) as now`);
+    const [row] = await this.db
+      .select({ xmin: sql<string>`pg_snapshot_xmin(pg_current_snapshot())::text` })
+      .from(sql`(select 1) as now`);
     return { xid: String(BigInt(row!.xmin) - 1n), id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
   }
 }

@@ -1,7 +1,7 @@
 /**
  * An alert as the REST routes show it (API.md §10), for webhook payloads, which are made outside
  * any request: the same snake_case fields as `GET /api/v1/alerts/{id}`, timestamps in ISO 8601.
- * The fields come from the records' declarations (src/records.ts), which the route table selects too; a test holds
+ * The fields come from the records' declarations (src/core/records.ts), which the route table selects too; a test holds
  * a payload equal to the REST answer.
  */
 import { CARD_LEAK_FIELDS, CREDENTIAL_LEAK_FIELDS } from '../dataleaks/record.js';

@@ -25,7 +25,10 @@ export const READ_PERMISSION: Record<AlertKind, Permission> = {
  * enterprise plan and active billing (the searches' rule). Webhook deliveries, sent by no key,
  * apply this at the moment they are sent (API.md §10).
  */
-export function workspaceMayRead(workspace: Pick<Principal['workspace'], 'plan' | 'billingStatus'>, kind: AlertKind): boolean {
+export function workspaceMayRead(
+  workspace: Pick<Principal['workspace'], 'plan' | 'billingStatus'>,
+  kind: AlertKind,
+): boolean {
   return kind === 'ioc' || leakAccess(workspace) === 'granted';
 }
 
@@ -36,7 +39,12 @@ function mayRead(principal: Principal, kind: AlertKind): boolean {
 
 /** The rows with their records, fetched together for the page. */
 export async function withRecords(db: Db, principal: Principal, rows: readonly AlertRow[]): Promise<AlertShape[]> {
-  const records = await recordsOf(db, rows.filter((row) => mayRead(principal, row.kind)));
-  return rows.map((row) => ({ ...row, record: mayRead(principal, row.kind) ? (records.get(row.recordId) ?? null) : null }));
+  const records = await recordsOf(
+    db,
+    rows.filter((row) => mayRead(principal, row.kind)),
+  );
+  return rows.map((row) => ({
+    ...row,
+    record: mayRead(principal, row.kind) ? (records.get(row.recordId) ?? null) : null,
+  }));
 }
-

@@ -19,7 +19,13 @@ export interface AlertFilters {
   kind: AlertKind | null;
 }
 
-export function listAlerts(db: Db, workspaceId: string, filters: AlertFilters, limit: number, after: readonly [string, string] | null) {
+export function listAlerts(
+  db: Db,
+  workspaceId: string,
+  filters: AlertFilters,
+  limit: number,
+  after: readonly [string, string] | null,
+) {
   return db
     .select()
     .from(alerts)
@@ -37,17 +43,30 @@ export function listAlerts(db: Db, workspaceId: string, filters: AlertFilters, l
 }
 
 export async function findAlert(db: Db, workspaceId: string, id: string): Promise<AlertRow | undefined> {
-  const [row] = await db.select().from(alerts).where(and(eq(alerts.workspaceId, workspaceId), eq(alerts.id, id)));
+  const [row] = await db
+    .select()
+    .from(alerts)
+    .where(and(eq(alerts.workspaceId, workspaceId), eq(alerts.id, id)));
   return row;
 }
 
-export async function updateAlertStatus(db: Db, workspaceId: string, id: string, status: AlertStatus): Promise<AlertRow | undefined> {
+export async function updateAlertStatus(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  status: AlertStatus,
+): Promise<AlertRow | undefined> {
   const [row] = await updateAlertsStatus(db, workspaceId, [id], status);
   return row;
 }
 
 /** Several alerts of the workspace at once, in one statement; ids of another workspace change nothing. */
-export function updateAlertsStatus(db: Db, workspaceId: string, ids: readonly string[], status: AlertStatus): Promise<AlertRow[]> {
+export function updateAlertsStatus(
+  db: Db,
+  workspaceId: string,
+  ids: readonly string[],
+  status: AlertStatus,
+): Promise<AlertRow[]> {
   return db
     .update(alerts)
     .set({ status, updatedAt: sql`now()` })
@@ -82,7 +101,10 @@ export function countAlertsByDay(db: Db, workspaceId: string, days: number): Pro
   );
 }
 
-export type AlertRecord = (CredentialLeakRow & { __kind: 'credential_leak' }) | (CardLeakRow & { __kind: 'card_leak' }) | (IocRow & { __kind: 'ioc' });
+export type AlertRecord =
+  | (CredentialLeakRow & { __kind: 'credential_leak' })
+  | (CardLeakRow & { __kind: 'card_leak' })
+  | (IocRow & { __kind: 'ioc' });
 
 const { domainKey: _d, siteKey: _s, passwordSha1: _p, ...credentialColumns } = getTableColumns(credentialLeaks);
 
@@ -94,15 +116,20 @@ export async function recordsOf(db: Db, rows: readonly AlertRow[]): Promise<Map<
   const cards = ids('card_leak');
   const iocIds = ids('ioc');
   if (credentials.length > 0) {
-    for (const row of await db.select(credentialColumns).from(credentialLeaks).where(inArray(credentialLeaks.id, credentials))) {
+    for (const row of await db
+      .select(credentialColumns)
+      .from(credentialLeaks)
+      .where(inArray(credentialLeaks.id, credentials))) {
       found.set(row.id, { ...row, __kind: 'credential_leak' });
     }
   }
   if (cards.length > 0) {
-    for (const row of await db.select().from(cardLeaks).where(inArray(cardLeaks.id, cards))) found.set(row.id, { ...row, __kind: 'card_leak' });
+    for (const row of await db.select().from(cardLeaks).where(inArray(cardLeaks.id, cards)))
+      found.set(row.id, { ...row, __kind: 'card_leak' });
   }
   if (iocIds.length > 0) {
-    for (const row of await db.select().from(iocs).where(inArray(iocs.id, iocIds))) found.set(row.id, { ...row, shared: row.workspaceId === null, __kind: 'ioc' });
+    for (const row of await db.select().from(iocs).where(inArray(iocs.id, iocIds)))
+      found.set(row.id, { ...row, shared: row.workspaceId === null, __kind: 'ioc' });
   }
   return found;
 }

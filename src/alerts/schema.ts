@@ -34,7 +34,12 @@ const AlertEntryRef = builder.objectRef<AlertRow>('AlertEntry').implement({
 
 const AlertRecordRef = builder.unionType('AlertRecord', {
   types: [CredentialLeakRef, CardLeakRef, IocRef],
-  resolveType: (record) => ((record as AlertRecord).__kind === 'credential_leak' ? 'CredentialLeak' : (record as AlertRecord).__kind === 'card_leak' ? 'CardLeak' : 'Ioc'),
+  resolveType: (record) =>
+    (record as AlertRecord).__kind === 'credential_leak'
+      ? 'CredentialLeak'
+      : (record as AlertRecord).__kind === 'card_leak'
+        ? 'CardLeak'
+        : 'Ioc',
 });
 
 export const AlertRef = builder.objectRef<AlertShape>('Alert').implement({
@@ -73,16 +78,21 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, args, { db, principal }) => {
       const filters = {
-        status: (args.status ?? null),
+        status: args.status ?? null,
         watchlistId: args.watchlistId ? requireUuid(String(args.watchlistId), 'watchlistId') : null,
-        kind: (args.kind ?? null),
+        kind: args.kind ?? null,
       };
       const page = await paginate<AlertRow>(
         args,
-        (limit, after) => repository.listAlerts(db, principal.workspace.id, filters, limit, after as [string, string] | null),
+        (limit, after) =>
+          repository.listAlerts(db, principal.workspace.id, filters, limit, after as [string, string] | null),
         { parts: [PG_TIMESTAMP_PATTERN, UUID_PATTERN], of: (row) => [row.createdAt, row.id] },
       );
-      const shaped = await withRecords(db, principal, page.edges.map((edge) => edge.node));
+      const shaped = await withRecords(
+        db,
+        principal,
+        page.edges.map((edge) => edge.node),
+      );
       return { ...page, edges: page.edges.map((edge, i) => ({ ...edge, node: shaped[i]! })) };
     },
   }),
@@ -103,7 +113,10 @@ const AlertKindCountRef = builder.objectRef<{ kind: AlertRow['kind']; count: num
   fields: (t) => ({ kind: t.field({ type: AlertKindEnum, resolve: (row) => row.kind }), count: t.exposeInt('count') }),
 });
 const AlertDayCountRef = builder.objectRef<{ day: string; count: number }>('AlertDayCount').implement({
-  fields: (t) => ({ day: t.exposeString('day', { description: 'A UTC day, YYYY-MM-DD.' }), count: t.exposeInt('count') }),
+  fields: (t) => ({
+    day: t.exposeString('day', { description: 'A UTC day, YYYY-MM-DD.' }),
+    count: t.exposeInt('count'),
+  }),
 });
 
 /** What one `alertSummary` weighs in a document's cost, its lists aside: five fit under MAX_COST, six do not. */
@@ -118,8 +131,18 @@ interface AlertSummary {
 }
 const AlertSummaryRef = builder.objectRef<AlertSummary>('AlertSummary').implement({
   fields: (t) => ({
-    newByKind: t.field({ type: [AlertKindCountRef], description: 'Alerts still `new`, by kind (kinds with none left out).', extensions: { maxItems: ALERT_KINDS.length }, resolve: (s) => s.newByKind }),
-    daily: t.field({ type: [AlertDayCountRef], description: 'Alerts raised per UTC day, oldest first, every day listed.', extensions: { maxItems: MAX_SUMMARY_DAYS }, resolve: (s) => s.daily }),
+    newByKind: t.field({
+      type: [AlertKindCountRef],
+      description: 'Alerts still `new`, by kind (kinds with none left out).',
+      extensions: { maxItems: ALERT_KINDS.length },
+      resolve: (s) => s.newByKind,
+    }),
+    daily: t.field({
+      type: [AlertDayCountRef],
+      description: 'Alerts raised per UTC day, oldest first, every day listed.',
+      extensions: { maxItems: MAX_SUMMARY_DAYS },
+      resolve: (s) => s.daily,
+    }),
   }),
 });
 
@@ -131,11 +154,17 @@ builder.queryField('alertSummary', (t) =>
     // Two statements of its own per alias: priced so that a document holds at most five, not the
     // thirty aliases that kept both of a process's connections busy (API.md §12).
     extensions: { cost: SUMMARY_COST },
-    args: { days: t.arg.int({ defaultValue: 30, description: `Days back, today included: 1 to ${MAX_SUMMARY_DAYS}.` }) },
+    args: {
+      days: t.arg.int({ defaultValue: 30, description: `Days back, today included: 1 to ${MAX_SUMMARY_DAYS}.` }),
+    },
     resolve: async (_root, args, { db, principal }) => {
       const days = args.days ?? 30;
-      if (!Number.isInteger(days) || days < 1 || days > MAX_SUMMARY_DAYS) throw invalidParameter('days', `must be a whole number from 1 to ${MAX_SUMMARY_DAYS}.`);
-      const [newByKind, daily] = await Promise.all([repository.countNewAlerts(db, principal.workspace.id), repository.countAlertsByDay(db, principal.workspace.id, days)]);
+      if (!Number.isInteger(days) || days < 1 || days > MAX_SUMMARY_DAYS)
+        throw invalidParameter('days', `must be a whole number from 1 to ${MAX_SUMMARY_DAYS}.`);
+      const [newByKind, daily] = await Promise.all([
+        repository.countNewAlerts(db, principal.workspace.id),
+        repository.countAlertsByDay(db, principal.workspace.id, days),
+      ]);
       return { newByKind, daily };
     },
   }),
@@ -151,8 +180,14 @@ builder.mutationField('updateAlerts', (t) =>
     authScopes: { permission: 'watchlists:write' },
     args: { ids: t.arg.idList({ required: true }), status: t.arg({ type: AlertStatusEnum, required: true }) },
     resolve: async (_root, { ids, status }, { db, principal }) => {
-      if (ids.length === 0 || ids.length > MAX_BULK_ALERTS) throw invalidParameter('ids', `must hold 1 to ${MAX_BULK_ALERTS} alert ids.`);
-      const rows = await repository.updateAlertsStatus(db, principal.workspace.id, ids.map((id) => requireUuid(String(id), 'ids')), status);
+      if (ids.length === 0 || ids.length > MAX_BULK_ALERTS)
+        throw invalidParameter('ids', `must hold 1 to ${MAX_BULK_ALERTS} alert ids.`);
+      const rows = await repository.updateAlertsStatus(
+        db,
+        principal.workspace.id,
+        ids.map((id) => requireUuid(String(id), 'ids')),
+        status,
+      );
       return withRecords(db, principal, rows);
     },
   }),
@@ -174,7 +209,9 @@ builder.mutationField('updateAlert', (t) =>
 
 const AlertEventRef = builder.objectRef<{ cursor: string; alert: AlertShape }>('AlertEvent').implement({
   fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Resume after this event with it (`after`, or SSE `Last-Event-ID`).' }),
+    cursor: t.exposeString('cursor', {
+      description: 'Resume after this event with it (`after`, or SSE `Last-Event-ID`).',
+    }),
     alert: t.field({ type: AlertRef, resolve: (event) => event.alert }),
   }),
 });
@@ -182,7 +219,8 @@ const AlertEventRef = builder.objectRef<{ cursor: string; alert: AlertShape }>('
 builder.subscriptionField('alertCreated', (t) =>
   t.field({
     type: AlertEventRef,
-    description: "The workspace's new alerts as they are raised, from now on, or after the event whose `cursor` is `after` (nothing missed, nothing repeated).",
+    description:
+      "The workspace's new alerts as they are raised, from now on, or after the event whose `cursor` is `after` (nothing missed, nothing repeated).",
     authScopes: { permission: 'watchlists:read' },
     args: { after: t.arg.string() },
     subscribe: async (_root, args, { alerts, principal, openAnswers, signal }) => {

@@ -1,7 +1,7 @@
 /**
  * Admits a request (API.md §2): reads the API key from `Authorization: Bearer <key>` or
  * `X-API-Key` (and, for TAXII, HTTP Basic: §11), never the URL, verifies it, and spends one
- * request of the key's rate limit. The one entry point for every keyed path (src/app.ts).
+ * request of the key's rate limit. The one entry point for every keyed path (src/edge/app.ts).
  */
 import { ApiError } from '../core/errors.js';
 import type { RequestState } from './requestState.js';
@@ -66,7 +66,10 @@ function keyHeader(header: HeaderReader, name: string): string | null {
   const raw = header(name);
   if (raw === null || raw === undefined) return null;
   if (raw.length > MAX_KEY_HEADER_CHARS) {
-    throw new ApiError('invalid_api_key', `The ${name === 'authorization' ? 'Authorization' : 'X-API-Key'} header is longer than ${MAX_KEY_HEADER_CHARS} characters: no API key is that long.`);
+    throw new ApiError(
+      'invalid_api_key',
+      `The ${name === 'authorization' ? 'Authorization' : 'X-API-Key'} header is longer than ${MAX_KEY_HEADER_CHARS} characters: no API key is that long.`,
+    );
   }
   return trimHttpSpace(raw) || null;
 }
@@ -85,12 +88,19 @@ function basicKey(credentials: string): string {
   const decoded = /^[A-Za-z0-9+/]+=*$/.test(credentials) ? Buffer.from(credentials, 'base64').toString('utf8') : null;
   const colon = decoded?.indexOf(':') ?? -1;
   if (decoded === null || colon < 0) {
-    throw new ApiError('invalid_api_key', 'The Authorization header says Basic but does not hold base64 of "user:password": put the API key as the user name or the password.');
+    throw new ApiError(
+      'invalid_api_key',
+      'The Authorization header says Basic but does not hold base64 of "user:password": put the API key as the user name or the password.',
+    );
   }
   const user = trimHttpSpace(decoded.slice(0, colon));
   const password = trimHttpSpace(decoded.slice(colon + 1));
   const key = [user, password].find((part) => part.startsWith(KEY_MARKER)) ?? (user || password);
-  if (key === '') throw new ApiError('invalid_api_key', 'The Basic credentials are empty: put the API key as the user name or the password.');
+  if (key === '')
+    throw new ApiError(
+      'invalid_api_key',
+      'The Basic credentials are empty: put the API key as the user name or the password.',
+    );
   return key;
 }
 
@@ -117,7 +127,11 @@ export function presentedKey(header: HeaderReader, presentation: KeyPresentation
       );
     }
     bearer = credentials;
-    if (bearer === '') throw new ApiError('invalid_api_key', 'The Authorization header says Bearer but holds no key after it: send "Authorization: Bearer sk_live_...".');
+    if (bearer === '')
+      throw new ApiError(
+        'invalid_api_key',
+        'The Authorization header says Bearer but holds no key after it: send "Authorization: Bearer sk_live_...".',
+      );
   }
   if (bearer !== null && apiKeyHeader !== null && bearer !== apiKeyHeader) {
     throw new ApiError('invalid_api_key', 'The Authorization and X-API-Key headers hold different keys.');
@@ -126,7 +140,12 @@ export function presentedKey(header: HeaderReader, presentation: KeyPresentation
 }
 
 /** The caller of a request, or an `ApiError` for any of the §4 authentication rows. */
-export async function authenticate(header: HeaderReader, verifier: KeyVerifier, clientAddress?: string, presentation: KeyPresentation = {}): Promise<Principal> {
+export async function authenticate(
+  header: HeaderReader,
+  verifier: KeyVerifier,
+  clientAddress?: string,
+  presentation: KeyPresentation = {},
+): Promise<Principal> {
   const key = presentedKey(header, presentation);
   if (key === null) throw new ApiError('missing_api_key');
   const prefix = parseApiKey(key);
@@ -137,9 +156,14 @@ export async function authenticate(header: HeaderReader, verifier: KeyVerifier, 
 /**
  * The caller, verified and within its rate limit; `state` learns the principal and the limit's
  * status (for the log line and the `RateLimit-*` headers) even when the limit refuses the request.
- * The edge (src/app.ts) calls it once per request, for every path that needs a key.
+ * The edge (src/edge/app.ts) calls it once per request, for every path that needs a key.
  */
-export async function admit(header: HeaderReader, gatekeeper: Gatekeeper, state: RequestState, presentation: KeyPresentation = {}): Promise<Principal> {
+export async function admit(
+  header: HeaderReader,
+  gatekeeper: Gatekeeper,
+  state: RequestState,
+  presentation: KeyPresentation = {},
+): Promise<Principal> {
   const principal = await authenticate(header, gatekeeper.verifier, state.clientAddress, presentation);
   state.principal = principal;
   await gatekeeper.rateLimiter.take(principal, (status) => (state.rateLimit = status));
@@ -148,10 +172,12 @@ export async function admit(header: HeaderReader, gatekeeper: Gatekeeper, state:
 
 /** What is wrong with a key that fails its format or checksum, in words that point at the fix. */
 function whyMalformed(key: string): string {
-  if (!key.startsWith(KEY_MARKER)) return `The API key is not valid: keys start with ${KEY_MARKER}. Check that you copied the whole key, and nothing else.`;
+  if (!key.startsWith(KEY_MARKER))
+    return `The API key is not valid: keys start with ${KEY_MARKER}. Check that you copied the whole key, and nothing else.`;
   if (key.length !== KEY_LENGTH) {
     return `The API key is not valid: it has ${key.length} characters where keys have ${KEY_LENGTH}. Check that you copied the whole key, and nothing else.`;
   }
-  if (!/^[0-9A-Za-z_]+$/.test(key)) return 'The API key is not valid: it holds characters keys never have (only letters and digits follow sk_live_). Copy the key again.';
+  if (!/^[0-9A-Za-z_]+$/.test(key))
+    return 'The API key is not valid: it holds characters keys never have (only letters and digits follow sk_live_). Copy the key again.';
   return 'The API key is not valid: its checksum does not match, so a character was mistyped or changed. Copy the key again.';
 }

@@ -11,7 +11,11 @@ import { apiKeys } from '../db/schema.js';
 export const KEY_STATUSES = ['active', 'rotating', 'expired', 'revoked'] as const;
 export type KeyStatus = (typeof KEY_STATUSES)[number];
 
-type KeyTimes = { readonly revokedAt: string | null; readonly expiresAt: string | null; readonly rotatedAt?: string | null };
+type KeyTimes = {
+  readonly revokedAt: string | null;
+  readonly expiresAt: string | null;
+  readonly rotatedAt?: string | null;
+};
 
 /** A key's state now. */
 export function keyStatus(key: KeyTimes, nowMs = Date.now()): KeyStatus {
@@ -26,13 +30,17 @@ export const isUsable = (key: KeyTimes, nowMs = Date.now()) => {
 };
 
 /** The same rule as an SQL condition on `api_keys`. */
-export const usableKeySql = () => and(isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)));
+export const usableKeySql = () =>
+  and(isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)));
 
 /** Keys that count toward the plan's limit: usable, and not rotated away. */
 export const countedKeySql = () => and(usableKeySql(), isNull(apiKeys.rotatedAt));
 
 /** Whether a key may still be used, read now (for requests and streams that outlive their check). */
 export async function isKeyUsable(db: Db, id: string): Promise<boolean> {
-  const [row] = await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.id, id), usableKeySql()));
+  const [row] = await db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), usableKeySql()));
   return row !== undefined;
 }

@@ -187,7 +187,8 @@ export class KeyVerifier {
     } catch (error) {
       // One failure per verification run: the same wrong key sent many times at once is one guess
       // (the requests that waited for it cost nothing), not one per copy.
-      if (verifying && error instanceof ApiError && error.code === 'invalid_api_key') this.failedAttempts.record(clientAddress);
+      if (verifying && error instanceof ApiError && error.code === 'invalid_api_key')
+        this.failedAttempts.record(clientAddress);
       throw error;
     }
     this.onVerified(principal);

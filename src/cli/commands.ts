@@ -17,13 +17,27 @@ import { CLI_ACTOR } from '../keys/audit.js';
 import { createApiKey, revokeApiKey } from '../keys/service.js';
 import { keyStatus, listApiKeys, type ApiKeyShape } from '../keys/repository.js';
 import { exportIocs } from '../iocs/export.js';
-import { IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, type IocType, type LeakSourceType, type Severity } from '../core/vocabulary.js';
+import {
+  IOC_TYPES,
+  LEAK_SOURCE_TYPES,
+  SCOPE_TYPES,
+  SEVERITIES,
+  type IocType,
+  type LeakSourceType,
+  type Severity,
+} from '../core/vocabulary.js';
 import { LEAK_FORMATS, type LeakFormat } from '../dataleaks/formats.js';
 import { importLeaks } from '../dataleaks/import.js';
 import { DATE_EXAMPLE, parseDateInput } from '../core/dates.js';
 import { normalizeText } from '../core/normalize.js';
 import { BILLING_STATUSES, PLANS } from '../core/plans.js';
-import { addScopeEntry, createWorkspace, findWorkspace, listWorkspaces, updateWorkspace } from '../workspaces/service.js';
+import {
+  addScopeEntry,
+  createWorkspace,
+  findWorkspace,
+  listWorkspaces,
+  updateWorkspace,
+} from '../workspaces/service.js';
 import { loadWorkspaceScope } from '../auth/scope.js';
 import type { WorkspaceScope } from '../auth/principal.js';
 import { seed } from '../seed/synthetic.js';
@@ -119,7 +133,9 @@ const COMMANDS: Record<string, Command> = {
     run: async ({ db }, o) => {
       const workspace = await findWorkspace(db, required(o, 'workspace'));
       if (!workspace) throw new UsageError('no workspace has this id (see workspace list)');
-      return { keys: (await listApiKeys(db, workspace.id)).map((key) => ({ ...keyJson(key), status: keyStatus(key) })) };
+      return {
+        keys: (await listApiKeys(db, workspace.id)).map((key) => ({ ...keyJson(key), status: keyStatus(key) })),
+      };
     },
   },
   'key revoke': {
@@ -183,7 +199,11 @@ const COMMANDS: Record<string, Command> = {
       const progress = io.progress?.(format === 'csv' ? 'bytes' : 'objects');
       const started = performance.now();
       try {
-        const report = await importIocs(db, file, { format, workspaceId, ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}) });
+        const report = await importIocs(db, file, {
+          format,
+          workspaceId,
+          ...(progress ? { onProgress: (done: number, total: number) => progress.update(done, total) } : {}),
+        });
         return { ...report, seconds: Math.round((performance.now() - started) / 100) / 10 };
       } finally {
         progress?.stop();
@@ -191,7 +211,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'leaks import': {
-    summary: 'Imports leaked credentials or cards from a combolist, ULP file, stealer logs (folder or .zip), credential CSV or card CSV.',
+    summary:
+      'Imports leaked credentials or cards from a combolist, ULP file, stealer logs (folder or .zip), credential CSV or card CSV.',
     options: {
       file: { help: 'the file (for stealer logs: a folder or a .zip)', required: true },
       format: { help: 'what the file holds', values: LEAK_FORMATS, required: true },
@@ -206,7 +227,8 @@ const COMMANDS: Record<string, Command> = {
       const source = normalizeText(required(o, 'source'), 200);
       if (source === null) throw new UsageError('--source must be at most 200 characters of text');
       const sourceType = (o['source-type'] ?? null) as LeakSourceType | null;
-      if (format !== 'cards' && sourceType === null) throw new UsageError(`--source-type is required for the ${format} format`);
+      if (format !== 'cards' && sourceType === null)
+        throw new UsageError(`--source-type is required for the ${format} format`);
       let leakedAt: string | null = null;
       if (o['leaked-at'] !== undefined) {
         leakedAt = parseDateInput(o['leaked-at']);
@@ -230,7 +252,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   export: {
-    summary: "Exports IOCs to a file: the shared feed, or with --workspace that workspace's view (its own marked as such).",
+    summary:
+      "Exports IOCs to a file: the shared feed, or with --workspace that workspace's view (its own marked as such).",
     options: {
       file: { help: 'the file to write', required: true },
       format: { help: 'default: stix for .json files, else csv', values: ['stix', 'csv'] },
@@ -247,7 +270,11 @@ const COMMANDS: Record<string, Command> = {
         workspace = { id: found.id, name: found.name };
       }
       const started = performance.now();
-      const { iocs } = await exportIocs(db, file, { format, workspace, filters: { type: (o.type as IocType | undefined) ?? null } });
+      const { iocs } = await exportIocs(db, file, {
+        format,
+        workspace,
+        filters: { type: (o.type as IocType | undefined) ?? null },
+      });
       return { file, format, iocs, seconds: Math.round((performance.now() - started) / 100) / 10 };
     },
   },
@@ -290,11 +317,13 @@ function keyJson(k: ApiKeyShape) {
 function checkReadable(file: string, allow: { folder?: boolean } = {}): void {
   try {
     accessSync(file, constants.R_OK);
-    if (!allow.folder && statSync(file).isDirectory()) throw new UsageError(`cannot read ${file}: it is a folder, not a file`);
+    if (!allow.folder && statSync(file).isDirectory())
+      throw new UsageError(`cannot read ${file}: it is a folder, not a file`);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     throw new UsageError(`cannot read ${file}: ${reason}`);
   }
 }
@@ -325,7 +354,12 @@ function commandHelp(name: string, command: Command): string {
     const values = help.values ? ` One of: ${help.values.join(', ')}.` : '';
     return `  --${option.padEnd(16)} ${help.help}${help.required ? ' (required)' : ''}.${values}`;
   });
-  return [`usage: npm run -s cli -- ${synopsis(name, command)}`, '', command.summary, ...(options.length ? ['', 'options:', ...options] : [])].join('\n');
+  return [
+    `usage: npm run -s cli -- ${synopsis(name, command)}`,
+    '',
+    command.summary,
+    ...(options.length ? ['', 'options:', ...options] : []),
+  ].join('\n');
 }
 
 /** A progress bar: `update(done, total)` as work goes on, `stop()` at the end. */
@@ -349,7 +383,10 @@ const processIo: CliIo = {
   progress(unit) {
     // On a terminal only: piped or redirected output gets the JSON result alone.
     if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-    const bar = new SingleBar({ format: `{bar} {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`, stream: process.stderr }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: `{bar} {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`, stream: process.stderr },
+      Presets.shades_classic,
+    );
     let started = false;
     return {
       update(done, total) {
@@ -381,7 +418,9 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     return 0;
   }
   if (!name || !command) {
-    io.stderr(words.length === 0 ? `${usage()}\n` : `error: unknown command "${words.slice(0, 2).join(' ')}".\n\n${usage()}\n`);
+    io.stderr(
+      words.length === 0 ? `${usage()}\n` : `error: unknown command "${words.slice(0, 2).join(' ')}".\n\n${usage()}\n`,
+    );
     return 2;
   }
   let opened: { database: Database; close: boolean } | undefined;
@@ -392,11 +431,20 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       allowPositionals: true,
       strict: true,
     });
-    if (positionals.length !== name.split(' ').length) throw new UsageError(`unexpected argument ${positionals.at(-1)}`);
+    if (positionals.length !== name.split(' ').length)
+      throw new UsageError(`unexpected argument ${positionals.at(-1)}`);
     for (const [option, help] of Object.entries(command.options)) {
       const value = values[option];
-      if (value !== undefined && help.values && !(option === 'permissions' ? value.split(',').map((p) => p.trim()) : [value]).every((v) => help.values!.includes(v))) {
-        throw new UsageError(`--${option} must be ${option === 'permissions' ? 'a comma-separated list of' : 'one of'} ${help.values.join(', ')}; got ${value}`);
+      if (
+        value !== undefined &&
+        help.values &&
+        !(option === 'permissions' ? value.split(',').map((p) => p.trim()) : [value]).every((v) =>
+          help.values!.includes(v),
+        )
+      ) {
+        throw new UsageError(
+          `--${option} must be ${option === 'permissions' ? 'a comma-separated list of' : 'one of'} ${help.values.join(', ')}; got ${value}`,
+        );
       }
     }
     opened = await (io.openDatabase ?? openConfiguredDatabase)();

@@ -31,7 +31,11 @@ export function encodeCursor(key: readonly string[]): string {
  * The sort key inside a cursor, each part checked by its pattern; anything else (another list's
  * cursor, a forged or truncated one) is `invalid_parameter`.
  */
-export function decodeCursor(cursor: string | null | undefined, patterns: readonly CursorPart[], parameter = 'after'): string[] | null {
+export function decodeCursor(
+  cursor: string | null | undefined,
+  patterns: readonly CursorPart[],
+  parameter = 'after',
+): string[] | null {
   if (cursor === null || cursor === undefined) return null;
   const fail = () => invalidParameter(parameter, 'is not a cursor of this list.');
   if (cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw fail();

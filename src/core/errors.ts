@@ -24,10 +24,15 @@ export const ERRORS = {
   },
   api_key_in_query: {
     status: 400,
-    message: 'API keys must not be sent in the URL query string. Send the key in the Authorization or X-API-Key header.',
+    message:
+      'API keys must not be sent in the URL query string. Send the key in the Authorization or X-API-Key header.',
     defendis: 'API keys must not be sent in the URL query string; send the key in the Authorization header.',
   },
-  missing_parameter: { status: 400, message: 'A required parameter is missing.', defendis: 'Missing required parameter' },
+  missing_parameter: {
+    status: 400,
+    message: 'A required parameter is missing.',
+    defendis: 'Missing required parameter',
+  },
   invalid_parameter: { status: 400, message: 'A parameter is malformed.', defendis: 'Invalid parameter' },
   forbidden: { status: 403, message: 'Forbidden.', defendis: 'Forbidden' },
   not_found: { status: 404, message: 'Not found.', defendis: 'Not found' },

@@ -159,7 +159,9 @@ function candidateType(text: string): IocType | null {
   if (text.includes('@')) return 'email';
   if (text.includes(':')) return 'ipv6';
   if (/^[0-9a-f]+$/i.test(text)) {
-    const hash = (Object.keys(HASH_LENGTHS) as (keyof typeof HASH_LENGTHS)[]).find((type) => HASH_LENGTHS[type] === text.length);
+    const hash = (Object.keys(HASH_LENGTHS) as (keyof typeof HASH_LENGTHS)[]).find(
+      (type) => HASH_LENGTHS[type] === text.length,
+    );
     return hash ?? null;
   }
   if (/^[0-9.]+$/.test(text)) return 'ipv4';

@@ -6,7 +6,7 @@ export const BILLING_STATUSES = ['active', 'past_due', 'canceled'] as const;
 export type BillingStatus = (typeof BILLING_STATUSES)[number];
 
 /**
- * `requestsPerMinute` is per API key, the default of `RATE_LIMIT_<PLAN>` (src/config.ts): one
+ * `requestsPerMinute` is per API key, the default of `RATE_LIMIT_<PLAN>` (src/edge/config.ts): one
  * request a second lets a free key poll a feed or try the API; a pro key serves a SIEM connector
  * polling every few seconds plus lookups; an enterprise key carries bulk enrichment from a SOAR.
  */
@@ -16,7 +16,10 @@ export type BillingStatus = (typeof BILLING_STATUSES)[number];
  * pay for. A free workspace watches a brand and a few domains; an enterprise one, a portfolio.
  */
 /** `leaks`: whether the plan includes data leaks (searches, leak alerts and their webhooks). */
-export const PLAN_LIMITS: Record<Plan, { activeKeys: number; requestsPerMinute: number; watchlists: number; watchlistEntries: number; leaks: boolean }> = {
+export const PLAN_LIMITS: Record<
+  Plan,
+  { activeKeys: number; requestsPerMinute: number; watchlists: number; watchlistEntries: number; leaks: boolean }
+> = {
   free: { activeKeys: 3, requestsPerMinute: 60, watchlists: 5, watchlistEntries: 100, leaks: false },
   pro: { activeKeys: 50, requestsPerMinute: 600, watchlists: 50, watchlistEntries: 5_000, leaks: false },
   enterprise: { activeKeys: 200, requestsPerMinute: 3000, watchlists: 200, watchlistEntries: 50_000, leaks: true },
@@ -30,7 +33,10 @@ export const LEAK_PLANS = PLANS.filter((plan) => PLAN_LIMITS[plan].leaks);
  * same rule for the searches (which say which half failed), alerts, webhooks and, as SQL, the
  * statements that raise leak alerts.
  */
-export function leakAccess(workspace: { readonly plan: Plan; readonly billingStatus: BillingStatus }): 'granted' | 'plan' | 'billing' {
+export function leakAccess(workspace: {
+  readonly plan: Plan;
+  readonly billingStatus: BillingStatus;
+}): 'granted' | 'plan' | 'billing' {
   if (!PLAN_LIMITS[workspace.plan].leaks) return 'plan';
   return workspace.billingStatus === 'active' ? 'granted' : 'billing';
 }

@@ -5,7 +5,8 @@
  * themselves are declared beside their data: src/iocs/record.ts, src/dataleaks/record.ts.
  */
 
-export type FieldKind = 'id' | 'iocType' | 'text' | 'int' | 'severity' | 'tlp' | 'tags' | 'timestamp' | 'boolean' | 'leakSourceType';
+export type FieldKind =
+  'id' | 'iocType' | 'text' | 'int' | 'severity' | 'tlp' | 'tags' | 'timestamp' | 'boolean' | 'leakSourceType';
 
 /** What every door needs of a field it shows. */
 export interface ShownField {
@@ -34,7 +35,9 @@ export function shownFields<F extends string>(fields: Readonly<Record<F, ShownFi
  * PostgreSQL prints them) in ISO 8601 through `iso`. Built once per record as a list of steps.
  */
 export function restShaper<F extends string>(fields: Readonly<Record<F, ShownField>>, iso: (value: string) => string) {
-  const steps = shownFields(fields).map((field) => [field, snakeName(field), fields[field].kind === 'timestamp'] as const);
+  const steps = shownFields(fields).map(
+    (field) => [field, snakeName(field), fields[field].kind === 'timestamp'] as const,
+  );
   return (row: Readonly<Record<F, unknown>>): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const [field, name, time] of steps) {

@@ -132,11 +132,18 @@ export function ulpRecord(text: string): Credential | Rejected {
   return new Rejected('not URL:login:password');
 }
 
-async function* lineRecords(file: string, read: (text: string) => Credential | Rejected, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
+async function* lineRecords(
+  file: string,
+  read: (text: string) => Credential | Rejected,
+  onProgress?: OnProgress,
+): AsyncGenerator<Item<Credential>[]> {
   const { size } = await stat(file);
   let done = 0;
   for await (const lines of lineBatches(fileStream(file, (bytes) => onProgress?.((done += bytes), size)))) {
-    yield lines.map((line) => ({ where: { line: line.line }, record: 'text' in line ? read(line.text) : new Rejected(TOO_LONG) }));
+    yield lines.map((line) => ({
+      where: { line: line.line },
+      record: 'text' in line ? read(line.text) : new Rejected(TOO_LONG),
+    }));
   }
 }
 
@@ -224,14 +231,19 @@ async function* stealerFolderRecords(folder: string, onProgress?: OnProgress): A
   let done = 0;
   for (const { file } of files) {
     const name = path.relative(folder, file).split(path.sep).join('/');
-    yield* stealerFileRecords(fileStream(file, (bytes) => onProgress?.((done += bytes), total)), name);
+    yield* stealerFileRecords(
+      fileStream(file, (bytes) => onProgress?.((done += bytes), total)),
+      name,
+    );
   }
 }
 
 /** The entries of a zip, one at a time, with a way to read each (yauzl, lazily). */
 async function* zipEntries(file: string): AsyncGenerator<{ entry: yauzl.Entry; open: () => Promise<Readable> }> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false }, (error, opened) => (error ? reject(error) : resolve(opened))),
+    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false }, (error, opened) =>
+      error ? reject(error) : resolve(opened),
+    ),
   );
   try {
     while (true) {
@@ -252,7 +264,10 @@ async function* zipEntries(file: string): AsyncGenerator<{ entry: yauzl.Entry; o
       if (!entry) return;
       yield {
         entry,
-        open: () => new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream)))),
+        open: () =>
+          new Promise<Readable>((resolve, reject) =>
+            zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream))),
+          ),
       };
     }
   } finally {
@@ -266,12 +281,20 @@ async function* zipEntries(file: string): AsyncGenerator<{ entry: yauzl.Entry; o
  * few kilobytes inflate to gigabytes), and the total the rest inflate to must stay within
  * `maxInflated`. yauzl checks each entry's real size against the size declared here as it inflates.
  */
-async function zipPlan(file: string, maxInflated: number): Promise<{ read: Set<string>; overlapping: string[]; total: number }> {
+async function zipPlan(
+  file: string,
+  maxInflated: number,
+): Promise<{ read: Set<string>; overlapping: string[]; total: number }> {
   const files: { name: string; start: number; end: number; size: number }[] = [];
   for await (const { entry } of zipEntries(file)) {
     if (entry.fileName.endsWith('/') || !PASSWORD_FILE.test(path.posix.basename(entry.fileName))) continue;
     // A local header is 30 bytes at least: the entry's data cannot start before that.
-    files.push({ name: entry.fileName, start: entry.relativeOffsetOfLocalHeader, end: entry.relativeOffsetOfLocalHeader + 30 + entry.compressedSize, size: entry.uncompressedSize });
+    files.push({
+      name: entry.fileName,
+      start: entry.relativeOffsetOfLocalHeader,
+      end: entry.relativeOffsetOfLocalHeader + 30 + entry.compressedSize,
+      size: entry.uncompressedSize,
+    });
   }
   files.sort((a, b) => a.start - b.start);
   const read = new Set<string>();
@@ -288,16 +311,25 @@ async function zipPlan(file: string, maxInflated: number): Promise<{ read: Set<s
     total += entry.size;
   }
   if (total > maxInflated) {
-    throw new Error(`the zip's password files inflate to ${total.toLocaleString('en')} bytes, more than the ${maxInflated.toLocaleString('en')} allowed (LEAKS_MAX_INFLATED_BYTES)`);
+    throw new Error(
+      `the zip's password files inflate to ${total.toLocaleString('en')} bytes, more than the ${maxInflated.toLocaleString('en')} allowed (LEAKS_MAX_INFLATED_BYTES)`,
+    );
   }
   return { read, overlapping, total };
 }
 
-async function* stealerZipRecords(file: string, maxInflated: number, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
+async function* stealerZipRecords(
+  file: string,
+  maxInflated: number,
+  onProgress?: OnProgress,
+): AsyncGenerator<Item<Credential>[]> {
   // The central directory first: what to read, and the sizes for the progress bar.
   const { read, overlapping, total } = await zipPlan(file, maxInflated);
   if (overlapping.length > 0) {
-    yield overlapping.map((name) => ({ where: { file: name, line: 0 }, record: new Rejected('the entry overlaps another entry of the zip (a zip bomb?): not read') }));
+    yield overlapping.map((name) => ({
+      where: { file: name, line: 0 },
+      record: new Rejected('the entry overlaps another entry of the zip (a zip bomb?): not read'),
+    }));
   }
   let done = 0;
   for await (const { entry, open } of zipEntries(file)) {
@@ -307,7 +339,12 @@ async function* stealerZipRecords(file: string, maxInflated: number, onProgress?
       input = await open();
     } catch (error) {
       // An encrypted or damaged entry: said once, for the file as a whole (line 0), and the rest is read.
-      yield [{ where: { file: entry.fileName, line: 0 }, record: new Rejected(`the file cannot be read from the zip: ${(error as Error).message}`) }];
+      yield [
+        {
+          where: { file: entry.fileName, line: 0 },
+          record: new Rejected(`the file cannot be read from the zip: ${(error as Error).message}`),
+        },
+      ];
       continue;
     }
     input.on('data', (chunk: Buffer) => onProgress?.((done += chunk.length), total));
@@ -315,7 +352,11 @@ async function* stealerZipRecords(file: string, maxInflated: number, onProgress?
   }
 }
 
-async function* stealerRecords(input: string, maxInflated: number, onProgress?: OnProgress): AsyncGenerator<Item<Credential>[]> {
+async function* stealerRecords(
+  input: string,
+  maxInflated: number,
+  onProgress?: OnProgress,
+): AsyncGenerator<Item<Credential>[]> {
   if ((await stat(input)).isDirectory()) yield* stealerFolderRecords(input, onProgress);
   else yield* stealerZipRecords(input, maxInflated, onProgress);
 }
@@ -330,14 +371,19 @@ type CsvRecord = Record<string, string | undefined>;
  * One record per line, read by the bounded line reader (src/dataleaks/csvLine.ts says why); the
  * header is checked as soon as its line is read, before anything else of the file.
  */
-async function* csvRows(file: string, checkHeader: (columns: string[]) => string | null, onProgress?: OnProgress): AsyncGenerator<{ row: CsvRecord; line: number } | Item<never>> {
+async function* csvRows(
+  file: string,
+  checkHeader: (columns: string[]) => string | null,
+  onProgress?: OnProgress,
+): AsyncGenerator<{ row: CsvRecord; line: number } | Item<never>> {
   const { size } = await stat(file);
   let done = 0;
   let columns: string[] | null = null;
   for await (const lines of lineBatches(fileStream(file, (bytes) => onProgress?.((done += bytes), size)))) {
     for (const line of lines) {
       if (!('text' in line)) {
-        if (!columns) throw new Error(`the CSV header line is longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters`);
+        if (!columns)
+          throw new Error(`the CSV header line is longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters`);
         yield { where: { line: line.line }, record: new Rejected(TOO_LONG) };
         continue;
       }
@@ -349,7 +395,10 @@ async function* csvRows(file: string, checkHeader: (columns: string[]) => string
         continue;
       }
       if (!fields) {
-        yield { where: { line: line.line }, record: new Rejected('not valid CSV (a quoted field does not close on its line)') };
+        yield {
+          where: { line: line.line },
+          record: new Rejected('not valid CSV (a quoted field does not close on its line)'),
+        };
         continue;
       }
       const row: CsvRecord = {};

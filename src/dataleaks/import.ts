@@ -101,25 +101,58 @@ const CARD_LOAD: Omit<StagedLoad, 'params'> = {
  * if an entry appeared meanwhile.
  */
 const credentialRow = (c: Credential, leakedAt: string | null, watched: boolean) =>
-  copyRow([bulkUuidv7(), c.email, c.domain, c.domainKey, c.username, c.site, c.siteKey, c.passwordMasked, c.passwordSha1, leakedAt, watched ? credentialMatchKeys(c) : null]);
+  copyRow([
+    bulkUuidv7(),
+    c.email,
+    c.domain,
+    c.domainKey,
+    c.username,
+    c.site,
+    c.siteKey,
+    c.passwordMasked,
+    c.passwordSha1,
+    leakedAt,
+    watched ? credentialMatchKeys(c) : null,
+  ]);
 
-export async function importLeaks(database: Database, input: string, options: LeakImportOptions): Promise<LeakImportReport> {
+export async function importLeaks(
+  database: Database,
+  input: string,
+  options: LeakImportOptions,
+): Promise<LeakImportReport> {
   const report: LeakImportReport = { read: 0, created: 0, duplicates: 0, rejected: 0, errors: [], alerts: 0 };
   const list = (where: Where, reason: string) => {
     if (report.errors.length < MAX_LISTED_ERRORS) report.errors.push({ ...where, reason });
   };
 
   if (options.format === 'cards') {
-    await load(database, report, list, cardRecords(input, options.onProgress), { ...CARD_LOAD, params: [options.source, options.leakedAt] }, (card: Card, leakedAt) =>
-      copyRow([bulkUuidv7(), card.bin, card.last4, card.expiry, card.brand, leakedAt]),
+    await load(
+      database,
+      report,
+      list,
+      cardRecords(input, options.onProgress),
+      { ...CARD_LOAD, params: [options.source, options.leakedAt] },
+      (card: Card, leakedAt) => copyRow([bulkUuidv7(), card.bin, card.last4, card.expiry, card.brand, leakedAt]),
     );
     await database.analyze('card_leaks');
   } else {
     if (!options.sourceType) throw new Error('a source type is required for credential formats');
     const params = [options.source, options.sourceType, options.leakedAt, options.severity];
     const watched = async () =>
-      (await database.rows<{ watched: boolean }>(sql`select exists (select 1 from watchlist_entries where type in ('domain', 'email')) as watched`))[0]!.watched;
-    await load(database, report, list, credentialRecords(options.format, input, options.onProgress, options.maxInflatedBytes), { ...CREDENTIAL_LOAD, params }, credentialRow, watched);
+      (
+        await database.rows<{ watched: boolean }>(
+          sql`select exists (select 1 from watchlist_entries where type in ('domain', 'email')) as watched`,
+        )
+      )[0]!.watched;
+    await load(
+      database,
+      report,
+      list,
+      credentialRecords(options.format, input, options.onProgress, options.maxInflatedBytes),
+      { ...CREDENTIAL_LOAD, params },
+      credentialRow,
+      watched,
+    );
     // Fresh statistics at once: the API answers at full speed right after a bulk load (API.md §9).
     await database.analyze('credential_leaks');
   }

@@ -1,5 +1,5 @@
 /**
- * The leak records, declared once (src/records.ts): the fields of the GraphQL `CredentialLeak` and
+ * The leak records, declared once (src/core/records.ts): the fields of the GraphQL `CredentialLeak` and
  * `CardLeak` types, the REST bodies and webhook payloads, in the order clients see them. The
  * compiler holds every column of the tables to an entry here; columns kept for the server's own
  * lookups (keys, the password's digest) are not shown.
@@ -12,8 +12,18 @@ export const CREDENTIAL_LEAK_FIELDS = {
   email: { kind: 'text', shown: true, nullable: true, description: 'The login, when it is an email address.' },
   domain: { kind: 'text', shown: true, nullable: true, description: "The email's domain." },
   domainKey: { kind: 'text', shown: false },
-  username: { kind: 'text', shown: true, nullable: true, description: "The email's local part, or the login when it is no email." },
-  site: { kind: 'text', shown: true, nullable: true, description: 'The host of the website where the credential was used (stealer logs, ULP files).' },
+  username: {
+    kind: 'text',
+    shown: true,
+    nullable: true,
+    description: "The email's local part, or the login when it is no email.",
+  },
+  site: {
+    kind: 'text',
+    shown: true,
+    nullable: true,
+    description: 'The host of the website where the credential was used (stealer logs, ULP files).',
+  },
   siteKey: { kind: 'text', shown: false },
   passwordMasked: { kind: 'text', shown: true, nullable: true },
   passwordSha1: { kind: 'text', shown: false },

@@ -92,7 +92,8 @@ export function credentialOf(login: string, password: string, url: string | null
   if (hasNul(login, password, url)) return new Rejected(NUL_REASON);
   const trimmed = login.trim();
   if (trimmed === '') return new Rejected('no login');
-  if (trimmed.length > MAX_LOGIN || /[\s\u0000-\u001f]/.test(trimmed)) return new Rejected('the login is not a user name or an email address');
+  if (trimmed.length > MAX_LOGIN || /[\s\u0000-\u001f]/.test(trimmed))
+    return new Rejected('the login is not a user name or an email address');
   if (password === '') return new Rejected('no password');
   if (password.length > MAX_PASSWORD) return new Rejected(`the password is longer than ${MAX_PASSWORD} characters`);
   let site: { site: string; siteKey: string | null } | null = null;
@@ -156,7 +157,13 @@ export function brandOf(bin: string): string | null {
  * A card from either a full number (`pan`: cut to its BIN, 8 digits of a 16-digit or longer
  * number, else 6, and its last four, here and now) or a BIN and last four.
  */
-export function cardOf(fields: { pan?: string | undefined; bin?: string | undefined; last4?: string | undefined; expiry?: string | undefined; brand?: string | undefined }): Card | Rejected {
+export function cardOf(fields: {
+  pan?: string | undefined;
+  bin?: string | undefined;
+  last4?: string | undefined;
+  expiry?: string | undefined;
+  brand?: string | undefined;
+}): Card | Rejected {
   if (hasNul(fields.pan, fields.bin, fields.last4, fields.expiry, fields.brand)) return new Rejected(NUL_REASON);
   let bin: string;
   let last4: string;

@@ -9,12 +9,19 @@ import { prepared } from '../db/prepared.js';
 import { cardLeaks, credentialLeaks, passwordCounts } from '../db/schema.js';
 import { domainKey } from '../core/normalize.js';
 
-const { domainKey: _domainKey, siteKey: _siteKey, passwordSha1: _passwordSha1, ...credentialColumns } = getTableColumns(credentialLeaks);
+const {
+  domainKey: _domainKey,
+  siteKey: _siteKey,
+  passwordSha1: _passwordSha1,
+  ...credentialColumns
+} = getTableColumns(credentialLeaks);
 /**
  * A leak as the API shows it (never the password's hash); `sortKey` (the domain or site key) comes
  * with domain and site searches, for their cursor.
  */
-export type CredentialLeakRow = Omit<typeof credentialLeaks.$inferSelect, 'domainKey' | 'siteKey' | 'passwordSha1'> & { sortKey?: string | null };
+export type CredentialLeakRow = Omit<typeof credentialLeaks.$inferSelect, 'domainKey' | 'siteKey' | 'passwordSha1'> & {
+  sortKey?: string | null;
+};
 export type CardLeakRow = typeof cardLeaks.$inferSelect;
 
 /** The row after which a page starts: the sort key of the last row of the previous page. */

@@ -35,8 +35,12 @@ const BIN_PATTERN = /^\d{6,8}$/;
 /** Data leaks come with the plans that include them (src/core/plans.ts), and only while billing is in order. */
 function requireLeakAccess(principal: Principal): void {
   const access = leakAccess(principal.workspace);
-  if (access === 'plan') throw forbidden(`data leak searches need the ${LEAK_PLANS.join(' or ')} plan.`, { reason: 'plan' });
-  if (access === 'billing') throw forbidden(`data leak searches are suspended while billing is ${principal.workspace.billingStatus}.`, { reason: 'billing' });
+  if (access === 'plan')
+    throw forbidden(`data leak searches need the ${LEAK_PLANS.join(' or ')} plan.`, { reason: 'plan' });
+  if (access === 'billing')
+    throw forbidden(`data leak searches are suspended while billing is ${principal.workspace.billingStatus}.`, {
+      reason: 'billing',
+    });
 }
 
 /** The scoped input, normalised, present, well formed and inside the scope, or the §4 error. */
@@ -49,7 +53,12 @@ function scopedInput(
   if (raw.trim() === '') throw missingParameter(name);
   const value = normalize(raw);
   if (value === null) throw invalidParameter(name, `is not a valid ${name}.`);
-  if (!covered(value)) throw forbidden(`the ${name} ${value} is outside the workspace scope.`, { reason: 'outside_scope', type: name, value });
+  if (!covered(value))
+    throw forbidden(`the ${name} ${value} is outside the workspace scope.`, {
+      reason: 'outside_scope',
+      type: name,
+      value,
+    });
   return value;
 }
 
@@ -57,7 +66,11 @@ function scopedInput(
  * A search of credential leaks under a domain of the scope, by the email's domain or by the site:
  * one range of the key column's index, keyset-paged on (key, id).
  */
-function underDomain(t: PothosSchemaTypes.ObjectFieldBuilder<Types, Record<string, never>>, by: 'domain' | 'site', description: string) {
+function underDomain(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, Record<string, never>>,
+  by: 'domain' | 'site',
+  description: string,
+) {
   const search = by === 'domain' ? repository.credentialLeaksByDomain : repository.credentialLeaksBySite;
   return t.field({
     type: CredentialLeakConnectionRef,

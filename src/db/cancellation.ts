@@ -77,7 +77,10 @@ function trackingClient<C extends object>(client: C, statements: Statements): C 
       if (property === 'begin' && typeof value === 'function') {
         return (...args: unknown[]) => {
           const body = args.at(-1) as (tx: object) => unknown;
-          return (value as (...a: unknown[]) => unknown).apply(target, [...args.slice(0, -1), (tx: object) => body(trackingClient(tx, statements))]);
+          return (value as (...a: unknown[]) => unknown).apply(target, [
+            ...args.slice(0, -1),
+            (tx: object) => body(trackingClient(tx, statements)),
+          ]);
         };
       }
       return value;
@@ -105,7 +108,9 @@ export function requestDatabase(db: Db, statements: Statements): Db {
     $client: object;
   };
   const client = trackingClient(root.$client, statements);
-  const schema = root._.schema ? { fullSchema: root._.fullSchema, schema: root._.schema, tableNamesMap: root._.tableNamesMap } : undefined;
+  const schema = root._.schema
+    ? { fullSchema: root._.fullSchema, schema: root._.schema, tableNamesMap: root._.tableNamesMap }
+    : undefined;
   const session = new PostgresJsSession(client as never, root.dialect, schema as never, root.session.options);
   return Object.create(db, {
     session: { value: session },

@@ -13,7 +13,6 @@ import type { Db } from './handle.js';
 import { lockDataDir } from './dataDirLock.js';
 import * as schema from './schema.js';
 
-
 export interface NotificationHandlers {
   onMessage: (payload: string) => void;
   /** Called each time the channel is (re)subscribed: anything learned while deaf may be stale. */
@@ -57,7 +56,11 @@ export interface Database {
    * the program's own; values travel as COPY data or as parameters. `beforeMerge` lets a caller
    * copy one batch while the one before is still being merged, and merge them in order.
    */
-  stage(load: StagedLoad, chunks: AsyncIterable<string>, options?: { beforeMerge?: () => Promise<unknown> }): Promise<Record<string, number>>;
+  stage(
+    load: StagedLoad,
+    chunks: AsyncIterable<string>,
+    options?: { beforeMerge?: () => Promise<unknown> },
+  ): Promise<Record<string, number>>;
   /** Refreshes the planner's statistics of a table after a bulk write (`table` is the program's own name). */
   analyze(table: string): Promise<void>;
   /** Applies the migrations of `folder` not yet applied, one process at a time. */
@@ -123,7 +126,11 @@ function bulkLoadStatements(table: string, columns: readonly string[]) {
  * database error). So the query's rejection is caught where the driver makes it, and every wait
  * below is raced against it.
  */
-async function copyFrom(tx: TransactionSql, statement: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
+async function copyFrom(
+  tx: TransactionSql,
+  statement: string,
+  chunks: Iterable<string> | AsyncIterable<string>,
+): Promise<void> {
   const query = tx.unsafe(statement) as ReturnType<TransactionSql['unsafe']> & { reject: (error: unknown) => void };
   const refused = new Promise<never>((_resolve, reject) => {
     const rejectQuery = query.reject;
@@ -208,7 +215,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     async bulkLoad(table, columns, options, chunks) {
       const statements = bulkLoadStatements(table, columns);
       const inserted = await client.begin(async (tx) => {
-        const rebuild = options.rebuildIndexes ? await tx.unsafe<{ name: string; definition: string }[]>(statements.secondaryIndexes) : [];
+        const rebuild = options.rebuildIndexes
+          ? await tx.unsafe<{ name: string; definition: string }[]>(statements.secondaryIndexes)
+          : [];
         for (const index of rebuild) await tx.unsafe(`DROP INDEX "${index.name}"`);
         const count = await load(tx);
         for (const index of rebuild) await tx.unsafe(index.definition);

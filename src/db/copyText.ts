@@ -16,9 +16,11 @@ export function copyField(value: CopyValue): string {
   if (typeof value === 'number') return String(value);
   // The backslash of bytea's `\x` escaped for COPY.
   if (Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`;
-  if (typeof value !== 'string') return copyField(`{${value.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
+  if (typeof value !== 'string')
+    return copyField(`{${value.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
   // COPY would refuse the whole statement for one NUL (invalid byte sequence 0x00): say so here instead.
-  if (value.includes('\u0000')) throw new UnstorableText('a value holds a NUL byte, which PostgreSQL text cannot store');
+  if (value.includes('\u0000'))
+    throw new UnstorableText('a value holds a NUL byte, which PostgreSQL text cannot store');
   return SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : value;
 }
 

@@ -64,7 +64,9 @@ export function lockDataDir(dataDir: string): () => void {
 function readHolder(file: string): LockHolder | null {
   try {
     const holder = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
-    return typeof holder.pid === 'number' ? { pid: holder.pid, command: String(holder.command), since: String(holder.since) } : null;
+    return typeof holder.pid === 'number'
+      ? { pid: holder.pid, command: String(holder.command), since: String(holder.since) }
+      : null;
   } catch {
     return null;
   }
@@ -83,7 +85,11 @@ function isAlive(pid: number): boolean {
 /** What the holder is, in words a person recognises: `npm start`, `cli key create`. */
 function commandLine(): string {
   const npmScript = process.env.npm_lifecycle_event;
-  const args = process.argv.slice(2).filter((arg) => !arg.startsWith('-')).slice(0, 2).join(' ');
+  const args = process.argv
+    .slice(2)
+    .filter((arg) => !arg.startsWith('-'))
+    .slice(0, 2)
+    .join(' ');
   if (npmScript === 'start' || npmScript === 'start:dev') return `npm run ${npmScript}`;
   if (npmScript === 'cli') return `npm run cli -- ${args}`.trim();
   return `${path.basename(process.argv[1] ?? 'node')}${args ? ` ${args}` : ''}`;

@@ -21,7 +21,11 @@ export function prepared<Q>(db: Db, name: string, build: (root: Db) => Q): Q {
 }
 
 type PostgresClient = {
-  unsafe(text: string, params: unknown[], options: { prepare: boolean }): Promise<unknown[]> & { values(): Promise<unknown[][]> };
+  unsafe(
+    text: string,
+    params: unknown[],
+    options: { prepare: boolean },
+  ): Promise<unknown[]> & { values(): Promise<unknown[][]> };
 };
 type PgliteClient = { query(text: string, params: unknown[], options: object): Promise<{ rows: unknown[] }> };
 

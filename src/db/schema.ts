@@ -28,7 +28,17 @@ import {
 import { uuidv7 } from 'uuidv7';
 import { PERMISSIONS } from '../core/permissions.js';
 import { INDICATOR_NAMESPACE } from '../core/stixIds.js';
-import { ALERT_KINDS, ALERT_STATUSES, DELIVERY_STATUSES, IOC_TYPES, LEAK_SOURCE_TYPES, SCOPE_TYPES, SEVERITIES, TLPS, WATCHLIST_ENTRY_TYPES } from '../core/vocabulary.js';
+import {
+  ALERT_KINDS,
+  ALERT_STATUSES,
+  DELIVERY_STATUSES,
+  IOC_TYPES,
+  LEAK_SOURCE_TYPES,
+  SCOPE_TYPES,
+  SEVERITIES,
+  TLPS,
+  WATCHLIST_ENTRY_TYPES,
+} from '../core/vocabulary.js';
 import { BILLING_STATUSES, PLANS } from '../core/plans.js';
 
 /** Text compared byte by byte, so that prefix ranges (`>= 'com.example.' AND < 'com.example/'`) use the index. */
@@ -40,8 +50,7 @@ const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 /** A transaction id (64-bit), read and written as text. */
 const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
 
-const timestamptz = (name: string) =>
-  timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
 const createdAt = () => timestamptz('created_at').notNull().defaultNow();
 const id = () =>
   uuid('id')
@@ -163,7 +172,10 @@ export const iocs = pgTable(
     confidence: smallint('confidence').notNull().default(50),
     severity: severityEnum('severity').notNull().default('medium'),
     tlp: tlpEnum('tlp').notNull().default('clear'),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     source: text('source'),
     firstSeen: timestamptz('first_seen').notNull().defaultNow(),
     lastSeen: timestamptz('last_seen').notNull().defaultNow(),
@@ -231,7 +243,9 @@ export const watchlistEntries = pgTable(
   (t) => [
     unique('watchlist_entry_identity').on(t.watchlistId, t.type, t.value),
     index('watchlist_entries_match').on(t.matchKey),
-    index('watchlist_entries_keyword_gram').on(t.keywordGram).where(sql`keyword_gram IS NOT NULL`),
+    index('watchlist_entries_keyword_gram')
+      .on(t.keywordGram)
+      .where(sql`keyword_gram IS NOT NULL`),
   ],
 );
 
@@ -260,7 +274,9 @@ export const alerts = pgTable(
      * The writing transaction's id: the alert stream reads alerts in this order, and only below
      * the oldest transaction still running, so that none commits behind a stream's position.
      */
-    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
+    xid: xid8('xid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
@@ -345,7 +361,9 @@ export const credentialLeaks = pgTable(
     index('credential_leaks_site').on(t.siteKey, t.id),
     // One row per (source, login, site, password): re-importing creates nothing. The password's
     // hash leads, so that the same index serves the breached-password range search.
-    unique('credential_leaks_identity').on(t.passwordSha1, t.sourceName, t.email, t.username, t.site).nullsNotDistinct(),
+    unique('credential_leaks_identity')
+      .on(t.passwordSha1, t.sourceName, t.email, t.username, t.site)
+      .nullsNotDistinct(),
   ],
 );
 
@@ -403,9 +421,13 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_endpoint').on(t.endpointId, t.createdAt, t.id),
     // An endpoint's waiting deliveries, oldest due first: what the worker claims per endpoint and
     // what the backlog bound counts (drizzle/0013).
-    index('webhook_deliveries_endpoint_pending').on(t.endpointId, t.nextAttemptAt, t.id).where(sql`status = 'pending'`),
+    index('webhook_deliveries_endpoint_pending')
+      .on(t.endpointId, t.nextAttemptAt, t.id)
+      .where(sql`status = 'pending'`),
     // The attempts running now, in any process: few rows, read at every claim.
-    index('webhook_deliveries_leased').on(t.lockedUntil).where(sql`status = 'pending' AND locked_until IS NOT NULL`),
+    index('webhook_deliveries_leased')
+      .on(t.lockedUntil)
+      .where(sql`status = 'pending' AND locked_until IS NOT NULL`),
   ],
 );
 
@@ -466,7 +488,9 @@ export const taxiiStatuses = pgTable(
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
-    requestTimestamp: timestamp('request_timestamp', { withTimezone: true, precision: 6, mode: 'string' }).notNull().defaultNow(),
+    requestTimestamp: timestamp('request_timestamp', { withTimezone: true, precision: 6, mode: 'string' })
+      .notNull()
+      .defaultNow(),
     totalCount: integer('total_count').notNull(),
     /** Every object stored, counted; `successes` lists the first of them (src/taxii/objects.ts). */
     successCount: integer('success_count').notNull().default(0),

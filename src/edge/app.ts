@@ -31,7 +31,17 @@ import { GraphQLPipeline, negotiateMediaType, renderResult } from '../graphql/pi
 import { createYogaAdapter } from '../graphql/yoga.js';
 import { readBody } from '../http/body.js';
 import { CorsPolicy } from '../http/cors.js';
-import { fromNode, fromRequest, isFetchResponse, json, toResponse, writeOutgoing, writeResponse, type Incoming, type Outgoing } from '../http/exchange.js';
+import {
+  fromNode,
+  fromRequest,
+  isFetchResponse,
+  json,
+  toResponse,
+  writeOutgoing,
+  writeResponse,
+  type Incoming,
+  type Outgoing,
+} from '../http/exchange.js';
 import { STALLED_READER_MS } from '../http/limits.js';
 import { OpenAnswers, type OpenAnswerLimits } from '../http/openAnswers.js';
 import type { Logger } from '../core/logger.js';
@@ -114,7 +124,8 @@ export function createApp(options: AppOptions) {
     if (path === '/readyz') return readiness(database);
     // Refused whatever else the request holds, before anything reads it (API.md §2).
     if (hasKeyInQuery(request.url.searchParams)) throw new ApiError('api_key_in_query');
-    if (request.method === 'OPTIONS' && request.header('access-control-request-method') !== null) return cors.preflight(request.header('origin'));
+    if (request.method === 'OPTIONS' && request.header('access-control-request-method') !== null)
+      return cors.preflight(request.header('origin'));
     if (path === '/graphql') return graphql(request, state);
     if (path === '/api/v1/openapi.json' && request.method === 'GET') return json(openApi, 200);
     if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, await admitted(request, state), state);
@@ -122,7 +133,10 @@ export function createApp(options: AppOptions) {
     if (isTaxiiPath(path)) return rest(request, await admitted(request, state, { basic: true }), state);
     if (path === '/console' || path.startsWith('/console/')) return serveConsole(request.method, path);
     if (path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
-      return homePage({ url: '', production: options.production, metricsUrl: options.metricsUrl }, request.header('accept'));
+      return homePage(
+        { url: '', production: options.production, metricsUrl: options.metricsUrl },
+        request.header('accept'),
+      );
     }
     return errorAnswer(new ApiError('not_found'), 'soc', state.requestId);
   }
@@ -135,7 +149,8 @@ export function createApp(options: AppOptions) {
 
   async function graphql(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
     // GraphiQL's page is the one GraphQL answer without a key: it holds no data, and asks for the key.
-    if (!options.production && request.method === 'GET' && (request.header('accept') ?? '').includes('text/html')) return graphiqlPage();
+    if (!options.production && request.method === 'GET' && (request.header('accept') ?? '').includes('text/html'))
+      return graphiqlPage();
     const context = await admitted(request, state);
     // Every content type is read here, within the one limit, before any parser sees it.
     const body = request.method === 'GET' || request.method === 'HEAD' ? null : await readBody(request);
@@ -150,20 +165,30 @@ export function createApp(options: AppOptions) {
     const corsHeaders = cors.headers(request.header('origin'));
     if (corsHeaders) state.cors = corsHeaders;
     try {
-      return await withTimeout(route(request, state).finally(() => state.statements.close()), requestTimeoutMs, () => {
-        // The caller gets 503; what the request still runs in the database is cancelled with it.
-        state.statements.cancel();
-        return timedOut();
-      });
+      return await withTimeout(
+        route(request, state).finally(() => state.statements.close()),
+        requestTimeoutMs,
+        () => {
+          // The caller gets 503; what the request still runs in the database is cancelled with it.
+          state.statements.cancel();
+          return timedOut();
+        },
+      );
     } catch (error) {
       const path = request.url.pathname;
       if (path === '/graphql') {
         // maskError logs what it masks, with the error itself.
         const mediaType = negotiateMediaType(request.header('accept')) ?? 'application/json';
-        return renderResult({ errors: [asHttpError(maskError(error, logger, state.requestId), state.requestId)] }, mediaType, state.requestId, logger);
+        return renderResult(
+          { errors: [asHttpError(maskError(error, logger, state.requestId), state.requestId)] },
+          mediaType,
+          state.requestId,
+          logger,
+        );
       }
       const apiError = asApiError(error);
-      if (apiError.code === 'internal_error') logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
+      if (apiError.code === 'internal_error')
+        logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
       return errorAnswer(apiError, dialectForPath(path), state.requestId);
     }
   }
@@ -184,7 +209,11 @@ export function createApp(options: AppOptions) {
 
   const adapter = createServerAdapter(async (fetchRequest: Request): Promise<Response> => {
     const started = performance.now();
-    const state: RequestState = { requestId: newRequestId(), signal: fetchRequest.signal, statements: new Statements() };
+    const state: RequestState = {
+      requestId: newRequestId(),
+      signal: fetchRequest.signal,
+      statements: new Statements(),
+    };
     const request = fromRequest(fetchRequest);
     const result = await handle(request, state);
     const response = isFetchResponse(result) ? result : toResponse(result);
@@ -206,7 +235,11 @@ export function createApp(options: AppOptions) {
       try {
         request = fromNode(req);
       } catch {
-        void writeOutgoing(res, errorAnswer(new ApiError('invalid_parameter', 'The request URL is malformed.'), 'soc', state.requestId), answerHeaders(state));
+        void writeOutgoing(
+          res,
+          errorAnswer(new ApiError('invalid_parameter', 'The request URL is malformed.'), 'soc', state.requestId),
+          answerHeaders(state),
+        );
         return;
       }
       try {
@@ -216,7 +249,12 @@ export function createApp(options: AppOptions) {
       } catch (error) {
         // Only a broken connection gets here (handle answers every error itself).
         logger.warn({ err: error, request_id: state.requestId }, 'answer not delivered');
-        if (!res.headersSent) void writeOutgoing(res, errorAnswer(new ApiError('internal_error'), 'soc', state.requestId), answerHeaders(state));
+        if (!res.headersSent)
+          void writeOutgoing(
+            res,
+            errorAnswer(new ApiError('internal_error'), 'soc', state.requestId),
+            answerHeaders(state),
+          );
         else res.destroy();
       }
       logRequest(request, state, res.statusCode, started);

@@ -13,14 +13,28 @@ export interface Addresses {
 
 export function links({ url, production, metricsUrl }: Addresses) {
   return [
-    { name: 'REST API', href: `${url}/api/v1/openapi.json`, note: `its OpenAPI description; routes under ${url}/api/v1/` },
+    {
+      name: 'REST API',
+      href: `${url}/api/v1/openapi.json`,
+      note: `its OpenAPI description; routes under ${url}/api/v1/`,
+    },
     {
       name: 'GraphQL',
       href: `${url}/graphql`,
-      note: production ? 'POST queries with your key' : 'GraphiQL in a browser: put {"Authorization": "Bearer sk_live_…"} in its Headers tab',
+      note: production
+        ? 'POST queries with your key'
+        : 'GraphiQL in a browser: put {"Authorization": "Bearer sk_live_…"} in its Headers tab',
     },
-    { name: 'Console', href: `${url}/console/`, note: 'sign in with an admin key (keys:read, keys:write) to manage keys' },
-    { name: 'Metrics', href: metricsUrl ?? '', note: metricsUrl ? 'Prometheus text' : 'off: set METRICS_PORT to serve them' },
+    {
+      name: 'Console',
+      href: `${url}/console/`,
+      note: 'sign in with an admin key (keys:read, keys:write) to manage keys',
+    },
+    {
+      name: 'Metrics',
+      href: metricsUrl ?? '',
+      note: metricsUrl ? 'Prometheus text' : 'off: set METRICS_PORT to serve them',
+    },
   ];
 }
 
@@ -55,7 +69,8 @@ export function startBanner(facts: BannerFacts): string {
   }
   lines.push(
     '',
-    'A new key: Create key in the console, or from the command line' + (facts.embedded ? ' (with this server stopped: the embedded database admits one process):' : ':'),
+    'A new key: Create key in the console, or from the command line' +
+      (facts.embedded ? ' (with this server stopped: the embedded database admits one process):' : ':'),
     `    npm run -s cli -- key create --workspace ${workspace} --name "My key"`,
     `Workspaces and their keys:  npm run -s cli -- workspace list   |   npm run -s cli -- key list --workspace ${workspace}`,
     '',
@@ -64,7 +79,8 @@ export function startBanner(facts: BannerFacts): string {
 }
 
 const HOME_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-cache',
@@ -81,7 +97,11 @@ export function homePage(addresses: Addresses, accept: string | null): Outgoing 
     };
   }
   const items = list
-    .map((l) => (l.href ? `<li><a href="${l.href}">${l.name}</a>: ${escapeHtml(l.note)}</li>` : `<li>${l.name}: ${escapeHtml(l.note)}</li>`))
+    .map((l) =>
+      l.href
+        ? `<li><a href="${l.href}">${l.name}</a>: ${escapeHtml(l.note)}</li>`
+        : `<li>${l.name}: ${escapeHtml(l.note)}</li>`,
+    )
     .join('\n      ');
   const body = `<!doctype html>
 <html lang="en">

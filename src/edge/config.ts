@@ -52,7 +52,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }),
     ) as Record<Plan, number>,
     requestTimeoutMs: parseTimeout(env.REQUEST_TIMEOUT_MS ?? String(DEFAULT_REQUEST_TIMEOUT_MS)),
-    metrics: env.METRICS_PORT ? { port: parsePort(env.METRICS_PORT, 'METRICS_PORT'), host: env.METRICS_HOST ?? '127.0.0.1' } : undefined,
+    metrics: env.METRICS_PORT
+      ? { port: parsePort(env.METRICS_PORT, 'METRICS_PORT'), host: env.METRICS_HOST ?? '127.0.0.1' }
+      : undefined,
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
     webhooks: {
       secretKey: env.WEBHOOK_SECRET_KEY || undefined,
@@ -60,7 +62,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivate: parseFlag(env.WEBHOOK_ALLOW_PRIVATE, 'WEBHOOK_ALLOW_PRIVATE'),
       retrySchedule: parseSchedule(env.WEBHOOK_RETRY_SCHEDULE),
     },
-    leaksMaxInflatedBytes: parseByteCount(env.LEAKS_MAX_INFLATED_BYTES, 'LEAKS_MAX_INFLATED_BYTES', DEFAULT_MAX_INFLATED_BYTES),
+    leaksMaxInflatedBytes: parseByteCount(
+      env.LEAKS_MAX_INFLATED_BYTES,
+      'LEAKS_MAX_INFLATED_BYTES',
+      DEFAULT_MAX_INFLATED_BYTES,
+    ),
   };
 }
 
@@ -74,7 +80,9 @@ function parseSchedule(value: string | undefined): number[] {
   if (value === undefined || value.trim() === '') return [...RETRY_SCHEDULE];
   const seconds = value.split(',').map((part) => Number(part.trim()));
   if (seconds.length > 20 || seconds.some((s) => !Number.isFinite(s) || s < 0 || s > 86_400)) {
-    throw new Error(`WEBHOOK_RETRY_SCHEDULE must be up to 20 comma-separated numbers of seconds from 0 to 86400, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `WEBHOOK_RETRY_SCHEDULE must be up to 20 comma-separated numbers of seconds from 0 to 86400, got ${JSON.stringify(value)}`,
+    );
   }
   return seconds;
 }
@@ -113,7 +121,9 @@ function parsePoolSize(value: string): number {
 function parseRateLimit(name: string, value: string): number {
   const limit = Number(value);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000_000) {
-    throw new Error(`${name} must be a whole number of requests per minute from 1 to 1000000000, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `${name} must be a whole number of requests per minute from 1 to 1000000000, got ${JSON.stringify(value)}`,
+    );
   }
   return limit;
 }
@@ -128,7 +138,9 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 function parseTimeout(value: string): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms < 100 || ms > 600_000) {
-    throw new Error(`REQUEST_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `REQUEST_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000, got ${JSON.stringify(value)}`,
+    );
   }
   return ms;
 }
@@ -137,6 +149,7 @@ function parseTimeout(value: string): number {
 function parseByteCount(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const bytes = Number(value);
-  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new Error(`${name} must be a whole number of bytes, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new Error(`${name} must be a whole number of bytes, got ${JSON.stringify(value)}`);
   return bytes;
 }

@@ -44,7 +44,11 @@ function loadConsole(): Map<string, ConsoleFile> | null {
 function readConsoleFiles(): Map<string, ConsoleFile> {
   const names = readdirSync(path.join(CONSOLE_DIR, 'assets'));
   const files = new Map<string, ConsoleFile>();
-  files.set('/console/', { type: TYPES['.html']!, body: readFileSync(path.join(CONSOLE_DIR, 'index.html'), 'utf8'), cache: 'no-cache' });
+  files.set('/console/', {
+    type: TYPES['.html']!,
+    body: readFileSync(path.join(CONSOLE_DIR, 'index.html'), 'utf8'),
+    cache: 'no-cache',
+  });
   for (const name of names) {
     const type = TYPES[path.extname(name)];
     if (!type) continue;
@@ -60,13 +64,24 @@ function readConsoleFiles(): Map<string, ConsoleFile> {
 export function createConsoleHandler() {
   const files = loadConsole();
   return function serveConsole(method: string, pathname: string): Outgoing {
-    if (pathname === '/console') return { status: 308, headers: { location: '/console/', ...SECURITY_HEADERS }, body: null };
+    if (pathname === '/console')
+      return { status: 308, headers: { location: '/console/', ...SECURITY_HEADERS }, body: null };
     const file = files?.get(pathname);
     if (!files) {
       return json('{"error":"The console is not built: run npm run build."}', 404, SECURITY_HEADERS);
     }
-    if (!file) return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }, body: 'Not found\n' };
-    if (method !== 'GET' && method !== 'HEAD') return { status: 405, headers: { allow: 'GET, HEAD', ...SECURITY_HEADERS }, body: null };
-    return { status: 200, headers: { 'content-type': file.type, 'cache-control': file.cache, ...SECURITY_HEADERS }, body: method === 'HEAD' ? null : file.body };
+    if (!file)
+      return {
+        status: 404,
+        headers: { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS },
+        body: 'Not found\n',
+      };
+    if (method !== 'GET' && method !== 'HEAD')
+      return { status: 405, headers: { allow: 'GET, HEAD', ...SECURITY_HEADERS }, body: null };
+    return {
+      status: 200,
+      headers: { 'content-type': file.type, 'cache-control': file.cache, ...SECURITY_HEADERS },
+      body: method === 'HEAD' ? null : file.body,
+    };
   };
 }

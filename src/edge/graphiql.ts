@@ -28,7 +28,12 @@ let page: Outgoing | undefined;
 export async function graphiqlPage(): Promise<Outgoing> {
   if (page) return page;
   const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-  const html = renderGraphiQL({ title: 'Threat-intelligence API · GraphiQL', headers: HEADERS_HINT, defaultQuery: FIRST_QUERY, endpoint: '/graphql' });
+  const html = renderGraphiQL({
+    title: 'Threat-intelligence API · GraphiQL',
+    headers: HEADERS_HINT,
+    defaultQuery: FIRST_QUERY,
+    endpoint: '/graphql',
+  });
   const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => match[1]!);
   const hashes = scripts.map((script) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`).join(' ');
   page = {

@@ -9,7 +9,15 @@
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  register,
+  type Registry,
+} from 'prom-client';
 import type { KeyVerifier } from '../auth/keyVerifier.js';
 
 export interface Metrics {
@@ -57,9 +65,24 @@ export function createMetrics(sources: MetricsSources, registry: Registry = regi
     registers: [registry],
   });
   const { stats } = sources.verifier;
-  mirroredCounter(registry, 'api_key_cache_hits_total', 'Keys verified from the in-process cache.', () => stats.cacheHits);
-  mirroredCounter(registry, 'api_key_cache_misses_total', 'Keys not in the cache (read from the database, maybe argon2).', () => stats.cacheMisses);
-  mirroredCounter(registry, 'api_key_argon2_verifications_total', 'argon2id verifications run.', () => stats.argon2Verifications);
+  mirroredCounter(
+    registry,
+    'api_key_cache_hits_total',
+    'Keys verified from the in-process cache.',
+    () => stats.cacheHits,
+  );
+  mirroredCounter(
+    registry,
+    'api_key_cache_misses_total',
+    'Keys not in the cache (read from the database, maybe argon2).',
+    () => stats.cacheMisses,
+  );
+  mirroredCounter(
+    registry,
+    'api_key_argon2_verifications_total',
+    'argon2id verifications run.',
+    () => stats.argon2Verifications,
+  );
   new Gauge({
     name: 'api_key_cache_hit_ratio',
     help: 'Share of key checks served from the cache since the process started (the workers’ average).',
@@ -105,8 +128,13 @@ export function createMetrics(sources: MetricsSources, registry: Registry = regi
 }
 
 /** Serves `GET /metrics` on its own port; in a cluster's primary, the sum of every worker's. */
-export async function serveMetrics(port: number, host: string, registry: Registry = register): Promise<{ server: Server; url: string }> {
-  const aggregator = cluster.isPrimary && Object.keys(cluster.workers ?? {}).length > 0 ? new AggregatorRegistry() : null;
+export async function serveMetrics(
+  port: number,
+  host: string,
+  registry: Registry = register,
+): Promise<{ server: Server; url: string }> {
+  const aggregator =
+    cluster.isPrimary && Object.keys(cluster.workers ?? {}).length > 0 ? new AggregatorRegistry() : null;
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

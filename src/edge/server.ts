@@ -34,12 +34,17 @@ export async function startServer(
   /** Where the start banner and the one-time demo key are printed: the console, not the log. */
   announce: (text: string) => void = (text) => process.stderr.write(text),
 ): Promise<RunningServer> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.poolSize,
+  });
   const applied = await migrateDatabase(database);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const demo = database.kind === 'embedded' ? await createDemoWorkspaceIfEmpty(database.db) : null;
-  const demoWorkspaceId = demo?.workspaceId ?? (database.kind === 'embedded' ? await findDemoWorkspaceId(database.db) : null);
+  const demoWorkspaceId =
+    demo?.workspaceId ?? (database.kind === 'embedded' ? await findDemoWorkspaceId(database.db) : null);
 
   const lastUsed = new LastUsedRecorder(database.db, logger);
   lastUsed.start();
@@ -51,9 +56,12 @@ export async function startServer(
   await changes.subscribe(database);
   const alertFeed = new AlertFeed(database.db, verifier);
   await alertFeed.subscribe(database);
-  const metrics = config.metrics ? createMetrics({ verifier, poolSize: database.kind === 'postgres' ? config.poolSize : 0 }) : undefined;
+  const metrics = config.metrics
+    ? createMetrics({ verifier, poolSize: database.kind === 'postgres' ? config.poolSize : 0 })
+    : undefined;
   // In a cluster the primary serves the metrics of every worker (src/main.ts).
-  const metricsServer = config.metrics && cluster.isPrimary ? await serveMetrics(config.metrics.port, config.metrics.host) : undefined;
+  const metricsServer =
+    config.metrics && cluster.isPrimary ? await serveMetrics(config.metrics.port, config.metrics.host) : undefined;
   if (metricsServer) logger.info({ url: `${metricsServer.url}/metrics` }, 'metrics served');
   const webhooks = {
     secrets: loadSecretBox(config.webhooks.secretKey, config.dataDir),
@@ -90,7 +98,11 @@ export async function startServer(
       startBanner({
         url,
         production: config.production,
-        metricsUrl: metricsServer ? `${metricsServer.url}/metrics` : config.metrics ? `http://${config.metrics.host}:${config.metrics.port}/metrics` : undefined,
+        metricsUrl: metricsServer
+          ? `${metricsServer.url}/metrics`
+          : config.metrics
+            ? `http://${config.metrics.host}:${config.metrics.port}/metrics`
+            : undefined,
         database: database.kind === 'embedded' ? `embedded database in ${config.dataDir}` : 'PostgreSQL',
         embedded: database.kind === 'embedded',
         demoWorkspaceId,

@@ -27,7 +27,9 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, _context, _info, result) => {
       const permission = missingPermission(result.failure);
       return permission
-        ? new ApiError('forbidden', `Forbidden: this API key lacks the ${permission} permission.`, { reason: { reason: 'missing_permission', permission } })
+        ? new ApiError('forbidden', `Forbidden: this API key lacks the ${permission} permission.`, {
+            reason: { reason: 'missing_permission', permission },
+          })
         : new ApiError('forbidden', 'Forbidden.');
     },
   },

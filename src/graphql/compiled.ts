@@ -21,7 +21,10 @@ export interface CompiledOperation {
   kind: 'query' | 'mutation' | 'subscription';
   run(context: Context, variables: Record<string, unknown> | undefined): Promise<ExecutionResult> | ExecutionResult;
   /** For subscriptions: the stream of results, or the result that refused to start one. */
-  subscribe(context: Context, variables: Record<string, unknown> | undefined): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  subscribe(
+    context: Context,
+    variables: Record<string, unknown> | undefined,
+  ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
 }
 
 export interface CompileOptions {
@@ -61,6 +64,12 @@ export function compileDocument(
     // graphql-js runs subscriptions: graphql-jit's coerces the variables again for each event,
     // and enum values then fail (`"url"` is not `URL`).
     subscribe: (context, variables) =>
-      subscribe({ schema, document, contextValue: context, variableValues: variables ?? {}, ...(operationName ? { operationName } : {}) }),
+      subscribe({
+        schema,
+        document,
+        contextValue: context,
+        variableValues: variables ?? {},
+        ...(operationName ? { operationName } : {}),
+      }),
   };
 }

@@ -5,7 +5,7 @@
  *
  *   declare module '../graphql/context.js' { interface Services { readonly changes: IocChangeFeed } }
  *
- * and the edge (src/app.ts), which sees every floor, hands the services in. So this floor sits
+ * and the edge (src/edge/app.ts), which sees every floor, hands the services in. So this floor sits
  * below the data families, and their schema files import it, never the other way round.
  */
 import type { Principal } from '../auth/principal.js';
@@ -39,7 +39,13 @@ export type ProcessServices = Services & { readonly openAnswers: OpenAnswers; re
  * The one way a context is made, for GraphQL and REST requests alike: `db` is the request's own
  * handle (its statements can be cancelled), `request` gives the signal when asked.
  */
-export function createContext(requestId: string, principal: Principal, db: Db, services: ProcessServices, request: { readonly signal: AbortSignal }): Context {
+export function createContext(
+  requestId: string,
+  principal: Principal,
+  db: Db,
+  services: ProcessServices,
+  request: { readonly signal: AbortSignal },
+): Context {
   const { loaders, ...shared } = services;
   return {
     ...shared,

@@ -95,7 +95,12 @@ function fieldCost(
 }
 
 /** How many items a field's selection is repeated for: its page size, its list maximum, or 1. */
-function itemsOf(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number {
+function itemsOf(
+  parent: GraphQLObjectType,
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  variables: Record<string, unknown>,
+): number {
   // `first` for connections; TAXII's pages (`objects`, `manifest`) say `limit`.
   const first = field.args.find((arg) => arg.name === 'first' || arg.name === 'limit');
   if (first) {

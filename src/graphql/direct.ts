@@ -9,11 +9,22 @@
 import { bodyText, parseJson } from '../http/body.js';
 import type { Incoming, Outgoing } from '../http/exchange.js';
 import type { Context } from './context.js';
-import { isJsonContentType, negotiateMediaType, paramsFromQueryString, readParams, type GraphQLParams, type GraphQLPipeline } from './pipeline.js';
+import {
+  isJsonContentType,
+  negotiateMediaType,
+  paramsFromQueryString,
+  readParams,
+  type GraphQLParams,
+  type GraphQLPipeline,
+} from './pipeline.js';
 
 export function createDirectAdapter(pipeline: GraphQLPipeline) {
   /** The answer, or null when Yoga should answer this request. `body` is the request's, already read. */
-  return async function serveDirect(request: Incoming, body: Buffer | null, context: Context): Promise<Outgoing | null> {
+  return async function serveDirect(
+    request: Incoming,
+    body: Buffer | null,
+    context: Context,
+  ): Promise<Outgoing | null> {
     const mediaType = negotiateMediaType(request.header('accept'));
     if (!mediaType) return null;
     const params = paramsOf(request, body);

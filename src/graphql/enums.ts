@@ -1,6 +1,6 @@
 /**
- * Every GraphQL enumeration, each made the one way from its list in the vocabulary (src/vocabulary.ts,
- * src/permissions.ts, src/plans.ts): a stored value's GraphQL name is `graphqlEnumName` of it
+ * Every GraphQL enumeration, each made the one way from its list in the vocabulary (src/core/vocabulary.ts,
+ * src/core/permissions.ts, src/core/plans.ts): a stored value's GraphQL name is `graphqlEnumName` of it
  * (`amber+strict` is `AMBER_STRICT`, `iocs:read` is `IOCS_READ`), and the REST layer converts its
  * parameters with the same function.
  */
@@ -20,10 +20,20 @@ import {
 } from '../core/vocabulary.js';
 import { builder } from './builder.js';
 
-function vocabularyEnum<V extends string>(name: string, values: readonly V[], description?: string, described: Partial<Record<V, string>> = {}) {
+function vocabularyEnum<V extends string>(
+  name: string,
+  values: readonly V[],
+  description?: string,
+  described: Partial<Record<V, string>> = {},
+) {
   return builder.enumType(name, {
     ...(description ? { description } : {}),
-    values: Object.fromEntries(values.map((value) => [graphqlEnumName(value), { value, ...(described[value] ? { description: described[value] } : {}) }])),
+    values: Object.fromEntries(
+      values.map((value) => [
+        graphqlEnumName(value),
+        { value, ...(described[value] ? { description: described[value] } : {}) },
+      ]),
+    ),
   });
 }
 
@@ -43,4 +53,8 @@ export const ApiKeyStatusEnum = vocabularyEnum('ApiKeyStatus', KEY_STATUSES, und
   expired: 'Past its expiry: refused.',
   revoked: 'Revoked: refused, for good.',
 });
-export const PermissionEnum = vocabularyEnum('Permission', PERMISSIONS, 'What a key may do (API.md §2). The REST and database spelling is `iocs:read`.');
+export const PermissionEnum = vocabularyEnum(
+  'Permission',
+  PERMISSIONS,
+  'What a key may do (API.md §2). The REST and database spelling is `iocs:read`.',
+);

@@ -4,7 +4,7 @@
  * rendered. Both HTTP adapters, the direct one (src/graphql/direct.ts) and Yoga's (through its
  * `onParams` and `onResultProcess` hooks, src/graphql/yoga.ts), go through this module, so that
  * one request gets one answer whichever adapter serves it. The key was checked before any of it
- * (src/app.ts): a caller without a valid key never reaches a parser.
+ * (src/edge/app.ts): a caller without a valid key never reaches a parser.
  */
 import {
   getOperationAST,
@@ -82,9 +82,11 @@ export function readParams(source: unknown): GraphQLParams | null {
   if (typeof source !== 'object' || source === null || Array.isArray(source)) return null;
   const { query, variables, operationName, extensions } = source as Record<string, unknown>;
   if (typeof query !== 'string') return null;
-  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
+    return null;
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
-  if (extensions !== undefined && extensions !== null && (typeof extensions !== 'object' || Array.isArray(extensions))) return null;
+  if (extensions !== undefined && extensions !== null && (typeof extensions !== 'object' || Array.isArray(extensions)))
+    return null;
   return { query, variables: variables as Record<string, unknown> | null | undefined, operationName: operationName };
 }
 
@@ -99,7 +101,11 @@ export function paramsFromQueryString(search: URLSearchParams): GraphQLParams | 
       return null;
     }
   }
-  return readParams({ query: search.get('query') ?? undefined, operationName: search.get('operationName') ?? undefined, variables: parsed });
+  return readParams({
+    query: search.get('query') ?? undefined,
+    operationName: search.get('operationName') ?? undefined,
+    variables: parsed,
+  });
 }
 
 export class GraphQLPipeline {
@@ -167,13 +173,25 @@ export class GraphQLPipeline {
       if (!(error instanceof GraphQLError)) return [new GraphQLError('The document does not parse.')];
       // graphql-js stops at the limit with a misspelt sentence; say what happened and what to do.
       if (/more th\w+ \d+ tokens/.test(error.message)) {
-        return [new GraphQLError(`Token limit of ${MAX_TOKENS} exceeded: send a shorter document (variables carry long lists in fewer tokens).`)];
+        return [
+          new GraphQLError(
+            `Token limit of ${MAX_TOKENS} exceeded: send a shorter document (variables carry long lists in fewer tokens).`,
+          ),
+        ];
       }
       return [error];
     }
     const compiled = compileDocument(this.schema, document, { operationName, rules: this.rules });
     if (!('run' in compiled)) {
-      return compiled.errors.length > 0 ? compiled.errors : [new GraphQLError(operationName ? `Unknown operation named "${operationName}".` : 'The document holds several operations: name one with operationName.')];
+      return compiled.errors.length > 0
+        ? compiled.errors
+        : [
+            new GraphQLError(
+              operationName
+                ? `Unknown operation named "${operationName}".`
+                : 'The document holds several operations: name one with operationName.',
+            ),
+          ];
     }
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const definition of document.definitions) {
@@ -195,18 +213,28 @@ export class GraphQLPipeline {
 }
 
 /** See GraphQLPipeline.render; also the answer to a request refused at the edge (no key, 413). */
-export function renderResult(result: ExecutionResult, mediaType: GraphQLMediaType, requestId: string, logger: Logger): Outgoing {
+export function renderResult(
+  result: ExecutionResult,
+  mediaType: GraphQLMediaType,
+  requestId: string,
+  logger: Logger,
+): Outgoing {
   const headers: Record<string, string> = {};
   let status = 200;
-  if (!result.errors?.length) return json(JSON.stringify({ data: result.data }), 200, { 'content-type': `${mediaType}; charset=utf-8` });
+  if (!result.errors?.length)
+    return json(JSON.stringify({ data: result.data }), 200, { 'content-type': `${mediaType}; charset=utf-8` });
   const executed = result.data !== undefined;
   const errors = result.errors.map((error) => {
     const masked = maskError(error, logger, requestId);
     // Refused before anything ran (a stream over its count, a subscription without permission):
     // the whole answer takes the refusal's status, as REST would. A malformed input (400) stays
     // under the media type's rule above.
-    const refusal = masked instanceof ApiError ? masked : masked.originalError instanceof ApiError ? masked.originalError : null;
-    return withRequestId(!executed && refusal && refusal.status !== 400 ? asHttpError(refusal, requestId) : masked, requestId);
+    const refusal =
+      masked instanceof ApiError ? masked : masked.originalError instanceof ApiError ? masked.originalError : null;
+    return withRequestId(
+      !executed && refusal && refusal.status !== 400 ? asHttpError(refusal, requestId) : masked,
+      requestId,
+    );
   });
   for (const error of errors) {
     const http = error.extensions.http;

@@ -1,5 +1,5 @@
 /**
- * A record's GraphQL object fields from its declaration (src/records.ts): each shown field, in
+ * A record's GraphQL object fields from its declaration (src/core/records.ts): each shown field, in
  * order, with the type of its kind. The IOC and leak types are built this way, so that a field
  * declared once reaches GraphQL, and through it REST, with nothing else to write.
  */
@@ -20,7 +20,10 @@ const OUTPUT_TYPES = {
   leakSourceType: LeakSourceTypeEnum,
 } as const satisfies Record<FieldKind, unknown>;
 
-type FieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never>, object>;
+type FieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<
+  PothosSchemaTypes.ExtendDefaultTypes<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never>,
+  object
+>;
 
 /** The object type's fields: pass to `fields` of `objectRef(...).implement`. */
 export function recordFields(t: FieldBuilder, declaration: Readonly<Record<string, ShownField>>) {

@@ -8,7 +8,11 @@ import { builder } from './builder.js';
 /** Read by the one date reader and passed on as text: no `Date` objects on the way out (PERF-FACTS.md). */
 function parseDateTime(value: unknown): string {
   const parsed = typeof value === 'string' ? parseDateInput(value) : null;
-  if (parsed === null) throw new ApiError('invalid_parameter', `DateTime must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}.`);
+  if (parsed === null)
+    throw new ApiError(
+      'invalid_parameter',
+      `DateTime must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}.`,
+    );
   return parsed;
 }
 
@@ -21,7 +25,8 @@ builder.scalarType('DateTime', {
 
 /** Any JSON object, checked where it is read (TAXII envelopes: src/taxii/objects.ts). */
 function parseStixObject(value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidParameter('objects', 'must hold STIX objects (JSON objects).');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidParameter('objects', 'must hold STIX objects (JSON objects).');
   return value as Record<string, unknown>;
 }
 

@@ -5,7 +5,14 @@
  * field is read in one place.
  */
 import { MapperKind, mapSchema, printSchemaWithDirectives } from '@graphql-tools/utils';
-import { DirectiveLocation, GraphQLDirective, GraphQLNonNull, GraphQLSchema, GraphQLString, specifiedDirectives } from 'graphql';
+import {
+  DirectiveLocation,
+  GraphQLDirective,
+  GraphQLNonNull,
+  GraphQLSchema,
+  GraphQLString,
+  specifiedDirectives,
+} from 'graphql';
 
 const AUTH = new GraphQLDirective({
   name: 'auth',

@@ -3,7 +3,7 @@
  * Events, forms, and the answers to malformed parameters. Queries and mutations still run through
  * the one pipeline (its `onParams` hook), and every single result is rendered by the pipeline's
  * `render` (its `onResultProcess` hook): the same status, headers and body as the direct adapter.
- * The key was admitted at the edge (src/app.ts); the principal arrives in the request state.
+ * The key was admitted at the edge (src/edge/app.ts); the principal arrives in the request state.
  */
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { isAsyncIterable } from '@graphql-tools/utils';
@@ -36,12 +36,16 @@ export function createYogaAdapter(options: YogaAdapterOptions) {
   return createYoga<ServerContext, Context>({
     schema: options.schema,
     graphqlEndpoint: '/graphql',
-    // GraphiQL is served by the edge from local assets (src/graphiql.ts), never from a CDN.
+    // GraphiQL is served by the edge from local assets (src/edge/graphiql.ts), never from a CDN.
     graphiql: false,
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error, logger) },
-    plugins: [maxTokensPlugin({ n: MAX_TOKENS, exposeLimits: true }), extraValidation(options.production), throughPipeline(pipeline)],
+    plugins: [
+      maxTokensPlugin({ n: MAX_TOKENS, exposeLimits: true }),
+      extraValidation(options.production),
+      throughPipeline(pipeline),
+    ],
     context: ({ context }): Context => {
       // Only GraphiQL's page is served without a key, and it builds no context.
       if (!context) throw new Error('a GraphQL operation reached Yoga without an admitted key');
@@ -82,12 +86,17 @@ function throughPipeline(pipeline: GraphQLPipeline): Plugin<Record<string, never
         setRequestParser(async (parsed) => {
           const text = await parsed.text();
           // `curl -d '{"query": …}'` sends JSON labelled as a form: say so, instead of "no query".
-          if (text.trimStart().startsWith('{')) throw unsupportedMediaType(`This body is JSON sent as a form (curl -d does that). ${JSON_HINT}`);
+          if (text.trimStart().startsWith('{'))
+            throw unsupportedMediaType(`This body is JSON sent as a form (curl -d does that). ${JSON_HINT}`);
           return formParams(new URLSearchParams(text));
         });
       } else if (essence !== 'application/graphql' && essence !== 'multipart/form-data') {
         setRequestParser(() => {
-          throw unsupportedMediaType(contentType ? `A GraphQL POST is JSON, not ${essence}. ${JSON_HINT}` : `A GraphQL POST needs a content type. ${JSON_HINT}`);
+          throw unsupportedMediaType(
+            contentType
+              ? `A GraphQL POST is JSON, not ${essence}. ${JSON_HINT}`
+              : `A GraphQL POST needs a content type. ${JSON_HINT}`,
+          );
         });
       }
     },
@@ -105,7 +114,8 @@ function throughPipeline(pipeline: GraphQLPipeline): Plugin<Record<string, never
       const mediaType = negotiateMediaType(request.headers.get('accept'));
       if (!mediaType) return;
       payload.setResultProcessor(
-        (processed) => toResponse(pipeline.render(processed as typeof result, mediaType, serverContext.requestState.requestId)),
+        (processed) =>
+          toResponse(pipeline.render(processed as typeof result, mediaType, serverContext.requestState.requestId)),
         mediaType,
       );
     },
@@ -115,7 +125,9 @@ function throughPipeline(pipeline: GraphQLPipeline): Plugin<Record<string, never
 const JSON_HINT = 'Send {"query": "…", "variables": {…}} with the header Content-Type: application/json.';
 
 function unsupportedMediaType(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'invalid_parameter', http: { status: 415, headers: { accept: 'application/json' } } } });
+  return new GraphQLError(message, {
+    extensions: { code: 'invalid_parameter', http: { status: 415, headers: { accept: 'application/json' } } },
+  });
 }
 
 /** A form's GraphQL parameters (GraphQL over HTTP allows them on POST, as Yoga does). */
@@ -126,7 +138,9 @@ function formParams(form: URLSearchParams): GraphQLParams {
     try {
       return JSON.parse(value) as Record<string, unknown>;
     } catch {
-      throw new GraphQLError(`The form field ${name} is not valid JSON.`, { extensions: { code: 'invalid_parameter', http: { status: 400 } } });
+      throw new GraphQLError(`The form field ${name} is not valid JSON.`, {
+        extensions: { code: 'invalid_parameter', http: { status: 400 } },
+      });
     }
   };
   return {

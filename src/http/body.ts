@@ -24,7 +24,8 @@ export function bodyText(raw: Uint8Array): string {
 
 /** Parses JSON text, refusing what nests deeper than MAX_JSON_DEPTH before JSON.parse recurses into it. */
 export function parseJson(text: string): unknown {
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw invalidParameter('body', `nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+    throw invalidParameter('body', `nests deeper than ${MAX_JSON_DEPTH} levels.`);
   try {
     return JSON.parse(text);
   } catch {

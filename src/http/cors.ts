@@ -33,7 +33,11 @@ export class CorsPolicy {
     return {
       status: 204,
       headers: allowed
-        ? { 'access-control-allow-methods': ALLOWED_METHODS, 'access-control-allow-headers': ALLOWED_HEADERS, 'access-control-max-age': String(PREFLIGHT_MAX_AGE_S) }
+        ? {
+            'access-control-allow-methods': ALLOWED_METHODS,
+            'access-control-allow-headers': ALLOWED_HEADERS,
+            'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
+          }
         : {},
       body: null,
     };
@@ -52,7 +56,9 @@ export function parseCorsOrigins(value: string | undefined): string[] {
       try {
         url = new URL(origin);
       } catch {
-        throw new Error(`CORS_ORIGINS must list origins such as https://soc.example.com, got ${JSON.stringify(origin)}`);
+        throw new Error(
+          `CORS_ORIGINS must list origins such as https://soc.example.com, got ${JSON.stringify(origin)}`,
+        );
       }
       if (url.origin !== origin.replace(/\/$/, '') || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
         throw new Error(`CORS_ORIGINS must list origins (scheme, host and port only), got ${JSON.stringify(origin)}`);

@@ -106,7 +106,9 @@ export function fromNode(req: IncomingMessage): Incoming {
       return new Request(url, {
         method: req.method ?? 'GET',
         headers,
-        ...(hasBody ? { body: body ? new Uint8Array(body) : (Readable.toWeb(req) as ReadableStream), duplex: 'half' } : {}),
+        ...(hasBody
+          ? { body: body ? new Uint8Array(body) : (Readable.toWeb(req) as ReadableStream), duplex: 'half' }
+          : {}),
       });
     },
   };
@@ -117,7 +119,8 @@ function everyValue(raw: readonly string[], name: string): string | null {
   let found: string | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     const line = raw[i]!;
-    if (line.length === name.length && line.toLowerCase() === name) found = found === null ? raw[i + 1]! : `${found}, ${raw[i + 1]!}`;
+    if (line.length === name.length && line.toLowerCase() === name)
+      found = found === null ? raw[i + 1]! : `${found}, ${raw[i + 1]!}`;
   }
   return found;
 }
@@ -170,7 +173,11 @@ export async function writeOutgoing(
 async function drained(res: ServerResponse, closed: Promise<void>, stalledReaderMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), stalledReaderMs)));
-  const outcome = await Promise.race([once(res, 'drain').then(() => 'drained' as const), closed.then(() => 'closed' as const), stalled]);
+  const outcome = await Promise.race([
+    once(res, 'drain').then(() => 'drained' as const),
+    closed.then(() => 'closed' as const),
+    stalled,
+  ]);
   clearTimeout(timer);
   return outcome === 'drained';
 }
@@ -199,5 +206,10 @@ export async function writeResponse(
     return;
   }
   // Streamed as it comes: subscriptions over Server-Sent Events never end by themselves.
-  await writeOutgoing(res, { status: response.status, headers: {}, body: response.body as unknown as AsyncIterable<Uint8Array> }, {}, stalledReaderMs);
+  await writeOutgoing(
+    res,
+    { status: response.status, headers: {}, body: response.body as unknown as AsyncIterable<Uint8Array> },
+    {},
+    stalledReaderMs,
+  );
 }

@@ -60,7 +60,9 @@ export class OpenAnswers {
       throw refused(`this API key already has ${this.limits.streamsPerKey} open event streams; close one first.`);
     }
     if (this.streamsByWorkspace.get(workspace.id) >= this.limits.streamsPerWorkspace) {
-      throw refused(`the workspace already has ${this.limits.streamsPerWorkspace} open event streams; close one first.`);
+      throw refused(
+        `the workspace already has ${this.limits.streamsPerWorkspace} open event streams; close one first.`,
+      );
     }
     this.streamsByKey.add(key.id, 1);
     this.streamsByWorkspace.add(workspace.id, 1);
@@ -79,7 +81,8 @@ export class OpenAnswers {
   openEnvelope(caller: Principal, requestId: string, signal: AbortSignal): () => void {
     const holder = this.envelopesByKey.get(caller.key.id);
     if (holder === requestId) return () => {};
-    if (holder !== undefined) throw refused('this API key is already adding an envelope; wait for its status.', ENVELOPE_RETRY_AFTER_S);
+    if (holder !== undefined)
+      throw refused('this API key is already adding an envelope; wait for its status.', ENVELOPE_RETRY_AFTER_S);
     this.envelopesByKey.set(caller.key.id, requestId);
     return releaseOnce(signal, () => {
       if (this.envelopesByKey.get(caller.key.id) === requestId) this.envelopesByKey.delete(caller.key.id);

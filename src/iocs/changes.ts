@@ -75,7 +75,12 @@ export class IocChangeFeed extends TableFeed {
     }
   }
 
-  private async *read(caller: Principal, type: IocType | null, after: { updatedAt: string; id: string } | null, signal: AbortSignal): AsyncGenerator<IocChange> {
+  private async *read(
+    caller: Principal,
+    type: IocType | null,
+    after: { updatedAt: string; id: string } | null,
+    signal: AbortSignal,
+  ): AsyncGenerator<IocChange> {
     if (signal.aborted) return;
     let position = after ?? (await changeStreamStart(this.db, this.settleMs));
     yield* this.follow(caller, signal, async () => {
@@ -89,7 +94,10 @@ export class IocChangeFeed extends TableFeed {
       });
       const last = rows.at(-1);
       if (last) position = { updatedAt: last.updatedAt, id: last.id };
-      return { items: rows.map((ioc) => ({ cursor: encodeCursor([ioc.updatedAt, ioc.id]), ioc })), full: rows.length === READ_ROWS };
+      return {
+        items: rows.map((ioc) => ({ cursor: encodeCursor([ioc.updatedAt, ioc.id]), ioc })),
+        full: rows.length === READ_ROWS,
+      };
     });
   }
 }

@@ -18,7 +18,12 @@ const NO_WORKSPACE = '00000000-0000-0000-0000-000000000000';
 export const EXPORT_PAGE_SIZE = MAX_PAGE_SIZE;
 const PAGE = EXPORT_PAGE_SIZE;
 
-async function* pages(db: Db, workspaceId: string | null, filters: IocFilters, counted: { iocs: number }): AsyncGenerator<RestIoc[]> {
+async function* pages(
+  db: Db,
+  workspaceId: string | null,
+  filters: IocFilters,
+  counted: { iocs: number },
+): AsyncGenerator<RestIoc[]> {
   let after: { updatedAt: string; id: string } | null = null;
   for (;;) {
     const rows = await listIocs(db, workspaceId ?? NO_WORKSPACE, filters, PAGE, after);

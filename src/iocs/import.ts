@@ -13,7 +13,17 @@ import type { Db } from '../db/handle.js';
 import { IOC_TYPES, normalizeIocValue } from '../core/normalize.js';
 import { isOneOf } from '../core/vocabulary.js';
 import { restoreCell } from './csv.js';
-import { givenFields, INPUT_FIELDS, inputOf, IOC_FIELDS, mergeUpserts, snakeName, upsertOf, type IocUpsert, type RawIoc } from './record.js';
+import {
+  givenFields,
+  INPUT_FIELDS,
+  inputOf,
+  IOC_FIELDS,
+  mergeUpserts,
+  snakeName,
+  upsertOf,
+  type IocUpsert,
+  type RawIoc,
+} from './record.js';
 import { upsertIocs } from './repository.js';
 import { iocsOfStixObject, ownersOf, type StixIoc } from './stix.js';
 
@@ -91,8 +101,10 @@ export class Importer {
     if (shared === undefined || shared === '') return null;
     const value = shared === true || shared === 'true' ? true : shared === false || shared === 'false' ? false : null;
     if (value === null) return 'shared must be true or false';
-    if (!value && this.workspaceId === null) return "a workspace's own IOC (shared false): import it into its workspace with --workspace <id>";
-    if (value && this.workspaceId !== null) return 'an IOC of the shared feed (shared true): import it without --workspace, or leave out the shared column to import every row into the workspace';
+    if (!value && this.workspaceId === null)
+      return "a workspace's own IOC (shared false): import it into its workspace with --workspace <id>";
+    if (value && this.workspaceId !== null)
+      return 'an IOC of the shared feed (shared true): import it without --workspace, or leave out the shared column to import every row into the workspace';
     return null;
   }
 
@@ -171,12 +183,18 @@ async function importCsv(importer: Importer, file: string, onProgress: ImportOpt
       cast: (value, context) => (context.header ? value : restoreCell(value)),
     }),
   );
-  parser.on('skip', (error: Error & { lines?: number }) => importer.reject({ line: error.lines }, `not valid CSV: ${error.message}`));
+  parser.on('skip', (error: Error & { lines?: number }) =>
+    importer.reject({ line: error.lines }, `not valid CSV: ${error.message}`),
+  );
   let checkedHeader = false;
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string | undefined>; info: { lines: number } }>) {
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, string | undefined>;
+    info: { lines: number };
+  }>) {
     if (!checkedHeader) {
       checkedHeader = true;
-      if (!('type' in record) || !('value' in record)) throw new Error('the CSV header must name the columns type and value');
+      if (!('type' in record) || !('value' in record))
+        throw new Error('the CSV header must name the columns type and value');
     }
     await importer.add(csvRow(record), { line: info.lines });
   }
@@ -234,7 +252,11 @@ export async function addStixObjects(
     const found = iocsOfStixObject(object, owners);
     if (found === null) {
       // Short: a status lists up to 1,000 of these (the supported kinds are in the README).
-      onObject(index, { kept: false, skipped: true, reason: `objects of type ${String((object as { type?: unknown }).type).slice(0, 100)} are not kept` });
+      onObject(index, {
+        kept: false,
+        skipped: true,
+        reason: `objects of type ${String((object as { type?: unknown }).type).slice(0, 100)} are not kept`,
+      });
       continue;
     }
     if (typeof found === 'string') {

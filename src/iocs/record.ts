@@ -63,7 +63,9 @@ const timeInput = (name: string, merge: Merge, insert?: string): FieldInput<stri
   merge,
   ...(insert ? { insert } : {}),
   max: 64,
-  parse: (input) => parseDateInput(String(input).trim()) ?? new Error(`${name} must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}`),
+  parse: (input) =>
+    parseDateInput(String(input).trim()) ??
+    new Error(`${name} must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}`),
 });
 
 const ALL_FIELDS = {
@@ -84,7 +86,9 @@ const ALL_FIELDS = {
       merge: 'given',
       parse: (input) => {
         const n = Number(input);
-        return Number.isInteger(n) && n >= 0 && n <= 100 ? n : new Error('confidence must be a whole number from 0 to 100');
+        return Number.isInteger(n) && n >= 0 && n <= 100
+          ? n
+          : new Error('confidence must be a whole number from 0 to 100');
       },
     },
   },
@@ -124,16 +128,38 @@ const ALL_FIELDS = {
       parse: (input) => {
         const tags = [...new Set((input as readonly string[]).map((tag) => tag.trim()).filter(Boolean))];
         // They travel to the upsert joined by `;`.
-        return tags.some((tag) => normalizeText(tag, 100) === null || tag.includes(';')) ? new Error('tags must be at most 100 characters each, without ;') : tags;
+        return tags.some((tag) => normalizeText(tag, 100) === null || tag.includes(';'))
+          ? new Error('tags must be at most 100 characters each, without ;')
+          : tags;
       },
     },
   },
   source: { kind: 'text', shown: true, nullable: true, input: textInput('source', 200) },
-  shared: { kind: 'boolean', shown: true, description: 'True for the shared feed, false for the workspace’s own IOC.', csvLast: true },
+  shared: {
+    kind: 'boolean',
+    shown: true,
+    description: 'True for the shared feed, false for the workspace’s own IOC.',
+    csvLast: true,
+  },
   // A new IOC's first and last sightings default to each other, then to now.
-  firstSeen: { kind: 'timestamp', shown: true, stix: 'valid_from', input: timeInput('first_seen', 'earliest', 'coalesce(u.first_seen, u.last_seen, now())') },
-  lastSeen: { kind: 'timestamp', shown: true, input: timeInput('last_seen', 'latest', 'coalesce(u.last_seen, u.first_seen, now())') },
-  validUntil: { kind: 'timestamp', shown: true, nullable: true, stix: 'valid_until', input: timeInput('valid_until', 'given') },
+  firstSeen: {
+    kind: 'timestamp',
+    shown: true,
+    stix: 'valid_from',
+    input: timeInput('first_seen', 'earliest', 'coalesce(u.first_seen, u.last_seen, now())'),
+  },
+  lastSeen: {
+    kind: 'timestamp',
+    shown: true,
+    input: timeInput('last_seen', 'latest', 'coalesce(u.last_seen, u.first_seen, now())'),
+  },
+  validUntil: {
+    kind: 'timestamp',
+    shown: true,
+    nullable: true,
+    stix: 'valid_until',
+    input: timeInput('valid_until', 'given'),
+  },
   createdAt: { kind: 'timestamp', shown: true },
   updatedAt: { kind: 'timestamp', shown: true },
 } as const satisfies Record<keyof typeof iocs.$inferSelect | 'shared', FieldSpec>;
@@ -149,7 +175,10 @@ export type IocInputField = WithInput;
 
 const entries = Object.entries(IOC_FIELDS) as [IocField, FieldSpec][];
 /** Every stored column (all but `shared`, which is `workspace_id is null`), in order. */
-export const STORED_FIELDS = entries.filter(([key]) => key !== 'shared').map(([key]) => key) as Exclude<IocField, 'shared'>[];
+export const STORED_FIELDS = entries.filter(([key]) => key !== 'shared').map(([key]) => key) as Exclude<
+  IocField,
+  'shared'
+>[];
 /** What clients see, in order: the GraphQL fields, the REST body, the webhook payload. */
 export const SHOWN_FIELDS = entries.filter(([, spec]) => spec.shown).map(([key]) => key);
 /** What an import or submission may bring besides type and value, in order. */
@@ -174,7 +203,11 @@ export type RawIoc = { type?: string; value?: string; shared?: string | boolean 
 };
 
 /** An upsert with only its identity given: every other field null (not given). */
-export function upsertOf(type: IocType, value: string, given: Partial<Omit<IocUpsert, 'type' | 'value'>> = {}): IocUpsert {
+export function upsertOf(
+  type: IocType,
+  value: string,
+  given: Partial<Omit<IocUpsert, 'type' | 'value'>> = {},
+): IocUpsert {
   const upsert: Record<string, unknown> = { type, value };
   for (const field of INPUT_FIELDS) upsert[field] = given[field] ?? null;
   return upsert as IocUpsert;
@@ -199,7 +232,15 @@ export function mergeUpserts(a: IocUpsert, b: IocUpsert): IocUpsert {
     const [x, y] = [a[field], b[field]] as [unknown, unknown];
     const rule = inputOf(field).merge;
     merged[field] =
-      rule === 'given' || x === null || y === null ? (y ?? x) : rule === 'earliest' ? ((x as string) < (y as string) ? x : y) : (x as string) > (y as string) ? x : y;
+      rule === 'given' || x === null || y === null
+        ? (y ?? x)
+        : rule === 'earliest'
+          ? (x as string) < (y as string)
+            ? x
+            : y
+          : (x as string) > (y as string)
+            ? x
+            : y;
   }
   return merged as IocUpsert;
 }

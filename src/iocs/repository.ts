@@ -10,7 +10,15 @@ import { retryingConflicts } from '../db/retry.js';
 import { iocs } from '../db/schema.js';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
-import { INPUT_FIELDS, inputOf, IOC_FIELDS, STORED_FIELDS, type IocInputField, type IocRowShape, type IocUpsert } from './record.js';
+import {
+  INPUT_FIELDS,
+  inputOf,
+  IOC_FIELDS,
+  STORED_FIELDS,
+  type IocInputField,
+  type IocRowShape,
+  type IocUpsert,
+} from './record.js';
 import { INDICATOR_NAMESPACE } from '../core/stixIds.js';
 import type { IocType } from '../core/normalize.js';
 
@@ -75,7 +83,11 @@ export async function listIocs(
 /** Every IOC the listing's filters match, on all pages (the same conditions, without a cursor). */
 export async function countIocs(db: Db, workspaceId: string, filters: IocFilters): Promise<number> {
   const { where, params } = whereClause(workspaceId, filters);
-  const [row] = await preparedRows<{ n: number }>(db, `select count(*)::int as n from iocs where ${where.join(' and ')}`, params);
+  const [row] = await preparedRows<{ n: number }>(
+    db,
+    `select count(*)::int as n from iocs where ${where.join(' and ')}`,
+    params,
+  );
   return row?.n ?? 0;
 }
 
@@ -90,13 +102,18 @@ function whereClause(workspaceId: string, filters: IocFilters): { where: string[
   if (filters.type) add((n) => `type = ${n}::ioc_type`, filters.type);
   if (filters.valuePrefix) add((n) => `value like ${n}`, `${escapeLike(filters.valuePrefix)}%`);
   if (filters.updatedSince) add((n) => `updated_at >= ${n}::timestamptz`, filters.updatedSince);
-  if (filters.minConfidence !== null && filters.minConfidence !== undefined) add((n) => `confidence >= ${n}::int`, filters.minConfidence);
+  if (filters.minConfidence !== null && filters.minConfidence !== undefined)
+    add((n) => `confidence >= ${n}::int`, filters.minConfidence);
   if (filters.tag) add((n) => `tags @> array[${n}::text]`, filters.tag);
   return { where, params };
 }
 
 export async function findIoc(db: Db, workspaceId: string, id: string): Promise<IocRow | undefined> {
-  const [row] = await iocRows(db, `select ${IOC_COLUMNS} from iocs where id = $1::uuid and (workspace_id is null or workspace_id = $2)`, [id, workspaceId]);
+  const [row] = await iocRows(
+    db,
+    `select ${IOC_COLUMNS} from iocs where id = $1::uuid and (workspace_id is null or workspace_id = $2)`,
+    [id, workspaceId],
+  );
   return row;
 }
 
@@ -156,11 +173,16 @@ const upsertParts = INPUT_FIELDS.map((field, index) => {
     field,
     param: `$${UPSERT_FIRST_FIELD_PARAM + index}::text[]`,
     name,
-    cast: IOC_FIELDS[field].kind === 'tags' ? `string_to_array(u.${name}, ';') as ${name}` : `u.${name}::${column.getSQLType()} as ${name}`,
+    cast:
+      IOC_FIELDS[field].kind === 'tags'
+        ? `string_to_array(u.${name}, ';') as ${name}`
+        : `u.${name}::${column.getSQLType()} as ${name}`,
     update:
-      spec.merge === 'earliest' ? `${name} = least(i.${name}, ${given})`
-      : spec.merge === 'latest' ? `${name} = greatest(i.${name}, ${given})`
-      : `${name} = coalesce(${given}, i.${name})`,
+      spec.merge === 'earliest'
+        ? `${name} = least(i.${name}, ${given})`
+        : spec.merge === 'latest'
+          ? `${name} = greatest(i.${name}, ${given})`
+          : `${name} = coalesce(${given}, i.${name})`,
     insert: spec.insert ?? (fallback === null ? given : `coalesce(${given}, ${fallback})`),
   };
 });
@@ -241,23 +263,31 @@ const UPSERT_SQL = `with u as (
      select (select count(*) from created)::int as created, (select count(*) from updated)::int as updated,
             (select count(*) from alerted)::int as alerts, (select version from keyword_gram_version where id = 1)::int8::text as keyword_version`;
 
-export async function upsertIocs(db: Db, workspaceId: string | null, rows: readonly IocUpsert[]): Promise<{ created: number; updated: number; alerts: number }> {
+export async function upsertIocs(
+  db: Db,
+  workspaceId: string | null,
+  rows: readonly IocUpsert[],
+): Promise<{ created: number; updated: number; alerts: number }> {
   if (rows.length === 0) return { created: 0, updated: 0, alerts: 0 };
   // In one order whatever the caller's (type, then value, as the identity index has them): two
   // statements writing the same rows lock them in the same order, which leaves little to deadlock
   // on; what still does is run again (API.md §12).
-  rows = [...rows].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  rows = [...rows].sort((a, b) =>
+    a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0,
+  );
   const keywordSet = keywordGramSet(db);
   const keywords = await keywordSet.get();
-  const [counts] = await retryingConflicts(() => preparedRows<{ created: number; updated: number; alerts: number; keyword_version: string }>(db, UPSERT_SQL, [
-    rows.map((row) => row.type),
-    rows.map((row) => row.value),
-    workspaceId,
-    rows.map((row) => iocMatchKeys(row.type, row.value).join(' ')),
-    rows.map((row) => (row.type === 'domain' || row.type === 'url' ? candidateGrams(row.value, keywords.grams) : '')),
-    keywords.version,
-    ...upsertParts.map(({ field }) => rows.map((row) => asParam(row[field]))),
-  ]));
+  const [counts] = await retryingConflicts(() =>
+    preparedRows<{ created: number; updated: number; alerts: number; keyword_version: string }>(db, UPSERT_SQL, [
+      rows.map((row) => row.type),
+      rows.map((row) => row.value),
+      workspaceId,
+      rows.map((row) => iocMatchKeys(row.type, row.value).join(' ')),
+      rows.map((row) => (row.type === 'domain' || row.type === 'url' ? candidateGrams(row.value, keywords.grams) : '')),
+      keywords.version,
+      ...upsertParts.map(({ field }) => rows.map((row) => asParam(row[field]))),
+    ]),
+  );
   const { created, updated, alerts, keyword_version } = counts!;
   keywordSet.saw(Number(keyword_version));
   return { created, updated, alerts };
@@ -301,16 +331,30 @@ export async function listIocsByChange(db: Db, query: ChangeQuery): Promise<IocR
   else if (query.collection === 'own') add((n) => `workspace_id = ${n}::uuid`, query.workspaceId);
   else add((n) => `(workspace_id is null or workspace_id = ${n}::uuid)`, query.workspaceId);
   if (query.type) add((n) => `type = ${n}::ioc_type`, query.type);
-  if (query.after) add((n) => `(updated_at, id) > (${n}::timestamptz, $${params.length}::uuid)`, query.after.updatedAt, query.after.id);
+  if (query.after)
+    add(
+      (n) => `(updated_at, id) > (${n}::timestamptz, $${params.length}::uuid)`,
+      query.after.updatedAt,
+      query.after.id,
+    );
   if (query.changedAfter) add((n) => `updated_at > ${n}::timestamptz`, query.changedAfter);
-  if (query.indicatorUuids) add((n) => `uuid_generate_v5('${INDICATOR_NAMESPACE}'::uuid, id::text) = any(${n}::uuid[])`, query.indicatorUuids);
+  if (query.indicatorUuids)
+    add((n) => `uuid_generate_v5('${INDICATOR_NAMESPACE}'::uuid, id::text) = any(${n}::uuid[])`, query.indicatorUuids);
   if (query.changedAt) add((n) => `updated_at = any(${n}::text[]::timestamptz[])`, query.changedAt);
-  return iocRows(db, `select ${IOC_COLUMNS} from iocs where ${where.join(' and ')} order by updated_at, id limit $2::int`, params);
+  return iocRows(
+    db,
+    `select ${IOC_COLUMNS} from iocs where ${where.join(' and ')} order by updated_at, id limit $2::int`,
+    params,
+  );
 }
 
 /** Where a change stream without a past starts: just before the changes it must not wait for. */
 export async function changeStreamStart(db: Db, settleMs: number): Promise<{ updatedAt: string; id: string }> {
-  const [row] = await preparedRows<{ at: string }>(db, `select (now() - make_interval(secs => $1::int / 1000.0))::text as at`, [settleMs]);
+  const [row] = await preparedRows<{ at: string }>(
+    db,
+    `select (now() - make_interval(secs => $1::int / 1000.0))::text as at`,
+    [settleMs],
+  );
   return { updatedAt: row!.at, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
 }
 

@@ -10,7 +10,15 @@ import { IocTypeEnum, SeverityEnum, TlpEnum } from '../graphql/enums.js';
 import { recordFields } from '../graphql/records.js';
 import { IOC_TYPES, SEVERITIES, TLPS, type IocType } from '../core/vocabulary.js';
 import { IocChangeFeed, type IocChange } from './changes.js';
-import { countIocs, countIocsByType, findIoc, findIocsByValue, listIocs, type IocFilters, type IocRow } from './repository.js';
+import {
+  countIocs,
+  countIocsByType,
+  findIoc,
+  findIocsByValue,
+  listIocs,
+  type IocFilters,
+  type IocRow,
+} from './repository.js';
 import { MAX_SUBMITTED_IOCS, submitIocs, type SubmitResult } from './submit.js';
 import type { FieldKind } from '../core/records.js';
 import { INPUT_FIELDS, IOC_FIELDS, type RawIoc } from './record.js';
@@ -75,7 +83,8 @@ builder.queryFields((t) => ({
       const workspaceId = principal.workspace.id;
       return paginate(
         args,
-        (limit, cursor) => listIocs(db, workspaceId, filters, limit, cursor ? { updatedAt: cursor[0]!, id: cursor[1]! } : null),
+        (limit, cursor) =>
+          listIocs(db, workspaceId, filters, limit, cursor ? { updatedAt: cursor[0]!, id: cursor[1]! } : null),
         { parts: [PG_TIMESTAMP_PATTERN, UUID_PATTERN], of: (ioc) => [ioc.updatedAt, ioc.id] },
         () => countIocs(db, workspaceId, filters),
       );
@@ -138,10 +147,15 @@ builder.subscriptionFields((t) => ({
 /** How a submission gives each kind of field: enumerations and times as text, checked as an import checks them. */
 const INPUT_TYPES = { int: 'Int', tags: ['String'] } as const;
 const spelled = (values: readonly string[]) => `${values.slice(0, -1).join(', ')} or ${values.at(-1)}.`;
-const INPUT_DESCRIPTIONS: Partial<Record<FieldKind, string>> = { severity: spelled(SEVERITIES), tlp: spelled(TLPS), timestamp: 'ISO 8601.' };
+const INPUT_DESCRIPTIONS: Partial<Record<FieldKind, string>> = {
+  severity: spelled(SEVERITIES),
+  tlp: spelled(TLPS),
+  timestamp: 'ISO 8601.',
+};
 
 const IocInput = builder.inputType('IocInput', {
-  description: 'One submitted IOC: the value (defanged accepted) and, optionally, its type (detected when left out) and details.',
+  description:
+    'One submitted IOC: the value (defanged accepted) and, optionally, its type (detected when left out) and details.',
   fields: (t) => ({
     type: t.string({ description: `${spelled(IOC_TYPES).slice(0, -1)}; detected when left out.` }),
     value: t.string({ required: true }),
@@ -150,14 +164,23 @@ const IocInput = builder.inputType('IocInput', {
         const { kind } = IOC_FIELDS[field];
         const description = INPUT_DESCRIPTIONS[kind];
         const input = t.field.bind(t) as (options: object) => ReturnType<typeof t.string>;
-        return [field, input({ type: INPUT_TYPES[kind as keyof typeof INPUT_TYPES] ?? 'String', ...(description ? { description } : {}) })];
+        return [
+          field,
+          input({
+            type: INPUT_TYPES[kind as keyof typeof INPUT_TYPES] ?? 'String',
+            ...(description ? { description } : {}),
+          }),
+        ];
       }),
     ),
   }),
 });
 
 const SubmitRejectionRef = builder.objectRef<{ index: number; reason: string }>('IocRejection').implement({
-  fields: (t) => ({ index: t.exposeInt('index', { description: 'Its place in the submitted list, from 0.' }), reason: t.exposeString('reason') }),
+  fields: (t) => ({
+    index: t.exposeInt('index', { description: 'Its place in the submitted list, from 0.' }),
+    reason: t.exposeString('reason'),
+  }),
 });
 
 const SubmitResultRef = builder.objectRef<SubmitResult>('SubmitIocsResult').implement({
@@ -179,7 +202,12 @@ builder.mutationField('submitIocs', (t) =>
         db,
         principal.workspace.id,
         // Only the fields given: a null is a field left out, as in an import.
-        iocs.map((ioc) => Object.fromEntries(Object.entries(ioc).filter(([, value]) => value !== null && value !== undefined && value !== '')) as RawIoc),
+        iocs.map(
+          (ioc) =>
+            Object.fromEntries(
+              Object.entries(ioc).filter(([, value]) => value !== null && value !== undefined && value !== ''),
+            ) as RawIoc,
+        ),
       ),
   }),
 );
@@ -215,7 +243,10 @@ builder.queryField('iocSummary', (t) =>
             return kept.counts;
           },
         }),
-        own: f.field({ type: [IocTypeCountRef], resolve: ({ workspaceId }, _args, { db }) => countIocsByType(db, workspaceId) }),
+        own: f.field({
+          type: [IocTypeCountRef],
+          resolve: ({ workspaceId }, _args, { db }) => countIocsByType(db, workspaceId),
+        }),
       }),
     }),
     description: 'What the dashboard shows of the IOCs.',

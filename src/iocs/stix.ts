@@ -93,7 +93,9 @@ export const indicatorId = (iocId: string) => `indicator--${indicatorUuid(iocId)
 export { restIoc };
 
 /** Shared, never changed: one array per TLP and one of indicator types, instead of new ones per indicator. */
-const MARKING_REFS = Object.fromEntries(Object.entries(TLP_2_IDS).map(([tlp, id]) => [tlp, Object.freeze([id])])) as Record<Tlp, readonly string[]>;
+const MARKING_REFS = Object.fromEntries(
+  Object.entries(TLP_2_IDS).map(([tlp, id]) => [tlp, Object.freeze([id])]),
+) as Record<Tlp, readonly string[]>;
 const INDICATOR_TYPES: readonly string[] = Object.freeze(['malicious-activity']);
 
 /** The STIX indicator of an IOC; `owner` is the identity of the workspace whose own IOCs are exported. */
@@ -130,14 +132,23 @@ function stixProperties(ioc: RestIoc): Record<string, unknown> {
 /** Threat type, malware family and tags, each once, in that order. */
 function labels(ioc: RestIoc): string[] {
   if (!ioc.threat_type && !ioc.malware_family) return ioc.tags.length < 2 ? ioc.tags : [...new Set(ioc.tags)];
-  return [...new Set([...(ioc.threat_type ? [ioc.threat_type] : []), ...(ioc.malware_family ? [ioc.malware_family] : []), ...ioc.tags])];
+  return [
+    ...new Set([
+      ...(ioc.threat_type ? [ioc.threat_type] : []),
+      ...(ioc.malware_family ? [ioc.malware_family] : []),
+      ...ioc.tags,
+    ]),
+  ];
 }
 
 /**
  * A bundle as text, page by page: the five TLP markings and the two identities first, then one
  * indicator per IOC. Only one page is held at a time, whatever the number of IOCs.
  */
-export async function* stixBundle(pages: AsyncIterable<RestIoc[]>, workspace: { id: string; name: string }): AsyncGenerator<string> {
+export async function* stixBundle(
+  pages: AsyncIterable<RestIoc[]>,
+  workspace: { id: string; name: string },
+): AsyncGenerator<string> {
   const owner = workspaceIdentity(workspace);
   const head = [...TLP_MARKINGS, SHARED_FEED_IDENTITY, owner].map((o) => JSON.stringify(o)).join(',');
   yield `{"type":"bundle","id":"bundle--${uuidv4()}","objects":[${head}`;
@@ -163,7 +174,8 @@ export function ownersOf(objects: readonly unknown[]): Map<string, boolean> {
   const owners = new Map<string, boolean>([[SHARED_FEED_IDENTITY.id, true]]);
   for (const object of objects) {
     const o = object as Record<string, unknown> | null;
-    if (o?.type === 'identity' && typeof o.id === 'string' && typeof o.x_workspace_id === 'string') owners.set(o.id, false);
+    if (o?.type === 'identity' && typeof o.id === 'string' && typeof o.x_workspace_id === 'string')
+      owners.set(o.id, false);
   }
   return owners;
 }
@@ -188,7 +200,14 @@ const PATH_TYPES: Record<string, IocType> = {
  */
 export const MAX_PATTERN_CHARS = 10_000;
 
-const isPathCharacter = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '-' || c === '_' || c === '.' || c === ':';
+const isPathCharacter = (c: string) =>
+  (c >= 'a' && c <= 'z') ||
+  (c >= 'A' && c <= 'Z') ||
+  (c >= '0' && c <= '9') ||
+  c === '-' ||
+  c === '_' ||
+  c === '.' ||
+  c === ':';
 const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
 
 /** The end of the string literal opening at `start` (its closing quote), or -1 when it never closes. */
@@ -255,7 +274,13 @@ export function patternValues(pattern: string): { type: IocType; value: string }
   return found;
 }
 
-const HASH_KEYS: Record<string, IocType> = { md5: 'md5', 'sha-1': 'sha1', sha1: 'sha1', 'sha-256': 'sha256', sha256: 'sha256' };
+const HASH_KEYS: Record<string, IocType> = {
+  md5: 'md5',
+  'sha-1': 'sha1',
+  sha1: 'sha1',
+  'sha-256': 'sha256',
+  sha256: 'sha256',
+};
 const OBSERVABLE_TYPES: Record<string, IocType> = {
   'ipv4-addr': 'ipv4',
   'ipv6-addr': 'ipv6',
@@ -284,7 +309,10 @@ function stixFields(o: Record<string, unknown>): Omit<RawIoc, 'type' | 'value' |
  * cyber-observable. Null when the object is of another kind (skipped, not an error); an error
  * message when it is a supported kind that carries nothing usable.
  */
-export function iocsOfStixObject(object: unknown, owners: ReadonlyMap<string, boolean> = new Map()): StixIoc[] | string | null {
+export function iocsOfStixObject(
+  object: unknown,
+  owners: ReadonlyMap<string, boolean> = new Map(),
+): StixIoc[] | string | null {
   if (typeof object !== 'object' || object === null) return 'not a STIX object';
   const o = object as Record<string, unknown>;
   const shared = typeof o.created_by_ref === 'string' ? owners.get(o.created_by_ref) : undefined;
@@ -296,13 +324,16 @@ export function iocsOfStixObject(object: unknown, owners: ReadonlyMap<string, bo
     ...(shared === undefined ? {} : { shared }),
   };
   if (o.type === 'indicator') {
-    if (o.pattern_type !== undefined && o.pattern_type !== 'stix') return `pattern_type ${typeof o.pattern_type === 'string' ? o.pattern_type : JSON.stringify(o.pattern_type)} is not supported`;
+    if (o.pattern_type !== undefined && o.pattern_type !== 'stix')
+      return `pattern_type ${typeof o.pattern_type === 'string' ? o.pattern_type : JSON.stringify(o.pattern_type)} is not supported`;
     if (typeof o.pattern !== 'string') return 'indicator without a pattern';
-    if (o.pattern.length > MAX_PATTERN_CHARS) return `the pattern is longer than ${MAX_PATTERN_CHARS.toLocaleString('en')} characters`;
+    if (o.pattern.length > MAX_PATTERN_CHARS)
+      return `the pattern is longer than ${MAX_PATTERN_CHARS.toLocaleString('en')} characters`;
     const values = patternValues(o.pattern);
     if (values.length === 0) return 'the pattern compares no supported observable';
     const tags = Array.isArray(o.labels) ? o.labels.filter((l): l is string => typeof l === 'string') : [];
-    const threatType = Array.isArray(o.indicator_types) && typeof o.indicator_types[0] === 'string' ? o.indicator_types[0] : undefined;
+    const threatType =
+      Array.isArray(o.indicator_types) && typeof o.indicator_types[0] === 'string' ? o.indicator_types[0] : undefined;
     return values.map((v) => ({
       ...v,
       ...common,
@@ -313,9 +344,13 @@ export function iocsOfStixObject(object: unknown, owners: ReadonlyMap<string, bo
     }));
   }
   const observable = OBSERVABLE_TYPES[String(o.type)];
-  if (observable) return typeof o.value === 'string' ? [{ type: observable, value: o.value, ...common }] : `${String(o.type)} without a value`;
+  if (observable)
+    return typeof o.value === 'string'
+      ? [{ type: observable, value: o.value, ...common }]
+      : `${String(o.type)} without a value`;
   if (o.type === 'file') {
-    const hashes = typeof o.hashes === 'object' && o.hashes !== null ? Object.entries(o.hashes as Record<string, unknown>) : [];
+    const hashes =
+      typeof o.hashes === 'object' && o.hashes !== null ? Object.entries(o.hashes as Record<string, unknown>) : [];
     const found = hashes.flatMap(([name, value]) => {
       const type = HASH_KEYS[name.toLowerCase()];
       return type && typeof value === 'string' ? [{ type, value, ...common }] : [];

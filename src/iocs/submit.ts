@@ -20,14 +20,19 @@ export interface SubmitResult {
 }
 
 export async function submitIocs(db: Db, workspaceId: string, items: readonly RawIoc[]): Promise<SubmitResult> {
-  if (items.length === 0 || items.length > MAX_SUBMITTED_IOCS) throw invalidParameter('iocs', `must hold 1 to ${MAX_SUBMITTED_IOCS} IOCs.`);
+  if (items.length === 0 || items.length > MAX_SUBMITTED_IOCS)
+    throw invalidParameter('iocs', `must hold 1 to ${MAX_SUBMITTED_IOCS} IOCs.`);
   const rows = new Map<string, IocUpsert>();
   const rejected: SubmitResult['rejected'] = [];
   items.forEach((item, index) => {
     let raw = item;
     if (!raw.type?.trim()) {
       const found = detectIoc(raw.value ?? '');
-      if (!found) return rejected.push({ index, reason: 'the value is not an IOC of a known type (ipv4, ipv6, domain, url, email, md5, sha1, sha256)' });
+      if (!found)
+        return rejected.push({
+          index,
+          reason: 'the value is not an IOC of a known type (ipv4, ipv6, domain, url, email, md5, sha1, sha256)',
+        });
       raw = { ...raw, type: found.type, value: found.value };
     } else raw = { ...raw, value: raw.value === undefined ? undefined : refang(raw.value) };
     const checked = checkIoc(raw);

@@ -39,7 +39,9 @@ export function listAuditEvents(db: Db, workspaceId: string, limit: number, afte
     .where(
       and(
         eq(auditEvents.workspaceId, workspaceId),
-        after ? sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : undefined,
+        after
+          ? sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)`
+          : undefined,
       ),
     )
     .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))

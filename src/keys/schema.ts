@@ -21,8 +21,6 @@ const DEFAULT_GRACE_SECONDS = 24 * 3600;
 
 export { PermissionEnum };
 
-
-
 export const ApiKeyRef = builder.objectRef<ApiKeyShape>('ApiKey').implement({
   description: 'An API key of the workspace. Its secret is never shown again after creation.',
   fields: (t) => ({
@@ -55,16 +53,21 @@ const CreatedApiKeyRef = builder.objectRef<{ apiKey: ApiKeyShape; secret: string
 });
 
 const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent').implement({
-  description: 'One key-management action (who: a key prefix, or null for the admin command line; what; when), or the server pausing a webhook endpoint.',
+  description:
+    'One key-management action (who: a key prefix, or null for the admin command line; what; when), or the server pausing a webhook endpoint.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    action: t.exposeString('action', { description: '`api_key.created`, `api_key.rotated` or `api_key.revoked`; or `webhook.paused`, when the server paused an endpoint whose backlog of deliveries was full (see webhookEndpointId).' }),
+    action: t.exposeString('action', {
+      description:
+        '`api_key.created`, `api_key.rotated` or `api_key.revoked`; or `webhook.paused`, when the server paused an endpoint whose backlog of deliveries was full (see webhookEndpointId).',
+    }),
     actorKeyPrefix: t.string({
       nullable: true,
       resolve: (e) => (e.actorKeyPrefix === null ? null : displayPrefix(e.actorKeyPrefix)),
     }),
     actor: t.string({
-      description: '`key` (see actorKeyPrefix), `command line`, `server setup` (the demo key made at the first start), or `server` (a paused webhook endpoint).',
+      description:
+        '`key` (see actorKeyPrefix), `command line`, `server setup` (the demo key made at the first start), or `server` (a paused webhook endpoint).',
       resolve: (e) => {
         if (e.actorKeyPrefix !== null) return 'key';
         const via = (e.details as { via?: string } | null)?.via;
@@ -93,14 +96,18 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
     name: t.string({ required: true }),
     permissions: t.field({
       type: [PermissionEnum],
-      description: 'Default: IOCS_READ, WATCHLISTS_READ, DATALEAKS_READ (those the caller holds). Never more than the caller holds.',
+      description:
+        'Default: IOCS_READ, WATCHLISTS_READ, DATALEAKS_READ (those the caller holds). Never more than the caller holds.',
     }),
     expiresInDays: t.int({ description: '1 to 3650; no expiry when left out.' }),
   }),
 });
 
 const actorOf = ({ principal, requestId }: Context) => ({ keyPrefix: principal.key.prefix, requestId });
-const grantorOf = ({ principal }: Context): Grantor => ({ permissions: principal.key.permissions, expiresAt: principal.key.expiresAt });
+const grantorOf = ({ principal }: Context): Grantor => ({
+  permissions: principal.key.permissions,
+  expiresAt: principal.key.expiresAt,
+});
 
 builder.queryFields((t) => ({
   apiKeys: t.field({

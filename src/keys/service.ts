@@ -49,12 +49,19 @@ export const isActiveKey = countedKeySql;
 export function checkPermissions(permissions: readonly string[], grantor: Grantor): Permission[] {
   const unknown = permissions.filter((p) => !isPermission(p));
   if (unknown.length > 0) {
-    throw invalidParameter('permissions', `unknown permission ${unknown.join(', ')}; known: ${PERMISSIONS.join(', ')}.`);
+    throw invalidParameter(
+      'permissions',
+      `unknown permission ${unknown.join(', ')}; known: ${PERMISSIONS.join(', ')}.`,
+    );
   }
   if (permissions.length === 0) throw invalidParameter('permissions', 'a key needs at least one permission.');
   const granted = [...new Set(permissions as Permission[])];
   const beyond = grantor ? granted.filter((p) => !grantor.permissions.includes(p)) : [];
-  if (beyond.length > 0) throw forbidden(`a key cannot grant permissions it does not hold: ${beyond.join(', ')}.`, { reason: 'missing_permission', permission: beyond.join(',') });
+  if (beyond.length > 0)
+    throw forbidden(`a key cannot grant permissions it does not hold: ${beyond.join(', ')}.`, {
+      reason: 'missing_permission',
+      permission: beyond.join(','),
+    });
   return granted;
 }
 
@@ -79,7 +86,9 @@ function checkExpiry(days: number | null | undefined): number | null {
  */
 function notAfterGrantor(expiresAt: SQL | string | null, grantor: Grantor): SQL | string | null {
   if (!grantor?.expiresAt) return expiresAt;
-  return expiresAt === null ? grantor.expiresAt : sql`least((${expiresAt})::timestamptz, (${grantor.expiresAt})::timestamptz)`;
+  return expiresAt === null
+    ? grantor.expiresAt
+    : sql`least((${expiresAt})::timestamptz, (${grantor.expiresAt})::timestamptz)`;
 }
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];

@@ -15,7 +15,6 @@ import { TAXII_MEDIA_TYPE } from '../taxii/collections.js';
 
 export type Dialect = 'soc' | 'defendis' | 'taxii';
 
-
 export const isTaxiiPath = (path: string) => path === '/taxii2' || path.startsWith('/taxii2/');
 
 /**
@@ -31,7 +30,12 @@ export function dialectsByPath(routes: readonly { path: string; dialect: Dialect
     let dialects = new Set<Dialect>();
     for (const route of known) {
       let shared = 0;
-      while (shared < segments.length && shared < route.segments.length && (route.segments[shared] === segments[shared] || route.segments[shared]!.startsWith('{'))) shared++;
+      while (
+        shared < segments.length &&
+        shared < route.segments.length &&
+        (route.segments[shared] === segments[shared] || route.segments[shared]!.startsWith('{'))
+      )
+        shared++;
       if (shared > best) [best, dialects] = [shared, new Set([route.dialect])];
       else if (shared === best) dialects.add(route.dialect);
     }
@@ -75,7 +79,11 @@ export function errorAnswer(error: ApiError, dialect: Dialect, requestId: string
   if (dialect === 'taxii') {
     // SIEM connectors offer a user name and password: say that Basic is taken (API.md §11).
     if (error.status === 401) headers['www-authenticate'] = 'Basic realm="taxii2", Bearer';
-    return { status: error.status, headers: { 'content-type': TAXII_MEDIA_TYPE, ...headers }, body: errorBodyText(error, dialect, requestId) };
+    return {
+      status: error.status,
+      headers: { 'content-type': TAXII_MEDIA_TYPE, ...headers },
+      body: errorBodyText(error, dialect, requestId),
+    };
   }
   return json(errorBodyText(error, dialect, requestId), error.status, headers);
 }

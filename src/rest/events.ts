@@ -12,21 +12,35 @@ import { at, type PreparedRoute } from './operations.js';
 /** A comment line this often keeps proxies from closing a quiet stream, and notices a gone client. */
 const HEARTBEAT_MS = 15_000;
 
-export async function eventStreamAnswer(route: PreparedRoute, context: Context, variables: Record<string, unknown>): Promise<Outgoing> {
+export async function eventStreamAnswer(
+  route: PreparedRoute,
+  context: Context,
+  variables: Record<string, unknown>,
+): Promise<Outgoing> {
   const started = await route.operation.subscribe(context, variables);
   if (!(Symbol.asyncIterator in started)) {
     const [first] = started.errors ?? [];
-    throw first instanceof GraphQLError && first.originalError ? first.originalError : (first ?? new Error('the subscription did not start'));
+    throw first instanceof GraphQLError && first.originalError
+      ? first.originalError
+      : (first ?? new Error('the subscription did not start'));
   }
   const { field, event } = route.route.response.kind === 'events' ? route.route.response : { field: '', event: '' };
   return {
     status: 200,
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    },
     body: events(started, field, event),
   };
 }
 
-async function* events(results: AsyncIterableIterator<ExecutionResult>, field: string, event: string): AsyncGenerator<string> {
+async function* events(
+  results: AsyncIterableIterator<ExecutionResult>,
+  field: string,
+  event: string,
+): AsyncGenerator<string> {
   // Sent at once, so that the client sees the stream open; `retry` is how long it waits to reconnect.
   yield 'retry: 2000\n\n';
   let next = results.next();

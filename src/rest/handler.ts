@@ -61,10 +61,12 @@ export function createRestHandler(options: RestHandlerOptions) {
       if (route.route.dialect === 'taxii') {
         // TAXII answers only in its media type, and reads only bodies sent in it (API.md §11).
         if (!acceptsTaxii(request.header('accept'))) throw new ApiError('not_acceptable');
-        if (route.route.body && !isTaxiiContentType(request.header('content-type'))) throw new ApiError('unsupported_media_type');
+        if (route.route.body && !isTaxiiContentType(request.header('content-type')))
+          throw new ApiError('unsupported_media_type');
       }
       const variables = readParams(route.route.params, values, url.searchParams, request.header);
-      if (route.route.body?.onePerKey) release = context.openAnswers.openEnvelope(context.principal, context.requestId, context.signal);
+      if (route.route.body?.onePerKey)
+        release = context.openAnswers.openEnvelope(context.principal, context.requestId, context.signal);
       if (route.route.body) Object.assign(variables, route.route.body.toVariables(await readJsonBody(request, route)));
       if (route.route.response.kind === 'export') return await exportAnswer(route, context, variables);
       if (route.route.response.kind === 'events') return await eventStreamAnswer(route, context, variables);
@@ -72,8 +74,11 @@ export function createRestHandler(options: RestHandlerOptions) {
       return answer(route.route, data, variables, request);
     } catch (error) {
       const apiError = asApiError(error);
-      if (apiError.code === 'internal_error') options.logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
-      const named = route ? renameParameter(apiError, route.route.params, { first: 'limit', after: 'cursor' }) : apiError;
+      if (apiError.code === 'internal_error')
+        options.logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
+      const named = route
+        ? renameParameter(apiError, route.route.params, { first: 'limit', after: 'cursor' })
+        : apiError;
       return errorAnswer(named, dialect, state.requestId);
     } finally {
       release?.();
@@ -99,11 +104,18 @@ const EXPORT_PAGE = EXPORT_PAGE_SIZE;
  * or CSV. The first page is read before anything is sent, so that a refused request still gets
  * its status and error body; each later page is read when the client has taken the one before.
  */
-async function exportAnswer(route: PreparedRoute, context: Context, variables: Record<string, unknown>): Promise<Outgoing> {
+async function exportAnswer(
+  route: PreparedRoute,
+  context: Context,
+  variables: Record<string, unknown>,
+): Promise<Outgoing> {
   const { format = 'stix', limit, ...filters } = variables as { format?: 'stix' | 'csv'; limit?: number };
   const field = route.route.response.kind === 'export' ? route.route.response.field : '';
   const read = async (after: string | null, remaining: number) =>
-    at(await run(route, context, { ...filters, first: Math.min(EXPORT_PAGE, remaining), after }), field) as Page<RestIoc>;
+    at(
+      await run(route, context, { ...filters, first: Math.min(EXPORT_PAGE, remaining), after }),
+      field,
+    ) as Page<RestIoc>;
   let remaining = limit ?? Number.POSITIVE_INFINITY;
   // Counted from here (429 beyond the key's share, API.md §12) until the last page is sent or the client goes.
   const release = context.openAnswers.openExport(context.principal, context.signal);
@@ -128,8 +140,19 @@ async function exportAnswer(route: PreparedRoute, context: Context, variables: R
   }
   const name = `iocs-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}Z`;
   return format === 'csv'
-    ? { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}.csv"` }, body: csvDocument(pages()) }
-    : { status: 200, headers: { 'content-type': STIX_MEDIA_TYPE, 'content-disposition': `attachment; filename="${name}.json"` }, body: stixBundle(pages(), context.principal.workspace) };
+    ? {
+        status: 200,
+        headers: {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="${name}.csv"`,
+        },
+        body: csvDocument(pages()),
+      }
+    : {
+        status: 200,
+        headers: { 'content-type': STIX_MEDIA_TYPE, 'content-disposition': `attachment; filename="${name}.json"` },
+        body: stixBundle(pages(), context.principal.workspace),
+      };
 }
 
 function answer(route: RestRoute, data: unknown, variables: Record<string, unknown>, request: Incoming): Outgoing {
@@ -204,7 +227,11 @@ function taxiiAnswer(response: Extract<RestRoute['response'], { kind: 'taxii' }>
     }
     case 'resource':
       // Optional members without a value (a status detail's message) are left out, not written as null.
-      return { status: response.status ?? 200, headers, body: JSON.stringify(body, (_key, member: unknown) => (member === null ? undefined : member)) };
+      return {
+        status: response.status ?? 200,
+        headers,
+        body: JSON.stringify(body, (_key, member: unknown) => (member === null ? undefined : member)),
+      };
   }
   return { status: response.status ?? 200, headers, body: JSON.stringify(body) };
 }

@@ -66,8 +66,13 @@ function schemaOf(type: GraphQLOutputType, selection: SelectionSetNode | undefin
     // A union is selected through one inline fragment per member.
     schema = {
       oneOf: inner.getTypes().map((member) => {
-        const fragment = selection?.selections.find((s) => s.kind === Kind.INLINE_FRAGMENT && s.typeCondition?.name.value === member.name);
-        return schemaOf(new GraphQLNonNull(member), fragment?.kind === Kind.INLINE_FRAGMENT ? fragment.selectionSet : undefined);
+        const fragment = selection?.selections.find(
+          (s) => s.kind === Kind.INLINE_FRAGMENT && s.typeCondition?.name.value === member.name,
+        );
+        return schemaOf(
+          new GraphQLNonNull(member),
+          fragment?.kind === Kind.INLINE_FRAGMENT ? fragment.selectionSet : undefined,
+        );
       }),
     };
   } else schema = {};
@@ -93,9 +98,13 @@ function fieldAt(schema: GraphQLSchema, route: RestRoute, operation: OperationDe
 /** The node of a connection: `edges { node { … } }`. */
 function connectionNode(type: GraphQLOutputType, set: SelectionSetNode | undefined) {
   const edges = set?.selections.find((s) => s.kind === Kind.FIELD && s.name.value === 'edges');
-  const node = edges?.kind === Kind.FIELD ? edges.selectionSet?.selections.find((s) => s.kind === Kind.FIELD && s.name.value === 'node') : undefined;
+  const node =
+    edges?.kind === Kind.FIELD
+      ? edges.selectionSet?.selections.find((s) => s.kind === Kind.FIELD && s.name.value === 'node')
+      : undefined;
   const connection = getNamedType(type);
-  if (!isObjectType(connection) || node?.kind !== Kind.FIELD) throw new Error(`${connection.name} is not a selected connection`);
+  if (!isObjectType(connection) || node?.kind !== Kind.FIELD)
+    throw new Error(`${connection.name} is not a selected connection`);
   const edgeType = getNamedType(connection.getFields().edges!.type);
   if (!isObjectType(edgeType)) throw new Error(`${connection.name}.edges is not an object list`);
   return schemaOf(edgeType.getFields().node!.type, node.selectionSet);
@@ -108,7 +117,12 @@ function paramSchema(schema: ParamSchema): JsonSchema {
     case 'id':
       return { type: 'string', format: 'uuid' };
     case 'integer':
-      return { type: 'integer', minimum: schema.minimum, maximum: schema.maximum, ...(schema.default !== undefined ? { default: schema.default } : {}) };
+      return {
+        type: 'integer',
+        minimum: schema.minimum,
+        maximum: schema.maximum,
+        ...(schema.default !== undefined ? { default: schema.default } : {}),
+      };
     case 'date-time':
       return { type: 'string', format: 'date-time' };
     case 'enum':
@@ -161,7 +175,10 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       required: ['limit', 'next_cursor', 'has_more'],
       properties: {
         limit: { type: 'integer' },
-        next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page.' },
+        next_cursor: {
+          type: ['string', 'null'],
+          description: 'Pass as `cursor` for the next page; null on the last page.',
+        },
         has_more: { type: 'boolean' },
       },
       additionalProperties: false,
@@ -174,7 +191,9 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
     if (operation.kind !== Kind.OPERATION_DEFINITION) continue;
     const taxii = route.dialect === 'taxii';
     const mediaType = taxii ? TAXII_MEDIA_TYPE : 'application/json';
-    const errorSchema = { $ref: `#/components/schemas/${{ soc: 'SocError', defendis: 'DefendisError', taxii: 'TaxiiError' }[route.dialect]}` };
+    const errorSchema = {
+      $ref: `#/components/schemas/${{ soc: 'SocError', defendis: 'DefendisError', taxii: 'TaxiiError' }[route.dialect]}`,
+    };
     const errorAnswer = (code: ErrorCode, description: string) => ({
       description,
       content: { [mediaType]: { schema: errorSchema, example: errorExample(code, route.dialect) } },
@@ -187,7 +206,17 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       responses['200'] = {
         description: `${route.summary} STIX: a bundle of the five TLP 2.0 marking definitions and one indicator per IOC. CSV: a header line, then one IOC per line.`,
         content: {
-          [STIX_MEDIA_TYPE]: { schema: { type: 'object', required: ['type', 'id', 'objects'], properties: { type: { const: 'bundle' }, id: { type: 'string' }, objects: { type: 'array', items: { type: 'object' } } } } },
+          [STIX_MEDIA_TYPE]: {
+            schema: {
+              type: 'object',
+              required: ['type', 'id', 'objects'],
+              properties: {
+                type: { const: 'bundle' },
+                id: { type: 'string' },
+                objects: { type: 'array', items: { type: 'object' } },
+              },
+            },
+          },
           'text/csv': { schema: { type: 'string', description: `Columns: ${CSV_COLUMNS.join(', ')}.` } },
         },
       };
@@ -197,7 +226,8 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
         content: {
           'text/plain': {
             schema: { type: 'string', pattern: '^([0-9A-F]{35}:[0-9]+(\\r\\n[0-9A-F]{35}:[0-9]+)*)?$' },
-            example: '0018A45C4D1DEF81644B54AB7F969B88D65:3\r\n00D4F6E8FA6EECAD2A3AA415EEC418D38EC:1\r\n011053FD0102E94D6AE2F8B83D76FAF94F6:0',
+            example:
+              '0018A45C4D1DEF81644B54AB7F969B88D65:3\r\n00D4F6E8FA6EECAD2A3AA415EEC418D38EC:1\r\n011053FD0102E94D6AE2F8B83D76FAF94F6:0',
           },
         },
       };
@@ -211,7 +241,9 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       responses[String(response.status ?? 200)] = {
         description: route.summary,
         ...(response.resource === 'page' ? { 'x-taxii-headers': true } : {}),
-        content: { [TAXII_MEDIA_TYPE]: { schema: taxiiSchema(response, fieldAt(schema, route, operation, response.field)) } },
+        content: {
+          [TAXII_MEDIA_TYPE]: { schema: taxiiSchema(response, fieldAt(schema, route, operation, response.field)) },
+        },
       };
     } else {
       const { type, set } = fieldAt(schema, route, operation, response.field);
@@ -219,10 +251,26 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       let body: JsonSchema;
       if (response.kind === 'page') {
         item = connectionNode(type, set);
-        body = { type: 'object', required: ['data', 'pagination'], properties: { data: { type: 'array', items: { $ref: `#/components/schemas/${response.item}` } }, pagination: { $ref: '#/components/schemas/Pagination' } } };
+        body = {
+          type: 'object',
+          required: ['data', 'pagination'],
+          properties: {
+            data: { type: 'array', items: { $ref: `#/components/schemas/${response.item}` } },
+            pagination: { $ref: '#/components/schemas/Pagination' },
+          },
+        };
       } else if (response.kind === 'list') {
         item = schemaOf(getNamedType(type) as GraphQLOutputType, set);
-        body = { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { anyOf: [{ $ref: `#/components/schemas/${response.item}` }, { type: 'null' }] } } } };
+        body = {
+          type: 'object',
+          required: ['data'],
+          properties: {
+            data: {
+              type: 'array',
+              items: { anyOf: [{ $ref: `#/components/schemas/${response.item}` }, { type: 'null' }] },
+            },
+          },
+        };
       } else {
         item = schemaOf(getNamedType(type) as GraphQLOutputType, set);
         if (response.kind === 'object' && response.spread) {
@@ -231,7 +279,11 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
           const properties = { ...(inner!.properties as Record<string, JsonSchema>), ...rest };
           item = { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
         }
-        body = { type: 'object', required: ['data'], properties: { data: { $ref: `#/components/schemas/${response.item}` } } };
+        body = {
+          type: 'object',
+          required: ['data'],
+          properties: { data: { $ref: `#/components/schemas/${response.item}` } },
+        };
       }
       components[response.item] ??= item;
       responses[response.kind === 'object' ? String(response.status) : '200'] = {
@@ -239,16 +291,25 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
         content: { 'application/json': { schema: body } },
       };
     }
-    responses['400'] = errorAnswer('invalid_parameter', 'A parameter or the body is missing or malformed, or a key was sent in the URL.');
+    responses['400'] = errorAnswer(
+      'invalid_parameter',
+      'A parameter or the body is missing or malformed, or a key was sent in the URL.',
+    );
     responses['401'] = errorAnswer('missing_api_key', 'No key, a malformed, unknown, wrong, revoked or expired key.');
     const needed = permissions.join(' and ');
-    if (needed) responses['403'] = errorAnswer('forbidden', `The key lacks ${needed}, or the input is outside the workspace scope, or the plan does not allow it.`);
-    if (route.path.includes('{') || response.kind === 'object') responses['404'] = errorAnswer('not_found', 'Not found, or owned by another workspace.');
+    if (needed)
+      responses['403'] = errorAnswer(
+        'forbidden',
+        `The key lacks ${needed}, or the input is outside the workspace scope, or the plan does not allow it.`,
+      );
+    if (route.path.includes('{') || response.kind === 'object')
+      responses['404'] = errorAnswer('not_found', 'Not found, or owned by another workspace.');
     responses['405'] = errorAnswer('method_not_allowed', 'The path does not take this method (see Allow).');
     if (taxii) responses['406'] = errorAnswer('not_acceptable', `The Accept header does not name ${TAXII_MEDIA_TYPE}.`);
     const maxBytes = route.body?.maxBytes ?? MAX_BODY_BYTES;
     if (route.body) responses['413'] = errorAnswer('payload_too_large', `The body is larger than ${maxBytes} bytes.`);
-    if (taxii && route.body) responses['415'] = errorAnswer('unsupported_media_type', `The body is not sent as ${TAXII_MEDIA_TYPE}.`);
+    if (taxii && route.body)
+      responses['415'] = errorAnswer('unsupported_media_type', `The body is not sent as ${TAXII_MEDIA_TYPE}.`);
     responses['429'] = errorAnswer('rate_limited', 'Rate limit exceeded (see Retry-After).');
     responses['503'] = errorAnswer('unavailable', 'The database cannot be reached; retry later (see Retry-After).');
     for (const [status, answer] of Object.entries(responses)) {
@@ -257,7 +318,9 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       delete described['x-taxii-headers'];
     }
     for (const answer of Object.values(responses)) {
-      const content = (answer as { content?: Record<string, { schema: JsonSchema; example?: unknown }> }).content?.[mediaType];
+      const content = (answer as { content?: Record<string, { schema: JsonSchema; example?: unknown }> }).content?.[
+        mediaType
+      ];
       if (content && !content.example && !content.schema.$ref) content.example = exampleOf(content.schema, components);
     }
 
@@ -280,7 +343,16 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
           schema: paramSchema(p.schema),
         })),
         ...(response.kind === 'hashRange'
-          ? [{ name: 'Add-Padding', in: 'header', required: false, description: '`true`: pad the answer with random suffixes of count 0 to 800–1000 lines, so that its size tells nothing.', schema: { type: 'string', enum: ['true', 'false'] } }]
+          ? [
+              {
+                name: 'Add-Padding',
+                in: 'header',
+                required: false,
+                description:
+                  '`true`: pad the answer with random suffixes of count 0 to 800–1000 lines, so that its size tells nothing.',
+                schema: { type: 'string', enum: ['true', 'false'] },
+              },
+            ]
           : []),
       ],
       ...(route.body
@@ -288,7 +360,9 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
             requestBody: {
               required: true,
               description: `${taxii ? 'A TAXII envelope' : 'JSON'}, at most ${maxBytes} bytes.`,
-              content: { [mediaType]: { schema: route.body.schema, example: exampleOf(route.body.schema, components) } },
+              content: {
+                [mediaType]: { schema: route.body.schema, example: exampleOf(route.body.schema, components) },
+              },
             },
           }
         : {}),
@@ -312,9 +386,18 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'sk_live_…', description: 'Authorization: Bearer sk_live_…' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'sk_live_…',
+          description: 'Authorization: Bearer sk_live_…',
+        },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        basic: { type: 'http', scheme: 'basic', description: 'TAXII only: the key as the user name or as the password, the other part ignored.' },
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'TAXII only: the key as the user name or as the password, the other part ignored.',
+        },
       },
       schemas: components,
       headers: HEADERS,
@@ -327,22 +410,36 @@ const TAGS: Record<string, string> = {
   watchlists: 'The workspace’s watchlists of domains, emails, BINs and keywords (Defendis error dialect).',
   dataleaks: 'Leaked credentials and cards inside the workspace scope; enterprise plan (Defendis error dialect).',
   alerts: 'Watchlist alerts: new leaks and IOCs that matched a watchlist entry (Defendis error dialect).',
-  webhooks: 'Webhook endpoints where alerts are POSTed, signed per Standard Webhooks, and their delivery log (Defendis error dialect).',
+  webhooks:
+    'Webhook endpoints where alerts are POSTed, signed per Standard Webhooks, and their delivery log (Defendis error dialect).',
   passwords: 'Breached-password range search by SHA-1 prefix (k-anonymity); every plan (SOC error dialect).',
-  taxii: 'TAXII 2.1: the shared feed and the workspace’s own IOCs as STIX 2.1 indicators, for SIEMs and TIPs (TAXII error messages; HTTP Basic taken too).',
+  taxii:
+    'TAXII 2.1: the shared feed and the workspace’s own IOCs as STIX 2.1 indicators, for SIEMs and TIPs (TAXII error messages; HTTP Basic taken too).',
 };
 
 const header = (description: string, schema: JsonSchema, example: unknown) => ({ description, schema, example });
 const HEADERS: Record<string, JsonSchema> = {
-  RequestId: header('This request’s id: quote it when you report a problem. Error bodies that have `request_id` carry the same.', { type: 'string', pattern: '^req_[0-9a-f]{24}$' }, 'req_8c2f0e5a9b1d4e7f6a3c2b1d'),
+  RequestId: header(
+    'This request’s id: quote it when you report a problem. Error bodies that have `request_id` carry the same.',
+    { type: 'string', pattern: '^req_[0-9a-f]{24}$' },
+    'req_8c2f0e5a9b1d4e7f6a3c2b1d',
+  ),
   RateLimitLimit: header('Requests a minute this key may make (by its workspace’s plan).', { type: 'integer' }, 600),
   RateLimitRemaining: header('Requests left in the current minute.', { type: 'integer' }, 593),
   RateLimitReset: header('Seconds until the minute window ends.', { type: 'integer' }, 41),
   RetryAfter: header('Seconds to wait before retrying.', { type: 'integer' }, 41),
   Allow: header('The methods this path takes.', { type: 'string' }, 'GET, POST'),
   WwwAuthenticate: header('The ways a key is taken here.', { type: 'string' }, 'Basic realm="taxii2", Bearer'),
-  DateAddedFirst: header('The `date_added` of the first object on the page (UTC, microseconds).', { type: 'string' }, '2026-11-30T08:15:00.000000Z'),
-  DateAddedLast: header('The `date_added` of the last object on the page: `added_after` for the next poll.', { type: 'string' }, '2026-11-30T08:16:41.250000Z'),
+  DateAddedFirst: header(
+    'The `date_added` of the first object on the page (UTC, microseconds).',
+    { type: 'string' },
+    '2026-11-30T08:15:00.000000Z',
+  ),
+  DateAddedLast: header(
+    'The `date_added` of the last object on the page: `added_after` for the next poll.',
+    { type: 'string' },
+    '2026-11-30T08:16:41.250000Z',
+  ),
 };
 
 /** The headers an answer of this status carries (API.md §3, §4, §11, §12). */
@@ -351,17 +448,28 @@ function headersOf(status: number, route: { taxii: boolean; pageOfTaxii: boolean
   const headers: Record<string, { $ref: string }> = { 'x-request-id': ref('RequestId') };
   // Every answer to an admitted key; a 401 admitted none.
   if (status !== 401 && status !== 503) {
-    Object.assign(headers, { 'RateLimit-Limit': ref('RateLimitLimit'), 'RateLimit-Remaining': ref('RateLimitRemaining'), 'RateLimit-Reset': ref('RateLimitReset') });
+    Object.assign(headers, {
+      'RateLimit-Limit': ref('RateLimitLimit'),
+      'RateLimit-Remaining': ref('RateLimitRemaining'),
+      'RateLimit-Reset': ref('RateLimitReset'),
+    });
   }
   if (status === 429 || status === 503) headers['Retry-After'] = ref('RetryAfter');
   if (status === 405) headers.Allow = ref('Allow');
   if (status === 401 && route.taxii) headers['WWW-Authenticate'] = ref('WwwAuthenticate');
-  if (route.pageOfTaxii) Object.assign(headers, { 'X-TAXII-Date-Added-First': ref('DateAddedFirst'), 'X-TAXII-Date-Added-Last': ref('DateAddedLast') });
+  if (route.pageOfTaxii)
+    Object.assign(headers, {
+      'X-TAXII-Date-Added-First': ref('DateAddedFirst'),
+      'X-TAXII-Date-Added-Last': ref('DateAddedLast'),
+    });
   return headers;
 }
 
 /** The body of a TAXII resource from its selection, as the handler lays it out (src/rest/handler.ts). */
-function taxiiSchema(response: Extract<RestRoute['response'], { kind: 'taxii' }>, { type, set }: { type: GraphQLOutputType; set: SelectionSetNode | undefined }): JsonSchema {
+function taxiiSchema(
+  response: Extract<RestRoute['response'], { kind: 'taxii' }>,
+  { type, set }: { type: GraphQLOutputType; set: SelectionSetNode | undefined },
+): JsonSchema {
   const selected = schemaOf(getNamedType(type) as GraphQLOutputType, set);
   const properties = (selected.properties ?? {}) as Record<string, JsonSchema>;
   switch (response.resource) {
@@ -369,7 +477,11 @@ function taxiiSchema(response: Extract<RestRoute['response'], { kind: 'taxii' }>
       return {
         type: 'object',
         required: ['title', 'api_roots'],
-        properties: { ...properties, default: { type: 'string', description: 'The API root (relative).' }, api_roots: { type: 'array', items: { type: 'string' } } },
+        properties: {
+          ...properties,
+          default: { type: 'string', description: 'The API root (relative).' },
+          api_roots: { type: 'array', items: { type: 'string' } },
+        },
       };
     case 'collections':
       return { type: 'object', properties: { collections: { type: 'array', items: selected } } };
@@ -380,7 +492,11 @@ function taxiiSchema(response: Extract<RestRoute['response'], { kind: 'taxii' }>
         type: 'object',
         required: ['more'],
         description: 'The list is left out when empty, `next` on the last page.',
-        properties: { more: more!, next: { type: 'string', description: next?.description }, [name]: { ...items, type: 'array' } },
+        properties: {
+          more: more!,
+          next: { type: 'string', description: next?.description },
+          [name]: { ...items, type: 'array' },
+        },
       };
     }
     case 'resource':
@@ -398,9 +514,17 @@ function errorExample(code: ErrorCode, dialect: RestRoute['dialect']): unknown {
   const requestId = 'req_8c2f0e5a9b1d4e7f6a3c2b1d';
   if (dialect === 'taxii') {
     const status = ERRORS[code].status;
-    return { title: STATUS_CODES[status], description: ERRORS[code].message, http_status: String(status), error_code: code, request_id: requestId };
+    return {
+      title: STATUS_CODES[status],
+      description: ERRORS[code].message,
+      http_status: String(status),
+      error_code: code,
+      request_id: requestId,
+    };
   }
-  return dialect === 'soc' ? { error: { code, message: ERRORS[code].message, request_id: requestId } } : { error: ERRORS[code].defendis };
+  return dialect === 'soc'
+    ? { error: { code, message: ERRORS[code].message, request_id: requestId } }
+    : { error: ERRORS[code].defendis };
 }
 
 /** Values that read like the product's data, by field name; anything else by its type. */
@@ -434,9 +558,13 @@ const EXAMPLE_VALUES: Record<string, unknown> = {
 /** An example of a JSON schema: `$ref`s followed, fields named as in the product. */
 function exampleOf(schema: JsonSchema, components: Record<string, JsonSchema>, name?: string, depth = 0): unknown {
   if (depth > 8) return null;
-  if (typeof schema.$ref === 'string') return exampleOf(components[schema.$ref.split('/').pop()!] ?? {}, components, name, depth + 1);
-  if (Array.isArray(schema.enum)) return name !== undefined && schema.enum.includes(EXAMPLE_VALUES[name]) ? EXAMPLE_VALUES[name] : schema.enum[0];
-  const type = Array.isArray(schema.type) ? (schema.type as string[]).find((t) => t !== 'null') : (schema.type as string | undefined);
+  if (typeof schema.$ref === 'string')
+    return exampleOf(components[schema.$ref.split('/').pop()!] ?? {}, components, name, depth + 1);
+  if (Array.isArray(schema.enum))
+    return name !== undefined && schema.enum.includes(EXAMPLE_VALUES[name]) ? EXAMPLE_VALUES[name] : schema.enum[0];
+  const type = Array.isArray(schema.type)
+    ? (schema.type as string[]).find((t) => t !== 'null')
+    : (schema.type as string | undefined);
   const known = name === undefined ? undefined : EXAMPLE_VALUES[name];
   if (known !== undefined && Array.isArray(known) === (type === 'array')) return known;
   if (Array.isArray(schema.anyOf)) return exampleOf(schema.anyOf[0] as JsonSchema, components, name, depth + 1);
@@ -451,7 +579,8 @@ function exampleOf(schema: JsonSchema, components: Record<string, JsonSchema>, n
   if (type === 'array') return [exampleOf((schema.items ?? {}) as JsonSchema, components, undefined, depth + 1)];
   if (type === 'integer' || type === 'number') return typeof schema.minimum === 'number' ? schema.minimum : 1;
   if (type === 'boolean') return true;
-  if (schema.format === 'date-time' || (name ?? '').endsWith('_at') || (name ?? '').endsWith('_seen')) return '2026-11-30T08:15:00.000Z';
+  if (schema.format === 'date-time' || (name ?? '').endsWith('_at') || (name ?? '').endsWith('_seen'))
+    return '2026-11-30T08:15:00.000Z';
   if (type === 'string') return name === 'next_cursor' ? 'WyIyMDI2LTExLTMwIDA4OjE1OjAwKzAwIiwiMDE5In0' : 'text';
   return null;
 }

@@ -5,7 +5,16 @@
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { GraphQLError, isEnumType, parse, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  isEnumType,
+  parse,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Permission } from '../core/permissions.js';
 import { compileDocument, type CompiledOperation } from '../graphql/compiled.js';
 import type { Context } from '../graphql/context.js';
@@ -100,7 +109,11 @@ export function bodyError(errors: ErrorObject[] | null | undefined): ApiError {
   return invalidParameter(at, error.message ?? 'is malformed.');
 }
 
-export async function run(prepared: PreparedRoute, context: Context, variables: Record<string, unknown>): Promise<unknown> {
+export async function run(
+  prepared: PreparedRoute,
+  context: Context,
+  variables: Record<string, unknown>,
+): Promise<unknown> {
   const result = await prepared.operation.run(context, variables);
   const [first] = result.errors ?? [];
   if (first) throw first instanceof GraphQLError && first.originalError ? first.originalError : first;
@@ -123,7 +136,8 @@ export function permissionsOf(schema: GraphQLSchema, document: DocumentNode): Pe
     document,
     visitWithTypeInfo(typeInfo, {
       Field() {
-        const options = typeInfo.getFieldDef()?.extensions?.pothosOptions as { authScopes?: { permission?: Permission } } | undefined;
+        const options = typeInfo.getFieldDef()?.extensions?.pothosOptions as
+          { authScopes?: { permission?: Permission } } | undefined;
         const permission = options?.authScopes?.permission;
         if (permission) found.add(permission);
       },

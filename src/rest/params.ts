@@ -33,13 +33,14 @@ export interface ParamSpec {
 /** A single value longer than this is refused before anything else looks at it. */
 export const MAX_PARAMETER_LENGTH = 2048;
 
-
 function convert(spec: ParamSpec, raw: string): unknown {
   const { schema, name } = spec;
-  if (raw.length > MAX_PARAMETER_LENGTH) throw invalidParameter(name, `must be at most ${MAX_PARAMETER_LENGTH} characters.`);
+  if (raw.length > MAX_PARAMETER_LENGTH)
+    throw invalidParameter(name, `must be at most ${MAX_PARAMETER_LENGTH} characters.`);
   switch (schema.type) {
     case 'string':
-      if (raw.length > schema.maxLength) throw invalidParameter(name, `must be at most ${schema.maxLength} characters.`);
+      if (raw.length > schema.maxLength)
+        throw invalidParameter(name, `must be at most ${schema.maxLength} characters.`);
       return raw;
     case 'id':
       if (!UUID_PATTERN.test(raw)) throw invalidParameter(name, 'is not a valid id.');
@@ -53,7 +54,8 @@ function convert(spec: ParamSpec, raw: string): unknown {
     }
     case 'date-time': {
       const parsed = parseDateInput(raw);
-      if (parsed === null) throw invalidParameter(name, `must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}.`);
+      if (parsed === null)
+        throw invalidParameter(name, `must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}.`);
       return parsed;
     }
     case 'enum': {
@@ -83,7 +85,8 @@ export function readParams(
     }
     if (raw === undefined) {
       if (spec.scoped) variables[spec.variable] = '';
-      else if (spec.schema.type === 'integer' && spec.schema.default !== undefined) variables[spec.variable] = spec.schema.default;
+      else if (spec.schema.type === 'integer' && spec.schema.default !== undefined)
+        variables[spec.variable] = spec.schema.default;
       continue;
     }
     if (raw === '' && !spec.scoped) throw invalidParameter(spec.name, 'must not be empty.');
@@ -94,12 +97,17 @@ export function readParams(
 
 /** Scoped inputs are only bounded in length here: their form is the resolver's to judge. */
 function convertScoped(spec: ParamSpec, raw: string): string {
-  if (raw.length > MAX_PARAMETER_LENGTH) throw invalidParameter(spec.name, `must be at most ${MAX_PARAMETER_LENGTH} characters.`);
+  if (raw.length > MAX_PARAMETER_LENGTH)
+    throw invalidParameter(spec.name, `must be at most ${MAX_PARAMETER_LENGTH} characters.`);
   return raw;
 }
 
 /** A GraphQL parameter error, renamed for REST callers (`first` is `limit` here, `after` is `cursor`). */
-export function renameParameter(error: ApiError, specs: readonly ParamSpec[], extra: Record<string, string> = {}): ApiError {
+export function renameParameter(
+  error: ApiError,
+  specs: readonly ParamSpec[],
+  extra: Record<string, string> = {},
+): ApiError {
   if (error.parameter === undefined) return error;
   const spec = specs.find((s) => s.variable === error.parameter);
   const name = spec?.name ?? extra[error.parameter];

@@ -7,7 +7,10 @@ import { camelCase, snakeCase } from 'change-case';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
 import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../core/vocabulary.js';
 import { dialectsByPath, type Dialect } from './dialects.js';
-import { CARD_LEAK_FIELDS as CARD_LEAK_RECORD, CREDENTIAL_LEAK_FIELDS as CREDENTIAL_LEAK_RECORD } from '../dataleaks/record.js';
+import {
+  CARD_LEAK_FIELDS as CARD_LEAK_RECORD,
+  CREDENTIAL_LEAK_FIELDS as CREDENTIAL_LEAK_RECORD,
+} from '../dataleaks/record.js';
 import { INPUT_FIELDS, IOC_FIELDS as IOC_RECORD } from '../iocs/record.js';
 import { shownFields, snakeName } from '../core/records.js';
 import type { ParamSpec } from './params.js';
@@ -104,7 +107,9 @@ const snakeCaseAliases = (selection: string) =>
   selection.replace(/\b[a-z]+[A-Z][A-Za-z0-9]*\b/g, (field) => `${snakeCase(field)}: ${field}`);
 
 const IOC_FIELDS = snakeCaseAliases(shownFields(IOC_RECORD).join(' '));
-const WATCHLIST_FIELDS = snakeCaseAliases('id name description entries { id type value createdAt } createdAt updatedAt');
+const WATCHLIST_FIELDS = snakeCaseAliases(
+  'id name description entries { id type value createdAt } createdAt updatedAt',
+);
 const CREDENTIAL_LEAK_FIELDS = snakeCaseAliases(shownFields(CREDENTIAL_LEAK_RECORD).join(' '));
 const CARD_LEAK_FIELDS = snakeCaseAliases(shownFields(CARD_LEAK_RECORD).join(' '));
 
@@ -116,9 +121,11 @@ const SUBMISSION_PROPERTIES: Record<string, JsonSchema> = {
     INPUT_FIELDS.map((field) => {
       const { kind, input } = IOC_RECORD[field];
       const schema: JsonSchema =
-        kind === 'int' ? { type: ['integer', 'null'], minimum: input!.min, maximum: input!.max }
-        : kind === 'tags' ? { type: 'array', maxItems: 50, items: { type: 'string', maxLength: input!.max } }
-        : { type: ['string', 'null'], maxLength: input!.max };
+        kind === 'int'
+          ? { type: ['integer', 'null'], minimum: input!.min, maximum: input!.max }
+          : kind === 'tags'
+            ? { type: 'array', maxItems: 50, items: { type: 'string', maxLength: input!.max } }
+            : { type: ['string', 'null'], maxLength: input!.max };
       return [snakeName(field), schema];
     }),
   ),
@@ -147,7 +154,9 @@ const toEntry = (entry: unknown) => {
 };
 
 /** The IOC listing as a named operation: the listing reads one page of it, the export every page. */
-const iocListing = (name: string) => `query ${name}($type: IocType, $q: String, $updatedSince: DateTime, $minConfidence: Int, $tag: String, $first: Int, $after: String) {
+const iocListing = (
+  name: string,
+) => `query ${name}($type: IocType, $q: String, $updatedSince: DateTime, $minConfidence: Int, $tag: String, $first: Int, $after: String) {
   iocs(type: $type, q: $q, updatedSince: $updatedSince, minConfidence: $minConfidence, tag: $tag, first: $first, after: $after) {
     edges { node { ${IOC_FIELDS} } } ${PAGE_INFO}
   }
@@ -155,24 +164,62 @@ const iocListing = (name: string) => `query ${name}($type: IocType, $q: String, 
 
 /** The listing's filters, shared by the listing and the export. */
 const IOC_FILTERS: ParamSpec[] = [
-  { name: 'type', in: 'query', variable: 'type', schema: { type: 'enum', values: IOC_TYPE_NAMES }, description: 'IOC type.' },
+  {
+    name: 'type',
+    in: 'query',
+    variable: 'type',
+    schema: { type: 'enum', values: IOC_TYPE_NAMES },
+    description: 'IOC type.',
+  },
   { name: 'q', in: 'query', variable: 'q', schema: { type: 'string', maxLength: 512 }, description: 'Value prefix.' },
-  { name: 'updated_since', in: 'query', variable: 'updatedSince', schema: { type: 'date-time' }, description: 'Only IOCs updated at or after this time (ISO 8601).' },
-  { name: 'min_confidence', in: 'query', variable: 'minConfidence', schema: { type: 'integer', minimum: 0, maximum: 100 }, description: 'Lowest confidence, 0 to 100.' },
-  { name: 'tag', in: 'query', variable: 'tag', schema: { type: 'string', maxLength: 100 }, description: 'Only IOCs with this tag.' },
+  {
+    name: 'updated_since',
+    in: 'query',
+    variable: 'updatedSince',
+    schema: { type: 'date-time' },
+    description: 'Only IOCs updated at or after this time (ISO 8601).',
+  },
+  {
+    name: 'min_confidence',
+    in: 'query',
+    variable: 'minConfidence',
+    schema: { type: 'integer', minimum: 0, maximum: 100 },
+    description: 'Lowest confidence, 0 to 100.',
+  },
+  {
+    name: 'tag',
+    in: 'query',
+    variable: 'tag',
+    schema: { type: 'string', maxLength: 100 },
+    description: 'Only IOCs with this tag.',
+  },
 ];
 
 const ALERT_STATUS_NAMES = graphqlEnumNames(ALERT_STATUSES);
-const ENDPOINT_FIELDS = snakeCaseAliases('id url description enabled disabledReason previousSecretExpiresAt createdAt updatedAt');
-const DELIVERY_FIELDS = snakeCaseAliases('id endpointId alertId status attemptCount nextAttemptAt attempts { at status error durationMs } createdAt updatedAt');
+const ENDPOINT_FIELDS = snakeCaseAliases(
+  'id url description enabled disabledReason previousSecretExpiresAt createdAt updatedAt',
+);
+const DELIVERY_FIELDS = snakeCaseAliases(
+  'id endpointId alertId status attemptCount nextAttemptAt attempts { at status error durationMs } createdAt updatedAt',
+);
 const ENDPOINT_BODY = {
   url: { type: 'string', maxLength: 2048 },
   description: { type: ['string', 'null'], maxLength: 500 },
 };
 
 // TAXII 2.1 (API.md §11): paths end with `/` as TAXII writes them (taken without it too).
-const TAXII_COLLECTION = pathId('collectionId', 'collectionId', 'The collection id: `GET /taxii2/api/collections/` lists them.');
-const TAXII_OBJECT: ParamSpec = { name: 'objectId', in: 'path', variable: 'objectId', schema: { type: 'string', maxLength: 200 }, description: 'A STIX id, `indicator--…`.' };
+const TAXII_COLLECTION = pathId(
+  'collectionId',
+  'collectionId',
+  'The collection id: `GET /taxii2/api/collections/` lists them.',
+);
+const TAXII_OBJECT: ParamSpec = {
+  name: 'objectId',
+  in: 'path',
+  variable: 'objectId',
+  schema: { type: 'string', maxLength: 200 },
+  description: 'A STIX id, `indicator--…`.',
+};
 const taxiiMatch = (name: string, variable: string, description: string): ParamSpec => ({
   name: `match[${name}]`,
   in: 'query',
@@ -181,10 +228,33 @@ const taxiiMatch = (name: string, variable: string, description: string): ParamS
   description: `${description} Several values separated by commas.`,
 });
 const TAXII_FILTERS: ParamSpec[] = [
-  { name: 'added_after', in: 'query', variable: 'addedAfter', schema: { type: 'date-time' }, description: 'Only objects added (their IOC last changed) strictly after this time: the `X-TAXII-Date-Added-Last` of the last page read.' },
-  { name: 'limit', in: 'query', variable: 'limit', schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 }, description: 'Objects per page: 100 by default; more than 1000 reads as 1000.' },
-  { name: 'next', in: 'query', variable: 'next', schema: { type: 'string', maxLength: 512 }, description: 'The `next` of the page before; works with the `added_after` it was made with.' },
-  taxiiMatch('version', 'matchVersion', '`last` (the default), `first`, `all`, or a `modified` timestamp: every indicator has one version.'),
+  {
+    name: 'added_after',
+    in: 'query',
+    variable: 'addedAfter',
+    schema: { type: 'date-time' },
+    description:
+      'Only objects added (their IOC last changed) strictly after this time: the `X-TAXII-Date-Added-Last` of the last page read.',
+  },
+  {
+    name: 'limit',
+    in: 'query',
+    variable: 'limit',
+    schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
+    description: 'Objects per page: 100 by default; more than 1000 reads as 1000.',
+  },
+  {
+    name: 'next',
+    in: 'query',
+    variable: 'next',
+    schema: { type: 'string', maxLength: 512 },
+    description: 'The `next` of the page before; works with the `added_after` it was made with.',
+  },
+  taxiiMatch(
+    'version',
+    'matchVersion',
+    '`last` (the default), `first`, `all`, or a `modified` timestamp: every indicator has one version.',
+  ),
   taxiiMatch('spec_version', 'matchSpecVersion', 'STIX versions: every object is 2.1.'),
 ];
 const TAXII_LIST_FILTERS: ParamSpec[] = [
@@ -192,13 +262,17 @@ const TAXII_LIST_FILTERS: ParamSpec[] = [
   taxiiMatch('type', 'matchType', 'STIX types: every object is an `indicator`.'),
   taxiiMatch('id', 'matchId', 'STIX ids.'),
 ];
-const TAXII_FILTER_VARIABLES = '$addedAfter: DateTime, $limit: Int, $next: String, $matchVersion: [String!], $matchSpecVersion: [String!]';
-const TAXII_FILTER_ARGUMENTS = 'addedAfter: $addedAfter, limit: $limit, next: $next, matchVersion: $matchVersion, matchSpecVersion: $matchSpecVersion';
+const TAXII_FILTER_VARIABLES =
+  '$addedAfter: DateTime, $limit: Int, $next: String, $matchVersion: [String!], $matchSpecVersion: [String!]';
+const TAXII_FILTER_ARGUMENTS =
+  'addedAfter: $addedAfter, limit: $limit, next: $next, matchVersion: $matchVersion, matchSpecVersion: $matchSpecVersion';
 const TAXII_LIST_VARIABLES = `${TAXII_FILTER_VARIABLES}, $matchType: [String!], $matchId: [String!]`;
 const TAXII_LIST_ARGUMENTS = `${TAXII_FILTER_ARGUMENTS}, matchType: $matchType, matchId: $matchId`;
 const taxiiPage = (list: string) => `more next ${list} date_added_first: dateAddedFirst date_added_last: dateAddedLast`;
 const COLLECTION_FIELDS = snakeCaseAliases('id title description canRead canWrite mediaTypes');
-const STATUS_FIELDS = snakeCaseAliases('id status requestTimestamp totalCount successCount successes { id version message } failureCount failures { id version message } pendingCount');
+const STATUS_FIELDS = snakeCaseAliases(
+  'id status requestTimestamp totalCount successCount successes { id version message } failureCount failures { id version message } pendingCount',
+);
 const MANIFEST_FIELDS = snakeCaseAliases('id dateAdded version mediaType');
 
 const TAXII_ROUTES: RestRoute[] = [
@@ -279,7 +353,8 @@ const TAXII_ROUTES: RestRoute[] = [
     method: 'GET',
     path: '/taxii2/api/collections/{collectionId}/manifest/',
     dialect: 'taxii',
-    summary: 'A page of the collection’s manifest: each object’s id, `date_added`, version and media type, in the order of objects.',
+    summary:
+      'A page of the collection’s manifest: each object’s id, `date_added`, version and media type, in the order of objects.',
     operation: `query TaxiiManifest($collectionId: ID!, ${TAXII_LIST_VARIABLES}) {
       taxiiCollection(id: $collectionId) { manifest(${TAXII_LIST_ARGUMENTS}) { ${taxiiPage(`objects { ${MANIFEST_FIELDS} }`)} } }
     }`,
@@ -335,7 +410,8 @@ export const ROUTES: readonly RestRoute[] = [
     dialect: 'soc',
     summary:
       'Submit 1 to 1000 IOCs into the workspace’s own (defanged values accepted; the type detected when left out). Each bad one is rejected with its index; the others are kept, and reach the event stream and watchlist alerts.',
-    operation: 'mutation RestSubmitIocs($iocs: [IocInput!]!) { submitIocs(iocs: $iocs) { created updated rejected { index reason } } }',
+    operation:
+      'mutation RestSubmitIocs($iocs: [IocInput!]!) { submitIocs(iocs: $iocs) { created updated rejected { index reason } } }',
     params: [],
     body: {
       schema: {
@@ -357,7 +433,9 @@ export const ROUTES: readonly RestRoute[] = [
         additionalProperties: false,
       },
       toVariables: (body) => ({
-        iocs: (body.iocs as Record<string, unknown>[]).map((ioc) => Object.fromEntries(Object.entries(ioc).map(([name, value]) => [camelCase(name), value]))),
+        iocs: (body.iocs as Record<string, unknown>[]).map((ioc) =>
+          Object.fromEntries(Object.entries(ioc).map(([name, value]) => [camelCase(name), value])),
+        ),
       }),
     },
     response: { kind: 'object', field: 'submitIocs', item: 'SubmitIocsResult', status: 200 },
@@ -369,9 +447,21 @@ export const ROUTES: readonly RestRoute[] = [
     summary: 'Every IOC the listing’s filters match (or the first `limit`), streamed as a STIX 2.1 bundle or CSV.',
     operation: iocListing('RestExportIocs'),
     params: [
-      { name: 'format', in: 'query', variable: 'format', schema: { type: 'enum', values: { stix: 'stix', csv: 'csv' } }, description: '`stix` (a STIX 2.1 bundle, the default) or `csv`.' },
+      {
+        name: 'format',
+        in: 'query',
+        variable: 'format',
+        schema: { type: 'enum', values: { stix: 'stix', csv: 'csv' } },
+        description: '`stix` (a STIX 2.1 bundle, the default) or `csv`.',
+      },
       ...IOC_FILTERS,
-      { name: 'limit', in: 'query', variable: 'limit', schema: { type: 'integer', minimum: 1, maximum: 100_000_000 }, description: 'At most this many IOCs; every matching IOC when absent.' },
+      {
+        name: 'limit',
+        in: 'query',
+        variable: 'limit',
+        schema: { type: 'integer', minimum: 1, maximum: 100_000_000 },
+        description: 'At most this many IOCs; every matching IOC when absent.',
+      },
     ],
     response: { kind: 'export', field: 'iocs' },
   },
@@ -384,7 +474,13 @@ export const ROUTES: readonly RestRoute[] = [
     operation: `subscription RestIocStream($type: IocType, $after: String) { iocChanged(type: $type, after: $after) { cursor ioc { ${IOC_FIELDS} } } }`,
     params: [
       IOC_FILTERS[0]!,
-      { name: 'Last-Event-ID', in: 'header', variable: 'after', schema: { type: 'string', maxLength: 512 }, description: 'The `id` of the last event received: the stream resumes right after it.' },
+      {
+        name: 'Last-Event-ID',
+        in: 'header',
+        variable: 'after',
+        schema: { type: 'string', maxLength: 512 },
+        description: 'The `id` of the last event received: the stream resumes right after it.',
+      },
     ],
     response: { kind: 'events', field: 'iocChanged', event: 'ioc' },
   },
@@ -392,7 +488,8 @@ export const ROUTES: readonly RestRoute[] = [
     method: 'POST',
     path: '/api/v1/iocs/lookup',
     dialect: 'soc',
-    summary: 'Look up 1 to 1000 values of any type (defanged forms accepted): one result per value, in order, null where unknown.',
+    summary:
+      'Look up 1 to 1000 values of any type (defanged forms accepted): one result per value, in order, null where unknown.',
     operation: `query RestLookupIocs($values: [String!]!) { iocLookup(values: $values) { ${IOC_FIELDS} } }`,
     params: [],
     body: {
@@ -445,7 +542,11 @@ export const ROUTES: readonly RestRoute[] = [
         additionalProperties: false,
       },
       toVariables: (body) => ({
-        input: { name: body.name, description: body.description ?? null, entries: ((body.entries ?? []) as unknown[]).map(toEntry) },
+        input: {
+          name: body.name,
+          description: body.description ?? null,
+          entries: ((body.entries ?? []) as unknown[]).map(toEntry),
+        },
       }),
     },
     response: { kind: 'object', field: 'createWatchlist', item: 'Watchlist', status: 201 },
@@ -469,7 +570,10 @@ export const ROUTES: readonly RestRoute[] = [
     body: {
       schema: {
         type: 'object',
-        properties: { name: { type: 'string', maxLength: 2048 }, description: { type: ['string', 'null'], maxLength: 4096 } },
+        properties: {
+          name: { type: 'string', maxLength: 2048 },
+          description: { type: ['string', 'null'], maxLength: 4096 },
+        },
         additionalProperties: false,
       },
       toVariables: (body) => ({ input: body }),
@@ -489,7 +593,8 @@ export const ROUTES: readonly RestRoute[] = [
     method: 'POST',
     path: '/api/v1/watchlists/{id}/entries',
     dialect: 'defendis',
-    summary: 'Add one entry (`{ type, value }`) or several (`{ entries: [...] }`); an entry already listed is kept once.',
+    summary:
+      'Add one entry (`{ type, value }`) or several (`{ entries: [...] }`); an entry already listed is kept once.',
     operation: `mutation RestAddWatchlistEntries($id: ID!, $entries: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $entries) { ${WATCHLIST_FIELDS} } }`,
     params: [pathId('id', 'id', 'The watchlist id.')],
     body: {
@@ -512,7 +617,8 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/watchlists/{id}/entries/{entryId}',
     dialect: 'defendis',
     summary: 'Remove one entry from a watchlist.',
-    operation: 'mutation RestRemoveWatchlistEntry($id: ID!, $entryId: ID!) { removeWatchlistEntry(watchlistId: $id, entryId: $entryId) { id } }',
+    operation:
+      'mutation RestRemoveWatchlistEntry($id: ID!, $entryId: ID!) { removeWatchlistEntry(watchlistId: $id, entryId: $entryId) { id } }',
     params: [pathId('id', 'id', 'The watchlist id.'), pathId('entryId', 'entryId', 'The entry id.')],
     response: { kind: 'empty' },
   },
@@ -568,7 +674,15 @@ export const ROUTES: readonly RestRoute[] = [
     summary:
       'Breached-password range search (k-anonymity): `text/plain` lines `SUFFIX:COUNT`, the other 35 hex digits (upper case) of every stored leaked password’s SHA-1 that starts with `prefix`, and in how many leaks it appears, sorted by suffix; empty when none. With `Add-Padding: true`, padded with random suffixes of count 0 to 800–1000 lines.',
     operation: 'query RestPasswordRange($prefix: String!) { passwordRange(prefix: $prefix) { suffix count } }',
-    params: [{ name: 'prefix', in: 'path', variable: 'prefix', schema: { type: 'string', maxLength: 40 }, description: 'The first 5 hex digits of the password’s SHA-1, either case.' }],
+    params: [
+      {
+        name: 'prefix',
+        in: 'path',
+        variable: 'prefix',
+        schema: { type: 'string', maxLength: 40 },
+        description: 'The first 5 hex digits of the password’s SHA-1, either case.',
+      },
+    ],
     response: { kind: 'hashRange', field: 'passwordRange' },
   },
   {
@@ -580,9 +694,27 @@ export const ROUTES: readonly RestRoute[] = [
       alerts(status: $status, watchlistId: $watchlistId, kind: $kind, first: $first, after: $after) { edges { node { ${ALERT_FIELDS} } } ${PAGE_INFO} }
     }`,
     params: [
-      { name: 'status', in: 'query', variable: 'status', schema: { type: 'enum', values: ALERT_STATUS_NAMES }, description: 'Only alerts in this status.' },
-      { name: 'watchlist_id', in: 'query', variable: 'watchlistId', schema: { type: 'id' }, description: 'Only alerts of this watchlist.' },
-      { name: 'kind', in: 'query', variable: 'kind', schema: { type: 'enum', values: graphqlEnumNames(ALERT_KINDS) }, description: 'Only alerts of this kind.' },
+      {
+        name: 'status',
+        in: 'query',
+        variable: 'status',
+        schema: { type: 'enum', values: ALERT_STATUS_NAMES },
+        description: 'Only alerts in this status.',
+      },
+      {
+        name: 'watchlist_id',
+        in: 'query',
+        variable: 'watchlistId',
+        schema: { type: 'id' },
+        description: 'Only alerts of this watchlist.',
+      },
+      {
+        name: 'kind',
+        in: 'query',
+        variable: 'kind',
+        schema: { type: 'enum', values: graphqlEnumNames(ALERT_KINDS) },
+        description: 'Only alerts of this kind.',
+      },
       LIMIT,
       CURSOR,
     ],
@@ -596,7 +728,13 @@ export const ROUTES: readonly RestRoute[] = [
       'New alerts as Server-Sent Events: `event: alert`, `data:` the alert, `id:` its position. Reconnect with `Last-Event-ID` to resume after it, with nothing missed or repeated.',
     operation: `subscription RestAlertStream($after: String) { alertCreated(after: $after) { cursor alert { ${ALERT_FIELDS} } } }`,
     params: [
-      { name: 'Last-Event-ID', in: 'header', variable: 'after', schema: { type: 'string', maxLength: 512 }, description: 'The `id` of the last event received: the stream resumes right after it.' },
+      {
+        name: 'Last-Event-ID',
+        in: 'header',
+        variable: 'after',
+        schema: { type: 'string', maxLength: 512 },
+        description: 'The `id` of the last event received: the stream resumes right after it.',
+      },
     ],
     response: { kind: 'events', field: 'alertCreated', event: 'alert' },
   },
@@ -617,7 +755,12 @@ export const ROUTES: readonly RestRoute[] = [
     operation: `mutation RestUpdateAlert($id: ID!, $status: AlertStatus!) { updateAlert(id: $id, status: $status) { ${ALERT_FIELDS} } }`,
     params: [pathId('id', 'id', 'The alert id.')],
     body: {
-      schema: { type: 'object', required: ['status'], properties: { status: { enum: [...ALERT_STATUSES] } }, additionalProperties: false },
+      schema: {
+        type: 'object',
+        required: ['status'],
+        properties: { status: { enum: [...ALERT_STATUSES] } },
+        additionalProperties: false,
+      },
       toVariables: (body) => ({ status: ALERT_STATUS_NAMES[body.status as string] }),
     },
     response: { kind: 'object', field: 'updateAlert', item: 'Alert', status: 200 },
@@ -635,14 +778,21 @@ export const ROUTES: readonly RestRoute[] = [
     method: 'POST',
     path: '/api/v1/webhooks',
     dialect: 'defendis',
-    summary: 'Add a webhook endpoint (https, public addresses only, at most 10 per workspace); the answer holds its signing secret `whsec_…`, shown this once.',
+    summary:
+      'Add a webhook endpoint (https, public addresses only, at most 10 per workspace); the answer holds its signing secret `whsec_…`, shown this once.',
     operation: `mutation RestCreateWebhook($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { ${ENDPOINT_FIELDS} } secret } }`,
     params: [],
     body: {
       schema: { type: 'object', required: ['url'], properties: ENDPOINT_BODY, additionalProperties: false },
       toVariables: (body) => ({ input: { url: body.url, description: body.description ?? null } }),
     },
-    response: { kind: 'object', field: 'createWebhookEndpoint', item: 'WebhookEndpointWithSecret', status: 201, spread: 'endpoint' },
+    response: {
+      kind: 'object',
+      field: 'createWebhookEndpoint',
+      item: 'WebhookEndpointWithSecret',
+      status: 201,
+      spread: 'endpoint',
+    },
   },
   {
     method: 'PATCH',
@@ -652,7 +802,11 @@ export const ROUTES: readonly RestRoute[] = [
     operation: `mutation RestUpdateWebhook($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { ${ENDPOINT_FIELDS} } }`,
     params: [pathId('id', 'id', 'The endpoint id.')],
     body: {
-      schema: { type: 'object', properties: { ...ENDPOINT_BODY, enabled: { type: 'boolean' } }, additionalProperties: false },
+      schema: {
+        type: 'object',
+        properties: { ...ENDPOINT_BODY, enabled: { type: 'boolean' } },
+        additionalProperties: false,
+      },
       toVariables: (body) => ({ input: body }),
     },
     response: { kind: 'object', field: 'updateWebhookEndpoint', item: 'WebhookEndpoint', status: 200 },
@@ -673,7 +827,13 @@ export const ROUTES: readonly RestRoute[] = [
     summary: 'A new signing secret, shown this once; the previous one keeps signing alongside for 24 hours.',
     operation: `mutation RestRotateWebhookSecret($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { ${ENDPOINT_FIELDS} } secret } }`,
     params: [pathId('id', 'id', 'The endpoint id.')],
-    response: { kind: 'object', field: 'rotateWebhookSecret', item: 'WebhookEndpointWithSecret', status: 200, spread: 'endpoint' },
+    response: {
+      kind: 'object',
+      field: 'rotateWebhookSecret',
+      item: 'WebhookEndpointWithSecret',
+      status: 200,
+      spread: 'endpoint',
+    },
   },
   {
     method: 'GET',

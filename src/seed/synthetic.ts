@@ -49,17 +49,112 @@ function* chunks(total: number, row: (i: number) => readonly CopyValue[]) {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const COMMON_PASSWORDS = ['123456', 'password', '123456789', 'qwerty', '12345678', 'password1', 'iloveyou', 'admin123', 'welcome1', 'Summer2024!'];
-const WORDS = ['secure', 'login', 'update', 'cdn', 'cloud', 'verify', 'account', 'support', 'mail', 'portal', 'billing', 'auth', 'sync', 'office', 'drive', 'wallet', 'pay', 'invoice', 'track', 'docs'];
+const COMMON_PASSWORDS = [
+  '123456',
+  'password',
+  '123456789',
+  'qwerty',
+  '12345678',
+  'password1',
+  'iloveyou',
+  'admin123',
+  'welcome1',
+  'Summer2024!',
+];
+const WORDS = [
+  'secure',
+  'login',
+  'update',
+  'cdn',
+  'cloud',
+  'verify',
+  'account',
+  'support',
+  'mail',
+  'portal',
+  'billing',
+  'auth',
+  'sync',
+  'office',
+  'drive',
+  'wallet',
+  'pay',
+  'invoice',
+  'track',
+  'docs',
+];
 const TLDS = ['com', 'net', 'org', 'xyz', 'top', 'info', 'ru', 'cn', 'io', 'biz', 'online', 'site'];
-const FEEDS = ['abuse-feed', 'honeypot-eu', 'sinkhole-us', 'phish-watch', 'malware-bazaar-mirror', 'community-osint', 'partner-isac'];
-const FAMILIES = ['Cobalt Strike', 'Emotet', 'QakBot', 'AgentTesla', 'RedLine', 'Lumma', 'AsyncRAT', 'Mirai', 'IcedID', 'Sliver'];
-const TAGS = ['c2', 'phishing', 'botnet', 'ransomware', 'scanner', 'tor-exit', 'spam', 'credential-theft', 'loader', 'beacon'];
-const OUTSIDE_DOMAINS = ['gmail.com', 'yahoo.com', 'outlook.com', 'mail.ru', 'proton.me', 'corp-mail.net', 'example.edu', 'acme-industries.com'];
-const FIRST_NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'oscar', 'peggy', 'trent', 'victor', 'walter'];
+const FEEDS = [
+  'abuse-feed',
+  'honeypot-eu',
+  'sinkhole-us',
+  'phish-watch',
+  'malware-bazaar-mirror',
+  'community-osint',
+  'partner-isac',
+];
+const FAMILIES = [
+  'Cobalt Strike',
+  'Emotet',
+  'QakBot',
+  'AgentTesla',
+  'RedLine',
+  'Lumma',
+  'AsyncRAT',
+  'Mirai',
+  'IcedID',
+  'Sliver',
+];
+const TAGS = [
+  'c2',
+  'phishing',
+  'botnet',
+  'ransomware',
+  'scanner',
+  'tor-exit',
+  'spam',
+  'credential-theft',
+  'loader',
+  'beacon',
+];
+const OUTSIDE_DOMAINS = [
+  'gmail.com',
+  'yahoo.com',
+  'outlook.com',
+  'mail.ru',
+  'proton.me',
+  'corp-mail.net',
+  'example.edu',
+  'acme-industries.com',
+];
+const FIRST_NAMES = [
+  'alice',
+  'bob',
+  'carol',
+  'dave',
+  'erin',
+  'frank',
+  'grace',
+  'heidi',
+  'ivan',
+  'judy',
+  'mallory',
+  'oscar',
+  'peggy',
+  'trent',
+  'victor',
+  'walter',
+];
 
 const iocType = weighted<IocType>([
-  ['ipv4', 30], ['domain', 20], ['url', 15], ['sha256', 10], ['md5', 8], ['sha1', 7], ['ipv6', 5], ['email', 5],
+  ['ipv4', 30],
+  ['domain', 20],
+  ['url', 15],
+  ['sha256', 10],
+  ['md5', 8],
+  ['sha1', 7],
+  ['ipv6', 5],
+  ['email', 5],
 ]);
 const threatFor: Record<IocType, readonly string[]> = {
   ipv4: ['c2', 'scanner', 'botnet', 'bruteforce'],
@@ -71,9 +166,25 @@ const threatFor: Record<IocType, readonly string[]> = {
   sha1: ['malware'],
   sha256: ['malware', 'ransomware'],
 };
-const severity = weighted([['low', 30], ['medium', 40], ['high', 22], ['critical', 8]] as const);
-const tlp = weighted([['clear', 55], ['green', 30], ['amber', 12], ['red', 3]] as const);
-const sourceType = weighted([['breach', 40], ['stealer_log', 25], ['combolist', 20], ['paste', 10], ['forum', 5]] as const);
+const severity = weighted([
+  ['low', 30],
+  ['medium', 40],
+  ['high', 22],
+  ['critical', 8],
+] as const);
+const tlp = weighted([
+  ['clear', 55],
+  ['green', 30],
+  ['amber', 12],
+  ['red', 3],
+] as const);
+const sourceType = weighted([
+  ['breach', 40],
+  ['stealer_log', 25],
+  ['combolist', 20],
+  ['paste', 10],
+  ['forum', 5],
+] as const);
 
 /** A public-looking IPv4 address (no private, loopback, multicast or reserved first octets). */
 function ipv4(): string {
@@ -92,14 +203,22 @@ function maliciousDomain(salt: string, i: number): string {
 
 function iocValue(type: IocType, salt: string, i: number): string {
   switch (type) {
-    case 'ipv4': return ipv4();
-    case 'ipv6': return ipv6();
-    case 'domain': return maliciousDomain(salt, i);
-    case 'url': return `${pick(['http', 'https'])}://${maliciousDomain(salt, i)}/${pick(WORDS)}/${hex(8)}`;
-    case 'email': return `${pick(WORDS)}.${pick(FIRST_NAMES)}@${maliciousDomain(salt, i)}`;
-    case 'md5': return hex(32);
-    case 'sha1': return hex(40);
-    case 'sha256': return hex(64);
+    case 'ipv4':
+      return ipv4();
+    case 'ipv6':
+      return ipv6();
+    case 'domain':
+      return maliciousDomain(salt, i);
+    case 'url':
+      return `${pick(['http', 'https'])}://${maliciousDomain(salt, i)}/${pick(WORDS)}/${hex(8)}`;
+    case 'email':
+      return `${pick(WORDS)}.${pick(FIRST_NAMES)}@${maliciousDomain(salt, i)}`;
+    case 'md5':
+      return hex(32);
+    case 'sha1':
+      return hex(40);
+    case 'sha256':
+      return hex(64);
   }
 }
 
@@ -117,8 +236,39 @@ export interface SeedCounts {
   card_leaks: number;
 }
 
-const IOC_COLUMNS = ['id', 'workspace_id', 'type', 'value', 'threat_type', 'malware_family', 'confidence', 'severity', 'tlp', 'tags', 'source', 'first_seen', 'last_seen', 'created_at', 'updated_at'];
-const CREDENTIAL_COLUMNS = ['id', 'email', 'domain', 'domain_key', 'username', 'site', 'site_key', 'password_masked', 'password_sha1', 'source_name', 'source_type', 'leaked_at', 'discovered_at', 'severity'];
+const IOC_COLUMNS = [
+  'id',
+  'workspace_id',
+  'type',
+  'value',
+  'threat_type',
+  'malware_family',
+  'confidence',
+  'severity',
+  'tlp',
+  'tags',
+  'source',
+  'first_seen',
+  'last_seen',
+  'created_at',
+  'updated_at',
+];
+const CREDENTIAL_COLUMNS = [
+  'id',
+  'email',
+  'domain',
+  'domain_key',
+  'username',
+  'site',
+  'site_key',
+  'password_masked',
+  'password_sha1',
+  'source_name',
+  'source_type',
+  'leaked_at',
+  'discovered_at',
+  'severity',
+];
 const CARD_COLUMNS = ['id', 'bin', 'last4', 'expiry', 'brand', 'source_name', 'leaked_at', 'discovered_at'];
 
 export async function seed(database: Database, options: SeedOptions): Promise<SeedCounts> {
@@ -128,29 +278,34 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
   const ownShare = options.workspace ? 0.05 : 0;
 
   // Random values may repeat a stored IOC or leak: those rows are skipped.
-  const iocs = await database.bulkLoad('iocs', IOC_COLUMNS, { skipDuplicates: true, rebuildIndexes: options.iocs >= LARGE_LOAD }, chunks(options.iocs, (i) => {
-    const type = iocType();
-    const firstSeen = now - int(0, 365) * DAY_MS - int(0, DAY_MS);
-    const lastSeen = Math.min(now, firstSeen + int(0, 90) * DAY_MS);
-    const updated = Math.min(now, lastSeen + int(0, DAY_MS));
-    return [
-      uuidv7(),
-      Math.random() < ownShare ? options.workspace!.id : null,
-      type,
-      iocValue(type, salt, i),
-      pick(threatFor[type]),
-      type === 'md5' || type === 'sha1' || type === 'sha256' || Math.random() < 0.3 ? pick(FAMILIES) : null,
-      int(10, 100),
-      severity(),
-      tlp(),
-      [...new Set(Array.from({ length: int(0, 3) }, () => pick(TAGS)))],
-      pick(FEEDS),
-      iso(firstSeen),
-      iso(lastSeen),
-      iso(firstSeen),
-      iso(updated),
-    ];
-  }));
+  const iocs = await database.bulkLoad(
+    'iocs',
+    IOC_COLUMNS,
+    { skipDuplicates: true, rebuildIndexes: options.iocs >= LARGE_LOAD },
+    chunks(options.iocs, (i) => {
+      const type = iocType();
+      const firstSeen = now - int(0, 365) * DAY_MS - int(0, DAY_MS);
+      const lastSeen = Math.min(now, firstSeen + int(0, 90) * DAY_MS);
+      const updated = Math.min(now, lastSeen + int(0, DAY_MS));
+      return [
+        uuidv7(),
+        Math.random() < ownShare ? options.workspace!.id : null,
+        type,
+        iocValue(type, salt, i),
+        pick(threatFor[type]),
+        type === 'md5' || type === 'sha1' || type === 'sha256' || Math.random() < 0.3 ? pick(FAMILIES) : null,
+        int(10, 100),
+        severity(),
+        tlp(),
+        [...new Set(Array.from({ length: int(0, 3) }, () => pick(TAGS)))],
+        pick(FEEDS),
+        iso(firstSeen),
+        iso(lastSeen),
+        iso(firstSeen),
+        iso(updated),
+      ];
+    }),
+  );
 
   const scope = options.workspace?.scope;
   const ownedDomains = scope ? [...scope.domains, ...scope.emails.map((e) => e.slice(e.indexOf('@') + 1))] : [];
@@ -161,31 +316,36 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
     }
     return Math.random() < 0.5 ? pick(OUTSIDE_DOMAINS) : `${pick(WORDS)}${int(1, 5000)}.${pick(TLDS)}`;
   };
-  const credentialLeaks = await database.bulkLoad('credential_leaks', CREDENTIAL_COLUMNS, { skipDuplicates: true, rebuildIndexes: options.credentialLeaks >= LARGE_LOAD }, chunks(options.credentialLeaks, (i) => {
-    const domain = leakDomain();
-    const user = `${pick(FIRST_NAMES)}.${pick(FIRST_NAMES)}${i % 1000}`;
-    // A third come from stealer logs, with the website they were typed into; a fifth of the
-    // passwords are the common ones that many leaks share (the range search counts them).
-    const site = Math.random() < 0.35 ? `${pick(['login', 'sso', 'portal', 'shop', 'my'])}.${leakDomain()}` : null;
-    const password = Math.random() < 0.2 ? pick(COMMON_PASSWORDS) : `${pick(WORDS)}${hex(int(4, 10))}`;
-    const leaked = now - int(1, 1500) * DAY_MS;
-    return [
-      uuidv7(),
-      `${user}@${domain}`,
-      domain,
-      domainKey(domain),
-      user,
-      site,
-      site && domainKey(site),
-      maskPassword(password),
-      passwordSha1(password),
-      `${pick(['breach', 'stealer', 'combolist', 'paste'])}-${2020 + int(0, 6)}-${String(int(1, 12)).padStart(2, '0')}`,
-      sourceType(),
-      iso(leaked),
-      iso(Math.min(now, leaked + int(0, 200) * DAY_MS)),
-      severity(),
-    ];
-  }));
+  const credentialLeaks = await database.bulkLoad(
+    'credential_leaks',
+    CREDENTIAL_COLUMNS,
+    { skipDuplicates: true, rebuildIndexes: options.credentialLeaks >= LARGE_LOAD },
+    chunks(options.credentialLeaks, (i) => {
+      const domain = leakDomain();
+      const user = `${pick(FIRST_NAMES)}.${pick(FIRST_NAMES)}${i % 1000}`;
+      // A third come from stealer logs, with the website they were typed into; a fifth of the
+      // passwords are the common ones that many leaks share (the range search counts them).
+      const site = Math.random() < 0.35 ? `${pick(['login', 'sso', 'portal', 'shop', 'my'])}.${leakDomain()}` : null;
+      const password = Math.random() < 0.2 ? pick(COMMON_PASSWORDS) : `${pick(WORDS)}${hex(int(4, 10))}`;
+      const leaked = now - int(1, 1500) * DAY_MS;
+      return [
+        uuidv7(),
+        `${user}@${domain}`,
+        domain,
+        domainKey(domain),
+        user,
+        site,
+        site && domainKey(site),
+        maskPassword(password),
+        passwordSha1(password),
+        `${pick(['breach', 'stealer', 'combolist', 'paste'])}-${2020 + int(0, 6)}-${String(int(1, 12)).padStart(2, '0')}`,
+        sourceType(),
+        iso(leaked),
+        iso(Math.min(now, leaked + int(0, 200) * DAY_MS)),
+        severity(),
+      ];
+    }),
+  );
 
   // The range search's counts, recounted over every stored leak (seeding is a bulk load).
   if (credentialLeaks > 0) {
@@ -195,22 +355,28 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
   }
 
   const ownedBins = scope?.bins ?? [];
-  const cardLeaks = await database.bulkLoad('card_leaks', CARD_COLUMNS, { skipDuplicates: true, rebuildIndexes: options.cardLeaks >= LARGE_LOAD }, chunks(options.cardLeaks, () => {
-    const bin = ownedBins.length > 0 && Math.random() < 0.3
-      ? pick(ownedBins).padEnd(8, String(int(0, 9)))
-      : `${pick(['4', '5', '37', '6011'])}${String(int(0, 99_999_999))}`.slice(0, int(6, 8)).padEnd(6, '0');
-    const leaked = now - int(1, 900) * DAY_MS;
-    return [
-      uuidv7(),
-      bin,
-      String(int(0, 9999)).padStart(4, '0'),
-      `${String(int(1, 12)).padStart(2, '0')}/${String(int(26, 31))}`,
-      bin.startsWith('4') ? 'visa' : bin.startsWith('5') ? 'mastercard' : bin.startsWith('37') ? 'amex' : 'discover',
-      `${pick(['carding-forum', 'skimmer-dump', 'telegram-shop'])}-${int(1, 40)}`,
-      iso(leaked),
-      iso(Math.min(now, leaked + int(0, 60) * DAY_MS)),
-    ];
-  }));
+  const cardLeaks = await database.bulkLoad(
+    'card_leaks',
+    CARD_COLUMNS,
+    { skipDuplicates: true, rebuildIndexes: options.cardLeaks >= LARGE_LOAD },
+    chunks(options.cardLeaks, () => {
+      const bin =
+        ownedBins.length > 0 && Math.random() < 0.3
+          ? pick(ownedBins).padEnd(8, String(int(0, 9)))
+          : `${pick(['4', '5', '37', '6011'])}${String(int(0, 99_999_999))}`.slice(0, int(6, 8)).padEnd(6, '0');
+      const leaked = now - int(1, 900) * DAY_MS;
+      return [
+        uuidv7(),
+        bin,
+        String(int(0, 9999)).padStart(4, '0'),
+        `${String(int(1, 12)).padStart(2, '0')}/${String(int(26, 31))}`,
+        bin.startsWith('4') ? 'visa' : bin.startsWith('5') ? 'mastercard' : bin.startsWith('37') ? 'amex' : 'discover',
+        `${pick(['carding-forum', 'skimmer-dump', 'telegram-shop'])}-${int(1, 40)}`,
+        iso(leaked),
+        iso(Math.min(now, leaked + int(0, 60) * DAY_MS)),
+      ];
+    }),
+  );
 
   return { iocs, credential_leaks: credentialLeaks, card_leaks: cardLeaks };
 }

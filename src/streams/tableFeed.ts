@@ -35,7 +35,11 @@ export class TableFeed {
 
   /** Wakes this process' streams on every notification, and after a lost channel comes back. */
   async subscribe(database: Database): Promise<void> {
-    await database.subscribe(this.options.channel, { onMessage: () => this.wakeAll(), onSubscribed: () => this.wakeAll(), onLost: () => {} });
+    await database.subscribe(this.options.channel, {
+      onMessage: () => this.wakeAll(),
+      onSubscribed: () => this.wakeAll(),
+      onLost: () => {},
+    });
   }
 
   /** Streams of this process still reading the table (for tests and metrics). */
@@ -61,7 +65,11 @@ export class TableFeed {
    * Yields what `readPage` finds each time the stream is woken; `readPage` keeps its own position
    * and says whether it read a full page (then it is called again at once).
    */
-  protected async *follow<T>(caller: Principal, signal: AbortSignal, readPage: () => Promise<{ items: T[]; full: boolean }>): AsyncGenerator<T> {
+  protected async *follow<T>(
+    caller: Principal,
+    signal: AbortSignal,
+    readPage: () => Promise<{ items: T[]; full: boolean }>,
+  ): AsyncGenerator<T> {
     if (signal.aborted) return;
     let pending = true;
     let checkKey = false;
@@ -80,7 +88,10 @@ export class TableFeed {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       while (!this.closed && !signal.aborted) {
-        if ((expiresAt !== null && expiresAt <= Date.now()) || (checkKey && !(await isKeyUsable(this.db, caller.key.id)))) {
+        if (
+          (expiresAt !== null && expiresAt <= Date.now()) ||
+          (checkKey && !(await isKeyUsable(this.db, caller.key.id)))
+        ) {
           throw new ApiError('expired_api_key');
         }
         checkKey = false;

@@ -40,15 +40,22 @@ export interface Page {
 }
 
 /** STIX identifiers as the OASIS schemas define them (common/identifier.json). */
-const STIX_ID = /^([a-z][a-z0-9-]+[a-z0-9])--([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$/;
+const STIX_ID =
+  /^([a-z][a-z0-9-]+[a-z0-9])--([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$/;
 
 const values = (list: readonly string[] | null | undefined): string[] | null =>
-  list ? list.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean) : null;
+  list
+    ? list
+        .flatMap((value) => value.split(','))
+        .map((value) => value.trim())
+        .filter(Boolean)
+    : null;
 
 /** The UUID of an indicator's STIX id, null for another object's; `invalid_parameter` when it is no STIX id. */
 export function uuidOfIndicatorId(stixId: string, parameter: string): string | null {
   const match = STIX_ID.exec(stixId);
-  if (!match) throw invalidParameter(parameter, `${JSON.stringify(stixId.slice(0, 100))} is not a STIX identifier (type--UUID).`);
+  if (!match)
+    throw invalidParameter(parameter, `${JSON.stringify(stixId.slice(0, 100))} is not a STIX identifier (type--UUID).`);
   return match[1] === 'indicator' ? match[2]!.toLowerCase() : null;
 }
 
@@ -56,7 +63,13 @@ export function uuidOfIndicatorId(stixId: string, parameter: string): string | n
  * Reads one page. The collection holds indicators of one STIX version each (their `modified`), so
  * `match[version]` `first`, `last` and `all` all select it, and a timestamp selects it when equal.
  */
-export async function readPage(db: Db, caller: Principal, collection: TaxiiCollection, args: PageArgs, settleMs: number): Promise<Page> {
+export async function readPage(
+  db: Db,
+  caller: Principal,
+  collection: TaxiiCollection,
+  args: PageArgs,
+  settleMs: number,
+): Promise<Page> {
   const owner = workspaceIdentity(caller.workspace);
   const limit = args.limit ?? DEFAULT_LIMIT;
   if (!Number.isInteger(limit) || limit < 1) throw invalidParameter('limit', 'must be a whole number of 1 or more.');
@@ -92,7 +105,10 @@ export async function readPage(db: Db, caller: Principal, collection: TaxiiColle
 }
 
 function failVersion(value: string): never {
-  throw invalidParameter('matchVersion', `${JSON.stringify(value.slice(0, 100))} is not first, last, all or a timestamp such as ${DATE_EXAMPLE}.`);
+  throw invalidParameter(
+    'matchVersion',
+    `${JSON.stringify(value.slice(0, 100))} is not first, last, all or a timestamp such as ${DATE_EXAMPLE}.`,
+  );
 }
 
 /** A page's STIX objects: the export's indicators (src/iocs/stix.ts), one code path for both. */

@@ -50,7 +50,11 @@ class StatusDetails {
   }
 }
 
-export async function addObjects(db: Db, workspaceId: string, objects: readonly Record<string, unknown>[]): Promise<StatusRow> {
+export async function addObjects(
+  db: Db,
+  workspaceId: string,
+  objects: readonly Record<string, unknown>[],
+): Promise<StatusRow> {
   const requestTimestamp = new Date().toISOString();
   // Ownership markers are not read: whatever is posted here is the workspace's own.
   const importer = new Importer(db, workspaceId, Number.POSITIVE_INFINITY);
@@ -59,12 +63,23 @@ export async function addObjects(db: Db, workspaceId: string, objects: readonly 
   await addStixObjects(importer, objects, new Map(), (index, outcome) => {
     const object = objects[index]!;
     // A STIX id is about 50 characters; a longer string is no id, and is not kept whole.
-    const detail = { id: typeof object.id === 'string' ? object.id.slice(0, 300) : `objects[${index}]`, version: versionOf(object, requestTimestamp) };
+    const detail = {
+      id: typeof object.id === 'string' ? object.id.slice(0, 300) : `objects[${index}]`,
+      version: versionOf(object, requestTimestamp),
+    };
     details.add(outcome.kept ? detail : { ...detail, message: outcome.reason }, outcome.kept);
   });
   await importer.finish();
   const { successes, failures, successCount, failureCount } = details;
-  return insertStatus(db, { workspaceId, requestTimestamp, totalCount: objects.length, successCount, failureCount, successes, failures });
+  return insertStatus(db, {
+    workspaceId,
+    requestTimestamp,
+    totalCount: objects.length,
+    successCount,
+    failureCount,
+    successes,
+    failures,
+  });
 }
 
 /** An object's version as TAXII names it: `modified`, else `created`, else when it was added. */

@@ -19,7 +19,15 @@ const KEPT_FOR = sql`interval '7 days'`;
 
 export async function insertStatus(
   db: Db,
-  values: { workspaceId: string; requestTimestamp: string; totalCount: number; successCount: number; failureCount: number; successes: StatusDetail[]; failures: StatusDetail[] },
+  values: {
+    workspaceId: string;
+    requestTimestamp: string;
+    totalCount: number;
+    successCount: number;
+    failureCount: number;
+    successes: StatusDetail[];
+    failures: StatusDetail[];
+  },
 ): Promise<StatusRow> {
   // Statuses older than a week go as new ones come: the table stays the size of a week of POSTs.
   await db.delete(taxiiStatuses).where(lt(taxiiStatuses.createdAt, sql`now() - ${KEPT_FOR}`));
@@ -31,6 +39,12 @@ export async function findStatus(db: Db, workspaceId: string, id: string): Promi
   const [row] = await db
     .select()
     .from(taxiiStatuses)
-    .where(and(eq(taxiiStatuses.id, id), eq(taxiiStatuses.workspaceId, workspaceId), sql`${taxiiStatuses.createdAt} > now() - ${KEPT_FOR}`));
+    .where(
+      and(
+        eq(taxiiStatuses.id, id),
+        eq(taxiiStatuses.workspaceId, workspaceId),
+        sql`${taxiiStatuses.createdAt} > now() - ${KEPT_FOR}`,
+      ),
+    );
   return (row as StatusRow | undefined) ?? null;
 }

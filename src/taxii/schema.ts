@@ -12,8 +12,23 @@ import { requireUuid } from '../core/ids.js';
 import { indicatorId, STIX_MEDIA_TYPE } from '../iocs/stix.js';
 import type { IocRow } from '../iocs/repository.js';
 import type { Context } from '../graphql/context.js';
-import { collectionsOf, findCollection, TAXII_MAX_CONTENT_LENGTH, TAXII_MEDIA_TYPE, type TaxiiCollection } from './collections.js';
-import { dateAdded, DEFAULT_LIMIT, uuidOfIndicatorId, MAX_LIMIT, objectsOf, readPage, type Page, type PageArgs } from './envelopes.js';
+import {
+  collectionsOf,
+  findCollection,
+  TAXII_MAX_CONTENT_LENGTH,
+  TAXII_MEDIA_TYPE,
+  type TaxiiCollection,
+} from './collections.js';
+import {
+  dateAdded,
+  DEFAULT_LIMIT,
+  uuidOfIndicatorId,
+  MAX_LIMIT,
+  objectsOf,
+  readPage,
+  type Page,
+  type PageArgs,
+} from './envelopes.js';
 import { addObjects, MAX_ENVELOPE_OBJECTS, MAX_LISTED_DETAILS } from './objects.js';
 import { findStatus, type StatusDetail, type StatusRow } from './repository.js';
 
@@ -23,7 +38,10 @@ const ApiRootRef = builder.objectRef<Record<string, never>>('TaxiiApiRoot').impl
     title: t.string({ resolve: () => 'Threat intelligence' }),
     description: t.string({ resolve: () => 'IOCs of the shared feed and of the workspace, as STIX 2.1 indicators.' }),
     versions: t.stringList({ resolve: () => [TAXII_MEDIA_TYPE] }),
-    maxContentLength: t.int({ description: 'The largest envelope a POST may send, in bytes.', resolve: () => TAXII_MAX_CONTENT_LENGTH }),
+    maxContentLength: t.int({
+      description: 'The largest envelope a POST may send, in bytes.',
+      resolve: () => TAXII_MAX_CONTENT_LENGTH,
+    }),
   }),
 });
 
@@ -35,9 +53,21 @@ const dateRange = (page: Page) => ({
 /** The fields every paged TAXII resource has around its list. */
 const pagedFields = (t: PothosSchemaTypes.ObjectFieldBuilder<Types, Page>) => ({
   more: t.boolean({ resolve: (page) => page.more }),
-  next: t.string({ nullable: true, description: 'Pass as `next` for the page after this one.', resolve: (page) => page.next }),
-  dateAddedFirst: t.string({ nullable: true, description: 'The first `date_added` on the page (TAXII: `X-TAXII-Date-Added-First`).', resolve: (page) => dateRange(page).first }),
-  dateAddedLast: t.string({ nullable: true, description: 'The last `date_added` on the page (TAXII: `X-TAXII-Date-Added-Last`).', resolve: (page) => dateRange(page).last }),
+  next: t.string({
+    nullable: true,
+    description: 'Pass as `next` for the page after this one.',
+    resolve: (page) => page.next,
+  }),
+  dateAddedFirst: t.string({
+    nullable: true,
+    description: 'The first `date_added` on the page (TAXII: `X-TAXII-Date-Added-First`).',
+    resolve: (page) => dateRange(page).first,
+  }),
+  dateAddedLast: t.string({
+    nullable: true,
+    description: 'The last `date_added` on the page (TAXII: `X-TAXII-Date-Added-Last`).',
+    resolve: (page) => dateRange(page).last,
+  }),
 });
 
 const EnvelopeRef = builder.objectRef<Page>('TaxiiEnvelope').implement({
@@ -47,7 +77,11 @@ const EnvelopeRef = builder.objectRef<Page>('TaxiiEnvelope').implement({
     return {
       more,
       next,
-      objects: t.field({ type: ['StixObject'], description: 'STIX 2.1 indicators, as the export writes them.', resolve: objectsOf }),
+      objects: t.field({
+        type: ['StixObject'],
+        description: 'STIX 2.1 indicators, as the export writes them.',
+        resolve: objectsOf,
+      }),
       dateAddedFirst,
       dateAddedLast,
     };
@@ -67,7 +101,13 @@ const ManifestRef = builder.objectRef<Page>('TaxiiManifest').implement({
   description: 'One page of a collection’s manifest: what each object is, without the object.',
   fields: (t) => {
     const { more, next, dateAddedFirst, dateAddedLast } = pagedFields(t);
-    return { more, next, objects: t.field({ type: [ManifestRecordRef], resolve: (page) => page.rows }), dateAddedFirst, dateAddedLast };
+    return {
+      more,
+      next,
+      objects: t.field({ type: [ManifestRecordRef], resolve: (page) => page.rows }),
+      dateAddedFirst,
+      dateAddedLast,
+    };
   },
 });
 
@@ -75,16 +115,27 @@ const VersionsRef = builder.objectRef<Page>('TaxiiVersions').implement({
   description: 'The versions of one object (each indicator has one: its `modified`).',
   fields: (t) => {
     const { more, next, dateAddedFirst, dateAddedLast } = pagedFields(t);
-    return { more, next, versions: t.stringList({ resolve: (page) => page.rows.map((row) => isoTimestamp(row.updatedAt)) }), dateAddedFirst, dateAddedLast };
+    return {
+      more,
+      next,
+      versions: t.stringList({ resolve: (page) => page.rows.map((row) => isoTimestamp(row.updatedAt)) }),
+      dateAddedFirst,
+      dateAddedLast,
+    };
   },
 });
 
 /** The filters TAXII defines, by their GraphQL names (`added_after` is `addedAfter`, `match[id]` is `matchId`). */
 const filterArgs = (arg: ArgBuilder<Types>) => ({
   addedAfter: arg({ type: 'DateTime', description: 'Only objects added (last changed) strictly after this time.' }),
-  limit: arg.int({ defaultValue: DEFAULT_LIMIT, description: `Objects per page; more than ${MAX_LIMIT} reads as ${MAX_LIMIT}.` }),
+  limit: arg.int({
+    defaultValue: DEFAULT_LIMIT,
+    description: `Objects per page; more than ${MAX_LIMIT} reads as ${MAX_LIMIT}.`,
+  }),
   next: arg.string({ description: 'The `next` of the page before.' }),
-  matchVersion: arg.stringList({ description: '`first`, `last`, `all` or timestamps (comma-separated values accepted).' }),
+  matchVersion: arg.stringList({
+    description: '`first`, `last`, `all` or timestamps (comma-separated values accepted).',
+  }),
   matchSpecVersion: arg.stringList({ description: 'STIX versions; every object is 2.1.' }),
 });
 
@@ -99,7 +150,12 @@ const pageOf = (context: Context, collection: TaxiiCollection, args: PageArgs) =
   readPage(context.db, context.principal, collection, args, context.changes.settleMs);
 
 /** One object's page, or null when the collection has no object of that id at all (404). */
-async function objectPage(context: Context, collection: TaxiiCollection, id: string, args: PageArgs): Promise<Page | null> {
+async function objectPage(
+  context: Context,
+  collection: TaxiiCollection,
+  id: string,
+  args: PageArgs,
+): Promise<Page | null> {
   let uuid: string | null;
   try {
     uuid = uuidOfIndicatorId(id, 'id');
@@ -120,7 +176,9 @@ const CollectionRef = builder.objectRef<TaxiiCollection>('TaxiiCollection').impl
     title: t.exposeString('title'),
     description: t.exposeString('description'),
     canRead: t.exposeBoolean('canRead', { description: 'True when the key has iocs:read.' }),
-    canWrite: t.exposeBoolean('canWrite', { description: 'True for the workspace’s own collection and a key with iocs:write.' }),
+    canWrite: t.exposeBoolean('canWrite', {
+      description: 'True for the workspace’s own collection and a key with iocs:write.',
+    }),
     mediaTypes: t.exposeStringList('mediaTypes'),
     objects: t.field({
       type: EnvelopeRef,
@@ -148,7 +206,8 @@ const CollectionRef = builder.objectRef<TaxiiCollection>('TaxiiCollection').impl
       description: 'The versions of one object; null when the collection has none of that id.',
       authScopes: { permission: 'iocs:read' },
       args: { id: t.arg.string({ required: true }), ...filterArgs(t.arg) },
-      resolve: (collection, { id, ...args }, context) => objectPage(context, collection, id, { ...args, matchVersion: ['all'] }),
+      resolve: (collection, { id, ...args }, context) =>
+        objectPage(context, collection, id, { ...args, matchVersion: ['all'] }),
     }),
   }),
 });
@@ -165,13 +224,24 @@ const StatusRef = builder.objectRef<StatusRow>('TaxiiStatus').implement({
   description: 'What became of the objects of one envelope added to a collection.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    status: t.string({ description: 'Always `complete`: an envelope is stored before the answer.', resolve: () => 'complete' }),
+    status: t.string({
+      description: 'Always `complete`: an envelope is stored before the answer.',
+      resolve: () => 'complete',
+    }),
     requestTimestamp: t.string({ resolve: (status) => taxiiTimestamp(status.requestTimestamp) }),
     totalCount: t.exposeInt('totalCount'),
     successCount: t.exposeInt('successCount'),
-    successes: t.field({ type: [StatusDetailRef], description: `The first objects stored (at most ${MAX_LISTED_DETAILS}, and never more than the envelope took).`, resolve: (status) => status.successes }),
+    successes: t.field({
+      type: [StatusDetailRef],
+      description: `The first objects stored (at most ${MAX_LISTED_DETAILS}, and never more than the envelope took).`,
+      resolve: (status) => status.successes,
+    }),
     failureCount: t.exposeInt('failureCount'),
-    failures: t.field({ type: [StatusDetailRef], description: `The first objects not kept, each with why (at most ${MAX_LISTED_DETAILS}, and never more than the envelope took).`, resolve: (status) => status.failures }),
+    failures: t.field({
+      type: [StatusDetailRef],
+      description: `The first objects not kept, each with why (at most ${MAX_LISTED_DETAILS}, and never more than the envelope took).`,
+      resolve: (status) => status.failures,
+    }),
     pendingCount: t.int({ resolve: () => 0 }),
   }),
 });
@@ -199,7 +269,8 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'The status of an envelope the workspace added, for a week; null for another workspace’s.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { db, principal }) => findStatus(db, principal.workspace.id, requireUuid(String(id), 'id')),
+    resolve: (_root, { id }, { db, principal }) =>
+      findStatus(db, principal.workspace.id, requireUuid(String(id), 'id')),
   }),
 }));
 
@@ -212,8 +283,12 @@ builder.mutationField('addTaxiiObjects', (t) =>
     resolve: async (_root, { collectionId, objects }, { db, principal, openAnswers, requestId, signal }) => {
       const collection = findCollection(principal, String(collectionId));
       if (!collection) throw new ApiError('not_found');
-      if (collection.holds !== 'own') throw forbidden('the shared feed is read-only: add objects to the workspace’s own collection.', { reason: 'read_only' });
-      if (objects.length === 0 || objects.length > MAX_ENVELOPE_OBJECTS) throw invalidParameter('objects', `must hold 1 to ${MAX_ENVELOPE_OBJECTS} objects.`);
+      if (collection.holds !== 'own')
+        throw forbidden('the shared feed is read-only: add objects to the workspace’s own collection.', {
+          reason: 'read_only',
+        });
+      if (objects.length === 0 || objects.length > MAX_ENVELOPE_OBJECTS)
+        throw invalidParameter('objects', `must hold 1 to ${MAX_ENVELOPE_OBJECTS} objects.`);
       const release = openAnswers.openEnvelope(principal, requestId, signal);
       try {
         return await addObjects(db, principal.workspace.id, objects);

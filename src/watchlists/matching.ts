@@ -15,7 +15,11 @@ function domainPrefixes(key: string, into: Set<string>): void {
 }
 
 /** A credential leak: its email's domain and its site, each with their parents, and its email. */
-export function credentialMatchKeys(leak: { email: string | null; domainKey: string | null; siteKey: string | null }): string[] {
+export function credentialMatchKeys(leak: {
+  email: string | null;
+  domainKey: string | null;
+  siteKey: string | null;
+}): string[] {
   const keys = new Set<string>();
   if (leak.domainKey) domainPrefixes(leak.domainKey, keys);
   if (leak.siteKey) domainPrefixes(leak.siteKey, keys);

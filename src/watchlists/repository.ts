@@ -41,7 +41,10 @@ export async function insertWatchlist(
   workspaceId: string,
   input: { name: string; description: string | null },
 ): Promise<WatchlistRow> {
-  const [row] = await db.insert(watchlists).values({ workspaceId, ...input }).returning();
+  const [row] = await db
+    .insert(watchlists)
+    .values({ workspaceId, ...input })
+    .returning();
   return row!;
 }
 
@@ -78,7 +81,10 @@ export async function insertEntries(
     .insert(watchlistEntries)
     .values(entries.map((e) => ({ watchlistId, ...e })))
     .onConflictDoNothing();
-  await db.update(watchlists).set({ updatedAt: sql`now()` }).where(eq(watchlists.id, watchlistId));
+  await db
+    .update(watchlists)
+    .set({ updatedAt: sql`now()` })
+    .where(eq(watchlists.id, watchlistId));
 }
 
 export async function countEntries(db: Db, watchlistId: string): Promise<number> {
@@ -95,13 +101,20 @@ export async function deleteEntry(db: Db, watchlistId: string, entryId: string):
     .where(and(eq(watchlistEntries.id, entryId), eq(watchlistEntries.watchlistId, watchlistId)))
     .returning({ id: watchlistEntries.id });
   if (rows.length > 0) {
-    await db.update(watchlists).set({ updatedAt: sql`now()` }).where(eq(watchlists.id, watchlistId));
+    await db
+      .update(watchlists)
+      .set({ updatedAt: sql`now()` })
+      .where(eq(watchlists.id, watchlistId));
   }
   return rows.length > 0;
 }
 
 /** Like `findWatchlist`, and holds the row until the transaction ends (serialises entry changes). */
-export async function findWatchlistForUpdate(db: Db, workspaceId: string, id: string): Promise<WatchlistRow | undefined> {
+export async function findWatchlistForUpdate(
+  db: Db,
+  workspaceId: string,
+  id: string,
+): Promise<WatchlistRow | undefined> {
   const [row] = await db
     .select()
     .from(watchlists)
@@ -114,7 +127,10 @@ export async function findWatchlistForUpdate(db: Db, workspaceId: string, id: st
  * The workspace's watchlists and entries, counted with its row locked until the transaction ends:
  * two requests adding at once cannot both pass a plan's limit (API.md §12).
  */
-export async function lockedWorkspaceCounts(db: Db, workspaceId: string): Promise<{ watchlists: number; entries: number }> {
+export async function lockedWorkspaceCounts(
+  db: Db,
+  workspaceId: string,
+): Promise<{ watchlists: number; entries: number }> {
   await db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, workspaceId)).for('update');
   const [row] = await db
     .select({

@@ -28,7 +28,10 @@ export function checkDescription(description: string | null | undefined): string
   return description.trim();
 }
 
-const RULES: Record<EntryType, { normalize: (v: string) => string | null; covered: (s: WorkspaceScope, v: string) => boolean }> = {
+const RULES: Record<
+  EntryType,
+  { normalize: (v: string) => string | null; covered: (s: WorkspaceScope, v: string) => boolean }
+> = {
   domain: { normalize: normalizeDomain, covered: coversDomain },
   email: { normalize: normalizeEmail, covered: coversEmail },
   bin: { normalize: normalizeBin, covered: coversBin },
@@ -50,8 +53,14 @@ export function checkEntries(
   for (const entry of entries) {
     const rule = RULES[entry.type];
     const value = rule.normalize(entry.value);
-    if (value === null) throw invalidParameter('value', `${JSON.stringify(entry.value.slice(0, 100))} is not a valid ${entry.type}.`);
-    if (!rule.covered(scope, value)) throw forbidden(`the ${entry.type} ${value} is outside the workspace scope.`, { reason: 'outside_scope', type: entry.type, value });
+    if (value === null)
+      throw invalidParameter('value', `${JSON.stringify(entry.value.slice(0, 100))} is not a valid ${entry.type}.`);
+    if (!rule.covered(scope, value))
+      throw forbidden(`the ${entry.type} ${value} is outside the workspace scope.`, {
+        reason: 'outside_scope',
+        type: entry.type,
+        value,
+      });
     seen.set(`${entry.type} ${value}`, { type: entry.type, value });
   }
   return [...seen.values()];

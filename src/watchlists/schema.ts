@@ -104,7 +104,10 @@ const withArticle = (plan: string) => `${/^[aeiou]/.test(plan) ? 'an' : 'a'} ${p
 async function withinEntryLimit(tx: Context['db'], workspace: Context['principal']['workspace']): Promise<void> {
   const limit = PLAN_LIMITS[workspace.plan].watchlistEntries;
   if ((await repository.lockedWorkspaceCounts(tx, workspace.id)).entries > limit) {
-    throw forbidden(`${withArticle(workspace.plan)} workspace has at most ${limit.toLocaleString('en')} watchlist entries in all; remove some first.`, { reason: 'limit' });
+    throw forbidden(
+      `${withArticle(workspace.plan)} workspace has at most ${limit.toLocaleString('en')} watchlist entries in all; remove some first.`,
+      { reason: 'limit' },
+    );
   }
 }
 
@@ -116,11 +119,14 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, { db, principal }) => {
       const name = checkName(input.name);
       const description = checkDescription(input.description);
-      const entries = checkEntries(principal.scope, (input.entries ?? []));
+      const entries = checkEntries(principal.scope, input.entries ?? []);
       return db.transaction(async (tx) => {
         const limits = PLAN_LIMITS[principal.workspace.plan];
         if ((await repository.lockedWorkspaceCounts(tx, principal.workspace.id)).watchlists >= limits.watchlists) {
-          throw forbidden(`${withArticle(principal.workspace.plan)} workspace has at most ${limits.watchlists} watchlists; delete one first.`, { reason: 'limit' });
+          throw forbidden(
+            `${withArticle(principal.workspace.plan)} workspace has at most ${limits.watchlists} watchlists; delete one first.`,
+            { reason: 'limit' },
+          );
         }
         const watchlist = await repository.insertWatchlist(tx, principal.workspace.id, { name, description });
         await repository.insertEntries(tx, watchlist.id, entries);
@@ -137,7 +143,8 @@ builder.mutationFields((t) => ({
       const changes: { name?: string; description?: string | null } = {};
       if (input.name !== null && input.name !== undefined) changes.name = checkName(input.name);
       if (input.description !== undefined) changes.description = checkDescription(input.description);
-      if (Object.keys(changes).length === 0) throw invalidParameter('input', 'name a field to change: name or description.');
+      if (Object.keys(changes).length === 0)
+        throw invalidParameter('input', 'name a field to change: name or description.');
       const row = await repository.updateWatchlist(db, principal.workspace.id, requireUuid(String(id), 'id'), changes);
       if (!row) throw notFound();
       return row;

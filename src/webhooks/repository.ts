@@ -15,21 +15,38 @@ export type AttemptRow = typeof webhookAttempts.$inferSelect;
 export const MAX_ENDPOINTS = 10;
 
 export function listEndpoints(db: Db, workspaceId: string) {
-  return db.select().from(webhookEndpoints).where(eq(webhookEndpoints.workspaceId, workspaceId)).orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id));
+  return db
+    .select()
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.workspaceId, workspaceId))
+    .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id));
 }
 
 export async function findEndpoint(db: Db, workspaceId: string, id: string): Promise<EndpointRow | undefined> {
-  const [row] = await db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, id)));
+  const [row] = await db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, id)));
   return row;
 }
 
 /** Inserts an endpoint unless the workspace has its maximum; the count and the insert are one transaction on the locked workspace. */
-export async function insertEndpoint(db: Db, workspaceId: string, values: { url: string; description: string | null; secret: string }): Promise<EndpointRow | 'limit'> {
+export async function insertEndpoint(
+  db: Db,
+  workspaceId: string,
+  values: { url: string; description: string | null; secret: string },
+): Promise<EndpointRow | 'limit'> {
   return db.transaction(async (tx) => {
     await tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, workspaceId)).for('update');
-    const [{ count } = { count: 0 }] = await tx.select({ count: sql<number>`count(*)::int` }).from(webhookEndpoints).where(eq(webhookEndpoints.workspaceId, workspaceId));
+    const [{ count } = { count: 0 }] = await tx
+      .select({ count: sql<number>`count(*)::int` })
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.workspaceId, workspaceId));
     if (count >= MAX_ENDPOINTS) return 'limit' as const;
-    const [row] = await tx.insert(webhookEndpoints).values({ workspaceId, ...values }).returning();
+    const [row] = await tx
+      .insert(webhookEndpoints)
+      .values({ workspaceId, ...values })
+      .returning();
     return row!;
   });
 }
@@ -38,7 +55,9 @@ export async function updateEndpoint(
   db: Db,
   workspaceId: string,
   id: string,
-  changes: Partial<Pick<EndpointRow, 'url' | 'description' | 'enabled' | 'disabledReason' | 'secret' | 'previousSecret'>> & { previousSecretExpiresAt?: ReturnType<typeof sql> | null },
+  changes: Partial<
+    Pick<EndpointRow, 'url' | 'description' | 'enabled' | 'disabledReason' | 'secret' | 'previousSecret'>
+  > & { previousSecretExpiresAt?: ReturnType<typeof sql> | null },
 ): Promise<EndpointRow | undefined> {
   const [row] = await db
     .update(webhookEndpoints)
@@ -49,12 +68,21 @@ export async function updateEndpoint(
 }
 
 export async function deleteEndpoint(db: Db, workspaceId: string, id: string): Promise<boolean> {
-  const rows = await db.delete(webhookEndpoints).where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, id))).returning({ id: webhookEndpoints.id });
+  const rows = await db
+    .delete(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, id)))
+    .returning({ id: webhookEndpoints.id });
   return rows.length > 0;
 }
 
 /** An endpoint's deliveries, newest first, keyset-paged on (created_at, id). */
-export function listDeliveries(db: Db, workspaceId: string, endpointId: string, limit: number, after: readonly [string, string] | null) {
+export function listDeliveries(
+  db: Db,
+  workspaceId: string,
+  endpointId: string,
+  limit: number,
+  after: readonly [string, string] | null,
+) {
   return db
     .select()
     .from(webhookDeliveries)
@@ -62,7 +90,9 @@ export function listDeliveries(db: Db, workspaceId: string, endpointId: string, 
       and(
         eq(webhookDeliveries.workspaceId, workspaceId),
         eq(webhookDeliveries.endpointId, endpointId),
-        after ? sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : undefined,
+        after
+          ? sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)`
+          : undefined,
       ),
     )
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
@@ -72,7 +102,11 @@ export function listDeliveries(db: Db, workspaceId: string, endpointId: string, 
 export async function attemptsOf(db: Db, deliveryIds: readonly string[]): Promise<Map<string, AttemptRow[]>> {
   const byDelivery = new Map<string, AttemptRow[]>();
   if (deliveryIds.length === 0) return byDelivery;
-  const rows = await db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, [...deliveryIds])).orderBy(asc(webhookAttempts.at), asc(webhookAttempts.id));
+  const rows = await db
+    .select()
+    .from(webhookAttempts)
+    .where(inArray(webhookAttempts.deliveryId, [...deliveryIds]))
+    .orderBy(asc(webhookAttempts.at), asc(webhookAttempts.id));
   for (const row of rows) byDelivery.set(row.deliveryId, [...(byDelivery.get(row.deliveryId) ?? []), row]);
   return byDelivery;
 }

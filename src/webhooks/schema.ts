@@ -31,24 +31,36 @@ const EndpointRef = builder.objectRef<EndpointRow>('WebhookEndpoint').implement(
     url: t.exposeString('url'),
     description: t.exposeString('description', { nullable: true }),
     enabled: t.exposeBoolean('enabled'),
-    disabledReason: t.exposeString('disabledReason', { nullable: true, description: 'Why the server turned it off (the receiver answered 410), or null.' }),
-    previousSecretExpiresAt: t.expose('previousSecretExpiresAt', { type: 'DateTime', nullable: true, description: 'Until then, after a rotation, the previous secret signs too.' }),
+    disabledReason: t.exposeString('disabledReason', {
+      nullable: true,
+      description: 'Why the server turned it off (the receiver answered 410), or null.',
+    }),
+    previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Until then, after a rotation, the previous secret signs too.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
-const EndpointWithSecretRef = builder.objectRef<{ endpoint: EndpointRow; secret: string }>('WebhookEndpointWithSecret').implement({
-  fields: (t) => ({
-    endpoint: t.field({ type: EndpointRef, resolve: (made) => made.endpoint }),
-    secret: t.exposeString('secret', { description: '`whsec_…`: shown this once; verify signatures with it.' }),
-  }),
-});
+const EndpointWithSecretRef = builder
+  .objectRef<{ endpoint: EndpointRow; secret: string }>('WebhookEndpointWithSecret')
+  .implement({
+    fields: (t) => ({
+      endpoint: t.field({ type: EndpointRef, resolve: (made) => made.endpoint }),
+      secret: t.exposeString('secret', { description: '`whsec_…`: shown this once; verify signatures with it.' }),
+    }),
+  });
 
 const AttemptRef = builder.objectRef<AttemptRow>('WebhookAttempt').implement({
   fields: (t) => ({
     at: t.expose('at', { type: 'DateTime' }),
-    status: t.exposeInt('status', { nullable: true, description: 'The receiver’s HTTP status, or null when there was none.' }),
+    status: t.exposeInt('status', {
+      nullable: true,
+      description: 'The receiver’s HTTP status, or null when there was none.',
+    }),
     error: t.exposeString('error', { nullable: true }),
     durationMs: t.exposeInt('durationMs'),
   }),
@@ -64,7 +76,12 @@ const DeliveryRef = builder.objectRef<DeliveryShape>('WebhookDelivery').implemen
     alertId: t.exposeID('alertId'),
     status: t.field({ type: DeliveryStatusEnum, resolve: (delivery) => delivery.status }),
     attemptCount: t.exposeInt('attemptCount'),
-    nextAttemptAt: t.field({ type: 'DateTime', nullable: true, description: 'When it is tried next, while pending.', resolve: (delivery) => (delivery.status === 'pending' ? delivery.nextAttemptAt : null) }),
+    nextAttemptAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it is tried next, while pending.',
+      resolve: (delivery) => (delivery.status === 'pending' ? delivery.nextAttemptAt : null),
+    }),
     attempts: t.field({ type: [AttemptRef], resolve: (delivery) => delivery.attempts }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -87,8 +104,14 @@ const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
  * `webhooks:write` could point the workspace's leak alerts at itself.
  */
 function requireReaders(principal: Context['principal'], kinds: readonly AlertKind[], action: string): void {
-  const missing = [...new Set(kinds.map((kind) => READ_PERMISSION[kind]))].filter((permission) => !principal.key.permissions.includes(permission));
-  if (missing.length > 0) throw forbidden(`${action} needs ${missing.join(' and ')} besides webhooks:write: deliveries carry what those permissions read.`, { reason: 'missing_permission', permission: missing.join(',') });
+  const missing = [...new Set(kinds.map((kind) => READ_PERMISSION[kind]))].filter(
+    (permission) => !principal.key.permissions.includes(permission),
+  );
+  if (missing.length > 0)
+    throw forbidden(
+      `${action} needs ${missing.join(' and ')} besides webhooks:write: deliveries carry what those permissions read.`,
+      { reason: 'missing_permission', permission: missing.join(',') },
+    );
 }
 const EVERY_KIND: readonly AlertKind[] = ALERT_KINDS;
 
@@ -116,7 +139,10 @@ function checkedDescription(raw: string | null | undefined): string | null {
 }
 
 async function withAttempts(db: Context['db'], rows: readonly DeliveryRow[]): Promise<DeliveryShape[]> {
-  const attempts = await repository.attemptsOf(db, rows.map((row) => row.id));
+  const attempts = await repository.attemptsOf(
+    db,
+    rows.map((row) => row.id),
+  );
   return rows.map((row) => ({ ...row, attempts: attempts.get(row.id) ?? [] }));
 }
 
@@ -133,14 +159,22 @@ builder.queryFields((t) => ({
     authScopes: { permission: 'webhooks:read' },
     args: { endpointId: t.arg.id({ required: true }), ...pageArgs(t.arg) },
     resolve: async (_root, args, { db, principal }) => {
-      const endpoint = await repository.findEndpoint(db, principal.workspace.id, requireUuid(String(args.endpointId), 'endpointId'));
+      const endpoint = await repository.findEndpoint(
+        db,
+        principal.workspace.id,
+        requireUuid(String(args.endpointId), 'endpointId'),
+      );
       if (!endpoint) throw notFound();
       const page = await paginate<DeliveryRow>(
         args,
-        (limit, after) => repository.listDeliveries(db, principal.workspace.id, endpoint.id, limit, after as [string, string] | null),
+        (limit, after) =>
+          repository.listDeliveries(db, principal.workspace.id, endpoint.id, limit, after as [string, string] | null),
         { parts: [PG_TIMESTAMP_PATTERN, UUID_PATTERN], of: (row) => [row.createdAt, row.id] },
       );
-      const shaped = await withAttempts(db, page.edges.map((edge) => edge.node));
+      const shaped = await withAttempts(
+        db,
+        page.edges.map((edge) => edge.node),
+      );
       return { ...page, edges: page.edges.map((edge, i) => ({ ...edge, node: shaped[i]! })) };
     },
   }),
@@ -157,26 +191,40 @@ builder.mutationFields((t) => ({
       const url = await checkedUrl(context, input.url);
       const description = checkedDescription(input.description);
       const secret = newSigningSecret();
-      const made = await repository.insertEndpoint(context.db, context.principal.workspace.id, { url, description, secret: context.webhooks.secrets.seal(secret) });
-      if (made === 'limit') throw forbidden(`a workspace has at most ${repository.MAX_ENDPOINTS} webhook endpoints; delete one first.`, { reason: 'limit' });
+      const made = await repository.insertEndpoint(context.db, context.principal.workspace.id, {
+        url,
+        description,
+        secret: context.webhooks.secrets.seal(secret),
+      });
+      if (made === 'limit')
+        throw forbidden(`a workspace has at most ${repository.MAX_ENDPOINTS} webhook endpoints; delete one first.`, {
+          reason: 'limit',
+        });
       return { endpoint: made, secret };
     },
   }),
   updateWebhookEndpoint: t.field({
     type: EndpointRef,
-    description: 'Changes the URL or description, or turns the endpoint on or off (turning it on clears why it was off).',
+    description:
+      'Changes the URL or description, or turns the endpoint on or off (turning it on clears why it was off).',
     authScopes: { permission: 'webhooks:write' },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateInput, required: true }) },
     resolve: async (_root, { id, input }, context) => {
       const changes: Parameters<typeof repository.updateEndpoint>[3] = {};
-      if ((input.url !== null && input.url !== undefined) || input.enabled === true) requireReaders(context.principal, EVERY_KIND, 'changing an endpoint’s URL or enabling it');
+      if ((input.url !== null && input.url !== undefined) || input.enabled === true)
+        requireReaders(context.principal, EVERY_KIND, 'changing an endpoint’s URL or enabling it');
       if (input.url !== null && input.url !== undefined) changes.url = await checkedUrl(context, input.url);
       if (input.description !== undefined) changes.description = checkedDescription(input.description);
       if (input.enabled !== null && input.enabled !== undefined) {
         changes.enabled = input.enabled;
         if (input.enabled) changes.disabledReason = null;
       }
-      const row = await repository.updateEndpoint(context.db, context.principal.workspace.id, requireUuid(String(id), 'id'), changes);
+      const row = await repository.updateEndpoint(
+        context.db,
+        context.principal.workspace.id,
+        requireUuid(String(id), 'id'),
+        changes,
+      );
       if (!row) throw notFound();
       return row;
     },
@@ -186,7 +234,8 @@ builder.mutationFields((t) => ({
     authScopes: { permission: 'webhooks:write' },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, { db, principal }) => {
-      if (!(await repository.deleteEndpoint(db, principal.workspace.id, requireUuid(String(id), 'id')))) throw notFound();
+      if (!(await repository.deleteEndpoint(db, principal.workspace.id, requireUuid(String(id), 'id'))))
+        throw notFound();
       return true;
     },
   }),
@@ -196,7 +245,11 @@ builder.mutationFields((t) => ({
     authScopes: { permission: 'webhooks:write' },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      const endpoint = await repository.findEndpoint(context.db, context.principal.workspace.id, requireUuid(String(id), 'id'));
+      const endpoint = await repository.findEndpoint(
+        context.db,
+        context.principal.workspace.id,
+        requireUuid(String(id), 'id'),
+      );
       if (!endpoint) throw notFound();
       const secret = newSigningSecret();
       const row = await repository.updateEndpoint(context.db, context.principal.workspace.id, endpoint.id, {
@@ -217,7 +270,8 @@ builder.mutationFields((t) => ({
       const deliveryId = requireUuid(String(id), 'id');
       const kind = await repository.deliveryAlertKind(db, principal.workspace.id, deliveryId);
       if (kind) requireReaders(principal, [kind], 'retrying this delivery');
-      const row = kind === undefined ? undefined : await repository.retryDelivery(db, principal.workspace.id, deliveryId);
+      const row =
+        kind === undefined ? undefined : await repository.retryDelivery(db, principal.workspace.id, deliveryId);
       if (!row) throw new ApiError('not_found', 'No webhook delivery with this id in the workspace.');
       return (await withAttempts(db, [row]))[0]!;
     },

@@ -55,7 +55,8 @@ export class SecretBox {
 export function loadSecretBox(configured: string | undefined, dataDir: string): SecretBox {
   if (configured) {
     const key = Buffer.from(configured, 'base64');
-    if (key.length !== 32) throw new Error('WEBHOOK_SECRET_KEY must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`)');
+    if (key.length !== 32)
+      throw new Error('WEBHOOK_SECRET_KEY must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`)');
     return new SecretBox(key);
   }
   return new SecretBox(() => keyFile(dataDir));

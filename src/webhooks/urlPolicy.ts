@@ -97,6 +97,7 @@ export async function allowedAddress(url: URL, policy: UrlPolicy): Promise<{ add
     throw new UrlRefused(NOT_PUBLIC);
   }
   const [first] = addresses;
-  if (!first || addresses.some(({ address }) => addressRefusal(address, policy) !== null)) throw new UrlRefused(NOT_PUBLIC);
+  if (!first || addresses.some(({ address }) => addressRefusal(address, policy) !== null))
+    throw new UrlRefused(NOT_PUBLIC);
   return { address: first.address, family: first.family === 6 ? 6 : 4 };
 }

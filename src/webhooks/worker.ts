@@ -60,7 +60,8 @@ interface Claimed {
   billing_status: Workspace['billingStatus'];
 }
 
-type Outcome = { status: number; retryAfter: string | null; error: null } | { status: null; retryAfter: null; error: string };
+type Outcome =
+  { status: number; retryAfter: string | null; error: null } | { status: null; retryAfter: null; error: string };
 
 export interface WorkerOptions {
   pollMs?: number;
@@ -83,7 +84,11 @@ export class DeliveryWorker {
   ) {}
 
   async start(): Promise<void> {
-    await this.database.subscribe(DELIVERY_CHANNEL, { onMessage: () => this.wake(), onSubscribed: () => this.wake(), onLost: () => {} });
+    await this.database.subscribe(DELIVERY_CHANNEL, {
+      onMessage: () => this.wake(),
+      onSubscribed: () => this.wake(),
+      onLost: () => {},
+    });
     const poll = () => {
       if (this.closed) return;
       this.wake();
@@ -109,7 +114,9 @@ export class DeliveryWorker {
       return;
     }
     this.running = this.round()
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'webhook delivery round failed; retrying on the next one'))
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'webhook delivery round failed; retrying on the next one'),
+      )
       .finally(() => {
         this.running = null;
         if (this.again && !this.closed) {
@@ -126,7 +133,9 @@ export class DeliveryWorker {
       const claimed = await this.claim(capacity);
       for (const delivery of claimed) {
         const attempt: Promise<void> = this.attempt(delivery)
-          .catch((error: unknown) => this.logger.warn({ err: error }, 'webhook attempt failed to record; its lease lets it be tried again'))
+          .catch((error: unknown) =>
+            this.logger.warn({ err: error }, 'webhook attempt failed to record; its lease lets it be tried again'),
+          )
           .finally(() => {
             this.inFlight.delete(attempt);
             // A share freed: what waited behind it may go now.
@@ -183,7 +192,11 @@ export class DeliveryWorker {
   private async attempt(delivery: Claimed): Promise<void> {
     const started = performance.now();
     const at = new Date();
-    const outcome = await this.send(delivery, at).catch((error: unknown): Outcome => ({ status: null, retryAfter: null, error: (error as Error).message }));
+    const outcome = await this.send(delivery, at).catch((error: unknown): Outcome => ({
+      status: null,
+      retryAfter: null,
+      error: (error as Error).message,
+    }));
     const durationMs = Math.round(performance.now() - started);
     const attempts = delivery.attempt_count + 1;
     const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
@@ -225,16 +238,29 @@ export class DeliveryWorker {
     }
     const [alert] = await this.database.db.select().from(alerts).where(eq(alerts.id, delivery.alert_id));
     if (!alert) return { status: null, retryAfter: null, error: 'the alert no longer exists' };
-    const body = JSON.stringify({ type: 'alert.created', timestamp: at.toISOString(), data: await this.alertBody(alert, delivery) });
-    const keys = [secrets.open(delivery.secret), ...(delivery.previous_secret && delivery.previous_valid ? [secrets.open(delivery.previous_secret)] : [])];
+    const body = JSON.stringify({
+      type: 'alert.created',
+      timestamp: at.toISOString(),
+      data: await this.alertBody(alert, delivery),
+    });
+    const keys = [
+      secrets.open(delivery.secret),
+      ...(delivery.previous_secret && delivery.previous_valid ? [secrets.open(delivery.previous_secret)] : []),
+    ];
     const signature = keys.map((key) => new Webhook(key).sign(delivery.id, at, body)).join(' ');
-    return post(url, address, body, {
-      'content-type': 'application/json',
-      'user-agent': 'threat-intel-api-webhooks/1',
-      'webhook-id': delivery.id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': signature,
-    }, this.options.timeoutMs ?? ATTEMPT_TIMEOUT_MS);
+    return post(
+      url,
+      address,
+      body,
+      {
+        'content-type': 'application/json',
+        'user-agent': 'threat-intel-api-webhooks/1',
+        'webhook-id': delivery.id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
+      this.options.timeoutMs ?? ATTEMPT_TIMEOUT_MS,
+    );
   }
 
   /**
@@ -242,7 +268,8 @@ export class DeliveryWorker {
    * (a leak needs the enterprise plan and active billing now, not when the alert was raised).
    */
   private async alertBody(alert: AlertRow, delivery: Claimed): Promise<unknown> {
-    if (!workspaceMayRead({ plan: delivery.plan, billingStatus: delivery.billing_status }, alert.kind)) return alertJson(alert, null);
+    if (!workspaceMayRead({ plan: delivery.plan, billingStatus: delivery.billing_status }, alert.kind))
+      return alertJson(alert, null);
     const records = await recordsOf(this.database.db, [alert]);
     return alertJson(alert, records.get(alert.recordId) ?? null);
   }
@@ -257,17 +284,29 @@ export function retryAfterSeconds(value: string | null): number | null {
 }
 
 /** One POST to the checked address; redirects are answers like any other (not followed). */
-function post(url: URL, address: { address: string; family: 4 | 6 }, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Outcome> {
+function post(
+  url: URL,
+  address: { address: string; family: 4 | 6 },
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<Outcome> {
   const lookup: LookupFunction = (_hostname, options, callback) => {
-    if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [address]);
+    if (options.all)
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [address]);
     else callback(null, address.address, address.family);
   };
   return new Promise<Outcome>((resolve) => {
-    const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, agent: false });
+    const request = (url.protocol === 'https:' ? https : http).request(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      lookup,
+      agent: false,
+    });
     const timer = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
     request.on('response', (response) => {
       clearTimeout(timer);
-      resolve({ status: response.statusCode ?? 0, retryAfter: (response.headers['retry-after']) ?? null, error: null });
+      resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] ?? null, error: null });
       // The body is not read: nothing in it changes the outcome.
       response.destroy();
     });

@@ -1,6 +1,6 @@
 /**
  * What a workspace's scope covers (API.md §5). Inputs must already be normalised
- * (src/normalize.ts); these functions only compare.
+ * (src/core/normalize.ts); these functions only compare.
  */
 import type { WorkspaceScope } from '../auth/principal.js';
 

@@ -50,7 +50,10 @@ export function listWorkspaces(db: Db): Promise<Workspace[]> {
 }
 
 export async function findWorkspace(db: Db, id: string): Promise<Workspace | undefined> {
-  const [row] = await db.select().from(workspaces).where(eq(workspaces.id, requireUuid(id, 'workspace')));
+  const [row] = await db
+    .select()
+    .from(workspaces)
+    .where(eq(workspaces.id, requireUuid(id, 'workspace')));
   return row;
 }
 
@@ -82,4 +85,3 @@ export async function addScopeEntry(db: Db, workspaceId: string, type: string, v
     );
   return existing!;
 }
-

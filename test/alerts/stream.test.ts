@@ -43,8 +43,15 @@ beforeAll(async () => {
   key = (await t.createKey(mine.id)).key;
   noWatchlistsKey = (await t.createKey(mine.id, { permissions: ['iocs:read'] })).key;
   otherKey = (await t.createKey(other.id)).key;
-  for (const [k, domain] of [[key, 'acme.example'], [otherKey, 'other.example']] as const) {
-    const made = await t.fetch('/api/v1/watchlists', { method: 'POST', headers: { authorization: `Bearer ${k}` }, body: JSON.stringify({ name: 'w', entries: [{ type: 'domain', value: domain }] }) });
+  for (const [k, domain] of [
+    [key, 'acme.example'],
+    [otherKey, 'other.example'],
+  ] as const) {
+    const made = await t.fetch('/api/v1/watchlists', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${k}` },
+      body: JSON.stringify({ name: 'w', entries: [{ type: 'domain', value: domain }] }),
+    });
     expect(made.status).toBe(201);
   }
 });
@@ -60,7 +67,10 @@ describe('GET /api/v1/alerts/stream', () => {
     const answer = await stream.response;
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-    await until(() => t.alerts.openStreams, (n) => n > 0);
+    await until(
+      () => t.alerts.openStreams,
+      (n) => n > 0,
+    );
 
     await leak('https://one.acme.example/:a@gmail.test:pw-one');
     await leak('https://shop.other.example/:b@gmail.test:pw-other');
@@ -72,7 +82,10 @@ describe('GET /api/v1/alerts/stream', () => {
     const rest = await t.fetch(`/api/v1/alerts/${alert.id}`, { headers: { authorization: `Bearer ${key}` } });
     expect(JSON.parse(first[0]!.data!)).toEqual(((await rest.json()) as { data: unknown }).data);
     await stream.close();
-    await until(() => t.alerts.openStreams, (n) => n === 0);
+    await until(
+      () => t.alerts.openStreams,
+      (n) => n === 0,
+    );
 
     // Raised while nobody listens, then a client comes back with the id of the first event.
     await leak('https://three.acme.example/:d@gmail.test:pw-three');
@@ -87,9 +100,13 @@ describe('GET /api/v1/alerts/stream', () => {
   });
 
   it('refuses a key without watchlists:read, and a cursor that is not one', async () => {
-    const refused = await fetch(`${server.url}/api/v1/alerts/stream`, { headers: { authorization: `Bearer ${noWatchlistsKey}` } });
+    const refused = await fetch(`${server.url}/api/v1/alerts/stream`, {
+      headers: { authorization: `Bearer ${noWatchlistsKey}` },
+    });
     expect(refused.status).toBe(403);
-    const bad = await fetch(`${server.url}/api/v1/alerts/stream`, { headers: { authorization: `Bearer ${key}`, 'last-event-id': 'not-a-cursor' } });
+    const bad = await fetch(`${server.url}/api/v1/alerts/stream`, {
+      headers: { authorization: `Bearer ${key}`, 'last-event-id': 'not-a-cursor' },
+    });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toBe('{ "error": "Invalid parameter Last-Event-ID: is not a cursor of this list." }');
   });
@@ -100,11 +117,17 @@ describe('subscription alertCreated', () => {
     const stream = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ query: 'subscription { alertCreated { cursor alert { kind entry { value } record { ... on CredentialLeak { site } } } } }' }),
+      body: JSON.stringify({
+        query:
+          'subscription { alertCreated { cursor alert { kind entry { value } record { ... on CredentialLeak { site } } } } }',
+      }),
     });
     expect(stream.status).toBe(200);
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-    await until(() => t.alerts.openStreams, (n) => n > 0);
+    await until(
+      () => t.alerts.openStreams,
+      (n) => n > 0,
+    );
     await leak('https://four.acme.example/:e@gmail.test:pw-four');
     let text = '';
     const deadline = Date.now() + 8000;
@@ -115,7 +138,12 @@ describe('subscription alertCreated', () => {
     await reader.cancel();
     const data = /data: (\{.*four.*\})/.exec(text)?.[1];
     expect(JSON.parse(data!)).toEqual({
-      data: { alertCreated: { cursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/), alert: { kind: 'CREDENTIAL_LEAK', entry: { value: 'acme.example' }, record: { site: 'four.acme.example' } } } },
+      data: {
+        alertCreated: {
+          cursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
+          alert: { kind: 'CREDENTIAL_LEAK', entry: { value: 'acme.example' }, record: { site: 'four.acme.example' } },
+        },
+      },
     });
   });
 });

@@ -25,7 +25,9 @@ beforeAll(async () => {
   await revokeApiKey(t.database.db, { id: revoked.id, actor: CLI_ACTOR });
   revokedKey = revoked.key;
   const expired = await t.createKey(workspace.id, { expiresInDays: 1 });
-  await t.database.db.execute(sql`update api_keys set expires_at = now() - interval '1 minute' where id = ${expired.id}`);
+  await t.database.db.execute(
+    sql`update api_keys set expires_at = now() - interval '1 minute' where id = ${expired.id}`,
+  );
   expiredKey = expired.key;
 });
 afterAll(() => t.close());
@@ -115,7 +117,11 @@ describe('the headers together', () => {
   });
 
   it('refuses another scheme with 401 invalid_api_key', async () => {
-    expectRefusal(await ask({ authorization: `Basic ${Buffer.from(`user:${key}`).toString('base64')}` }), 401, 'invalid_api_key');
+    expectRefusal(
+      await ask({ authorization: `Basic ${Buffer.from(`user:${key}`).toString('base64')}` }),
+      401,
+      'invalid_api_key',
+    );
     expectRefusal(await ask({ authorization: `Token ${key}` }), 401, 'invalid_api_key');
   });
 

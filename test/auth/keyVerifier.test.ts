@@ -29,7 +29,6 @@ async function freshVerifier(options: ConstructorParameters<typeof KeyVerifier>[
   return verifier;
 }
 
-
 describe('a key seen before', () => {
   it('costs one argon2 run and one database read, however many requests follow', async () => {
     const verifier = await freshVerifier();
@@ -90,7 +89,9 @@ describe('wrong secrets', () => {
     const verifier = await freshVerifier({ maxFailuresPerAddress: 2 });
     const { prefix } = await t.createKey(workspaceId);
     const guess = (c: string) => formatApiKey(prefix + c.repeat(24));
-    const burst = await Promise.allSettled(Array.from({ length: 20 }, () => verifier.verify(guess('i'), prefix, '192.0.2.7')));
+    const burst = await Promise.allSettled(
+      Array.from({ length: 20 }, () => verifier.verify(guess('i'), prefix, '192.0.2.7')),
+    );
     expect(burst.every((r) => r.status === 'rejected' && r.reason.code === 'invalid_api_key')).toBe(true);
     expect(verifier.stats.argon2Verifications).toBe(1);
     // The burst was one failure: a second guess is still verified, a third is refused unread.

@@ -55,7 +55,9 @@ describe('per key, by plan', () => {
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ viewer { key { name } } }' }),
       }),
-      await t.fetch(`/graphql?query=${encodeURIComponent('{ viewer { key { name } } }')}`, { headers: { authorization: `Bearer ${key}` } }),
+      await t.fetch(`/graphql?query=${encodeURIComponent('{ viewer { key { name } } }')}`, {
+        headers: { authorization: `Bearer ${key}` },
+      }),
     ];
     expect(answers.map((a) => a.status)).toEqual([200, 200, 404, 200, 200]);
     answers.forEach((answer, i) => {
@@ -80,7 +82,11 @@ describe('per key, by plan', () => {
     expect(refused.status).toBe(429);
     const requestId = refused.headers.get('x-request-id');
     expect(await refused.text()).toBe(
-      JSON.stringify({ error: { code: 'rate_limited', message: 'Rate limit exceeded. Retry later.', request_id: requestId } }, null, 2),
+      JSON.stringify(
+        { error: { code: 'rate_limited', message: 'Rate limit exceeded. Retry later.', request_id: requestId } },
+        null,
+        2,
+      ),
     );
     const { limit, remaining, reset } = rateLimitOf(refused);
     expect([limit, remaining]).toEqual(['5', '0']);
@@ -132,7 +138,9 @@ describe('the count shared by processes', () => {
     const [{ id }] = [await t.createKey((await t.createWorkspace({ plan: 'pro' })).id)];
     const noon = Date.parse('2026-01-01T12:00:00Z');
     let now = noon + 1000;
-    const processes = [0, 1, 2].map(() => new KeyRateLimiter(t.database.db, { free: 1, pro: 100, enterprise: 1 }, () => now));
+    const processes = [0, 1, 2].map(
+      () => new KeyRateLimiter(t.database.db, { free: 1, pro: 100, enterprise: 1 }, () => now),
+    );
     const attempts = await Promise.all(
       Array.from({ length: 150 }, (_, i) =>
         processes[i % 3]!.take(principal(id), () => {}).then(
@@ -157,7 +165,11 @@ describe('the count shared by processes', () => {
     const limiter = new KeyRateLimiter(t.database.db, LIMITS, () => now);
     await limiter.take(principal(id), () => {});
     const rows = async () =>
-      (await t.database.rows<{ n: number }>((await import('drizzle-orm')).sql`select count(*)::int as n from rate_limit_windows where key_id = ${id}`))[0]!.n;
+      (
+        await t.database.rows<{ n: number }>(
+          (await import('drizzle-orm')).sql`select count(*)::int as n from rate_limit_windows where key_id = ${id}`,
+        )
+      )[0]!.n;
     expect(await rows()).toBe(1);
     now += 11 * 60_000;
     await limiter.purge();
@@ -171,7 +183,8 @@ describe('failed verifications per client address', () => {
     try {
       const good = await freshKey('enterprise');
       const unseen = await freshKey('enterprise');
-      const call = (key: string) => fetch(`${server.url}/api/v1/iocs?limit=1`, { headers: { authorization: `Bearer ${key}` } });
+      const call = (key: string) =>
+        fetch(`${server.url}/api/v1/iocs?limit=1`, { headers: { authorization: `Bearer ${key}` } });
       expect((await call(good)).status).toBe(200);
 
       const prefix = good.slice(8, 20);

@@ -22,12 +22,26 @@ describe('workspace', () => {
     const { code, json, stdout } = await cli('workspace', 'create', '--name', 'Acme SOC', '--plan', 'pro');
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toHaveLength(1);
-    expect(json).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Acme SOC', plan: 'pro', billing_status: 'active' });
+    expect(json).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      name: 'Acme SOC',
+      plan: 'pro',
+      billing_status: 'active',
+    });
   });
 
   it('update changes the plan and billing', async () => {
     const { json: created } = await cli('workspace', 'create', '--name', 'Beta', '--plan', 'free');
-    const { code, json } = await cli('workspace', 'update', '--id', created.id, '--plan', 'enterprise', '--billing', 'past_due');
+    const { code, json } = await cli(
+      'workspace',
+      'update',
+      '--id',
+      created.id,
+      '--plan',
+      'enterprise',
+      '--billing',
+      'past_due',
+    );
     expect(code).toBe(0);
     expect(json).toEqual({ id: created.id, name: 'Beta', plan: 'enterprise', billing_status: 'past_due' });
   });
@@ -69,11 +83,22 @@ describe('scope add', () => {
     const { json: w } = await cli('workspace', 'create', '--name', 'Scoped');
     const { code, stderr } = await cli('scope', 'add', '--workspace', w.id, '--type', type, '--value', value);
     expect(code).toBe(1);
-    expect(stderr).toMatch(type === 'ip' ? /^error: --type must be one of domain, email, bin; got ip\n$/ : /^error: Invalid parameter/);
+    expect(stderr).toMatch(
+      type === 'ip' ? /^error: --type must be one of domain, email, bin; got ip\n$/ : /^error: Invalid parameter/,
+    );
   });
 
   it('refuses an unknown workspace', async () => {
-    const { code, stderr } = await cli('scope', 'add', '--workspace', '00000000-0000-4000-8000-000000000000', '--type', 'domain', '--value', 'example.com');
+    const { code, stderr } = await cli(
+      'scope',
+      'add',
+      '--workspace',
+      '00000000-0000-4000-8000-000000000000',
+      '--type',
+      'domain',
+      '--value',
+      'example.com',
+    );
     expect(code).toBe(1);
     expect(stderr).toMatch(/No workspace/);
   });
@@ -92,12 +117,25 @@ describe('key', () => {
       expires_at: null,
     });
     expect(parseApiKey(json.key)).not.toBeNull();
-    expect((await t.graphql(json.key, '{ viewer { key { name } } }')).body).toEqual({ data: { viewer: { key: { name: 'SIEM' } } } });
+    expect((await t.graphql(json.key, '{ viewer { key { name } } }')).body).toEqual({
+      data: { viewer: { key: { name: 'SIEM' } } },
+    });
   });
 
   it('create takes permissions and an expiry', async () => {
     const { json: w } = await cli('workspace', 'create', '--name', 'Keyed');
-    const { json } = await cli('key', 'create', '--workspace', w.id, '--name', 'ro', '--permissions', 'iocs:read,dataleaks:read', '--expires-in-days', '30');
+    const { json } = await cli(
+      'key',
+      'create',
+      '--workspace',
+      w.id,
+      '--name',
+      'ro',
+      '--permissions',
+      'iocs:read,dataleaks:read',
+      '--expires-in-days',
+      '30',
+    );
     expect(json.permissions).toEqual(['iocs:read', 'dataleaks:read']);
     const days = (Date.parse(json.expires_at) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(29.9);
@@ -105,7 +143,10 @@ describe('key', () => {
   });
 
   it.each([
-    [['--permissions', 'iocs:read,root'], /--permissions must be a comma-separated list of iocs:read, .*; got iocs:read,root/],
+    [
+      ['--permissions', 'iocs:read,root'],
+      /--permissions must be a comma-separated list of iocs:read, .*; got iocs:read,root/,
+    ],
     [['--expires-in-days', '0'], /expiresInDays/],
     [['--expires-in-days', 'soon'], /expiresInDays/],
   ])('create refuses %j', async (extra, message) => {
@@ -116,9 +157,12 @@ describe('key', () => {
   });
 
   it('create refuses an unknown workspace, and past the plan limit', async () => {
-    expect((await cli('key', 'create', '--workspace', '00000000-0000-4000-8000-000000000000', '--name', 'k')).code).toBe(1);
+    expect(
+      (await cli('key', 'create', '--workspace', '00000000-0000-4000-8000-000000000000', '--name', 'k')).code,
+    ).toBe(1);
     const { json: w } = await cli('workspace', 'create', '--name', 'Small', '--plan', 'free');
-    for (let i = 0; i < 3; i++) expect((await cli('key', 'create', '--workspace', w.id, '--name', `k${i}`)).code).toBe(0);
+    for (let i = 0; i < 3; i++)
+      expect((await cli('key', 'create', '--workspace', w.id, '--name', `k${i}`)).code).toBe(0);
     const fourth = await cli('key', 'create', '--workspace', w.id, '--name', 'k3');
     expect(fourth.code).toBe(1);
     expect(fourth.stderr).toMatch(/free plan allows 3 active API keys/);
@@ -140,11 +184,20 @@ describe.skipIf(!serverUrl)('npm run cli, as a process', () => {
   it('applies migrations and reports them, then creates a workspace', async () => {
     const run = promisify(execFile);
     const env = { ...process.env, DATABASE_URL: t.url };
-    const migrate = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate'], { cwd: repoRoot, env });
+    const migrate = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate'], {
+      cwd: repoRoot,
+      env,
+    });
     expect(JSON.parse(migrate.stdout)).toEqual({ applied: [] });
-    const created = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'workspace', 'create', '--name', 'Proc'], { cwd: repoRoot, env });
+    const created = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'workspace', 'create', '--name', 'Proc'],
+      { cwd: repoRoot, env },
+    );
     expect(JSON.parse(created.stdout)).toMatchObject({ name: 'Proc', plan: 'free' });
-    await expect(run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bogus'], { cwd: repoRoot, env })).rejects.toMatchObject({ code: 2 });
+    await expect(
+      run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bogus'], { cwd: repoRoot, env }),
+    ).rejects.toMatchObject({ code: 2 });
   });
 });
 
@@ -152,12 +205,23 @@ describe('finding one’s way (issue: the first hour)', () => {
   it('--help lists every command, and a command’s --help its options with their allowed values; both exit 0', async () => {
     const general = await cli('--help');
     expect(general.code).toBe(0);
-    for (const name of ['workspace create', 'workspace list', 'key create', 'key list', 'key revoke', 'import', 'seed', 'migrate']) {
+    for (const name of [
+      'workspace create',
+      'workspace list',
+      'key create',
+      'key list',
+      'key revoke',
+      'import',
+      'seed',
+      'migrate',
+    ]) {
       expect(general.stdout).toContain(`  ${name} `);
     }
     const keyCreate = await cli('key', 'create', '--help');
     expect(keyCreate.code).toBe(0);
-    expect(keyCreate.stdout).toMatch(/^usage: npm run -s cli -- key create --workspace <value> --name <value> \[--permissions <iocs:read\|/);
+    expect(keyCreate.stdout).toMatch(
+      /^usage: npm run -s cli -- key create --workspace <value> --name <value> \[--permissions <iocs:read\|/,
+    );
     expect(keyCreate.stdout).toContain(`One of: ${PERMISSIONS.join(', ')}.`);
     const workspaceCreate = await cli('workspace', 'create', '-h');
     expect(workspaceCreate.stdout).toContain('One of: free, pro, enterprise.');
@@ -178,7 +242,16 @@ describe('finding one’s way (issue: the first hour)', () => {
   });
 
   it('names the allowed values of a wrong one', async () => {
-    const wrong = await cli('key', 'create', '--workspace', '00000000-0000-4000-8000-000000000000', '--name', 'x', '--permissions', 'iocs:read,iocs:delete');
+    const wrong = await cli(
+      'key',
+      'create',
+      '--workspace',
+      '00000000-0000-4000-8000-000000000000',
+      '--name',
+      'x',
+      '--permissions',
+      'iocs:read,iocs:delete',
+    );
     expect(wrong.stderr).toBe(
       `error: --permissions must be a comma-separated list of ${PERMISSIONS.join(', ')}; got iocs:read,iocs:delete\n`,
     );
@@ -189,10 +262,23 @@ describe('finding one’s way (issue: the first hour)', () => {
     const { json: created } = await cli('key', 'create', '--workspace', workspace.id, '--name', 'SIEM');
     const listed = await cli('workspace', 'list');
     expect(listed.code).toBe(0);
-    expect(listed.json.workspaces).toContainEqual({ id: workspace.id, name: 'Listed', plan: 'pro', billing_status: 'active' });
+    expect(listed.json.workspaces).toContainEqual({
+      id: workspace.id,
+      name: 'Listed',
+      plan: 'pro',
+      billing_status: 'active',
+    });
     const keys = await cli('key', 'list', '--workspace', workspace.id);
     expect(keys.code).toBe(0);
-    expect(keys.json.keys).toEqual([expect.objectContaining({ id: created.id, prefix: created.prefix, name: 'SIEM', status: 'active', revoked_at: null })]);
+    expect(keys.json.keys).toEqual([
+      expect.objectContaining({
+        id: created.id,
+        prefix: created.prefix,
+        name: 'SIEM',
+        status: 'active',
+        revoked_at: null,
+      }),
+    ]);
     expect(keys.stdout).not.toContain(created.key);
     const none = await cli('key', 'list', '--workspace', '00000000-0000-4000-8000-000000000000');
     expect(none.stderr).toBe('error: no workspace has this id (see workspace list)\n');
@@ -219,17 +305,32 @@ describe('export', () => {
       expect(feedCsv).toContain('feed-export.example');
       expect(feedCsv).not.toContain('own-export.example');
 
-      const view = await cli('export', '--file', path.join(dir, 'view.json'), '--workspace', workspace.id, '--type', 'domain');
+      const view = await cli(
+        'export',
+        '--file',
+        path.join(dir, 'view.json'),
+        '--workspace',
+        workspace.id,
+        '--type',
+        'domain',
+      );
       expect(view.json).toMatchObject({ format: 'stix' });
-      const bundle = JSON.parse(readFileSync(path.join(dir, 'view.json'), 'utf8')) as { objects: Array<Record<string, string>> };
+      const bundle = JSON.parse(readFileSync(path.join(dir, 'view.json'), 'utf8')) as {
+        objects: Array<Record<string, string>>;
+      };
       const own = bundle.objects.find((o) => o.name === 'own-export.example')!;
       const identity = bundle.objects.find((o) => o.id === own.created_by_ref)!;
       expect(identity).toMatchObject({ type: 'identity', name: 'Exporter', x_workspace_id: workspace.id });
 
       const back = await cli('import', '--file', path.join(dir, 'view.json'));
-      expect(back.json.errors).toContainEqual({ object: own.id, reason: "a workspace's own IOC (shared false): import it into its workspace with --workspace <id>" });
+      expect(back.json.errors).toContainEqual({
+        object: own.id,
+        reason: "a workspace's own IOC (shared false): import it into its workspace with --workspace <id>",
+      });
       const wrong = await cli('export', '--file', path.join(dir, 'x.csv'), '--type', 'ip');
-      expect(wrong.stderr).toBe('error: --type must be one of ipv4, ipv6, domain, url, email, md5, sha1, sha256; got ip\n');
+      expect(wrong.stderr).toBe(
+        'error: --type must be one of ipv4, ipv6, domain, url, email, md5, sha1, sha256; got ip\n',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

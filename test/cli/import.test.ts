@@ -95,19 +95,43 @@ describe('CSV', () => {
       },
     ]);
     // Normalised as any input is: refanged, lower-cased, no trailing dot; defaults where not given.
-    expect(await stored('evil.import.example')).toEqual([expect.objectContaining({ type: 'domain', confidence: 50, severity: 'medium', tlp: 'clear', threat_type: 'phishing' })]);
+    expect(await stored('evil.import.example')).toEqual([
+      expect.objectContaining({
+        type: 'domain',
+        confidence: 50,
+        severity: 'medium',
+        tlp: 'clear',
+        threat_type: 'phishing',
+      }),
+    ]);
   });
 
   it('upserts by (type, value): earliest first_seen, latest last_seen, given fields replace, others stay', async () => {
-    await cli('import', '--file', file('a.csv', 'type,value,confidence,tags,source,first_seen,last_seen\nipv4,198.51.100.20,40,old,feed-a,2026-03-01,2026-03-10\n'));
+    await cli(
+      'import',
+      '--file',
+      file(
+        'a.csv',
+        'type,value,confidence,tags,source,first_seen,last_seen\nipv4,198.51.100.20,40,old,feed-a,2026-03-01,2026-03-10\n',
+      ),
+    );
     const again = await cli(
       'import',
       '--file',
-      file('b.csv', 'type,value,confidence,first_seen,last_seen\nipv4,198.51.100.20,90,2026-02-01,2026-03-05\nipv4,198.51.100.21,10,,\n'),
+      file(
+        'b.csv',
+        'type,value,confidence,first_seen,last_seen\nipv4,198.51.100.20,90,2026-02-01,2026-03-05\nipv4,198.51.100.21,10,,\n',
+      ),
     );
     expect(again.json).toMatchObject({ created: 1, updated: 1, rejected: 0, errors: [] });
     expect(await stored('198.51.100.20')).toEqual([
-      expect.objectContaining({ confidence: 90, tags: ['old'], source: 'feed-a', first_seen: '2026-02-01T00:00:00Z', last_seen: '2026-03-10T00:00:00Z' }),
+      expect.objectContaining({
+        confidence: 90,
+        tags: ['old'],
+        source: 'feed-a',
+        first_seen: '2026-02-01T00:00:00Z',
+        last_seen: '2026-03-10T00:00:00Z',
+      }),
     ]);
   });
 
@@ -115,20 +139,33 @@ describe('CSV', () => {
     const { json } = await cli(
       'import',
       '--file',
-      file('twice.csv', 'type,value,first_seen,last_seen\ndomain,twice.example,2026-05-01,2026-05-02\nDOMAIN,TWICE.example,2026-04-01,2026-04-02\n'),
+      file(
+        'twice.csv',
+        'type,value,first_seen,last_seen\ndomain,twice.example,2026-05-01,2026-05-02\nDOMAIN,TWICE.example,2026-04-01,2026-04-02\n',
+      ),
     );
     expect(json).toMatchObject({ created: 1, updated: 0 });
-    expect(await stored('twice.example')).toEqual([expect.objectContaining({ first_seen: '2026-04-01T00:00:00Z', last_seen: '2026-05-02T00:00:00Z' })]);
+    expect(await stored('twice.example')).toEqual([
+      expect.objectContaining({ first_seen: '2026-04-01T00:00:00Z', last_seen: '2026-05-02T00:00:00Z' }),
+    ]);
   });
 
   it('imports into a workspace’s own IOCs, seen by that workspace only', async () => {
     const workspace = await t.createWorkspace();
     const other = await t.createWorkspace();
-    const { json } = await cli('import', '--file', file('own.csv', 'type,value\ndomain,own-import.example\n'), '--workspace', workspace.id);
+    const { json } = await cli(
+      'import',
+      '--file',
+      file('own.csv', 'type,value\ndomain,own-import.example\n'),
+      '--workspace',
+      workspace.id,
+    );
     expect(json).toMatchObject({ created: 1 });
     expect(await stored('own-import.example')).toEqual([expect.objectContaining({ workspace_id: workspace.id })]);
     const lookup = (key: string) => t.graphql(key, '{ iocLookup(values: ["own-import.example"]) { value } }');
-    expect((await lookup((await t.createKey(workspace.id)).key)).body.data).toEqual({ iocLookup: [{ value: 'own-import.example' }] });
+    expect((await lookup((await t.createKey(workspace.id)).key)).body.data).toEqual({
+      iocLookup: [{ value: 'own-import.example' }],
+    });
     expect((await lookup((await t.createKey(other.id)).key)).body.data).toEqual({ iocLookup: [null] });
   });
 
@@ -152,7 +189,8 @@ describe('CSV', () => {
 });
 
 describe('STIX 2.1', () => {
-  const bundle = (objects: unknown[]) => JSON.stringify({ type: 'bundle', id: 'bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8', objects });
+  const bundle = (objects: unknown[]) =>
+    JSON.stringify({ type: 'bundle', id: 'bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8', objects });
   const indicator = (id: string, pattern: string, extra: Record<string, unknown> = {}) => ({
     type: 'indicator',
     spec_version: '2.1',
@@ -168,17 +206,24 @@ describe('STIX 2.1', () => {
   it('takes every supported comparison of a pattern (inside OR and AND) and supported observables', async () => {
     const objects = [
       { type: 'marking-definition', id: 'marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487' },
-      indicator('00000000-0000-4000-8000-000000000001', "[ipv4-addr:value = '192.0.2.1'] OR [domain-name:value = 'stix-a.example']", {
-        confidence: 70,
-        labels: ['botnet'],
-        object_marking_refs: ['marking-definition--f88d31f6-486f-44da-b317-01333bde0b82'],
-      }),
+      indicator(
+        '00000000-0000-4000-8000-000000000001',
+        "[ipv4-addr:value = '192.0.2.1'] OR [domain-name:value = 'stix-a.example']",
+        {
+          confidence: 70,
+          labels: ['botnet'],
+          object_marking_refs: ['marking-definition--f88d31f6-486f-44da-b317-01333bde0b82'],
+        },
+      ),
       indicator(
         '00000000-0000-4000-8000-000000000002',
         "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' AND file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709'] OR [file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
       ),
-      indicator('00000000-0000-4000-8000-000000000003', "[url:value = 'http://stix.example/it\\'s'] AND [email-addr:value = 'a@stix.example'] AND [ipv6-addr:value = '2001:db8::99']"),
-      indicator('00000000-0000-4000-8000-000000000004', '[process:name = \'evil.exe\']'),
+      indicator(
+        '00000000-0000-4000-8000-000000000003',
+        "[url:value = 'http://stix.example/it\\'s'] AND [email-addr:value = 'a@stix.example'] AND [ipv6-addr:value = '2001:db8::99']",
+      ),
+      indicator('00000000-0000-4000-8000-000000000004', "[process:name = 'evil.exe']"),
       indicator('00000000-0000-4000-8000-000000000005', 'alert tcp any any', { pattern_type: 'snort' }),
       { type: 'ipv4-addr', id: 'ipv4-addr--00000000-0000-4000-8000-000000000006', value: '192.0.2.2' },
       { type: 'domain-name', id: 'domain-name--00000000-0000-4000-8000-000000000007', value: 'not a domain' },
@@ -188,25 +233,52 @@ describe('STIX 2.1', () => {
     expect(code).toBe(0);
     expect(json).toMatchObject({ created: 9, updated: 0, rejected: 3 });
     expect(json.errors).toEqual([
-      { object: 'indicator--00000000-0000-4000-8000-000000000004', reason: 'the pattern compares no supported observable' },
+      {
+        object: 'indicator--00000000-0000-4000-8000-000000000004',
+        reason: 'the pattern compares no supported observable',
+      },
       { object: 'indicator--00000000-0000-4000-8000-000000000005', reason: 'pattern_type snort is not supported' },
-      { object: 'domain-name--00000000-0000-4000-8000-000000000007', reason: 'value "not a domain" is not a valid domain' },
+      {
+        object: 'domain-name--00000000-0000-4000-8000-000000000007',
+        reason: 'value "not a domain" is not a valid domain',
+      },
     ]);
-    expect(await stored('192.0.2.1')).toEqual([expect.objectContaining({ type: 'ipv4', confidence: 70, tlp: 'amber', tags: ['botnet'], first_seen: '2026-01-01T00:00:00Z', last_seen: '2026-01-02T00:00:00Z' })]);
+    expect(await stored('192.0.2.1')).toEqual([
+      expect.objectContaining({
+        type: 'ipv4',
+        confidence: 70,
+        tlp: 'amber',
+        tags: ['botnet'],
+        first_seen: '2026-01-01T00:00:00Z',
+        last_seen: '2026-01-02T00:00:00Z',
+      }),
+    ]);
     expect(await stored("http://stix.example/it's")).toEqual([expect.objectContaining({ type: 'url' })]);
-    expect(await stored('da39a3ee5e6b4b0d3255bfef95601890afd80709')).toEqual([expect.objectContaining({ type: 'sha1' })]);
+    expect(await stored('da39a3ee5e6b4b0d3255bfef95601890afd80709')).toEqual([
+      expect.objectContaining({ type: 'sha1' }),
+    ]);
     expect(await stored('2001:db8::99')).toEqual([expect.objectContaining({ type: 'ipv6' })]);
   });
 
   it('imports what the export produced: a round trip into another workspace keeps every IOC', async () => {
     const source = await t.createWorkspace();
     const sourceKey = (await t.createKey(source.id)).key;
-    await cli('import', '--file', file('own.csv', 'type,value,tags\ndomain,round-1.example,trip\nsha256,' + 'ab'.repeat(32) + ',trip\n'), '--workspace', source.id);
-    const exported = await (await t.fetch('/api/v1/iocs/export?tag=trip', { headers: { authorization: `Bearer ${sourceKey}` } })).text();
+    await cli(
+      'import',
+      '--file',
+      file('own.csv', 'type,value,tags\ndomain,round-1.example,trip\nsha256,' + 'ab'.repeat(32) + ',trip\n'),
+      '--workspace',
+      source.id,
+    );
+    const exported = await (
+      await t.fetch('/api/v1/iocs/export?tag=trip', { headers: { authorization: `Bearer ${sourceKey}` } })
+    ).text();
     const target = await t.createWorkspace();
     const { json } = await cli('import', '--file', file('export.json', exported), '--workspace', target.id);
     expect(json).toMatchObject({ created: 2, rejected: 0 });
-    expect((await stored('round-1.example')).map((r) => r.workspace_id)).toEqual(expect.arrayContaining([source.id, target.id]));
+    expect((await stored('round-1.example')).map((r) => r.workspace_id)).toEqual(
+      expect.arrayContaining([source.id, target.id]),
+    );
   });
 
   it('refuses a file that is not JSON', async () => {
@@ -222,7 +294,9 @@ describe('after an import', () => {
     const lines = Array.from({ length: 300 }, (_, i) => `domain,analysed-${i}.example`).join('\n');
     const { code } = await cli('import', '--file', file('analyse.csv', `type,value\n${lines}\n`));
     expect(code).toBe(0);
-    const [stats] = await t.database.rows<{ reltuples: number }>(sql`select reltuples::int as reltuples from pg_class where relname = 'iocs'`);
+    const [stats] = await t.database.rows<{ reltuples: number }>(
+      sql`select reltuples::int as reltuples from pg_class where relname = 'iocs'`,
+    );
     expect(stats!.reltuples).toBe(before[0]!.n + 300);
   });
 });

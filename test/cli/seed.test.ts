@@ -52,7 +52,9 @@ describe('seed', () => {
   });
 
   it('writes every IOC type, each value in its canonical form', async () => {
-    const sample = await rows<{ type: (typeof IOC_TYPES)[number]; value: string }>(sql`select type, value from iocs order by random() limit 500`);
+    const sample = await rows<{ type: (typeof IOC_TYPES)[number]; value: string }>(
+      sql`select type, value from iocs order by random() limit 500`,
+    );
     const types = await rows<{ type: string }>(sql`select distinct type::text as type from iocs order by 1`);
     expect(types.map((r) => r.type)).toEqual([...IOC_TYPES].sort());
     for (const { type, value } of sample) {
@@ -70,8 +72,13 @@ describe('seed', () => {
     expect(spread!.inside).toBeGreaterThan(200);
     expect(spread!.outside).toBeGreaterThan(200);
     expect(spread!.cards).toBeGreaterThan(20);
-    const answer = await t.graphql(key, '{ dataleaks { byDomain(domain: "example.com", first: 5) { edges { node { email passwordMasked } } } } }');
-    const edges = (answer.body.data!.dataleaks as { byDomain: { edges: { node: { email: string; passwordMasked: string } }[] } }).byDomain.edges;
+    const answer = await t.graphql(
+      key,
+      '{ dataleaks { byDomain(domain: "example.com", first: 5) { edges { node { email passwordMasked } } } } }',
+    );
+    const edges = (
+      answer.body.data!.dataleaks as { byDomain: { edges: { node: { email: string; passwordMasked: string } }[] } }
+    ).byDomain.edges;
     expect(edges).toHaveLength(5);
     for (const { node } of edges) {
       expect(node.email).toMatch(/@(.+\.)?example\.com$/);
@@ -99,10 +106,28 @@ describe('seed', () => {
 
 describe('a large bulk load', () => {
   it('builds the table’s indexes again exactly as they were, and skips rows already stored', async () => {
-    const indexes = () => rows<{ indexdef: string }>(sql`select indexdef from pg_indexes where tablename = 'iocs' order by indexname`);
+    const indexes = () =>
+      rows<{ indexdef: string }>(sql`select indexdef from pg_indexes where tablename = 'iocs' order by indexname`);
     const before = await indexes();
-    const line = (value: string) => `${crypto.randomUUID()}\t\\N\tdomain\t${value}\t\\N\t\\N\t50\tlow\tclear\t{}\t\\N\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\n`;
-    const columns = ['id', 'workspace_id', 'type', 'value', 'threat_type', 'malware_family', 'confidence', 'severity', 'tlp', 'tags', 'source', 'first_seen', 'last_seen', 'created_at', 'updated_at'];
+    const line = (value: string) =>
+      `${crypto.randomUUID()}\t\\N\tdomain\t${value}\t\\N\t\\N\t50\tlow\tclear\t{}\t\\N\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\n`;
+    const columns = [
+      'id',
+      'workspace_id',
+      'type',
+      'value',
+      'threat_type',
+      'malware_family',
+      'confidence',
+      'severity',
+      'tlp',
+      'tags',
+      'source',
+      'first_seen',
+      'last_seen',
+      'created_at',
+      'updated_at',
+    ];
     const inserted = await t.database.bulkLoad('iocs', columns, { skipDuplicates: true, rebuildIndexes: true }, [
       line('bulk-one.example.net') + line('bulk-two.example.net'),
       line('bulk-one.example.net'),

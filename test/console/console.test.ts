@@ -28,7 +28,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     adminKey = (await t.createKey(workspace.id)).key;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     mkdirSync(artifacts, { recursive: true });
@@ -41,9 +49,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
 
   /** A row of the keys table (the audit log names keys too). */
   const keyRow = (name: string) => page.locator('tr[data-prefix]', { hasText: name });
-  const api = (key: string) => fetch(`${server.url}/api/v1/iocs?limit=1`, { headers: { authorization: `Bearer ${key}` } });
+  const api = (key: string) =>
+    fetch(`${server.url}/api/v1/iocs?limit=1`, { headers: { authorization: `Bearer ${key}` } });
   /** Waits until the element with this id has the focus (the page refreshes before it moves focus). */
-  const focusOn = (id: string) => page.waitForFunction((want) => document.activeElement?.id === want, id, { timeout: 5000 });
+  const focusOn = (id: string) =>
+    page.waitForFunction((want) => document.activeElement?.id === want, id, { timeout: 5000 });
   /** Waits until the page shows this count (it refreshes after each action). */
   const keyLimitShows = (text: string) => page.locator('#key-limit', { hasText: text }).waitFor({ timeout: 5000 });
   const secretShown = async () => {
@@ -87,7 +97,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
     await keyLimitShows('1 of 3 keys');
-    expect(await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: Object.keys(localStorage) }))).toEqual({
+    expect(
+      await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: Object.keys(localStorage) })),
+    ).toEqual({
       session: ['ti-console-api-key'],
       local: [],
     });
@@ -119,7 +131,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
   let rotatedSecret: string;
 
   it('rotates a key with the grace period chosen, and the old key is refused at once with no grace', async () => {
-    await keyRow('SIEM connector').filter({ hasText: 'Active' }).getByRole('button', { name: /^Rotate/ }).click();
+    await keyRow('SIEM connector')
+      .filter({ hasText: 'Active' })
+      .getByRole('button', { name: /^Rotate/ })
+      .click();
     await page.getByLabel('The old key stops working').selectOption('0');
     await page.getByRole('button', { name: 'Rotate key' }).click();
     rotatedSecret = await secretShown();
@@ -192,7 +207,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
 
   it('fits a phone screen, with every action on it', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     for (const button of await page.getByRole('button', { name: /^(Rotate|Revoke) / }).all()) {
       const box = (await button.boundingBox())!;
@@ -204,7 +221,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
   });
 
   it('rotating the key of this session carries on with the new key', async () => {
-    await page.locator('tr.current').getByRole('button', { name: /^Rotate/ }).click();
+    await page
+      .locator('tr.current')
+      .getByRole('button', { name: /^Rotate/ })
+      .click();
     const dialog = page.getByRole('dialog', { name: /^Rotate/ });
     await dialog.getByText('the console switches to the new key by itself').waitFor();
     await page.getByLabel('The old key stops working').selectOption('0');
@@ -228,7 +248,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the key console in a browser', () => {
     await page.getByLabel('API key', { exact: true }).fill(adminKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'API keys' }).click();
-    await page.locator('tr.current').getByRole('button', { name: /^Revoke/ }).click();
+    await page
+      .locator('tr.current')
+      .getByRole('button', { name: /^Revoke/ })
+      .click();
     const dialog = page.getByRole('dialog', { name: /the key you are signed in with\?$/ });
     await dialog.getByText('you will be signed out at once').waitFor();
     await page.getByRole('button', { name: 'Revoke and sign out' }).click();

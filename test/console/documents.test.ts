@@ -15,7 +15,9 @@ const OPERATION = /^\s*(query|mutation|subscription)\b/;
 const documents = Object.entries(api).flatMap(([name, value]): [string, string][] => {
   if (typeof value === 'string' && OPERATION.test(value)) return [[name, value]];
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => (typeof inner === 'string' && OPERATION.test(inner) ? [[`${name}.${key}`, inner] as [string, string]] : []));
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) =>
+      typeof inner === 'string' && OPERATION.test(inner) ? [[`${name}.${key}`, inner] as [string, string]] : [],
+    );
   }
   return [];
 });
@@ -30,7 +32,9 @@ describe('the console’s GraphQL documents', () => {
     expect(() => (document = parse(text))).not.toThrow();
     const errors = validate(schema, document!, validationRules(true));
     expect(errors.map((e) => e.message)).toEqual([]);
-    const operations = document!.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const operations = document!.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
     expect(operations).toHaveLength(1);
     expect(operations[0]!.name?.value).toMatch(/^Console[A-Z]/);
   });

@@ -23,7 +23,17 @@ describe.skipIf(!existsSync(CHROMIUM))('GraphiQL with the network closed', () =>
     t = await createTestApp();
     server = await t.listen();
     key = (await t.createKey((await t.createWorkspace()).id)).key;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -46,7 +56,8 @@ describe.skipIf(!existsSync(CHROMIUM))('GraphiQL with the network closed', () =>
     const outside: string[] = [];
     await context.route('**/*', (route) => {
       const url = new URL(route.request().url());
-      if (`${url.protocol}//${url.host}` === server.url || url.protocol === 'blob:' || url.protocol === 'data:') return route.continue();
+      if (`${url.protocol}//${url.host}` === server.url || url.protocol === 'blob:' || url.protocol === 'data:')
+        return route.continue();
       outside.push(url.href);
       return route.abort('internetdisconnected');
     });
@@ -59,7 +70,11 @@ describe.skipIf(!existsSync(CHROMIUM))('GraphiQL with the network closed', () =>
     await page.locator('.graphiql-container').first().waitFor({ timeout: 30_000 });
 
     // The Headers tab: replace the hint with the key, as a person pastes it.
-    await page.getByRole('tab', { name: 'Headers' }).or(page.getByText('Headers', { exact: true })).first().click();
+    await page
+      .getByRole('tab', { name: 'Headers' })
+      .or(page.getByText('Headers', { exact: true }))
+      .first()
+      .click();
     const headersEditor = page.locator('.graphiql-editor-tool .graphiql-editor').last();
     await headersEditor.click();
     await page.keyboard.press('Control+A');
@@ -67,7 +82,9 @@ describe.skipIf(!existsSync(CHROMIUM))('GraphiQL with the network closed', () =>
     await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${key}` }));
     await page.getByRole('button', { name: /Execute query/ }).click();
     const result = page.locator('.graphiql-response');
-    await expect.poll(async () => (await result.innerText()).replace(/\s+/g, ' '), { timeout: 15_000 }).toMatch(/"name": "test key"/);
+    await expect
+      .poll(async () => (await result.innerText()).replace(/\s+/g, ' '), { timeout: 15_000 })
+      .toMatch(/"name": "test key"/);
     mkdirSync(path.join(repoRoot, 'test/artifacts'), { recursive: true });
     await page.screenshot({ path: path.join(repoRoot, 'test/artifacts/graphiql.png') });
     expect(outside).toEqual([]);

@@ -30,7 +30,11 @@ import { until } from '../support/timing.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = path.join(repoRoot, 'test/artifacts');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const settings: WebhookSettings = { secrets: SecretBox.ephemeral(), policy: { allowHttp: true, allowPrivate: true }, retrySchedule: [0.2, 0.2, 0.2] };
+const settings: WebhookSettings = {
+  secrets: SecretBox.ephemeral(),
+  policy: { allowHttp: true, allowPrivate: true },
+  retrySchedule: [0.2, 0.2, 0.2],
+};
 
 let t: TestApp;
 let server: { url: string; close(): Promise<void> };
@@ -48,7 +52,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
   beforeAll(async () => {
     t = await createTestApp({ app: { webhooks: settings } });
     server = await t.listen();
-    worker = new DeliveryWorker(t.database, settings, createLogger('warn', new Writable({ write: (_c, _e, done) => done() })), { pollMs: 50, timeoutMs: 2000 });
+    worker = new DeliveryWorker(
+      t.database,
+      settings,
+      createLogger('warn', new Writable({ write: (_c, _e, done) => done() })),
+      { pollMs: 50, timeoutMs: 2000 },
+    );
     await worker.start();
     receiver = http.createServer((request, response) => {
       let body = '';
@@ -64,7 +73,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/alerts`;
     dir = mkdtempSync(path.join(os.tmpdir(), 'ti-console-'));
 
-    const workspace = await t.createWorkspace({ plan: 'enterprise', scope: { domains: ['acme.example'], emails: ['ceo@mail.test'], bins: ['411111'] } });
+    const workspace = await t.createWorkspace({
+      plan: 'enterprise',
+      scope: { domains: ['acme.example'], emails: ['ceo@mail.test'], bins: ['411111'] },
+    });
     fullKey = (await t.createKey(workspace.id)).key;
     narrowKey = (await t.createKey(workspace.id, { permissions: ['iocs:read', 'watchlists:read'] })).key;
     await insertIocs(t.database.db, [
@@ -78,13 +90,28 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     if (process.env.CONSOLE_DEBUG) {
       page.on('console', (message) => console.log('browser:', message.text()));
       page.on('response', async (response) => {
-        if (response.status() >= 400) console.log('answer:', response.status(), response.url(), (await response.text().catch(() => '')).slice(0, 300), response.request().postData()?.slice(0, 200));
+        if (response.status() >= 400)
+          console.log(
+            'answer:',
+            response.status(),
+            response.url(),
+            (await response.text().catch(() => '')).slice(0, 300),
+            response.request().postData()?.slice(0, 200),
+          );
       });
     }
     mkdirSync(artifacts, { recursive: true });
@@ -118,8 +145,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
   async function expectNoViolations(where: string): Promise<void> {
     await page.evaluate(AXE);
     const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
-      const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+      const axe = (
+        window as unknown as {
+          axe: {
+            run(
+              context: Document,
+              options: object,
+            ): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }>;
+          };
+        }
+      ).axe;
+      const result = await axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      });
       return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
     });
     expect(violations, where).toEqual([]);
@@ -131,7 +169,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await page.screenshot({ path: path.join(artifacts, `console-${name}.png`), fullPage: true });
     await page.setViewportSize({ width: 375, height: 812 });
     await page.waitForTimeout(100);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow, `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(0);
     await expectNoViolations(`${name} at 375 px`);
     await page.screenshot({ path: path.join(artifacts, `console-${name}-phone.png`), fullPage: true });
@@ -144,7 +184,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
   }
 
   it('shows every page to a key with every permission, and the dashboard', async () => {
-    await expect(nav().getByRole('link').allInnerTexts()).resolves.toEqual(['Dashboard', 'Watchlists', 'Alerts', 'Webhooks', 'Leak search', 'IOC lookup', 'API keys']);
+    await expect(nav().getByRole('link').allInnerTexts()).resolves.toEqual([
+      'Dashboard',
+      'Watchlists',
+      'Alerts',
+      'Webhooks',
+      'Leak search',
+      'IOC lookup',
+      'API keys',
+    ]);
     await expect(page.locator('#ioc-types').innerText()).resolves.toMatch(/ipv4\s+1/);
     await expect(page.locator('#key-usage').innerText()).resolves.toBe('2 of 200 active');
     await page.locator('.chart canvas').first().waitFor();
@@ -164,7 +212,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await card.locator('tr[data-entry="acme.example"]').waitFor();
     await card.getByLabel('Value').fill('acme.org');
     await card.getByRole('button', { name: 'Add entry' }).click();
-    await expect(card.getByRole('alert').innerText()).resolves.toBe("acme.org is not one of your workspace's verified domains (nor under one of them).");
+    await expect(card.getByRole('alert').innerText()).resolves.toBe(
+      "acme.org is not one of your workspace's verified domains (nor under one of them).",
+    );
     await card.getByLabel('Type').selectOption('KEYWORD');
     await card.getByLabel('Value').fill('acmebank');
     await card.getByRole('button', { name: 'Add entry' }).click();
@@ -190,7 +240,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await temporary.getByRole('button', { name: 'Delete Temporary' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete watchlist' }).click();
     await temporary.waitFor({ state: 'detached' });
-    const listed = await (await t.fetch('/api/v1/watchlists', { headers: { authorization: `Bearer ${fullKey}` } })).json();
+    const listed = await (
+      await t.fetch('/api/v1/watchlists', { headers: { authorization: `Bearer ${fullKey}` } })
+    ).json();
     expect(listed.data.map((w: { name: string }) => w.name)).toEqual(['Brand and domains']);
   });
 
@@ -201,14 +253,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     const row = page.locator('tr[data-alert]').first();
     await row.waitFor({ timeout: 15_000 });
     await expect(row.innerText()).resolves.toMatch(/credential leak[\s\S]*acme\.example[\s\S]*alice@acme\.example/i);
-    await page.waitForFunction(() => document.getElementById('live')?.textContent?.startsWith('New alert: credential leak'));
+    await page.waitForFunction(() =>
+      document.getElementById('live')?.textContent?.startsWith('New alert: credential leak'),
+    );
     // The record's details in a dialog: masked password only; focus back on the button after.
     await row.getByRole('button', { name: /^Details/ }).click();
     const details = page.getByRole('dialog');
     await expect(details.innerText()).resolves.toMatch(/Password \(masked\)/);
     await expect(details.innerText()).resolves.not.toContain('Winter2026!');
     await details.getByRole('button', { name: 'Close' }).click();
-    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label')?.startsWith('Details of the credential leak'));
+    await page.waitForFunction(() =>
+      document.activeElement?.getAttribute('aria-label')?.startsWith('Details of the credential leak'),
+    );
 
     await row.getByRole('button', { name: /^Acknowledge/ }).click();
     await page.locator('tr[data-alert][data-status="ACKNOWLEDGED"]').waitFor();
@@ -243,7 +299,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
 
     const before = received.length;
     await leak('https://mail.acme.example/:carol@acme.example:Autumn2026!');
-    await until(() => received.length, (n) => n > before, 15_000, 100);
+    await until(
+      () => received.length,
+      (n) => n > before,
+      15_000,
+      100,
+    );
     const delivery = received.at(-1)!;
     expect(received.length).toBe(before + 1);
     const payload = new Webhook(secret).verify(delivery.body, {
@@ -260,7 +321,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await expect(logRow.getAttribute('data-status')).resolves.toBe('DELIVERED');
     await expect(logRow.innerText()).resolves.toContain('HTTP 200');
     await logRow.getByRole('button', { name: /^Retry delivery/ }).click();
-    await until(() => received.length, (n) => n > before + 1, 15_000, 100);
+    await until(
+      () => received.length,
+      (n) => n > before + 1,
+      15_000,
+      100,
+    );
     expect(received.at(-1)!.headers['webhook-id']).toBe(delivery.headers['webhook-id']);
 
     const endpoint = page.locator('section.endpoint').first();
@@ -304,7 +370,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await checkAndShoot('leaks');
     await page.getByLabel('Value').fill('other.example');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect(page.getByRole('alert').innerText()).resolves.toBe("other.example is not one of your workspace's verified domains (nor under one of them).");
+    await expect(page.getByRole('alert').innerText()).resolves.toBe(
+      "other.example is not one of your workspace's verified domains (nor under one of them).",
+    );
     await page.getByLabel('Search by').selectOption('bin');
     await page.getByLabel('Value').fill('411111');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -320,7 +388,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await checkAndShoot('lookup');
     await page.getByLabel('Values').fill(Array.from({ length: 1001 }, (_, i) => `198.51.100.${i % 250}`).join('\n'));
     await page.getByRole('button', { name: 'Look up' }).click();
-    await expect(page.getByRole('alert').innerText()).resolves.toBe('That is 1001 values: look up at most 1000 at a time.');
+    await expect(page.getByRole('alert').innerText()).resolves.toBe(
+      'That is 1001 values: look up at most 1000 at a time.',
+    );
   });
 
   it('API keys page passes too', async () => {
@@ -345,7 +415,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await page.locator('#alert-count', { hasText: '25 alerts shown' }).waitFor({ timeout: 10_000 });
     await page.getByRole('button', { name: 'Show more alerts' }).click({ timeout: 5000 });
     await page.locator('#alert-count', { hasText: '33 alerts shown' }).waitFor({ timeout: 10_000 });
-    const ids = await page.locator('tr[data-alert]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-alert')));
+    const ids = await page
+      .locator('tr[data-alert]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-alert')));
     expect(new Set(ids).size).toBe(33);
     await expect(page.getByRole('button', { name: 'Show more alerts' }).count()).resolves.toBe(0);
 
@@ -355,17 +427,28 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await page.getByRole('heading', { name: 'Leaks for acme.example' }).waitFor();
     await expect(page.locator('tr[data-leak]').count()).resolves.toBe(25);
     await page.getByRole('button', { name: 'Show more leaks' }).click();
-    const [stored] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from credential_leaks where domain = 'acme.example'`);
+    const [stored] = await t.database.rows<{ n: number }>(
+      sql`select count(*)::int as n from credential_leaks where domain = 'acme.example'`,
+    );
     expect(stored!.n).toBeGreaterThan(25);
-    await page.waitForFunction((n) => document.querySelectorAll('tr[data-leak]').length === n, stored!.n, { timeout: 10_000 });
-    const leaks = await page.locator('tr[data-leak]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-leak')));
+    await page.waitForFunction((n) => document.querySelectorAll('tr[data-leak]').length === n, stored!.n, {
+      timeout: 10_000,
+    });
+    const leaks = await page
+      .locator('tr[data-leak]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-leak')));
     expect(new Set(leaks).size).toBe(stored!.n);
   });
 
   it('hides the pages a key may not use: no Webhooks without webhooks:read, and its address leads to the dashboard', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(narrowKey);
-    await expect(nav().getByRole('link').allInnerTexts()).resolves.toEqual(['Dashboard', 'Watchlists', 'Alerts', 'IOC lookup']);
+    await expect(nav().getByRole('link').allInnerTexts()).resolves.toEqual([
+      'Dashboard',
+      'Watchlists',
+      'Alerts',
+      'IOC lookup',
+    ]);
     await page.goto(`${server.url}/console/#/webhooks`);
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
     await expect(page.getByRole('heading', { name: 'Webhooks' }).count()).resolves.toBe(0);

@@ -23,7 +23,8 @@ beforeAll(async () => {
   workspaceId = a.id;
   key = (await t.createKey(a.id)).key;
   noLeaksKey = (await t.createKey(a.id, { permissions: ['iocs:read', 'watchlists:read'] })).key;
-  otherKey = (await t.createKey((await t.createWorkspace({ scope: { domains: ['other.test'], bins: ['555555'] } })).id)).key;
+  otherKey = (await t.createKey((await t.createWorkspace({ scope: { domains: ['other.test'], bins: ['555555'] } })).id))
+    .key;
   proKey = (await t.createKey((await t.createWorkspace({ plan: 'pro', scope: SCOPE })).id)).key;
   pastDueKey = (await t.createKey((await t.createWorkspace({ billingStatus: 'past_due', scope: SCOPE })).id)).key;
   await insertCredentialLeaks(t.database.db, [
@@ -40,9 +41,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const BY_DOMAIN = 'query($v: String!, $first: Int, $after: String) { dataleaks { byDomain(domain: $v, first: $first, after: $after) { edges { node { email domain username passwordMasked sourceType leakedAt } } pageInfo { hasNextPage endCursor } } } }';
-const BY_EMAIL = 'query($v: String!, $first: Int, $after: String) { dataleaks { byEmail(email: $v, first: $first, after: $after) { edges { node { email } } pageInfo { hasNextPage endCursor } } } }';
-const BY_BIN = 'query($v: String!, $first: Int, $after: String) { dataleaks { byBin(bin: $v, first: $first, after: $after) { edges { node { bin last4 expiry brand } } pageInfo { hasNextPage endCursor } } } }';
+const BY_DOMAIN =
+  'query($v: String!, $first: Int, $after: String) { dataleaks { byDomain(domain: $v, first: $first, after: $after) { edges { node { email domain username passwordMasked sourceType leakedAt } } pageInfo { hasNextPage endCursor } } } }';
+const BY_EMAIL =
+  'query($v: String!, $first: Int, $after: String) { dataleaks { byEmail(email: $v, first: $first, after: $after) { edges { node { email } } pageInfo { hasNextPage endCursor } } } }';
+const BY_BIN =
+  'query($v: String!, $first: Int, $after: String) { dataleaks { byBin(bin: $v, first: $first, after: $after) { edges { node { bin last4 expiry brand } } pageInfo { hasNextPage endCursor } } } }';
 
 type Page = { edges: { node: Record<string, string> }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 
@@ -61,7 +65,11 @@ function errorOf(body: GraphQLBody): Record<string, unknown> & { message: string
 describe('byDomain', () => {
   it('finds leaks at the domain and its subdomains only, with masked passwords', async () => {
     const { page } = await search(BY_DOMAIN, 'EXAMPLE.com.');
-    expect(page!.edges.map((e) => e.node.email)).toEqual(['alice@example.com', 'bob@mail.example.com', 'carol@deep.mail.example.com']);
+    expect(page!.edges.map((e) => e.node.email)).toEqual([
+      'alice@example.com',
+      'bob@mail.example.com',
+      'carol@deep.mail.example.com',
+    ]);
     expect(page!.edges[0]!.node).toEqual({
       email: 'alice@example.com',
       domain: 'example.com',
@@ -91,8 +99,12 @@ describe('byDomain', () => {
 
 describe('byEmail and byBin', () => {
   it('byEmail finds one address in scope, by itself or by its domain', async () => {
-    expect((await search(BY_EMAIL, ' CEO@gmail.test ')).page!.edges.map((e) => e.node.email)).toEqual(['ceo@gmail.test']);
-    expect((await search(BY_EMAIL, 'bob@mail.example.com')).page!.edges.map((e) => e.node.email)).toEqual(['bob@mail.example.com']);
+    expect((await search(BY_EMAIL, ' CEO@gmail.test ')).page!.edges.map((e) => e.node.email)).toEqual([
+      'ceo@gmail.test',
+    ]);
+    expect((await search(BY_EMAIL, 'bob@mail.example.com')).page!.edges.map((e) => e.node.email)).toEqual([
+      'bob@mail.example.com',
+    ]);
     expect((await search(BY_EMAIL, 'nobody@example.com')).page!.edges).toEqual([]);
   });
 
@@ -111,12 +123,20 @@ describe.each([
 ])('%s refuses', (_field, query, parameter, outside, malformed) => {
   it('a missing input with 400 missing_parameter', async () => {
     const { body, requestId } = await search(query, '');
-    expect(errorOf(body)).toEqual({ code: 'missing_parameter', parameter, request_id: requestId, message: `Missing required parameter: ${parameter}.` });
+    expect(errorOf(body)).toEqual({
+      code: 'missing_parameter',
+      parameter,
+      request_id: requestId,
+      message: `Missing required parameter: ${parameter}.`,
+    });
   });
 
   it('a malformed input with 400 invalid_parameter', async () => {
     expect(errorOf((await search(query, malformed)).body)).toMatchObject({ code: 'invalid_parameter', parameter });
-    expect(errorOf((await search(query, 'x'.repeat(5000))).body)).toMatchObject({ code: 'invalid_parameter', parameter });
+    expect(errorOf((await search(query, 'x'.repeat(5000))).body)).toMatchObject({
+      code: 'invalid_parameter',
+      parameter,
+    });
     expect(errorOf((await search(query, "' or 1=1 --")).body)).toMatchObject({ code: 'invalid_parameter', parameter });
   });
 
@@ -132,20 +152,38 @@ describe.each([
   });
 
   it('a key without dataleaks:read', async () => {
-    expect(errorOf((await search(query, 'example.com', noLeaksKey)).body)).toMatchObject({ code: 'forbidden', message: 'Forbidden: this API key lacks the dataleaks:read permission.' });
+    expect(errorOf((await search(query, 'example.com', noLeaksKey)).body)).toMatchObject({
+      code: 'forbidden',
+      message: 'Forbidden: this API key lacks the dataleaks:read permission.',
+    });
   });
 
   it('a workspace not on the enterprise plan, or whose billing is not active', async () => {
     const valid = { domain: 'example.com', email: 'ceo@gmail.test', bin: '411111' }[parameter]!;
-    expect(errorOf((await search(query, valid, proKey)).body)).toMatchObject({ code: 'forbidden', message: 'Forbidden: data leak searches need the enterprise plan.' });
-    expect(errorOf((await search(query, valid, pastDueKey)).body)).toMatchObject({ code: 'forbidden', message: 'Forbidden: data leak searches are suspended while billing is past_due.' });
+    expect(errorOf((await search(query, valid, proKey)).body)).toMatchObject({
+      code: 'forbidden',
+      message: 'Forbidden: data leak searches need the enterprise plan.',
+    });
+    expect(errorOf((await search(query, valid, pastDueKey)).body)).toMatchObject({
+      code: 'forbidden',
+      message: 'Forbidden: data leak searches are suspended while billing is past_due.',
+    });
   });
 
   it('a page size out of range and a forged cursor with invalid_parameter', async () => {
     const valid = { domain: 'example.com', email: 'ceo@gmail.test', bin: '411111' }[parameter]!;
-    expect(errorOf((await search(query, valid, key, { first: 0 })).body)).toMatchObject({ code: 'invalid_parameter', parameter: 'first' });
-    expect(errorOf((await search(query, valid, key, { first: 1001 })).body)).toMatchObject({ code: 'invalid_parameter', parameter: 'first' });
-    expect(errorOf((await search(query, valid, key, { after: 'WyJ4Il0' })).body)).toMatchObject({ code: 'invalid_parameter', parameter: 'after' });
+    expect(errorOf((await search(query, valid, key, { first: 0 })).body)).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'first',
+    });
+    expect(errorOf((await search(query, valid, key, { first: 1001 })).body)).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'first',
+    });
+    expect(errorOf((await search(query, valid, key, { after: 'WyJ4Il0' })).body)).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'after',
+    });
   });
 });
 
@@ -153,8 +191,12 @@ describe('a workspace whose plan changes', () => {
   it('loses and regains access as soon as the plan changes', async () => {
     await t.database.db.execute(sql`update workspaces set billing_status = 'canceled' where id = ${workspaceId}`);
     // The change reaches the key cache through NOTIFY; allow it a moment.
-    await expect.poll(async () => errorOf((await search(BY_DOMAIN, 'example.com')).body).code, { timeout: 2000 }).toBe('forbidden');
+    await expect
+      .poll(async () => errorOf((await search(BY_DOMAIN, 'example.com')).body).code, { timeout: 2000 })
+      .toBe('forbidden');
     await t.database.db.execute(sql`update workspaces set billing_status = 'active' where id = ${workspaceId}`);
-    await expect.poll(async () => (await search(BY_DOMAIN, 'example.com')).page?.edges.length, { timeout: 2000 }).toBe(3);
+    await expect
+      .poll(async () => (await search(BY_DOMAIN, 'example.com')).page?.edges.length, { timeout: 2000 })
+      .toBe(3);
   });
 });

@@ -31,8 +31,20 @@ afterAll(async () => {
 /** Every command's output, to be searched for plaintext at the end. */
 const outputs: string[] = [];
 async function leaksImport(file: string, format: string, source: string, ...extra: string[]) {
-  const sourceType = format === 'cards' ? [] : ['--source-type', format === 'stealer' || format === 'ulp' ? 'stealer_log' : 'combolist'];
-  const result = await runCommand(t.database, ['leaks', 'import', '--file', file, '--format', format, '--source', source, ...sourceType, ...extra]);
+  const sourceType =
+    format === 'cards' ? [] : ['--source-type', format === 'stealer' || format === 'ulp' ? 'stealer_log' : 'combolist'];
+  const result = await runCommand(t.database, [
+    'leaks',
+    'import',
+    '--file',
+    file,
+    '--format',
+    format,
+    '--source',
+    source,
+    ...sourceType,
+    ...extra,
+  ]);
   outputs.push(result.stdout, result.stderr);
   return result;
 }
@@ -107,12 +119,21 @@ describe('combolist', () => {
           ].join('\r\n'),
         ),
         // A byte that is no UTF-8 (Latin-1 é) becomes U+FFFD.
-        Buffer.from([0x65, 0x76, 0x65, 0x40, 0x61, 0x63, 0x6d, 0x65, 0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x3a, 0x63, 0x61, 0x66, 0xe9, 0x0d, 0x0a]),
+        Buffer.from([
+          0x65, 0x76, 0x65, 0x40, 0x61, 0x63, 0x6d, 0x65, 0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x3a, 0x63,
+          0x61, 0x66, 0xe9, 0x0d, 0x0a,
+        ]),
       ]),
     );
 
   it('stores each good line once, rejects the others with their line, and reports exactly', async () => {
-    const { code, json, stderr } = await leaksImport(file(), 'combolist', 'combo-2026', '--leaked-at', '2026-02-03T04:05:06Z');
+    const { code, json, stderr } = await leaksImport(
+      file(),
+      'combolist',
+      'combo-2026',
+      '--leaked-at',
+      '2026-02-03T04:05:06Z',
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(json).toEqual({
@@ -129,11 +150,56 @@ describe('combolist', () => {
     });
     const rows = await credentials('combo-2026');
     expect(rows).toEqual([
-      { email: 'alice@acme.example', domain: 'acme.example', username: 'alice', site: null, password_masked: 'S**********7', sha1: sha1(PASSWORDS.alice), source_type: 'combolist', leaked_at: '2026-02-03T04:05:06Z' },
-      { email: 'bob.smith@acme.example', domain: 'acme.example', username: 'bob.smith', site: null, password_masked: mask(PASSWORDS.bob), sha1: sha1(PASSWORDS.bob), source_type: 'combolist', leaked_at: '2026-02-03T04:05:06Z' },
-      { email: null, domain: null, username: 'jdoe', site: null, password_masked: 'p*************α', sha1: sha1(PASSWORDS.jdoe), source_type: 'combolist', leaked_at: '2026-02-03T04:05:06Z' },
-      { email: 'dave@sub.acme.example', domain: 'sub.acme.example', username: 'dave', site: null, password_masked: '****', sha1: sha1(PASSWORDS.dave), source_type: 'combolist', leaked_at: '2026-02-03T04:05:06Z' },
-      { email: 'eve@acme.example', domain: 'acme.example', username: 'eve', site: null, password_masked: '****', sha1: sha1('caf\uFFFD'), source_type: 'combolist', leaked_at: '2026-02-03T04:05:06Z' },
+      {
+        email: 'alice@acme.example',
+        domain: 'acme.example',
+        username: 'alice',
+        site: null,
+        password_masked: 'S**********7',
+        sha1: sha1(PASSWORDS.alice),
+        source_type: 'combolist',
+        leaked_at: '2026-02-03T04:05:06Z',
+      },
+      {
+        email: 'bob.smith@acme.example',
+        domain: 'acme.example',
+        username: 'bob.smith',
+        site: null,
+        password_masked: mask(PASSWORDS.bob),
+        sha1: sha1(PASSWORDS.bob),
+        source_type: 'combolist',
+        leaked_at: '2026-02-03T04:05:06Z',
+      },
+      {
+        email: null,
+        domain: null,
+        username: 'jdoe',
+        site: null,
+        password_masked: 'p*************α',
+        sha1: sha1(PASSWORDS.jdoe),
+        source_type: 'combolist',
+        leaked_at: '2026-02-03T04:05:06Z',
+      },
+      {
+        email: 'dave@sub.acme.example',
+        domain: 'sub.acme.example',
+        username: 'dave',
+        site: null,
+        password_masked: '****',
+        sha1: sha1(PASSWORDS.dave),
+        source_type: 'combolist',
+        leaked_at: '2026-02-03T04:05:06Z',
+      },
+      {
+        email: 'eve@acme.example',
+        domain: 'acme.example',
+        username: 'eve',
+        site: null,
+        password_masked: '****',
+        sha1: sha1('caf\uFFFD'),
+        source_type: 'combolist',
+        leaked_at: '2026-02-03T04:05:06Z',
+      },
     ]);
   });
 
@@ -186,7 +252,12 @@ describe('ulp', () => {
       { email: null, username: 'mallory', site: 'shop.acme.example', hash: sha1(PASSWORDS.mallory) },
       { email: null, username: 'admin', site: '192.168.1.10', hash: sha1(PASSWORDS.admin) },
       { email: 'user@gmail.test', username: 'user', site: 'com.acme.app', hash: sha1(PASSWORDS.app) },
-      { email: 'hans@xn--mnchen-3ya.example', username: 'hans', site: 'xn--mnchen-3ya.example', hash: sha1(PASSWORDS.hans) },
+      {
+        email: 'hans@xn--mnchen-3ya.example',
+        username: 'hans',
+        site: 'xn--mnchen-3ya.example',
+        hash: sha1(PASSWORDS.hans),
+      },
     ]);
   });
 
@@ -225,7 +296,13 @@ describe('stealer logs', () => {
       'PASS: ',
       '',
     ].join('\r\n'),
-    'FR[0001]/passwords.txt': ['URL: https://a.example/', 'Password: nouser-secret', '----------', 'Username: erin@acme.example', 'Password: orphan-secret'].join('\n'),
+    'FR[0001]/passwords.txt': [
+      'URL: https://a.example/',
+      'Password: nouser-secret',
+      '----------',
+      'Username: erin@acme.example',
+      'Password: orphan-secret',
+    ].join('\n'),
     'FR[0001]/Cookies/Chrome.txt': 'URL: https://ignored.example/\nUsername: nobody\nPassword: not-a-password-file\n',
     'FR[0001]/System.txt': 'Windows 11 Pro\n',
   };
@@ -246,7 +323,9 @@ describe('stealer logs', () => {
     const archive = new yazl.ZipFile();
     for (const [name, content] of Object.entries(FILES)) archive.addBuffer(Buffer.from(content), name);
     archive.end();
-    await new Promise<void>((resolve, reject) => archive.outputStream.pipe(createWriteStream(at)).on('close', resolve).on('error', reject));
+    await new Promise<void>((resolve, reject) =>
+      archive.outputStream.pipe(createWriteStream(at)).on('close', resolve).on('error', reject),
+    );
     return at;
   }
 
@@ -254,10 +333,36 @@ describe('stealer logs', () => {
     const { json } = await leaksImport(await zip(), 'stealer', 'stealer-batch-7');
     expect(json).toEqual({ read: 6, created: 3, duplicates: 0, rejected: 3, errors: EXPECTED_ERRORS, alerts: 0 });
     const rows = await credentials('stealer-batch-7');
-    expect(rows.map(({ email, username, site, sha1: hash, password_masked }) => ({ email, username, site, hash, password_masked }))).toEqual([
-      { email: 'alice@acme.example', username: 'alice', site: 'login.acme.example', hash: sha1(PASSWORDS.stealerAlice), password_masked: mask(PASSWORDS.stealerAlice) },
-      { email: null, username: 'bob', site: 'portal.customer.example', hash: sha1(PASSWORDS.stealerBob), password_masked: mask(PASSWORDS.stealerBob) },
-      { email: 'carol@acme.example', username: 'carol', site: 'shop.acme.example', hash: sha1(PASSWORDS.carol), password_masked: mask(PASSWORDS.carol) },
+    expect(
+      rows.map(({ email, username, site, sha1: hash, password_masked }) => ({
+        email,
+        username,
+        site,
+        hash,
+        password_masked,
+      })),
+    ).toEqual([
+      {
+        email: 'alice@acme.example',
+        username: 'alice',
+        site: 'login.acme.example',
+        hash: sha1(PASSWORDS.stealerAlice),
+        password_masked: mask(PASSWORDS.stealerAlice),
+      },
+      {
+        email: null,
+        username: 'bob',
+        site: 'portal.customer.example',
+        hash: sha1(PASSWORDS.stealerBob),
+        password_masked: mask(PASSWORDS.stealerBob),
+      },
+      {
+        email: 'carol@acme.example',
+        username: 'carol',
+        site: 'shop.acme.example',
+        hash: sha1(PASSWORDS.carol),
+        password_masked: mask(PASSWORDS.carol),
+      },
     ]);
     expect(rows.every((row) => row.source_type === 'stealer_log')).toBe(true);
   });
@@ -305,7 +410,10 @@ describe('csv', () => {
       rejected: 4,
       errors: [
         { line: 5, reason: 'the email is not a valid email address' },
-        { line: 6, reason: 'leaked_at must be a real ISO 8601 date, e.g. 2026-01-31T12:00:00Z (or 2026-01-31 for midnight UTC)' },
+        {
+          line: 6,
+          reason: 'leaked_at must be a real ISO 8601 date, e.g. 2026-01-31T12:00:00Z (or 2026-01-31 for midnight UTC)',
+        },
         { line: 8, reason: 'no login' },
         // A quote never closed: that line alone is refused.
         { line: 10, reason: 'not valid CSV (a quoted field does not close on its line)' },
@@ -313,8 +421,16 @@ describe('csv', () => {
       alerts: 0,
     });
     const rows = await credentials('csv-dump');
-    expect(rows.map(({ email, username, site, sha1: hash, leaked_at }) => ({ email, username, site, hash, leaked_at }))).toEqual([
-      { email: 'frank@acme.example', username: 'frank', site: 'acme.example', hash: sha1(PASSWORDS.frank), leaked_at: '2025-03-01T00:00:00Z' },
+    expect(
+      rows.map(({ email, username, site, sha1: hash, leaked_at }) => ({ email, username, site, hash, leaked_at })),
+    ).toEqual([
+      {
+        email: 'frank@acme.example',
+        username: 'frank',
+        site: 'acme.example',
+        hash: sha1(PASSWORDS.frank),
+        leaked_at: '2025-03-01T00:00:00Z',
+      },
       { email: null, username: 'grace', site: null, hash: sha1(PASSWORDS.grace), leaked_at: null },
       // A quote inside a field is part of the password.
       { email: 'ivan@acme.example', username: 'ivan', site: null, hash: sha1('"pw-ivan"x'), leaked_at: null },
@@ -324,9 +440,15 @@ describe('csv', () => {
   });
 
   it('refuses a header without the columns it needs, and stores nothing', async () => {
-    const { code, stderr } = await leaksImport(write('bad-header.csv', 'mail,secret\na@acme.example,pw\n'), 'csv', 'csv-bad');
+    const { code, stderr } = await leaksImport(
+      write('bad-header.csv', 'mail,secret\na@acme.example,pw\n'),
+      'csv',
+      'csv-bad',
+    );
     expect(code).toBe(1);
-    expect(stderr).toBe('error: the CSV header must name email or username, and password (url and leaked_at are optional)\n');
+    expect(stderr).toBe(
+      'error: the CSV header must name email or username, and password (url and leaked_at are optional)\n',
+    );
     expect(await credentials('csv-bad')).toEqual([]);
   });
 });
@@ -349,7 +471,13 @@ describe('cards', () => {
     );
 
   it('cuts a full number to its BIN and last four while reading, and never echoes it', async () => {
-    const { json, stdout, stderr } = await leaksImport(file(), 'cards', 'card-shop-12', '--leaked-at', '2025-01-01T00:00:00Z');
+    const { json, stdout, stderr } = await leaksImport(
+      file(),
+      'cards',
+      'card-shop-12',
+      '--leaked-at',
+      '2025-01-01T00:00:00Z',
+    );
     expect(json).toEqual({
       read: 6,
       created: 3,
@@ -375,8 +503,19 @@ describe('cards', () => {
   });
 
   it('takes BIN and last four columns instead, and the source type is not asked for', async () => {
-    const { json } = await leaksImport(write('bins.csv', 'bin,last4,expiry\n411111,4242,08/29\n41111,4242,08/29\n'), 'cards', 'card-shop-13');
-    expect(json).toEqual({ read: 2, created: 1, duplicates: 0, rejected: 1, errors: [{ line: 3, reason: 'bin must be 6 to 8 digits' }], alerts: 0 });
+    const { json } = await leaksImport(
+      write('bins.csv', 'bin,last4,expiry\n411111,4242,08/29\n41111,4242,08/29\n'),
+      'cards',
+      'card-shop-13',
+    );
+    expect(json).toEqual({
+      read: 2,
+      created: 1,
+      duplicates: 0,
+      rejected: 1,
+      errors: [{ line: 3, reason: 'bin must be 6 to 8 digits' }],
+      alerts: 0,
+    });
   });
 });
 
@@ -384,21 +523,42 @@ describe('the command line', () => {
   it('asks for a source type for credential formats, and checks every option', async () => {
     const file = write('one.txt', 'a@acme.example:pw-one\n');
     const run = (...argv: string[]) => runCommand(t.database, ['leaks', 'import', ...argv]);
-    expect((await run('--file', file, '--format', 'combolist', '--source', 's')).stderr).toBe('error: --source-type is required for the combolist format\n');
+    expect((await run('--file', file, '--format', 'combolist', '--source', 's')).stderr).toBe(
+      'error: --source-type is required for the combolist format\n',
+    );
     expect((await run('--file', file, '--format', 'pastebin', '--source', 's')).stderr).toBe(
       'error: --format must be one of combolist, ulp, stealer, csv, cards; got pastebin\n',
     );
-    expect((await run('--file', file, '--format', 'combolist', '--source', 's', '--source-type', 'combolist', '--leaked-at', 'last week')).stderr).toBe(
+    expect(
+      (
+        await run(
+          '--file',
+          file,
+          '--format',
+          'combolist',
+          '--source',
+          's',
+          '--source-type',
+          'combolist',
+          '--leaked-at',
+          'last week',
+        )
+      ).stderr,
+    ).toBe(
       'error: --leaked-at must be a real ISO 8601 date, e.g. 2026-01-31T12:00:00Z (or 2026-01-31 for midnight UTC)\n',
     );
-    expect((await run('--file', file, '--format', 'combolist', '--source-type', 'combolist')).stderr).toBe('error: --source is required\n');
+    expect((await run('--file', file, '--format', 'combolist', '--source-type', 'combolist')).stderr).toBe(
+      'error: --source is required\n',
+    );
   });
 
   it('leaves the table analysed: the planner knows the rows right after the import', async () => {
     const lines = Array.from({ length: 2000 }, (_, i) => `user${i}@analysed.example:password-${i}`).join('\n');
     const { json } = await leaksImport(write('analyse.txt', lines), 'combolist', 'analysed');
     expect(json.created).toBe(2000);
-    const [stats] = await t.database.rows<{ reltuples: number }>(sql`select reltuples::int as reltuples from pg_class where relname = 'credential_leaks'`);
+    const [stats] = await t.database.rows<{ reltuples: number }>(
+      sql`select reltuples::int as reltuples from pg_class where relname = 'credential_leaks'`,
+    );
     const [count] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from credential_leaks`);
     expect(stats!.reltuples).toBe(count!.n);
   });
@@ -408,10 +568,14 @@ describe('nothing of a password or a card number in clear, anywhere', () => {
   /** Every row of every table as text: `pg_dump` of the test database, or the same by hand for the embedded one. */
   async function dump(): Promise<string> {
     if (t.url) {
-      const { stdout } = await promisify(execFile)('pg_dump', ['--no-owner', '--data-only', t.url], { maxBuffer: 256 * 1024 * 1024 });
+      const { stdout } = await promisify(execFile)('pg_dump', ['--no-owner', '--data-only', t.url], {
+        maxBuffer: 256 * 1024 * 1024,
+      });
       return stdout;
     }
-    const tables = await t.database.rows<{ name: string }>(sql`select tablename as name from pg_tables where schemaname = 'public'`);
+    const tables = await t.database.rows<{ name: string }>(
+      sql`select tablename as name from pg_tables where schemaname = 'public'`,
+    );
     let text = '';
     for (const { name } of tables) {
       const rows = await t.database.rows<{ row: string }>(sql`select t::text as row from ${sql.identifier(name)} t`);
@@ -424,12 +588,25 @@ describe('nothing of a password or a card number in clear, anywhere', () => {
     const text = await dump();
     expect(text).toContain('acme.example'); // the dump does hold the leaks
     const everything = `${text}\n${outputs.join('\n')}\n${t.logs.join('\n')}`;
-    for (const password of [...Object.values(PASSWORDS).filter((p) => p.length > 4), 'nouser-secret', 'orphan-secret', 'pw-heidi', 'pw-ivan', 'pw-judy-unclosed']) {
+    for (const password of [
+      ...Object.values(PASSWORDS).filter((p) => p.length > 4),
+      'nouser-secret',
+      'orphan-secret',
+      'pw-heidi',
+      'pw-ivan',
+      'pw-judy-unclosed',
+    ]) {
       expect(everything, password).not.toContain(password);
       // Nor the part between the mask's first and last characters.
       expect(everything, password).not.toContain([...password].slice(1, -1).join(''));
     }
-    for (const pan of ['4111111111111111', '4111 1111 1111 1111', '5500000000000004', '5500-0000-0000-0004', '378282246310005']) {
+    for (const pan of [
+      '4111111111111111',
+      '4111 1111 1111 1111',
+      '5500000000000004',
+      '5500-0000-0000-0004',
+      '378282246310005',
+    ]) {
       expect(everything, pan).not.toContain(pan);
     }
   });

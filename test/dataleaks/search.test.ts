@@ -49,7 +49,18 @@ beforeAll(async () => {
   ].join('\n');
   const file = path.join(dir, 'ulp.txt');
   writeFileSync(file, ulp);
-  const imported = await runCommand(t.database, ['leaks', 'import', '--file', file, '--format', 'ulp', '--source', 'stealer-2026-11', '--source-type', 'stealer_log']);
+  const imported = await runCommand(t.database, [
+    'leaks',
+    'import',
+    '--file',
+    file,
+    '--format',
+    'ulp',
+    '--source',
+    'stealer-2026-11',
+    '--source-type',
+    'stealer_log',
+  ]);
   expect(imported.json).toMatchObject({ created: 6, rejected: 0 });
 });
 afterAll(async () => {
@@ -60,32 +71,51 @@ afterAll(async () => {
 async function call(url: string, k: string | null, headers: Record<string, string> = {}) {
   const response = await t.fetch(url, { headers: { ...(k ? { authorization: `Bearer ${k}` } : {}), ...headers } });
   const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type'), text, json: text.startsWith('{') ? JSON.parse(text) : undefined };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    text,
+    json: text.startsWith('{') ? JSON.parse(text) : undefined,
+  };
 }
 
 describe('search by site', () => {
   it('lists the credentials captured on the domain and its subdomains, with site on each', async () => {
     const answer = await call('/api/v1/dataleaks/site?domain=ACME.example', key);
     expect(answer.status).toBe(200);
-    expect(answer.json.data.map((leak: { site: string; email: string | null; username: string }) => [leak.site, leak.email ?? leak.username])).toEqual([
+    expect(
+      answer.json.data.map((leak: { site: string; email: string | null; username: string }) => [
+        leak.site,
+        leak.email ?? leak.username,
+      ]),
+    ).toEqual([
       ['acme.example', 'customer2@yahoo.test'],
       ['login.acme.example', 'customer1@gmail.test'],
       ['shop.acme.example', 'customer3'],
     ]);
-    expect(answer.json.data[0]).toMatchObject({ password_masked: 'h**********e', source_name: 'stealer-2026-11', source_type: 'stealer_log' });
+    expect(answer.json.data[0]).toMatchObject({
+      password_masked: 'h**********e',
+      source_name: 'stealer-2026-11',
+      source_type: 'stealer_log',
+    });
     expect(answer.json.pagination).toEqual({ limit: 50, next_cursor: null, has_more: false });
   });
 
   it('keeps /dataleaks/domain on the email’s domain: the site does not count there', async () => {
     const answer = await call('/api/v1/dataleaks/domain?domain=acme.example', key);
-    expect(answer.json.data.map((leak: { email: string; site: string }) => [leak.email, leak.site])).toEqual([['someone@acme.example', 'portal.other.example']]);
+    expect(answer.json.data.map((leak: { email: string; site: string }) => [leak.email, leak.site])).toEqual([
+      ['someone@acme.example', 'portal.other.example'],
+    ]);
   });
 
   it('pages by keyset, each row once', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const answer = await call(`/api/v1/dataleaks/site?domain=acme.example&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, key);
+      const answer = await call(
+        `/api/v1/dataleaks/site?domain=acme.example&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        key,
+      );
       seen.push(...answer.json.data.map((leak: { id: string }) => leak.id));
       cursor = answer.json.pagination.next_cursor;
     } while (cursor);
@@ -94,22 +124,88 @@ describe('search by site', () => {
   });
 
   it('answers the same over GraphQL', async () => {
-    const { body } = await t.graphql(key, '{ dataleaks { bySite(domain: "login.acme.example") { edges { node { site email username passwordMasked } } } } }');
-    expect(body.data!.dataleaks.bySite.edges).toEqual([{ node: { site: 'login.acme.example', email: 'customer1@gmail.test', username: 'customer1', passwordMasked: 'p******d' } }]);
+    const { body } = await t.graphql(
+      key,
+      '{ dataleaks { bySite(domain: "login.acme.example") { edges { node { site email username passwordMasked } } } } }',
+    );
+    expect(body.data!.dataleaks.bySite.edges).toEqual([
+      {
+        node: {
+          site: 'login.acme.example',
+          email: 'customer1@gmail.test',
+          username: 'customer1',
+          passwordMasked: 'p******d',
+        },
+      },
+    ]);
   });
 
   it.each([
-    ['another workspace’s domain', '/api/v1/dataleaks/site?domain=other.example', () => key, 403, 'Forbidden: the domain other.example is outside the workspace scope.'],
-    ['a domain outside every scope', '/api/v1/dataleaks/site?domain=evil-acme.example', () => key, 403, 'Forbidden: the domain evil-acme.example is outside the workspace scope.'],
-    ['the other workspace asking for ours', '/api/v1/dataleaks/site?domain=acme.example', () => otherKey, 403, 'Forbidden: the domain acme.example is outside the workspace scope.'],
-    ['the free plan', '/api/v1/dataleaks/site?domain=acme.example', () => freeKey, 403, 'Forbidden: data leak searches need the enterprise plan.'],
-    ['the pro plan', '/api/v1/dataleaks/site?domain=acme.example', () => proKey, 403, 'Forbidden: data leak searches need the enterprise plan.'],
-    ['billing past due', '/api/v1/dataleaks/site?domain=acme.example', () => pastDueKey, 403, 'Forbidden: data leak searches are suspended while billing is past_due.'],
-    ['a key without dataleaks:read', '/api/v1/dataleaks/site?domain=acme.example', () => noLeaksKey, 403, /^Forbidden: this API key lacks the dataleaks:read permission/],
+    [
+      'another workspace’s domain',
+      '/api/v1/dataleaks/site?domain=other.example',
+      () => key,
+      403,
+      'Forbidden: the domain other.example is outside the workspace scope.',
+    ],
+    [
+      'a domain outside every scope',
+      '/api/v1/dataleaks/site?domain=evil-acme.example',
+      () => key,
+      403,
+      'Forbidden: the domain evil-acme.example is outside the workspace scope.',
+    ],
+    [
+      'the other workspace asking for ours',
+      '/api/v1/dataleaks/site?domain=acme.example',
+      () => otherKey,
+      403,
+      'Forbidden: the domain acme.example is outside the workspace scope.',
+    ],
+    [
+      'the free plan',
+      '/api/v1/dataleaks/site?domain=acme.example',
+      () => freeKey,
+      403,
+      'Forbidden: data leak searches need the enterprise plan.',
+    ],
+    [
+      'the pro plan',
+      '/api/v1/dataleaks/site?domain=acme.example',
+      () => proKey,
+      403,
+      'Forbidden: data leak searches need the enterprise plan.',
+    ],
+    [
+      'billing past due',
+      '/api/v1/dataleaks/site?domain=acme.example',
+      () => pastDueKey,
+      403,
+      'Forbidden: data leak searches are suspended while billing is past_due.',
+    ],
+    [
+      'a key without dataleaks:read',
+      '/api/v1/dataleaks/site?domain=acme.example',
+      () => noLeaksKey,
+      403,
+      /^Forbidden: this API key lacks the dataleaks:read permission/,
+    ],
     ['no domain', '/api/v1/dataleaks/site', () => key, 400, 'Missing required parameter: domain.'],
     ['an empty domain', '/api/v1/dataleaks/site?domain=', () => key, 400, 'Missing required parameter: domain.'],
-    ['a malformed domain', '/api/v1/dataleaks/site?domain=not%20a%20domain', () => key, 400, /^Invalid parameter domain: /],
-    ['a malformed cursor', '/api/v1/dataleaks/site?domain=acme.example&cursor=bogus', () => key, 400, /^Invalid parameter cursor: /],
+    [
+      'a malformed domain',
+      '/api/v1/dataleaks/site?domain=not%20a%20domain',
+      () => key,
+      400,
+      /^Invalid parameter domain: /,
+    ],
+    [
+      'a malformed cursor',
+      '/api/v1/dataleaks/site?domain=acme.example&cursor=bogus',
+      () => key,
+      400,
+      /^Invalid parameter cursor: /,
+    ],
   ])('%s: %i in the Defendis dialect', async (_name, url, who, status, sentence) => {
     const answer = await call(url, who());
     expect(answer.status, answer.text).toBe(status);
@@ -124,7 +220,8 @@ describe('search by site', () => {
 
 describe('breached-password range search', () => {
   const hash = sha1('password');
-  const range = (prefix: string, k: string | null = key, headers: Record<string, string> = {}) => call(`/api/v1/passwords/range/${prefix}`, k, headers);
+  const range = (prefix: string, k: string | null = key, headers: Record<string, string> = {}) =>
+    call(`/api/v1/passwords/range/${prefix}`, k, headers);
   const lines = (text: string) => (text === '' ? [] : text.split('\r\n'));
 
   it('counts in how many leaks a password appears, on every plan, as text/plain lines', async () => {
@@ -145,7 +242,10 @@ describe('breached-password range search', () => {
   it('sorts by suffix, and answers 200 with an empty body when none match', async () => {
     // Hashes chosen to share a prefix, counted straight into the table the search reads.
     const suffixes = ['F'.repeat(35), '0'.repeat(35), `A${'1'.repeat(34)}`];
-    for (const suffix of suffixes) await t.database.rows(sql`insert into password_counts (sha1, count) values (decode(${`12345${suffix}`}, 'hex'), 1)`);
+    for (const suffix of suffixes)
+      await t.database.rows(
+        sql`insert into password_counts (sha1, count) values (decode(${`12345${suffix}`}, 'hex'), 1)`,
+      );
     const answer = await range('12345');
     expect(lines(answer.text)).toEqual([`${'0'.repeat(35)}:1`, `A${'1'.repeat(34)}:1`, `${'F'.repeat(35)}:1`]);
     const empty = await range('00000');
@@ -166,7 +266,9 @@ describe('breached-password range search', () => {
       expect(padded.every((line) => /^[0-9A-F]{35}:\d+$/.test(line))).toBe(true);
       expect([...padded].sort()).toEqual(padded);
       expect(padded).toContain(`${hash.slice(5)}:4`);
-      expect(padded.filter((line) => !line.endsWith(':0'))).toHaveLength(lines((await range(hash.slice(0, 5))).text).length);
+      expect(padded.filter((line) => !line.endsWith(':0'))).toHaveLength(
+        lines((await range(hash.slice(0, 5))).text).length,
+      );
     }
     // The size tells nothing: it changes from one answer to the next.
     expect(sizes.size).toBeGreaterThan(1);
@@ -174,12 +276,15 @@ describe('breached-password range search', () => {
     expect(lines((await range('12345', key, { 'add-padding': 'false' })).text)).toHaveLength(3);
   });
 
-  it.each(['1234', '123456', 'ghijk', '12 45', '%20%20%20%20%20', `${'a'.repeat(41)}`])('refuses the prefix %s: 400 invalid_parameter (SOC dialect)', async (prefix) => {
-    const answer = await range(prefix);
-    expect(answer.status, answer.text).toBe(400);
-    expect(answer.json.error.code).toBe('invalid_parameter');
-    expect(answer.json.error.message).toMatch(/^Invalid parameter prefix: /);
-  });
+  it.each(['1234', '123456', 'ghijk', '12 45', '%20%20%20%20%20', `${'a'.repeat(41)}`])(
+    'refuses the prefix %s: 400 invalid_parameter (SOC dialect)',
+    async (prefix) => {
+      const answer = await range(prefix);
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.json.error.code).toBe('invalid_parameter');
+      expect(answer.json.error.message).toMatch(/^Invalid parameter prefix: /);
+    },
+  );
 
   it('needs passwords:read, and a key', async () => {
     const answer = await range(hash.slice(0, 5), noPasswordsKey);
@@ -189,7 +294,9 @@ describe('breached-password range search', () => {
   });
 
   it('answers the same over GraphQL', async () => {
-    const { body } = await t.graphql(key, 'query($p: String!) { passwordRange(prefix: $p) { suffix count } }', { p: hash.slice(0, 5).toLowerCase() });
+    const { body } = await t.graphql(key, 'query($p: String!) { passwordRange(prefix: $p) { suffix count } }', {
+      p: hash.slice(0, 5).toLowerCase(),
+    });
     expect(body.data!.passwordRange).toContainEqual({ suffix: hash.slice(5), count: 4 });
     const refused = await t.graphql(key, '{ passwordRange(prefix: "xyz") { suffix } }');
     expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'invalid_parameter' });

@@ -28,7 +28,8 @@ describe.skipIf(!serverUrl)('a request’s database handle', () => {
     // Statements prepared once are the process's: later requests never add to the first one's set.
     await credentialLeaksByDomain(db, 'example.com', 10, null);
     const after = mine.size;
-    for (let i = 0; i < 5; i++) await credentialLeaksByDomain(t.database.forRequest(new Statements()), 'example.com', 10, null);
+    for (let i = 0; i < 5; i++)
+      await credentialLeaksByDomain(t.database.forRequest(new Statements()), 'example.com', 10, null);
     expect(mine.size).toBe(after);
     expect(after - before).toBeLessThanOrEqual(1);
     // Once the answer is ready (a stream's pages follow), nothing more is kept.

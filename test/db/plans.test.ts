@@ -28,13 +28,31 @@ const ws = '00000000-0000-4000-8000-000000000000';
 
 describe('keyset pages are read in index order', () => {
   it.each([
-    ['IOCs of a type, newest first', sql`select * from iocs where (workspace_id is null or workspace_id = ${ws}) and type = 'ipv4' order by updated_at desc, id desc limit 11`],
-    ['all IOCs, newest first', sql`select * from iocs where workspace_id is null or workspace_id = ${ws} order by updated_at desc, id desc limit 11`],
-    ['audit events, newest first', sql`select * from audit_events where workspace_id = ${ws} order by created_at desc, id desc limit 11`],
-    ['leaks of a domain and its subdomains', sql`select * from credential_leaks where domain_key >= 'com.example.' and domain_key < 'com.example/' order by domain_key, id limit 11`],
-    ['leaks captured on a website and its subdomains', sql`select * from credential_leaks where site_key >= 'com.example.' and site_key < 'com.example/' order by site_key, id limit 11`],
+    [
+      'IOCs of a type, newest first',
+      sql`select * from iocs where (workspace_id is null or workspace_id = ${ws}) and type = 'ipv4' order by updated_at desc, id desc limit 11`,
+    ],
+    [
+      'all IOCs, newest first',
+      sql`select * from iocs where workspace_id is null or workspace_id = ${ws} order by updated_at desc, id desc limit 11`,
+    ],
+    [
+      'audit events, newest first',
+      sql`select * from audit_events where workspace_id = ${ws} order by created_at desc, id desc limit 11`,
+    ],
+    [
+      'leaks of a domain and its subdomains',
+      sql`select * from credential_leaks where domain_key >= 'com.example.' and domain_key < 'com.example/' order by domain_key, id limit 11`,
+    ],
+    [
+      'leaks captured on a website and its subdomains',
+      sql`select * from credential_leaks where site_key >= 'com.example.' and site_key < 'com.example/' order by site_key, id limit 11`,
+    ],
     ['leaks of an address', sql`select * from credential_leaks where email = 'a@example.com' order by id limit 11`],
-    ['cards of a BIN', sql`select * from card_leaks where bin >= '411111' and bin < '411111:' order by bin, id limit 11`],
+    [
+      'cards of a BIN',
+      sql`select * from card_leaks where bin >= '411111' and bin < '411111:' order by bin, id limit 11`,
+    ],
     [
       'a TAXII page of the shared feed after added_after and next, oldest first',
       sql`select * from iocs where updated_at <= now() - interval '2 seconds' and workspace_id is null
@@ -82,11 +100,31 @@ describe('the breached-password range search', () => {
 
 describe('what one tenant can ask is read through an index, whatever the others hold (API.md §12)', () => {
   it.each([
-    ['a keyword lookup by the runs of an IOC', sql`select id, value from watchlist_entries where keyword_gram = any('{phis,hish}'::text[])`, /watchlist_entries_keyword_gram/],
-    ['alerts raised per day of a workspace', sql`select day, count from alert_daily_counts where workspace_id = ${ws}::uuid and day >= '2026-01-01'`, /alert_daily_counts_workspace_id_day_pk/],
-    ['alerts still new, by kind', sql`select kind, count from alert_new_counts where workspace_id = ${ws}::uuid and count > 0`, /alert_new_counts_workspace_id_kind_pk/],
-    ['an endpoint’s waiting deliveries, oldest due first', sql`select id from webhook_deliveries where endpoint_id = ${ws}::uuid and status = 'pending' and next_attempt_at <= now() order by next_attempt_at, id limit 2`, /webhook_deliveries_endpoint_pending/],
-    ['the attempts running now', sql`select endpoint_id from webhook_deliveries where status = 'pending' and locked_until is not null and locked_until > now()`, /webhook_deliveries_leased/],
+    [
+      'a keyword lookup by the runs of an IOC',
+      sql`select id, value from watchlist_entries where keyword_gram = any('{phis,hish}'::text[])`,
+      /watchlist_entries_keyword_gram/,
+    ],
+    [
+      'alerts raised per day of a workspace',
+      sql`select day, count from alert_daily_counts where workspace_id = ${ws}::uuid and day >= '2026-01-01'`,
+      /alert_daily_counts_workspace_id_day_pk/,
+    ],
+    [
+      'alerts still new, by kind',
+      sql`select kind, count from alert_new_counts where workspace_id = ${ws}::uuid and count > 0`,
+      /alert_new_counts_workspace_id_kind_pk/,
+    ],
+    [
+      'an endpoint’s waiting deliveries, oldest due first',
+      sql`select id from webhook_deliveries where endpoint_id = ${ws}::uuid and status = 'pending' and next_attempt_at <= now() order by next_attempt_at, id limit 2`,
+      /webhook_deliveries_endpoint_pending/,
+    ],
+    [
+      'the attempts running now',
+      sql`select endpoint_id from webhook_deliveries where status = 'pending' and locked_until is not null and locked_until > now()`,
+      /webhook_deliveries_leased/,
+    ],
   ])('%s', async (_name, query, index) => {
     const text = await plan(query);
     expect(text, text).not.toMatch(/Seq Scan/);

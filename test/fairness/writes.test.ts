@@ -43,12 +43,17 @@ describe('finding 3: alertSummary reads what it returns, not every alert', () =>
     expect(answer.alertSummary.daily.reduce((sum: number, d: { count: number }) => sum + d.count, 0)).toBe(37_000);
 
     // Acknowledging some moves them out of `new`; the daily counts keep every alert raised.
-    const ids = (await t.database.rows<{ id: string }>(sql`select id from alerts where workspace_id = ${busy.id}::uuid limit 100`)).map((r) => r.id);
+    const ids = (
+      await t.database.rows<{ id: string }>(sql`select id from alerts where workspace_id = ${busy.id}::uuid limit 100`)
+    ).map((r) => r.id);
     await gql(busyKey, 'mutation ($ids: [ID!]!) { updateAlerts(ids: $ids, status: ACKNOWLEDGED) { id } }', { ids });
-    expect((await gql(busyKey, '{ alertSummary(days: 1) { newByKind { kind count } } }')).alertSummary.newByKind).toEqual([{ kind: 'IOC', count: 36_900 }]);
+    expect(
+      (await gql(busyKey, '{ alertSummary(days: 1) { newByKind { kind count } } }')).alertSummary.newByKind,
+    ).toEqual([{ kind: 'IOC', count: 36_900 }]);
 
     // Thirty aliases in one document, as the review sent them, are refused by the cost rule; five pass.
-    const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `s${i}: alertSummary(days: 366) { newByKind { count } daily { count } }`).join(' ')} }`;
+    const aliased = (n: number) =>
+      `{ ${Array.from({ length: n }, (_, i) => `s${i}: alertSummary(days: 366) { newByKind { count } daily { count } }`).join(' ')} }`;
     const thirty = await t.graphql(busyKey, aliased(30));
     expect(thirty.body.errors?.[0]?.extensions?.code).toBe('invalid_parameter');
     expect(thirty.body.data).toBeUndefined();
@@ -68,15 +73,37 @@ describe('finding 4: watchlists and entries per plan, and keyword matching bound
     const key = (await t.createKey(free.id)).key;
     for (let i = 0; i < 5; i++) await gql(key, `mutation { createWatchlist(input: { name: "w${i}" }) { id } }`);
     const sixth = await t.graphql(key, 'mutation { createWatchlist(input: { name: "w5" }) { id } }');
-    expect(sixth.body.errors?.[0]).toMatchObject({ message: 'Forbidden: a free workspace has at most 5 watchlists; delete one first.', extensions: { code: 'forbidden' } });
+    expect(sixth.body.errors?.[0]).toMatchObject({
+      message: 'Forbidden: a free workspace has at most 5 watchlists; delete one first.',
+      extensions: { code: 'forbidden' },
+    });
     const [first] = (await gql(key, '{ watchlists { edges { node { id } } } }')).watchlists.edges;
-    const entries = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ type: 'KEYWORD', value: `brand-${from + i}` }));
-    await gql(key, 'mutation ($id: ID!, $e: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $e) { id } }', { id: first.node.id, e: entries(100) });
-    const over = await t.graphql(key, 'mutation ($id: ID!, $e: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $e) { id } }', { id: first.node.id, e: entries(1, 100) });
-    expect(over.body.errors?.[0]).toMatchObject({ message: 'Forbidden: a free workspace has at most 100 watchlist entries in all; remove some first.' });
-    const [stored] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from watchlist_entries e join watchlists w on w.id = e.watchlist_id where w.workspace_id = ${free.id}::uuid`);
+    const entries = (n: number, from = 0) =>
+      Array.from({ length: n }, (_, i) => ({ type: 'KEYWORD', value: `brand-${from + i}` }));
+    await gql(
+      key,
+      'mutation ($id: ID!, $e: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $e) { id } }',
+      { id: first.node.id, e: entries(100) },
+    );
+    const over = await t.graphql(
+      key,
+      'mutation ($id: ID!, $e: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $e) { id } }',
+      { id: first.node.id, e: entries(1, 100) },
+    );
+    expect(over.body.errors?.[0]).toMatchObject({
+      message: 'Forbidden: a free workspace has at most 100 watchlist entries in all; remove some first.',
+    });
+    const [stored] = await t.database.rows<{ n: number }>(
+      sql`select count(*)::int as n from watchlist_entries e join watchlists w on w.id = e.watchlist_id where w.workspace_id = ${free.id}::uuid`,
+    );
     expect(stored!.n).toBe(100);
-    expect((await t.database.rows<{ n: number }>(sql`select count(*)::int as n from watchlists where workspace_id = ${free.id}::uuid`))[0]!.n).toBe(5);
+    expect(
+      (
+        await t.database.rows<{ n: number }>(
+          sql`select count(*)::int as n from watchlists where workspace_id = ${free.id}::uuid`,
+        )
+      )[0]!.n,
+    ).toBe(5);
     // A hundred keywords sharing the prefix `brand-` are not all keyed on one run of it.
     const [spread] = await t.database.rows<{ most: number }>(sql`
       select max(n)::int as most from (select count(*) as n from watchlist_entries e join watchlists w on w.id = e.watchlist_id
@@ -89,9 +116,12 @@ describe('finding 4: watchlists and entries per plan, and keyword matching bound
       Array.from({ length: 1000 }, (_, i) =>
         upsertOf(
           i % 2 ? 'domain' : 'url',
-          i % 2 ? `host-${round}-${i}.phish-example.test` : `https://login-${round}-${i}.phish-example.test/account/verify?id=${i}`,
+          i % 2
+            ? `host-${round}-${i}.phish-example.test`
+            : `https://login-${round}-${i}.phish-example.test/account/verify?id=${i}`,
           { threatType: 'phishing', confidence: 60, source: 'test' },
-        ));
+        ),
+      );
     let round = 0;
     const importOnce = () => upsertIocs(t.database.db, null, batch(++round));
     await importOnce();
@@ -108,7 +138,9 @@ describe('finding 4: watchlists and entries per plan, and keyword matching bound
     await importOnce();
     const withKeywords = await medianTime(importOnce, 7);
     const figure = ratio(withKeywords, without, 5);
-    console.log(`import of 1,000 IOCs: ${without.toFixed(1)} ms without keywords, ${withKeywords.toFixed(1)} ms with 100,000 (${figure.toFixed(2)} ×)`);
+    console.log(
+      `import of 1,000 IOCs: ${without.toFixed(1)} ms without keywords, ${withKeywords.toFixed(1)} ms with 100,000 (${figure.toFixed(2)} ×)`,
+    );
     // The contract's bound is 1.3 × (measured in the closing note); on a shared machine the test allows noise.
     expect(figure).toBeLessThan(2);
 
@@ -131,7 +163,10 @@ describe('finding 4: watchlists and entries per plan, and keyword matching bound
     // And a keyword in every one of them is found, through the same index, once per IOC.
     const watcher = await t.createWorkspace({ plan: 'pro' });
     const watcherKey = (await t.createKey(watcher.id)).key;
-    await gql(watcherKey, 'mutation { createWatchlist(input: { name: "brand", entries: [{ type: KEYWORD, value: "phish-example" }] }) { id } }');
+    await gql(
+      watcherKey,
+      'mutation { createWatchlist(input: { name: "brand", entries: [{ type: KEYWORD, value: "phish-example" }] }) { id } }',
+    );
     const { created, alerts } = await upsertIocs(t.database.db, null, batch(++round));
     expect({ created, alerts }).toEqual({ created: 1000, alerts: 1000 });
     // Writing 100,000 entries one trigger call each takes most of a minute on the embedded database.
@@ -143,12 +178,26 @@ describe('finding 4: watchlists and entries per plan, and keyword matching bound
     const key = (await t.createKey(watcher.id)).key;
     await upsertIocs(t.database.db, null, [ioc('warm-up.example')]);
     // Another process adds a keyword: this process's set does not have its key yet.
-    const created = await gql(key, 'mutation { createWatchlist(input: { name: "late", entries: [{ type: KEYWORD, value: "latebrand" }] }) { id } }');
+    const created = await gql(
+      key,
+      'mutation { createWatchlist(input: { name: "late", entries: [{ type: KEYWORD, value: "latebrand" }] }) { id } }',
+    );
     expect(created.createWatchlist.id).toBeTruthy();
-    expect(await upsertIocs(t.database.db, null, [ioc('login-latebrand.example')])).toMatchObject({ created: 1, alerts: 1 });
+    expect(await upsertIocs(t.database.db, null, [ioc('login-latebrand.example')])).toMatchObject({
+      created: 1,
+      alerts: 1,
+    });
     // The next write has the new set, and matches through it; a value that is not plain ASCII is split in SQL.
-    expect(await upsertIocs(t.database.db, null, [ioc('latebrand-secure.example'), ioc('xn--latebrand-ü.example'), ioc('unrelated.example')])).toMatchObject({ alerts: 2 });
-    expect(await upsertIocs(t.database.db, null, [{ ...ioc('https://latebrand.example/ü'), type: 'url' }])).toMatchObject({ alerts: 1 });
+    expect(
+      await upsertIocs(t.database.db, null, [
+        ioc('latebrand-secure.example'),
+        ioc('xn--latebrand-ü.example'),
+        ioc('unrelated.example'),
+      ]),
+    ).toMatchObject({ alerts: 2 });
+    expect(
+      await upsertIocs(t.database.db, null, [{ ...ioc('https://latebrand.example/ü'), type: 'url' }]),
+    ).toMatchObject({ alerts: 1 });
   });
 });
 
@@ -160,7 +209,11 @@ describe('finding 13: parallel submissions of the same values never answer 500',
     for (let round = 0; round < 3; round++) {
       const answers = await Promise.all(
         orders.map((order) =>
-          t.fetch('/api/v1/iocs', { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ iocs: order.map((value) => ({ value, confidence: 50 + round })) }) }),
+          t.fetch('/api/v1/iocs', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}` },
+            body: JSON.stringify({ iocs: order.map((value) => ({ value, confidence: 50 + round })) }),
+          }),
         ),
       );
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);

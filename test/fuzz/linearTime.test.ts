@@ -23,7 +23,8 @@ import { retryAfterSeconds } from '../../src/webhooks/worker.js';
 import { bestTime } from '../support/timing.js';
 
 /** Text of about `size` characters made by repeating `unit`, then `tail` (the part that makes a match fail late). */
-const adversarial = (unit: string, size: number, tail = '') => unit.repeat(Math.ceil((size - tail.length) / unit.length)).slice(0, size - tail.length) + tail;
+const adversarial = (unit: string, size: number, tail = '') =>
+  unit.repeat(Math.ceil((size - tail.length) / unit.length)).slice(0, size - tail.length) + tail;
 
 /** The shapes that make backtracking parsers quadratic or worse. */
 const SHAPES: [string, string, string][] = [
@@ -49,8 +50,14 @@ const SHAPES: [string, string, string][] = [
 ];
 
 const PARSERS: [string, (text: string) => unknown][] = [
-  ['Authorization header', (text) => tryIt(() => presentedKey((name) => (name === 'authorization' ? `Bearer ${text}` : null)))],
-  ['Basic credentials', (text) => tryIt(() => presentedKey((name) => (name === 'authorization' ? `Basic ${text}` : null), { basic: true }))],
+  [
+    'Authorization header',
+    (text) => tryIt(() => presentedKey((name) => (name === 'authorization' ? `Bearer ${text}` : null))),
+  ],
+  [
+    'Basic credentials',
+    (text) => tryIt(() => presentedKey((name) => (name === 'authorization' ? `Basic ${text}` : null), { basic: true })),
+  ],
   ['STIX pattern', patternValues],
   ['leak CSV line', csvFields],
   ['combolist line', combolistRecord],
@@ -97,7 +104,10 @@ describe('parsers a caller can reach run in linear time', () => {
         const largeOnce = bestTime(() => parse(large));
         // A linear parser gives about 1; a quadratic one about 64. Under 10 leaves room for noise and caches.
         const growth = largeOnce / Math.max(smallTimes64, 0.05);
-        if (growth >= 10) worst.push(`${shape}: ${growth.toFixed(1)} (64 KB ${largeOnce.toFixed(2)} ms, 64 × 1 KB ${smallTimes64.toFixed(2)} ms)`);
+        if (growth >= 10)
+          worst.push(
+            `${shape}: ${growth.toFixed(1)} (64 KB ${largeOnce.toFixed(2)} ms, 64 × 1 KB ${smallTimes64.toFixed(2)} ms)`,
+          );
       }
       expect(worst).toEqual([]);
     });

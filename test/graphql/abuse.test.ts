@@ -15,14 +15,17 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const IOC_FIELDS = 'id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt';
+const IOC_FIELDS =
+  'id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen createdAt updatedAt';
 const CREATE = 'made: createWatchlist(input: { name: "should not exist" }) { id }';
 
 /** The same document sent as a JSON POST and, for queries, as a GET. */
 async function both(document: string): Promise<GraphQLBody[]> {
   const posted = (await t.graphql(key, document)).body;
   if (document.trimStart().startsWith('mutation')) return [posted];
-  const got = await t.fetch(`/graphql?query=${encodeURIComponent(document)}`, { headers: { authorization: `Bearer ${key}` } });
+  const got = await t.fetch(`/graphql?query=${encodeURIComponent(document)}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   return [posted, (await got.json()) as GraphQLBody];
 }
 
@@ -37,9 +40,12 @@ describe('abusive documents', () => {
     const padding = Array.from({ length: 1700 }, () => '@skip(if: true)').join(' ');
     const answer = (await t.graphql(key, `mutation { ${CREATE} __typename ${padding} }`)).body;
     expect(answer.data).toBeUndefined();
-    expect(answer.errors?.[0]?.message).toBe('Token limit of 10000 exceeded: send a shorter document (variables carry long lists in fewer tokens).');
+    expect(answer.errors?.[0]?.message).toBe(
+      'Token limit of 10000 exceeded: send a shorter document (variables carry long lists in fewer tokens).',
+    );
     expect(answer.errors?.[0]?.extensions?.code).toBe('invalid_parameter');
-    for (const body of await both(`{ __typename ${padding} }`)) expect(body.errors?.[0]?.message).toMatch(/token limit/i);
+    for (const body of await both(`{ __typename ${padding} }`))
+      expect(body.errors?.[0]?.message).toMatch(/token limit/i);
     expect(await watchlistCount()).toBe(0);
   });
 
@@ -58,7 +64,11 @@ describe('abusive documents', () => {
   it('count page sizes given as literals, variables or defaults alike: eleven full IOC pages pass, twelve do not', async () => {
     // Each page: 1 + 1000 × (totalCount, edges, cursor, node, 15 fields, pageInfo and its 2) = 22,001 values.
     const pages = (n: number, first: string) =>
-      Array.from({ length: n }, (_, i) => `p${i}: iocs(first: ${first}) { totalCount edges { cursor node { ${IOC_FIELDS} } } pageInfo { hasNextPage endCursor } }`).join(' ');
+      Array.from(
+        { length: n },
+        (_, i) =>
+          `p${i}: iocs(first: ${first}) { totalCount edges { cursor node { ${IOC_FIELDS} } } pageInfo { hasNextPage endCursor } }`,
+      ).join(' ');
     for (const body of await both(`{ ${pages(11, '1000')} }`)) expect(body.errors).toBeUndefined();
     for (const body of await both(`{ ${pages(12, '1000')} }`)) {
       expect(body.data).toBeUndefined();
@@ -76,7 +86,11 @@ describe('abusive documents', () => {
   });
 
   it('price watchlist entries at their maximum of 1000 a watchlist', async () => {
-    const lists = (n: number) => Array.from({ length: n }, (_, i) => `w${i}: watchlists(first: 50) { edges { node { id name entries { id type value } } } }`).join(' ');
+    const lists = (n: number) =>
+      Array.from(
+        { length: n },
+        (_, i) => `w${i}: watchlists(first: 50) { edges { node { id name entries { id type value } } } }`,
+      ).join(' ');
     expect((await t.graphql(key, `{ ${lists(1)} }`)).body.errors).toBeUndefined();
     const ten = await t.graphql(key, `{ ${lists(10)} }`);
     expect(ten.body.data).toBeUndefined();
@@ -89,7 +103,9 @@ describe('abusive documents', () => {
       expect(messages).toMatch(/Cannot query field "iocz"/);
       expect(messages).not.toMatch(/did you mean/i);
     }
-    const variables = await t.graphql(key, 'query ($type: IocType) { iocs(type: $type) { totalCount } }', { type: 'IPV5' });
+    const variables = await t.graphql(key, 'query ($type: IocType) { iocs(type: $type) { totalCount } }', {
+      type: 'IPV5',
+    });
     expect(variables.status).toBe(200);
     expect(variables.body.errors?.[0]?.extensions?.code).toBe('invalid_parameter');
     expect(variables.body.errors?.[0]?.message).not.toMatch(/did you mean|IPV4/i);

@@ -20,7 +20,9 @@ describe('in production', () => {
     const posted = await t.graphql(key, INTROSPECTION);
     expect(posted.body.data).toBeUndefined();
     expect(posted.body.errors?.[0]?.message).toMatch(/introspection/i);
-    const got = await t.fetch(`/graphql?query=${encodeURIComponent(INTROSPECTION)}`, { headers: { authorization: `Bearer ${key}` } });
+    const got = await t.fetch(`/graphql?query=${encodeURIComponent(INTROSPECTION)}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     const body = (await got.json()) as { data?: unknown; errors?: { message: string }[] };
     expect(body.data).toBeUndefined();
     expect(body.errors?.[0]?.message).toMatch(/introspection/i);
@@ -32,7 +34,9 @@ describe('in production', () => {
   });
 
   it('still answers ordinary queries', async () => {
-    expect((await t.graphql(key, '{ viewer { key { name } } }')).body).toEqual({ data: { viewer: { key: { name: 'test key' } } } });
+    expect((await t.graphql(key, '{ viewer { key { name } } }')).body).toEqual({
+      data: { viewer: { key: { name: 'test key' } } },
+    });
   });
 });
 
@@ -43,7 +47,9 @@ describe('in development', () => {
   afterAll(() => t.close());
 
   it('answers introspection and serves GraphiQL', async () => {
-    expect((await t.graphql(key, INTROSPECTION)).body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+    expect((await t.graphql(key, INTROSPECTION)).body).toEqual({
+      data: { __schema: { queryType: { name: 'Query' } } },
+    });
     const page = await t.fetch('/graphql', { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
   });
@@ -70,7 +76,9 @@ describe('abusive documents', () => {
     const posted = await t.graphql(key, `{ ${aliases} }`);
     expect(posted.body.data).toBeUndefined();
     expect(posted.body.errors?.[0]?.message).toMatch(/aliases/i);
-    const got = await t.fetch(`/graphql?query=${encodeURIComponent(`{ ${aliases} }`)}`, { headers: { authorization: `Bearer ${key}` } });
+    const got = await t.fetch(`/graphql?query=${encodeURIComponent(`{ ${aliases} }`)}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     const body = (await got.json()) as { data?: unknown; errors?: { message: string }[] };
     expect(body.data).toBeUndefined();
     expect(body.errors?.[0]?.message).toMatch(/aliases/i);

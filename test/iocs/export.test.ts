@@ -28,7 +28,14 @@ beforeAll(async () => {
   noIocsKey = (await t.createKey(mine.id, { permissions: ['watchlists:read'] })).key;
   otherKey = (await t.createKey(other.id)).key;
   await insertIocs(t.database.db, [
-    { type: 'ipv4', value: '203.0.113.10', confidence: 90, tlp: 'amber+strict', tags: ['c2', 'apt'], malwareFamily: 'Emotet' },
+    {
+      type: 'ipv4',
+      value: '203.0.113.10',
+      confidence: 90,
+      tlp: 'amber+strict',
+      tags: ['c2', 'apt'],
+      malwareFamily: 'Emotet',
+    },
     { type: 'ipv6', value: '2001:db8::1', tlp: 'green' },
     { type: 'domain', value: 'evil.example', tlp: 'clear' },
     { type: 'url', value: "http://evil.example/it's\\here", tlp: 'red' },
@@ -67,7 +74,9 @@ describe('STIX 2.1', () => {
 
   it('holds one indicator per visible IOC', async () => {
     const answer = await bundle('/api/v1/iocs/export?format=stix');
-    const patterns = indicators(answer).map((o) => o.pattern).sort();
+    const patterns = indicators(answer)
+      .map((o) => o.pattern)
+      .sort();
     expect(patterns).toEqual(
       [
         "[domain-name:value = 'evil.example']",
@@ -100,7 +109,10 @@ describe('STIX 2.1', () => {
   });
 
   it('keeps indicator ids from one export to the next', async () => {
-    const ids = async () => indicators(await bundle('/api/v1/iocs/export')).map((o) => o.id).sort();
+    const ids = async () =>
+      indicators(await bundle('/api/v1/iocs/export'))
+        .map((o) => o.id)
+        .sort();
     expect(await ids()).toEqual(await ids());
   });
 
@@ -120,7 +132,14 @@ describe('CSV', () => {
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const rows = parse<Record<string, string>>(await response.text(), { columns: true });
     expect(rows).toEqual([
-      expect.objectContaining({ type: 'ipv4', value: '203.0.113.10', confidence: '90', tlp: 'amber+strict', tags: 'c2;apt', malware_family: 'Emotet' }),
+      expect.objectContaining({
+        type: 'ipv4',
+        value: '203.0.113.10',
+        confidence: '90',
+        tlp: 'amber+strict',
+        tags: 'c2;apt',
+        malware_family: 'Emotet',
+      }),
     ]);
   });
 
@@ -135,7 +154,12 @@ describe('filters, limit and pages', () => {
   it('exports every row across many pages, or the first `limit`', async () => {
     const bulk = await t.createWorkspace();
     const bulkKey = (await t.createKey(bulk.id)).key;
-    const values = Array.from({ length: 2500 }, (_, i) => ({ type: 'domain' as const, value: `bulk-${i}.example`, workspaceId: bulk.id, tags: ['bulk'] }));
+    const values = Array.from({ length: 2500 }, (_, i) => ({
+      type: 'domain' as const,
+      value: `bulk-${i}.example`,
+      workspaceId: bulk.id,
+      tags: ['bulk'],
+    }));
     for (let i = 0; i < values.length; i += 500) await insertIocs(t.database.db, values.slice(i, i + 500));
 
     const all = await bundle('/api/v1/iocs/export?tag=bulk', bulkKey);
@@ -197,20 +221,30 @@ describe('which rows are the workspace’s own (issue: the first hour)', () => {
     const { importIocs } = await import('../../src/iocs/import.js');
     const dir = await mkdtemp(path.join(tmpdir(), 'apart-'));
     try {
-      for (const [name, text] of [['export.csv', csv], ['export.json', JSON.stringify(stix)]] as const) {
+      for (const [name, text] of [
+        ['export.csv', csv],
+        ['export.json', JSON.stringify(stix)],
+      ] as const) {
         const file = path.join(dir, name);
         await writeFile(file, text);
         const format = name.endsWith('.csv') ? 'csv' : 'stix';
         const intoFeed = await importIocs(t.database.db, file, { format, workspaceId: null });
         expect(intoFeed.rejected, name).toBe(1);
-        expect(intoFeed.errors[0]!.reason).toBe("a workspace's own IOC (shared false): import it into its workspace with --workspace <id>");
+        expect(intoFeed.errors[0]!.reason).toBe(
+          "a workspace's own IOC (shared false): import it into its workspace with --workspace <id>",
+        );
         const workspace = await t.createWorkspace();
         const intoWorkspace = await importIocs(t.database.db, file, { format, workspaceId: workspace.id });
         expect(intoWorkspace).toMatchObject({ created: 1, rejected: 1 });
-        expect(intoWorkspace.errors[0]!.reason).toMatch(/^an IOC of the shared feed \(shared true\): import it without --workspace/);
+        expect(intoWorkspace.errors[0]!.reason).toMatch(
+          /^an IOC of the shared feed \(shared true\): import it without --workspace/,
+        );
       }
       // The shared feed never gained the workspace's own IOC.
-      const [feed] = await t.database.rows<{ n: number }>((await import('drizzle-orm')).sql`select count(*)::int as n from iocs where value = 'mine-only.example' and workspace_id is null`);
+      const [feed] = await t.database.rows<{ n: number }>(
+        (await import('drizzle-orm'))
+          .sql`select count(*)::int as n from iocs where value = 'mine-only.example' and workspace_id is null`,
+      );
       expect(feed!.n).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });

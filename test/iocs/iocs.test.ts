@@ -22,32 +22,72 @@ beforeAll(async () => {
   keyNoIocs = (await t.createKey(a.id, { permissions: ['watchlists:read', 'dataleaks:read'] })).key;
   feed.push(
     ...(await insertIocs(t.database.db, [
-      { type: 'ipv4', value: '203.0.113.10', confidence: 90, tags: ['c2', 'beacon'], updatedAt: '2026-01-01T00:00:01Z' },
+      {
+        type: 'ipv4',
+        value: '203.0.113.10',
+        confidence: 90,
+        tags: ['c2', 'beacon'],
+        updatedAt: '2026-01-01T00:00:01Z',
+      },
       { type: 'ipv4', value: '203.0.113.11', confidence: 40, tags: ['scanner'], updatedAt: '2026-01-01T00:00:02Z' },
       { type: 'ipv4', value: '198.51.100.7', confidence: 70, tags: ['c2'], updatedAt: '2026-01-01T00:00:03Z' },
       { type: 'ipv6', value: '2001:db8::1', confidence: 60, updatedAt: '2026-01-01T00:00:04Z' },
-      { type: 'domain', value: 'evil.example.net', confidence: 80, tags: ['phishing'], updatedAt: '2026-01-01T00:00:05Z' },
+      {
+        type: 'domain',
+        value: 'evil.example.net',
+        confidence: 80,
+        tags: ['phishing'],
+        updatedAt: '2026-01-01T00:00:05Z',
+      },
       { type: 'url', value: 'http://evil.example.net/Login', confidence: 80, updatedAt: '2026-01-01T00:00:06Z' },
       { type: 'email', value: 'bad@evil.example.net', updatedAt: '2026-01-01T00:00:07Z' },
       { type: 'md5', value: '44d88612fea8a8f36de82e1278abb02f', updatedAt: '2026-01-01T00:00:08Z' },
       { type: 'sha1', value: '3395856ce81f2b7382dee72602f798b642f14140', updatedAt: '2026-01-01T00:00:09Z' },
-      { type: 'sha256', value: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f', updatedAt: '2026-01-01T00:00:10Z' },
+      {
+        type: 'sha256',
+        value: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f',
+        updatedAt: '2026-01-01T00:00:10Z',
+      },
     ])),
   );
-  ownA = (await insertIocs(t.database.db, [
-    { workspaceId: a.id, type: 'domain', value: 'private-a.example.org', confidence: 95, updatedAt: '2026-01-02T00:00:00Z' },
-  ]))[0]!;
-  ownB = (await insertIocs(t.database.db, [
-    { workspaceId: b.id, type: 'domain', value: 'private-b.example.org', confidence: 95, updatedAt: '2026-01-02T00:00:00Z' },
-    { workspaceId: b.id, type: 'ipv4', value: '203.0.113.10', confidence: 10, updatedAt: '2026-01-02T00:00:00Z' },
-  ]))[0]!;
+  ownA = (
+    await insertIocs(t.database.db, [
+      {
+        workspaceId: a.id,
+        type: 'domain',
+        value: 'private-a.example.org',
+        confidence: 95,
+        updatedAt: '2026-01-02T00:00:00Z',
+      },
+    ])
+  )[0]!;
+  ownB = (
+    await insertIocs(t.database.db, [
+      {
+        workspaceId: b.id,
+        type: 'domain',
+        value: 'private-b.example.org',
+        confidence: 95,
+        updatedAt: '2026-01-02T00:00:00Z',
+      },
+      { workspaceId: b.id, type: 'ipv4', value: '203.0.113.10', confidence: 10, updatedAt: '2026-01-02T00:00:00Z' },
+    ])
+  )[0]!;
 });
 afterAll(() => t.close());
 
-type Edges = { edges: { node: Record<string, unknown>; cursor: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount?: number };
+type Edges = {
+  edges: { node: Record<string, unknown>; cursor: string }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount?: number;
+};
 const values = (c: Edges) => c.edges.map((e) => e.node.value);
 
-async function iocs(key: string, args: string, selection = `edges { cursor node ${node} } pageInfo { hasNextPage endCursor }`) {
+async function iocs(
+  key: string,
+  args: string,
+  selection = `edges { cursor node ${node} } pageInfo { hasNextPage endCursor }`,
+) {
   const answer = await t.graphql(key, `{ iocs${args ? `(${args})` : ''} { ${selection} } }`);
   return { ...answer, connection: answer.body.data?.iocs as Edges };
 }
@@ -59,18 +99,23 @@ function expectError(answer: Awaited<ReturnType<typeof t.graphql>>, code: string
     code,
     request_id: answer.requestId,
     ...(parameter ? { parameter } : {}),
+    // A refusal says why, for clients to act on (here, always the permission these fields need).
+    ...(code === 'forbidden' ? { reason: 'missing_permission', permission: 'iocs:read' } : {}),
   });
 }
 
 describe('iocs', () => {
   it('lists the shared feed and the workspace’s own, newest first, never another workspace’s', async () => {
     const { connection } = await iocs(keyA, '');
-    expect(values(connection)).toEqual([
-      'private-a.example.org',
-      ...[...feed].reverse().map((f) => f.value),
-    ]);
+    expect(values(connection)).toEqual(['private-a.example.org', ...[...feed].reverse().map((f) => f.value)]);
     expect(connection.edges[0]!.node.shared).toBe(false);
-    expect(connection.edges[1]!.node).toMatchObject({ shared: true, type: 'SHA256', updatedAt: '2026-01-01T00:00:10.000Z', severity: 'MEDIUM', tlp: 'CLEAR' });
+    expect(connection.edges[1]!.node).toMatchObject({
+      shared: true,
+      type: 'SHA256',
+      updatedAt: '2026-01-01T00:00:10.000Z',
+      severity: 'MEDIUM',
+      tlp: 'CLEAR',
+    });
     const { connection: other } = await iocs(keyB, 'type: DOMAIN');
     expect(values(other)).toEqual(['private-b.example.org', 'evil.example.net']);
   });
@@ -98,8 +143,16 @@ describe('iocs', () => {
   });
 
   it('counts every match only when totalCount is selected', async () => {
-    const { connection } = await iocs(keyA, 'type: IPV4, first: 1', 'totalCount edges { node { value } } pageInfo { hasNextPage }');
-    expect(connection).toEqual({ totalCount: 3, edges: [{ node: { value: '198.51.100.7' } }], pageInfo: { hasNextPage: true } });
+    const { connection } = await iocs(
+      keyA,
+      'type: IPV4, first: 1',
+      'totalCount edges { node { value } } pageInfo { hasNextPage }',
+    );
+    expect(connection).toEqual({
+      totalCount: 3,
+      edges: [{ node: { value: '198.51.100.7' } }],
+      pageInfo: { hasNextPage: true },
+    });
     // B sees the feed's three and its own copy of one of them.
     expect((await iocs(keyB, 'type: IPV4', 'totalCount')).connection.totalCount).toBe(4);
   });
@@ -121,8 +174,13 @@ describe('iocs', () => {
   });
 
   it('refuses a malformed updatedSince with invalid_parameter', async () => {
-    const answer = await t.graphql(keyA, 'query($s: DateTime) { iocs(updatedSince: $s) { edges { cursor } } }', { s: 'yesterday' });
-    expect(answer.body.errors![0]!.extensions).toMatchObject({ code: 'invalid_parameter', request_id: answer.requestId });
+    const answer = await t.graphql(keyA, 'query($s: DateTime) { iocs(updatedSince: $s) { edges { cursor } } }', {
+      s: 'yesterday',
+    });
+    expect(answer.body.errors![0]!.extensions).toMatchObject({
+      code: 'invalid_parameter',
+      request_id: answer.requestId,
+    });
     expect(answer.status).not.toBe(500);
   });
 
@@ -140,7 +198,10 @@ describe('iocs', () => {
     let after: string | null = null;
     let page = 0;
     do {
-      const answer: Awaited<ReturnType<typeof iocs>> = await iocs(keyA, `first: 3${after ? `, after: "${after}"` : ''}`);
+      const answer: Awaited<ReturnType<typeof iocs>> = await iocs(
+        keyA,
+        `first: 3${after ? `, after: "${after}"` : ''}`,
+      );
       seen.push(...values(answer.connection));
       after = answer.connection.pageInfo.hasNextPage ? answer.connection.pageInfo.endCursor : null;
       await insertIocs(t.database.db, [{ type: 'domain', value: `inserted-${page++}.example.com` }]);
@@ -152,10 +213,16 @@ describe('iocs', () => {
 describe('ioc(id)', () => {
   it('returns a visible IOC, and null for another workspace’s or an unknown id alike', async () => {
     const query = 'query($id: ID!) { ioc(id: $id) { value shared } }';
-    expect((await t.graphql(keyA, query, { id: ownA.id })).body).toEqual({ data: { ioc: { value: 'private-a.example.org', shared: false } } });
-    expect((await t.graphql(keyA, query, { id: feed[0]!.id })).body).toEqual({ data: { ioc: { value: '203.0.113.10', shared: true } } });
+    expect((await t.graphql(keyA, query, { id: ownA.id })).body).toEqual({
+      data: { ioc: { value: 'private-a.example.org', shared: false } },
+    });
+    expect((await t.graphql(keyA, query, { id: feed[0]!.id })).body).toEqual({
+      data: { ioc: { value: '203.0.113.10', shared: true } },
+    });
     expect((await t.graphql(keyA, query, { id: ownB.id })).body).toEqual({ data: { ioc: null } });
-    expect((await t.graphql(keyA, query, { id: '00000000-0000-4000-8000-000000000000' })).body).toEqual({ data: { ioc: null } });
+    expect((await t.graphql(keyA, query, { id: '00000000-0000-4000-8000-000000000000' })).body).toEqual({
+      data: { ioc: null },
+    });
   });
 
   it('refuses an id that is not an id, and a key without iocs:read', async () => {
@@ -208,7 +275,10 @@ describe('iocLookup', () => {
   it('takes 1 to 1000 values', async () => {
     expectError(await lookup(keyA, []), 'invalid_parameter', 'values');
     expectError(await lookup(keyA, Array(1001).fill('1.2.3.4')), 'invalid_parameter', 'values');
-    const many = await lookup(keyA, Array.from({ length: 1000 }, (_, i) => `10.0.${i >> 8}.${i & 255}`));
+    const many = await lookup(
+      keyA,
+      Array.from({ length: 1000 }, (_, i) => `10.0.${i >> 8}.${i & 255}`),
+    );
     expect(many.body.data!.iocLookup).toEqual(Array(1000).fill(null));
   });
 

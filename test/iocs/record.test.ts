@@ -12,7 +12,15 @@ import { getTableColumns, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { iocs } from '../../src/db/schema.js';
 import { importIocs } from '../../src/iocs/import.js';
-import { CSV_COLUMNS, INPUT_FIELDS, IOC_FIELDS, mergeUpserts, SHOWN_FIELDS, snakeName, upsertOf } from '../../src/iocs/record.js';
+import {
+  CSV_COLUMNS,
+  INPUT_FIELDS,
+  IOC_FIELDS,
+  mergeUpserts,
+  SHOWN_FIELDS,
+  snakeName,
+  upsertOf,
+} from '../../src/iocs/record.js';
 import { ROUTES } from '../../src/rest/routes.js';
 import { ownCollectionId } from '../../src/taxii/collections.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -28,13 +36,23 @@ describe('the IOC record', () => {
   it('gives the CSV every shown field, `shared` last, and the submission body every input field', () => {
     expect(CSV_COLUMNS).toEqual([...SHOWN_FIELDS.filter((f) => f !== 'shared').map(snakeName), 'shared']);
     const submit = ROUTES.find((route) => route.method === 'POST' && route.path === '/api/v1/iocs')!;
-    const item = ((submit.body!.schema.properties as Record<string, { items: { properties: Record<string, unknown> } }>).iocs!).items;
+    const item = (submit.body!.schema.properties as Record<string, { items: { properties: Record<string, unknown> } }>)
+      .iocs!.items;
     expect(Object.keys(item.properties).sort()).toEqual(['type', 'value', ...INPUT_FIELDS.map(snakeName)].sort());
   });
 
   it('merges one IOC met twice in a batch by each field’s rule', () => {
-    const a = upsertOf('domain', 'a.example', { firstSeen: '2026-01-02T00:00:00.000Z', lastSeen: '2026-01-05T00:00:00.000Z', source: 'one', confidence: 40 });
-    const b = upsertOf('domain', 'a.example', { firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-03T00:00:00.000Z', source: 'two' });
+    const a = upsertOf('domain', 'a.example', {
+      firstSeen: '2026-01-02T00:00:00.000Z',
+      lastSeen: '2026-01-05T00:00:00.000Z',
+      source: 'one',
+      confidence: 40,
+    });
+    const b = upsertOf('domain', 'a.example', {
+      firstSeen: '2026-01-01T00:00:00.000Z',
+      lastSeen: '2026-01-03T00:00:00.000Z',
+      source: 'two',
+    });
     expect(mergeUpserts(a, b)).toMatchObject({
       firstSeen: '2026-01-01T00:00:00.000Z',
       lastSeen: '2026-01-05T00:00:00.000Z',
@@ -65,39 +83,71 @@ describe('a field declared once reaches every door (valid_until)', () => {
   });
 
   const stored = async (value: string) =>
-    (await t.database.rows<{ valid_until: string | null }>(sql`select valid_until::text from iocs where value = ${value}`))[0]?.valid_until ?? null;
+    (
+      await t.database.rows<{ valid_until: string | null }>(
+        sql`select valid_until::text from iocs where value = ${value}`,
+      )
+    )[0]?.valid_until ?? null;
 
   it('comes in through a CSV import and a STIX import, and is checked like any field', async () => {
     const csv = path.join(dir, 'in.csv');
-    await writeFile(csv, 'type,value,valid_until\ndomain,csv-door.example,2027-01-01T00:00:00Z\ndomain,bad-date.example,soon\n');
+    await writeFile(
+      csv,
+      'type,value,valid_until\ndomain,csv-door.example,2027-01-01T00:00:00Z\ndomain,bad-date.example,soon\n',
+    );
     const report = await importIocs(t.database.db, csv, { format: 'csv', workspaceId: null });
     expect(report).toMatchObject({ created: 1, rejected: 1 });
     expect(report.errors[0]!.reason).toMatch(/^valid_until must be a real ISO 8601 date/);
     expect(await stored('csv-door.example')).toBe('2027-01-01 00:00:00+00');
 
     const stix = path.join(dir, 'in.json');
-    await writeFile(stix, JSON.stringify({
-      type: 'bundle', id: 'bundle--8d1f7d3f-8b8e-4c55-9d7c-3c6d2a5c1f10',
-      objects: [{
-        type: 'indicator', spec_version: '2.1', id: 'indicator--0b6b1b7e-1f3c-4d55-9f2e-7a0f6f1d2c3b', created: '2026-01-01T00:00:00Z', modified: '2026-01-01T00:00:00Z',
-        pattern: "[domain-name:value = 'stix-door.example']", pattern_type: 'stix', valid_from: '2026-01-01T00:00:00Z', valid_until: '2027-02-01T00:00:00Z',
-      }],
-    }));
-    expect(await importIocs(t.database.db, stix, { format: 'stix', workspaceId: null })).toMatchObject({ created: 1, rejected: 0 });
+    await writeFile(
+      stix,
+      JSON.stringify({
+        type: 'bundle',
+        id: 'bundle--8d1f7d3f-8b8e-4c55-9d7c-3c6d2a5c1f10',
+        objects: [
+          {
+            type: 'indicator',
+            spec_version: '2.1',
+            id: 'indicator--0b6b1b7e-1f3c-4d55-9f2e-7a0f6f1d2c3b',
+            created: '2026-01-01T00:00:00Z',
+            modified: '2026-01-01T00:00:00Z',
+            pattern: "[domain-name:value = 'stix-door.example']",
+            pattern_type: 'stix',
+            valid_from: '2026-01-01T00:00:00Z',
+            valid_until: '2027-02-01T00:00:00Z',
+          },
+        ],
+      }),
+    );
+    expect(await importIocs(t.database.db, stix, { format: 'stix', workspaceId: null })).toMatchObject({
+      created: 1,
+      rejected: 0,
+    });
     expect(await stored('stix-door.example')).toBe('2027-02-01 00:00:00+00');
   });
 
   it('comes in through REST and GraphQL submissions', async () => {
-    const rest = await t.fetch('/api/v1/iocs', { method: 'POST', headers: auth(), body: JSON.stringify({ iocs: [{ value: 'rest-door.example', valid_until: '2027-03-01T00:00:00Z' }] }) });
+    const rest = await t.fetch('/api/v1/iocs', {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ iocs: [{ value: 'rest-door.example', valid_until: '2027-03-01T00:00:00Z' }] }),
+    });
     expect(rest.status, await rest.clone().text()).toBe(200);
     expect(await stored('rest-door.example')).toBe('2027-03-01 00:00:00+00');
-    const graphql = await t.graphql(key, 'mutation { submitIocs(iocs: [{ value: "graphql-door.example", validUntil: "2027-04-01T00:00:00Z" }]) { created } }');
+    const graphql = await t.graphql(
+      key,
+      'mutation { submitIocs(iocs: [{ value: "graphql-door.example", validUntil: "2027-04-01T00:00:00Z" }]) { created } }',
+    );
     expect(graphql.body).toEqual({ data: { submitIocs: { created: 1 } } });
     expect(await stored('graphql-door.example')).toBe('2027-04-01 00:00:00+00');
   });
 
   it('goes out through REST, GraphQL, the CSV and STIX exports and TAXII', async () => {
-    const listing = await (await t.fetch('/api/v1/iocs?limit=10', { headers: auth() })).json() as { data: { value: string; valid_until: string | null }[] };
+    const listing = (await (await t.fetch('/api/v1/iocs?limit=10', { headers: auth() })).json()) as {
+      data: { value: string; valid_until: string | null }[];
+    };
     expect(Object.fromEntries(listing.data.map((ioc) => [ioc.value, ioc.valid_until]))).toMatchObject({
       'csv-door.example': '2027-01-01T00:00:00.000Z',
       'stix-door.example': '2027-02-01T00:00:00.000Z',
@@ -110,20 +160,29 @@ describe('a field declared once reaches every door (valid_until)', () => {
     const [header, ...lines] = csv.trim().split('\n');
     expect(header!.split(',')).toContain('valid_until');
     const column = header!.split(',').indexOf('valid_until');
-    expect(lines.find((line) => line.includes('csv-door.example'))!.split(',')[column]).toBe('2027-01-01T00:00:00.000Z');
+    expect(lines.find((line) => line.includes('csv-door.example'))!.split(',')[column]).toBe(
+      '2027-01-01T00:00:00.000Z',
+    );
 
-    const bundle = await (await t.fetch('/api/v1/iocs/export?format=stix', { headers: auth() })).json() as { objects: { name?: string; valid_until?: string }[] };
+    const bundle = (await (await t.fetch('/api/v1/iocs/export?format=stix', { headers: auth() })).json()) as {
+      objects: { name?: string; valid_until?: string }[];
+    };
     expect(bundle.objects.find((o) => o.name === 'stix-door.example')?.valid_until).toBe('2027-02-01T00:00:00.000Z');
 
-    const own = await t.fetch(`/taxii2/api/collections/${ownCollectionId(workspaceId)}/objects/`, { headers: { ...auth(), accept: 'application/taxii+json;version=2.1' } });
+    const own = await t.fetch(`/taxii2/api/collections/${ownCollectionId(workspaceId)}/objects/`, {
+      headers: { ...auth(), accept: 'application/taxii+json;version=2.1' },
+    });
     expect(own.status).toBe(200);
-    const objects = (await own.json() as { objects: { name?: string; valid_until?: string }[] }).objects;
+    const objects = ((await own.json()) as { objects: { name?: string; valid_until?: string }[] }).objects;
     expect(objects.find((o) => o.name === 'rest-door.example')?.valid_until).toBe('2027-03-01T00:00:00.000Z');
   });
 
   it('keeps a stored value when an import does not give one, and takes a new one when it does', async () => {
     const csv = path.join(dir, 'again.csv');
-    await writeFile(csv, 'type,value,valid_until,source\ndomain,csv-door.example,,again\ndomain,stix-door.example,2028-01-01T00:00:00Z,\n');
+    await writeFile(
+      csv,
+      'type,value,valid_until,source\ndomain,csv-door.example,,again\ndomain,stix-door.example,2028-01-01T00:00:00Z,\n',
+    );
     expect(await importIocs(t.database.db, csv, { format: 'csv', workspaceId: null })).toMatchObject({ updated: 2 });
     expect(await stored('csv-door.example')).toBe('2027-01-01 00:00:00+00');
     expect(await stored('stix-door.example')).toBe('2028-01-01 00:00:00+00');

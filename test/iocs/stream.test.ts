@@ -51,13 +51,20 @@ const open = (path: string, headers: Record<string, string> = {}) => {
     /** Resolves once the server follows the stream (or has refused it). */
     followed: async () => {
       const answer = await stream.response;
-      if (answer.ok) await until(() => t.changes.openStreams, (n) => n > before);
+      if (answer.ok)
+        await until(
+          () => t.changes.openStreams,
+          (n) => n > before,
+        );
       return answer;
     },
     waitFor: (count: number, ms?: number) => stream.waitFor(count, 'ioc', ms),
     close: async () => {
       await stream.close();
-      await until(() => t.changes.openStreams, (n) => n <= before);
+      await until(
+        () => t.changes.openStreams,
+        (n) => n <= before,
+      );
     },
   };
 };
@@ -66,9 +73,16 @@ const open = (path: string, headers: Record<string, string> = {}) => {
  * Writes a last IOC of `type` and waits for its event: every event the stream was going to send
  * before it has come, so what came is all there is (instead of waiting a while for none).
  */
-async function drained(stream: ReturnType<typeof open>, type: 'domain' | 'url' | 'sha1' | 'ipv4', value: string): Promise<Event[]> {
+async function drained(
+  stream: ReturnType<typeof open>,
+  type: 'domain' | 'url' | 'sha1' | 'ipv4',
+  value: string,
+): Promise<Event[]> {
   await insertIocs(t.database.db, [{ type, value }]);
-  await until(() => values(stream.events.filter((e) => e.event === 'ioc')), (seen) => seen.includes(value));
+  await until(
+    () => values(stream.events.filter((e) => e.event === 'ioc')),
+    (seen) => seen.includes(value),
+  );
   return stream.events.filter((e) => e.event === 'ioc' && (JSON.parse(e.data!) as { value: string }).value !== value);
 }
 
@@ -88,17 +102,26 @@ describe('GET /api/v1/iocs/stream', () => {
     await t.database.db.transaction(async (tx) => {
       await insertIocs(tx, [{ type: 'domain', value: 'stream-feed.example' }]);
       await insertIocs(tx, [{ type: 'domain', value: 'stream-theirs.example', workspaceId: otherId }]);
-      await tx.execute(sql`update iocs set updated_at = now() + interval '1 millisecond' where value = 'stream-theirs.example'`);
+      await tx.execute(
+        sql`update iocs set updated_at = now() + interval '1 millisecond' where value = 'stream-theirs.example'`,
+      );
       await insertIocs(tx, [{ type: 'ipv4', value: '192.0.2.50', workspaceId: mineId }]);
       await tx.execute(sql`update iocs set updated_at = now() + interval '2 milliseconds' where value = '192.0.2.50'`);
-      await tx.execute(sql`update iocs set confidence = 99, updated_at = now() + interval '3 milliseconds' where value = 'stream-feed.example'`);
+      await tx.execute(
+        sql`update iocs set confidence = 99, updated_at = now() + interval '3 milliseconds' where value = 'stream-feed.example'`,
+      );
     });
 
     const events = await drained(stream, 'domain', 'stream-last.example');
     await stream.close();
     // The feed's IOC changed before it was sent: it comes once, as it is now, in the order of its change.
     expect(values(events)).toEqual(['192.0.2.50', 'stream-feed.example']);
-    expect(JSON.parse(events[1]!.data!)).toMatchObject({ value: 'stream-feed.example', confidence: 99, type: 'domain', threat_type: 'c2' });
+    expect(JSON.parse(events[1]!.data!)).toMatchObject({
+      value: 'stream-feed.example',
+      confidence: 99,
+      type: 'domain',
+      threat_type: 'c2',
+    });
 
     // A change after it was sent comes again.
     const again = open('/api/v1/iocs/stream', { 'last-event-id': stream.events.at(-1)!.id! });
@@ -113,7 +136,10 @@ describe('GET /api/v1/iocs/stream', () => {
   it('filters by type', async () => {
     const stream = open('/api/v1/iocs/stream?type=url');
     await stream.followed();
-    await insertIocs(t.database.db, [{ type: 'domain', value: 'not-a-url.example' }, { type: 'url', value: 'http://typed.example/x' }]);
+    await insertIocs(t.database.db, [
+      { type: 'domain', value: 'not-a-url.example' },
+      { type: 'url', value: 'http://typed.example/x' },
+    ]);
     const events = await drained(stream, 'url', 'http://typed.example/last');
     await stream.close();
     expect(values(events)).toEqual(['http://typed.example/x']);
@@ -142,12 +168,19 @@ describe('GET /api/v1/iocs/stream', () => {
   it('refuses in the SOC dialect: no key, no iocs:read, a bad Last-Event-ID', async () => {
     const none = await fetch(`${server.url}/api/v1/iocs/stream`);
     expect(none.status).toBe(401);
-    const forbidden = await fetch(`${server.url}/api/v1/iocs/stream`, { headers: { authorization: `Bearer ${noIocsKey}` } });
+    const forbidden = await fetch(`${server.url}/api/v1/iocs/stream`, {
+      headers: { authorization: `Bearer ${noIocsKey}` },
+    });
     expect(forbidden.status).toBe(403);
     expect((await forbidden.json()).error.code).toBe('forbidden');
-    const bad = await fetch(`${server.url}/api/v1/iocs/stream`, { headers: { authorization: `Bearer ${key}`, 'last-event-id': 'nope' } });
+    const bad = await fetch(`${server.url}/api/v1/iocs/stream`, {
+      headers: { authorization: `Bearer ${key}`, 'last-event-id': 'nope' },
+    });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatchObject({ code: 'invalid_parameter', message: 'Invalid parameter Last-Event-ID: is not a cursor of this list.' });
+    expect((await bad.json()).error).toMatchObject({
+      code: 'invalid_parameter',
+      message: 'Invalid parameter Last-Event-ID: is not a cursor of this list.',
+    });
   });
 });
 
@@ -160,7 +193,9 @@ describe('a revoked key', () => {
     const revokedAt = Date.now();
     await until(() => stream.events.some((e) => e.event === 'error'), Boolean, 3000, 20);
     expect(Date.now() - revokedAt).toBeLessThan(1000);
-    expect(JSON.parse(stream.events.find((e) => e.event === 'error')!.data!)).toMatchObject({ code: 'expired_api_key' });
+    expect(JSON.parse(stream.events.find((e) => e.event === 'error')!.data!)).toMatchObject({
+      code: 'expired_api_key',
+    });
     await stream.close();
   });
 });
@@ -174,7 +209,10 @@ describe('subscription iocChanged', () => {
     });
     expect(stream.status).toBe(200);
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-    await until(() => t.changes.openStreams, (n) => n > 0);
+    await until(
+      () => t.changes.openStreams,
+      (n) => n > 0,
+    );
     await insertIocs(t.database.db, [{ type: 'md5', value: 'a'.repeat(32) }]);
     let text = '';
     const deadline = Date.now() + 8000;
@@ -185,14 +223,23 @@ describe('subscription iocChanged', () => {
     await reader.cancel();
     const data = /data: (\{.*\})/.exec(text)?.[1];
     expect(JSON.parse(data!)).toEqual({
-      data: { iocChanged: { cursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/), ioc: { type: 'MD5', value: 'a'.repeat(32), shared: true } } },
+      data: {
+        iocChanged: {
+          cursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
+          ioc: { type: 'MD5', value: 'a'.repeat(32), shared: true },
+        },
+      },
     });
   });
 
   it('is forbidden without iocs:read', async () => {
     const answer = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${noIocsKey}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: {
+        authorization: `Bearer ${noIocsKey}`,
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+      },
       body: JSON.stringify({ query: 'subscription { iocChanged { cursor } }' }),
     });
     const text = await answer.text();

@@ -20,7 +20,8 @@ const CREATE = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $inpu
 const ROTATE = `mutation($id: ID!, $grace: Int) { rotateApiKey(id: $id, gracePeriodSeconds: $grace) { secret apiKey { ${KEY} } } }`;
 const REVOKE = `mutation($id: ID!) { revokeApiKey(id: $id) { ${KEY} } }`;
 const LIST = `{ apiKeys { ${KEY} } }`;
-const AUDIT = 'query($first: Int, $after: String) { auditEvents(first: $first, after: $after) { edges { node { action actorKeyPrefix targetKeyId targetKeyPrefix requestId createdAt } } pageInfo { hasNextPage endCursor } } }';
+const AUDIT =
+  'query($first: Int, $after: String) { auditEvents(first: $first, after: $after) { edges { node { action actorKeyPrefix targetKeyId targetKeyPrefix requestId createdAt } } pageInfo { hasNextPage endCursor } } }';
 
 type Key = Record<string, unknown> & { id: string; prefix: string; status: string; permissions: string[] };
 type Created = { secret: string; apiKey: Key };
@@ -79,10 +80,16 @@ describe('createApiKey', () => {
 
   it('never grants more than the caller holds', async () => {
     const limited = await create({ name: 'limited', permissions: ['KEYS_WRITE', 'IOCS_READ'] });
-    const { body } = await t.graphql(limited.secret, CREATE, { input: { name: 'escalate', permissions: ['IOCS_READ', 'DATALEAKS_READ'] } });
-    expect(errorOf(body)).toMatchObject({ code: 'forbidden', message: 'Forbidden: a key cannot grant permissions it does not hold: dataleaks:read.' });
+    const { body } = await t.graphql(limited.secret, CREATE, {
+      input: { name: 'escalate', permissions: ['IOCS_READ', 'DATALEAKS_READ'] },
+    });
+    expect(errorOf(body)).toMatchObject({
+      code: 'forbidden',
+      message: 'Forbidden: a key cannot grant permissions it does not hold: dataleaks:read.',
+    });
     // The default is cut down to what the caller holds.
-    const child = (await t.graphql(limited.secret, CREATE, { input: { name: 'child' } })).body.data!.createApiKey as Created;
+    const child = (await t.graphql(limited.secret, CREATE, { input: { name: 'child' } })).body.data!
+      .createApiKey as Created;
     expect(child.apiKey.permissions).toEqual(['IOCS_READ']);
   });
 
@@ -100,7 +107,9 @@ describe('createApiKey', () => {
   });
 
   it('is forbidden without keys:write', async () => {
-    expect(errorOf((await t.graphql(readOnly, CREATE, { input: { name: 'x' } })).body)).toMatchObject({ code: 'forbidden' });
+    expect(errorOf((await t.graphql(readOnly, CREATE, { input: { name: 'x' } })).body)).toMatchObject({
+      code: 'forbidden',
+    });
   });
 });
 
@@ -111,20 +120,29 @@ describe('plan limits', () => {
     await create({ name: 'two' }, key);
     await create({ name: 'three' }, key);
     const { body } = await t.graphql(key, CREATE, { input: { name: 'four' } });
-    expect(errorOf(body)).toMatchObject({ code: 'key_limit_reached', message: 'The free plan allows 3 active API keys; revoke one or upgrade the plan.' });
+    expect(errorOf(body)).toMatchObject({
+      code: 'key_limit_reached',
+      message: 'The free plan allows 3 active API keys; revoke one or upgrade the plan.',
+    });
     expect(((await t.graphql(key, LIST)).body.data!.apiKeys as Key[]).length).toBe(3);
-    expect((await t.graphql(key, '{ viewer { workspace { keyLimit activeKeys } } }')).body.data).toEqual({ viewer: { workspace: { keyLimit: 3, activeKeys: 3 } } });
+    expect((await t.graphql(key, '{ viewer { workspace { keyLimit activeKeys } } }')).body.data).toEqual({
+      viewer: { workspace: { keyLimit: 3, activeKeys: 3 } },
+    });
   });
 
   it('hold under concurrency: twenty parallel creations one below the limit make exactly one key', async () => {
     const { id } = await t.createWorkspace({ plan: 'free' });
     const { key } = await t.createKey(id);
     await create({ name: 'second' }, key);
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => t.graphql(key, CREATE, { input: { name: `race ${i}` } })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => t.graphql(key, CREATE, { input: { name: `race ${i}` } })),
+    );
     const created = answers.filter((a) => !a.body.errors);
     expect(created).toHaveLength(1);
     expect(answers.filter((a) => a.body.errors?.[0]?.extensions?.code === 'key_limit_reached')).toHaveLength(19);
-    const [row] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from api_keys where workspace_id = ${id}`);
+    const [row] = await t.database.rows<{ n: number }>(
+      sql`select count(*)::int as n from api_keys where workspace_id = ${id}`,
+    );
     expect(row!.n).toBe(3);
   });
 
@@ -146,7 +164,12 @@ describe('rotateApiKey', () => {
     const { body } = await t.graphql(admin, ROTATE, { id: old.apiKey.id });
     const rotated = body.data!.rotateApiKey as Created;
     secretsSeen.push(rotated.secret);
-    expect(rotated.apiKey).toMatchObject({ name: 'rotate me', permissions: ['IOCS_READ', 'WATCHLISTS_READ'], rotatedFromId: old.apiKey.id, status: 'ACTIVE' });
+    expect(rotated.apiKey).toMatchObject({
+      name: 'rotate me',
+      permissions: ['IOCS_READ', 'WATCHLISTS_READ'],
+      rotatedFromId: old.apiKey.id,
+      status: 'ACTIVE',
+    });
     expect(rotated.secret).not.toBe(old.secret);
     expect(await viewerStatus(rotated.secret)).toBe('ok');
     expect(await viewerStatus(old.secret)).toBe('ok');
@@ -174,29 +197,52 @@ describe('rotateApiKey', () => {
   it('refuses a revoked, an expired or an already rotated key, and a grace period out of range', async () => {
     const revoked = await create({ name: 'revoked' });
     await t.graphql(admin, REVOKE, { id: revoked.apiKey.id });
-    expect(errorOf((await t.graphql(admin, ROTATE, { id: revoked.apiKey.id })).body)).toMatchObject({ code: 'invalid_parameter', parameter: 'id' });
+    expect(errorOf((await t.graphql(admin, ROTATE, { id: revoked.apiKey.id })).body)).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'id',
+    });
 
     const expired = await create({ name: 'expired', expiresInDays: 1 });
-    await t.database.db.execute(sql`update api_keys set expires_at = now() - interval '1 second' where id = ${expired.apiKey.id}`);
-    expect(errorOf((await t.graphql(admin, ROTATE, { id: expired.apiKey.id })).body)).toMatchObject({ code: 'invalid_parameter', parameter: 'id' });
+    await t.database.db.execute(
+      sql`update api_keys set expires_at = now() - interval '1 second' where id = ${expired.apiKey.id}`,
+    );
+    expect(errorOf((await t.graphql(admin, ROTATE, { id: expired.apiKey.id })).body)).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'id',
+    });
 
     const twice = await create({ name: 'twice' });
     await t.graphql(admin, ROTATE, { id: twice.apiKey.id });
-    expect(errorOf((await t.graphql(admin, ROTATE, { id: twice.apiKey.id })).body)).toMatchObject({ code: 'invalid_parameter', parameter: 'id' });
+    expect(errorOf((await t.graphql(admin, ROTATE, { id: twice.apiKey.id })).body)).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'id',
+    });
 
     const fine = await create({ name: 'fine' });
     for (const grace of [-1, 30 * 86_400 + 1]) {
-      expect(errorOf((await t.graphql(admin, ROTATE, { id: fine.apiKey.id, grace })).body)).toMatchObject({ code: 'invalid_parameter', parameter: 'gracePeriodSeconds' });
+      expect(errorOf((await t.graphql(admin, ROTATE, { id: fine.apiKey.id, grace })).body)).toMatchObject({
+        code: 'invalid_parameter',
+        parameter: 'gracePeriodSeconds',
+      });
     }
     expect(await viewerStatus(fine.secret)).toBe('ok');
   });
 
   it('answers not_found for another workspace’s key or an unknown id, and is forbidden without keys:write', async () => {
     const mine = await create({ name: 'mine' });
-    expect(errorOf((await t.graphql(otherAdmin, ROTATE, { id: mine.apiKey.id })).body)).toMatchObject({ code: 'not_found' });
-    expect(errorOf((await t.graphql(admin, ROTATE, { id: '00000000-0000-4000-8000-000000000000' })).body)).toMatchObject({ code: 'not_found' });
-    expect(errorOf((await t.graphql(readOnly, ROTATE, { id: mine.apiKey.id })).body)).toMatchObject({ code: 'forbidden' });
-    expect(errorOf((await t.graphql(admin, ROTATE, { id: 'not-an-id' })).body)).toMatchObject({ code: 'invalid_parameter', parameter: 'id' });
+    expect(errorOf((await t.graphql(otherAdmin, ROTATE, { id: mine.apiKey.id })).body)).toMatchObject({
+      code: 'not_found',
+    });
+    expect(
+      errorOf((await t.graphql(admin, ROTATE, { id: '00000000-0000-4000-8000-000000000000' })).body),
+    ).toMatchObject({ code: 'not_found' });
+    expect(errorOf((await t.graphql(readOnly, ROTATE, { id: mine.apiKey.id })).body)).toMatchObject({
+      code: 'forbidden',
+    });
+    expect(errorOf((await t.graphql(admin, ROTATE, { id: 'not-an-id' })).body)).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'id',
+    });
     expect(await viewerStatus(mine.secret)).toBe('ok');
   });
 });
@@ -220,8 +266,12 @@ describe('revokeApiKey', () => {
 
   it('answers not_found for another workspace’s key, which stays valid, and is forbidden without keys:write', async () => {
     const mine = await create({ name: 'guarded' });
-    expect(errorOf((await t.graphql(otherAdmin, REVOKE, { id: mine.apiKey.id })).body)).toMatchObject({ code: 'not_found' });
-    expect(errorOf((await t.graphql(readOnly, REVOKE, { id: mine.apiKey.id })).body)).toMatchObject({ code: 'forbidden' });
+    expect(errorOf((await t.graphql(otherAdmin, REVOKE, { id: mine.apiKey.id })).body)).toMatchObject({
+      code: 'not_found',
+    });
+    expect(errorOf((await t.graphql(readOnly, REVOKE, { id: mine.apiKey.id })).body)).toMatchObject({
+      code: 'forbidden',
+    });
     expect(await viewerStatus(mine.secret)).toBe('ok');
   });
 });
@@ -260,9 +310,30 @@ describe('auditEvents', () => {
     const events = (body.data!.auditEvents as { edges: { node: Record<string, unknown> }[] }).edges.map((e) => e.node);
     const actor = `sk_live_${adminPrefix}`;
     expect(events).toEqual([
-      { action: 'api_key.revoked', actorKeyPrefix: actor, targetKeyId: key.id, targetKeyPrefix: key.prefix, requestId: revoked.requestId, createdAt: expect.any(String) },
-      { action: 'api_key.rotated', actorKeyPrefix: actor, targetKeyId: key.id, targetKeyPrefix: key.prefix, requestId: rotated.requestId, createdAt: expect.any(String) },
-      { action: 'api_key.created', actorKeyPrefix: actor, targetKeyId: key.id, targetKeyPrefix: key.prefix, requestId: created.requestId, createdAt: expect.any(String) },
+      {
+        action: 'api_key.revoked',
+        actorKeyPrefix: actor,
+        targetKeyId: key.id,
+        targetKeyPrefix: key.prefix,
+        requestId: revoked.requestId,
+        createdAt: expect.any(String),
+      },
+      {
+        action: 'api_key.rotated',
+        actorKeyPrefix: actor,
+        targetKeyId: key.id,
+        targetKeyPrefix: key.prefix,
+        requestId: rotated.requestId,
+        createdAt: expect.any(String),
+      },
+      {
+        action: 'api_key.created',
+        actorKeyPrefix: actor,
+        targetKeyId: key.id,
+        targetKeyPrefix: key.prefix,
+        requestId: created.requestId,
+        createdAt: expect.any(String),
+      },
     ]);
   });
 
@@ -271,11 +342,16 @@ describe('auditEvents', () => {
     let after: string | null = null;
     do {
       const { body }: { body: GraphQLBody } = await t.graphql(admin, AUDIT, { first: 4, after });
-      const page = body.data!.auditEvents as { edges: { node: { createdAt: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      const page = body.data!.auditEvents as {
+        edges: { node: { createdAt: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
       seen.push(...page.edges.map((e) => JSON.stringify(e.node)));
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);
-    const [row] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from audit_events where workspace_id = ${workspaceId}`);
+    const [row] = await t.database.rows<{ n: number }>(
+      sql`select count(*)::int as n from audit_events where workspace_id = ${workspaceId}`,
+    );
     expect(seen).toHaveLength(row!.n);
     expect(new Set(seen).size).toBe(row!.n);
     const other = (await t.graphql(otherAdmin, AUDIT, {})).body.data!.auditEvents as { edges: unknown[] };

@@ -45,7 +45,10 @@ describe('the OpenAPI document', () => {
       const operation = document.paths[route.path]?.[route.method.toLowerCase()];
       expect(operation, `${route.method} ${route.path}`).toBeDefined();
       expect(operation['x-permission']).toBe(permissions[0] ?? null);
-      expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual([...route.params.map((p) => p.name), ...(route.response.kind === 'hashRange' ? ['Add-Padding'] : [])]);
+      expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual([
+        ...route.params.map((p) => p.name),
+        ...(route.response.kind === 'hashRange' ? ['Add-Padding'] : []),
+      ]);
       expect(Boolean(operation.requestBody)).toBe(Boolean(route.body));
       const dialectSchema = { soc: 'SocError', defendis: 'DefendisError', taxii: 'TaxiiError' }[route.dialect];
       const mediaType = route.dialect === 'taxii' ? 'application/taxii+json;version=2.1' : 'application/json';
@@ -64,13 +67,17 @@ describe('the OpenAPI document', () => {
       path: '/api/v1/iocs/recent-demo',
       dialect: 'soc',
       summary: 'A route made up by this test.',
-      operation: 'query RestRecentDemo { iocs(first: 1) { edges { node { id value } } pageInfo { hasNextPage endCursor } } }',
+      operation:
+        'query RestRecentDemo { iocs(first: 1) { edges { node { id value } } pageInfo { hasNextPage endCursor } } }',
       params: [],
       response: { kind: 'page', field: 'iocs', item: 'RecentDemoIoc' },
     };
     const extended = buildOpenApiDocument(schema, [...ROUTES, extra]) as any;
     expect(extended.paths['/api/v1/iocs/recent-demo'].get.operationId).toBe('RestRecentDemo');
-    expect(extended.components.schemas.RecentDemoIoc.properties).toEqual({ id: { type: 'string' }, value: { type: 'string' } });
+    expect(extended.components.schemas.RecentDemoIoc.properties).toEqual({
+      id: { type: 'string' },
+      value: { type: 'string' },
+    });
     expect((await new Validator().validate(extended)).valid).toBe(true);
   });
 
@@ -98,7 +105,24 @@ describe('what generated clients need (issue: the first hour)', () => {
   it('declares the headers of every answer, tags and an example for every route', async () => {
     const { schema } = await import('../../src/edge/schema.js');
     const { buildOpenApiDocument } = await import('../../src/rest/openapi.js');
-    const document = buildOpenApiDocument(schema) as { tags: unknown[]; paths: Record<string, Record<string, { tags: string[]; summary: string; description: string; responses: Record<string, { headers: Record<string, unknown>; content?: Record<string, { example?: unknown }> }> }>> };
+    const document = buildOpenApiDocument(schema) as {
+      tags: unknown[];
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            tags: string[];
+            summary: string;
+            description: string;
+            responses: Record<
+              string,
+              { headers: Record<string, unknown>; content?: Record<string, { example?: unknown }> }
+            >;
+          }
+        >
+      >;
+    };
     expect(document.tags.length).toBeGreaterThanOrEqual(3);
     for (const [path, operations] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
@@ -110,10 +134,14 @@ describe('what generated clients need (issue: the first hour)', () => {
           expect(Object.keys(answer.headers), `${where} ${status}`).toContain('x-request-id');
           if (status === '429' || status === '503') expect(Object.keys(answer.headers)).toContain('Retry-After');
           if (status === '405') expect(Object.keys(answer.headers)).toContain('Allow');
-          if (status.startsWith('2') && status !== '204') expect(Object.keys(answer.headers)).toEqual(expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
+          if (status.startsWith('2') && status !== '204')
+            expect(Object.keys(answer.headers)).toEqual(
+              expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']),
+            );
           const json = answer.content?.['application/json'] ?? answer.content?.['application/taxii+json;version=2.1'];
           if (json && !status.startsWith('2')) expect(json.example, `${where} ${status}`).toBeDefined();
-          if (json && status.startsWith('2') && !path.startsWith('/taxii2/')) expect(json.example, `${where} ${status}`).toBeDefined();
+          if (json && status.startsWith('2') && !path.startsWith('/taxii2/'))
+            expect(json.example, `${where} ${status}`).toBeDefined();
         }
       }
     }

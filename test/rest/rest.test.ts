@@ -53,7 +53,10 @@ afterAll(() => t.close());
 
 type Answer = { status: number; statusText: string; text: string; json: any; requestId: string; headers: Headers };
 
-async function call(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+async function call(
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
   const response = await t.fetch(path, init);
   const text = await response.text();
   let json: unknown;
@@ -62,20 +65,35 @@ async function call(path: string, init: { method?: string; headers?: Record<stri
   } catch {
     json = undefined;
   }
-  return { status: response.status, statusText: response.statusText, text, json, requestId: response.headers.get('x-request-id')!, headers: response.headers };
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    text,
+    json,
+    requestId: response.headers.get('x-request-id')!,
+    headers: response.headers,
+  };
 }
 
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
 
 /** The exact bytes of a §4 error body in a dialect. */
-function expectError(answer: Answer, dialect: 'soc' | 'defendis', status: number, code: keyof typeof ERRORS, sentence?: string | RegExp) {
+function expectError(
+  answer: Answer,
+  dialect: 'soc' | 'defendis',
+  status: number,
+  code: keyof typeof ERRORS,
+  sentence?: string | RegExp,
+) {
   expect(answer.status, answer.text).toBe(status);
   expect(answer.requestId).toMatch(/^req_[0-9a-f]{24}$/);
   expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
   if (dialect === 'soc') {
     expect(answer.json.error.code).toBe(code);
     expect(answer.json.error.request_id).toBe(answer.requestId);
-    expect(answer.text).toBe(JSON.stringify({ error: { code, message: answer.json.error.message, request_id: answer.requestId } }, null, 2));
+    expect(answer.text).toBe(
+      JSON.stringify({ error: { code, message: answer.json.error.message, request_id: answer.requestId } }, null, 2),
+    );
     if (sentence) expect(answer.json.error.message).toMatch(sentence);
   } else {
     expect(answer.text).toBe(`{ "error": ${JSON.stringify(answer.json.error)} }`);
@@ -115,8 +133,18 @@ describe.each(FAMILIES)('authentication on $family ($dialect dialect)', ({ diale
   });
 
   it('wrong secret for a real prefix, and two different keys: 401 invalid_api_key', async () => {
-    expectError(await call(path, { headers: bearer(formatApiKey(prefix + 'w'.repeat(24))) }), dialect, 401, 'invalid_api_key');
-    expectError(await call(path, { headers: { ...bearer(key), 'x-api-key': otherKey } }), dialect, 401, 'invalid_api_key');
+    expectError(
+      await call(path, { headers: bearer(formatApiKey(prefix + 'w'.repeat(24))) }),
+      dialect,
+      401,
+      'invalid_api_key',
+    );
+    expectError(
+      await call(path, { headers: { ...bearer(key), 'x-api-key': otherKey } }),
+      dialect,
+      401,
+      'invalid_api_key',
+    );
   });
 
   it('revoked or expired key: 401 expired_api_key', async () => {
@@ -126,7 +154,13 @@ describe.each(FAMILIES)('authentication on $family ($dialect dialect)', ({ diale
 
   it('key in the query string: 400 api_key_in_query, whatever else the request holds', async () => {
     const answer = await call(`${path}${path.includes('?') ? '&' : '?'}api_key=${key}`, { headers: bearer(key) });
-    expectError(answer, dialect, 400, 'api_key_in_query', dialect === 'soc' ? /query string/ : /^API keys must not be sent in the URL/);
+    expectError(
+      answer,
+      dialect,
+      400,
+      'api_key_in_query',
+      dialect === 'soc' ? /query string/ : /^API keys must not be sent in the URL/,
+    );
   });
 
   it('a flood of guesses for one prefix: 429 rate_limited with Retry-After', async () => {
@@ -148,11 +182,30 @@ describe('IOCs (SOC dialect)', () => {
     expect(answer.json.pagination).toEqual({ limit: 2, next_cursor: expect.any(String), has_more: true });
     expect(answer.json.data.map((d: { value: string }) => d.value)).toEqual(['198.51.100.1', '203.0.113.11']);
     expect(Object.keys(answer.json.data[0])).toEqual([
-      'id', 'type', 'value', 'threat_type', 'malware_family', 'confidence', 'severity', 'tlp', 'tags', 'source', 'shared',
-      'first_seen', 'last_seen', 'valid_until', 'created_at', 'updated_at',
+      'id',
+      'type',
+      'value',
+      'threat_type',
+      'malware_family',
+      'confidence',
+      'severity',
+      'tlp',
+      'tags',
+      'source',
+      'shared',
+      'first_seen',
+      'last_seen',
+      'valid_until',
+      'created_at',
+      'updated_at',
     ]);
-    const next = await call(`/api/v1/iocs?type=ipv4&limit=2&cursor=${answer.json.pagination.next_cursor}`, { headers: bearer(key) });
-    expect(next.json).toMatchObject({ data: [{ value: '203.0.113.10', type: 'ipv4', tlp: 'amber+strict' }], pagination: { limit: 2, next_cursor: null, has_more: false } });
+    const next = await call(`/api/v1/iocs?type=ipv4&limit=2&cursor=${answer.json.pagination.next_cursor}`, {
+      headers: bearer(key),
+    });
+    expect(next.json).toMatchObject({
+      data: [{ value: '203.0.113.10', type: 'ipv4', tlp: 'amber+strict' }],
+      pagination: { limit: 2, next_cursor: null, has_more: false },
+    });
   });
 
   it('returns the same ids as GraphQL for the same query', async () => {
@@ -164,15 +217,31 @@ describe('IOCs (SOC dialect)', () => {
   });
 
   it('gets one IOC; another workspace’s and an unknown id are both 404 not_found', async () => {
-    expect((await call(`/api/v1/iocs/${ownIocId}`, { headers: bearer(key) })).json.data).toMatchObject({ id: ownIocId, shared: false });
+    expect((await call(`/api/v1/iocs/${ownIocId}`, { headers: bearer(key) })).json.data).toMatchObject({
+      id: ownIocId,
+      shared: false,
+    });
     expectError(await call(`/api/v1/iocs/${otherIocId}`, { headers: bearer(key) }), 'soc', 404, 'not_found');
-    expectError(await call('/api/v1/iocs/00000000-0000-4000-8000-000000000000', { headers: bearer(key) }), 'soc', 404, 'not_found');
+    expectError(
+      await call('/api/v1/iocs/00000000-0000-4000-8000-000000000000', { headers: bearer(key) }),
+      'soc',
+      404,
+      'not_found',
+    );
   });
 
   it('looks up values in order with null where unknown', async () => {
-    const answer = await call('/api/v1/iocs/lookup', { method: 'POST', headers: bearer(key), body: JSON.stringify({ values: ['203.0.113[.]10', 'unknown.example', 'EVIL[.]example.net'] }) });
+    const answer = await call('/api/v1/iocs/lookup', {
+      method: 'POST',
+      headers: bearer(key),
+      body: JSON.stringify({ values: ['203.0.113[.]10', 'unknown.example', 'EVIL[.]example.net'] }),
+    });
     expect(answer.status).toBe(200);
-    expect(answer.json.data.map((d: { value: string } | null) => d?.value ?? null)).toEqual(['203.0.113.10', null, 'evil.example.net']);
+    expect(answer.json.data.map((d: { value: string } | null) => d?.value ?? null)).toEqual([
+      '203.0.113.10',
+      null,
+      'evil.example.net',
+    ]);
   });
 
   it.each([
@@ -201,17 +270,48 @@ describe('IOCs (SOC dialect)', () => {
     ['{"values":["a"],"extra":1}', 'extra'],
   ])('lookup body %s: 400 invalid_parameter naming %s', async (body, parameter) => {
     const answer = await call('/api/v1/iocs/lookup', { method: 'POST', headers: bearer(key), body });
-    expectError(answer, 'soc', 400, 'invalid_parameter', new RegExp(`^Invalid parameter ${parameter.replace('.', '\\.')}: `));
+    expectError(
+      answer,
+      'soc',
+      400,
+      'invalid_parameter',
+      new RegExp(`^Invalid parameter ${parameter.replace('.', '\\.')}: `),
+    );
   });
 
   it('lookup without values: 400 missing_parameter; too many: 400 invalid_parameter', async () => {
-    expectError(await call('/api/v1/iocs/lookup', { method: 'POST', headers: bearer(key), body: '{}' }), 'soc', 400, 'missing_parameter', 'Missing required parameter: values.');
-    expectError(await call('/api/v1/iocs/lookup', { method: 'POST', headers: bearer(key), body: JSON.stringify({ values: Array(1001).fill('x') }) }), 'soc', 400, 'invalid_parameter');
+    expectError(
+      await call('/api/v1/iocs/lookup', { method: 'POST', headers: bearer(key), body: '{}' }),
+      'soc',
+      400,
+      'missing_parameter',
+      'Missing required parameter: values.',
+    );
+    expectError(
+      await call('/api/v1/iocs/lookup', {
+        method: 'POST',
+        headers: bearer(key),
+        body: JSON.stringify({ values: Array(1001).fill('x') }),
+      }),
+      'soc',
+      400,
+      'invalid_parameter',
+    );
   });
 
   it('a body over 1 MiB: 413 payload_too_large', async () => {
-    const answer = await call('/api/v1/iocs/lookup', { method: 'POST', headers: bearer(key), body: JSON.stringify({ values: ['x'.repeat(1024 * 1024)] }) });
-    expectError(answer, 'soc', 413, 'payload_too_large', 'The request body is larger than 1048576 bytes; send at most 1048576 bytes.');
+    const answer = await call('/api/v1/iocs/lookup', {
+      method: 'POST',
+      headers: bearer(key),
+      body: JSON.stringify({ values: ['x'.repeat(1024 * 1024)] }),
+    });
+    expectError(
+      answer,
+      'soc',
+      413,
+      'payload_too_large',
+      'The request body is larger than 1048576 bytes; send at most 1048576 bytes.',
+    );
   });
 
   it('a key without iocs:read: 403 forbidden', async () => {
@@ -233,21 +333,42 @@ describe('watchlists (Defendis dialect)', () => {
       body: JSON.stringify({ name: 'REST list', entries: [{ type: 'domain', value: 'Example.com' }] }),
     });
     expect(created.status).toBe(201);
-    expect(created.json.data).toMatchObject({ name: 'REST list', description: null, entries: [{ type: 'domain', value: 'example.com' }] });
+    expect(created.json.data).toMatchObject({
+      name: 'REST list',
+      description: null,
+      entries: [{ type: 'domain', value: 'example.com' }],
+    });
     const id = created.json.data.id;
-    expect((await call(`/api/v1/watchlists/${id}`, { headers: bearer(key) })).json).toEqual({ data: created.json.data });
+    expect((await call(`/api/v1/watchlists/${id}`, { headers: bearer(key) })).json).toEqual({
+      data: created.json.data,
+    });
 
-    const renamed = await call(`/api/v1/watchlists/${id}`, { method: 'PATCH', headers: bearer(key), body: '{"name":"Renamed","description":"d"}' });
+    const renamed = await call(`/api/v1/watchlists/${id}`, {
+      method: 'PATCH',
+      headers: bearer(key),
+      body: '{"name":"Renamed","description":"d"}',
+    });
     expect(renamed.status).toBe(200);
     expect(renamed.json.data).toMatchObject({ id, name: 'Renamed', description: 'd' });
 
-    const one = await call(`/api/v1/watchlists/${id}/entries`, { method: 'POST', headers: bearer(key), body: '{"type":"keyword","value":"acme"}' });
+    const one = await call(`/api/v1/watchlists/${id}/entries`, {
+      method: 'POST',
+      headers: bearer(key),
+      body: '{"type":"keyword","value":"acme"}',
+    });
     expect(one.status).toBe(201);
-    const many = await call(`/api/v1/watchlists/${id}/entries`, { method: 'POST', headers: bearer(key), body: '{"entries":[{"type":"bin","value":"41111133"},{"type":"keyword","value":"ACME"}]}' });
+    const many = await call(`/api/v1/watchlists/${id}/entries`, {
+      method: 'POST',
+      headers: bearer(key),
+      body: '{"entries":[{"type":"bin","value":"41111133"},{"type":"keyword","value":"ACME"}]}',
+    });
     expect(many.json.data.entries.map((e: { value: string }) => e.value)).toEqual(['example.com', 'acme', '41111133']);
 
     const entryId = many.json.data.entries[1].id;
-    const removed = await call(`/api/v1/watchlists/${id}/entries/${entryId}`, { method: 'DELETE', headers: bearer(key) });
+    const removed = await call(`/api/v1/watchlists/${id}/entries/${entryId}`, {
+      method: 'DELETE',
+      headers: bearer(key),
+    });
     expect(removed.status).toBe(204);
     expect(removed.text).toBe('');
     const deleted = await call(`/api/v1/watchlists/${id}`, { method: 'DELETE', headers: bearer(key) });
@@ -265,8 +386,16 @@ describe('watchlists (Defendis dialect)', () => {
     ['{}', 'missing_parameter', 'Missing required parameter: name.'],
     ['{"name":""}', 'missing_parameter', 'Missing required parameter: name.'],
     ['{"name":5}', 'invalid_parameter', /^Invalid parameter name: /],
-    ['{"name":"x","entries":[{"type":"ip","value":"1.2.3.4"}]}', 'invalid_parameter', /^Invalid parameter entries\.0\.type: /],
-    ['{"name":"x","entries":[{"type":"domain","value":"not a domain"}]}', 'invalid_parameter', /^Invalid parameter value: /],
+    [
+      '{"name":"x","entries":[{"type":"ip","value":"1.2.3.4"}]}',
+      'invalid_parameter',
+      /^Invalid parameter entries\.0\.type: /,
+    ],
+    [
+      '{"name":"x","entries":[{"type":"domain","value":"not a domain"}]}',
+      'invalid_parameter',
+      /^Invalid parameter value: /,
+    ],
     ['{"name":"x","colour":"red"}', 'invalid_parameter', /^Invalid parameter colour: /],
     ['not json', 'invalid_parameter', 'Invalid parameter body: is not valid JSON.'],
     ['', 'invalid_parameter', 'Invalid parameter body: is not valid JSON.'],
@@ -277,24 +406,84 @@ describe('watchlists (Defendis dialect)', () => {
 
   it('an entry outside the scope: 403 with a sentence starting Forbidden, nothing created', async () => {
     const before = (await call('/api/v1/watchlists?limit=1000', { headers: bearer(key) })).json.data.length;
-    const answer = await call('/api/v1/watchlists', { method: 'POST', headers: bearer(key), body: '{"name":"x","entries":[{"type":"domain","value":"other.test"}]}' });
-    expectError(answer, 'defendis', 403, 'forbidden', /^Forbidden: the domain other\.test is outside the workspace scope\.$/);
+    const answer = await call('/api/v1/watchlists', {
+      method: 'POST',
+      headers: bearer(key),
+      body: '{"name":"x","entries":[{"type":"domain","value":"other.test"}]}',
+    });
+    expectError(
+      answer,
+      'defendis',
+      403,
+      'forbidden',
+      /^Forbidden: the domain other\.test is outside the workspace scope\.$/,
+    );
     expect((await call('/api/v1/watchlists?limit=1000', { headers: bearer(key) })).json.data.length).toBe(before);
   });
 
   it('another workspace’s watchlist: 404 for every verb, and it stays as it was', async () => {
-    const mine = (await call('/api/v1/watchlists', { method: 'POST', headers: bearer(key), body: '{"name":"mine","entries":[{"type":"keyword","value":"k"}]}' })).json.data;
-    expectError(await call(`/api/v1/watchlists/${mine.id}`, { headers: bearer(otherKey) }), 'defendis', 404, 'not_found');
-    expectError(await call(`/api/v1/watchlists/${mine.id}`, { method: 'PATCH', headers: bearer(otherKey), body: '{"name":"x"}' }), 'defendis', 404, 'not_found');
-    expectError(await call(`/api/v1/watchlists/${mine.id}`, { method: 'DELETE', headers: bearer(otherKey) }), 'defendis', 404, 'not_found');
-    expectError(await call(`/api/v1/watchlists/${mine.id}/entries`, { method: 'POST', headers: bearer(otherKey), body: '{"type":"keyword","value":"x"}' }), 'defendis', 404, 'not_found');
-    expectError(await call(`/api/v1/watchlists/${mine.id}/entries/${mine.entries[0].id}`, { method: 'DELETE', headers: bearer(otherKey) }), 'defendis', 404, 'not_found');
+    const mine = (
+      await call('/api/v1/watchlists', {
+        method: 'POST',
+        headers: bearer(key),
+        body: '{"name":"mine","entries":[{"type":"keyword","value":"k"}]}',
+      })
+    ).json.data;
+    expectError(
+      await call(`/api/v1/watchlists/${mine.id}`, { headers: bearer(otherKey) }),
+      'defendis',
+      404,
+      'not_found',
+    );
+    expectError(
+      await call(`/api/v1/watchlists/${mine.id}`, { method: 'PATCH', headers: bearer(otherKey), body: '{"name":"x"}' }),
+      'defendis',
+      404,
+      'not_found',
+    );
+    expectError(
+      await call(`/api/v1/watchlists/${mine.id}`, { method: 'DELETE', headers: bearer(otherKey) }),
+      'defendis',
+      404,
+      'not_found',
+    );
+    expectError(
+      await call(`/api/v1/watchlists/${mine.id}/entries`, {
+        method: 'POST',
+        headers: bearer(otherKey),
+        body: '{"type":"keyword","value":"x"}',
+      }),
+      'defendis',
+      404,
+      'not_found',
+    );
+    expectError(
+      await call(`/api/v1/watchlists/${mine.id}/entries/${mine.entries[0].id}`, {
+        method: 'DELETE',
+        headers: bearer(otherKey),
+      }),
+      'defendis',
+      404,
+      'not_found',
+    );
     expect((await call(`/api/v1/watchlists/${mine.id}`, { headers: bearer(key) })).json.data).toEqual(mine);
   });
 
   it('a key without the permission: 403; a path id that is not an id: 400; a wrong method: 405', async () => {
-    expectError(await call('/api/v1/watchlists', { headers: bearer(noPermissions) }), 'defendis', 403, 'forbidden', /^Forbidden/);
-    expectError(await call('/api/v1/watchlists/12', { headers: bearer(key) }), 'defendis', 400, 'invalid_parameter', /^Invalid parameter id: /);
+    expectError(
+      await call('/api/v1/watchlists', { headers: bearer(noPermissions) }),
+      'defendis',
+      403,
+      'forbidden',
+      /^Forbidden/,
+    );
+    expectError(
+      await call('/api/v1/watchlists/12', { headers: bearer(key) }),
+      'defendis',
+      400,
+      'invalid_parameter',
+      /^Invalid parameter id: /,
+    );
     const answer = await call('/api/v1/watchlists', { method: 'PUT', headers: bearer(key) });
     expectError(answer, 'defendis', 405, 'method_not_allowed');
     expect(answer.headers.get('allow')).toBe('GET, POST');
@@ -308,13 +497,36 @@ describe('dataleaks (Defendis dialect)', () => {
   ])('%s answers the documented shape', async (path, emails) => {
     const answer = await call(path, { headers: bearer(key) });
     expect(answer.json.data.map((d: { email: string }) => d.email)).toEqual(emails);
-    expect(Object.keys(answer.json.data[0]).sort()).toEqual(['discovered_at', 'domain', 'email', 'id', 'leaked_at', 'password_masked', 'severity', 'site', 'source_name', 'source_type', 'username']);
+    expect(Object.keys(answer.json.data[0]).sort()).toEqual([
+      'discovered_at',
+      'domain',
+      'email',
+      'id',
+      'leaked_at',
+      'password_masked',
+      'severity',
+      'site',
+      'source_name',
+      'source_type',
+      'username',
+    ]);
     expect(answer.json.pagination).toEqual({ limit: 50, next_cursor: null, has_more: false });
   });
 
   it('cards answer BIN, last four and expiry only', async () => {
     const answer = await call('/api/v1/dataleaks/cards?bin=411111', { headers: bearer(key) });
-    expect(answer.json.data).toEqual([{ id: expect.any(String), bin: '41111122', last4: '1000', expiry: '12/29', brand: 'visa', source_name: 'test-forum', leaked_at: null, discovered_at: expect.any(String) }]);
+    expect(answer.json.data).toEqual([
+      {
+        id: expect.any(String),
+        bin: '41111122',
+        last4: '1000',
+        expiry: '12/29',
+        brand: 'visa',
+        source_name: 'test-forum',
+        leaked_at: null,
+        discovered_at: expect.any(String),
+      },
+    ]);
   });
 
   it.each([
@@ -324,15 +536,32 @@ describe('dataleaks (Defendis dialect)', () => {
     ['/api/v1/dataleaks/domain?domain=not%20a%20domain', 400, 'invalid_parameter', /^Invalid parameter domain: /],
     ['/api/v1/dataleaks/cards?bin=41', 400, 'invalid_parameter', /^Invalid parameter bin: /],
     ['/api/v1/dataleaks/domain?domain=a.com&domain=b.com', 400, 'invalid_parameter', /^Invalid parameter domain: /],
-    ['/api/v1/dataleaks/domain?domain=other.test', 403, 'forbidden', 'Forbidden: the domain other.test is outside the workspace scope.'],
+    [
+      '/api/v1/dataleaks/domain?domain=other.test',
+      403,
+      'forbidden',
+      'Forbidden: the domain other.test is outside the workspace scope.',
+    ],
     ['/api/v1/dataleaks/cards?bin=555555', 403, 'forbidden', /^Forbidden/],
   ])('%s: %i %s', async (path, status, code, sentence) => {
     expectError(await call(path, { headers: bearer(key) }), 'defendis', status, code as keyof typeof ERRORS, sentence);
   });
 
   it('a plan without data leaks, or a key without the permission: 403 forbidden', async () => {
-    expectError(await call('/api/v1/dataleaks/domain?domain=example.com', { headers: bearer(proKey) }), 'defendis', 403, 'forbidden', 'Forbidden: data leak searches need the enterprise plan.');
-    expectError(await call('/api/v1/dataleaks/domain?domain=example.com', { headers: bearer(noPermissions) }), 'defendis', 403, 'forbidden', /^Forbidden: this API key lacks the dataleaks:read permission/);
+    expectError(
+      await call('/api/v1/dataleaks/domain?domain=example.com', { headers: bearer(proKey) }),
+      'defendis',
+      403,
+      'forbidden',
+      'Forbidden: data leak searches need the enterprise plan.',
+    );
+    expectError(
+      await call('/api/v1/dataleaks/domain?domain=example.com', { headers: bearer(noPermissions) }),
+      'defendis',
+      403,
+      'forbidden',
+      /^Forbidden: this API key lacks the dataleaks:read permission/,
+    );
   });
 });
 
@@ -355,7 +584,13 @@ describe('hostile requests', () => {
     expect(answer.status, answer.text).toBeLessThan(500);
     if (answer.status >= 400) {
       const dialect = path.startsWith('/api/v1/iocs') ? 'soc' : 'defendis';
-      expectError(answer, dialect, answer.status, dialect === 'soc' ? answer.json.error.code : 'invalid_parameter', dialect === 'soc' ? /./ : /./);
+      expectError(
+        answer,
+        dialect,
+        answer.status,
+        dialect === 'soc' ? answer.json.error.code : 'invalid_parameter',
+        dialect === 'soc' ? /./ : /./,
+      );
     }
   });
 });
@@ -364,6 +599,8 @@ describe('the 500 body', () => {
   it('is the documented phrase in both dialects, without stack or SQL', () => {
     const error = new ApiError('internal_error');
     expect(errorBodyText(error, 'defendis', 'req_0')).toBe('{ "error": "Internal server error" }');
-    expect(JSON.parse(errorBodyText(error, 'soc', 'req_0'))).toEqual({ error: { code: 'internal_error', message: 'Internal server error.', request_id: 'req_0' } });
+    expect(JSON.parse(errorBodyText(error, 'soc', 'req_0'))).toEqual({
+      error: { code: 'internal_error', message: 'Internal server error.', request_id: 'req_0' },
+    });
   });
 });

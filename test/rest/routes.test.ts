@@ -30,7 +30,8 @@ afterAll(async () => {
 });
 
 const SAMPLE: Record<string, string> = { prefix: 'abcde' };
-const pathOf = (pattern: string) => pattern.replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE[name] ?? '00000000-0000-4000-8000-000000000000');
+const pathOf = (pattern: string) =>
+  pattern.replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE[name] ?? '00000000-0000-4000-8000-000000000000');
 const withBody = ROUTES.filter((route) => route.body);
 
 /** What a client of the route sends with a body: TAXII's media type for TAXII routes, JSON elsewhere. */
@@ -42,7 +43,8 @@ const mediaHeaders = (route: RestRoute): Record<string, string> =>
 function expectDialect(path: string, status: number, text: string, code: string) {
   const dialect = dialectForPath(path);
   if (dialect === 'soc') expect(JSON.parse(text).error.code, text).toBe(code);
-  else if (dialect === 'taxii') expect(JSON.parse(text), text).toMatchObject({ http_status: String(status), error_code: code });
+  else if (dialect === 'taxii')
+    expect(JSON.parse(text), text).toMatchObject({ http_status: String(status), error_code: code });
   else expect(text).toMatch(/^\{ "error": "[^"]+" \}$/);
   expect(status, text).toBe(code === 'missing_api_key' ? 401 : code === 'payload_too_large' ? 413 : 503);
 }
@@ -60,12 +62,22 @@ describe('the route table is the one home of each route’s facts', () => {
   });
 
   it('documents the permission each route’s resolvers check: its family’s, read from the schema', () => {
-    const family: Record<string, string> = { iocs: 'iocs', watchlists: 'watchlists', alerts: 'watchlists', dataleaks: 'dataleaks', passwords: 'passwords', webhooks: 'webhooks' };
+    const family: Record<string, string> = {
+      iocs: 'iocs',
+      watchlists: 'watchlists',
+      alerts: 'watchlists',
+      dataleaks: 'dataleaks',
+      passwords: 'passwords',
+      webhooks: 'webhooks',
+    };
     for (const { route, permissions } of prepareRoutes(restView(schema), ROUTES)) {
       const name = `${route.method} ${route.path}`;
       if (route.dialect === 'taxii') {
         // Discovery, the API root, collections and statuses are open to any key; objects need iocs.
-        expect(permissions.every((p) => p.startsWith('iocs:')), name).toBe(true);
+        expect(
+          permissions.every((p) => p.startsWith('iocs:')),
+          name,
+        ).toBe(true);
         continue;
       }
       const write = route.method !== 'GET' && !route.path.endsWith('/lookup');
@@ -92,30 +104,52 @@ describe.each(ROUTES.map((route) => ({ name: `${route.method} ${route.path}`, ro
   });
 });
 
-describe.each(withBody.map((route) => ({ name: `${route.method} ${route.path}`, route })))('$name, its body', ({ route }) => {
-  it('over its limit: 413, and nothing stored', async () => {
-    const path = pathOf(route.path);
-    const before = await t.database.rows<{ n: number }>(sql`select (select count(*) from iocs) + (select count(*) from watchlists) + (select count(*) from webhook_endpoints) as n`);
-    const limit = route.body!.maxBytes ?? MAX_BODY_BYTES;
-    const response = await t.fetch(path, { method: route.method, headers: { authorization: `Bearer ${key}`, ...mediaHeaders(route) }, body: `{"x":"${'x'.repeat(limit)}"}` });
-    expectDialect(path, response.status, await response.text(), 'payload_too_large');
-    expect(await t.database.rows(sql`select (select count(*) from iocs) + (select count(*) from watchlists) + (select count(*) from webhook_endpoints) as n`)).toEqual(before);
-  });
+describe.each(withBody.map((route) => ({ name: `${route.method} ${route.path}`, route })))(
+  '$name, its body',
+  ({ route }) => {
+    it('over its limit: 413, and nothing stored', async () => {
+      const path = pathOf(route.path);
+      const before = await t.database.rows<{ n: number }>(
+        sql`select (select count(*) from iocs) + (select count(*) from watchlists) + (select count(*) from webhook_endpoints) as n`,
+      );
+      const limit = route.body!.maxBytes ?? MAX_BODY_BYTES;
+      const response = await t.fetch(path, {
+        method: route.method,
+        headers: { authorization: `Bearer ${key}`, ...mediaHeaders(route) },
+        body: `{"x":"${'x'.repeat(limit)}"}`,
+      });
+      expectDialect(path, response.status, await response.text(), 'payload_too_large');
+      expect(
+        await t.database.rows(
+          sql`select (select count(*) from iocs) + (select count(*) from watchlists) + (select count(*) from webhook_endpoints) as n`,
+        ),
+      ).toEqual(before);
+    });
 
-  it('that never finishes: 503 when the request’s time is up', async () => {
-    const path = pathOf(route.path);
-    const url = new URL(server.url);
-    const socket = connect(Number(url.port), url.hostname);
-    let answer = '';
-    socket.on('data', (chunk) => (answer += String(chunk)));
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    const headers = Object.entries(mediaHeaders(route)).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-    socket.write(`${route.method} ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\n${headers}content-length: 100\r\n\r\n{"iocs":`);
-    const started = Date.now();
-    await until(() => answer, (text) => text.includes('\r\n\r\n'), 5000, 50);
-    socket.destroy();
-    await closed;
-    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
-    expect(Date.now() - started).toBeLessThan(4000);
-  });
-});
+    it('that never finishes: 503 when the request’s time is up', async () => {
+      const path = pathOf(route.path);
+      const url = new URL(server.url);
+      const socket = connect(Number(url.port), url.hostname);
+      let answer = '';
+      socket.on('data', (chunk) => (answer += String(chunk)));
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const headers = Object.entries(mediaHeaders(route))
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
+      socket.write(
+        `${route.method} ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\n${headers}content-length: 100\r\n\r\n{"iocs":`,
+      );
+      const started = Date.now();
+      await until(
+        () => answer,
+        (text) => text.includes('\r\n\r\n'),
+        5000,
+        50,
+      );
+      socket.destroy();
+      await closed;
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+      expect(Date.now() - started).toBeLessThan(4000);
+    });
+  },
+);

@@ -17,8 +17,14 @@ beforeAll(async () => {
   t = await createTestApp();
   const { id } = await t.createWorkspace({ scope: { domains: ['example.com'] } });
   key = (await t.createKey(id)).key;
-  await insertIocs(t.database.db, Array.from({ length: 12 }, (_, i) => ({ type: 'ipv4' as const, value: `203.0.113.${i + 1}` })));
-  await t.graphql(key, 'mutation { createWatchlist(input: { name: "Brand", entries: [{ type: DOMAIN, value: "example.com" }] }) { id } }');
+  await insertIocs(
+    t.database.db,
+    Array.from({ length: 12 }, (_, i) => ({ type: 'ipv4' as const, value: `203.0.113.${i + 1}` })),
+  );
+  await t.graphql(
+    key,
+    'mutation { createWatchlist(input: { name: "Brand", entries: [{ type: DOMAIN, value: "example.com" }] }) { id } }',
+  );
   server = await t.listen();
 });
 afterAll(async () => {
@@ -35,7 +41,10 @@ async function shell(commandLine: string, env: Record<string, string> = {}) {
 
 describe('the Defendis page', () => {
   it('answers its example request with the watchlists', async () => {
-    const out = await shell('curl -sS \\\n  -H "Authorization: Bearer ${DEFENDIS_API_KEY}" \\\n  "https://api.defendis.ai/api/v1/watchlists"', { DEFENDIS_API_KEY: key });
+    const out = await shell(
+      'curl -sS \\\n  -H "Authorization: Bearer ${DEFENDIS_API_KEY}" \\\n  "https://api.defendis.ai/api/v1/watchlists"',
+      { DEFENDIS_API_KEY: key },
+    );
     const body = JSON.parse(out);
     expect(body.data).toHaveLength(1);
     expect(body.data[0]).toMatchObject({ name: 'Brand', entries: [{ type: 'domain', value: 'example.com' }] });
@@ -45,7 +54,9 @@ describe('the Defendis page', () => {
     const missing = await shell('curl -sS -i "https://api.defendis.ai/api/v1/watchlists"');
     expect(missing.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
     expect(missing.split('\r\n\r\n')[1]).toBe('{ "error": "Missing API key" }');
-    const invalid = await shell('curl -sS -i -H "Authorization: Bearer sk_live_not-a-real-key" "https://api.defendis.ai/api/v1/watchlists"');
+    const invalid = await shell(
+      'curl -sS -i -H "Authorization: Bearer sk_live_not-a-real-key" "https://api.defendis.ai/api/v1/watchlists"',
+    );
     expect(invalid.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
     expect(invalid.split('\r\n\r\n')[1]).toBe('{ "error": "Invalid or revoked API key" }');
   });
@@ -53,8 +64,14 @@ describe('the Defendis page', () => {
 
 describe('the SOC Defenders page', () => {
   it.each([
-    ['Authorization header', 'curl -H "Authorization: Bearer sk_live_YOUR_KEY" \\\n  "https://socdefenders.ai/api/v1/iocs?type=ipv4&limit=10"'],
-    ['X-API-Key header', 'curl -H "X-API-Key: sk_live_YOUR_KEY" \\\n  "https://socdefenders.ai/api/v1/iocs?type=ipv4&limit=10"'],
+    [
+      'Authorization header',
+      'curl -H "Authorization: Bearer sk_live_YOUR_KEY" \\\n  "https://socdefenders.ai/api/v1/iocs?type=ipv4&limit=10"',
+    ],
+    [
+      'X-API-Key header',
+      'curl -H "X-API-Key: sk_live_YOUR_KEY" \\\n  "https://socdefenders.ai/api/v1/iocs?type=ipv4&limit=10"',
+    ],
   ])('answers its %s example with ten IPv4 IOCs', async (_name, command) => {
     const body = JSON.parse(await shell(command.replace('sk_live_YOUR_KEY', key)));
     expect(body.data).toHaveLength(10);

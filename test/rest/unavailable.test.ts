@@ -29,7 +29,17 @@ describe.skipIf(!serverUrl)('with the database gone', () => {
     const requestId = response.headers.get('x-request-id');
     expect(text).toBe(
       dialect === 'soc'
-        ? JSON.stringify({ error: { code: 'unavailable', message: 'The service is temporarily unavailable. Retry later.', request_id: requestId } }, null, 2)
+        ? JSON.stringify(
+            {
+              error: {
+                code: 'unavailable',
+                message: 'The service is temporarily unavailable. Retry later.',
+                request_id: requestId,
+              },
+            },
+            null,
+            2,
+          )
         : '{ "error": "Service unavailable" }',
     );
   });

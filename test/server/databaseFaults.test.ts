@@ -68,7 +68,11 @@ describe.skipIf(!canMakeCluster)('a real server whose database stops, freezes an
       headers: { 'content-type': 'application/json', 'x-api-key': key },
       body: JSON.stringify({ query: '{ iocs(first: 1) { edges { cursor } } }' }),
     });
-    return { response, body: (await response.json()) as { data?: unknown; errors?: { extensions: Record<string, unknown> }[] }, ms: Date.now() - started };
+    return {
+      response,
+      body: (await response.json()) as { data?: unknown; errors?: { extensions: Record<string, unknown> }[] },
+      ms: Date.now() - started,
+    };
   };
 
   async function expectUnavailable(withinMs: number) {
@@ -102,7 +106,12 @@ describe.skipIf(!canMakeCluster)('a real server whose database stops, freezes an
   }
 
   async function waitUntilServing() {
-    return within(async () => (await get('/readyz')).response.status === 200 && (await get('/api/v1/iocs?limit=1')).response.status === 200, 20_000, 200);
+    return within(
+      async () =>
+        (await get('/readyz')).response.status === 200 && (await get('/api/v1/iocs?limit=1')).response.status === 200,
+      20_000,
+      200,
+    );
   }
 
   it('serves while the database is up', async () => {
@@ -128,11 +137,15 @@ describe.skipIf(!canMakeCluster)('a real server whose database stops, freezes an
     } finally {
       await database.close();
     }
-    const took = await within(async () => {
-      const { response } = await get('/api/v1/iocs?limit=1');
-      expect([200, 401]).toContain(response.status);
-      return response.status === 401;
-    }, 3000, 20);
+    const took = await within(
+      async () => {
+        const { response } = await get('/api/v1/iocs?limit=1');
+        expect([200, 401]).toContain(response.status);
+        return response.status === 401;
+      },
+      3000,
+      20,
+    );
     expect(took).toBeLessThan(1000);
   });
 

@@ -23,7 +23,9 @@ describe('the embedded database', () => {
     const response = await fetch(`${first.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${demoKey}` },
-      body: JSON.stringify({ query: '{ viewer { key { name permissions } workspace { plan billingStatus scope { domains } } } }' }),
+      body: JSON.stringify({
+        query: '{ viewer { key { name permissions } workspace { plan billingStatus scope { domains } } } }',
+      }),
     });
     expect(await response.json()).toEqual({
       data: {
@@ -40,14 +42,21 @@ describe('the embedded database', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${demoKey}` },
       body: JSON.stringify({ query: '{ auditEvents { edges { node { action actor } } } }' }),
     });
-    expect(await audit.json()).toEqual({ data: { auditEvents: { edges: [{ node: { action: 'api_key.created', actor: 'server setup' } }] } } });
+    expect(await audit.json()).toEqual({
+      data: { auditEvents: { edges: [{ node: { action: 'api_key.created', actor: 'server setup' } }] } },
+    });
     expect(await first.stop('SIGTERM')).toBe(0);
     expect(first.stdout.join('')).not.toContain(demoKey!);
 
     // The banner: every address, the demo workspace, and how to make a key.
     const workspaceId = /Demo workspace {2}([0-9a-f-]{36})/.exec(console)?.[1];
     expect(workspaceId).toBeDefined();
-    for (const line of [`GraphQL   ${first.url}/graphql`, `Console   ${first.url}/console/`, `REST API  ${first.url}/api/v1/openapi.json`, 'Metrics   -']) {
+    for (const line of [
+      `GraphQL   ${first.url}/graphql`,
+      `Console   ${first.url}/console/`,
+      `REST API  ${first.url}/api/v1/openapi.json`,
+      'Metrics   -',
+    ]) {
       expect(console).toContain(line);
     }
     expect(console).toContain(`npm run -s cli -- key create --workspace ${workspaceId} --name "My key"`);
@@ -58,8 +67,15 @@ describe('the embedded database', () => {
     const home = await fetch(`${second.url}/`, { headers: { accept: 'text/html' } });
     expect(home.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     const page = await home.text();
-    for (const link of ['<a href="/graphql">GraphQL</a>', '<a href="/console/">Console</a>', '<a href="/api/v1/openapi.json">REST API</a>']) expect(page).toContain(link);
-    expect(await (await fetch(`${second.url}/`)).json()).toEqual({ links: { 'REST API': '/api/v1/openapi.json', GraphQL: '/graphql', Console: '/console/' } });
+    for (const link of [
+      '<a href="/graphql">GraphQL</a>',
+      '<a href="/console/">Console</a>',
+      '<a href="/api/v1/openapi.json">REST API</a>',
+    ])
+      expect(page).toContain(link);
+    expect(await (await fetch(`${second.url}/`)).json()).toEqual({
+      links: { 'REST API': '/api/v1/openapi.json', GraphQL: '/graphql', Console: '/console/' },
+    });
     expect(await second.stop('SIGTERM')).toBe(0);
   }, 90_000);
 });
@@ -67,8 +83,12 @@ describe('the embedded database', () => {
 /** The admin command line as a separate process, as a person runs it in a second terminal. */
 function cliProcess(env: Record<string, string>, ...argv: string[]) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], { cwd: repoRoot, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...argv],
+      { cwd: repoRoot, env: { ...process.env, ...env } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -83,7 +103,9 @@ describe('one process per embedded database', () => {
       expect(refused.code).not.toBe(0);
       expect(refused.stdout).toBe('');
       expect(refused.stderr).toMatch(
-        new RegExp(`^error: The embedded database in ${folder} is in use by process ${server.child.pid} \\(.*since \\d{4}-.*\\); it admits one process at a time\\. Stop that process first, or do this through the running server .*, or run both against PostgreSQL with DATABASE_URL\\.\n$`),
+        new RegExp(
+          `^error: The embedded database in ${folder} is in use by process ${server.child.pid} \\(.*since \\d{4}-.*\\); it admits one process at a time\\. Stop that process first, or do this through the running server .*, or run both against PostgreSQL with DATABASE_URL\\.\n$`,
+        ),
       );
       expect(await server.stop('SIGTERM')).toBe(0);
       expect(existsSync(path.join(folder, 'embedded.lock'))).toBe(false);

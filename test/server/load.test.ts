@@ -45,7 +45,10 @@ describe('a sustained mix from 50 connections', () => {
     await revokeApiKey(t.database.db, { id: revoked.id, actor: CLI_ACTOR });
     const wrongSecret = formatApiKey(good.prefix + 'x'.repeat(24));
     const badChecksum = `${good.key.slice(0, -1)}${good.key.endsWith('A') ? 'B' : 'A'}`;
-    await insertIocs(t.database.db, Array.from({ length: 20 }, (_, i) => ({ type: 'domain' as const, value: `feed-${i}.example` })));
+    await insertIocs(
+      t.database.db,
+      Array.from({ length: 20 }, (_, i) => ({ type: 'domain' as const, value: `feed-${i}.example` })),
+    );
 
     const list = await fetch(`${server.url}/api/v1/watchlists`, {
       method: 'POST',
@@ -59,16 +62,41 @@ describe('a sustained mix from 50 connections', () => {
     const auth = { authorization: `Bearer ${good.key}`, 'content-type': 'application/json' };
     // 300 new watchlists: more than one workspace holds (200 on the enterprise plan), so two share them.
     const other = await t.createWorkspace({ scope: { domains: ['load.example'] } });
-    const otherAuth = { authorization: `Bearer ${(await t.createKey(other.id)).key}`, 'content-type': 'application/json' };
+    const otherAuth = {
+      authorization: `Bearer ${(await t.createKey(other.id)).key}`,
+      'content-type': 'application/json',
+    };
     const kinds: Array<(i: number) => Sent> = [
       () => ({ method: 'GET', path: '/api/v1/iocs?type=domain&limit=5', headers: auth, expected: 200 }),
-      () => ({ method: 'POST', path: '/graphql', headers: auth, body: JSON.stringify({ query: '{ iocs(first: 3) { edges { node { value } } } }' }), expected: 200 }),
-      () => ({ method: 'POST', path: '/api/v1/iocs/lookup', headers: auth, body: JSON.stringify({ values: ['feed-1[.]example', 'nope.example'] }), expected: 200 }),
-      () => ({ method: 'GET', path: '/api/v1/iocs', headers: { authorization: `Bearer ${wrongSecret}` }, expected: 401 }),
+      () => ({
+        method: 'POST',
+        path: '/graphql',
+        headers: auth,
+        body: JSON.stringify({ query: '{ iocs(first: 3) { edges { node { value } } } }' }),
+        expected: 200,
+      }),
+      () => ({
+        method: 'POST',
+        path: '/api/v1/iocs/lookup',
+        headers: auth,
+        body: JSON.stringify({ values: ['feed-1[.]example', 'nope.example'] }),
+        expected: 200,
+      }),
+      () => ({
+        method: 'GET',
+        path: '/api/v1/iocs',
+        headers: { authorization: `Bearer ${wrongSecret}` },
+        expected: 401,
+      }),
       () => ({ method: 'GET', path: '/api/v1/watchlists', headers: { 'x-api-key': badChecksum }, expected: 401 }),
       () => ({ method: 'GET', path: '/api/v1/iocs', headers: { 'x-api-key': revoked.key }, expected: 401 }),
       () => ({ method: 'GET', path: '/api/v1/iocs?limit=5000', headers: auth, expected: 400 }),
-      () => ({ method: 'GET', path: '/api/v1/dataleaks/domain?domain=elsewhere.example', headers: auth, expected: 403 }),
+      () => ({
+        method: 'GET',
+        path: '/api/v1/dataleaks/domain?domain=elsewhere.example',
+        headers: auth,
+        expected: 403,
+      }),
       (i) => {
         const headers = i % 20 < 10 ? auth : otherAuth;
         return {
@@ -77,7 +105,8 @@ describe('a sustained mix from 50 connections', () => {
           headers,
           body: JSON.stringify({ name: `load ${i}`, entries: [{ type: 'domain', value: `host-${i}.load.example` }] }),
           expected: 201,
-          acknowledged: (body: string) => createdWatchlists.set((JSON.parse(body) as { data: { id: string } }).data.id, headers),
+          acknowledged: (body: string) =>
+            createdWatchlists.set((JSON.parse(body) as { data: { id: string } }).data.id, headers),
         };
       },
       (i) => ({
@@ -96,10 +125,15 @@ describe('a sustained mix from 50 connections', () => {
     const worker = async () => {
       for (let i = next++; i < REQUESTS; i = next++) {
         const request = kinds[i % kinds.length]!(i);
-        const response = await fetch(`${server.url}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+        const response = await fetch(`${server.url}${request.path}`, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+        });
         const body = await response.text();
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-        if (response.status !== request.expected) wrong.push(`${request.method} ${request.path}: ${response.status} ${body.slice(0, 200)}`);
+        if (response.status !== request.expected)
+          wrong.push(`${request.method} ${request.path}: ${response.status} ${body.slice(0, 200)}`);
         else request.acknowledged?.(body);
       }
     };
@@ -118,7 +152,9 @@ describe('a sustained mix from 50 connections', () => {
     };
     const keywords = new Set((await read(`/api/v1/watchlists/${watchlistId}`)).data.entries.map((e) => e.value));
     expect([...addedKeywords].filter((k) => !keywords.has(k))).toEqual([]);
-    const found = await Promise.all([...createdWatchlists].map(([id, headers]) => read(`/api/v1/watchlists/${id}`, headers)));
+    const found = await Promise.all(
+      [...createdWatchlists].map(([id, headers]) => read(`/api/v1/watchlists/${id}`, headers)),
+    );
     expect(found.every((answer) => answer.data.entries.length === 1)).toBe(true);
   });
 });

@@ -33,7 +33,8 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const [series, value] = line.split(' ');
-    if (series === name || (series!.startsWith(`${name}{`) && wanted.every((w) => series!.includes(w)))) return Number(value);
+    if (series === name || (series!.startsWith(`${name}{`) && wanted.every((w) => series!.includes(w))))
+      return Number(value);
   }
   return undefined;
 }
@@ -48,11 +49,15 @@ describe('GET /metrics on the metrics listener', () => {
     await t.graphql(key, '{ viewer { key { name } } }');
     await t.fetch('/favicon.ico');
     const text = await scrape();
-    expect(sample(text, 'http_requests_total', { route: '/api/v1/watchlists/{id}', method: 'GET', status: '404' })).toBe(2);
+    expect(
+      sample(text, 'http_requests_total', { route: '/api/v1/watchlists/{id}', method: 'GET', status: '404' }),
+    ).toBe(2);
     expect(sample(text, 'http_requests_total', { route: '/api/v1/*', status: '404' })).toBe(1);
     expect(sample(text, 'http_requests_total', { route: '/graphql', method: 'POST', status: '200' })).toBe(1);
     expect(sample(text, 'http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);
-    expect(sample(text, 'http_request_duration_seconds_count', { route: '/api/v1/watchlists/{id}', method: 'GET' })).toBe(2);
+    expect(
+      sample(text, 'http_request_duration_seconds_count', { route: '/api/v1/watchlists/{id}', method: 'GET' }),
+    ).toBe(2);
     // Never the raw path: ids would make a series per resource.
     expect(text).not.toContain('00000000-0000-4000-8000-000000000000');
   });

@@ -42,7 +42,12 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
     const revokedAt = Date.now();
     const elapsed = await Promise.all(
       servers.map(async (server) => {
-        const refused = await until(() => viewer(server, { 'x-api-key': key }), (response) => response.status === 401, 3000, 20);
+        const refused = await until(
+          () => viewer(server, { 'x-api-key': key }),
+          (response) => response.status === 401,
+          3000,
+          20,
+        );
         const body = (await refused.json()) as { errors: { extensions: { code: string } }[] };
         expect(body.errors[0]!.extensions.code).toBe('expired_api_key');
         return Date.now() - revokedAt;
@@ -62,7 +67,12 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
     });
     const rotatedAt = Date.now();
     const { data } = (await rotation.json()) as { data: { rotateApiKey: { secret: string } } };
-    await until(() => viewer(servers[1]!, { 'x-api-key': key }), (response) => response.status === 401, 3000, 20);
+    await until(
+      () => viewer(servers[1]!, { 'x-api-key': key }),
+      (response) => response.status === 401,
+      3000,
+      20,
+    );
     expect(Date.now() - rotatedAt).toBeLessThan(1000);
     expect((await viewer(servers[1]!, { 'x-api-key': data.rotateApiKey.secret })).status).toBe(200);
     // The secret the rotation returned was not written to either process's log.
@@ -91,14 +101,20 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
   it('streams an IOC written elsewhere to an event stream of another process', async () => {
     const { key } = await t.createKey(workspaceId);
     const controller = new AbortController();
-    const response = await fetch(`${servers[1]!.url}/api/v1/iocs/stream?type=domain`, { headers: { 'x-api-key': key }, signal: controller.signal });
+    const response = await fetch(`${servers[1]!.url}/api/v1/iocs/stream?type=domain`, {
+      headers: { 'x-api-key': key },
+      signal: controller.signal,
+    });
     expect(response.status).toBe(200);
     // Written through the test's own connection: only the database's NOTIFY can tell the server.
-    await t.database.rows(sql`insert into iocs (type, value, source) values ('domain', 'across-processes.example', 'test')`);
+    await t.database.rows(
+      sql`insert into iocs (type, value, source) values ('domain', 'across-processes.example', 'test')`,
+    );
     let text = '';
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const until = Date.now() + 10_000;
-    while (!text.includes('across-processes.example') && Date.now() < until) text += new TextDecoder().decode((await reader.read()).value);
+    while (!text.includes('across-processes.example') && Date.now() < until)
+      text += new TextDecoder().decode((await reader.read()).value);
     controller.abort();
     expect(text).toMatch(/event: ioc\ndata: \{[^\n]*"value":"across-processes\.example"/);
   });
@@ -119,7 +135,10 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
     ];
     const ids = (await Promise.all(sent)).map((r) => r.headers.get('x-request-id'));
     // Each request is logged as it ends: once every id is in the log, it holds all there is to read.
-    await until(() => server!.stdout.join(''), (text) => ids.every((id) => text.includes(id!)));
+    await until(
+      () => server!.stdout.join(''),
+      (text) => ids.every((id) => text.includes(id!)),
+    );
 
     const lines = server!.stdout.join('').split('\n').filter(Boolean);
     for (const line of lines) {
@@ -130,7 +149,11 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
     for (const id of ids) {
       const line = lines.find((l) => l.includes(id!));
       expect(line, id!).toBeDefined();
-      expect(JSON.parse(line!)).toMatchObject({ method: expect.any(String), status: expect.any(Number), duration_ms: expect.any(Number) });
+      expect(JSON.parse(line!)).toMatchObject({
+        method: expect.any(String),
+        status: expect.any(Number),
+        duration_ms: expect.any(Number),
+      });
     }
     const keyed = JSON.parse(lines.find((l) => l.includes(ids[0]!))!);
     expect(keyed).toMatchObject({ path: '/graphql', status: 200, key_prefix: good.prefix, workspace_id: workspaceId });

@@ -18,7 +18,9 @@ describe.skipIf(!serverUrl)('SIGTERM', () => {
   it('finishes a request in flight, flushes last_used_at, and exits 0', async () => {
     const { id } = await t.createWorkspace();
     const key = await t.createKey(id);
-    await t.database.rows(sql`insert into iocs (type, value, confidence, source) values ('domain', 'evil.example', 90, 'test')`);
+    await t.database.rows(
+      sql`insert into iocs (type, value, confidence, source) values ('domain', 'evil.example', 90, 'test')`,
+    );
     const server = await spawnServer({ DATABASE_URL: t.url });
     const { port } = new URL(server.url);
 
@@ -30,7 +32,11 @@ describe.skipIf(!serverUrl)('SIGTERM', () => {
         port,
         method: 'POST',
         path: '/api/v1/iocs/lookup',
-        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          authorization: `Bearer ${key.key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
       });
       req.on('response', (res) => {
         let text = '';
@@ -43,17 +49,32 @@ describe.skipIf(!serverUrl)('SIGTERM', () => {
     });
     // The server took the request once it has counted it against the key's rate limit (its first
     // lease is written to rate_limit_windows as the key is checked, before the body is read).
-    await until(() => t.database.rows(sql`select 1 from rate_limit_windows where key_id = ${key.id}::uuid`), (rows) => rows.length > 0, 5000);
+    await until(
+      () => t.database.rows(sql`select 1 from rate_limit_windows where key_id = ${key.id}::uuid`),
+      (rows) => rows.length > 0,
+      5000,
+    );
 
     const lastUsed = async () =>
-      (await t.database.rows<{ at: string | null }>(sql`select last_used_at as at from api_keys where id = ${key.id}`))[0]!.at;
+      (
+        await t.database.rows<{ at: string | null }>(sql`select last_used_at as at from api_keys where id = ${key.id}`)
+      )[0]!.at;
     // The use of the key by the request in flight is only in the server's memory so far.
     expect(await lastUsed()).toBeNull();
 
     const signalledAt = Date.now();
     const exited = server.stop('SIGTERM');
     // New connections are refused once the signal is taken (and soon after it is sent).
-    expect(await within(() => fetch(`${server.url}/healthz`).then(() => false, () => true), 2000)).toBeLessThan(2000);
+    expect(
+      await within(
+        () =>
+          fetch(`${server.url}/healthz`).then(
+            () => false,
+            () => true,
+          ),
+        2000,
+      ),
+    ).toBeLessThan(2000);
 
     const { status, text } = await answer;
     expect(status).toBe(200);

@@ -41,11 +41,18 @@ export interface TestApp extends TestDatabase {
     billingStatus?: 'active' | 'past_due' | 'canceled';
     scope?: { domains?: string[]; emails?: string[]; bins?: string[] };
   }): Promise<{ id: string }>;
-  createKey(workspaceId: string, options?: { permissions?: readonly Permission[]; expiresInDays?: number }): Promise<{ id: string; key: string; prefix: string }>;
+  createKey(
+    workspaceId: string,
+    options?: { permissions?: readonly Permission[]; expiresInDays?: number },
+  ): Promise<{ id: string; key: string; prefix: string }>;
   /** Serves the app on a loopback port (a real HTTP server) until `close`. */
   listen(): Promise<{ url: string; close(): Promise<void> }>;
   /** POSTs a GraphQL document with the key in the Authorization header. */
-  graphql(key: string | null, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLBody; requestId: string | null }>;
+  graphql(
+    key: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ status: number; body: GraphQLBody; requestId: string | null }>;
   close(): Promise<void>;
 }
 
@@ -68,7 +75,12 @@ export async function createTestApp(
     /** Count requests in this registry (as METRICS_PORT does in the server). */
     metrics?: Registry;
     /** Anything else the app takes: the GraphQL adapter, CORS origins, limits. */
-    app?: Partial<Pick<AppOptions, 'graphqlAdapter' | 'corsOrigins' | 'openAnswerLimits' | 'stalledReaderMs' | 'requestTimeoutMs' | 'webhooks'>>;
+    app?: Partial<
+      Pick<
+        AppOptions,
+        'graphqlAdapter' | 'corsOrigins' | 'openAnswerLimits' | 'stalledReaderMs' | 'requestTimeoutMs' | 'webhooks'
+      >
+    >;
   } = {},
 ): Promise<TestApp> {
   const testDatabase = await createTestDatabase();
@@ -95,7 +107,17 @@ export async function createTestApp(
   const alerts = new AlertFeed(database.db, verifier);
   await alerts.subscribe(database);
   const metrics = options.metrics ? createMetrics({ verifier, poolSize: 5 }, options.metrics) : undefined;
-  const app = createApp({ database, schema, gatekeeper: { verifier, rateLimiter }, changes, alerts, metrics, logger, production: options.production ?? false, ...options.app });
+  const app = createApp({
+    database,
+    schema,
+    gatekeeper: { verifier, rateLimiter },
+    changes,
+    alerts,
+    metrics,
+    logger,
+    production: options.production ?? false,
+    ...options.app,
+  });
   let workspaces = 0;
 
   const fetch: TestApp['fetch'] = (path, init) =>
@@ -140,10 +162,11 @@ export async function createTestApp(
       const { port } = server.address() as AddressInfo;
       return {
         url: `http://127.0.0.1:${port}`,
-        close: () => new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
+        close: () =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
       };
     },
     async graphql(key, query, variables) {

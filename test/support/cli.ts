@@ -25,5 +25,16 @@ export function importUlp(database: Database, dir: string, lines: readonly strin
   const n = ++imported;
   const file = path.join(dir, `ulp-${n}.txt`);
   writeFileSync(file, `${lines.join('\n')}\n`);
-  return runCommand(database, ['leaks', 'import', '--file', file, '--format', 'ulp', '--source', `s${n}`, '--source-type', 'stealer_log']);
+  return runCommand(database, [
+    'leaks',
+    'import',
+    '--file',
+    file,
+    '--format',
+    'ulp',
+    '--source',
+    `s${n}`,
+    '--source-type',
+    'stealer_log',
+  ]);
 }

@@ -59,18 +59,27 @@ export async function createCluster(): Promise<ThrowawayCluster> {
     chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
   }
   const as = (command: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]) : run(path.join(bin, command), args);
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args])
+      : run(path.join(bin, command), args);
 
   const port = await freePort();
   await as('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off`;
-  const start = () => as('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']).then(() => {});
+  const start = () =>
+    as('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']).then(() => {});
   const stop = () => as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).then(() => {});
   /** The postmaster and its children, for SIGSTOP and SIGCONT. */
   const processes = async () => {
     const postmaster = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(postmaster)]).catch(() => ({ stdout: '' }));
-    return [postmaster, ...stdout.split('\n').map((s) => Number(s.trim())).filter(Boolean)];
+    return [
+      postmaster,
+      ...stdout
+        .split('\n')
+        .map((s) => Number(s.trim()))
+        .filter(Boolean),
+    ];
   };
   await start();
 

@@ -36,6 +36,14 @@ export async function insertCredentialLeaks(db: Db, emails: string[]) {
 export async function insertCardLeaks(db: Db, bins: string[]) {
   return db
     .insert(cardLeaks)
-    .values(bins.map((bin, i) => ({ bin, last4: String(1000 + i).slice(-4), expiry: '12/29', brand: 'visa', sourceName: 'test-forum' })))
+    .values(
+      bins.map((bin, i) => ({
+        bin,
+        last4: String(1000 + i).slice(-4),
+        expiry: '12/29',
+        brand: 'visa',
+        sourceName: 'test-forum',
+      })),
+    )
     .returning();
 }

@@ -40,7 +40,11 @@ export function openEventStream(url: string, headers: Record<string, string>) {
     events,
     /** The events named `name` once there are `count` of them. */
     waitFor(count: number, name: string, ms = 8000) {
-      return until(() => events.filter((e) => e.event === name), (named) => named.length >= count, ms);
+      return until(
+        () => events.filter((e) => e.event === name),
+        (named) => named.length >= count,
+        ms,
+      );
     },
     async close() {
       controller.abort();

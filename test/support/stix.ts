@@ -23,13 +23,18 @@ export function validateStixBundle(value: unknown): { valid: boolean; errors: st
     const ajv = new Ajv2020({ strict: false, allErrors: false, unicodeRegExp: false });
     addFormats.default(ajv);
     // The schemas name `idn-hostname`, which ajv-formats leaves out: a name the URL parser takes as a host.
-    ajv.addFormat('idn-hostname', (name: string) => name.length <= 253 && URL.canParse(`http://${name}/`) && !/[/?#@:\s]/.test(name));
+    ajv.addFormat(
+      'idn-hostname',
+      (name: string) => name.length <= 253 && URL.canParse(`http://${name}/`) && !/[/?#@:\s]/.test(name),
+    );
     for (const group of readdirSync(folder)) {
       for (const file of readdirSync(path.join(folder, group))) {
         ajv.addSchema(JSON.parse(readFileSync(path.join(folder, group, file), 'utf8')));
       }
     }
-    bundle = ajv.getSchema('http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/common/bundle.json')!;
+    bundle = ajv.getSchema(
+      'http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/common/bundle.json',
+    )!;
   }
   const valid = bundle(value);
   return { valid, errors: JSON.stringify(bundle.errors?.slice(0, 5) ?? []) };
@@ -41,7 +46,9 @@ export function validateStixBundle(value: unknown): { valid: boolean; errors: st
  */
 export function expectValidStix(value: unknown): 'valid' | 'skipped' {
   if (!stixSchemasFound) {
-    console.warn(`STIX schema check skipped in "${expect.getState().currentTestName ?? 'a test'}": set STIX_SCHEMAS_DIR to the OASIS schemas' folder`);
+    console.warn(
+      `STIX schema check skipped in "${expect.getState().currentTestName ?? 'a test'}": set STIX_SCHEMAS_DIR to the OASIS schemas' folder`,
+    );
     return 'skipped';
   }
   const { valid, errors } = validateStixBundle(value);

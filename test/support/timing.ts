@@ -42,7 +42,12 @@ export function ratio(measured: number, control: number, floorMs = 1): number {
  * Waits for an event by polling: `what` until `ok` holds of its value (which it returns), or fails
  * with the last value after `ms`. The one way tests wait for something that happens elsewhere.
  */
-export async function until<T>(what: () => T | Promise<T>, ok: (value: T) => boolean, ms = 15_000, everyMs = 25): Promise<T> {
+export async function until<T>(
+  what: () => T | Promise<T>,
+  ok: (value: T) => boolean,
+  ms = 15_000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await what();

@@ -44,9 +44,13 @@ export class TaxiiClient {
     return { accept: TAXII_ACCEPT, authorization: `Basic ${basic}`, ...extra };
   }
 
-  async get<T = Record<string, unknown>>(url: string, params: Record<string, string | number | undefined> = {}): Promise<TaxiiAnswer<T>> {
+  async get<T = Record<string, unknown>>(
+    url: string,
+    params: Record<string, string | number | undefined> = {},
+  ): Promise<TaxiiAnswer<T>> {
     const target = new URL(url);
-    for (const [name, value] of Object.entries(params)) if (value !== undefined) target.searchParams.set(name, String(value));
+    for (const [name, value] of Object.entries(params))
+      if (value !== undefined) target.searchParams.set(name, String(value));
     const response = await fetch(target, { headers: this.headers() });
     return this.read<T>(response);
   }
@@ -66,7 +70,10 @@ export class TaxiiClient {
     // valid_content_type: every token of Accept (spaces removed, split on `;`) is in Content-Type, whose first is the TAXII type.
     const contentType = (response.headers.get('content-type') ?? '').replace(/ /g, '').split(';');
     const accept = TAXII_ACCEPT.replace(/ /g, '').split(';');
-    expect(accept.every((token) => contentType.includes(token)) && contentType[0] === 'application/taxii+json', `Content-Type ${response.headers.get('content-type')}`).toBe(true);
+    expect(
+      accept.every((token) => contentType.includes(token)) && contentType[0] === 'application/taxii+json',
+      `Content-Type ${response.headers.get('content-type')}`,
+    ).toBe(true);
     return { status: response.status, headers: response.headers, body };
   }
 
@@ -75,7 +82,10 @@ export class TaxiiClient {
     const endpoint = TaxiiClient.endpoint(url);
     const { body } = await this.get<{ title?: string; default?: string; api_roots?: string[] }>(endpoint);
     expect(body.title, 'No title in Server').toBeTruthy();
-    return { ...body, apiRoots: (body.api_roots ?? []).map((root) => TaxiiClient.endpoint(new URL(root, endpoint).toString())) };
+    return {
+      ...body,
+      apiRoots: (body.api_roots ?? []).map((root) => TaxiiClient.endpoint(new URL(root, endpoint).toString())),
+    };
   }
 
   /** ApiRoot.refresh_information and refresh_collections. */
@@ -87,7 +97,10 @@ export class TaxiiClient {
     const collections = await this.get<{ collections?: CollectionResource[] }>(`${url}collections/`);
     return {
       ...body,
-      collections: (collections.body.collections ?? []).map((c) => ({ ...c, url: TaxiiClient.endpoint(`${url}collections/${c.id}`) })),
+      collections: (collections.body.collections ?? []).map((c) => ({
+        ...c,
+        url: TaxiiClient.endpoint(`${url}collections/${c.id}`),
+      })),
     };
   }
 
@@ -111,7 +124,11 @@ export class TaxiiClient {
     if (answer.body.more && got !== perRequest) perRequest = got;
     while (answer.body.more) {
       expect(answer.body.next, 'more without next: the client would loop forever').toBeTruthy();
-      answer = await this.get<Envelope>(`${collectionUrl}${resource}/`, { ...filters, limit: perRequest, next: answer.body.next });
+      answer = await this.get<Envelope>(`${collectionUrl}${resource}/`, {
+        ...filters,
+        limit: perRequest,
+        next: answer.body.next,
+      });
       yield answer;
     }
   }
@@ -154,7 +171,8 @@ export interface Status {
 
 /** Status._validate_status: the required fields and the counts adding up. */
 export function expectValidStatus(status: Status): void {
-  for (const field of ['id', 'status', 'total_count', 'success_count', 'failure_count', 'pending_count'] as const) expect(status[field], field).not.toBeUndefined();
+  for (const field of ['id', 'status', 'total_count', 'success_count', 'failure_count', 'pending_count'] as const)
+    expect(status[field], field).not.toBeUndefined();
   if (status.successes?.length) expect(status.successes.length).toBe(status.success_count);
   if (status.failures?.length) expect(status.failures.length).toBe(status.failure_count);
   expect(status.success_count + status.pending_count + status.failure_count).toBe(status.total_count);

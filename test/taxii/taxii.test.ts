@@ -42,7 +42,12 @@ beforeAll(async () => {
   for (let batch = 0; batch < 5; batch++) {
     await insertIocs(
       t.database.db,
-      Array.from({ length: 50 }, (_, i) => ({ type: 'ipv4' as const, value: `198.51.${batch}.${i + 1}`, tags: i % 2 ? ['botnet'] : [], tlp: 'amber' as const })),
+      Array.from({ length: 50 }, (_, i) => ({
+        type: 'ipv4' as const,
+        value: `198.51.${batch}.${i + 1}`,
+        tags: i % 2 ? ['botnet'] : [],
+        tlp: 'amber' as const,
+      })),
     );
   }
   await insertIocs(t.database.db, [
@@ -61,18 +66,37 @@ afterAll(async () => {
 });
 
 const client = (user: string, password = 'x') => new TaxiiClient({ user, password });
-const bundleOf = (objects: unknown[]) => ({ type: 'bundle', id: 'bundle--6b2e3a4c-1d2e-4f5a-8b9c-0d1e2f3a4b5c', objects });
+const bundleOf = (objects: unknown[]) => ({
+  type: 'bundle',
+  id: 'bundle--6b2e3a4c-1d2e-4f5a-8b9c-0d1e2f3a4b5c',
+  objects,
+});
 
-async function raw(path: string, init: RequestInit & { headers?: Record<string, string> } = {}, k: string | null = key) {
+async function raw(
+  path: string,
+  init: RequestInit & { headers?: Record<string, string> } = {},
+  k: string | null = key,
+) {
   const response = await fetch(`${server.url}${path}`, {
     ...init,
     headers: { accept: TAXII_ACCEPT, ...(k ? { authorization: `Bearer ${k}` } : {}), ...init.headers },
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: text ? (JSON.parse(text) as Record<string, unknown>) : null,
+  };
 }
 
-async function pullAll(c: TaxiiClient, collectionUrl: string, perRequest: number, filters: Record<string, string> = {}, resource = 'objects') {
+async function pullAll(
+  c: TaxiiClient,
+  collectionUrl: string,
+  perRequest: number,
+  filters: Record<string, string> = {},
+  resource = 'objects',
+) {
   const objects: Record<string, unknown>[] = [];
   const pages: { headers: Headers; body: Envelope }[] = [];
   for await (const page of c.pages(collectionUrl, perRequest, filters, resource)) {
@@ -91,7 +115,10 @@ describe('discovery, API root and collections, as taxii2-client reads them', () 
     const root = await c.apiRoot(discovery.apiRoots[0]!);
     expect(root.versions).toEqual([TAXII_ACCEPT]);
     expect(root.max_content_length).toBe(10 * 1024 * 1024);
-    expect(root.collections.map((collection) => collection.id)).toEqual([SHARED_FEED_COLLECTION_ID, ownCollectionId(workspaceId)]);
+    expect(root.collections.map((collection) => collection.id)).toEqual([
+      SHARED_FEED_COLLECTION_ID,
+      ownCollectionId(workspaceId),
+    ]);
     for (const { url } of root.collections) {
       const collection = await c.collection(url);
       expect(collection.media_types).toEqual(['application/stix+json;version=2.1']);
@@ -101,7 +128,9 @@ describe('discovery, API root and collections, as taxii2-client reads them', () 
   });
 
   it('takes the key as the Basic password too, and says what it takes on a 401', async () => {
-    const asPassword = await client('sentinel', key).collection(`${server.url}/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/`);
+    const asPassword = await client('sentinel', key).collection(
+      `${server.url}/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/`,
+    );
     expect(asPassword.id).toBe(SHARED_FEED_COLLECTION_ID);
     for (const attempt of [client('nobody', 'wrong'), client(`${key.slice(0, -1)}x`, '')]) {
       const error = await attempt.discover(`${server.url}/taxii2/`).catch((e: unknown) => e);
@@ -115,7 +144,8 @@ describe('discovery, API root and collections, as taxii2-client reads them', () 
     expect(none.headers.get('content-type')).toBe(TAXII_ACCEPT);
     expect(none.json).toEqual({
       title: 'Unauthorized',
-      description: 'API key is required. Include it in the Authorization header as "Bearer sk_live_..." or in the X-API-Key header.',
+      description:
+        'API key is required. Include it in the Authorization header as "Bearer sk_live_..." or in the X-API-Key header.',
       http_status: '401',
       error_code: 'missing_api_key',
       request_id: none.headers.get('x-request-id'),
@@ -128,14 +158,21 @@ describe('discovery, API root and collections, as taxii2-client reads them', () 
 
   it('shows can_read and can_write as the key’s permissions allow', async () => {
     const readOnlyRoot = await client(readOnly).apiRoot(`${server.url}/taxii2/api/`);
-    expect(readOnlyRoot.collections.map((collection) => [collection.can_read, collection.can_write])).toEqual([[true, false], [true, false]]);
+    expect(readOnlyRoot.collections.map((collection) => [collection.can_read, collection.can_write])).toEqual([
+      [true, false],
+      [true, false],
+    ]);
     const noReadRoot = await client(noRead).apiRoot(`${server.url}/taxii2/api/`);
     expect(noReadRoot.collections.map((collection) => collection.can_read)).toEqual([false, false]);
   });
 
   it('answers another workspace’s collection id and an unknown one with 404, as a TAXII error', async () => {
     for (const id of [ownCollectionId(otherWorkspaceId), '00000000-0000-4000-8000-000000000000']) {
-      for (const path of [`/taxii2/api/collections/${id}/`, `/taxii2/api/collections/${id}/objects/`, `/taxii2/api/collections/${id}/manifest/`]) {
+      for (const path of [
+        `/taxii2/api/collections/${id}/`,
+        `/taxii2/api/collections/${id}/objects/`,
+        `/taxii2/api/collections/${id}/manifest/`,
+      ]) {
         const answer = await raw(path);
         expect(answer.status, path).toBe(404);
         expect(answer.json).toMatchObject({ http_status: '404', error_code: 'not_found' });
@@ -172,7 +209,12 @@ describe('objects', () => {
     const added = manifest.objects.map((record) => String(record.date_added));
     expect(added.every((date) => TAXII_TIMESTAMP.test(date))).toBe(true);
     expect([...added].sort()).toEqual(added);
-    expect(manifest.objects[0]).toEqual({ id: objects[0]!.id, date_added: added[0], version: objects[0]!.modified, media_type: 'application/stix+json;version=2.1' });
+    expect(manifest.objects[0]).toEqual({
+      id: objects[0]!.id,
+      date_added: added[0],
+      version: objects[0]!.modified,
+      media_type: 'application/stix+json;version=2.1',
+    });
   });
 
   it('holds the export’s indicators: the same ids, patterns and markings', async () => {
@@ -181,7 +223,8 @@ describe('objects', () => {
     const byId = new Map(bundle.objects.filter((o) => o.type === 'indicator').map((o) => [o.id, o]));
     const { objects } = await pullAll(client(key), own(), 100);
     expect(objects).toHaveLength(3);
-    for (const object of [...objects, ...(await pullAll(client(key), shared(), 1000)).objects]) expect(object).toEqual(byId.get(object.id));
+    for (const object of [...objects, ...(await pullAll(client(key), shared(), 1000)).objects])
+      expect(object).toEqual(byId.get(object.id));
     expect(objects.map((o) => o.pattern).sort()).toEqual([
       "[domain-name:value = 'own-one.example']",
       "[file:hashes.'SHA-256' = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb']",
@@ -190,7 +233,11 @@ describe('objects', () => {
   });
 
   it('keeps each workspace’s own collection to itself', async () => {
-    const { objects } = await pullAll(client(otherKey), `${server.url}/taxii2/api/collections/${ownCollectionId(otherWorkspaceId)}/`, 100);
+    const { objects } = await pullAll(
+      client(otherKey),
+      `${server.url}/taxii2/api/collections/${ownCollectionId(otherWorkspaceId)}/`,
+      100,
+    );
     expect(objects.map((o) => o.name).sort()).toEqual(['192.0.2.200', 'secret-of-another.example']);
     const mine = await pullAll(client(key), own(), 100);
     expect(mine.objects.some((o) => String(o.name).includes('another'))).toBe(false);
@@ -200,7 +247,10 @@ describe('objects', () => {
     const plain = await client(key).get<Envelope>(`${shared()}objects/`);
     expect(plain.body.objects).toHaveLength(100);
     expect(plain.body.more).toBe(true);
-    await insertIocs(t.database.db, Array.from({ length: 900 }, (_, i) => ({ type: 'md5' as const, value: i.toString(16).padStart(32, '0') })));
+    await insertIocs(
+      t.database.db,
+      Array.from({ length: 900 }, (_, i) => ({ type: 'md5' as const, value: i.toString(16).padStart(32, '0') })),
+    );
     const clamped = await client(key).get<Envelope>(`${shared()}objects/`, { limit: 5000 });
     expect(clamped.body.objects).toHaveLength(1000);
     expect(clamped.body.more).toBe(true);
@@ -244,7 +294,11 @@ describe('polling as OpenCTI does', () => {
 });
 
 async function submit(values: string[], k = key) {
-  const response = await t.fetch('/api/v1/iocs', { method: 'POST', headers: { authorization: `Bearer ${k}` }, body: JSON.stringify({ iocs: values.map((value) => ({ value })) }) });
+  const response = await t.fetch('/api/v1/iocs', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${k}` },
+    body: JSON.stringify({ iocs: values.map((value) => ({ value })) }),
+  });
   expect(response.status).toBe(200);
   // Another statement's now(): the next write is later.
   await clockPasses(5);
@@ -287,7 +341,11 @@ describe('filters, an object and its versions', () => {
     for (const [query, name] of cases) {
       const answer = await raw(`${objects()}?${query}`);
       expect(answer.status, query).toBe(400);
-      expect(answer.json, query).toMatchObject({ title: 'Bad Request', http_status: '400', error_code: 'invalid_parameter' });
+      expect(answer.json, query).toMatchObject({
+        title: 'Bad Request',
+        http_status: '400',
+        error_code: 'invalid_parameter',
+      });
       expect(String(answer.json!.description), query).toContain(name);
     }
   });
@@ -303,12 +361,20 @@ describe('filters, an object and its versions', () => {
     expect(versions.headers.get('x-taxii-date-added-last')).toBe(one.headers.get('x-taxii-date-added-last'));
     // Without the trailing slash too.
     expect((await raw(`${objects()}${String(object!.id)}`)).status).toBe(200);
-    for (const id of ['indicator--00000000-0000-4000-8000-000000000000', 'malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b', 'nonsense']) {
+    for (const id of [
+      'indicator--00000000-0000-4000-8000-000000000000',
+      'malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b',
+      'nonsense',
+    ]) {
       expect((await raw(`${objects()}${id}/`)).status, id).toBe(404);
       expect((await raw(`${objects()}${id}/versions/`)).status, id).toBe(404);
     }
     // Another workspace's own IOC is not an object of the feed, nor of this workspace's collection.
-    const theirs = ((await raw(`${objects(ownCollectionId(otherWorkspaceId))}?limit=1`, {}, otherKey)).json as { objects: Record<string, unknown>[] }).objects[0]!;
+    const theirs = (
+      (await raw(`${objects(ownCollectionId(otherWorkspaceId))}?limit=1`, {}, otherKey)).json as {
+        objects: Record<string, unknown>[];
+      }
+    ).objects[0]!;
     expect((await raw(`${objects()}${String(theirs.id)}/`)).status).toBe(404);
     expect((await raw(`${objects(ownCollectionId(workspaceId))}${String(theirs.id)}/`)).status).toBe(404);
   });
@@ -317,9 +383,14 @@ describe('filters, an object and its versions', () => {
     for (const path of [objects(), `/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/manifest/`]) {
       const answer = await raw(path, {}, noRead);
       expect(answer.status).toBe(403);
-      expect(answer.json).toMatchObject({ http_status: '403', error_code: 'forbidden', description: 'Forbidden: this API key lacks the iocs:read permission.' });
+      expect(answer.json).toMatchObject({
+        http_status: '403',
+        error_code: 'forbidden',
+        description: 'Forbidden: this API key lacks the iocs:read permission.',
+      });
     }
-    for (const path of ['/taxii2/', '/taxii2/api/', '/taxii2/api/collections/']) expect((await raw(path, {}, noRead)).status).toBe(200);
+    for (const path of ['/taxii2/', '/taxii2/api/', '/taxii2/api/collections/'])
+      expect((await raw(path, {}, noRead)).status).toBe(200);
   });
 });
 
@@ -327,19 +398,40 @@ describe('media types and limits', () => {
   const own = () => `/taxii2/api/collections/${ownCollectionId(workspaceId)}/objects/`;
 
   it('answers 406 to an Accept without the TAXII 2.1 media type', async () => {
-    for (const accept of ['application/json', '*/*', 'application/taxii+json;version=2.0', 'application/taxii+json;version=2.1;q=0']) {
+    for (const accept of [
+      'application/json',
+      '*/*',
+      'application/taxii+json;version=2.0',
+      'application/taxii+json;version=2.1;q=0',
+    ]) {
       const answer = await raw('/taxii2/api/collections/', { headers: { accept } });
       expect(answer.status, accept).toBe(406);
       expect(answer.headers.get('content-type')).toBe(TAXII_ACCEPT);
       expect(answer.json).toMatchObject({ title: 'Not Acceptable', http_status: '406', error_code: 'not_acceptable' });
     }
-    expect((await raw('/taxii2/api/collections/', { headers: { accept: 'application/json, application/taxii+json' } })).status).toBe(200);
+    expect(
+      (await raw('/taxii2/api/collections/', { headers: { accept: 'application/json, application/taxii+json' } }))
+        .status,
+    ).toBe(200);
   });
 
   it('answers 415 to a POST in another media type and 413 beyond 10 MiB, storing nothing', async () => {
     const before = await count();
-    const envelope = JSON.stringify({ objects: [{ type: 'ipv4-addr', spec_version: '2.1', id: 'ipv4-addr--7e1d4c8b-2f3a-5b6c-9d0e-1f2a3b4c5d6e', value: '203.0.113.99' }] });
-    const wrongType = await raw(own(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: envelope });
+    const envelope = JSON.stringify({
+      objects: [
+        {
+          type: 'ipv4-addr',
+          spec_version: '2.1',
+          id: 'ipv4-addr--7e1d4c8b-2f3a-5b6c-9d0e-1f2a3b4c5d6e',
+          value: '203.0.113.99',
+        },
+      ],
+    });
+    const wrongType = await raw(own(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: envelope,
+    });
     expect(wrongType.status).toBe(415);
     expect(wrongType.json).toMatchObject({ http_status: '415', error_code: 'unsupported_media_type' });
     const huge = `{"objects":[${'{"type":"note"},'.repeat(700_000)}{}]}`;
@@ -361,12 +453,24 @@ describe('media types and limits', () => {
     expect(body.length).toBeGreaterThan(1024 * 1024);
     const answer = await raw(own(), { method: 'POST', headers: { 'content-type': TAXII_ACCEPT }, body });
     expect(answer.status, answer.text.slice(0, 300)).toBe(202);
-    expect(answer.json).toMatchObject({ status: 'complete', total_count: 12_000, success_count: 12_000, failure_count: 0, pending_count: 0 });
+    expect(answer.json).toMatchObject({
+      status: 'complete',
+      total_count: 12_000,
+      success_count: 12_000,
+      failure_count: 0,
+      pending_count: 0,
+    });
   });
 
   it('answers a method TAXII does not offer here with 405 and Allow, and an unknown path with 404, as TAXII errors', async () => {
-    const [object] = ((await raw(`/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/?limit=1`)).json as { objects: Record<string, unknown>[] }).objects;
-    const deleted = await raw(`/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/${String(object!.id)}/`, { method: 'DELETE' });
+    const [object] = (
+      (await raw(`/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/?limit=1`)).json as {
+        objects: Record<string, unknown>[];
+      }
+    ).objects;
+    const deleted = await raw(`/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/${String(object!.id)}/`, {
+      method: 'DELETE',
+    });
     expect(deleted.status).toBe(405);
     expect(deleted.headers.get('allow')).toBe('GET');
     expect(deleted.json).toMatchObject({ http_status: '405', error_code: 'method_not_allowed' });
@@ -394,61 +498,134 @@ const examplesFound = existsSync(EXAMPLES);
 if (!examplesFound) console.warn(`OASIS STIX 2.1 examples not found at ${EXAMPLES}: they are not posted`);
 const exampleFiles = (folder = EXAMPLES): string[] =>
   readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? exampleFiles(path.join(folder, entry.name)) : entry.name.endsWith('.json') ? [path.join(folder, entry.name)] : [],
+    entry.isDirectory()
+      ? exampleFiles(path.join(folder, entry.name))
+      : entry.name.endsWith('.json')
+        ? [path.join(folder, entry.name)]
+        : [],
   );
 
 describe('adding objects', () => {
   const ownUrl = () => `${server.url}/taxii2/api/collections/${ownCollectionId(workspaceId)}/`;
 
-  it.skipIf(!examplesFound).each(examplesFound ? exampleFiles().map((file) => [path.relative(EXAMPLES, file), file]) : [['none', '']])('imports the OASIS example %s through the POST, as taxii2-client sends it', async (_name, file) => {
-    const document = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const objects = (document.objects as Record<string, unknown>[] | undefined) ?? [document];
-    const c = client(key);
-    expect((await c.collection(ownUrl())).can_write).toBe(true);
-    const { posted, statusUrl, status } = await c.addObjects(ownUrl(), { objects });
-    expect(posted.status).toBe(202);
-    expect(statusUrl.endsWith(`/taxii2/api/status/${posted.body.id}`)).toBe(true);
-    expect(status.body).toEqual(posted.body);
-    expectValidStatus(posted.body);
-    expect(posted.body.status).toBe('complete');
-    expect(posted.body.request_timestamp).toMatch(TAXII_TIMESTAMP);
-    expect(posted.body.total_count).toBe(objects.length);
-    // Indicators with a supported comparison and supported observables are kept; the rest is said, object by object.
-    for (const detail of posted.body.failures ?? []) expect(detail.message, detail.id).toBeTruthy();
-    const kept = new Set((posted.body.successes ?? []).map((detail) => detail.id));
-    for (const object of objects) {
-      const supported = object.type === 'indicator' ? /(ipv4-addr|domain-name|file:hashes)/.test(String(object.pattern)) : ['ipv4-addr', 'domain-name'].includes(String(object.type));
-      if (!supported) expect(kept.has(String(object.id)), String(object.id)).toBe(false);
-    }
-  });
+  it
+    .skipIf(!examplesFound)
+    .each(examplesFound ? exampleFiles().map((file) => [path.relative(EXAMPLES, file), file]) : [['none', '']])(
+    'imports the OASIS example %s through the POST, as taxii2-client sends it',
+    async (_name, file) => {
+      const document = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const objects = (document.objects as Record<string, unknown>[] | undefined) ?? [document];
+      const c = client(key);
+      expect((await c.collection(ownUrl())).can_write).toBe(true);
+      const { posted, statusUrl, status } = await c.addObjects(ownUrl(), { objects });
+      expect(posted.status).toBe(202);
+      expect(statusUrl.endsWith(`/taxii2/api/status/${posted.body.id}`)).toBe(true);
+      expect(status.body).toEqual(posted.body);
+      expectValidStatus(posted.body);
+      expect(posted.body.status).toBe('complete');
+      expect(posted.body.request_timestamp).toMatch(TAXII_TIMESTAMP);
+      expect(posted.body.total_count).toBe(objects.length);
+      // Indicators with a supported comparison and supported observables are kept; the rest is said, object by object.
+      for (const detail of posted.body.failures ?? []) expect(detail.message, detail.id).toBeTruthy();
+      const kept = new Set((posted.body.successes ?? []).map((detail) => detail.id));
+      for (const object of objects) {
+        const supported =
+          object.type === 'indicator'
+            ? /(ipv4-addr|domain-name|file:hashes)/.test(String(object.pattern))
+            : ['ipv4-addr', 'domain-name'].includes(String(object.type));
+        if (!supported) expect(kept.has(String(object.id)), String(object.id)).toBe(false);
+      }
+    },
+  );
 
-  it.skipIf(!examplesFound)('stores what the examples carry as the workspace’s own IOCs, and serves them back', async () => {
-    const stored = await t.database.rows<{ type: string; value: string }>(sql`select type::text, value from iocs where workspace_id = ${workspaceId} order by value`);
-    const values = stored.map((row) => row.value);
-    expect(values).toEqual(expect.arrayContaining(['hugesoft.org', '001dd76872d80801692ff942308c64e6', '219.76.208.163', 'www.webserver.dynssl.com', '113.10.246.30', 'ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c']));
-    const { objects } = await pullAll(client(key), ownUrl(), 1000);
-    expect(objects.map((o) => o.name)).toEqual(expect.arrayContaining(['hugesoft.org', '219.76.208.163']));
-    expectValidStix(bundleOf(objects));
-  });
+  it.skipIf(!examplesFound)(
+    'stores what the examples carry as the workspace’s own IOCs, and serves them back',
+    async () => {
+      const stored = await t.database.rows<{ type: string; value: string }>(
+        sql`select type::text, value from iocs where workspace_id = ${workspaceId} order by value`,
+      );
+      const values = stored.map((row) => row.value);
+      expect(values).toEqual(
+        expect.arrayContaining([
+          'hugesoft.org',
+          '001dd76872d80801692ff942308c64e6',
+          '219.76.208.163',
+          'www.webserver.dynssl.com',
+          '113.10.246.30',
+          'ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c',
+        ]),
+      );
+      const { objects } = await pullAll(client(key), ownUrl(), 1000);
+      expect(objects.map((o) => o.name)).toEqual(expect.arrayContaining(['hugesoft.org', '219.76.208.163']));
+      expectValidStix(bundleOf(objects));
+    },
+  );
 
   it('refuses the shared feed, a key without iocs:write and another workspace’s collection', async () => {
-    const envelope = JSON.stringify({ objects: [{ type: 'domain-name', spec_version: '2.1', id: 'domain-name--3c10e5c4-5ea2-5f5c-8a1e-2b7e6c0e4a11', value: 'refused.example' }] });
+    const envelope = JSON.stringify({
+      objects: [
+        {
+          type: 'domain-name',
+          spec_version: '2.1',
+          id: 'domain-name--3c10e5c4-5ea2-5f5c-8a1e-2b7e6c0e4a11',
+          value: 'refused.example',
+        },
+      ],
+    });
     const post = (collection: string, k: string) =>
-      raw(`/taxii2/api/collections/${collection}/objects/`, { method: 'POST', headers: { 'content-type': TAXII_ACCEPT }, body: envelope }, k);
-    expect((await post(SHARED_FEED_COLLECTION_ID, key)).json).toMatchObject({ http_status: '403', error_code: 'forbidden' });
-    expect((await post(ownCollectionId(workspaceId), readOnly)).json).toMatchObject({ http_status: '403', description: 'Forbidden: this API key lacks the iocs:write permission.' });
-    expect((await post(ownCollectionId(otherWorkspaceId), key)).json).toMatchObject({ http_status: '404', error_code: 'not_found' });
-    const [row] = await t.database.rows<{ n: number }>(sql`select count(*)::int as n from iocs where value = 'refused.example'`);
+      raw(
+        `/taxii2/api/collections/${collection}/objects/`,
+        { method: 'POST', headers: { 'content-type': TAXII_ACCEPT }, body: envelope },
+        k,
+      );
+    expect((await post(SHARED_FEED_COLLECTION_ID, key)).json).toMatchObject({
+      http_status: '403',
+      error_code: 'forbidden',
+    });
+    expect((await post(ownCollectionId(workspaceId), readOnly)).json).toMatchObject({
+      http_status: '403',
+      description: 'Forbidden: this API key lacks the iocs:write permission.',
+    });
+    expect((await post(ownCollectionId(otherWorkspaceId), key)).json).toMatchObject({
+      http_status: '404',
+      error_code: 'not_found',
+    });
+    const [row] = await t.database.rows<{ n: number }>(
+      sql`select count(*)::int as n from iocs where value = 'refused.example'`,
+    );
     expect(row!.n).toBe(0);
-    for (const body of ['{"objects":[]}', '{"objects":"none"}', '{"objets":[{}]}', '[]', '{"objects":[1]}', 'not json']) {
-      const answer = await raw(`/taxii2/api/collections/${ownCollectionId(workspaceId)}/objects/`, { method: 'POST', headers: { 'content-type': TAXII_ACCEPT }, body });
+    for (const body of [
+      '{"objects":[]}',
+      '{"objects":"none"}',
+      '{"objets":[{}]}',
+      '[]',
+      '{"objects":[1]}',
+      'not json',
+    ]) {
+      const answer = await raw(`/taxii2/api/collections/${ownCollectionId(workspaceId)}/objects/`, {
+        method: 'POST',
+        headers: { 'content-type': TAXII_ACCEPT },
+        body,
+      });
       expect(answer.status, body).toBe(400);
-      expect(answer.json, body).toMatchObject({ http_status: '400', error_code: expect.stringMatching(/^(invalid|missing)_parameter$/) });
+      expect(answer.json, body).toMatchObject({
+        http_status: '400',
+        error_code: expect.stringMatching(/^(invalid|missing)_parameter$/),
+      });
     }
   });
 
   it('keeps a status to its workspace', async () => {
-    const envelope = { objects: [{ type: 'domain-name', spec_version: '2.1', id: 'domain-name--5a1c1b7e-0f5e-5d8e-9b8a-4e6f2d3c1b0a', value: 'status-check.example' }] };
+    const envelope = {
+      objects: [
+        {
+          type: 'domain-name',
+          spec_version: '2.1',
+          id: 'domain-name--5a1c1b7e-0f5e-5d8e-9b8a-4e6f2d3c1b0a',
+          value: 'status-check.example',
+        },
+      ],
+    };
     const { posted } = await client(key).addObjects(ownUrl(), envelope);
     expect(posted.body).toMatchObject({ success_count: 1, successes: [{ id: envelope.objects[0]!.id }] });
     expect((await raw(`/taxii2/api/status/${posted.body.id}/`, {}, otherKey)).status).toBe(404);
@@ -477,7 +654,10 @@ describe('adding objects', () => {
     expect(posted.body.successes).toEqual([{ id: indicator.id, version: indicator.modified }]);
     const alerts = await t.fetch('/api/v1/alerts', { headers: { authorization: `Bearer ${key}` } });
     const body = (await alerts.json()) as { data: { kind: string; record: { value: string } }[] };
-    expect(body.data.map((alert) => [alert.kind, alert.record.value])).toContainEqual(['ioc', 'https://acmebank-login.example/signin']);
+    expect(body.data.map((alert) => [alert.kind, alert.record.value])).toContainEqual([
+      'ioc',
+      'https://acmebank-login.example/signin',
+    ]);
   });
 });
 
@@ -488,20 +668,45 @@ describe('over GraphQL', () => {
       `query { taxiiCollections { id canWrite objects(limit: 2, matchType: "indicator") { more next objects dateAddedLast } } }`,
     );
     expect(read.status).toBe(200);
-    const [shared, own] = (read.body.data as { taxiiCollections: { id: string; canWrite: boolean; objects: { more: boolean; objects: unknown[]; dateAddedLast: string } }[] }).taxiiCollections;
+    const [shared, own] = (
+      read.body.data as {
+        taxiiCollections: {
+          id: string;
+          canWrite: boolean;
+          objects: { more: boolean; objects: unknown[]; dateAddedLast: string };
+        }[];
+      }
+    ).taxiiCollections;
     expect(shared!.id).toBe(SHARED_FEED_COLLECTION_ID);
     expect(shared!.objects.objects).toHaveLength(2);
     expect(shared!.objects.dateAddedLast).toMatch(TAXII_TIMESTAMP);
     expect(own!.canWrite).toBe(true);
-    const added = await t.graphql(key, 'mutation($c: ID!, $o: [StixObject!]!) { addTaxiiObjects(collectionId: $c, objects: $o) { status successCount failures { id message } } }', {
-      c: own!.id,
-      o: [{ type: 'ipv6-addr', spec_version: '2.1', id: 'ipv6-addr--1b2c3d4e-5f6a-5b7c-8d9e-0f1a2b3c4d5e', value: '2001:db8::dead' }, { type: 'relationship', id: 'relationship--1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e' }],
-    });
+    const added = await t.graphql(
+      key,
+      'mutation($c: ID!, $o: [StixObject!]!) { addTaxiiObjects(collectionId: $c, objects: $o) { status successCount failures { id message } } }',
+      {
+        c: own!.id,
+        o: [
+          {
+            type: 'ipv6-addr',
+            spec_version: '2.1',
+            id: 'ipv6-addr--1b2c3d4e-5f6a-5b7c-8d9e-0f1a2b3c4d5e',
+            value: '2001:db8::dead',
+          },
+          { type: 'relationship', id: 'relationship--1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e' },
+        ],
+      },
+    );
     expect(added.body.data).toEqual({
       addTaxiiObjects: {
         status: 'complete',
         successCount: 1,
-        failures: [{ id: 'relationship--1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e', message: expect.stringContaining('relationship') }],
+        failures: [
+          {
+            id: 'relationship--1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e',
+            message: expect.stringContaining('relationship'),
+          },
+        ],
       },
     });
   });
@@ -512,8 +717,15 @@ describe('indicator ids', () => {
     const { v5 } = await import('uuid');
     const { indicatorUuid, INDICATOR_NAMESPACE } = await import('../../src/core/stixIds.js');
     const fc = (await import('fast-check')).default;
-    fc.assert(fc.property(fc.oneof(fc.uuid(), fc.string(), fc.string({ unit: 'grapheme' })), (name) => indicatorUuid(name) === v5(name, INDICATOR_NAMESPACE)));
-    const rows = await t.database.rows<{ id: string; stix: string }>(sql`select id::text as id, uuid_generate_v5(${INDICATOR_NAMESPACE}::uuid, id::text)::text as stix from iocs limit 50`);
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uuid(), fc.string(), fc.string({ unit: 'grapheme' })),
+        (name) => indicatorUuid(name) === v5(name, INDICATOR_NAMESPACE),
+      ),
+    );
+    const rows = await t.database.rows<{ id: string; stix: string }>(
+      sql`select id::text as id, uuid_generate_v5(${INDICATOR_NAMESPACE}::uuid, id::text)::text as stix from iocs limit 50`,
+    );
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(row.stix).toBe(indicatorUuid(row.id));
   });
@@ -526,10 +738,16 @@ describe('a change settles before TAXII shows it', () => {
       const ws = (await settled.createWorkspace()).id;
       const k = (await settled.createKey(ws)).key;
       const get = async () => {
-        const response = await settled.fetch(`/taxii2/api/collections/${ownCollectionId(ws)}/objects/`, { headers: { authorization: `Bearer ${k}`, accept: TAXII_ACCEPT } });
+        const response = await settled.fetch(`/taxii2/api/collections/${ownCollectionId(ws)}/objects/`, {
+          headers: { authorization: `Bearer ${k}`, accept: TAXII_ACCEPT },
+        });
         return (await response.json()) as Envelope;
       };
-      const submitted = await settled.fetch('/api/v1/iocs', { method: 'POST', headers: { authorization: `Bearer ${k}` }, body: JSON.stringify({ iocs: [{ value: 'settling.example' }] }) });
+      const submitted = await settled.fetch('/api/v1/iocs', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${k}` },
+        body: JSON.stringify({ iocs: [{ value: 'settling.example' }] }),
+      });
       expect(submitted.status).toBe(200);
       const submittedAt = Date.now();
       expect(await get()).toEqual({ more: false });

@@ -21,11 +21,18 @@ const DELETE = `mutation($id: ID!) { deleteWatchlist(id: $id) }`;
 const ADD = `mutation($id: ID!, $entries: [WatchlistEntryInput!]!) { addWatchlistEntries(watchlistId: $id, entries: $entries) { ${WATCHLIST} } }`;
 const REMOVE = `mutation($id: ID!, $entryId: ID!) { removeWatchlistEntry(watchlistId: $id, entryId: $entryId) { ${WATCHLIST} } }`;
 
-type Watchlist = { id: string; name: string; description: string | null; entries: { id: string; type: string; value: string }[] };
+type Watchlist = {
+  id: string;
+  name: string;
+  description: string | null;
+  entries: { id: string; type: string; value: string }[];
+};
 
 beforeAll(async () => {
   t = await createTestApp();
-  const a = await t.createWorkspace({ scope: { domains: ['example.com'], emails: ['security@example.org'], bins: ['411111'] } });
+  const a = await t.createWorkspace({
+    scope: { domains: ['example.com'], emails: ['security@example.org'], bins: ['411111'] },
+  });
   const b = await t.createWorkspace({ scope: { domains: ['other.test'] } });
   keyA = (await t.createKey(a.id)).key;
   readOnlyA = (await t.createKey(a.id, { permissions: ['watchlists:read'] })).key;
@@ -46,7 +53,8 @@ async function create(input: Record<string, unknown>, key = keyA): Promise<Watch
   return body.data!.createWatchlist as Watchlist;
 }
 
-const get = async (id: string, key = keyA) => (await t.graphql(key, GET, { id })).body.data?.watchlist as Watchlist | null;
+const get = async (id: string, key = keyA) =>
+  (await t.graphql(key, GET, { id })).body.data?.watchlist as Watchlist | null;
 
 describe('createWatchlist', () => {
   it('stores normalised entries, merges duplicates, and answers with the watchlist', async () => {
@@ -80,7 +88,9 @@ describe('createWatchlist', () => {
     [{ type: 'DOMAIN', value: 'notexample.com' }],
   ])('refuses an entry outside the scope (%j) with forbidden, creating nothing', async (entry) => {
     const before = await t.graphql(keyA, LIST, { first: 1000 });
-    const { body } = await t.graphql(keyA, CREATE, { input: { name: 'x', entries: [{ type: 'KEYWORD', value: 'fine' }, entry] } });
+    const { body } = await t.graphql(keyA, CREATE, {
+      input: { name: 'x', entries: [{ type: 'KEYWORD', value: 'fine' }, entry] },
+    });
     expect(errorOf(body)).toMatchObject({ code: 'forbidden' });
     expect(body.errors![0]!.message).toMatch(/^Forbidden: the \w+ .* is outside the workspace scope\.$/);
     expect((await t.graphql(keyA, LIST, { first: 1000 })).body).toEqual(before.body);
@@ -117,7 +127,10 @@ describe('watchlists and watchlist(id)', () => {
     let after: string | null = null;
     do {
       const { body }: { body: GraphQLBody } = await t.graphql(readOnlyA, LIST, { first: 2, after });
-      const connection = body.data!.watchlists as { edges: { node: { name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      const connection = body.data!.watchlists as {
+        edges: { node: { name: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
       names.push(...connection.edges.map((e) => e.node.name));
       after = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
     } while (after);
@@ -126,7 +139,9 @@ describe('watchlists and watchlist(id)', () => {
     expect(new Set(names).size).toBe(names.length);
 
     const { body } = await t.graphql(keyB, LIST, { first: 100 });
-    expect((body.data!.watchlists as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id)).toEqual([b1.id]);
+    expect((body.data!.watchlists as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id)).toEqual([
+      b1.id,
+    ]);
   });
 
   it('answer another workspace’s watchlist exactly as an unknown one: null', async () => {
@@ -142,15 +157,24 @@ describe('watchlists and watchlist(id)', () => {
   });
 
   it('refuse an id that is not an id, and a forged cursor', async () => {
-    expect(errorOf((await t.graphql(keyA, GET, { id: "x' or '1'='1" })).body)).toMatchObject({ code: 'invalid_parameter', parameter: 'id' });
-    expect(errorOf((await t.graphql(keyA, LIST, { after: 'bm9wZQ' })).body)).toMatchObject({ code: 'invalid_parameter', parameter: 'after' });
+    expect(errorOf((await t.graphql(keyA, GET, { id: "x' or '1'='1" })).body)).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'id',
+    });
+    expect(errorOf((await t.graphql(keyA, LIST, { after: 'bm9wZQ' })).body)).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'after',
+    });
   });
 });
 
 describe('updateWatchlist', () => {
   it('renames and describes', async () => {
     const a = await create({ name: 'old' });
-    const { body } = await t.graphql(writeOnlyA, UPDATE, { id: a.id, input: { name: 'new', description: 'now described' } });
+    const { body } = await t.graphql(writeOnlyA, UPDATE, {
+      id: a.id,
+      input: { name: 'new', description: 'now described' },
+    });
     expect(body.data!.updateWatchlist).toMatchObject({ id: a.id, name: 'new', description: 'now described' });
   });
 
@@ -163,8 +187,12 @@ describe('updateWatchlist', () => {
 
   it('is forbidden without watchlists:write, and refuses an empty change', async () => {
     const a = await create({ name: 'mine' });
-    expect(errorOf((await t.graphql(readOnlyA, UPDATE, { id: a.id, input: { name: 'x' } })).body)).toMatchObject({ code: 'forbidden' });
-    expect(errorOf((await t.graphql(keyA, UPDATE, { id: a.id, input: {} })).body)).toMatchObject({ code: 'invalid_parameter' });
+    expect(errorOf((await t.graphql(readOnlyA, UPDATE, { id: a.id, input: { name: 'x' } })).body)).toMatchObject({
+      code: 'forbidden',
+    });
+    expect(errorOf((await t.graphql(keyA, UPDATE, { id: a.id, input: {} })).body)).toMatchObject({
+      code: 'invalid_parameter',
+    });
     expect((await get(a.id))!.name).toBe('mine');
   });
 });
@@ -179,18 +207,33 @@ describe('addWatchlistEntries and removeWatchlistEntry', () => {
         { type: 'BIN', value: '41111199' },
       ],
     });
-    expect((body.data!.addWatchlistEntries as Watchlist).entries.map((e) => e.value)).toEqual(['example.com', '41111199']);
+    expect((body.data!.addWatchlistEntries as Watchlist).entries.map((e) => e.value)).toEqual([
+      'example.com',
+      '41111199',
+    ]);
   });
 
   it('refuse an out-of-scope entry and change nothing', async () => {
     const a = await create({ name: 'strict', entries: [{ type: 'KEYWORD', value: 'k' }] });
-    const { body } = await t.graphql(keyA, ADD, { id: a.id, entries: [{ type: 'KEYWORD', value: 'k2' }, { type: 'DOMAIN', value: 'other.test' }] });
+    const { body } = await t.graphql(keyA, ADD, {
+      id: a.id,
+      entries: [
+        { type: 'KEYWORD', value: 'k2' },
+        { type: 'DOMAIN', value: 'other.test' },
+      ],
+    });
     expect(errorOf(body)).toMatchObject({ code: 'forbidden' });
     expect((await get(a.id))!.entries.map((e) => e.value)).toEqual(['k']);
   });
 
   it('remove an entry', async () => {
-    const a = await create({ name: 'shrink', entries: [{ type: 'KEYWORD', value: 'one' }, { type: 'KEYWORD', value: 'two' }] });
+    const a = await create({
+      name: 'shrink',
+      entries: [
+        { type: 'KEYWORD', value: 'one' },
+        { type: 'KEYWORD', value: 'two' },
+      ],
+    });
     const { body } = await t.graphql(keyA, REMOVE, { id: a.id, entryId: a.entries[0]!.id });
     expect((body.data!.removeWatchlistEntry as Watchlist).entries.map((e) => e.value)).toEqual(['two']);
     const again = await t.graphql(keyA, REMOVE, { id: a.id, entryId: a.entries[0]!.id });
@@ -199,18 +242,28 @@ describe('addWatchlistEntries and removeWatchlistEntry', () => {
 
   it('answer not_found to another workspace, changing nothing', async () => {
     const a = await create({ name: 'guarded', entries: [{ type: 'KEYWORD', value: 'kept' }] });
-    expect(errorOf((await t.graphql(keyB, ADD, { id: a.id, entries: [{ type: 'KEYWORD', value: 'x' }] })).body)).toMatchObject({ code: 'not_found' });
-    expect(errorOf((await t.graphql(keyB, REMOVE, { id: a.id, entryId: a.entries[0]!.id })).body)).toMatchObject({ code: 'not_found' });
+    expect(
+      errorOf((await t.graphql(keyB, ADD, { id: a.id, entries: [{ type: 'KEYWORD', value: 'x' }] })).body),
+    ).toMatchObject({ code: 'not_found' });
+    expect(errorOf((await t.graphql(keyB, REMOVE, { id: a.id, entryId: a.entries[0]!.id })).body)).toMatchObject({
+      code: 'not_found',
+    });
     // An entry of A's watchlist named under one of B's own watchlists is just as unknown.
     const b = await create({ name: 'b', entries: [{ type: 'KEYWORD', value: 'b' }] }, keyB);
-    expect(errorOf((await t.graphql(keyB, REMOVE, { id: b.id, entryId: a.entries[0]!.id })).body)).toMatchObject({ code: 'not_found' });
+    expect(errorOf((await t.graphql(keyB, REMOVE, { id: b.id, entryId: a.entries[0]!.id })).body)).toMatchObject({
+      code: 'not_found',
+    });
     expect((await get(a.id))!.entries.map((e) => e.value)).toEqual(['kept']);
   });
 
   it('are forbidden without watchlists:write', async () => {
     const a = await create({ name: 'ro', entries: [{ type: 'KEYWORD', value: 'kept' }] });
-    expect(errorOf((await t.graphql(readOnlyA, ADD, { id: a.id, entries: [{ type: 'KEYWORD', value: 'x' }] })).body)).toMatchObject({ code: 'forbidden' });
-    expect(errorOf((await t.graphql(readOnlyA, REMOVE, { id: a.id, entryId: a.entries[0]!.id })).body)).toMatchObject({ code: 'forbidden' });
+    expect(
+      errorOf((await t.graphql(readOnlyA, ADD, { id: a.id, entries: [{ type: 'KEYWORD', value: 'x' }] })).body),
+    ).toMatchObject({ code: 'forbidden' });
+    expect(errorOf((await t.graphql(readOnlyA, REMOVE, { id: a.id, entryId: a.entries[0]!.id })).body)).toMatchObject({
+      code: 'forbidden',
+    });
     expect((await get(a.id))!.entries.map((e) => e.value)).toEqual(['kept']);
   });
 });

@@ -46,17 +46,41 @@ describe.skipIf(!serverUrl)('webhook deliveries across processes', () => {
   let files = 0;
   async function leaks(count: number) {
     const file = path.join(dir, `${++files}.txt`);
-    writeFileSync(file, Array.from({ length: count }, (_, i) => `https://s${files}-${i}.acme.example/:u${i}@gmail.test:pw-${files}-${i}`).join('\n'));
-    const result = await runCommand(t.database, ['leaks', 'import', '--file', file, '--format', 'ulp', '--source', `batch-${files}`, '--source-type', 'stealer_log']);
+    writeFileSync(
+      file,
+      Array.from(
+        { length: count },
+        (_, i) => `https://s${files}-${i}.acme.example/:u${i}@gmail.test:pw-${files}-${i}`,
+      ).join('\n'),
+    );
+    const result = await runCommand(t.database, [
+      'leaks',
+      'import',
+      '--file',
+      file,
+      '--format',
+      'ulp',
+      '--source',
+      `batch-${files}`,
+      '--source-type',
+      'stealer_log',
+    ]);
     expect(result.json).toMatchObject({ created: count, alerts: count });
   }
 
-  const deliveries = () => t.database.rows<{ id: string; status: string; attempts: number }>(sql`
+  const deliveries = () =>
+    t.database.rows<{ id: string; status: string; attempts: number }>(sql`
     select d.id, d.status::text, (select count(*)::int from webhook_attempts a where a.delivery_id = d.id) as attempts from webhook_deliveries d order by d.created_at, d.id`);
 
   beforeAll(async () => {
     t = await createTestApp({
-      app: { webhooks: { secrets: new SecretBox(Buffer.from(SECRET_KEY, 'base64')), policy: { allowHttp: true, allowPrivate: true }, retrySchedule: [0.5] } },
+      app: {
+        webhooks: {
+          secrets: new SecretBox(Buffer.from(SECRET_KEY, 'base64')),
+          policy: { allowHttp: true, allowPrivate: true },
+          retrySchedule: [0.5],
+        },
+      },
     });
     dir = mkdtempSync(path.join(os.tmpdir(), 'ti-durability-'));
     receiver = http.createServer((request, response) => {
@@ -71,8 +95,11 @@ describe.skipIf(!serverUrl)('webhook deliveries across processes', () => {
     base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     const workspace = await t.createWorkspace({ scope: { domains: ['acme.example'] } });
     key = (await t.createKey(workspace.id)).key;
-    const call = (url: string, body: unknown) => t.fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
-    expect((await call('/api/v1/watchlists', { name: 'w', entries: [{ type: 'domain', value: 'acme.example' }] })).status).toBe(201);
+    const call = (url: string, body: unknown) =>
+      t.fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+    expect(
+      (await call('/api/v1/watchlists', { name: 'w', entries: [{ type: 'domain', value: 'acme.example' }] })).status,
+    ).toBe(201);
     expect((await call('/api/v1/webhooks', { url: `${base}/hook` })).status).toBe(201);
   });
   afterAll(async () => {
@@ -86,7 +113,12 @@ describe.skipIf(!serverUrl)('webhook deliveries across processes', () => {
   it('makes each attempt once with two processes on one database', async () => {
     servers = await Promise.all([spawnServer(env()), spawnServer(env())]);
     await leaks(40);
-    await until(deliveries, (rows) => rows.length === 40 && rows.every((row) => row.status === 'delivered'), 20_000, 100);
+    await until(
+      deliveries,
+      (rows) => rows.length === 40 && rows.every((row) => row.status === 'delivered'),
+      20_000,
+      100,
+    );
     // Stopped, the processes can make no more attempts: what is stored and received now is final.
     await Promise.all(servers.map((server) => server.stop()));
     const done = await deliveries();
@@ -103,7 +135,12 @@ describe.skipIf(!serverUrl)('webhook deliveries across processes', () => {
     servers = [first];
     await leaks(10);
     // Every delivery has failed at least once and waits for its retry.
-    await until(deliveries, (rows) => rows.filter((row) => row.status === 'pending' && row.attempts >= 1).length === 10, 20_000, 100);
+    await until(
+      deliveries,
+      (rows) => rows.filter((row) => row.status === 'pending' && row.attempts >= 1).length === 10,
+      20_000,
+      100,
+    );
     expect(await first.stop('SIGKILL')).toBeNull();
     servers = [];
     const failedIds = new Set(received);
@@ -112,7 +149,12 @@ describe.skipIf(!serverUrl)('webhook deliveries across processes', () => {
     answer = 200;
     received.length = 0;
     servers = [await spawnServer(env())];
-    const rows = await until(deliveries, (all) => all.filter((row) => row.status !== 'delivered').length === 0, 20_000, 100);
+    const rows = await until(
+      deliveries,
+      (all) => all.filter((row) => row.status !== 'delivered').length === 0,
+      20_000,
+      100,
+    );
     expect(rows).toHaveLength(50);
     // Delivered under the ids they had before the kill.
     for (const id of failedIds) expect(received).toContain(id);
@@ -122,7 +164,12 @@ describe.skipIf(!serverUrl)('webhook deliveries across processes', () => {
     received.length = 0;
     answer = 503;
     await leaks(5);
-    await until(deliveries, (all) => all.filter((row) => row.status === 'pending' && row.attempts >= 1).length === 5, 20_000, 100);
+    await until(
+      deliveries,
+      (all) => all.filter((row) => row.status === 'pending' && row.attempts >= 1).length === 5,
+      20_000,
+      100,
+    );
     // Every connection to the database goes (the server's and this test's own), as when it restarts.
     const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
     try {
@@ -131,7 +178,8 @@ describe.skipIf(!serverUrl)('webhook deliveries across processes', () => {
       answer = 200;
       const watch = postgres(t.url!, { max: 1, onnotice: () => {} });
       try {
-        const pending = async () => (await watch`select count(*)::int as n from webhook_deliveries where status <> 'delivered'`)[0]!.n as number;
+        const pending = async () =>
+          (await watch`select count(*)::int as n from webhook_deliveries where status <> 'delivered'`)[0]!.n as number;
         await until(pending, (n) => n === 0, 20_000, 100);
       } finally {
         await watch.end();
@@ -145,7 +193,10 @@ describe.skipIf(!serverUrl)('webhook deliveries across processes', () => {
   it('feeds the alert stream of a server process from alerts another process raised', async () => {
     answer = 200;
     const controller = new AbortController();
-    const stream = await fetch(`${servers[0]!.url}/api/v1/alerts/stream`, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
+    const stream = await fetch(`${servers[0]!.url}/api/v1/alerts/stream`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: controller.signal,
+    });
     expect(stream.status).toBe(200);
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
     // The stream's start was fixed before it answered 200 (src/alerts/schema.ts): what comes now is ahead of it.

@@ -6,7 +6,16 @@
  * politely to screen readers.
  */
 import { EventSource } from 'eventsource';
-import { ALERT, ALERTS, UPDATE_ALERTS, WATCHLIST_NAMES, type Alert, type AlertKind, type AlertStatus, type Page } from '../api.js';
+import {
+  ALERT,
+  ALERTS,
+  UPDATE_ALERTS,
+  WATCHLIST_NAMES,
+  type Alert,
+  type AlertKind,
+  type AlertStatus,
+  type Page,
+} from '../api.js';
 import { announce, busy, cell, dialog, h, when, words } from '../dom.js';
 import { hashParams, moreButton, type PageDefinition, type Session } from './page.js';
 
@@ -19,7 +28,9 @@ export const alertsPage: PageDefinition = {
   permission: 'WATCHLISTS_READ',
   async render(root, session) {
     const canWrite = session.can('WATCHLISTS_WRITE');
-    const { watchlists } = await session.api.request<{ watchlists: { edges: { node: { id: string; name: string } }[] } }>(WATCHLIST_NAMES);
+    const { watchlists } = await session.api.request<{
+      watchlists: { edges: { node: { id: string; name: string } }[] };
+    }>(WATCHLIST_NAMES);
     const names = new Map(watchlists.edges.map(({ node }) => [node.id, node.name]));
     const { filters, chosen } = filterForm(names, hashParams());
     const pageError = h('p', { class: 'error', role: 'alert' });
@@ -29,7 +40,9 @@ export const alertsPage: PageDefinition = {
     const more = h('div', {});
     root.append(
       filters,
-      canWrite ? bulk : h('p', { class: 'help' }, 'This key can see alerts but not change them (it lacks watchlists:write).'),
+      canWrite
+        ? bulk
+        : h('p', { class: 'help' }, 'This key can see alerts but not change them (it lacks watchlists:write).'),
       pageError,
       count,
       table.region,
@@ -63,7 +76,8 @@ export const alertsPage: PageDefinition = {
       const { alerts } = await session.api.request<{ alerts: Page<Alert> }>(ALERTS, { ...chosen(), after });
       if (after === null) tbody.replaceChildren();
       tbody.append(...alerts.edges.map(({ node }) => row(node)));
-      if (table.rowsShown().length === 0) tbody.append(h('tr', { class: 'empty' }, h('td', { colspan: canWrite ? '7' : '6' }, 'No alerts match.')));
+      if (table.rowsShown().length === 0)
+        tbody.append(h('tr', { class: 'empty' }, h('td', { colspan: canWrite ? '7' : '6' }, 'No alerts match.')));
       after = alerts.pageInfo.endCursor;
       updateCount();
       return alerts.pageInfo.hasNextPage;
@@ -73,16 +87,26 @@ export const alertsPage: PageDefinition = {
       selectAll.checked = false;
       rememberFilters(chosen());
       more.replaceChildren();
-      if (await load()) more.append(moreButton('Show more alerts', load, (message) => (pageError.textContent = message)));
+      if (await load())
+        more.append(moreButton('Show more alerts', load, (message) => (pageError.textContent = message)));
     };
-    filters.addEventListener('change', () => void reload().catch((error: Error) => (pageError.textContent = error.message)));
+    filters.addEventListener(
+      'change',
+      () => void reload().catch((error: Error) => (pageError.textContent = error.message)),
+    );
     selectAll.addEventListener('change', () => {
-      for (const box of tbody.querySelectorAll<HTMLInputElement>('input[name="selected"]')) box.checked = selectAll.checked;
+      for (const box of tbody.querySelectorAll<HTMLInputElement>('input[name="selected"]'))
+        box.checked = selectAll.checked;
     });
-    for (const [id, status] of [['acknowledge-selected', 'ACKNOWLEDGED'], ['resolve-selected', 'RESOLVED']] as const) {
+    for (const [id, status] of [
+      ['acknowledge-selected', 'ACKNOWLEDGED'],
+      ['resolve-selected', 'RESOLVED'],
+    ] as const) {
       const button = bulk.querySelector<HTMLButtonElement>(`#${id}`)!;
       button.addEventListener('click', () => {
-        const ids = [...tbody.querySelectorAll<HTMLInputElement>('input[name="selected"]:checked')].map((box) => box.value);
+        const ids = [...tbody.querySelectorAll<HTMLInputElement>('input[name="selected"]:checked')].map(
+          (box) => box.value,
+        );
         if (ids.length === 0) {
           pageError.textContent = 'Select one alert or more first (the boxes in the first column).';
           return;
@@ -106,31 +130,68 @@ export const alertsPage: PageDefinition = {
 type Filters = { status: AlertStatus | null; kind: AlertKind | null; watchlistId: string | null };
 
 /** The filters, set from the page's address, and what they choose now. */
-function filterForm(names: ReadonlyMap<string, string>, params: URLSearchParams): { filters: HTMLFormElement; chosen: () => Filters } {
+function filterForm(
+  names: ReadonlyMap<string, string>,
+  params: URLSearchParams,
+): { filters: HTMLFormElement; chosen: () => Filters } {
   const select = (id: string, label: string, options: [string, string][], chosen: string | null) =>
-    h('div', {}, h('label', { for: id }, label), h('select', { id, name: id }, ...options.map(([value, text]) => h('option', { value, selected: value === (chosen ?? '') }, text))));
+    h(
+      'div',
+      {},
+      h('label', { for: id }, label),
+      h(
+        'select',
+        { id, name: id },
+        ...options.map(([value, text]) => h('option', { value, selected: value === (chosen ?? '') }, text)),
+      ),
+    );
   const filters = h(
     'form',
     { class: 'filters', 'aria-label': 'Filter alerts', onsubmit: (event: Event) => event.preventDefault() },
-    select('filter-status', 'Status', [['', 'Any status'], ...STATUSES.map((s): [string, string] => [s, words(s)])], params.get('status')),
-    select('filter-kind', 'Kind', [['', 'Any kind'], ...KINDS.map((k): [string, string] => [k, words(k)])], params.get('kind')),
-    select('filter-watchlist', 'Watchlist', [['', 'Any watchlist'], ...[...names].map(([id, name]): [string, string] => [id, name])], params.get('watchlist')),
+    select(
+      'filter-status',
+      'Status',
+      [['', 'Any status'], ...STATUSES.map((s): [string, string] => [s, words(s)])],
+      params.get('status'),
+    ),
+    select(
+      'filter-kind',
+      'Kind',
+      [['', 'Any kind'], ...KINDS.map((k): [string, string] => [k, words(k)])],
+      params.get('kind'),
+    ),
+    select(
+      'filter-watchlist',
+      'Watchlist',
+      [['', 'Any watchlist'], ...[...names].map(([id, name]): [string, string] => [id, name])],
+      params.get('watchlist'),
+    ),
   );
   const chosen = (): Filters => {
     const value = (id: string) => filters.querySelector<HTMLSelectElement>(`#${id}`)!.value || null;
-    return { status: value('filter-status') as AlertStatus | null, kind: value('filter-kind') as AlertKind | null, watchlistId: value('filter-watchlist') };
+    return {
+      status: value('filter-status') as AlertStatus | null,
+      kind: value('filter-kind') as AlertKind | null,
+      watchlistId: value('filter-watchlist'),
+    };
   };
   return { filters, chosen };
 }
 
 /** The filters in the page's address, so that a reload or a shared link shows the same alerts. */
 function rememberFilters(f: Filters): void {
-  const query = new URLSearchParams(Object.entries({ status: f.status, kind: f.kind, watchlist: f.watchlistId }).filter((e): e is [string, string] => e[1] !== null));
+  const query = new URLSearchParams(
+    Object.entries({ status: f.status, kind: f.kind, watchlist: f.watchlistId }).filter(
+      (e): e is [string, string] => e[1] !== null,
+    ),
+  );
   history.replaceState(null, '', `#/alerts${query.size ? `?${query}` : ''}`);
 }
 
 const matches = (alert: Alert, f: Filters) =>
-  (!f.status || alert.status === f.status) && (!f.kind || alert.kind === f.kind) && (!f.watchlistId || alert.watchlistId === f.watchlistId);
+  (!f.status || alert.status === f.status) &&
+  (!f.kind || alert.kind === f.kind) &&
+  (!f.watchlistId || alert.watchlistId === f.watchlistId);
 
 function bulkButtons(): HTMLElement {
   return h(
@@ -149,11 +210,29 @@ function alertTable(canWrite: boolean) {
     'table',
     { id: 'alerts' },
     h('caption', { class: 'visually-hidden', id: 'alerts-caption' }, 'Alerts, newest first'),
-    h('thead', {}, h('tr', {}, canWrite ? h('th', { scope: 'col' }, selectAll) : null, ...['Raised', 'Kind', 'Matched', 'Record', 'Status', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        canWrite ? h('th', { scope: 'col' }, selectAll) : null,
+        ...['Raised', 'Kind', 'Matched', 'Record', 'Status', 'Actions'].map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
     tbody,
   );
-  const region = h('div', { class: 'table-wrap', role: 'region', 'aria-labelledby': 'alerts-caption', tabindex: '0' }, table);
-  return { tbody, selectAll, region, rowsShown: () => [...tbody.querySelectorAll<HTMLTableRowElement>('tr[data-alert]')] };
+  const region = h(
+    'div',
+    { class: 'table-wrap', role: 'region', 'aria-labelledby': 'alerts-caption', tabindex: '0' },
+    table,
+  );
+  return {
+    tbody,
+    selectAll,
+    region,
+    rowsShown: () => [...tbody.querySelectorAll<HTMLTableRowElement>('tr[data-alert]')],
+  };
 }
 
 interface RowOptions {
@@ -167,11 +246,18 @@ interface RowOptions {
 function alertRow(alert: Alert, { canWrite, names, fresh, setStatus }: RowOptions): HTMLTableRowElement {
   const label = `${words(alert.kind)} matching ${alert.entry.value}`;
   const actions = h('td', { class: 'actions', 'data-label': 'Actions' });
-  const details = h('button', { type: 'button', class: 'secondary', 'aria-label': `Details of the ${label}` }, 'Details');
+  const details = h(
+    'button',
+    { type: 'button', class: 'secondary', 'aria-label': `Details of the ${label}` },
+    'Details',
+  );
   details.addEventListener('click', () => showRecord(alert, names, details));
   actions.append(details);
   if (canWrite) {
-    for (const [status, text] of [['ACKNOWLEDGED', 'Acknowledge'], ['RESOLVED', 'Resolve']] as const) {
+    for (const [status, text] of [
+      ['ACKNOWLEDGED', 'Acknowledge'],
+      ['RESOLVED', 'Resolve'],
+    ] as const) {
       if (alert.status === status) continue;
       const button = h('button', { type: 'button', class: 'secondary', 'aria-label': `${text} the ${label}` }, text);
       button.addEventListener('click', () => void setStatus([alert.id], status, button));
@@ -181,10 +267,20 @@ function alertRow(alert: Alert, { canWrite, names, fresh, setStatus }: RowOption
   return h(
     'tr',
     { 'data-alert': alert.id, 'data-status': alert.status, class: fresh ? 'fresh' : '' },
-    canWrite ? h('td', { 'data-label': 'Select' }, h('input', { type: 'checkbox', name: 'selected', value: alert.id, 'aria-label': `Select the ${label}` })) : null,
+    canWrite
+      ? h(
+          'td',
+          { 'data-label': 'Select' },
+          h('input', { type: 'checkbox', name: 'selected', value: alert.id, 'aria-label': `Select the ${label}` }),
+        )
+      : null,
     cell('Raised', when(alert.createdAt)),
     cell('Kind', words(alert.kind)),
-    cell('Matched', h('span', {}, `${words(alert.entry.type)} `, h('code', {}, alert.entry.value)), h('span', { class: 'help' }, ` in ${names.get(alert.watchlistId) ?? 'a deleted watchlist'}`)),
+    cell(
+      'Matched',
+      h('span', {}, `${words(alert.entry.type)} `, h('code', {}, alert.entry.value)),
+      h('span', { class: 'help' }, ` in ${names.get(alert.watchlistId) ?? 'a deleted watchlist'}`),
+    ),
     cell('Record', recordSummary(alert)),
     cell('Status', h('span', { class: `badge ${alert.status.toLowerCase()}` }, words(alert.status))),
     actions,
@@ -194,7 +290,8 @@ function alertRow(alert: Alert, { canWrite, names, fresh, setStatus }: RowOption
 /** New alerts from the alert stream, each read whole; returns what stops following. */
 function followAlerts(session: Session, onAlert: (alert: Alert) => void): () => void {
   const stream = new EventSource(new URL('/api/v1/alerts/stream', window.location.origin).toString(), {
-    fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, authorization: session.api.authorization } }),
+    fetch: (input, init) =>
+      fetch(input, { ...init, headers: { ...init?.headers, authorization: session.api.authorization } }),
   });
   stream.addEventListener('alert', (event) => {
     const { id } = JSON.parse(String(event.data)) as { id: string };
@@ -208,8 +305,20 @@ function followAlerts(session: Session, onAlert: (alert: Alert) => void): () => 
 function recordSummary(alert: Alert): Node | string {
   const record = alert.record;
   if (!record) return h('span', { class: 'help' }, 'Not shown to this key');
-  if (record.__typename === 'CredentialLeak') return h('span', {}, record.email ?? record.username ?? '—', record.site ? h('span', { class: 'help' }, ` on ${record.site}`) : null);
-  if (record.__typename === 'CardLeak') return h('span', {}, `${record.bin}…${record.last4}`, record.brand ? h('span', { class: 'help' }, ` ${record.brand}`) : null);
+  if (record.__typename === 'CredentialLeak')
+    return h(
+      'span',
+      {},
+      record.email ?? record.username ?? '—',
+      record.site ? h('span', { class: 'help' }, ` on ${record.site}`) : null,
+    );
+  if (record.__typename === 'CardLeak')
+    return h(
+      'span',
+      {},
+      `${record.bin}…${record.last4}`,
+      record.brand ? h('span', { class: 'help' }, ` ${record.brand}`) : null,
+    );
   return h('span', {}, h('code', {}, record.value), h('span', { class: 'help' }, ` ${record.type.toLowerCase()}`));
 }
 
@@ -221,16 +330,41 @@ function showRecord(alert: Alert, names: ReadonlyMap<string, string>, opener: HT
     ['Status', words(alert.status)],
   ];
   if (record?.__typename === 'CredentialLeak') {
-    facts.push(['Email', record.email], ['Username', record.username], ['Domain', record.domain], ['Site', record.site], ['Password (masked)', record.passwordMasked], ['Source', record.sourceName], ['Leaked', record.leakedAt?.slice(0, 10)]);
+    facts.push(
+      ['Email', record.email],
+      ['Username', record.username],
+      ['Domain', record.domain],
+      ['Site', record.site],
+      ['Password (masked)', record.passwordMasked],
+      ['Source', record.sourceName],
+      ['Leaked', record.leakedAt?.slice(0, 10)],
+    );
   } else if (record?.__typename === 'CardLeak') {
-    facts.push(['BIN', record.bin], ['Last four', record.last4], ['Expiry', record.expiry], ['Brand', record.brand], ['Source', record.sourceName], ['Leaked', record.leakedAt?.slice(0, 10)]);
+    facts.push(
+      ['BIN', record.bin],
+      ['Last four', record.last4],
+      ['Expiry', record.expiry],
+      ['Brand', record.brand],
+      ['Source', record.sourceName],
+      ['Leaked', record.leakedAt?.slice(0, 10)],
+    );
   } else if (record?.__typename === 'Ioc') {
-    facts.push(['Type', record.type.toLowerCase()], ['Value', record.value], ['Threat', record.threatType], ['Confidence', String(record.confidence)], ['Severity', record.severity.toLowerCase()], ['Source', record.source]);
+    facts.push(
+      ['Type', record.type.toLowerCase()],
+      ['Value', record.value],
+      ['Threat', record.threatType],
+      ['Confidence', String(record.confidence)],
+      ['Severity', record.severity.toLowerCase()],
+      ['Source', record.source],
+    );
   } else facts.push(['Record', 'This key may not see it (it needs the permission of the search that finds it).']);
-  const element = dialog(`${words(alert.kind)} matching ${alert.entry.value}`, [
-    h('dl', { class: 'facts' }, ...facts.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value ?? '—')])),
-    h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: () => element.close() }, 'Close')),
-  ], () => opener.focus());
+  const element = dialog(
+    `${words(alert.kind)} matching ${alert.entry.value}`,
+    [
+      h('dl', { class: 'facts' }, ...facts.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value ?? '—')])),
+      h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: () => element.close() }, 'Close')),
+    ],
+    () => opener.focus(),
+  );
   element.querySelector<HTMLButtonElement>('.buttons button')!.focus();
 }
-

@@ -37,7 +37,16 @@ export const dashboardPage: PageDefinition = {
             'ul',
             { class: 'tiles' },
             ...KINDS.map((kind) =>
-              h('li', {}, h('a', { href: `#/alerts?status=NEW&kind=${kind}`, 'data-kind': kind }, h('span', { class: 'number' }, String(count(kind))), h('span', {}, ` ${words(kind)}${count(kind) === 1 ? '' : 's'}`))),
+              h(
+                'li',
+                {},
+                h(
+                  'a',
+                  { href: `#/alerts?status=NEW&kind=${kind}`, 'data-kind': kind },
+                  h('span', { class: 'number' }, String(count(kind))),
+                  h('span', {}, ` ${words(kind)}${count(kind) === 1 ? '' : 's'}`),
+                ),
+              ),
             ),
           ),
         ),
@@ -50,12 +59,21 @@ export const dashboardPage: PageDefinition = {
           { 'aria-labelledby': 'daily-title', class: 'card' },
           h('h2', { id: 'daily-title' }, 'Alerts over the last 30 days'),
           h('p', { class: 'help' }, `${total} alert${total === 1 ? '' : 's'} raised, per UTC day.`),
-          h('figure', {}, plot, h('figcaption', { class: 'visually-hidden' }, 'Alerts per day; the table below has the same numbers.')),
+          h(
+            'figure',
+            {},
+            plot,
+            h('figcaption', { class: 'visually-hidden' }, 'Alerts per day; the table below has the same numbers.'),
+          ),
           h(
             'details',
             {},
             h('summary', {}, 'Show the numbers'),
-            table('Alerts per day, oldest first', ['Day', 'Alerts'], daily.map((d) => h('tr', {}, cell('Day', d.day), cell('Alerts', String(d.count))))),
+            table(
+              'Alerts per day, oldest first',
+              ['Day', 'Alerts'],
+              daily.map((d) => h('tr', {}, cell('Day', d.day), cell('Alerts', String(d.count)))),
+            ),
           ),
         ),
       );
@@ -70,9 +88,24 @@ export const dashboardPage: PageDefinition = {
             legend: { show: false },
             cursor: { show: true, points: { show: false } },
             // Half a day either side, so that the first and last days' bars are whole.
-            scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, y: { range: (_u, _min, max) => [0, Math.max(4, max)] } },
-            axes: [{ stroke: '#3d4452' }, { stroke: '#3d4452', values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) }],
-            series: [{}, { label: 'Alerts', stroke: '#1f5fbf', fill: 'rgba(31, 95, 191, 0.35)', paths: uPlot.paths.bars!({ size: [0.7, 40] }), points: { show: false } }],
+            scales: {
+              x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] },
+              y: { range: (_u, _min, max) => [0, Math.max(4, max)] },
+            },
+            axes: [
+              { stroke: '#3d4452' },
+              { stroke: '#3d4452', values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) },
+            ],
+            series: [
+              {},
+              {
+                label: 'Alerts',
+                stroke: '#1f5fbf',
+                fill: 'rgba(31, 95, 191, 0.35)',
+                paths: uPlot.paths.bars!({ size: [0.7, 40] }),
+                points: { show: false },
+              },
+            ],
           },
           [xs, ys],
           plot,
@@ -83,7 +116,8 @@ export const dashboardPage: PageDefinition = {
     if (iocs?.iocSummary) {
       const { shared, own } = iocs.iocSummary;
       const types = [...new Set([...shared, ...own].map((row) => row.type))].sort();
-      const of = (list: { type: string; count: number }[], type: string) => (list.find((row) => row.type === type)?.count ?? 0).toLocaleString();
+      const of = (list: { type: string; count: number }[], type: string) =>
+        (list.find((row) => row.type === type)?.count ?? 0).toLocaleString();
       sections.push(
         h(
           'section',
@@ -91,7 +125,20 @@ export const dashboardPage: PageDefinition = {
           h('h2', { id: 'iocs-title' }, 'IOCs by type'),
           types.length === 0
             ? h('p', { class: 'help' }, 'No IOCs yet.')
-            : table('IOCs by type: the shared feed and the workspace’s own', ['Type', 'Shared feed', 'Your own'], types.map((type) => h('tr', {}, cell('Type', type.toLowerCase()), cell('Shared feed', of(shared, type)), cell('Your own', of(own, type)))), { id: 'ioc-types' }),
+            : table(
+                'IOCs by type: the shared feed and the workspace’s own',
+                ['Type', 'Shared feed', 'Your own'],
+                types.map((type) =>
+                  h(
+                    'tr',
+                    {},
+                    cell('Type', type.toLowerCase()),
+                    cell('Shared feed', of(shared, type)),
+                    cell('Your own', of(own, type)),
+                  ),
+                ),
+                { id: 'ioc-types' },
+              ),
         ),
       );
     }
@@ -113,11 +160,12 @@ export const dashboardPage: PageDefinition = {
           h('dt', {}, 'This key'),
           h('dd', {}, `“${session.viewer.key.name}”: ${session.viewer.key.permissions.length} permissions`),
         ),
-        workspaceLeakAccess(workspace) === 'plan' ? h('p', { class: 'help' }, `Leak search and leak alerts come with the ${LEAK_PLANS.join(' or ')} plan.`) : null,
+        workspaceLeakAccess(workspace) === 'plan'
+          ? h('p', { class: 'help' }, `Leak search and leak alerts come with the ${LEAK_PLANS.join(' or ')} plan.`)
+          : null,
       ),
     );
     root.append(h('div', { class: 'grid' }, ...sections));
     return () => chart?.destroy();
   },
 };
-

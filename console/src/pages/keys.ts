@@ -2,7 +2,20 @@
  * API keys (Settings → API Keys): the workspace's keys, create one (its secret shown once),
  * rotate, revoke; the workspace's scope and the audit log. Needs keys:read; changes, keys:write.
  */
-import { AUDIT, CREATE, KEYS, OVERVIEW, PERMISSIONS, REVOKE, ROTATE, session as stored, type ApiKey, type AuditEvent, type ConsoleApi, type Overview } from '../api.js';
+import {
+  AUDIT,
+  CREATE,
+  KEYS,
+  OVERVIEW,
+  PERMISSIONS,
+  REVOKE,
+  ROTATE,
+  session as stored,
+  type ApiKey,
+  type AuditEvent,
+  type ConsoleApi,
+  type Overview,
+} from '../api.js';
 import { announce, busy, copyButton, dialog, h, permissionLabel, when, type Child } from '../dom.js';
 import type { PageDefinition, Session } from './page.js';
 
@@ -24,12 +37,21 @@ export const keysPage: PageDefinition = {
 };
 
 /** Renders the keys and returns them (the audit log names keys by them). */
-async function renderKeys(session: Session, section: HTMLElement, canWrite: boolean, current: string, refresh: () => Promise<void>): Promise<ApiKey[]> {
+async function renderKeys(
+  session: Session,
+  section: HTMLElement,
+  canWrite: boolean,
+  current: string,
+  refresh: () => Promise<void>,
+): Promise<ApiKey[]> {
   const { api } = session;
   let keys: ApiKey[];
   let overview: Overview;
   try {
-    [{ apiKeys: keys }, overview] = await Promise.all([api.request<{ apiKeys: ApiKey[] }>(KEYS), api.request<Overview>(OVERVIEW)]);
+    [{ apiKeys: keys }, overview] = await Promise.all([
+      api.request<{ apiKeys: ApiKey[] }>(KEYS),
+      api.request<Overview>(OVERVIEW),
+    ]);
   } catch (error) {
     section.replaceChildren(h('p', { class: 'error', role: 'alert' }, (error as Error).message));
     return [];
@@ -46,16 +68,31 @@ async function renderKeys(session: Session, section: HTMLElement, canWrite: bool
     const mine = key.id === current;
     const actions = h('td', { class: 'actions', 'data-label': 'Actions' });
     if (canWrite && key.status === 'ACTIVE') {
-      const rotate = h('button', { type: 'button', class: 'secondary', 'aria-label': `Rotate ${key.name} (${key.prefix})` }, 'Rotate');
+      const rotate = h(
+        'button',
+        { type: 'button', class: 'secondary', 'aria-label': `Rotate ${key.name} (${key.prefix})` },
+        'Rotate',
+      );
       rotate.addEventListener('click', () => openRotateDialog(api, key, mine, rotate, error, refresh));
-      const revoke = h('button', { type: 'button', class: 'danger', 'aria-label': `Revoke ${key.name} (${key.prefix})` }, 'Revoke');
+      const revoke = h(
+        'button',
+        { type: 'button', class: 'danger', 'aria-label': `Revoke ${key.name} (${key.prefix})` },
+        'Revoke',
+      );
       revoke.addEventListener('click', () => openRevokeDialog(session, key, mine, revoke, error, refresh));
       actions.append(rotate, revoke);
     }
     return h(
       'tr',
       { 'data-prefix': key.prefix, class: mine ? 'current' : '' },
-      h('th', { scope: 'row', 'data-label': 'Name' }, key.name, mine ? h('span', { class: 'badge you', title: 'You are signed in to this console with this key' }, 'this session') : null),
+      h(
+        'th',
+        { scope: 'row', 'data-label': 'Name' },
+        key.name,
+        mine
+          ? h('span', { class: 'badge you', title: 'You are signed in to this console with this key' }, 'this session')
+          : null,
+      ),
       cell('Prefix', h('code', {}, key.prefix)),
       cell('Permissions', key.permissions.map(permissionLabel).join(', ')),
       cell('Created', when(key.createdAt)),
@@ -63,9 +100,15 @@ async function renderKeys(session: Session, section: HTMLElement, canWrite: bool
       cell('Expires', when(key.expiresAt, 'Never')),
       cell(
         'Status',
-        h('span', { class: `badge ${key.status.toLowerCase()}` }, key.status.charAt(0) + key.status.slice(1).toLowerCase()),
+        h(
+          'span',
+          { class: `badge ${key.status.toLowerCase()}` },
+          key.status.charAt(0) + key.status.slice(1).toLowerCase(),
+        ),
         // Said only when it is so: a key older than 90 days.
-        key.rotationDue && key.status === 'ACTIVE' ? h('span', { class: 'badge warn', title: 'Older than 90 days: rotate it' }, 'rotation due') : null,
+        key.rotationDue && key.status === 'ACTIVE'
+          ? h('span', { class: 'badge warn', title: 'Older than 90 days: rotate it' }, 'rotation due')
+          : null,
       ),
       actions,
     );
@@ -76,8 +119,15 @@ async function renderKeys(session: Session, section: HTMLElement, canWrite: bool
     h(
       'div',
       { class: 'toolbar' },
-      h('p', { class: 'limit', id: 'key-limit' }, `${activeKeys} of ${keyLimit} keys`, h('span', { class: 'help' }, ' active on your plan')),
-      canWrite ? createButton : h('p', { class: 'help' }, 'This key can see keys but not change them (it lacks keys:write).'),
+      h(
+        'p',
+        { class: 'limit', id: 'key-limit' },
+        `${activeKeys} of ${keyLimit} keys`,
+        h('span', { class: 'help' }, ' active on your plan'),
+      ),
+      canWrite
+        ? createButton
+        : h('p', { class: 'help' }, 'This key can see keys but not change them (it lacks keys:write).'),
     ),
     error,
     h(
@@ -97,13 +147,30 @@ async function renderKeys(session: Session, section: HTMLElement, canWrite: bool
 
 function renderScope(scope: { domains: string[]; emails: string[]; bins: string[] }): HTMLElement {
   const list = (title: string, items: string[]) =>
-    h('div', {}, h('h3', {}, title), items.length ? h('ul', {}, ...items.map((item) => h('li', {}, h('code', {}, item)))) : h('p', { class: 'help' }, 'None'));
+    h(
+      'div',
+      {},
+      h('h3', {}, title),
+      items.length
+        ? h('ul', {}, ...items.map((item) => h('li', {}, h('code', {}, item))))
+        : h('p', { class: 'help' }, 'None'),
+    );
   return h(
     'section',
     { 'aria-labelledby': 'scope-title' },
     h('h2', { id: 'scope-title' }, 'Workspace scope'),
-    h('p', { class: 'help' }, 'The assets this workspace has proven it owns: data leak searches and watchlist entries must fall inside them.'),
-    h('div', { class: 'scope' }, list('Domains', scope.domains), list('Email addresses', scope.emails), list('Card BINs', scope.bins)),
+    h(
+      'p',
+      { class: 'help' },
+      'The assets this workspace has proven it owns: data leak searches and watchlist entries must fall inside them.',
+    ),
+    h(
+      'div',
+      { class: 'scope' },
+      list('Domains', scope.domains),
+      list('Email addresses', scope.emails),
+      list('Card BINs', scope.bins),
+    ),
   );
 }
 
@@ -120,10 +187,17 @@ async function renderAudit(api: ConsoleApi, section: HTMLElement, keys: readonly
     const data = await api.request<{ auditEvents: { edges: { node: AuditEvent }[] } }>(AUDIT);
     events = data.auditEvents.edges.map((edge) => edge.node);
   } catch (error) {
-    section.replaceChildren(h('h2', { id: 'audit-title' }, 'Audit log'), h('p', { class: 'error', role: 'alert' }, (error as Error).message));
+    section.replaceChildren(
+      h('h2', { id: 'audit-title' }, 'Audit log'),
+      h('p', { class: 'error', role: 'alert' }, (error as Error).message),
+    );
     return;
   }
-  const actions: Record<string, string> = { 'api_key.created': 'Created', 'api_key.rotated': 'Rotated', 'api_key.revoked': 'Revoked' };
+  const actions: Record<string, string> = {
+    'api_key.created': 'Created',
+    'api_key.rotated': 'Rotated',
+    'api_key.revoked': 'Revoked',
+  };
   section.replaceChildren(
     h('h2', { id: 'audit-title' }, 'Audit log'),
     h('p', { class: 'help' }, 'Every key created, rotated or revoked, newest first.'),
@@ -133,7 +207,11 @@ async function renderAudit(api: ConsoleApi, section: HTMLElement, keys: readonly
       h(
         'table',
         { id: 'audit' },
-        h('thead', {}, h('tr', {}, ...['When', 'What', 'Key', 'By', 'Request id'].map((c) => h('th', { scope: 'col' }, c)))),
+        h(
+          'thead',
+          {},
+          h('tr', {}, ...['When', 'What', 'Key', 'By', 'Request id'].map((c) => h('th', { scope: 'col' }, c))),
+        ),
         h(
           'tbody',
           {},
@@ -144,7 +222,15 @@ async function renderAudit(api: ConsoleApi, section: HTMLElement, keys: readonly
               h('td', { 'data-label': 'When' }, when(e.createdAt)),
               h('td', { 'data-label': 'What' }, actions[e.action] ?? e.action),
               h('td', { 'data-label': 'Key' }, keyNamed(e.targetKeyPrefix, keys)),
-              h('td', { 'data-label': 'By' }, e.actor === 'key' ? keyNamed(e.actorKeyPrefix, keys) : e.actor === 'server setup' ? 'The server, at its first start' : 'The command line'),
+              h(
+                'td',
+                { 'data-label': 'By' },
+                e.actor === 'key'
+                  ? keyNamed(e.actorKeyPrefix, keys)
+                  : e.actor === 'server setup'
+                    ? 'The server, at its first start'
+                    : 'The command line',
+              ),
               h('td', { 'data-label': 'Request id' }, e.requestId ? h('code', {}, e.requestId) : '—'),
             ),
           ),
@@ -154,16 +240,41 @@ async function renderAudit(api: ConsoleApi, section: HTMLElement, keys: readonly
   );
 }
 
-function openCreateDialog(api: ConsoleApi, opener: HTMLButtonElement, pageError: HTMLElement, refresh: () => Promise<void>): void {
+function openCreateDialog(
+  api: ConsoleApi,
+  opener: HTMLButtonElement,
+  pageError: HTMLElement,
+  refresh: () => Promise<void>,
+): void {
   const name = h('input', { id: 'new-key-name', name: 'name', required: true, maxlength: '100', autocomplete: 'off' });
   const boxes = PERMISSIONS.map((p) => {
-    const box = h('input', { type: 'checkbox', id: `perm-${p.name}`, name: 'permissions', value: p.name, checked: p.readOnly });
-    return { box, row: h('div', { class: 'check' }, box, h('label', { for: `perm-${p.name}` }, `${p.label} `, h('code', {}, permissionLabel(p.name)))) };
+    const box = h('input', {
+      type: 'checkbox',
+      id: `perm-${p.name}`,
+      name: 'permissions',
+      value: p.name,
+      checked: p.readOnly,
+    });
+    return {
+      box,
+      row: h(
+        'div',
+        { class: 'check' },
+        box,
+        h('label', { for: `perm-${p.name}` }, `${p.label} `, h('code', {}, permissionLabel(p.name))),
+      ),
+    };
   });
   const expiry = h(
     'select',
     { id: 'new-key-expiry', name: 'expiry' },
-    ...[['', 'Never'], ['30', 'In 30 days'], ['90', 'In 90 days'], ['180', 'In 180 days'], ['365', 'In a year']].map(([value, label]) => h('option', { value: value! }, label)),
+    ...[
+      ['', 'Never'],
+      ['30', 'In 30 days'],
+      ['90', 'In 90 days'],
+      ['180', 'In 180 days'],
+      ['365', 'In a year'],
+    ].map(([value, label]) => h('option', { value: value! }, label)),
   );
   const error = h('p', { class: 'error', role: 'alert' });
   const submit = h('button', { type: 'submit' }, 'Create key');
@@ -181,8 +292,13 @@ function openCreateDialog(api: ConsoleApi, opener: HTMLButtonElement, pageError:
         }
         const done = busy(submit, 'Creating…');
         try {
-          const input = { name: name.value, permissions, ...(expiry.value ? { expiresInDays: Number(expiry.value) } : {}) };
-          created = (await api.request<{ createApiKey: { secret: string; apiKey: ApiKey } }>(CREATE, { input })).createApiKey;
+          const input = {
+            name: name.value,
+            permissions,
+            ...(expiry.value ? { expiresInDays: Number(expiry.value) } : {}),
+          };
+          created = (await api.request<{ createApiKey: { secret: string; apiKey: ApiKey } }>(CREATE, { input }))
+            .createApiKey;
           element.close();
         } catch (failure) {
           done();
@@ -197,7 +313,12 @@ function openCreateDialog(api: ConsoleApi, opener: HTMLButtonElement, pageError:
     h('label', { for: 'new-key-expiry' }, 'Expires'),
     expiry,
     error,
-    h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'secondary', onclick: () => element.close() }, 'Cancel'), submit),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => element.close() }, 'Cancel'),
+      submit,
+    ),
   );
   const element = dialog('Create an API key', [form], () => {
     if (created) showSecret(created.secret, created.apiKey, opener, refresh);
@@ -207,13 +328,24 @@ function openCreateDialog(api: ConsoleApi, opener: HTMLButtonElement, pageError:
   name.focus();
 }
 
-function openRotateDialog(api: ConsoleApi, key: ApiKey, mine: boolean, opener: HTMLButtonElement, pageError: HTMLElement, refresh: () => Promise<void>): void {
+function openRotateDialog(
+  api: ConsoleApi,
+  key: ApiKey,
+  mine: boolean,
+  opener: HTMLButtonElement,
+  pageError: HTMLElement,
+  refresh: () => Promise<void>,
+): void {
   const grace = h(
     'select',
     { id: 'grace', name: 'grace' },
-    ...[['0', 'Right away'], ['3600', 'After 1 hour'], ['86400', 'After 24 hours'], ['604800', 'After 7 days'], ['2592000', 'After 30 days']].map(([value, label]) =>
-      h('option', { value: value!, selected: value === '86400' }, label),
-    ),
+    ...[
+      ['0', 'Right away'],
+      ['3600', 'After 1 hour'],
+      ['86400', 'After 24 hours'],
+      ['604800', 'After 7 days'],
+      ['2592000', 'After 30 days'],
+    ].map(([value, label]) => h('option', { value: value!, selected: value === '86400' }, label)),
   );
   const error = h('p', { class: 'error', role: 'alert' });
   const confirm = h('button', { type: 'submit' }, 'Rotate key');
@@ -225,7 +357,12 @@ function openRotateDialog(api: ConsoleApi, key: ApiKey, mine: boolean, opener: H
         event.preventDefault();
         const done = busy(confirm, 'Rotating…');
         try {
-          created = (await api.request<{ rotateApiKey: { secret: string; apiKey: ApiKey } }>(ROTATE, { id: key.id, grace: Number(grace.value) })).rotateApiKey;
+          created = (
+            await api.request<{ rotateApiKey: { secret: string; apiKey: ApiKey } }>(ROTATE, {
+              id: key.id,
+              grace: Number(grace.value),
+            })
+          ).rotateApiKey;
           // The console goes on with the new key: the old one may stop working at once.
           if (mine) {
             stored.set(created.secret);
@@ -238,12 +375,31 @@ function openRotateDialog(api: ConsoleApi, key: ApiKey, mine: boolean, opener: H
         }
       },
     },
-    h('p', {}, 'A new key replaces ', h('strong', {}, key.name), ' ', h('code', {}, key.prefix), ' with the same permissions. Put the new key in place before the old one stops working.'),
-    mine ? h('p', { class: 'warning' }, 'This is the key you are signed in with: the console switches to the new key by itself.') : null,
+    h(
+      'p',
+      {},
+      'A new key replaces ',
+      h('strong', {}, key.name),
+      ' ',
+      h('code', {}, key.prefix),
+      ' with the same permissions. Put the new key in place before the old one stops working.',
+    ),
+    mine
+      ? h(
+          'p',
+          { class: 'warning' },
+          'This is the key you are signed in with: the console switches to the new key by itself.',
+        )
+      : null,
     h('label', { for: 'grace' }, 'The old key stops working'),
     grace,
     error,
-    h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'secondary', onclick: () => element.close() }, 'Cancel'), confirm),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => element.close() }, 'Cancel'),
+      confirm,
+    ),
   );
   const element = dialog(`Rotate “${key.name}”`, [form], () => {
     if (created) showSecret(created.secret, created.apiKey, opener, refresh);
@@ -253,7 +409,14 @@ function openRotateDialog(api: ConsoleApi, key: ApiKey, mine: boolean, opener: H
   grace.focus();
 }
 
-function openRevokeDialog(session: Session, key: ApiKey, mine: boolean, opener: HTMLButtonElement, pageError: HTMLElement, refresh: () => Promise<void>): void {
+function openRevokeDialog(
+  session: Session,
+  key: ApiKey,
+  mine: boolean,
+  opener: HTMLButtonElement,
+  pageError: HTMLElement,
+  refresh: () => Promise<void>,
+): void {
   const error = h('p', { class: 'error', role: 'alert' });
   const confirm = h('button', { type: 'button', class: 'danger' }, mine ? 'Revoke and sign out' : 'Revoke key');
   let revoked = false;
@@ -272,14 +435,29 @@ function openRevokeDialog(session: Session, key: ApiKey, mine: boolean, opener: 
   const element = dialog(
     mine ? `Revoke “${key.name}”, the key you are signed in with?` : `Revoke “${key.name}”?`,
     [
-      h('p', {}, 'Every integration that uses ', h('code', {}, key.prefix), ' is refused from now on, on every server. This cannot be undone.'),
-      mine ? h('p', { class: 'warning' }, 'You are signed in to this console with this key: you will be signed out at once, and need another admin key to sign in again.') : null,
+      h(
+        'p',
+        {},
+        'Every integration that uses ',
+        h('code', {}, key.prefix),
+        ' is refused from now on, on every server. This cannot be undone.',
+      ),
+      mine
+        ? h(
+            'p',
+            { class: 'warning' },
+            'You are signed in to this console with this key: you will be signed out at once, and need another admin key to sign in again.',
+          )
+        : null,
       error,
       h('div', { class: 'buttons' }, cancel, confirm),
     ],
     async () => {
       if (!revoked) return opener.focus();
-      if (mine) return session.signOut(`You revoked “${key.name}”, the key you were signed in with. Sign in with another admin key.`);
+      if (mine)
+        return session.signOut(
+          `You revoked “${key.name}”, the key you were signed in with. Sign in with another admin key.`,
+        );
       await refresh();
       announce(`Key ${key.name} revoked.`);
       document.getElementById('create-key')?.focus();
@@ -290,16 +468,31 @@ function openRevokeDialog(session: Session, key: ApiKey, mine: boolean, opener: 
 }
 
 function showSecret(secret: string, key: ApiKey, opener: HTMLElement, refresh: () => Promise<void>): void {
-  const value = h('input', { id: 'secret', readonly: true, value: secret, 'aria-describedby': 'secret-warning', spellcheck: 'false' });
+  const value = h('input', {
+    id: 'secret',
+    readonly: true,
+    value: secret,
+    'aria-describedby': 'secret-warning',
+    spellcheck: 'false',
+  });
   const { button: copy, status: copied } = copyButton(value, 'copy-secret');
   const element = dialog(
     'Your new API key',
     [
-      h('p', { id: 'secret-warning', class: 'warning' }, h('strong', {}, 'Copy it now: you will not see this key again. '), 'Store it in your secrets manager; we keep only a hash of it.'),
+      h(
+        'p',
+        { id: 'secret-warning', class: 'warning' },
+        h('strong', {}, 'Copy it now: you will not see this key again. '),
+        'Store it in your secrets manager; we keep only a hash of it.',
+      ),
       h('label', { for: 'secret' }, `Key “${key.name}”`),
       h('div', { class: 'secret-row' }, value, copy),
       copied,
-      h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: () => element.close() }, 'I have copied it')),
+      h(
+        'div',
+        { class: 'buttons' },
+        h('button', { type: 'button', onclick: () => element.close() }, 'I have copied it'),
+      ),
     ],
     async () => {
       value.value = '';
@@ -311,4 +504,3 @@ function showSecret(secret: string, key: ApiKey, opener: HTMLElement, refresh: (
   value.select();
   copy.focus();
 }
-

@@ -2,7 +2,14 @@
  * Leak search (enterprise): leaked credentials by domain, email or site, leaked cards by BIN, all
  * inside the workspace's verified scope; passwords only ever masked. Pages by keyset ("Show more").
  */
-import { LEAK_PLANS, LEAK_SEARCHES, workspaceLeakAccess, type CardLeak, type CredentialLeak, type Page } from '../api.js';
+import {
+  LEAK_PLANS,
+  LEAK_SEARCHES,
+  workspaceLeakAccess,
+  type CardLeak,
+  type CredentialLeak,
+  type Page,
+} from '../api.js';
 import { announce, busy, cell, h, table, words, present } from '../dom.js';
 import { moreButton, type PageDefinition } from './page.js';
 
@@ -23,13 +30,27 @@ export const leaksPage: PageDefinition = {
     const access = workspaceLeakAccess(workspace);
     if (access !== 'granted') {
       root.append(
-        h('p', { class: 'warning' }, access === 'plan' ? `Leak search comes with the ${LEAK_PLANS.join(' or ')} plan: your workspace is on the ${workspace.plan.toLowerCase()} plan.` : `Leak search is paused until billing is settled (it is ${words(workspace.billingStatus)}).`),
+        h(
+          'p',
+          { class: 'warning' },
+          access === 'plan'
+            ? `Leak search comes with the ${LEAK_PLANS.join(' or ')} plan: your workspace is on the ${workspace.plan.toLowerCase()} plan.`
+            : `Leak search is paused until billing is settled (it is ${words(workspace.billingStatus)}).`,
+        ),
       );
       return;
     }
     const { scope } = workspace;
     const by = h('select', { id: 'leak-by', name: 'by' }, ...BY.map((b) => h('option', { value: b.value }, b.label)));
-    const value = h('input', { id: 'leak-value', name: 'value', required: true, maxlength: '320', autocomplete: 'off', 'aria-describedby': 'leak-hint leak-scope', list: 'scope-values' });
+    const value = h('input', {
+      id: 'leak-value',
+      name: 'value',
+      required: true,
+      maxlength: '320',
+      autocomplete: 'off',
+      'aria-describedby': 'leak-hint leak-scope',
+      list: 'scope-values',
+    });
     const hint = h('p', { class: 'help', id: 'leak-hint' }, BY[0]!.hint);
     by.addEventListener('change', () => (hint.textContent = BY.find((b) => b.value === by.value)!.hint));
     const error = h('p', { class: 'error', role: 'alert' });
@@ -48,23 +69,39 @@ export const leaksPage: PageDefinition = {
       const tbody = h('tbody', {});
       const field = { domain: 'byDomain', email: 'byEmail', site: 'bySite', bin: 'byBin' }[kind] as 'byDomain';
       const load = async (): Promise<boolean> => {
-        const data = await session.api.request<{ dataleaks: Record<string, Page<CredentialLeak | CardLeak>> }>(LEAK_SEARCHES[kind], { value: query, after });
+        const data = await session.api.request<{ dataleaks: Record<string, Page<CredentialLeak | CardLeak>> }>(
+          LEAK_SEARCHES[kind],
+          { value: query, after },
+        );
         const page = data.dataleaks[field]!;
-        tbody.append(...page.edges.map(({ node }) => (kind === 'bin' ? cardRow(node as CardLeak) : credentialRow(node as CredentialLeak))));
+        tbody.append(
+          ...page.edges.map(({ node }) =>
+            kind === 'bin' ? cardRow(node as CardLeak) : credentialRow(node as CredentialLeak),
+          ),
+        );
         after = page.pageInfo.endCursor;
         return page.pageInfo.hasNextPage;
       };
       const hasMore = await load();
-      const columns = kind === 'bin' ? ['Card', 'Expiry', 'Brand', 'Source', 'Leaked'] : ['Email or login', 'Site', 'Password (masked)', 'Source', 'Leaked', 'Severity'];
+      const columns =
+        kind === 'bin'
+          ? ['Card', 'Expiry', 'Brand', 'Source', 'Leaked']
+          : ['Email or login', 'Site', 'Password (masked)', 'Source', 'Leaked', 'Severity'];
       const wrap = table(`Leaks for ${query}`, columns, []);
       wrap.querySelector('tbody')!.replaceWith(tbody);
       const found = tbody.children.length;
-      results.replaceChildren(...present(
-        h('h2', { id: 'results-title' }, found ? `Leaks for ${query}` : `No leaks found for ${query}`),
-        found ? wrap : h('p', { class: 'help' }, 'Nothing stored matches. New leaks that match a watchlist entry raise alerts.'),
-        hasMore ? moreButton('Show more leaks', load, (message) => (error.textContent = message)) : null,
-      ));
-      announce(found ? `${found}${hasMore ? ' or more' : ''} leaks found for ${query}.` : `No leaks found for ${query}.`);
+      results.replaceChildren(
+        ...present(
+          h('h2', { id: 'results-title' }, found ? `Leaks for ${query}` : `No leaks found for ${query}`),
+          found
+            ? wrap
+            : h('p', { class: 'help' }, 'Nothing stored matches. New leaks that match a watchlist entry raise alerts.'),
+          hasMore ? moreButton('Show more leaks', load, (message) => (error.textContent = message)) : null,
+        ),
+      );
+      announce(
+        found ? `${found}${hasMore ? ' or more' : ''} leaks found for ${query}.` : `No leaks found for ${query}.`,
+      );
     };
 
     root.append(
@@ -89,9 +126,24 @@ export const leaksPage: PageDefinition = {
             }
           },
         },
-        h('div', { class: 'fields' }, h('div', {}, h('label', { for: 'leak-by' }, 'Search by'), by), h('div', { class: 'grow' }, h('label', { for: 'leak-value' }, 'Value'), value, hint)),
-        h('p', { class: 'help', id: 'leak-scope' }, scopeText.length ? `Inside your verified scope: ${scopeText.join('; ')}.` : 'Your workspace has no verified scope yet: every search is refused.'),
-        h('datalist', { id: 'scope-values' }, ...[...scope.domains, ...scope.emails, ...scope.bins].map((v) => h('option', { value: v }))),
+        h(
+          'div',
+          { class: 'fields' },
+          h('div', {}, h('label', { for: 'leak-by' }, 'Search by'), by),
+          h('div', { class: 'grow' }, h('label', { for: 'leak-value' }, 'Value'), value, hint),
+        ),
+        h(
+          'p',
+          { class: 'help', id: 'leak-scope' },
+          scopeText.length
+            ? `Inside your verified scope: ${scopeText.join('; ')}.`
+            : 'Your workspace has no verified scope yet: every search is refused.',
+        ),
+        h(
+          'datalist',
+          { id: 'scope-values' },
+          ...[...scope.domains, ...scope.emails, ...scope.bins].map((v) => h('option', { value: v })),
+        ),
         error,
         submit,
       ),

@@ -13,7 +13,14 @@ export const lookupPage: PageDefinition = {
   title: 'IOC lookup',
   permission: 'IOCS_READ',
   render(root, session) {
-    const input = h('textarea', { id: 'lookup-values', name: 'values', rows: '8', required: true, spellcheck: 'false', 'aria-describedby': 'lookup-help' });
+    const input = h('textarea', {
+      id: 'lookup-values',
+      name: 'values',
+      rows: '8',
+      required: true,
+      spellcheck: 'false',
+      'aria-describedby': 'lookup-help',
+    });
     const error = h('p', { class: 'error', role: 'alert' });
     const results = h('div', { id: 'lookup-results' });
     const submit = h('button', { type: 'submit' }, 'Look up');
@@ -27,7 +34,10 @@ export const lookupPage: PageDefinition = {
             event.preventDefault();
             error.textContent = '';
             // One value per line (commas and spaces separate too); blank lines ignored.
-            const values = input.value.split(/[\s,]+/).map((v) => v.trim()).filter(Boolean);
+            const values = input.value
+              .split(/[\s,]+/)
+              .map((v) => v.trim())
+              .filter(Boolean);
             if (values.length === 0) {
               error.textContent = 'Paste one value or more, one per line.';
               return input.focus();
@@ -43,7 +53,12 @@ export const lookupPage: PageDefinition = {
               const rows = values.map((value, i) => row(value, iocLookup[i] ?? null));
               results.replaceChildren(
                 h('h2', { id: 'lookup-summary', tabindex: '-1' }, `${known} of ${values.length} known`),
-                table('Each value looked up, in the order given', ['Value', 'Known', 'Type', 'Threat', 'Confidence', 'Severity', 'TLP', 'From'], rows, { id: 'lookup-table' }),
+                table(
+                  'Each value looked up, in the order given',
+                  ['Value', 'Known', 'Type', 'Threat', 'Confidence', 'Severity', 'TLP', 'From'],
+                  rows,
+                  { id: 'lookup-table' },
+                ),
               );
               announce(`${known} of ${values.length} values known.`);
             } catch (failure) {
@@ -55,7 +70,11 @@ export const lookupPage: PageDefinition = {
         },
         h('label', { for: 'lookup-values' }, 'Values'),
         input,
-        h('p', { class: 'help', id: 'lookup-help' }, `Up to ${MAX_VALUES}, one per line: IPs, domains, URLs, emails, MD5/SHA-1/SHA-256 hashes. Defanged forms (hxxp, [.]) are read as they are meant.`),
+        h(
+          'p',
+          { class: 'help', id: 'lookup-help' },
+          `Up to ${MAX_VALUES}, one per line: IPs, domains, URLs, emails, MD5/SHA-1/SHA-256 hashes. Defanged forms (hxxp, [.]) are read as they are meant.`,
+        ),
         error,
         submit,
       ),
@@ -66,7 +85,13 @@ export const lookupPage: PageDefinition = {
 
 function row(value: string, ioc: Ioc | null): HTMLTableRowElement {
   if (!ioc) {
-    return h('tr', { 'data-known': 'false' }, cell('Value', h('code', {}, value)), cell('Known', h('span', { class: 'badge expired' }, 'Unknown')), ...['Type', 'Threat', 'Confidence', 'Severity', 'TLP', 'From'].map((c) => cell(c, '—')));
+    return h(
+      'tr',
+      { 'data-known': 'false' },
+      cell('Value', h('code', {}, value)),
+      cell('Known', h('span', { class: 'badge expired' }, 'Unknown')),
+      ...['Type', 'Threat', 'Confidence', 'Severity', 'TLP', 'From'].map((c) => cell(c, '—')),
+    );
   }
   return h(
     'tr',

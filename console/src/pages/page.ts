@@ -23,7 +23,11 @@ export interface PageDefinition {
 export const hashParams = () => new URLSearchParams(window.location.hash.split('?')[1] ?? '');
 
 /** A "Show more" button that runs `more` and takes itself away when nothing follows. */
-export function moreButton(label: string, more: () => Promise<boolean>, onError: (message: string) => void): HTMLButtonElement {
+export function moreButton(
+  label: string,
+  more: () => Promise<boolean>,
+  onError: (message: string) => void,
+): HTMLButtonElement {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'secondary more';
