@@ -31,19 +31,38 @@ export function shownFields<F extends string>(fields: Readonly<Record<F, ShownFi
 }
 
 /**
+ * A function that builds one object literal of fixed shape, written once from a declaration's
+ * field names (never from input): as fast as one written by hand. Filling an object field by field
+ * in a loop cost twelve times as much per row, which showed on pages of 100 rows (TAXII, lookups).
+ */
+export function objectBuilder<A extends unknown[], R>(
+  parameters: string[],
+  properties: [name: string, expression: string][],
+  ...bound: unknown[]
+): (...args: A) => R {
+  const literal = properties.map(([name, expression]) => `${JSON.stringify(name)}: ${expression}`).join(', ');
+  const names = bound.map((_, i) => `bound${i}`);
+  // The text comes from declarations in the code, never from input.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function(...names, `return (${parameters.join(', ')}) => ({ ${literal} });`) as (
+    ...bound: unknown[]
+  ) => (...args: A) => R;
+  return make(...bound);
+}
+
+/**
  * A row in the REST shape: its shown fields under their snake_case names, timestamps (stored as
- * PostgreSQL prints them) in ISO 8601 through `iso`. Built once per record as a list of steps.
+ * PostgreSQL prints them) in ISO 8601 through `iso`, absent values as null.
  */
 export function restShaper<F extends string>(fields: Readonly<Record<F, ShownField>>, iso: (value: string) => string) {
-  const steps = shownFields(fields).map(
-    (field) => [field, snakeName(field), fields[field].kind === 'timestamp'] as const,
-  );
-  return (row: Readonly<Record<F, unknown>>): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const [field, name, time] of steps) {
-      const value = row[field] ?? null;
-      out[name] = time && typeof value === 'string' ? iso(value) : value;
-    }
-    return out;
-  };
+  const properties = shownFields(fields).map((field): [string, string] => {
+    const read = `row[${JSON.stringify(field)}]`;
+    return [
+      snakeName(field),
+      fields[field].kind === 'timestamp'
+        ? `typeof ${read} === 'string' ? bound0(${read}) : (${read} ?? null)`
+        : `${read} ?? null`,
+    ];
+  });
+  return objectBuilder<[Readonly<Record<F, unknown>>], Record<string, unknown>>(['row'], properties, iso);
 }

@@ -21,6 +21,7 @@ import {
 } from './record.js';
 import { INDICATOR_NAMESPACE } from '../core/stixIds.js';
 import type { IocType } from '../core/normalize.js';
+import { objectBuilder } from '../core/records.js';
 
 /** An IOC's row, and whether it belongs to the shared feed (no workspace). */
 export type IocRow = IocRowShape;
@@ -50,13 +51,14 @@ async function iocRows(db: Db, text: string, params: unknown[]): Promise<IocRow[
   return rows.map(decodeRow);
 }
 
-/** A row's columns under the record's names, always added in the same order (one hidden class). */
-function decodeRow(values: unknown[]): IocRow {
-  const row: Record<string, unknown> = {};
-  for (let i = 0; i < STORED_FIELDS.length; i++) row[STORED_FIELDS[i]!] = values[i];
-  row.shared = row.workspaceId === null;
-  return row as IocRow;
-}
+/** A row's columns under the record's names, and whether it is the shared feed's: one literal of fixed shape. */
+const decodeRow = objectBuilder<[unknown[]], IocRow>(
+  ['values'],
+  [
+    ...STORED_FIELDS.map((field, i): [string, string] => [field, `values[${i}]`]),
+    ['shared', `values[${STORED_FIELDS.indexOf('workspaceId')}] === null`],
+  ],
+);
 
 /**
  * Newest first: (updated_at, id) descending, continuing strictly after `after`. The listing is the
