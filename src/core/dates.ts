@@ -23,6 +23,8 @@ export function parseDateInput(text: string): string | null {
   const minute = Number(mi);
   const second = Number(s);
   if (hour > 23 || minute > 59 || second > 59) return null;
+  // Already in the form given back (UTC, milliseconds): as it is, without a Date (an import reads two a row).
+  if (zone === 'Z' && fraction.length === 3 && text.length === 24) return text;
   let offsetMinutes = 0;
   if (zone !== 'Z') {
     const digits = zone.replace(':', '');

@@ -179,8 +179,6 @@ async function importCsv(importer: Importer, file: string, onProgress: ImportOpt
       skip_empty_lines: true,
       relax_column_count: true,
       skip_records_with_error: true,
-      // Cells an export protected from spreadsheets come back as they were (src/iocs/csv.ts).
-      cast: (value, context) => (context.header ? value : restoreCell(value)),
     }),
   );
   parser.on('skip', (error: Error & { lines?: number }) =>
@@ -200,13 +198,22 @@ async function importCsv(importer: Importer, file: string, onProgress: ImportOpt
   }
 }
 
+/** Each input field's CSV column, read once: [field, column, whether its cell is a list]. */
+const CSV_INPUTS = INPUT_FIELDS.map((field) => [field, snakeName(field), IOC_FIELDS[field].kind === 'tags'] as const);
+
 /** A CSV record under the record's column names (src/iocs/record.ts); tags are separated by `;`. */
 function csvRow(record: Record<string, string | undefined>): RawIoc {
-  const raw: Record<string, unknown> = { type: record.type, value: record.value, shared: record.shared };
-  for (const field of INPUT_FIELDS) {
-    const cell = record[snakeName(field)];
-    if (cell === undefined || cell.trim() === '') continue;
-    raw[field] = IOC_FIELDS[field].kind === 'tags' ? cell.split(';') : cell;
+  const raw: Record<string, unknown> = {
+    type: record.type,
+    value: record.value === undefined ? undefined : restoreCell(record.value),
+    shared: record.shared,
+  };
+  for (const [field, column, list] of CSV_INPUTS) {
+    const given = record[column];
+    if (given === undefined || given.trim() === '') continue;
+    // Cells an export protected from spreadsheets come back as they were (src/iocs/csv.ts).
+    const cell = restoreCell(given);
+    raw[field] = list ? cell.split(';') : cell;
   }
   return raw;
 }
