@@ -4,8 +4,9 @@
  * staging table, then one `INSERT … ON CONFLICT` into the same migrated `iocs` table, with all its
  * indexes and triggers (so that the gap is the product's own path: parsing, checking, batching,
  * matching). Each measurement runs in a process of its own, into a fresh database, in the order
- * reference, product, watched, watched, product, reference ("watched": the product with 10,000
- * watchlist entries of other workspaces present, keywords among them). Then the product once more
+ * reference, product, watched, own, own, watched, product, reference ("watched": the product with
+ * 10,000 watchlist entries of other workspaces present, keywords among them; "own": into a
+ * workspace's own IOCs). Then the product once more
  * over the stored rows (every row an update). `npm run bench` runs it at the end of its table.
  */
 import { execFile } from 'node:child_process';
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { sql as query } from 'drizzle-orm';
 import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
@@ -47,9 +49,18 @@ async function child(kind: string, file: string, url: string, again: boolean): P
     await migrateDatabase(database);
     if (kind === 'product-watched') await watch(url);
     if (kind !== 'reference') {
-      if (again) await importIocs(database.db, file, { format: 'csv', workspaceId: null });
+      // `product-own`: into a workspace's own IOCs, as `import --workspace` does.
+      const workspaceId =
+        kind === 'product-own'
+          ? (
+              await database.rows<{ id: string }>(
+                query`insert into workspaces (name) values ('bench own') returning id`,
+              )
+            )[0]!.id
+          : null;
+      if (again) await importIocs(database.db, file, { format: 'csv', workspaceId });
       const started = performance.now();
-      const report = await importIocs(database.db, file, { format: 'csv', workspaceId: null });
+      const report = await importIocs(database.db, file, { format: 'csv', workspaceId });
       const seconds = (performance.now() - started) / 1000;
       return {
         seconds,
@@ -164,7 +175,7 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
 }
 
 async function measure(
-  kind: 'product' | 'product-watched' | 'reference',
+  kind: 'product' | 'product-watched' | 'product-own' | 'reference',
   file: string,
   again = false,
 ): Promise<Measurement> {
@@ -195,7 +206,16 @@ try {
   log(`writing ${ROWS} CSV rows …`);
   await writeCsv(file, ROWS);
   const results: { name: string; m: Measurement }[] = [];
-  for (const kind of ['reference', 'product', 'product-watched', 'product-watched', 'product', 'reference'] as const) {
+  for (const kind of [
+    'reference',
+    'product',
+    'product-watched',
+    'product-own',
+    'product-own',
+    'product-watched',
+    'product',
+    'reference',
+  ] as const) {
     log(`${kind} …`);
     results.push({ name: kind, m: await measure(kind, file) });
   }
@@ -215,6 +235,7 @@ try {
     ['reference', 'reference: COPY + INSERT … ON CONFLICT'],
     ['product', 'product (`import`)'],
     ['product-watched', 'product, 10,000 watchlist entries'],
+    ['product-own', 'product, into a workspace’s own IOCs'],
   ] as const) {
     const seconds = median(name);
     const rss = Math.max(...results.filter((r) => r.name === name).map((r) => r.m.rssMb));
