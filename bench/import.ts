@@ -9,25 +9,18 @@
  * workspace's own IOCs). Then the product once more
  * over the stored rows (every row an update). `npm run bench` runs it at the end of its table.
  */
-import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { sql as query } from 'drizzle-orm';
 import postgres from 'postgres';
+import { argument, freshDatabase, inChild } from './support.js';
 import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { importIocs } from '../src/iocs/import.js';
-
-const argument = (name: string, fallback: number) => {
-  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return found ? Number(found.slice(name.length + 3)) : fallback;
-};
-const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Measurement {
   seconds: number;
@@ -157,44 +150,19 @@ async function writeCsv(file: string, rows: number): Promise<void> {
   await finished(out);
 }
 
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `ti_bench_import_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(server, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const again = postgres(server, { max: 1, onnotice: () => {} });
-      await again.unsafe(`drop database if exists "${name}" with (force)`);
-      await again.end();
-    },
-  };
-}
-
 async function measure(
   kind: 'product' | 'product-watched' | 'product-own' | 'reference',
   file: string,
   again = false,
 ): Promise<Measurement> {
-  const target = await freshDatabase();
+  const target = await freshDatabase('ti_bench_import');
   try {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(here, 'import.ts'),
-        `--child=${kind}`,
-        `--file=${file}`,
-        `--url=${target.url}`,
-        ...(again ? ['--again'] : []),
-      ],
-      { maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } },
-    );
-    return JSON.parse(stdout) as Measurement;
+    return await inChild<Measurement>(path.join(here, 'import.ts'), [
+      `--child=${kind}`,
+      `--file=${file}`,
+      `--url=${target.url}`,
+      ...(again ? ['--again'] : []),
+    ]);
   } finally {
     await target.drop();
   }

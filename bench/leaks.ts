@@ -8,15 +8,14 @@
  * the product with 10,000 watchlist entries present, API.md §10). Then the product once more over
  * the stored rows (every line a duplicate), and on the embedded database with fewer lines.
  */
-import { execFile } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import postgres from 'postgres';
+import { argument, freshDatabase, inChild } from './support.js';
 import { bulkUuidv7 as uuidv7 } from '../src/core/ids.js';
 import { openDatabase } from '../src/db/client.js';
 import { copyRow } from '../src/db/copyText.js';
@@ -24,12 +23,6 @@ import { migrateDatabase } from '../src/db/migrate.js';
 import { combolistRecord } from '../src/dataleaks/formats.js';
 import { importLeaks } from '../src/dataleaks/import.js';
 import { Rejected } from '../src/dataleaks/records.js';
-
-const argument = (name: string, fallback: number) => {
-  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return found ? Number(found.slice(name.length + 3)) : fallback;
-};
-const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Measurement {
   seconds: number;
@@ -182,41 +175,16 @@ async function writeCombolist(file: string, lines: number): Promise<void> {
   await finished(out);
 }
 
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `ti_bench_leaks_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(server, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const again = postgres(server, { max: 1, onnotice: () => {} });
-      await again.unsafe(`drop database if exists "${name}" with (force)`);
-      await again.end();
-    },
-  };
-}
-
 async function measure(
   kind: 'product' | 'product-watched' | 'reference',
   file: string,
   url: string | undefined,
 ): Promise<Measurement> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(here, 'leaks.ts'),
-      `--child=${kind}`,
-      `--file=${file}`,
-      ...(url ? [`--url=${url}`] : []),
-    ],
-    { maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } },
-  );
-  return JSON.parse(stdout) as Measurement;
+  return inChild<Measurement>(path.join(here, 'leaks.ts'), [
+    `--child=${kind}`,
+    `--file=${file}`,
+    ...(url ? [`--url=${url}`] : []),
+  ]);
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ti-leaks-bench-'));
@@ -226,7 +194,7 @@ try {
   await writeCombolist(file, LINES);
   const results: { name: string; m: Measurement; lines: number }[] = [];
   for (const kind of ['reference', 'product', 'product-watched', 'product-watched', 'product', 'reference'] as const) {
-    const target = await freshDatabase();
+    const target = await freshDatabase('ti_bench_leaks');
     try {
       log(`${kind} …`);
       const name = kind === 'product-watched' ? 'product, 10,000 watchlist entries' : kind;

@@ -15,7 +15,8 @@ import { ApiError } from '../core/errors.js';
 import { importIocs } from '../iocs/import.js';
 import { CLI_ACTOR } from '../keys/audit.js';
 import { createApiKey, revokeApiKey } from '../keys/service.js';
-import { keyStatus, listApiKeys, type ApiKeyShape } from '../keys/repository.js';
+import { keyStatus } from '../auth/keyState.js';
+import { listApiKeys, type ApiKeyShape } from '../keys/repository.js';
 import { exportIocs } from '../iocs/export.js';
 import {
   IOC_TYPES,

@@ -3,8 +3,8 @@
  * order, with the type of its kind. The IOC and leak types are built this way, so that a field
  * declared once reaches GraphQL, and through it REST, with nothing else to write.
  */
-import type { FieldKind, ShownField } from '../core/records.js';
-import { builder } from './builder.js';
+import { shownFields, type FieldKind, type ShownField } from '../core/records.js';
+import type { Types } from './builder.js';
 import { IocTypeEnum, LeakSourceTypeEnum, SeverityEnum, TlpEnum } from './enums.js';
 
 const OUTPUT_TYPES = {
@@ -20,21 +20,16 @@ const OUTPUT_TYPES = {
   leakSourceType: LeakSourceTypeEnum,
 } as const satisfies Record<FieldKind, unknown>;
 
-type FieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<
-  PothosSchemaTypes.ExtendDefaultTypes<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never>,
-  object
->;
+type FieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<Types, object>;
 
 /** The object type's fields: pass to `fields` of `objectRef(...).implement`. */
 export function recordFields(t: FieldBuilder, declaration: Readonly<Record<string, ShownField>>) {
   // The declaration says which type each field has; Pothos cannot follow a name chosen at run time.
   const expose = t.expose.bind(t) as unknown as (name: string, options: object) => ReturnType<typeof t.exposeString>;
   return Object.fromEntries(
-    Object.entries(declaration)
-      .filter(([, spec]) => spec.shown)
-      .map(([field, { kind, nullable = false, description }]) => [
-        field,
-        expose(field, { type: OUTPUT_TYPES[kind], nullable, ...(description ? { description } : {}) }),
-      ]),
+    shownFields(declaration).map((field) => {
+      const { kind, nullable = false, description } = declaration[field]!;
+      return [field, expose(field, { type: OUTPUT_TYPES[kind], nullable, ...(description ? { description } : {}) })];
+    }),
   );
 }

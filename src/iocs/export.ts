@@ -9,7 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Db } from '../db/handle.js';
 import { csvDocument } from './csv.js';
 import { listIocs, type IocFilters } from './repository.js';
-import { restIoc, stixBundle, type RestIoc } from './stix.js';
+import { restIoc, type RestIoc } from './record.js';
+import { stixBundle } from './stix.js';
 import { MAX_PAGE_SIZE } from '../graphql/connections.js';
 
 /** No workspace has this id: listing under it gives the shared feed alone. */

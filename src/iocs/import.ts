@@ -14,7 +14,7 @@ import { IOC_TYPES, normalizeIocValue } from '../core/normalize.js';
 import { isOneOf } from '../core/vocabulary.js';
 import { restoreCell } from './csv.js';
 import {
-  givenFields,
+  isGiven,
   INPUT_FIELDS,
   inputOf,
   IOC_FIELDS,
@@ -56,8 +56,6 @@ export interface ImportOptions {
 const BATCH = 5000;
 /** A report lists this many errors at most (a wrong file could otherwise hold millions). */
 export const MAX_LISTED_ERRORS = 1000;
-
-export type { RawIoc };
 
 /** Checks, merges and writes IOCs in batches, keeping the report; one per import or TAXII envelope. */
 export class Importer {
@@ -142,7 +140,9 @@ export function checkIoc(raw: RawIoc): IocUpsert | string {
   if (value === null) return `value ${JSON.stringify(raw.value.slice(0, 100))} is not a valid ${type}`;
 
   const ioc = upsertOf(type, value);
-  for (const [field, input] of givenFields(raw)) {
+  for (const field of INPUT_FIELDS) {
+    const input = raw[field];
+    if (!isGiven(input)) continue;
     const parsed = inputOf(field).parse(input);
     if (parsed instanceof Error) return parsed.message;
     (ioc as Record<string, unknown>)[field] = parsed;

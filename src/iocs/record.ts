@@ -169,9 +169,10 @@ export const IOC_FIELDS: Readonly<Record<keyof typeof ALL_FIELDS, FieldSpec>> = 
 export { snakeName };
 export type IocField = keyof typeof ALL_FIELDS;
 
-type WithInput = { [K in IocField]: (typeof ALL_FIELDS)[K] extends { input: FieldInput } ? K : never }[IocField];
 /** The fields an import, a submission or a STIX object may bring, besides `type` and `value`. */
-export type IocInputField = WithInput;
+export type IocInputField = {
+  [K in IocField]: (typeof ALL_FIELDS)[K] extends { input: FieldInput } ? K : never;
+}[IocField];
 
 const entries = Object.entries(IOC_FIELDS) as [IocField, FieldSpec][];
 /** Every stored column (all but `shared`, which is `workspace_id is null`), in order. */
@@ -213,48 +214,35 @@ export function upsertOf(
   return upsert as IocUpsert;
 }
 
-/** The fields of a raw row given at all (a blank cell is not given). */
-export function givenFields(raw: RawIoc): [IocInputField, string | number | readonly string[]][] {
-  const given: [IocInputField, string | number | readonly string[]][] = [];
-  for (const field of INPUT_FIELDS) {
-    const input = raw[field];
-    if (input === undefined || input === null) continue;
-    if (typeof input === 'string' && input.trim() === '') continue;
-    given.push([field, input]);
-  }
-  return given;
+/** Whether a raw field was given at all (a blank cell is not). */
+export const isGiven = (input: RawIoc[IocInputField]): input is string | number | readonly string[] =>
+  input !== undefined && input !== null && (typeof input !== 'string' || input.trim() !== '');
+
+/** What an earlier value and a later one leave, by the field's rule (times compare as ISO text). */
+function meet(rule: Merge, earlier: unknown, later: unknown): unknown {
+  if (rule === 'given' || earlier === null || later === null) return later ?? earlier;
+  const laterWins =
+    rule === 'earliest' ? (later as string) < (earlier as string) : (later as string) > (earlier as string);
+  return laterWins ? later : earlier;
 }
 
 /** The same IOC twice in one batch: one row, as two imports one after the other would leave it. */
 export function mergeUpserts(a: IocUpsert, b: IocUpsert): IocUpsert {
   const merged: Record<string, unknown> = { type: a.type, value: a.value };
-  for (const field of INPUT_FIELDS) {
-    const [x, y] = [a[field], b[field]] as [unknown, unknown];
-    const rule = inputOf(field).merge;
-    merged[field] =
-      rule === 'given' || x === null || y === null
-        ? (y ?? x)
-        : rule === 'earliest'
-          ? (x as string) < (y as string)
-            ? x
-            : y
-          : (x as string) > (y as string)
-            ? x
-            : y;
-  }
+  for (const field of INPUT_FIELDS) merged[field] = meet(inputOf(field).merge, a[field], b[field]);
   return merged as IocUpsert;
 }
 
 type Shown = { [K in IocField]: (typeof ALL_FIELDS)[K]['shown'] extends true ? K : never }[IocField];
 
-/** An IOC row (`IocRow`, src/iocs/repository.ts), and whether it belongs to the shared feed. */
-export type IocRowShape = typeof iocs.$inferSelect & { shared: boolean };
+/** An IOC's row, and whether it belongs to the shared feed (no workspace). */
+export type IocRow = typeof iocs.$inferSelect & { shared: boolean };
 
 /** An IOC as REST bodies, CSV and STIX read it: the shown fields under their snake_case names, times in ISO 8601. */
-export type RestIoc = { [K in Shown as Snake<K>]: IocRowShape[K] };
+export type RestIoc = { [K in Shown as Snake<K>]: IocRow[K] };
 
 /** An IOC row in the REST shape (as the REST operations select it through GraphQL). */
-export const restIoc = restShaper(IOC_FIELDS, isoTimestamp) as (row: IocRowShape) => RestIoc;
+export const restIoc = restShaper(IOC_FIELDS, isoTimestamp) as (row: IocRow) => RestIoc;
 
 /** The fields that are one STIX indicator property each: [REST name, STIX property, field]. */
 export const STIX_PROPERTIES: readonly (readonly [string, string, IocInputField])[] = entries

@@ -16,15 +16,14 @@ import {
   IOC_FIELDS,
   STORED_FIELDS,
   type IocInputField,
-  type IocRowShape,
+  type IocRow,
   type IocUpsert,
 } from './record.js';
 import { INDICATOR_NAMESPACE } from '../core/stixIds.js';
 import type { IocType } from '../core/normalize.js';
 import { objectBuilder } from '../core/records.js';
 
-/** An IOC's row, and whether it belongs to the shared feed (no workspace). */
-export type IocRow = IocRowShape;
+export type { IocRow };
 
 export interface IocFilters {
   type?: IocType | null | undefined;

@@ -9,14 +9,12 @@
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import type { IocType } from '../core/normalize.js';
 import type { Tlp } from '../core/vocabulary.js';
-import { restIoc, STIX_PROPERTIES, type RawIoc, type RestIoc } from './record.js';
+import { STIX_PROPERTIES, type RawIoc, type RestIoc } from './record.js';
 import { IDENTITY_NAMESPACE, indicatorUuid } from '../core/stixIds.js';
 
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
 
 export type { Tlp };
-
-export type { RestIoc };
 
 const OBJECT_PATHS: Record<IocType, string> = {
   ipv4: 'ipv4-addr:value',
@@ -89,8 +87,6 @@ const quote = (value: string) => `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`
 
 /** Indicator ids are derived from IOC ids (name-based UUIDs), so that every export and TAXII page keeps them. */
 export const indicatorId = (iocId: string) => `indicator--${indicatorUuid(iocId)}`;
-
-export { restIoc };
 
 /** Shared, never changed: one array per TLP and one of indicator types, instead of new ones per indicator. */
 const MARKING_REFS = Object.fromEntries(

@@ -47,5 +47,3 @@ export function listAuditEvents(db: Db, workspaceId: string, limit: number, afte
     .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
     .limit(limit);
 }
-
-export { isKeyUsable, keyStatus } from '../auth/keyState.js';

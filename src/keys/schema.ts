@@ -12,7 +12,8 @@ import { PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../core/ids.js';
 import type { Context } from '../graphql/context.js';
-import { keyStatus, listApiKeys, listAuditEvents, type ApiKeyShape, type AuditEventRow } from './repository.js';
+import { keyStatus } from '../auth/keyState.js';
+import { listApiKeys, listAuditEvents, type ApiKeyShape, type AuditEventRow } from './repository.js';
 import { createApiKey, MAX_GRACE_SECONDS, revokeApiKey, rotateApiKey, type Grantor } from './service.js';
 
 /** Keys older than this report `rotationDue` (API.md §2; the seeds advise rotating every 60–90 days). */

@@ -43,9 +43,6 @@ export interface CreatedApiKey {
   secret: string;
 }
 
-/** A key counts toward the plan limit while it is neither revoked, expired, nor rotated away (src/auth/keyState.ts). */
-export const isActiveKey = countedKeySql;
-
 export function checkPermissions(permissions: readonly string[], grantor: Grantor): Permission[] {
   const unknown = permissions.filter((p) => !isPermission(p));
   if (unknown.length > 0) {
@@ -119,7 +116,7 @@ async function insertWithinLimit(
   const [active] = await tx
     .select({ n: count() })
     .from(apiKeys)
-    .where(and(eq(apiKeys.workspaceId, workspaceId), isActiveKey()));
+    .where(and(eq(apiKeys.workspaceId, workspaceId), countedKeySql()));
   const limit = PLAN_LIMITS[workspace.plan].activeKeys;
   if ((active?.n ?? 0) >= limit) {
     throw new ApiError(
@@ -275,5 +272,5 @@ export async function revokeApiKey(
 }
 
 export function countActiveKeys(db: Db, workspaceId: string): Promise<number> {
-  return countKeys(db, workspaceId, isActiveKey());
+  return countKeys(db, workspaceId, countedKeySql());
 }

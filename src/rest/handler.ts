@@ -9,7 +9,8 @@ import type { Context } from '../graphql/context.js';
 import { readJson } from '../http/body.js';
 import { csvDocument } from '../iocs/csv.js';
 import { EXPORT_PAGE_SIZE } from '../iocs/export.js';
-import { STIX_MEDIA_TYPE, stixBundle, type RestIoc } from '../iocs/stix.js';
+import type { RestIoc } from '../iocs/record.js';
+import { STIX_MEDIA_TYPE, stixBundle } from '../iocs/stix.js';
 import { json, noContent, type Incoming, type Outgoing } from '../http/exchange.js';
 import type { Logger } from '../core/logger.js';
 import type { RequestState } from '../auth/requestState.js';
@@ -34,7 +35,6 @@ export function createRestHandler(options: RestHandlerOptions) {
 
   return async function handleRest(request: Incoming, context: Context, state: RequestState): Promise<Outgoing> {
     const { url } = request;
-    const dialect = dialectForPath(url.pathname);
     let route: PreparedRoute | undefined;
     let release: (() => void) | undefined;
     try {
@@ -53,7 +53,7 @@ export function createRestHandler(options: RestHandlerOptions) {
       }
       if (!route || !values) {
         if (allow.length === 0) throw new ApiError('not_found');
-        const answer = errorAnswer(new ApiError('method_not_allowed'), dialect, state.requestId);
+        const answer = errorAnswer(new ApiError('method_not_allowed'), dialectForPath(url.pathname), state.requestId);
         answer.headers.allow = allow.join(', ');
         return answer;
       }
@@ -79,7 +79,8 @@ export function createRestHandler(options: RestHandlerOptions) {
       const named = route
         ? renameParameter(apiError, route.route.params, { first: 'limit', after: 'cursor' })
         : apiError;
-      return errorAnswer(named, dialect, state.requestId);
+      // The matched route's dialect; a path no route matched speaks its neighbours' (read only then).
+      return errorAnswer(named, route?.route.dialect ?? dialectForPath(url.pathname), state.requestId);
     } finally {
       release?.();
     }

@@ -11,7 +11,8 @@ import { invalidParameter } from '../core/errors.js';
 import { decodeCursor, encodeCursor, PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
 import { UUID_PATTERN } from '../core/ids.js';
 import { listIocsByChange, type IocRow } from '../iocs/repository.js';
-import { indicatorOf, restIoc, workspaceIdentity } from '../iocs/stix.js';
+import { restIoc } from '../iocs/record.js';
+import { indicatorOf, workspaceIdentity } from '../iocs/stix.js';
 import type { TaxiiCollection } from './collections.js';
 
 export const DEFAULT_LIMIT = 100;
