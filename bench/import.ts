@@ -17,7 +17,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { sql as query } from 'drizzle-orm';
 import postgres from 'postgres';
-import { argument, freshDatabase, inChild } from './support.js';
+import { argument, freshDatabase, inChild, watchEntries } from './support.js';
 import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { importIocs } from '../src/iocs/import.js';
@@ -94,23 +94,12 @@ async function child(kind: string, file: string, url: string, again: boolean): P
  * 10,000 watchlist entries over 10 workspaces, set before the clock starts: domains (a few under
  * the file's hosts, most not), emails, and keywords (`http` style runs that URLs hold, most not).
  */
-async function watch(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  for (let w = 0; w < 10; w++) {
-    const [workspace] =
-      await sql`insert into workspaces (id, name, plan) values (gen_random_uuid(), ${`bench ${w}`}, 'enterprise') returning id`;
-    const [list] =
-      await sql`insert into watchlists (id, workspace_id, name) values (gen_random_uuid(), ${workspace!.id}, 'bench') returning id`;
-    const values = Array.from({ length: 1000 }, (_, i) => {
-      const n = w * 1000 + i;
-      if (n % 3 === 0) return { type: 'domain', value: `host-${n * 97}.import.example` };
-      if (n % 3 === 1) return { type: 'email', value: `first.last${n}@corp.example` };
-      return { type: 'keyword', value: `brand${n}` };
-    });
-    await sql`insert into watchlist_entries (id, watchlist_id, type, value)
-      select gen_random_uuid(), ${list!.id}, t::watchlist_entry_type, v from unnest(${values.map((v) => v.type)}::text[], ${values.map((v) => v.value)}::text[]) as x(t, v)`;
-  }
-  await sql.end();
+function watch(url: string): Promise<void> {
+  return watchEntries(url, (n) => {
+    if (n % 3 === 0) return { type: 'domain', value: `host-${n * 97}.import.example` };
+    if (n % 3 === 1) return { type: 'email', value: `first.last${n}@corp.example` };
+    return { type: 'keyword', value: `brand${n}` };
+  });
 }
 
 const childKind = process.argv.find((a) => a.startsWith('--child='))?.slice('--child='.length);

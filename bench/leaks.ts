@@ -15,7 +15,7 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { argument, freshDatabase, inChild } from './support.js';
+import { argument, freshDatabase, inChild, watchEntries } from './support.js';
 import { bulkUuidv7 as uuidv7 } from '../src/core/ids.js';
 import { openDatabase } from '../src/db/client.js';
 import { copyRow } from '../src/db/copyText.js';
@@ -123,23 +123,12 @@ async function child(kind: string, file: string, url: string | undefined): Promi
  * 10,000 watchlist entries over 10 enterprise workspaces: domains and emails of the kind the
  * combolist holds (a few match, most do not), set before the clock starts.
  */
-async function watch(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  for (let w = 0; w < 10; w++) {
-    const [workspace] =
-      await sql`insert into workspaces (id, name, plan) values (gen_random_uuid(), ${`bench ${w}`}, 'enterprise') returning id`;
-    const [list] =
-      await sql`insert into watchlists (id, workspace_id, name) values (gen_random_uuid(), ${workspace!.id}, 'bench') returning id`;
-    const values = Array.from({ length: 1000 }, (_, i) => {
-      const n = w * 1000 + i;
-      return n % 2 === 0
-        ? { type: 'domain', value: `d${n * 7}.example` }
-        : { type: 'email', value: `first.last${n * 997}@gmail.test` };
-    });
-    await sql`insert into watchlist_entries (id, watchlist_id, type, value)
-      select gen_random_uuid(), ${list!.id}, t::watchlist_entry_type, v from unnest(${values.map((v) => v.type)}::text[], ${values.map((v) => v.value)}::text[]) as x(t, v)`;
-  }
-  await sql.end();
+function watch(url: string): Promise<void> {
+  return watchEntries(url, (n) => {
+    return n % 2 === 0
+      ? { type: 'domain', value: `d${n * 7}.example` }
+      : { type: 'email', value: `first.last${n * 997}@gmail.test` };
+  });
 }
 
 const childKind = process.argv.find((a) => a.startsWith('--child='))?.slice('--child='.length);

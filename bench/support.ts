@@ -42,3 +42,24 @@ export async function inChild<T>(script: string, args: string[]): Promise<T> {
   });
   return JSON.parse(stdout) as T;
 }
+
+/**
+ * 10,000 watchlist entries over 10 enterprise workspaces (1,000 each), the `n`th made by `entryOf`,
+ * written before a measurement's clock starts.
+ */
+export async function watchEntries(
+  url: string,
+  entryOf: (n: number) => { type: string; value: string },
+): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  for (let w = 0; w < 10; w++) {
+    const [workspace] =
+      await sql`insert into workspaces (id, name, plan) values (gen_random_uuid(), ${`bench ${w}`}, 'enterprise') returning id`;
+    const [list] =
+      await sql`insert into watchlists (id, workspace_id, name) values (gen_random_uuid(), ${workspace!.id}, 'bench') returning id`;
+    const values = Array.from({ length: 1000 }, (_, i) => entryOf(w * 1000 + i));
+    await sql`insert into watchlist_entries (id, watchlist_id, type, value)
+      select gen_random_uuid(), ${list!.id}, t::watchlist_entry_type, v from unnest(${values.map((v) => v.type)}::text[], ${values.map((v) => v.value)}::text[]) as x(t, v)`;
+  }
+  await sql.end();
+}
