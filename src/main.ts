@@ -4,6 +4,7 @@
  * cache, kept true by the database's notifications.
  */
 import cluster from 'node:cluster';
+import { setFlagsFromString } from 'node:v8';
 import { loadConfig } from './edge/config.js';
 import { createLogger } from './core/logger.js';
 import { serveMetrics } from './edge/metrics.js';
@@ -11,6 +12,8 @@ import { startServer } from './edge/server.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
+// Read by V8 at every full collection, so it takes effect from here on (docs/performance.md, "Memory").
+if (config.heapGrowthPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowthPercent}`);
 
 // Listen for signals before anything starts: a stop asked for during start-up waits for it.
 const stopSignal = new Promise<string>((resolve) => {

@@ -23,7 +23,7 @@ import { homePage } from './banner.js';
 import { createConsoleHandler } from './console.js';
 import { graphiqlPage } from './graphiql.js';
 import { ApiError, asApiError } from '../core/errors.js';
-import { createContext, type ProcessServices } from '../graphql/context.js';
+import { contextMaker, type ProcessServices } from '../graphql/context.js';
 import { watchlistLoaders } from '../watchlists/loaders.js';
 import { createDirectAdapter } from '../graphql/direct.js';
 import { asHttpError, maskError } from '../graphql/errors.js';
@@ -104,6 +104,7 @@ export function createApp(options: AppOptions) {
     webhooks: options.webhooks ?? defaultWebhookSettings(),
     loaders: watchlistLoaders,
   };
+  const createContext = contextMaker(services);
   const pipeline = new GraphQLPipeline(schema, options.production, logger);
   const yoga = createYogaAdapter({ schema, pipeline, logger, production: options.production });
   const direct = options.graphqlAdapter === 'yoga' ? null : createDirectAdapter(pipeline);
@@ -144,7 +145,7 @@ export function createApp(options: AppOptions) {
   /** The caller's context once its key is verified and within its rate limit; every keyed path passes here. */
   async function admitted(request: Incoming, state: RequestState, presentation?: KeyPresentation) {
     const principal = await admit(request.header, gatekeeper, state, presentation);
-    return createContext(state.requestId, principal, database.forRequest(state.statements), services, state);
+    return createContext(state.requestId, principal, database.forRequest(state.statements), state);
   }
 
   async function graphql(request: Incoming, state: RequestState): Promise<Outgoing | Response> {

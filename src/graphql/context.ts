@@ -38,23 +38,40 @@ export type ProcessServices = Services & { readonly openAnswers: OpenAnswers; re
 /**
  * The one way a context is made, for GraphQL and REST requests alike: `db` is the request's own
  * handle (its statements can be cancelled), `request` gives the signal when asked.
+ *
+ * Made once per process: the services sit on the class's prototype, so a request's context is five
+ * fields and a getter (an object literal with a getter and the services spread into it cost about
+ * 6 µs a request, 2 % of the IOC listing's CPU; this costs 0.5).
  */
-export function createContext(
-  requestId: string,
-  principal: Principal,
-  db: Db,
-  services: ProcessServices,
-  request: { readonly signal: AbortSignal },
-): Context {
+export function contextMaker(services: ProcessServices) {
   const { loaders, ...shared } = services;
-  return {
-    ...shared,
-    requestId,
-    principal,
-    db,
-    get signal() {
-      return request.signal;
-    },
-    loaders: loaders(db),
-  };
+  class RequestContext {
+    readonly loaders: Loaders;
+    constructor(
+      readonly requestId: string,
+      readonly principal: Principal,
+      readonly db: Db,
+      private readonly request: { readonly signal: AbortSignal },
+    ) {
+      this.loaders = loaders(db);
+    }
+    get signal(): AbortSignal {
+      return this.request.signal;
+    }
+  }
+  Object.assign(RequestContext.prototype, shared);
+  return (requestId: string, principal: Principal, db: Db, request: { readonly signal: AbortSignal }): Context =>
+    new RequestContext(requestId, principal, db, request) as RequestContext & Services & { openAnswers: OpenAnswers };
+}
+
+/**
+ * The context with every field its own, for Yoga (subscriptions): it merges the context it is
+ * given into its own with `Object.assign`, which reads own properties only, and the services and
+ * `signal` of a request's context live on its prototype.
+ */
+export function withOwnFields(context: Context): Context {
+  const copy: Record<string, unknown> = {};
+  for (const key in context) copy[key] = context[key as keyof Context];
+  copy.signal = context.signal;
+  return copy as unknown as Context;
 }

@@ -13,7 +13,7 @@ import { bodyText, parseJson } from '../http/body.js';
 import { toResponse } from '../http/exchange.js';
 import type { Logger } from '../core/logger.js';
 import type { RequestState } from '../auth/requestState.js';
-import type { Context } from './context.js';
+import { withOwnFields, type Context } from './context.js';
 import { maskError } from './errors.js';
 import { isJsonContentType, negotiateMediaType, readParams, type GraphQLPipeline } from './pipeline.js';
 import { extraValidationRules, MAX_TOKENS } from './validation.js';
@@ -49,7 +49,7 @@ export function createYogaAdapter(options: YogaAdapterOptions) {
     context: ({ context }): Context => {
       // Only GraphiQL's page is served without a key, and it builds no context.
       if (!context) throw new Error('a GraphQL operation reached Yoga without an admitted key');
-      return context;
+      return withOwnFields(context);
     },
   });
 }
