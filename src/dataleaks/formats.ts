@@ -103,12 +103,24 @@ function fileStream(file: string, onRead?: (bytes: number) => void): Readable {
 
 /** `login:password`, or `;` / `|` as the separator when the line has no `:`. */
 export function combolistRecord(text: string): Credential | Rejected {
-  let at = text.indexOf(':');
-  if (at < 0) at = text.indexOf(';');
-  if (at < 0) at = text.indexOf('|');
-  if (at < 0) return new Rejected('no separator (:, ; or |) between login and password');
-  return credentialOf(text.slice(0, at), text.slice(at + 1), null);
+  const separator = COMBOLIST_SEPARATORS.find((s) => text.includes(s));
+  if (separator === undefined) return new Rejected('no separator (:, ; or |) between login and password');
+  const at = text.indexOf(separator);
+  const credential = credentialOf(text.slice(0, at), text.slice(at + 1), null);
+  // A line holding two separators (`user@x.example;pass:word`) splits at the first in this order,
+  // which may not be where its writer meant: say where it was split (never what the login was,
+  // which may then hold the password).
+  if (credential instanceof Rejected && credential.reason.startsWith('the login')) {
+    const later = COMBOLIST_SEPARATORS.slice(COMBOLIST_SEPARATORS.indexOf(separator) + 1);
+    return new Rejected(
+      `${credential.reason} (the line was split at its first "${separator}"${later.length ? `, which is tried before ${later.map((s) => `"${s}"`).join(' and ')}` : ''})`,
+    );
+  }
+  return credential;
 }
+
+/** Between login and password, tried in this order. */
+const COMBOLIST_SEPARATORS = [':', ';', '|'] as const;
 
 /**
  * `URL:login:password`: the URL may have a scheme, a port and a path (`https://host:8443/p:…`).

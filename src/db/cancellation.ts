@@ -99,22 +99,42 @@ export function rootOf(db: Db): Db {
  * A handle on the `postgres` driver's database whose statements go into `statements`: drizzle's
  * query builders and transactions (its session) and the raw prepared statements of the hot paths
  * (`$client`). Statements prepared once with drizzle's `.prepare()` keep the process-wide client.
+ * A request's handle is its client alone; drizzle's session over it is made on first use (the hot
+ * paths never use one), from a prototype made once per process.
  */
 export function requestDatabase(db: Db, statements: Statements): Db {
+  const handle = Object.create(requestPrototype(db)) as { $client: object };
+  handle.$client = trackingClient((db as unknown as { $client: object }).$client, statements);
+  return handle as unknown as Db;
+}
+
+const SESSION = Symbol("a request handle's drizzle session");
+const prototypes = new WeakMap<Db, object>();
+
+function requestPrototype(db: Db): object {
+  const known = prototypes.get(db);
+  if (known) return known;
   const root = db as unknown as {
     dialect: ConstructorParameters<typeof PostgresJsSession>[1];
     session: { options: ConstructorParameters<typeof PostgresJsSession>[3] };
     _: { schema: unknown; fullSchema: unknown; tableNamesMap: unknown };
-    $client: object;
   };
-  const client = trackingClient(root.$client, statements);
   const schema = root._.schema
     ? { fullSchema: root._.fullSchema, schema: root._.schema, tableNamesMap: root._.tableNamesMap }
     : undefined;
-  const session = new PostgresJsSession(client as never, root.dialect, schema as never, root.session.options);
-  return Object.create(db, {
-    session: { value: session },
-    $client: { value: client },
+  const prototype = Object.create(db, {
     [ROOT]: { value: db },
-  }) as Db;
+    session: {
+      get(this: { $client: object; [SESSION]?: PostgresJsSession<never, never, never> }) {
+        return (this[SESSION] ??= new PostgresJsSession(
+          this.$client as never,
+          root.dialect,
+          schema as never,
+          root.session.options,
+        ));
+      },
+    },
+  }) as object;
+  prototypes.set(db, prototype);
+  return prototype;
 }

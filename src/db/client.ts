@@ -63,8 +63,11 @@ export interface Database {
   ): Promise<Record<string, number>>;
   /** Refreshes the planner's statistics of a table after a bulk write (`table` is the program's own name). */
   analyze(table: string): Promise<void>;
-  /** Applies the migrations of `folder` not yet applied, one process at a time. */
-  migrate(folder: string): Promise<void>;
+  /**
+   * Applies the migrations of `folder` not yet applied, one process at a time; returns how many
+   * this call applied (counted under the same lock: a process that waited for another applies none).
+   */
+  migrate(folder: string): Promise<number>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -259,9 +262,17 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       // apply each migration once.
       const { migrate } = await import('drizzle-orm/postgres-js/migrator');
       const single = postgres(url, { ...common, max: 1 });
+      const applied = async () => {
+        const [table] = await single`select to_regclass('drizzle.__drizzle_migrations') is not null as exists`;
+        if (!table!.exists) return 0;
+        const [row] = await single<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;
+        return row!.n;
+      };
       try {
         await single`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        const before = await applied();
         await migrate(drizzle(single), { migrationsFolder: folder });
+        return (await applied()) - before;
       } finally {
         await single.end({ timeout: 5 });
       }
@@ -338,8 +349,19 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
       await pg.exec(`ANALYZE "${table}"`);
     },
     async migrate(folder) {
+      // One process only (the data folder's lock): no other can migrate meanwhile.
       const { migrate } = await import('drizzle-orm/pglite/migrator');
+      const applied = async () => {
+        const { rows } = await pg.query<{ exists: boolean }>(
+          `select to_regclass('drizzle.__drizzle_migrations') is not null as exists`,
+        );
+        if (!rows[0]!.exists) return 0;
+        const counted = await pg.query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations');
+        return counted.rows[0]!.n;
+      };
+      const before = await applied();
       await migrate(drizzle(pg), { migrationsFolder: folder });
+      return (await applied()) - before;
     },
     async ping() {
       await db.execute(sql`select 1`);

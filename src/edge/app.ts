@@ -15,6 +15,8 @@ import { createServerAdapter } from '@whatwg-node/server';
 import type { GraphQLSchema } from 'graphql';
 import { admit, hasKeyInQuery, type Gatekeeper, type KeyPresentation } from '../auth/authenticate.js';
 import { rateLimitHeaders } from '../auth/rateLimiter.js';
+import { displayPrefix } from '../auth/keyFormat.js';
+import { clientAddressOf } from '../http/clientAddress.js';
 import { Statements } from '../db/cancellation.js';
 import type { Database } from '../db/client.js';
 import type { IocChangeFeed } from '../iocs/changes.js';
@@ -68,6 +70,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Origins allowed to call from a browser (`CORS_ORIGINS`); none by default. */
   corsOrigins?: readonly string[];
+  /** Reverse proxies whose `X-Forwarded-For` names the client (`TRUST_PROXY`); none by default. */
+  trustedProxies?: readonly string[];
   /** Streams and exports per caller (API.md §12); the defaults of src/http/limits.ts unless a test asks. */
   openAnswerLimits?: Partial<OpenAnswerLimits>;
   /** How long an answer may wait for a client that reads nothing before it is cut. */
@@ -112,6 +116,7 @@ export function createApp(options: AppOptions) {
   const openApi = JSON.stringify(buildOpenApiDocument(schema));
   const serveConsole = createConsoleHandler();
   const cors = new CorsPolicy(options.corsOrigins ?? []);
+  const clientAddress = clientAddressOf(options.trustedProxies ?? []);
   const stalledReaderMs = options.stalledReaderMs ?? STALLED_READER_MS;
 
   async function route(request: Incoming, state: RequestState): Promise<Outgoing | Response> {
@@ -203,7 +208,8 @@ export function createApp(options: AppOptions) {
       status,
       duration_ms: Math.round((performance.now() - started) * 100) / 100,
       request_id: state.requestId,
-      key_prefix: state.principal?.key.prefix,
+      // As the console, the CLI and GraphQL show it: `sk_live_` and the 12 characters after.
+      key_prefix: state.principal && displayPrefix(state.principal.key.prefix),
       workspace_id: state.principal?.workspace.id,
     });
   }
@@ -231,7 +237,7 @@ export function createApp(options: AppOptions) {
     /** The `node:http` request listener. */
     async handleNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const started = performance.now();
-      const state = new NodeRequestState(newRequestId(), req.socket.remoteAddress, res);
+      const state = new NodeRequestState(newRequestId(), clientAddress(req), res);
       let request: Incoming;
       try {
         request = fromNode(req);

@@ -28,7 +28,7 @@ export function links({ url, production, metricsUrl }: Addresses) {
     {
       name: 'Console',
       href: `${url}/console/`,
-      note: 'sign in with an admin key (keys:read, keys:write) to manage keys',
+      note: 'sign in with an API key: dashboard, alerts, lookup, leaks; keys with keys:write',
     },
     {
       name: 'Metrics',
@@ -45,6 +45,8 @@ export interface BannerFacts extends Addresses {
   /** The demo key: only on the first start, shown once. */
   demoKey: string | null;
   embedded: boolean;
+  /** A database with no workspace at all (a new production database): the first steps differ. */
+  noWorkspaceYet?: boolean;
 }
 
 export function startBanner(facts: BannerFacts): string {
@@ -67,12 +69,24 @@ export function startBanner(facts: BannerFacts): string {
       `Try:  curl -H "Authorization: Bearer ${facts.demoKey}" "${facts.url}/api/v1/iocs?limit=3"`,
     );
   }
+  const cli = 'npm run -s cli --';
+  if (facts.noWorkspaceYet) {
+    // Neither the console nor the API can help yet: both need a key, and a key needs a workspace.
+    lines.push(
+      '',
+      'No workspace yet. Make the first one, then its first key (it signs in to the console, which makes the others):',
+      `    ${cli} workspace create --name "My team" --plan enterprise`,
+      `    ${cli} key create --workspace <the id it printed> --name "Admin"`,
+      '',
+    );
+    return lines.join('\n');
+  }
   lines.push(
     '',
     'A new key: Create key in the console, or from the command line' +
       (facts.embedded ? ' (with this server stopped: the embedded database admits one process):' : ':'),
-    `    npm run -s cli -- key create --workspace ${workspace} --name "My key"`,
-    `Workspaces and their keys:  npm run -s cli -- workspace list   |   npm run -s cli -- key list --workspace ${workspace}`,
+    `    ${cli} key create --workspace ${workspace} --name "My key"`,
+    `Workspaces and their keys:  ${cli} workspace list   |   ${cli} key list --workspace ${workspace}`,
     '',
   );
   return lines.join('\n');

@@ -13,7 +13,7 @@ import { schema } from './schema.js';
 import type { Logger } from '../core/logger.js';
 import { createMetrics, serveMetrics } from './metrics.js';
 import { startBanner } from './banner.js';
-import { createDemoWorkspaceIfEmpty, findDemoWorkspaceId } from '../workspaces/demo.js';
+import { createDemoWorkspaceIfEmpty, findDemoWorkspaceId, hasAnyWorkspace } from '../workspaces/demo.js';
 import { IocChangeFeed } from '../iocs/changes.js';
 import { AlertFeed } from '../alerts/feed.js';
 import { loadSecretBox } from '../webhooks/secrets.js';
@@ -45,6 +45,7 @@ export async function startServer(
   const demo = database.kind === 'embedded' ? await createDemoWorkspaceIfEmpty(database.db) : null;
   const demoWorkspaceId =
     demo?.workspaceId ?? (database.kind === 'embedded' ? await findDemoWorkspaceId(database.db) : null);
+  const noWorkspaceYet = demoWorkspaceId === null && !(await hasAnyWorkspace(database.db));
 
   const lastUsed = new LastUsedRecorder(database.db, logger);
   lastUsed.start();
@@ -82,6 +83,7 @@ export async function startServer(
     production: config.production,
     requestTimeoutMs: config.requestTimeoutMs,
     corsOrigins: config.corsOrigins,
+    trustedProxies: config.trustedProxies,
     metricsUrl: config.metrics ? `http://${config.metrics.host}:${config.metrics.port}/metrics` : undefined,
   });
   const server = createListener((req, res) => app.handleNode(req, res));
@@ -107,6 +109,7 @@ export async function startServer(
         embedded: database.kind === 'embedded',
         demoWorkspaceId,
         demoKey: demo?.key ?? null,
+        noWorkspaceYet,
       }),
     );
   }

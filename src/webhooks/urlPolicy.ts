@@ -60,7 +60,12 @@ export class UrlRefused extends Error {}
  * resolves to a private address is not said, nor the address, so that a key allowed to save
  * webhooks cannot map which internal names exist and where they point (API.md §10).
  */
-const NOT_PUBLIC = 'has a host that does not resolve to public addresses only.';
+const NOT_PUBLIC =
+  'has a host that does not resolve to public addresses only (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones).';
+
+/** Said of plain http, which a server started for development may allow. */
+const HTTPS_ONLY =
+  'must be an https URL (a server started with WEBHOOK_ALLOW_HTTP=true, for development, also takes http).';
 
 /** The URL parsed and its form checked (scheme, no credentials), or UrlRefused. */
 export function parseWebhookUrl(raw: string, policy: UrlPolicy): URL {
@@ -71,7 +76,7 @@ export function parseWebhookUrl(raw: string, policy: UrlPolicy): URL {
     throw new UrlRefused('is not a URL.');
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp)) {
-    throw new UrlRefused(policy.allowHttp ? 'must be an http or https URL.' : 'must be an https URL.');
+    throw new UrlRefused(policy.allowHttp ? 'must be an http or https URL.' : HTTPS_ONLY);
   }
   if (url.username || url.password) throw new UrlRefused('must not carry a user name or password.');
   if (!url.hostname) throw new UrlRefused('has no host.');
@@ -87,7 +92,13 @@ export async function allowedAddress(url: URL, policy: UrlPolicy): Promise<{ add
   if (ipaddr.isValid(host)) {
     // An address the caller wrote: saying what kind it is tells them nothing new.
     const refusal = addressRefusal(host, policy);
-    if (refusal) throw new UrlRefused(`${refusal}; webhooks reach public addresses only.`);
+    if (refusal) {
+      // Loopback and private ranges are what WEBHOOK_ALLOW_PRIVATE opens; the others stay refused.
+      const opens = !policy.allowPrivate && addressRefusal(host, { ...policy, allowPrivate: true }) === null;
+      throw new UrlRefused(
+        `${refusal}; webhooks reach public addresses only${opens ? ' (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones)' : ''}.`,
+      );
+    }
     return { address: host, family: host.includes(':') ? 6 : 4 };
   }
   let addresses: { address: string; family: number }[];

@@ -30,9 +30,14 @@ export async function findDemoWorkspaceId(db: Db): Promise<string | null> {
   return row?.id ?? null;
 }
 
-export async function createDemoWorkspaceIfEmpty(db: Db): Promise<DemoWorkspace | null> {
+/** Whether the database holds a workspace yet (a new production database does not). */
+export async function hasAnyWorkspace(db: Db): Promise<boolean> {
   const [existing] = await db.select({ n: count() }).from(workspaces);
-  if ((existing?.n ?? 0) > 0) return null;
+  return (existing?.n ?? 0) > 0;
+}
+
+export async function createDemoWorkspaceIfEmpty(db: Db): Promise<DemoWorkspace | null> {
+  if (await hasAnyWorkspace(db)) return null;
 
   const workspace = await createWorkspace(db, {
     name: DEMO_WORKSPACE_NAME,

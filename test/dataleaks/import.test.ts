@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { runCommand } from '../support/cli.js';
+import { combolistRecord } from '../../src/dataleaks/formats.js';
+import { Rejected } from '../../src/dataleaks/records.js';
 
 let t: TestApp;
 let dir: string;
@@ -144,7 +146,11 @@ describe('combolist', () => {
       errors: [
         { line: 5, reason: 'no separator (:, ; or |) between login and password' },
         { line: 6, reason: 'no login' },
-        { line: 7, reason: 'the login is not a valid email address' },
+        {
+          line: 7,
+          reason:
+            'the login is not a valid email address (the line was split at its first ":", which is tried before ";" and "|")',
+        },
       ],
       alerts: 0,
     });
@@ -609,5 +615,26 @@ describe('nothing of a password or a card number in clear, anywhere', () => {
     ]) {
       expect(everything, pan).not.toContain(pan);
     }
+  });
+});
+
+describe('a combolist line with two separators', () => {
+  it('says where it was split when the login that gives is refused, without showing the login', () => {
+    const colon = combolistRecord('eve@acme.example;Secret-pw:tail');
+    expect(colon).toEqual(
+      new Rejected(
+        'the login is not a valid email address (the line was split at its first ":", which is tried before ";" and "|")',
+      ),
+    );
+    const semicolon = combolistRecord('eve@@acme.example;Secret|pw');
+    expect(semicolon).toEqual(
+      new Rejected(
+        'the login is not a valid email address (the line was split at its first ";", which is tried before "|")',
+      ),
+    );
+    expect(JSON.stringify([colon, semicolon])).not.toMatch(/Secret/);
+    expect(combolistRecord('eve@@acme.example|pw')).toEqual(
+      new Rejected('the login is not a valid email address (the line was split at its first "|")'),
+    );
   });
 });

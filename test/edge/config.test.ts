@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/edge/config.js';
 
 describe('configuration from the environment', () => {
-  it('keeps the heap within 50 % of its live data unless told otherwise, and 0 leaves it to V8', () => {
-    expect(loadConfig({}).heapGrowthPercent).toBe(50);
+  it('lets the heap grow to twice its live data unless told otherwise, and 0 leaves it to V8', () => {
+    expect(loadConfig({}).heapGrowthPercent).toBe(100);
     expect(loadConfig({ HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
     expect(loadConfig({ HEAP_GROWTH_PERCENT: '200' }).heapGrowthPercent).toBe(200);
   });

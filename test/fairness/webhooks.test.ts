@@ -192,7 +192,7 @@ describe('finding 11: IPv6 forms that embed an IPv4 address are judged by it', (
         });
         expect(response.status).toBe(400);
         expect(await response.text()).toMatch(
-          /is a (loopback|private) address; webhooks reach public addresses only\./,
+          /is a (loopback|private) address; webhooks reach public addresses only \(a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones\)\./,
         );
       }
     } finally {
@@ -210,7 +210,9 @@ describe('finding 12: a refused host name says nothing of where it points', () =
     const missing = await allowedAddress(new URL('https://no-such-host.invalid/hook'), STRICT_POLICY).catch(
       (error: Error) => error.message,
     );
-    expect(loopback).toBe('has a host that does not resolve to public addresses only.');
+    expect(loopback).toBe(
+      'has a host that does not resolve to public addresses only (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones).',
+    );
     expect(missing).toBe(loopback);
     expect(loopback).not.toMatch(/127\.0\.0\.1|::1/);
   });

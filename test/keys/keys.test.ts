@@ -6,6 +6,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type GraphQLBody, type TestApp } from '../support/app.js';
+import { createLogger } from '../../src/core/logger.js';
+import { LastUsedRecorder } from '../../src/keys/lastUsed.js';
 
 let t: TestApp;
 let admin: string;
@@ -289,14 +291,31 @@ describe('apiKeys', () => {
     expect(errorOf((await t.graphql(noKeys, LIST)).body)).toMatchObject({ code: 'forbidden' });
   });
 
-  it('shows when a key was last used, to the minute, written in batches', async () => {
+  it('shows when a key was last used, to the minute, written in batches, never before it was made', async () => {
     const used = await create({ name: 'used' });
     await viewerStatus(used.secret);
     await t.lastUsed.flush();
     const key = ((await t.graphql(admin, LIST)).body.data!.apiKeys as Key[]).find((k) => k.id === used.apiKey.id)!;
     const lastUsed = Date.parse(key.lastUsedAt as string);
-    expect(lastUsed % 60_000).toBe(0);
+    // Used the moment it was made: the first use of that minute is what is kept, not the minute's start.
+    expect(lastUsed).toBeGreaterThanOrEqual(Date.parse(key.createdAt as string));
     expect(Date.now() - lastUsed).toBeLessThan(61_000);
+  });
+
+  it('writes a busy key once a minute: later uses in the same minute change nothing', async () => {
+    const recorder = new LastUsedRecorder(t.database.db, createLogger('silent'));
+    const busy = await create({ name: 'busy' });
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    recorder.record(busy.apiKey.id, minute + 10_000);
+    await recorder.flush();
+    recorder.record(busy.apiKey.id, minute + 50_000);
+    await recorder.flush();
+    const lastUsedAt = async () =>
+      ((await t.graphql(admin, LIST)).body.data!.apiKeys as Key[]).find((k) => k.id === busy.apiKey.id)!.lastUsedAt;
+    expect(Date.parse((await lastUsedAt()) as string)).toBe(minute + 10_000);
+    recorder.record(busy.apiKey.id, minute + 70_000);
+    await recorder.flush();
+    expect(Date.parse((await lastUsedAt()) as string)).toBe(minute + 70_000);
   });
 });
 

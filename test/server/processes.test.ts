@@ -156,6 +156,11 @@ describe.skipIf(!serverUrl)('two server processes on one PostgreSQL database', (
       });
     }
     const keyed = JSON.parse(lines.find((l) => l.includes(ids[0]!))!);
-    expect(keyed).toMatchObject({ path: '/graphql', status: 200, key_prefix: good.prefix, workspace_id: workspaceId });
+    expect(keyed).toMatchObject({
+      path: '/graphql',
+      status: 200,
+      key_prefix: `sk_live_${good.prefix}`,
+      workspace_id: workspaceId,
+    });
   });
 });

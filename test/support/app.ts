@@ -78,7 +78,13 @@ export async function createTestApp(
     app?: Partial<
       Pick<
         AppOptions,
-        'graphqlAdapter' | 'corsOrigins' | 'openAnswerLimits' | 'stalledReaderMs' | 'requestTimeoutMs' | 'webhooks'
+        | 'graphqlAdapter'
+        | 'corsOrigins'
+        | 'trustedProxies'
+        | 'openAnswerLimits'
+        | 'stalledReaderMs'
+        | 'requestTimeoutMs'
+        | 'webhooks'
       >
     >;
   } = {},

@@ -267,7 +267,11 @@ describe('delivery', () => {
         () => deliveriesOf(keyA, made.id),
         (d) => d[0]?.attempt_count === 1,
       );
-      expect(delivery!.attempts[0]).toMatchObject({ status: null, error: 'the URL must be an https URL.' });
+      expect(delivery!.attempts[0]).toMatchObject({
+        status: null,
+        error:
+          'the URL must be an https URL (a server started with WEBHOOK_ALLOW_HTTP=true, for development, also takes http).',
+      });
       expect(receiver.received.filter((r) => r.path === '/ok?strict')).toEqual([]);
     } finally {
       await strict.close();
@@ -379,7 +383,17 @@ describe('endpoints', () => {
     expect(addressRefusal('fe80::1', { allowHttp: true, allowPrivate: true })).toMatch(/link local/);
     // A name is refused without saying where it points (API.md §10).
     await expect(allowedAddress(new URL('https://localhost/x'), STRICT_POLICY)).rejects.toThrow(
-      'has a host that does not resolve to public addresses only.',
+      'has a host that does not resolve to public addresses only (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones).',
+    );
+    // A refusal names the development setting that would lift it, and only then.
+    await expect(allowedAddress(new URL('https://127.0.0.1/x'), STRICT_POLICY)).rejects.toThrow(
+      'is a loopback address; webhooks reach public addresses only (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones).',
+    );
+    await expect(allowedAddress(new URL('https://169.254.169.254/x'), STRICT_POLICY)).rejects.toThrow(
+      /^is a cloud metadata address; webhooks reach public addresses only\.$/,
+    );
+    expect(() => parseWebhookUrl('http://hooks.example/x', STRICT_POLICY)).toThrow(
+      'must be an https URL (a server started with WEBHOOK_ALLOW_HTTP=true, for development, also takes http).',
     );
   });
 
