@@ -18,6 +18,7 @@ import { migrateDatabase } from '../src/db/migrate.js';
 import { apiKeys, workspaces } from '../src/db/schema.js';
 import { seed } from '../src/seed/synthetic.js';
 import { addScopeEntry, createWorkspace } from '../src/workspaces/service.js';
+import { databaseOn, server } from './support.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,23 +32,13 @@ export function log(text: string) {
  */
 export async function benchDatabaseUrl(throwaway: boolean): Promise<{ url: string; drop?: () => Promise<void> }> {
   if (process.env.DATABASE_URL && !throwaway) return { url: process.env.DATABASE_URL };
-  const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = throwaway ? `ti_bench_quick_${process.pid}` : 'ti_bench';
   const admin = postgres(server, { max: 1, onnotice: () => {} });
   const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
   if (!exists) await admin.unsafe(`create database "${name}"`);
   await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  if (!throwaway) return { url: url.toString() };
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const again = postgres(server, { max: 1, onnotice: () => {} });
-      await again.unsafe(`drop database if exists "${name}" with (force)`);
-      await again.end();
-    },
-  };
+  const database = databaseOn(server, name);
+  return throwaway ? database : { url: database.url };
 }
 
 /** The `bench` workspace and, seeded where missing, the IOCs and leaks the scenarios read. */

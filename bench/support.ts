@@ -22,12 +22,17 @@ export async function freshDatabase(prefix: string): Promise<{ url: string; drop
   const admin = postgres(server, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
   await admin.end();
-  const url = new URL(server);
+  return databaseOn(server, name);
+}
+
+/** The URL of database `name` on `serverUrl`, and how to drop it. */
+export function databaseOn(serverUrl: string, name: string): { url: string; drop: () => Promise<void> } {
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     drop: async () => {
-      const again = postgres(server, { max: 1, onnotice: () => {} });
+      const again = postgres(serverUrl, { max: 1, onnotice: () => {} });
       await again.unsafe(`drop database if exists "${name}" with (force)`);
       await again.end();
     },

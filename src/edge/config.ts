@@ -46,14 +46,14 @@ export interface Config {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
-    port: parsePort(env.PORT ?? '4000', 'PORT'),
+    port: wholeNumber('PORT', env.PORT ?? '4000', 0, 65535),
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR ?? './.data'),
     logLevel: env.LOG_LEVEL ?? 'info',
     production: env.NODE_ENV === 'production',
-    workers: parseWorkers(env.WEB_CONCURRENCY ?? '1'),
-    poolSize: parsePoolSize(env.DB_POOL_SIZE ?? String(DEFAULT_POOL_SIZE)),
+    workers: wholeNumber('WEB_CONCURRENCY', env.WEB_CONCURRENCY ?? '1', 1, 64),
+    poolSize: wholeNumber('DB_POOL_SIZE', env.DB_POOL_SIZE ?? String(DEFAULT_POOL_SIZE), 1, 100),
     rateLimits: Object.fromEntries(
       PLANS.map((plan) => {
         const name = `RATE_LIMIT_${plan.toUpperCase()}`;
@@ -62,7 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ) as Record<Plan, number>,
     requestTimeoutMs: parseTimeout(env.REQUEST_TIMEOUT_MS ?? String(DEFAULT_REQUEST_TIMEOUT_MS)),
     metrics: env.METRICS_PORT
-      ? { port: parsePort(env.METRICS_PORT, 'METRICS_PORT'), host: env.METRICS_HOST ?? '127.0.0.1' }
+      ? { port: wholeNumber('METRICS_PORT', env.METRICS_PORT, 0, 65535), host: env.METRICS_HOST ?? '127.0.0.1' }
       : undefined,
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
     trustedProxies: orThrow(parseTrustedProxies(env.TRUST_PROXY)),
@@ -77,7 +77,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'LEAKS_MAX_INFLATED_BYTES',
       DEFAULT_MAX_INFLATED_BYTES,
     ),
-    heapGrowthPercent: parseHeapGrowth(env.HEAP_GROWTH_PERCENT ?? String(DEFAULT_HEAP_GROWTH_PERCENT)),
+    heapGrowthPercent: wholeNumber(
+      'HEAP_GROWTH_PERCENT',
+      env.HEAP_GROWTH_PERCENT ?? String(DEFAULT_HEAP_GROWTH_PERCENT),
+      0,
+      1000,
+    ),
   };
 }
 
@@ -91,12 +96,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  */
 const DEFAULT_HEAP_GROWTH_PERCENT = 100;
 
-function parseHeapGrowth(value: string): number {
-  const percent = Number(value);
-  if (!Number.isInteger(percent) || percent < 0 || percent > 1000) {
-    throw new Error(`HEAP_GROWTH_PERCENT must be a whole number from 0 to 1000, got ${JSON.stringify(value)}`);
+/** A whole number within [min, max], or an error naming the variable and what it takes. */
+function wholeNumber(name: string, value: string, min: number, max: number): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
-  return percent;
+  return number;
 }
 
 function orThrow<T>(value: T | Error): T {
@@ -121,36 +127,12 @@ function parseSchedule(value: string | undefined): number[] {
   return seconds;
 }
 
-function parsePort(value: string, name: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`${name} must be a whole number from 0 to 65535, got ${JSON.stringify(value)}`);
-  }
-  return port;
-}
-
-function parseWorkers(value: string): number {
-  const workers = Number(value);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-    throw new Error(`WEB_CONCURRENCY must be a whole number from 1 to 64, got ${JSON.stringify(value)}`);
-  }
-  return workers;
-}
-
 /**
  * Few connections, on purpose: the `postgres` driver pipelines queries on each connection, and on
  * a 2-core machine a small pool answers more requests per second than a large one (PERF-FACTS.md;
  * docs/performance.md has this machine's figures).
  */
 const DEFAULT_POOL_SIZE = 2;
-
-function parsePoolSize(value: string): number {
-  const size = Number(value);
-  if (!Number.isInteger(size) || size < 1 || size > 100) {
-    throw new Error(`DB_POOL_SIZE must be a whole number from 1 to 100, got ${JSON.stringify(value)}`);
-  }
-  return size;
-}
 
 function parseRateLimit(name: string, value: string): number {
   const limit = Number(value);
