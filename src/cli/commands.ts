@@ -3,8 +3,8 @@
  * an error on stderr and exits non-zero.
  */
 import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Presets, SingleBar } from 'cli-progress';
 import { displayPrefix } from '../auth/keyFormat.js';
 import { PERMISSIONS } from '../core/permissions.js';
 import { loadConfig } from '../edge/config.js';
@@ -42,11 +42,18 @@ import {
 import { loadWorkspaceScope } from '../auth/scope.js';
 import type { WorkspaceScope } from '../auth/principal.js';
 import { seed } from '../seed/synthetic.js';
+import { terminalIo, type CliIo } from './terminal.js';
 import type { Workspace } from '../db/schema.js';
 
 type Options = Record<string, string | undefined>;
 /** An option's help: what it is, and the values it takes when they are few. */
-type OptionHelp = { help: string; values?: readonly string[]; required?: boolean };
+type OptionHelp = {
+  help: string;
+  values?: readonly string[];
+  required?: boolean;
+  /** A file or folder name, read relative to the caller's folder (`CliIo.cwd`). */
+  path?: true;
+};
 type Command = {
   summary: string;
   options: Record<string, OptionHelp>;
@@ -182,7 +189,7 @@ const COMMANDS: Record<string, Command> = {
   import: {
     summary: "Imports IOCs into the shared feed, or with --workspace into that workspace's own.",
     options: {
-      file: { help: 'the CSV or STIX 2.1 file', required: true },
+      file: { help: 'the CSV or STIX 2.1 file', required: true, path: true },
       format: { help: 'default: stix for .json files, else csv', values: ['stix', 'csv'] },
       workspace: { help: "import into this workspace's own IOCs (see workspace list)" },
     },
@@ -215,7 +222,7 @@ const COMMANDS: Record<string, Command> = {
     summary:
       'Imports leaked credentials or cards from a combolist, ULP file, stealer logs (folder or .zip), credential CSV or card CSV.',
     options: {
-      file: { help: 'the file (for stealer logs: a folder or a .zip)', required: true },
+      file: { help: 'the file (for stealer logs: a folder or a .zip)', required: true, path: true },
       format: { help: 'what the file holds', values: LEAK_FORMATS, required: true },
       source: { help: 'the name of the leak or breach, as searches will show it', required: true },
       'source-type': { help: 'required except for cards', values: LEAK_SOURCE_TYPES },
@@ -256,7 +263,7 @@ const COMMANDS: Record<string, Command> = {
     summary:
       "Exports IOCs to a file: the shared feed, or with --workspace that workspace's view (its own marked as such).",
     options: {
-      file: { help: 'the file to write', required: true },
+      file: { help: 'the file to write', required: true, path: true },
       format: { help: 'default: stix for .json files, else csv', values: ['stix', 'csv'] },
       workspace: { help: "the feed and this workspace's own IOCs (see workspace list)" },
       type: { help: 'only IOCs of this type', values: IOC_TYPES },
@@ -363,45 +370,6 @@ function commandHelp(name: string, command: Command): string {
   ].join('\n');
 }
 
-/** A progress bar: `update(done, total)` as work goes on, `stop()` at the end. */
-export interface Progress {
-  update(done: number, total: number): void;
-  stop(): void;
-}
-
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  /** A progress bar, when there is a terminal to show it on. */
-  progress?(unit: string): Progress;
-  /** Opens the database the command works on; by default the one the environment names. */
-  openDatabase?: () => Promise<{ database: Database; close: boolean }>;
-}
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  progress(unit) {
-    // On a terminal only: piped or redirected output gets the JSON result alone.
-    if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-    const bar = new SingleBar(
-      { format: `{bar} {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`, stream: process.stderr },
-      Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      update(done, total) {
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
-        bar.update(done);
-      },
-      stop: () => bar.stop(),
-    };
-  },
-};
-
 async function openConfiguredDatabase() {
   const config = loadConfig();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
@@ -409,9 +377,15 @@ async function openConfiguredDatabase() {
 }
 
 /** Runs one command and returns the process exit code. */
-export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+/** The command `argv` names (`leaks import`), or undefined. */
+export function commandName(argv: readonly string[]): string | undefined {
   const words = argv.filter((a) => !a.startsWith('-'));
-  const name = [words.slice(0, 2).join(' '), words[0] ?? ''].find((n) => n in COMMANDS);
+  return [words.slice(0, 2).join(' '), words[0] ?? ''].find((n) => n in COMMANDS);
+}
+
+export async function runCli(argv: string[], io: CliIo = terminalIo): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = commandName(argv);
   const command = name ? COMMANDS[name] : undefined;
   const wantsHelp = argv.includes('--help') || argv.includes('-h') || words[0] === 'help';
   if (wantsHelp) {
@@ -448,8 +422,12 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         );
       }
     }
+    for (const [option, help] of Object.entries(command.options)) {
+      const value = values[option];
+      if (help.path && value) values[option] = path.resolve(io.cwd ?? process.cwd(), value);
+    }
     opened = await (io.openDatabase ?? openConfiguredDatabase)();
-    if (name !== 'migrate') await migrateDatabase(opened.database);
+    if (opened.close && name !== 'migrate') await migrateDatabase(opened.database);
     const result = await command.run(opened.database, values, io);
     io.stdout(`${JSON.stringify(result)}\n`);
     return 0;

@@ -292,7 +292,8 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   // uuid-ossp: STIX indicator ids are computed in SQL too (drizzle/0011_taxii.sql).
   const { uuid_ossp } = await import('@electric-sql/pglite/contrib/uuid_ossp');
   const { drizzle } = await import('drizzle-orm/pglite');
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  // Owner-only: it holds leaked credentials, key hashes and the command line's socket.
+  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // One process per data folder: a second is refused, naming the first (src/db/dataDirLock.ts).
   const unlock = dataDir ? lockDataDir(dataDir) : () => {};
   let pg: InstanceType<typeof PGlite>;

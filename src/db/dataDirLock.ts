@@ -24,8 +24,8 @@ export class DataDirInUseError extends Error {
   ) {
     super(
       `The embedded database in ${dataDir} is in use by process ${holder.pid} (${holder.command}, since ${holder.since}); ` +
-        'it admits one process at a time. Stop that process first, or do this through the running server ' +
-        '(the API or the console at /console/), or run both against PostgreSQL with DATABASE_URL.',
+        'it admits one process at a time, and only a running server takes commands beside it. ' +
+        'Wait for that process to finish or stop it, or run both against PostgreSQL with DATABASE_URL.',
     );
     this.name = 'DataDirInUseError';
   }

@@ -19,6 +19,7 @@ import { AlertFeed } from '../alerts/feed.js';
 import { loadSecretBox } from '../webhooks/secrets.js';
 import { DeliveryWorker } from '../webhooks/worker.js';
 import { LastUsedRecorder } from '../keys/lastUsed.js';
+import { serveCommands } from '../cli/commandServer.js';
 
 export interface RunningServer {
   url: string;
@@ -41,6 +42,8 @@ export async function startServer(
   });
   const applied = await migrateDatabase(database);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  // The embedded database is this process's alone: the command line beside it hands its commands here.
+  const commands = database.kind === 'embedded' ? await serveCommands(config.dataDir, database, logger) : null;
 
   const demo = database.kind === 'embedded' ? await createDemoWorkspaceIfEmpty(database.db) : null;
   const demoWorkspaceId =
@@ -123,7 +126,7 @@ export async function startServer(
       alertFeed.close();
       await deliveries.close();
       metricsServer?.server.close();
-      await stopAccepting(server);
+      await Promise.all([stopAccepting(server), commands?.close(SHUTDOWN_GRACE_MS)]);
       rateLimiter.stop();
       await lastUsed.stop();
       await database.close();

@@ -3,12 +3,11 @@
  * one demo key printed once on the console (stderr), never in the log (stdout).
  */
 import { PERMISSIONS } from '../../src/core/permissions.js';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, spawnServer } from '../support/process.js';
+import { cliProcess, spawnServer } from '../support/process.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'ti-embedded-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -80,44 +79,37 @@ describe('the embedded database', () => {
   }, 90_000);
 });
 
-/** The admin command line as a separate process, as a person runs it in a second terminal. */
-function cliProcess(env: Record<string, string>, ...argv: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...argv],
-      { cwd: repoRoot, env: { ...process.env, ...env } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
 describe('one process per embedded database', () => {
-  it('refuses the command line while the server holds the data folder, naming it and what to do; serves it once the server stopped', async () => {
+  it('refuses a command while another command holds the data folder, naming it and what to do; takes over a lock whose process is gone', async () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'ti-exclusive-'));
     const env = { DATABASE_URL: '', DATA_DIR: folder };
+    const lock = path.join(folder, 'embedded.lock');
     try {
-      const server = await spawnServer(env);
-      const refused = await cliProcess(env, 'workspace', 'create', '--name', 'Second terminal', '--plan', 'pro');
+      // A command running on its own (this test process stands for it): it listens on no socket.
+      const since = new Date().toISOString();
+      writeFileSync(lock, JSON.stringify({ pid: process.pid, command: 'npm run cli -- leaks import', since }));
+      const refused = await cliProcess(env, ['workspace', 'create', '--name', 'Second terminal', '--plan', 'pro']);
       expect(refused.code).not.toBe(0);
       expect(refused.stdout).toBe('');
-      expect(refused.stderr).toMatch(
-        new RegExp(
-          `^error: The embedded database in ${folder} is in use by process ${server.child.pid} \\(.*since \\d{4}-.*\\); it admits one process at a time\\. Stop that process first, or do this through the running server .*, or run both against PostgreSQL with DATABASE_URL\\.\n$`,
-        ),
+      expect(refused.stderr).toBe(
+        `error: The embedded database in ${folder} is in use by process ${process.pid} (npm run cli -- leaks import, since ${since}); ` +
+          'it admits one process at a time, and only a running server takes commands beside it. ' +
+          'Wait for that process to finish or stop it, or run both against PostgreSQL with DATABASE_URL.\n',
       );
-      expect(await server.stop('SIGTERM')).toBe(0);
-      expect(existsSync(path.join(folder, 'embedded.lock'))).toBe(false);
-      const served = await cliProcess(env, 'workspace', 'create', '--name', 'Second terminal', '--plan', 'pro');
+      rmSync(lock);
+      const served = await cliProcess(env, ['workspace', 'create', '--name', 'Second terminal', '--plan', 'pro']);
       expect(served.code, served.stderr).toBe(0);
       expect(JSON.parse(served.stdout)).toMatchObject({ name: 'Second terminal', plan: 'pro' });
-      // A lock left by a process that is gone (killed) is taken over.
+      expect(existsSync(lock)).toBe(false);
+
+      // A server killed outright leaves its lock and its socket; the next command takes both over.
       const crashed = await spawnServer(env);
       await crashed.stop('SIGKILL');
-      expect(existsSync(path.join(folder, 'embedded.lock'))).toBe(true);
-      const after = await cliProcess(env, 'workspace', 'create', '--name', 'After a crash', '--plan', 'free');
+      expect(existsSync(lock)).toBe(true);
+      expect(existsSync(path.join(folder, 'cli.sock'))).toBe(true);
+      const after = await cliProcess(env, ['workspace', 'create', '--name', 'After a crash', '--plan', 'free']);
       expect(after.code, after.stderr).toBe(0);
+      expect(existsSync(lock)).toBe(false);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 /** Runs the real server as a separate process (`src/main.ts`) on a loopback port chosen by the OS. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,4 +60,17 @@ export async function spawnServer(env: Record<string, string | undefined>): Prom
       });
     },
   };
+}
+
+/** The admin command line as a separate process, as a person runs it in a second terminal (from `cwd`, as npm says it). */
+export function cliProcess(env: Record<string, string>, argv: string[], cwd = repoRoot) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...argv],
+      { cwd: repoRoot, env: { ...process.env, INIT_CWD: cwd, ...env } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
 }
