@@ -73,6 +73,8 @@ function sentence(error: ApiErrorShape, context: { keyLimit?: number; notFound?:
       return 'The service is temporarily unavailable. Try again in a moment.';
     case 'invalid_parameter':
     case 'missing_parameter':
+    // What the DNS lookup found at the record's name: the person needs those words.
+    case 'verification_failed':
       return error.message;
     default: {
       const id = error.extensions?.request_id;
@@ -141,6 +143,7 @@ const PERMISSION_LABELS = {
   'webhooks:write': { label: 'Create, change and delete webhook endpoints', readOnly: false },
   'keys:read': { label: 'See API keys and the audit log', readOnly: false },
   'keys:write': { label: 'Create, rotate and revoke API keys', readOnly: false },
+  'scope:write': { label: 'Claim and verify domains for the scope', readOnly: false },
 } as const satisfies Record<Permission, { label: string; readOnly: boolean }>;
 
 /** The permissions under their GraphQL names (`IOCS_READ`), as the API's enum spells them. */
@@ -335,6 +338,23 @@ export const ROTATE_ENDPOINT = `mutation ConsoleRotateEndpoint($id: ID!) { rotat
 export const DELETE_ENDPOINT = 'mutation ConsoleDeleteEndpoint($id: ID!) { deleteWebhookEndpoint(id: $id) }';
 export const DELIVERIES = `query ConsoleDeliveries($id: ID!, $after: String) { webhookDeliveries(endpointId: $id, first: 20, after: $after) { edges { node { ${DELIVERY_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
 export const RETRY_DELIVERY = `mutation ConsoleRetryDelivery($id: ID!) { retryWebhookDelivery(id: $id) { ${DELIVERY_FIELDS} } }`;
+
+// ---------------------------------------------------------------------------------------------
+// Scope: domains proven by DNS
+
+export type ScopeDomainStatus = 'PENDING' | 'VERIFIED' | 'LAPSED' | 'OPERATOR';
+export interface ScopeDomain {
+  domain: string;
+  status: ScopeDomainStatus;
+  addedAt: string;
+  verifiedAt: string | null;
+  record: { type: string; name: string; value: string } | null;
+}
+const SCOPE_DOMAIN_FIELDS = 'domain status addedAt verifiedAt record { type name value }';
+export const SCOPE = `query ConsoleScope { viewer { workspace { scope { domainEntries { ${SCOPE_DOMAIN_FIELDS} } emails bins } } } }`;
+export const CLAIM_DOMAIN = `mutation ConsoleClaimDomain($domain: String!) { claimDomain(domain: $domain) { claim { ${SCOPE_DOMAIN_FIELDS} } created } }`;
+export const VERIFY_DOMAIN = `mutation ConsoleVerifyDomain($domain: String!) { verifyDomain(domain: $domain) { ${SCOPE_DOMAIN_FIELDS} } }`;
+export const REMOVE_DOMAIN = 'mutation ConsoleRemoveDomain($domain: String!) { removeDomain(domain: $domain) }';
 
 // ---------------------------------------------------------------------------------------------
 // Leak search and IOC lookup

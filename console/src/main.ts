@@ -11,6 +11,7 @@ import { dashboardPage } from './pages/dashboard.js';
 import { keysPage } from './pages/keys.js';
 import { leaksPage } from './pages/leaks.js';
 import { lookupPage } from './pages/lookup.js';
+import { scopePage } from './pages/scope.js';
 import type { PageDefinition, Session } from './pages/page.js';
 import { watchlistsPage } from './pages/watchlists.js';
 import { webhooksPage } from './pages/webhooks.js';
@@ -22,6 +23,7 @@ const PAGES: PageDefinition[] = [
   webhooksPage,
   leaksPage,
   lookupPage,
+  scopePage,
   keysPage,
 ];
 

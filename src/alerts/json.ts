@@ -14,6 +14,10 @@ const SHAPERS: Record<AlertRecord['__kind'], (row: object) => Record<string, unk
   credential_leak: restShaper(CREDENTIAL_LEAK_FIELDS, isoTimestamp) as (row: object) => Record<string, unknown>,
   card_leak: restShaper(CARD_LEAK_FIELDS, isoTimestamp) as (row: object) => Record<string, unknown>,
   ioc: restShaper(IOC_FIELDS, isoTimestamp) as (row: object) => Record<string, unknown>,
+  scope: (row) => {
+    const { domain, status } = row as { domain: string; status: string };
+    return { domain, status };
+  },
 };
 
 const recordJson = (record: AlertRecord) => SHAPERS[record.__kind](record);
@@ -22,7 +26,7 @@ export function alertJson(alert: AlertRow, record: AlertRecord | null): Record<s
   return {
     id: alert.id,
     watchlist_id: alert.watchlistId,
-    entry: { id: alert.entryId, type: alert.entryType, value: alert.entryValue },
+    entry: alert.entryType === null ? null : { id: alert.entryId, type: alert.entryType, value: alert.entryValue },
     kind: alert.kind,
     record: record && recordJson(record),
     status: alert.status,

@@ -13,11 +13,15 @@ import { leakAccess } from '../core/plans.js';
 /** An alert with its record, as far as the caller may see it. */
 export type AlertShape = AlertRow & { record: AlertRecord | null };
 
-/** The permission a key needs to read a record of this kind through the searches. */
-export const READ_PERMISSION: Record<AlertKind, Permission> = {
+/**
+ * The permission a key needs to read a record of this kind through the searches; null: none
+ * beyond reading the alert (a change to the workspace's own scope is no search's data).
+ */
+export const READ_PERMISSION: Record<AlertKind, Permission | null> = {
   ioc: 'iocs:read',
   credential_leak: 'dataleaks:read',
   card_leak: 'dataleaks:read',
+  scope: null,
 };
 
 /**
@@ -29,12 +33,16 @@ export function workspaceMayRead(
   workspace: Pick<Principal['workspace'], 'plan' | 'billingStatus'>,
   kind: AlertKind,
 ): boolean {
-  return kind === 'ioc' || leakAccess(workspace) === 'granted';
+  return kind === 'ioc' || kind === 'scope' || leakAccess(workspace) === 'granted';
 }
 
 /** Whether this caller may see a record of this kind (the searches' own rules). */
 function mayRead(principal: Principal, kind: AlertKind): boolean {
-  return principal.key.permissions.includes(READ_PERMISSION[kind]) && workspaceMayRead(principal.workspace, kind);
+  const permission = READ_PERMISSION[kind];
+  return (
+    (permission === null || principal.key.permissions.includes(permission)) &&
+    workspaceMayRead(principal.workspace, kind)
+  );
 }
 
 /** The rows with their records, fetched together for the page. */

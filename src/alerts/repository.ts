@@ -6,8 +6,8 @@
 import { and, desc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
 import { preparedRows } from '../db/prepared.js';
-import { alertNewCounts, alerts, cardLeaks, credentialLeaks, iocs } from '../db/schema.js';
-import type { AlertKind, AlertStatus } from '../core/vocabulary.js';
+import { alertNewCounts, alerts, auditEvents, cardLeaks, credentialLeaks, iocs } from '../db/schema.js';
+import type { AlertKind, AlertStatus, DomainClaimStatus } from '../core/vocabulary.js';
 import type { CardLeakRow, CredentialLeakRow } from '../dataleaks/repository.js';
 import type { IocRow } from '../iocs/repository.js';
 
@@ -104,9 +104,22 @@ export function countAlertsByDay(db: Db, workspaceId: string, days: number): Pro
 export type AlertRecord =
   | (CredentialLeakRow & { __kind: 'credential_leak' })
   | (CardLeakRow & { __kind: 'card_leak' })
-  | (IocRow & { __kind: 'ioc' });
+  | (IocRow & { __kind: 'ioc' })
+  | (ScopeChange & { __kind: 'scope' });
+
+/** A domain that left (or entered) the scope, as the audit event behind a `scope` alert says. */
+export interface ScopeChange {
+  domain: string;
+  status: DomainClaimStatus;
+}
 
 const { domainKey: _d, siteKey: _s, passwordSha1: _p, ...credentialColumns } = getTableColumns(credentialLeaks);
+
+/** The status a scope alert's audit event speaks of. */
+const SCOPE_EVENT_STATUS: Record<string, DomainClaimStatus> = {
+  'scope.domain_lapsed': 'lapsed',
+  'scope.domain_verified': 'verified',
+};
 
 /** The records of these alerts by id: at most one query per kind. */
 export async function recordsOf(db: Db, rows: readonly AlertRow[]): Promise<Map<string, AlertRecord>> {
@@ -115,6 +128,7 @@ export async function recordsOf(db: Db, rows: readonly AlertRow[]): Promise<Map<
   const credentials = ids('credential_leak');
   const cards = ids('card_leak');
   const iocIds = ids('ioc');
+  const events = ids('scope');
   if (credentials.length > 0) {
     for (const row of await db
       .select(credentialColumns)
@@ -130,6 +144,15 @@ export async function recordsOf(db: Db, rows: readonly AlertRow[]): Promise<Map<
   if (iocIds.length > 0) {
     for (const row of await db.select().from(iocs).where(inArray(iocs.id, iocIds)))
       found.set(row.id, { ...row, shared: row.workspaceId === null, __kind: 'ioc' });
+  }
+  if (events.length > 0) {
+    for (const row of await db
+      .select({ id: auditEvents.id, action: auditEvents.action, details: auditEvents.details })
+      .from(auditEvents)
+      .where(inArray(auditEvents.id, events))) {
+      const status = SCOPE_EVENT_STATUS[row.action] ?? 'lapsed';
+      found.set(row.id, { domain: String(row.details?.domain), status, __kind: 'scope' });
+    }
   }
   return found;
 }

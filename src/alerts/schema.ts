@@ -8,7 +8,7 @@
 import { ApiError, invalidParameter } from '../core/errors.js';
 import { MAX_COST } from '../graphql/cost.js';
 import { builder } from '../graphql/builder.js';
-import { AlertKindEnum, AlertStatusEnum } from '../graphql/enums.js';
+import { AlertKindEnum, AlertStatusEnum, ScopeDomainStatusEnum } from '../graphql/enums.js';
 import { PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../core/ids.js';
@@ -19,11 +19,13 @@ import { ALERT_KINDS } from '../core/vocabulary.js';
 import { AlertFeed } from './feed.js';
 import * as repository from './repository.js';
 import { withRecords, type AlertShape } from './records.js';
-import type { AlertRecord, AlertRow } from './repository.js';
+import type { AlertRecord, AlertRow, ScopeChange } from './repository.js';
 
 export { AlertKindEnum, AlertStatusEnum };
 
-const AlertEntryRef = builder.objectRef<AlertRow>('AlertEntry').implement({
+type MatchedEntry = Pick<AlertRow, 'entryId'> & { entryType: NonNullable<AlertRow['entryType']>; entryValue: string };
+
+const AlertEntryRef = builder.objectRef<MatchedEntry>('AlertEntry').implement({
   description: 'The watchlist entry that matched, as it was (its id is null once the entry is removed).',
   fields: (t) => ({
     id: t.exposeID('entryId', { nullable: true }),
@@ -32,22 +34,41 @@ const AlertEntryRef = builder.objectRef<AlertRow>('AlertEntry').implement({
   }),
 });
 
+const ScopeChangeRef = builder.objectRef<ScopeChange>('ScopeChange').implement({
+  description: 'A domain of the scope that changed: `LAPSED` when its DNS record was missing at three checks in a row.',
+  fields: (t) => ({
+    // Nullable as `CredentialLeak.domain` is: one selection of the union reads both.
+    domain: t.exposeString('domain', { nullable: true }),
+    scopeStatus: t.field({ type: ScopeDomainStatusEnum, resolve: (change) => change.status }),
+  }),
+});
+
+const RECORD_TYPES = {
+  credential_leak: 'CredentialLeak',
+  card_leak: 'CardLeak',
+  ioc: 'Ioc',
+  scope: 'ScopeChange',
+} as const;
+
 const AlertRecordRef = builder.unionType('AlertRecord', {
-  types: [CredentialLeakRef, CardLeakRef, IocRef],
-  resolveType: (record) =>
-    (record as AlertRecord).__kind === 'credential_leak'
-      ? 'CredentialLeak'
-      : (record as AlertRecord).__kind === 'card_leak'
-        ? 'CardLeak'
-        : 'Ioc',
+  types: [CredentialLeakRef, CardLeakRef, IocRef, ScopeChangeRef],
+  resolveType: (record) => RECORD_TYPES[(record as AlertRecord).__kind],
 });
 
 export const AlertRef = builder.objectRef<AlertShape>('Alert').implement({
-  description: 'New data that matched a watchlist entry: one per (entry, record).',
+  description:
+    'New data that matched a watchlist entry (one per entry and record), or a change to the scope (kind `SCOPE`: no watchlist, no entry).',
   fields: (t) => ({
     id: t.exposeID('id'),
-    watchlistId: t.exposeID('watchlistId'),
-    entry: t.field({ type: AlertEntryRef, resolve: (alert) => alert }),
+    watchlistId: t.exposeID('watchlistId', { nullable: true }),
+    entry: t.field({
+      type: AlertEntryRef,
+      nullable: true,
+      resolve: (alert) =>
+        alert.entryType === null || alert.entryValue === null
+          ? null
+          : { entryId: alert.entryId, entryType: alert.entryType, entryValue: alert.entryValue },
+    }),
     kind: t.field({ type: AlertKindEnum, resolve: (alert) => alert.kind }),
     record: t.field({
       type: AlertRecordRef,

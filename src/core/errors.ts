@@ -56,6 +56,11 @@ export const ERRORS = {
     message: 'The request body must be sent with Content-Type: application/taxii+json;version=2.1.',
     defendis: 'Unsupported media type',
   },
+  verification_failed: {
+    status: 409,
+    message: 'The DNS record that proves the domain was not found.',
+    defendis: 'Verification failed',
+  },
   payload_too_large: {
     status: 413,
     message: 'The request body is too large.',

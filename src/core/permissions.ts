@@ -10,6 +10,7 @@ export const PERMISSIONS = [
   'webhooks:write',
   'keys:read',
   'keys:write',
+  'scope:write',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

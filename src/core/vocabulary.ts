@@ -15,6 +15,9 @@ export const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const;
 export type Tlp = (typeof TLPS)[number];
 
 export const SCOPE_TYPES = ['domain', 'email', 'bin'] as const;
+/** Where a domain of the scope stands (API.md §15): a workspace's claim proven by DNS, or an operator's entry. */
+export const DOMAIN_CLAIM_STATUSES = ['pending', 'verified', 'lapsed'] as const;
+export type DomainClaimStatus = (typeof DOMAIN_CLAIM_STATUSES)[number];
 
 export const WATCHLIST_ENTRY_TYPES = ['domain', 'email', 'bin', 'keyword'] as const;
 
@@ -41,7 +44,7 @@ export function graphqlEnumNames(values: readonly string[]): Record<string, stri
 }
 
 /** What an alert is about (API.md §10). */
-export const ALERT_KINDS = ['credential_leak', 'card_leak', 'ioc'] as const;
+export const ALERT_KINDS = ['credential_leak', 'card_leak', 'ioc', 'scope'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ALERT_STATUSES = ['new', 'acknowledged', 'resolved'] as const;

@@ -32,6 +32,7 @@ import {
   ALERT_KINDS,
   ALERT_STATUSES,
   DELIVERY_STATUSES,
+  DOMAIN_CLAIM_STATUSES,
   IOC_TYPES,
   LEAK_SOURCE_TYPES,
   SCOPE_TYPES,
@@ -71,6 +72,7 @@ export const leakSourceTypeEnum = pgEnum('leak_source_type', LEAK_SOURCE_TYPES);
 export const alertKindEnum = pgEnum('alert_kind', ALERT_KINDS);
 export const alertStatusEnum = pgEnum('alert_status', ALERT_STATUSES);
 export const deliveryStatusEnum = pgEnum('delivery_status', DELIVERY_STATUSES);
+export const domainClaimStatusEnum = pgEnum('domain_claim_status', DOMAIN_CLAIM_STATUSES);
 
 export const workspaces = pgTable('workspaces', {
   id: id(),
@@ -91,9 +93,43 @@ export const workspaceScope = pgTable(
       .references(() => workspaces.id, { onDelete: 'cascade' }),
     type: scopeTypeEnum('type').notNull(),
     value: text('value').notNull(),
+    /** `operator` (the command line's `scope add`) or `dns` (a domain the workspace proved, kept by its claim). */
+    source: text('source').notNull().default('operator'),
     createdAt: createdAt(),
   },
   (t) => [unique('workspace_scope_entry').on(t.workspaceId, t.type, t.value)],
+);
+
+/**
+ * Domains a workspace claims and proves by a DNS TXT record (API.md §15). A verified claim puts
+ * its domain in `workspace_scope` (source `dns`); a lapsed or deleted one takes it out again.
+ * Verified claims are checked again every 24 hours by whichever server process leases them first.
+ */
+export const domainClaims = pgTable(
+  'domain_claims',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    domain: text('domain').notNull(),
+    /** Published in DNS by the workspace, so not a secret; its own per workspace and domain. */
+    token: text('token').notNull(),
+    status: domainClaimStatusEnum('status').notNull().default('pending'),
+    createdAt: createdAt(),
+    verifiedAt: timestamptz('verified_at'),
+    lastCheckedAt: timestamptz('last_checked_at'),
+    /** Re-checks in a row that found no record; three make the claim `lapsed`. */
+    missedChecks: smallint('missed_checks').notNull().default(0),
+    /** When a verified claim is due for its next check (also the lease of the process checking it). */
+    nextCheckAt: timestamptz('next_check_at'),
+  },
+  (t) => [
+    unique('domain_claims_workspace_domain').on(t.workspaceId, t.domain),
+    index('domain_claims_due')
+      .on(t.nextCheckAt)
+      .where(sql`status = 'verified'`),
+  ],
 );
 
 export const apiKeys = pgTable(
@@ -260,14 +296,13 @@ export const alerts = pgTable(
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
-    watchlistId: uuid('watchlist_id')
-      .notNull()
-      .references(() => watchlists.id, { onDelete: 'cascade' }),
+    /** Null for alerts no watchlist raised (`scope`: a verified domain lapsed). */
+    watchlistId: uuid('watchlist_id').references(() => watchlists.id, { onDelete: 'cascade' }),
     entryId: uuid('entry_id').references(() => watchlistEntries.id, { onDelete: 'set null' }),
-    entryType: watchlistEntryTypeEnum('entry_type').notNull(),
-    entryValue: text('entry_value').notNull(),
+    entryType: watchlistEntryTypeEnum('entry_type'),
+    entryValue: text('entry_value'),
     kind: alertKindEnum('kind').notNull(),
-    /** The credential leak, card leak or IOC matched. */
+    /** The credential leak, card leak or IOC matched; for `scope`, the audit event that says what changed. */
     recordId: uuid('record_id').notNull(),
     status: alertStatusEnum('status').notNull().default('new'),
     /**
@@ -508,3 +543,4 @@ export const taxiiStatuses = pgTable(
 export type Workspace = typeof workspaces.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ScopeEntry = typeof workspaceScope.$inferSelect;
+export type DomainClaim = typeof domainClaims.$inferSelect;

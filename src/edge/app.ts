@@ -9,6 +9,7 @@
  */
 import type { AlertFeed } from '../alerts/feed.js';
 import { defaultWebhookSettings, type WebhookSettings } from '../webhooks/settings.js';
+import { txtLookup } from '../workspaces/domains.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
@@ -85,6 +86,8 @@ export interface AppOptions {
   metricsUrl?: string | undefined;
   /** Webhook secrets' key, URL policy and retries; an ephemeral key and the strict policy unless given. */
   webhooks?: WebhookSettings;
+  /** Where domain verification looks TXT records up (`DNS_SERVERS`); the system's resolvers unless given. */
+  dnsServers?: readonly string[];
 }
 
 /**
@@ -106,6 +109,8 @@ export function createApp(options: AppOptions) {
     alerts: options.alerts,
     openAnswers: new OpenAnswers(options.openAnswerLimits),
     webhooks: options.webhooks ?? defaultWebhookSettings(),
+    txtLookup: txtLookup(options.dnsServers),
+    scopeChanged: (workspaceId) => gatekeeper.verifier.invalidate(`workspace:${workspaceId}`),
     loaders: watchlistLoaders,
   };
   const createContext = contextMaker(services);

@@ -1,4 +1,5 @@
 /** Environment -> typed configuration (API.md §8). The one module that reads `process.env`. */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseCorsOrigins } from '../http/cors.js';
 import { parseTrustedProxies } from '../http/clientAddress.js';
@@ -42,6 +43,8 @@ export interface Config {
    * four times its live data (docs/performance.md, "Memory").
    */
   heapGrowthPercent: number;
+  /** Resolvers for domain verification (`DNS_SERVERS`: comma-separated `host[:port]`); empty: the system's. */
+  dnsServers: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -83,7 +86,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       0,
       1000,
     ),
+    dnsServers: parseDnsServers(env.DNS_SERVERS),
   };
+}
+
+/** `1.1.1.1`, `127.0.0.1:5353`, `::1` or `[::1]:53`, comma-separated: IP addresses, as resolvers are named. */
+function parseDnsServers(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  const servers = value.split(',').map((part) => part.trim());
+  for (const server of servers) {
+    const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
+    const hostAndPort = /^([^:]+)(?::(\d{1,5}))?$/.exec(server);
+    const [host, port] = bracketed
+      ? [bracketed[1]!, bracketed[2]]
+      : hostAndPort
+        ? [hostAndPort[1]!, hostAndPort[2]]
+        : [server, undefined];
+    if (isIP(host) === 0 || (port !== undefined && Number(port) > 65535) || servers.length > 10) {
+      throw new Error(
+        `DNS_SERVERS must be up to 10 comma-separated IP addresses, each with an optional port (1.1.1.1, 127.0.0.1:5353, [::1]:53), got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  return servers;
 }
 
 /**

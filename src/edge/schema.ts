@@ -3,6 +3,7 @@ import { builder } from '../graphql/builder.js';
 import '../graphql/scalars.js';
 import '../workspaces/types.js';
 import '../workspaces/viewer.js';
+import '../workspaces/domainsSchema.js';
 import '../keys/schema.js';
 import '../iocs/schema.js';
 import '../watchlists/schema.js';

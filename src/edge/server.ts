@@ -20,6 +20,8 @@ import { loadSecretBox } from '../webhooks/secrets.js';
 import { DeliveryWorker } from '../webhooks/worker.js';
 import { LastUsedRecorder } from '../keys/lastUsed.js';
 import { serveCommands } from '../cli/commandServer.js';
+import { DomainRecheckJob } from '../workspaces/recheckJob.js';
+import { txtLookup } from '../workspaces/domains.js';
 
 export interface RunningServer {
   url: string;
@@ -74,6 +76,10 @@ export async function startServer(
   };
   const deliveries = new DeliveryWorker(database, webhooks, logger);
   await deliveries.start();
+  const domainRechecks = new DomainRecheckJob(database.db, txtLookup(config.dnsServers), logger, (workspaceId) =>
+    verifier.invalidate(`workspace:${workspaceId}`),
+  );
+  domainRechecks.start();
   const app = createApp({
     webhooks,
     database,
@@ -87,6 +93,7 @@ export async function startServer(
     requestTimeoutMs: config.requestTimeoutMs,
     corsOrigins: config.corsOrigins,
     trustedProxies: config.trustedProxies,
+    dnsServers: config.dnsServers,
     metricsUrl: config.metrics ? `http://${config.metrics.host}:${config.metrics.port}/metrics` : undefined,
   });
   const server = createListener((req, res) => app.handleNode(req, res));
@@ -125,6 +132,7 @@ export async function startServer(
       changes.close();
       alertFeed.close();
       await deliveries.close();
+      await domainRechecks.stop();
       metricsServer?.server.close();
       await Promise.all([stopAccepting(server), commands?.close(SHUTDOWN_GRACE_MS)]);
       rateLimiter.stop();

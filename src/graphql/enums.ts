@@ -11,6 +11,7 @@ import {
   ALERT_KINDS,
   ALERT_STATUSES,
   DELIVERY_STATUSES,
+  DOMAIN_CLAIM_STATUSES,
   graphqlEnumName,
   IOC_TYPES,
   LEAK_SOURCE_TYPES,
@@ -46,6 +47,17 @@ export const AlertKindEnum = vocabularyEnum('AlertKind', ALERT_KINDS);
 export const AlertStatusEnum = vocabularyEnum('AlertStatus', ALERT_STATUSES);
 export const DeliveryStatusEnum = vocabularyEnum('WebhookDeliveryStatus', DELIVERY_STATUSES);
 export const PlanEnum = vocabularyEnum('Plan', PLANS);
+export const ScopeDomainStatusEnum = vocabularyEnum(
+  'ScopeDomainStatus',
+  [...DOMAIN_CLAIM_STATUSES, 'operator'] as const,
+  'Where a domain of the scope stands.',
+  {
+    pending: 'Claimed; its TXT record not found yet. Not in the scope.',
+    verified: 'Its TXT record was found: in the scope, with every subdomain.',
+    lapsed: 'Its TXT record was missing at three checks in a row: out of the scope until verified again.',
+    operator: 'Added by an operator (`scope add`): in the scope; not removable through the API.',
+  },
+);
 export const BillingStatusEnum = vocabularyEnum('BillingStatus', BILLING_STATUSES);
 export const ApiKeyStatusEnum = vocabularyEnum('ApiKeyStatus', KEY_STATUSES, undefined, {
   active: 'Accepted.',

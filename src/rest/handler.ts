@@ -167,11 +167,17 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
     case 'object': {
       let value = at(data, response.field) as Record<string, unknown> | null | undefined;
       if (value === null || value === undefined) throw new ApiError('not_found');
+      let status: 200 | 201 = response.status;
+      if (response.createdFlag) {
+        const { [response.createdFlag]: created, ...rest } = value;
+        if (created === false) status = 200;
+        value = rest;
+      }
       if (response.spread) {
         const { [response.spread]: inner, ...rest } = value;
         value = { ...(inner as Record<string, unknown>), ...rest };
       }
-      return json(JSON.stringify({ data: value }), response.status);
+      return json(JSON.stringify({ data: value }), status);
     }
     case 'list':
       return json(JSON.stringify({ data: at(data, response.field) }), 200);

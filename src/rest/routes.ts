@@ -45,9 +45,11 @@ export type RouteResponse =
   | { kind: 'page'; field: string; item: string }
   /**
    * `{ data: {...} }`; a null result is `not_found`. With `spread`, that field of the result is
-   * spread into it (`{ endpoint: {...}, secret }` answers `{ ...endpoint, secret }`).
+   * spread into it (`{ endpoint: {...}, secret }` answers `{ ...endpoint, secret }`). With
+   * `createdFlag`, that boolean field of the result is taken out of the body and says the status:
+   * `status` when true, 200 when false (a claim made before answers as it is).
    */
-  | { kind: 'object'; field: string; item: string; status: 200 | 201; spread?: string }
+  | { kind: 'object'; field: string; item: string; status: 200 | 201; spread?: string; createdFlag?: string }
   /** `{ data: [...] }` from a list at `field` (items may be null). */
   | { kind: 'list'; field: string; item: string }
   /** 204 and no body. */
@@ -133,6 +135,7 @@ const SUBMISSION_PROPERTIES: Record<string, JsonSchema> = {
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 const ALERT_FIELDS = `${snakeCaseAliases('id watchlistId')} entry { id type value } kind record {
   ... on CredentialLeak { ${CREDENTIAL_LEAK_FIELDS} } ... on CardLeak { ${CARD_LEAK_FIELDS} } ... on Ioc { ${IOC_FIELDS} }
+  ... on ScopeChange { domain status: scopeStatus }
 } status ${snakeCaseAliases('createdAt updatedAt')}`;
 
 const IOC_TYPE_NAMES = graphqlEnumNames(IOC_TYPES);
@@ -391,6 +394,74 @@ const TAXII_ROUTES: RestRoute[] = [
     operation: `query TaxiiStatus($statusId: ID!) { taxiiStatus(id: $statusId) { ${STATUS_FIELDS} } }`,
     params: [pathId('statusId', 'statusId', 'The `id` of the status the POST answered.')],
     response: { kind: 'taxii', field: 'taxiiStatus', resource: 'resource' },
+  },
+];
+
+const DOMAIN_PARAM: ParamSpec = {
+  name: 'domain',
+  in: 'path',
+  variable: 'domain',
+  schema: { type: 'string', maxLength: 253 },
+  description: 'The domain, as claimed.',
+};
+const SCOPE_DOMAIN_FIELDS = 'domain status added_at: addedAt verified_at: verifiedAt';
+
+/** A workspace's scope, and the domains it proves by DNS (API.md §15). */
+const SCOPE_ROUTES: RestRoute[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/scope',
+    dialect: 'soc',
+    summary:
+      'The workspace’s scope: each domain with its status (pending, verified, lapsed, or operator), its email addresses and BINs.',
+    operation: `query RestScope { viewer { workspace { scope { domains: domainEntries { ${SCOPE_DOMAIN_FIELDS} } emails bins } } } }`,
+    params: [],
+    response: { kind: 'object', field: 'viewer.workspace.scope', item: 'WorkspaceScope', status: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/scope/domains',
+    dialect: 'soc',
+    summary:
+      'Claim a domain: answers the TXT record to publish at `_threatintel-challenge.<domain>` (201; 200 with the same record when already claimed).',
+    operation: `mutation RestClaimDomain($domain: String!) { claimDomain(domain: $domain) { claim { domain status record { type name value } } created } }`,
+    params: [],
+    body: {
+      schema: {
+        type: 'object',
+        required: ['domain'],
+        properties: { domain: { type: 'string', maxLength: 253 } },
+        additionalProperties: false,
+      },
+      toVariables: (body) => ({ domain: body.domain }),
+    },
+    response: {
+      kind: 'object',
+      field: 'claimDomain',
+      item: 'ClaimDomainResult',
+      status: 201,
+      spread: 'claim',
+      createdFlag: 'created',
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/scope/domains/{domain}/verify',
+    dialect: 'soc',
+    summary:
+      'Look the claim’s TXT record up: found, the domain and its subdomains are in the scope at once; not found, 409 `verification_failed` with what was there.',
+    operation: `mutation RestVerifyDomain($domain: String!) { verifyDomain(domain: $domain) { ${SCOPE_DOMAIN_FIELDS} } }`,
+    params: [DOMAIN_PARAM],
+    response: { kind: 'object', field: 'verifyDomain', item: 'ScopeDomain', status: 200 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/scope/domains/{domain}',
+    dialect: 'soc',
+    summary: 'Remove the workspace’s claim, and the domain from the scope (an operator’s entry: 403).',
+    operation: 'mutation RestRemoveDomain($domain: String!) { removeDomain(domain: $domain) }',
+    params: [DOMAIN_PARAM],
+    response: { kind: 'empty' },
   },
 ];
 
@@ -855,6 +926,7 @@ export const ROUTES: readonly RestRoute[] = [
     params: [pathId('id', 'id', 'The delivery id.')],
     response: { kind: 'object', field: 'retryWebhookDelivery', item: 'WebhookDelivery', status: 200 },
   },
+  ...SCOPE_ROUTES,
   ...TAXII_ROUTES,
 ];
 

@@ -13,6 +13,7 @@ import type { Context } from '../graphql/context.js';
 import { requireUuid, UUID_PATTERN } from '../core/ids.js';
 import { normalizeText } from '../core/normalize.js';
 import { READ_PERMISSION } from '../alerts/records.js';
+import type { Permission } from '../core/permissions.js';
 import { ALERT_KINDS, type AlertKind } from '../core/vocabulary.js';
 import * as repository from './repository.js';
 import type { AttemptRow, DeliveryRow, EndpointRow } from './repository.js';
@@ -105,7 +106,7 @@ const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
  */
 function requireReaders(principal: Context['principal'], kinds: readonly AlertKind[], action: string): void {
   const missing = [...new Set(kinds.map((kind) => READ_PERMISSION[kind]))].filter(
-    (permission) => !principal.key.permissions.includes(permission),
+    (permission): permission is Permission => permission !== null && !principal.key.permissions.includes(permission),
   );
   if (missing.length > 0)
     throw forbidden(

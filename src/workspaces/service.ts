@@ -1,5 +1,5 @@
 /** Creating and changing workspaces and their scope (the admin command line uses these). */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
 import { workspaces, workspaceScope, type ScopeEntry, type Workspace } from '../db/schema.js';
 import { ApiError, invalidParameter, missingParameter } from '../core/errors.js';
@@ -60,7 +60,11 @@ export async function findWorkspace(db: Db, id: string): Promise<Workspace | und
 const SCOPE_NORMALIZERS = { domain: normalizeDomain, email: normalizeEmail, bin: normalizeBin } as const;
 export type ScopeType = keyof typeof SCOPE_NORMALIZERS;
 
-/** Adds an asset to the scope, normalised; adding one already there returns the existing entry. */
+/**
+ * Adds an asset to the scope, normalised, as an operator's entry; adding one already there returns
+ * the existing entry (a domain the workspace proved by DNS becomes the operator's: it no longer
+ * lapses with its record).
+ */
 export async function addScopeEntry(db: Db, workspaceId: string, type: string, value: string): Promise<ScopeEntry> {
   if (!(type in SCOPE_NORMALIZERS)) throw invalidParameter('type', 'must be domain, email or bin.');
   const scopeType = type as ScopeType;
@@ -69,19 +73,11 @@ export async function addScopeEntry(db: Db, workspaceId: string, type: string, v
   if (!(await findWorkspace(db, workspaceId))) throw new ApiError('not_found', 'No workspace has this id.');
   const [inserted] = await db
     .insert(workspaceScope)
-    .values({ workspaceId, type: scopeType, value: normalized })
-    .onConflictDoNothing()
+    .values({ workspaceId, type: scopeType, value: normalized, source: 'operator' })
+    .onConflictDoUpdate({
+      target: [workspaceScope.workspaceId, workspaceScope.type, workspaceScope.value],
+      set: { source: 'operator' },
+    })
     .returning();
-  if (inserted) return inserted;
-  const [existing] = await db
-    .select()
-    .from(workspaceScope)
-    .where(
-      and(
-        eq(workspaceScope.workspaceId, workspaceId),
-        eq(workspaceScope.type, scopeType),
-        eq(workspaceScope.value, normalized),
-      ),
-    );
-  return existing!;
+  return inserted!;
 }

@@ -7,7 +7,10 @@ import { PLAN_LIMITS, PLANS } from '../core/plans.js';
 
 export { BillingStatusEnum, PlanEnum };
 
-export const WorkspaceScopeRef = builder.objectRef<WorkspaceScope>('WorkspaceScope').implement({
+/** The scope with the workspace it belongs to, for the fields that read more than the cached lists. */
+export type ScopeShape = WorkspaceScope & { workspaceId: string };
+
+export const WorkspaceScopeRef = builder.objectRef<ScopeShape>('WorkspaceScope').implement({
   description:
     'The assets the workspace has proven it owns. A domain covers its subdomains and their email addresses; a BIN covers every longer BIN that starts with it.',
   fields: (t) => ({
@@ -25,7 +28,7 @@ export const WorkspaceRef = builder.objectRef<WorkspaceShape>('Workspace').imple
     name: t.exposeString('name'),
     plan: t.field({ type: PlanEnum, resolve: (w) => w.plan }),
     billingStatus: t.field({ type: BillingStatusEnum, resolve: (w) => w.billingStatus }),
-    scope: t.field({ type: WorkspaceScopeRef, resolve: (w) => w.scope }),
+    scope: t.field({ type: WorkspaceScopeRef, resolve: (w) => ({ ...w.scope, workspaceId: w.id }) }),
     keyLimit: t.int({
       description: `How many active API keys the plan allows (${PLANS.map((plan) => `${plan} ${PLAN_LIMITS[plan].activeKeys}`).join(', ')}).`,
       resolve: (w) => PLAN_LIMITS[w.plan].activeKeys,

@@ -26,6 +26,7 @@ import { importUlp } from '../support/cli.js';
 import { insertCardLeaks, insertCredentialLeaks, insertIocs } from '../support/fixtures.js';
 import { repoRoot } from '../support/process.js';
 import { until } from '../support/timing.js';
+import { startTestDns, type TestDns } from '../support/dns.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = path.join(repoRoot, 'test/artifacts');
@@ -47,10 +48,12 @@ let dir: string;
 const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
 let receiver: http.Server;
 let receiverUrl: string;
+let dns: TestDns;
 
 describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () => {
   beforeAll(async () => {
-    t = await createTestApp({ app: { webhooks: settings } });
+    dns = await startTestDns();
+    t = await createTestApp({ app: { webhooks: settings, dnsServers: [dns.server] } });
     server = await t.listen();
     worker = new DeliveryWorker(
       t.database,
@@ -123,6 +126,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     receiver?.close();
     await server?.close();
     await t?.close();
+    await dns?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -191,6 +195,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
       'Webhooks',
       'Leak search',
       'IOC lookup',
+      'Scope',
       'API keys',
     ]);
     await expect(page.locator('#ioc-types').innerText()).resolves.toMatch(/ipv4\s+1/);
@@ -282,6 +287,28 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await page.getByLabel('Status').selectOption('');
     await page.locator('#alert-count', { hasText: '2 alerts shown' }).waitFor();
     await checkAndShoot('alerts');
+  });
+
+  it('scope: claim a domain, copy its TXT record, verify it once published; a long domain fits both widths', async () => {
+    await open('Scope');
+    const domain = 'security-operations-department.subsidiary-with-a-long-name.example';
+    await page.getByLabel('Domain', { exact: true }).fill(domain);
+    await page.getByRole('button', { name: 'Claim domain' }).click();
+    const row = page.locator(`tr[data-domain="${domain}"]`);
+    await row.getByRole('button', { name: `Verify ${domain}` }).waitFor();
+    const name = await row.getByLabel(`Name of ${domain}`).inputValue();
+    const value = await row.getByLabel(`Value of ${domain}`).inputValue();
+    expect(name).toBe(`_threatintel-challenge.${domain}`);
+    // Not published yet: the page says what the lookup found.
+    await row.getByRole('button', { name: `Verify ${domain}` }).click();
+    await page
+      .locator('#scope-error', { hasText: /^No TXT record at _threatintel-challenge\..* found no TXT record there\.$/ })
+      .waitFor();
+    await checkAndShoot('scope');
+    dns.setTxt(name, [value]);
+    await row.getByRole('button', { name: `Verify ${domain}` }).click();
+    await row.getByText('Verified', { exact: true }).waitFor();
+    await expect(row.getByRole('button', { name: `Remove ${domain}` }).isVisible()).resolves.toBe(true);
   });
 
   it('webhooks: an endpoint created in the page (secret shown once) receives a signed delivery; its log shows it, and a retry sends it again', async () => {
@@ -448,6 +475,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
       'Watchlists',
       'Alerts',
       'IOC lookup',
+      'Scope',
     ]);
     await page.goto(`${server.url}/console/#/webhooks`);
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
@@ -455,5 +483,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await open('Watchlists');
     await expect(page.getByRole('button', { name: 'Create watchlist' }).count()).resolves.toBe(0);
     await page.getByText('lacks watchlists:write').waitFor();
+    // The scope is every key's to see; claiming needs scope:write.
+    await open('Scope');
+    await page.getByText('lacks scope:write').waitFor();
+    await expect(page.getByRole('button', { name: 'Claim domain' }).count()).resolves.toBe(0);
   });
 });

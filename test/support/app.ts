@@ -85,6 +85,7 @@ export async function createTestApp(
         | 'stalledReaderMs'
         | 'requestTimeoutMs'
         | 'webhooks'
+        | 'dnsServers'
       >
     >;
   } = {},
