@@ -251,7 +251,7 @@ export const REMOVE_ENTRY = `mutation ConsoleRemoveEntry($id: ID!, $entryId: ID!
 // ---------------------------------------------------------------------------------------------
 // Alerts
 
-export type AlertKind = 'CREDENTIAL_LEAK' | 'CARD_LEAK' | 'IOC';
+export type AlertKind = 'CREDENTIAL_LEAK' | 'CARD_LEAK' | 'IOC' | 'SCOPE';
 export type AlertStatus = 'NEW' | 'ACKNOWLEDGED' | 'RESOLVED';
 export type AlertRecord =
   | {
@@ -284,11 +284,13 @@ export type AlertRecord =
       confidence: number;
       severity: string;
       source: string | null;
-    };
+    }
+  | { __typename: 'ScopeChange'; domain: string; scopeStatus: ScopeDomainStatus };
 export interface Alert {
   id: string;
-  watchlistId: string;
-  entry: { id: string | null; type: EntryType; value: string };
+  /** Null for a change to the scope: no watchlist raised it. */
+  watchlistId: string | null;
+  entry: { id: string | null; type: EntryType; value: string } | null;
   kind: AlertKind;
   status: AlertStatus;
   record: AlertRecord | null;
@@ -299,6 +301,7 @@ const ALERT_FIELDS = `id watchlistId entry { id type value } kind status created
   ... on CredentialLeak { id email domain username site passwordMasked sourceName leakedAt }
   ... on CardLeak { id bin last4 expiry brand sourceName leakedAt }
   ... on Ioc { id type value threatType confidence severity source }
+  ... on ScopeChange { domain scopeStatus }
 }`;
 export const ALERTS = `query ConsoleAlerts($status: AlertStatus, $kind: AlertKind, $watchlistId: ID, $after: String) {
   alerts(status: $status, kind: $kind, watchlistId: $watchlistId, first: 25, after: $after) { edges { node { ${ALERT_FIELDS} } } pageInfo { hasNextPage endCursor } }
@@ -381,11 +384,17 @@ export interface CardLeak {
   leakedAt: string | null;
 }
 const CREDENTIAL_FIELDS = 'id email domain username site passwordMasked sourceName sourceType leakedAt severity';
+/**
+ * One page of a leak search: 25 rows for the page, 1000 for an export; `withCount` asks for the
+ * total (counted by the server up to 10,000) on the first page only.
+ */
+const leakSearch = (name: string, field: string, argument: string, fields: string) =>
+  `query ${name}($value: String!, $after: String, $first: Int = 25, $withCount: Boolean = false) { dataleaks { ${field}(${argument}: $value, first: $first, after: $after) { totalCount @include(if: $withCount) totalCountExact @include(if: $withCount) edges { node { ${fields} } } pageInfo { hasNextPage endCursor } } } }`;
 export const LEAK_SEARCHES = {
-  domain: `query ConsoleLeaksByDomain($value: String!, $after: String) { dataleaks { byDomain(domain: $value, first: 25, after: $after) { edges { node { ${CREDENTIAL_FIELDS} } } pageInfo { hasNextPage endCursor } } } }`,
-  email: `query ConsoleLeaksByEmail($value: String!, $after: String) { dataleaks { byEmail(email: $value, first: 25, after: $after) { edges { node { ${CREDENTIAL_FIELDS} } } pageInfo { hasNextPage endCursor } } } }`,
-  site: `query ConsoleLeaksBySite($value: String!, $after: String) { dataleaks { bySite(domain: $value, first: 25, after: $after) { edges { node { ${CREDENTIAL_FIELDS} } } pageInfo { hasNextPage endCursor } } } }`,
-  bin: `query ConsoleLeaksByBin($value: String!, $after: String) { dataleaks { byBin(bin: $value, first: 25, after: $after) { edges { node { id bin last4 expiry brand sourceName leakedAt } } pageInfo { hasNextPage endCursor } } } }`,
+  domain: leakSearch('ConsoleLeaksByDomain', 'byDomain', 'domain', CREDENTIAL_FIELDS),
+  email: leakSearch('ConsoleLeaksByEmail', 'byEmail', 'email', CREDENTIAL_FIELDS),
+  site: leakSearch('ConsoleLeaksBySite', 'bySite', 'domain', CREDENTIAL_FIELDS),
+  bin: leakSearch('ConsoleLeaksByBin', 'byBin', 'bin', 'id bin last4 expiry brand sourceName leakedAt'),
 } as const;
 
 export interface Ioc {
@@ -408,4 +417,7 @@ export const LOOKUP =
 export interface Page<T> {
   edges: { node: T }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  /** On searches that were asked for it: exact up to the server's cap, else the cap with `totalCountExact` false. */
+  totalCount?: number;
+  totalCountExact?: boolean;
 }

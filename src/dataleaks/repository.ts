@@ -3,7 +3,7 @@
  * costs the same whether the table holds a thousand leaks or ten million. Each search is prepared
  * once per shape (first page, or after a cursor).
  */
-import { and, asc, eq, getTableColumns, gt, gte, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
 import { prepared } from '../db/prepared.js';
 import { cardLeaks, credentialLeaks, passwordCounts } from '../db/schema.js';
@@ -120,4 +120,28 @@ export function passwordHashesInRange(db: Db, prefix: string) {
       .prepare(`password_range_${to ? 'bounded' : 'last'}`),
   );
   return query.execute({ from, to });
+}
+
+/**
+ * How many rows a search matches, counting at most `cap + 1`: one range of the same index as the
+ * search, stopped there, so a domain with millions of leaks costs what one with `cap` does.
+ */
+export async function countLeaks(
+  db: Db,
+  search: { by: 'domain' | 'site'; domain: string } | { by: 'email'; email: string } | { by: 'bin'; bin: string },
+  cap: number,
+): Promise<number> {
+  let range: SQL;
+  if (search.by === 'email') range = sql`select 1 from credential_leaks where email = ${search.email}`;
+  else if (search.by === 'bin')
+    range = sql`select 1 from card_leaks where bin >= ${search.bin} and bin < ${`${search.bin}:`}`;
+  else {
+    const from = domainKey(search.domain);
+    const column = search.by === 'domain' ? sql.raw('domain_key') : sql.raw('site_key');
+    range = sql`select 1 from credential_leaks where ${column} >= ${from} and ${column} < ${`${from.slice(0, -1)}/`}`;
+  }
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(sql`(${range} limit ${cap + 1}) as matched`);
+  return row?.count ?? 0;
 }

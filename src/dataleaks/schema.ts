@@ -26,8 +26,12 @@ export const CardLeakRef = builder.objectRef<CardLeakRow>('CardLeak').implement(
   fields: (t) => recordFields(t, CARD_LEAK_FIELDS),
 });
 
-const CredentialLeakConnectionRef = connectionType('CredentialLeak', CredentialLeakRef);
-const CardLeakConnectionRef = connectionType('CardLeak', CardLeakRef);
+/** The most a leak search counts (`totalCount`); past it, `totalCountExact` is false. */
+export const LEAK_COUNT_CAP = 10_000;
+const CredentialLeakConnectionRef = connectionType('CredentialLeak', CredentialLeakRef, {
+  totalCount: { cap: LEAK_COUNT_CAP },
+});
+const CardLeakConnectionRef = connectionType('CardLeak', CardLeakRef, { totalCount: { cap: LEAK_COUNT_CAP } });
 
 const DOMAIN_KEY_PATTERN = /^[a-z0-9.-]{1,254}$/;
 const BIN_PATTERN = /^\d{6,8}$/;
@@ -83,6 +87,7 @@ function underDomain(
         args,
         (limit, after) => search(db, domain, limit, after as [string, string] | null),
         { parts: [DOMAIN_KEY_PATTERN, UUID_PATTERN], of: (row) => [row.sortKey!, row.id] },
+        { count: (cap) => repository.countLeaks(db, { by, domain }, cap), cap: LEAK_COUNT_CAP },
       );
     },
   });
@@ -108,6 +113,7 @@ const DataleaksRef = builder.objectRef<Record<string, never>>('Dataleaks').imple
           args,
           (limit, after) => repository.credentialLeaksByEmail(db, email, limit, after?.[0] ?? null),
           { parts: [UUID_PATTERN], of: (row) => [row.id] },
+          { count: (cap) => repository.countLeaks(db, { by: 'email', email }, cap), cap: LEAK_COUNT_CAP },
         );
       },
     }),
@@ -122,6 +128,7 @@ const DataleaksRef = builder.objectRef<Record<string, never>>('Dataleaks').imple
           args,
           (limit, after) => repository.cardLeaksByBin(db, bin, limit, after as [string, string] | null),
           { parts: [BIN_PATTERN, UUID_PATTERN], of: (row) => [row.bin, row.id] },
+          { count: (cap) => repository.countLeaks(db, { by: 'bin', bin }, cap), cap: LEAK_COUNT_CAP },
         );
       },
     }),

@@ -20,8 +20,12 @@ export interface Edge<T> {
 export interface Connection<T> {
   edges: Edge<T>[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  /** Counted only when a client selects `totalCount`. */
+  /**
+   * Counted only when a client selects `totalCount` (once, however many count fields it selects).
+   * A capped count counts at most `countCap + 1` rows: past the cap it says "at least".
+   */
   totalCount?: () => Promise<number>;
+  countCap?: number;
 }
 
 const PageInfoRef = builder.objectRef<Connection<unknown>['pageInfo']>('PageInfo').implement({
@@ -32,7 +36,12 @@ const PageInfoRef = builder.objectRef<Connection<unknown>['pageInfo']>('PageInfo
 });
 
 /** Declares `<Name>Connection` and `<Name>Edge` for a node type. */
-export function connectionType<T>(name: string, nodeRef: ObjectRef<Types, T>, options: { totalCount?: boolean } = {}) {
+export function connectionType<T>(
+  name: string,
+  nodeRef: ObjectRef<Types, T>,
+  /** `totalCount`: `true` counts every row; `{ cap }` counts up to the cap and says whether it got there. */
+  options: { totalCount?: boolean | { cap: number } } = {},
+) {
   const EdgeRef = builder.objectRef<Edge<T>>(`${name}Edge`).implement({
     fields: (t) => ({
       cursor: t.string({ resolve: (edge) => encodeCursor(edge.cursorOf(edge.node)) }),
@@ -43,11 +52,23 @@ export function connectionType<T>(name: string, nodeRef: ObjectRef<Types, T>, op
     fields: (t) => ({
       edges: t.field({ type: [EdgeRef], resolve: (c) => c.edges }),
       pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
-      ...(options.totalCount
+      ...(options.totalCount === true
         ? {
             totalCount: t.int({
               description: 'All rows that match the filters, on every page. Costs a count: select it only when needed.',
               resolve: (c) => c.totalCount?.() ?? c.edges.length,
+            }),
+          }
+        : {}),
+      ...(typeof options.totalCount === 'object'
+        ? {
+            totalCount: t.int({
+              description: `The rows that match, on every page: exact up to ${options.totalCount.cap.toLocaleString('en')}; past that, ${options.totalCount.cap.toLocaleString('en')} and \`totalCountExact\` false (a count that stops there costs the same for a huge domain as for a small one). Counted only when selected.`,
+              resolve: async (c) => Math.min(await (c.totalCount?.() ?? c.edges.length), c.countCap ?? Infinity),
+            }),
+            totalCountExact: t.boolean({
+              description: 'False when more rows match than `totalCount` says.',
+              resolve: async (c) => (await (c.totalCount?.() ?? c.edges.length)) <= (c.countCap ?? Infinity),
             }),
           }
         : {}),
@@ -72,11 +93,23 @@ export async function paginate<T>(
   args: { first?: number | null; after?: string | null },
   read: (limit: number, after: string[] | null) => Promise<T[]>,
   cursor: { parts: readonly CursorPart[]; of: (row: T) => readonly string[] },
-  totalCount?: () => Promise<number>,
+  totalCount?: (() => Promise<number>) | { count: (cap: number) => Promise<number>; cap: number },
 ): Promise<Connection<T>> {
   const size = pageSize(args.first);
   const after = decodeCursor(args.after, cursor.parts);
-  return toConnection(await read(size + 1, after), size, cursor.of, totalCount);
+  const connection = toConnection(await read(size + 1, after), size, cursor.of);
+  if (typeof totalCount === 'function') connection.totalCount = once(totalCount);
+  else if (totalCount) {
+    connection.totalCount = once(() => totalCount.count(totalCount.cap));
+    connection.countCap = totalCount.cap;
+  }
+  return connection;
+}
+
+/** `run`'s promise, made on the first call and shared by the later ones. */
+function once<R>(run: () => Promise<R>): () => Promise<R> {
+  let result: Promise<R> | undefined;
+  return () => (result ??= run());
 }
 
 /** `first` checked against the contract's bounds. */
@@ -89,18 +122,12 @@ function pageSize(first: number | null | undefined): number {
 }
 
 /** Builds a page from rows fetched with `limit size + 1`: the extra row only says there is more. */
-function toConnection<T>(
-  rows: T[],
-  size: number,
-  cursorOf: (row: T) => readonly string[],
-  totalCount?: () => Promise<number>,
-): Connection<T> {
+function toConnection<T>(rows: T[], size: number, cursorOf: (row: T) => readonly string[]): Connection<T> {
   const hasNextPage = rows.length > size;
   const nodes = rows.length > size ? rows.slice(0, size) : rows;
   const last = nodes.at(-1);
   return {
     edges: nodes.map((node) => ({ node, cursorOf })),
     pageInfo: { hasNextPage, endCursor: last === undefined ? null : encodeCursor(cursorOf(last)) },
-    ...(totalCount ? { totalCount } : {}),
   };
 }

@@ -385,7 +385,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await checkAndShoot('dashboard');
   });
 
-  it('leak search: by domain, site and BIN inside the scope, masked passwords only; outside it, a sentence', async () => {
+  it('leak search: by domain, site and BIN inside the scope, masked passwords only, counted, downloaded as CSV; outside it, a sentence', async () => {
+    // 530 more, with the long addresses real dumps hold.
+    await insertCredentialLeaks(
+      t.database.db,
+      Array.from({ length: 530 }, (_, i) => `firstname.lastname.${i}@security-operations.acme.example`),
+    );
+    const [{ total }] = await t.database.rows<{ total: number }>(
+      sql`select count(*)::int as total from credential_leaks where domain_key >= 'example.acme.' and domain_key < 'example.acme/'`,
+    );
     await open('Leak search');
     await page.getByLabel('Value').fill('acme.example');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -394,7 +402,26 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     expect(text).toContain('alice@acme.example');
     expect(text).toContain('h*****2');
     expect(text).not.toContain('Winter2026!');
+    await expect(page.locator('#leak-count').innerText()).resolves.toBe(`${total} leaks found for acme.example.`);
     await checkAndShoot('leaks');
+    // Showing more keeps the count: it is the search's, not the page's.
+    await page.getByRole('button', { name: 'Show more leaks' }).click();
+    await page.locator('#leak-results tbody tr').nth(49).waitFor();
+    await expect(page.locator('#leak-count').innerText()).resolves.toBe(`${total} leaks found for acme.example.`);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trimEnd()
+      .split('\r\n');
+    expect(csv[0]).toBe('Email or login,Site,Password (masked),Source,Leaked,Severity');
+    expect(csv).toHaveLength(total + 1);
+    expect(csv.join('\n')).not.toContain('Winter2026!');
+    expect(csv).toContain(
+      'firstname.lastname.529@security-operations.acme.example,,h*****2,test-breach (breach),2026-01-01,medium',
+    );
+    await page.locator('#leak-export + [role="status"]', { hasText: `${total} rows saved.` }).waitFor();
     await page.getByLabel('Value').fill('other.example');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect(page.getByRole('alert').innerText()).resolves.toBe(
@@ -454,18 +481,67 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await page.getByRole('heading', { name: 'Leaks for acme.example' }).waitFor();
     await expect(page.locator('tr[data-leak]').count()).resolves.toBe(25);
     await page.getByRole('button', { name: 'Show more leaks' }).click();
+    // The domain and its subdomains (the leak search test added 530 under one).
     const [stored] = await t.database.rows<{ n: number }>(
-      sql`select count(*)::int as n from credential_leaks where domain = 'acme.example'`,
+      sql`select count(*)::int as n from credential_leaks where domain_key >= 'example.acme.' and domain_key < 'example.acme/'`,
     );
     expect(stored!.n).toBeGreaterThan(25);
-    await page.waitForFunction((n) => document.querySelectorAll('tr[data-leak]').length === n, stored!.n, {
+    const shown = Math.min(stored!.n, 50);
+    await page.waitForFunction((n) => document.querySelectorAll('tr[data-leak]').length === n, shown, {
       timeout: 10_000,
     });
     const leaks = await page
       .locator('tr[data-leak]')
       .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-leak')));
-    expect(new Set(leaks).size).toBe(stored!.n);
+    expect(new Set(leaks).size).toBe(shown);
   });
+
+  it(
+    'alerts with real data: long values and 500+ alerts fit at 1366 and 1280 px, nothing clipped; the dashboard’s cards line up',
+    { timeout: 60_000 },
+    async () => {
+      const lines = Array.from(
+        { length: 520 },
+        (_, i) =>
+          `https://customer-portal.login.security-operations.acme.example/auth/:firstname.lastname.${i}@security-operations.acme.example:Pw-${i}`,
+      );
+      const imported = await importUlp(t.database, dir, lines);
+      expect(imported.json, imported.stderr).toMatchObject({ created: 520 });
+      await open('Alerts');
+      // 25 a page, and more as the stream brings them.
+      await page.locator('tr[data-alert]').nth(24).waitFor();
+      for (const width of [1366, 1280]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.waitForTimeout(100);
+        const fit = await page.evaluate(() => {
+          const region = document.querySelector<HTMLElement>('#alerts')!.parentElement!;
+          const box = region.getBoundingClientRect();
+          const buttons = [...document.querySelectorAll<HTMLElement>('#alerts td.actions button')];
+          return {
+            scrolls: region.scrollWidth - region.clientWidth,
+            clipped: buttons.filter((b) => b.getBoundingClientRect().right > box.right + 0.5).length,
+            buttons: buttons.length,
+          };
+        });
+        expect(fit.buttons, `${width} px`).toBeGreaterThan(25);
+        expect(fit, `${width} px`).toMatchObject({ scrolls: 0, clipped: 0 });
+      }
+      await checkAndShoot('alerts-long');
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await open('Dashboard');
+      await page.getByRole('heading', { name: 'Alerts over the last 30 days' }).waitFor();
+      const tops = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('.grid > .card')].map((card) =>
+          Math.round(card.getBoundingClientRect().top),
+        ),
+      );
+      // The cards of the first row start at the same height.
+      const firstRow = tops.filter((top) => top === Math.min(...tops));
+      expect(firstRow.length, JSON.stringify(tops)).toBeGreaterThanOrEqual(2);
+      expect(tops[1], JSON.stringify(tops)).toBe(tops[0]);
+      await page.setViewportSize({ width: 1280, height: 900 });
+    },
+  );
 
   it('hides the pages a key may not use: no Webhooks without webhooks:read, and its address leads to the dashboard', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -20,7 +20,7 @@ import { announce, busy, cell, dialog, h, when, words } from '../dom.js';
 import { hashParams, moreButton, type PageDefinition, type Session } from './page.js';
 
 const STATUSES: AlertStatus[] = ['NEW', 'ACKNOWLEDGED', 'RESOLVED'];
-const KINDS: AlertKind[] = ['CREDENTIAL_LEAK', 'CARD_LEAK', 'IOC'];
+const KINDS: AlertKind[] = ['CREDENTIAL_LEAK', 'CARD_LEAK', 'IOC', 'SCOPE'];
 
 export const alertsPage: PageDefinition = {
   path: 'alerts',
@@ -122,7 +122,7 @@ export const alertsPage: PageDefinition = {
       tbody.querySelector('tr.empty')?.remove();
       tbody.prepend(row(alert, true));
       updateCount();
-      announce(`New alert: ${words(alert.kind)} matching ${alert.entry.value}.`);
+      announce(`New alert: ${subject(alert)}.`);
     });
   },
 };
@@ -244,15 +244,16 @@ interface RowOptions {
 }
 
 function alertRow(alert: Alert, { canWrite, names, fresh, setStatus }: RowOptions): HTMLTableRowElement {
-  const label = `${words(alert.kind)} matching ${alert.entry.value}`;
-  const actions = h('td', { class: 'actions', 'data-label': 'Actions' });
+  const label = subject(alert);
+  const buttons = h('div', { class: 'action-buttons' });
+  const actions = h('td', { class: 'actions', 'data-label': 'Actions' }, buttons);
   const details = h(
     'button',
     { type: 'button', class: 'secondary', 'aria-label': `Details of the ${label}` },
     'Details',
   );
   details.addEventListener('click', () => showRecord(alert, names, details));
-  actions.append(details);
+  buttons.append(details);
   if (canWrite) {
     for (const [status, text] of [
       ['ACKNOWLEDGED', 'Acknowledge'],
@@ -261,7 +262,7 @@ function alertRow(alert: Alert, { canWrite, names, fresh, setStatus }: RowOption
       if (alert.status === status) continue;
       const button = h('button', { type: 'button', class: 'secondary', 'aria-label': `${text} the ${label}` }, text);
       button.addEventListener('click', () => void setStatus([alert.id], status, button));
-      actions.append(button);
+      buttons.append(button);
     }
   }
   return h(
@@ -278,8 +279,12 @@ function alertRow(alert: Alert, { canWrite, names, fresh, setStatus }: RowOption
     cell('Kind', words(alert.kind)),
     cell(
       'Matched',
-      h('span', {}, `${words(alert.entry.type)} `, h('code', {}, alert.entry.value)),
-      h('span', { class: 'help' }, ` in ${names.get(alert.watchlistId) ?? 'a deleted watchlist'}`),
+      alert.entry
+        ? [
+            h('span', {}, `${words(alert.entry.type)} `, h('code', {}, alert.entry.value)),
+            h('span', { class: 'help' }, ` in ${names.get(alert.watchlistId ?? '') ?? 'a deleted watchlist'}`),
+          ]
+        : h('span', { class: 'help' }, 'Your scope'),
     ),
     cell('Record', recordSummary(alert)),
     cell('Status', h('span', { class: `badge ${alert.status.toLowerCase()}` }, words(alert.status))),
@@ -302,9 +307,25 @@ function followAlerts(session: Session, onAlert: (alert: Alert) => void): () => 
   return () => stream.close();
 }
 
+/** What an alert is about, in words: `Credential leak matching acme.example`, `acme.example lapsed`. */
+function subject(alert: Alert): string {
+  if (alert.entry) return `${words(alert.kind)} matching ${alert.entry.value}`;
+  const record = alert.record;
+  return record?.__typename === 'ScopeChange'
+    ? `Scope change: ${record.domain} ${words(record.scopeStatus)}`
+    : words(alert.kind);
+}
+
 function recordSummary(alert: Alert): Node | string {
   const record = alert.record;
   if (!record) return h('span', { class: 'help' }, 'Not shown to this key');
+  if (record.__typename === 'ScopeChange')
+    return h(
+      'span',
+      {},
+      h('code', {}, record.domain),
+      h('span', { class: 'help' }, ` ${words(record.scopeStatus)}: its DNS record was missing three days in a row`),
+    );
   if (record.__typename === 'CredentialLeak')
     return h(
       'span',
@@ -325,8 +346,12 @@ function recordSummary(alert: Alert): Node | string {
 function showRecord(alert: Alert, names: ReadonlyMap<string, string>, opener: HTMLElement): void {
   const record = alert.record;
   const facts: [string, string | null | undefined][] = [
-    ['Watchlist', names.get(alert.watchlistId) ?? 'deleted'],
-    ['Entry', `${words(alert.entry.type)} ${alert.entry.value}`],
+    ...(alert.entry
+      ? ([
+          ['Watchlist', names.get(alert.watchlistId ?? '') ?? 'deleted'],
+          ['Entry', `${words(alert.entry.type)} ${alert.entry.value}`],
+        ] as [string, string][])
+      : []),
     ['Status', words(alert.status)],
   ];
   if (record?.__typename === 'CredentialLeak') {
@@ -357,9 +382,14 @@ function showRecord(alert: Alert, names: ReadonlyMap<string, string>, opener: HT
       ['Severity', record.severity.toLowerCase()],
       ['Source', record.source],
     );
+  } else if (record?.__typename === 'ScopeChange') {
+    facts.push(
+      ['Domain', record.domain],
+      ['Now', `${words(record.scopeStatus)}: out of the scope until verified again`],
+    );
   } else facts.push(['Record', 'This key may not see it (it needs the permission of the search that finds it).']);
   const element = dialog(
-    `${words(alert.kind)} matching ${alert.entry.value}`,
+    subject(alert),
     [
       h('dl', { class: 'facts' }, ...facts.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value ?? '—')])),
       h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: () => element.close() }, 'Close')),

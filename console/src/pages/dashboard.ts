@@ -10,7 +10,7 @@ import { ALERT_SUMMARY, IOC_SUMMARY, LEAK_PLANS, workspaceLeakAccess, type Summa
 import { cell, h, table, words } from '../dom.js';
 import type { PageDefinition, Session } from './page.js';
 
-const KINDS = ['CREDENTIAL_LEAK', 'CARD_LEAK', 'IOC'] as const;
+const KINDS = ['CREDENTIAL_LEAK', 'CARD_LEAK', 'IOC', 'SCOPE'] as const;
 
 export const dashboardPage: PageDefinition = {
   path: 'dashboard',

@@ -11,7 +11,7 @@ import {
   type Page,
 } from '../api.js';
 import { announce, busy, cell, h, table, words, present } from '../dom.js';
-import { moreButton, type PageDefinition } from './page.js';
+import { moreButton, type PageDefinition, type Session } from './page.js';
 
 type SearchBy = keyof typeof LEAK_SEARCHES;
 const BY: { value: SearchBy; label: string; hint: string }[] = [
@@ -66,14 +66,11 @@ export const leaksPage: PageDefinition = {
       const kind = by.value as SearchBy;
       const query = value.value.trim();
       let after: string | null = null;
+      let total: { count: number; exact: boolean } | null = null;
       const tbody = h('tbody', {});
-      const field = { domain: 'byDomain', email: 'byEmail', site: 'bySite', bin: 'byBin' }[kind] as 'byDomain';
       const load = async (): Promise<boolean> => {
-        const data = await session.api.request<{ dataleaks: Record<string, Page<CredentialLeak | CardLeak>> }>(
-          LEAK_SEARCHES[kind],
-          { value: query, after },
-        );
-        const page = data.dataleaks[field]!;
+        const page = await searchPage(session, kind, query, after, { first: 25, withCount: total === null });
+        if (page.totalCount !== undefined) total = { count: page.totalCount, exact: page.totalCountExact !== false };
         tbody.append(
           ...page.edges.map(({ node }) =>
             kind === 'bin' ? cardRow(node as CardLeak) : credentialRow(node as CredentialLeak),
@@ -83,25 +80,26 @@ export const leaksPage: PageDefinition = {
         return page.pageInfo.hasNextPage;
       };
       const hasMore = await load();
-      const columns =
-        kind === 'bin'
-          ? ['Card', 'Expiry', 'Brand', 'Source', 'Leaked']
-          : ['Email or login', 'Site', 'Password (masked)', 'Source', 'Leaked', 'Severity'];
+      const columns = kind === 'bin' ? CARD_COLUMNS : CREDENTIAL_COLUMNS;
       const wrap = table(`Leaks for ${query}`, columns, []);
       wrap.querySelector('tbody')!.replaceWith(tbody);
       const found = tbody.children.length;
+      const counted = total as { count: number; exact: boolean } | null;
+      const summary = counted
+        ? `${counted.count.toLocaleString('en')}${counted.exact ? '' : ' or more'} ${counted.count === 1 && counted.exact ? 'leak' : 'leaks'} found for ${query}`
+        : `${found} leaks found for ${query}`;
       results.replaceChildren(
         ...present(
           h('h2', { id: 'results-title' }, found ? `Leaks for ${query}` : `No leaks found for ${query}`),
+          found ? h('p', { class: 'help', id: 'leak-count' }, `${summary}.`) : null,
+          found ? exportButton(session, kind, query, counted, (message) => (error.textContent = message)) : null,
           found
             ? wrap
             : h('p', { class: 'help' }, 'Nothing stored matches. New leaks that match a watchlist entry raise alerts.'),
           hasMore ? moreButton('Show more leaks', load, (message) => (error.textContent = message)) : null,
         ),
       );
-      announce(
-        found ? `${found}${hasMore ? ' or more' : ''} leaks found for ${query}.` : `No leaks found for ${query}.`,
-      );
+      announce(found ? `${summary}.` : `No leaks found for ${query}.`);
     };
 
     root.append(
@@ -151,6 +149,97 @@ export const leaksPage: PageDefinition = {
     );
   },
 };
+
+const FIELDS = { domain: 'byDomain', email: 'byEmail', site: 'bySite', bin: 'byBin' } as const;
+const CREDENTIAL_COLUMNS = ['Email or login', 'Site', 'Password (masked)', 'Source', 'Leaked', 'Severity'];
+const CARD_COLUMNS = ['Card', 'Expiry', 'Brand', 'Source', 'Leaked'];
+/** The most rows an export holds: the server counts that far, and a browser builds the file in memory. */
+const EXPORT_MAX_ROWS = 10_000;
+
+function searchPage(
+  session: Session,
+  kind: SearchBy,
+  query: string,
+  after: string | null,
+  options: { first: number; withCount: boolean },
+): Promise<Page<CredentialLeak | CardLeak>> {
+  return session.api
+    .request<{ dataleaks: Record<string, Page<CredentialLeak | CardLeak>> }>(LEAK_SEARCHES[kind], {
+      value: query,
+      after,
+      ...options,
+    })
+    .then((data) => data.dataleaks[FIELDS[kind]]!);
+}
+
+/**
+ * "Download CSV": every row of the search (up to 10,000), read 1000 at a time, as a CSV file the
+ * browser saves. Passwords are masked as the API shows them; a cell that a spreadsheet would run
+ * as a formula (`=`, `+`, `-`, `@` first) is written with a `'` before it.
+ */
+function exportButton(
+  session: Session,
+  kind: SearchBy,
+  query: string,
+  total: { count: number; exact: boolean } | null,
+  onError: (message: string) => void,
+): HTMLElement {
+  const button = h('button', { type: 'button', class: 'secondary', id: 'leak-export' }, 'Download CSV');
+  const status = h('span', { class: 'help', role: 'status' });
+  button.addEventListener('click', async () => {
+    const done = busy(button, 'Preparing…');
+    try {
+      const rows: string[][] = [kind === 'bin' ? CARD_COLUMNS : CREDENTIAL_COLUMNS];
+      let after: string | null = null;
+      for (;;) {
+        const page = await searchPage(session, kind, query, after, { first: 1000, withCount: false });
+        for (const { node } of page.edges)
+          rows.push(kind === 'bin' ? cardCells(node as CardLeak) : credentialCells(node as CredentialLeak));
+        after = page.pageInfo.endCursor;
+        if (!page.pageInfo.hasNextPage || rows.length > EXPORT_MAX_ROWS) break;
+      }
+      const kept = rows.slice(0, EXPORT_MAX_ROWS + 1);
+      const blob = new Blob([kept.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n'], {
+        type: 'text/csv;charset=utf-8',
+      });
+      const link = h('a', {
+        href: URL.createObjectURL(blob),
+        download: `leaks-${kind}-${query.replace(/[^A-Za-z0-9.@-]/g, '_')}.csv`,
+      });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      const cut = rows.length > EXPORT_MAX_ROWS || (total !== null && !total.exact);
+      status.textContent = `${kept.length - 1} rows saved${cut ? ` (the first ${EXPORT_MAX_ROWS.toLocaleString('en')})` : ''}.`;
+    } catch (failure) {
+      onError((failure as Error).message);
+    } finally {
+      done();
+    }
+  });
+  return h('div', { class: 'buttons start' }, button, status);
+}
+
+function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+const credentialCells = (leak: CredentialLeak) => [
+  leak.email ?? leak.username ?? '',
+  leak.site ?? '',
+  leak.passwordMasked ?? '',
+  `${leak.sourceName} (${words(leak.sourceType)})`,
+  leak.leakedAt?.slice(0, 10) ?? '',
+  words(leak.severity),
+];
+
+const cardCells = (leak: CardLeak) => [
+  `${leak.bin}…${leak.last4}`,
+  leak.expiry ?? '',
+  leak.brand ?? '',
+  leak.sourceName,
+  leak.leakedAt?.slice(0, 10) ?? '',
+];
 
 function credentialRow(leak: CredentialLeak): HTMLTableRowElement {
   return h(
