@@ -1,11 +1,11 @@
 /**
  * `npm run bench:leaks [-- --lines=N] [-- --embedded-lines=N]`: `leaks import` of a combolist of N
  * lines (default 1,000,000) against the local PostgreSQL (or DATABASE_URL's server), side by side
- * in one run with the reference API.md §9 names: a plain `COPY` of the same rows, already in their
+ * in one run with the reference docs/api.md §9 names: a plain `COPY` of the same rows, already in their
  * stored form, into a staging table, then one `INSERT … ON CONFLICT` into the same tables (the
  * leaks, and the count of leaks per password hash that the range search reads). Each measurement runs in a process of its own (so that its peak RSS is its own), into a
  * fresh database, in the order reference, product, watched, watched, product, reference ("watched":
- * the product with 10,000 watchlist entries present, API.md §10). Then the product once more over
+ * the product with 10,000 watchlist entries present, docs/api.md §10). Then the product once more over
  * the stored rows (every line a duplicate), and on the embedded database with fewer lines.
  */
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -13,7 +13,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'openapi-'));
 try {
   const file = path.join(dir, 'openapi.json');
   writeFileSync(file, JSON.stringify(buildOpenApiDocument(schema), null, 2));
-  // TAXII 2.1 writes every URL with a trailing slash (API.md §11): the one recommended rule turned off.
+  // TAXII 2.1 writes every URL with a trailing slash (docs/api.md §11): the one recommended rule turned off.
   writeFileSync(path.join(dir, 'redocly.yaml'), 'extends:\n  - recommended\nrules:\n  no-path-trailing-slash: off\n');
   execFileSync(
     'npx',

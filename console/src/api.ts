@@ -39,7 +39,7 @@ interface ApiErrorShape {
   };
 }
 
-/** What to tell a person for each code of the API's vocabulary (API.md §4). */
+/** What to tell a person for each code of the API's vocabulary (docs/api.md §4). */
 /** A watchlist entry or search outside the scope, as the person would say it. */
 function outsideScope(type: string, value: string): string {
   if (type === 'domain') return `${value} is not one of your workspace's verified domains (nor under one of them).`;

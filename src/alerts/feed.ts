@@ -1,5 +1,5 @@
 /**
- * New alerts as they are raised (API.md §10), for the `alertCreated` subscription and
+ * New alerts as they are raised (docs/api.md §10), for the `alertCreated` subscription and
  * `GET /api/v1/alerts/stream`. The table is the log, read in the order of the transactions that
  * wrote it (`xid`, then id), and only below the oldest transaction still running: an import's
  * batch that takes seconds to commit can never land behind a stream's position, so a stream

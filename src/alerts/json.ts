@@ -1,5 +1,5 @@
 /**
- * An alert as the REST routes show it (API.md §10), for webhook payloads, which are made outside
+ * An alert as the REST routes show it (docs/api.md §10), for webhook payloads, which are made outside
  * any request: the same snake_case fields as `GET /api/v1/alerts/{id}`, timestamps in ISO 8601.
  * The fields come from the records' declarations (src/core/records.ts), which the route table selects too; a test holds
  * a payload equal to the REST answer.

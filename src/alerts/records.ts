@@ -1,6 +1,6 @@
 /**
  * Alerts with their records, as far as the caller may see them: an alert shows its record only to
- * a key that could read that record through the searches (API.md §10): a leak needs
+ * a key that could read that record through the searches (docs/api.md §10): a leak needs
  * `dataleaks:read` and a workspace that may search leaks today, an IOC `iocs:read`.
  */
 import type { Permission } from '../core/permissions.js';
@@ -27,7 +27,7 @@ export const READ_PERMISSION: Record<AlertKind, Permission | null> = {
 /**
  * Whether the workspace may read a record of this kind today, whatever the key: leaks need the
  * enterprise plan and active billing (the searches' rule). Webhook deliveries, sent by no key,
- * apply this at the moment they are sent (API.md §10).
+ * apply this at the moment they are sent (docs/api.md §10).
  */
 export function workspaceMayRead(
   workspace: Pick<Principal['workspace'], 'plan' | 'billingStatus'>,

@@ -1,5 +1,5 @@
 /**
- * Alerts of a workspace (API.md §10): newest first, keyset-paged on (created_at, id) of the
+ * Alerts of a workspace (docs/api.md §10): newest first, keyset-paged on (created_at, id) of the
  * workspace's index, and the records they point at, fetched for a whole page in one query per
  * kind.
  */
@@ -76,7 +76,7 @@ export function updateAlertsStatus(
 
 /**
  * The workspace's alerts still `new`, counted by kind: read from the counts the database keeps
- * (drizzle/0012), a row per kind, however many alerts there are (API.md §12).
+ * (drizzle/0012), a row per kind, however many alerts there are (docs/api.md §12).
  */
 export function countNewAlerts(db: Db, workspaceId: string): Promise<{ kind: AlertKind; count: number }[]> {
   return db

@@ -1,5 +1,5 @@
 /**
- * Alerts over GraphQL (API.md §10): read behind `watchlists:read`, triaged behind
+ * Alerts over GraphQL (docs/api.md §10): read behind `watchlists:read`, triaged behind
  * `watchlists:write`, confined to the caller's workspace (another workspace's alert is
  * `not_found`, like a missing one). An alert shows its record only to a key that could read that
  * record through the searches: a leak needs `dataleaks:read` and a workspace that may search leaks
@@ -173,7 +173,7 @@ builder.queryField('alertSummary', (t) =>
     description: 'What the dashboard shows of the workspace’s alerts.',
     authScopes: { permission: 'watchlists:read' },
     // Two statements of its own per alias: priced so that a document holds at most five, not the
-    // thirty aliases that kept both of a process's connections busy (API.md §12).
+    // thirty aliases that kept both of a process's connections busy (docs/api.md §12).
     extensions: { cost: SUMMARY_COST },
     args: {
       days: t.arg.int({ defaultValue: 30, description: `Days back, today included: 1 to ${MAX_SUMMARY_DAYS}.` }),

@@ -1,5 +1,5 @@
 /**
- * Admits a request (API.md §2): reads the API key from `Authorization: Bearer <key>` or
+ * Admits a request (docs/api.md §2): reads the API key from `Authorization: Bearer <key>` or
  * `X-API-Key` (and, for TAXII, HTTP Basic: §11), never the URL, verifies it, and spends one
  * request of the key's rate limit. The one entry point for every keyed path (src/edge/app.ts).
  */
@@ -30,7 +30,7 @@ export function hasKeyInQuery(query: URLSearchParams): boolean {
 }
 
 /**
- * The longest raw key header read (API.md §12): a key is 50 characters, and `Basic` with a key as
+ * The longest raw key header read (docs/api.md §12): a key is 50 characters, and `Basic` with a key as
  * user name or password under base64 about 80. Anything longer is refused as malformed before any
  * other work, so that what a caller without a key can make the server do stays constant.
  */
@@ -78,7 +78,7 @@ function keyHeader(header: HeaderReader, name: string): string | null {
 export interface KeyPresentation {
   /**
    * HTTP Basic with the key as the user name or as the password, the other part ignored: several
-   * SIEM connectors only offer a user name and password (TAXII, API.md §11).
+   * SIEM connectors only offer a user name and password (TAXII, docs/api.md §11).
    */
   basic?: boolean;
 }

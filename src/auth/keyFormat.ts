@@ -1,5 +1,5 @@
 /**
- * The API key format (API.md §2): `sk_live_` + 36 random base62 characters + a 6-character base62
+ * The API key format (docs/api.md §2): `sk_live_` + 36 random base62 characters + a 6-character base62
  * CRC32 of everything before it. The checksum lets a typo or a truncated key be refused without
  * touching the database, and lets secret scanners recognise a real key offline.
  */

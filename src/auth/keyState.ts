@@ -1,5 +1,5 @@
 /**
- * Whether a key may be used (API.md §2), written once: revoked keys and keys past their expiry are
+ * Whether a key may be used (docs/api.md §2), written once: revoked keys and keys past their expiry are
  * refused; a rotated key works until its grace period ends (its expiry, moved forward by the
  * rotation); a key counts toward its plan's limit while it is usable and not rotated away. The
  * same rule in SQL (for queries) and in TypeScript (for a row already read).

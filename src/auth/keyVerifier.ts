@@ -1,5 +1,5 @@
 /**
- * Turns a well-formed API key into a `Principal` (API.md §2), paying for argon2 as rarely as
+ * Turns a well-formed API key into a `Principal` (docs/api.md §2), paying for argon2 as rarely as
  * possible without ever trusting a stale fact:
  *
  * - Verified keys are cached in the process, by the SHA-256 of the key, with their workspace.

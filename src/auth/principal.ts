@@ -20,7 +20,7 @@ export interface Principal {
   readonly scope: WorkspaceScope;
 }
 
-/** The assets a workspace owns, normalised (API.md §5). */
+/** The assets a workspace owns, normalised (docs/api.md §5). */
 export interface WorkspaceScope {
   readonly domains: readonly string[];
   readonly emails: readonly string[];

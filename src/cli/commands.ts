@@ -1,5 +1,5 @@
 /**
- * The admin commands (API.md §8). Each prints one JSON object on stdout and exits 0, or prints
+ * The admin commands (docs/api.md §8). Each prints one JSON object on stdout and exits 0, or prints
  * an error on stderr and exits non-zero.
  */
 import { accessSync, constants, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Keyset cursors (API.md §6): the sort key of the last row seen, opaque to clients (base64url of
+ * Keyset cursors (docs/api.md §6): the sort key of the last row seen, opaque to clients (base64url of
  * its parts), checked part by part when it comes back. Below every door and the GraphQL layer: the
  * connections, the event streams and TAXII's `next` all page with it.
  */

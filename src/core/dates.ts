@@ -1,5 +1,5 @@
 /**
- * The one reader of dates in input (API.md §12), for GraphQL's `DateTime`, REST parameters, cursors
+ * The one reader of dates in input (docs/api.md §12), for GraphQL's `DateTime`, REST parameters, cursors
  * and imports alike: real calendar dates, years 0001 to 9999; a date alone means midnight UTC; a
  * date with a time needs its zone (`Z` or `±hh:mm`). `Date.parse` is not used: it reads
  * `2026-02-30` as 2 March and years before 100 as the 1900s.

@@ -1,5 +1,5 @@
 /**
- * The one error vocabulary (API.md §4), shared by GraphQL (`extensions.code`) and both REST
+ * The one error vocabulary (docs/api.md §4), shared by GraphQL (`extensions.code`) and both REST
  * dialects. Resolvers and services throw `ApiError`; the transport decides how it is printed.
  */
 import { GraphQLError } from 'graphql';

@@ -1,4 +1,4 @@
-/** Ids are UUIDs (API.md §6): one pattern and one check for every id a caller sends. */
+/** Ids are UUIDs (docs/api.md §6): one pattern and one check for every id a caller sends. */
 import { randomFillSync } from 'node:crypto';
 import { V7Generator } from 'uuidv7';
 import { invalidParameter } from './errors.js';

@@ -1,5 +1,5 @@
 /**
- * Structured JSON logs, one line per request (API.md §3). Nothing here ever receives a header
+ * Structured JSON logs, one line per request (docs/api.md §3). Nothing here ever receives a header
  * value or a query string; the redaction below is a second line of defence, not the first.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';

@@ -1,5 +1,5 @@
 /**
- * Input normalisation (API.md §5), in one place: every scope check, lookup and stored value goes
+ * Input normalisation (docs/api.md §5), in one place: every scope check, lookup and stored value goes
  * through these functions first. Each returns the canonical form, or null when the input is not
  * what it claims to be.
  */

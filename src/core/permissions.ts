@@ -1,4 +1,4 @@
-/** The permissions a key can carry (API.md §2): least privilege, one name per capability. */
+/** The permissions a key can carry (docs/api.md §2): least privilege, one name per capability. */
 export const PERMISSIONS = [
   'iocs:read',
   'iocs:write',

@@ -1,4 +1,4 @@
-/** What each plan allows: one table, imported by everything that enforces a plan (API.md §2, §5). */
+/** What each plan allows: one table, imported by everything that enforces a plan (docs/api.md §2, §5). */
 export const PLANS = ['free', 'pro', 'enterprise'] as const;
 export type Plan = (typeof PLANS)[number];
 
@@ -11,7 +11,7 @@ export type BillingStatus = (typeof BILLING_STATUSES)[number];
  * polling every few seconds plus lookups; an enterprise key carries bulk enrichment from a SOAR.
  */
 /**
- * `watchlists` and `watchlistEntries` are per workspace (API.md §12): every IOC and leak written is
+ * `watchlists` and `watchlistEntries` are per workspace (docs/api.md §12): every IOC and leak written is
  * matched against the entries, so their number is what one tenant could make everyone's writes
  * pay for. A free workspace watches a brand and a few domains; an enterprise one, a portfolio.
  */

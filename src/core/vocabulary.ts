@@ -1,5 +1,5 @@
 /**
- * The product's enumerations, each written once (API.md §5–§6): the database's enum types
+ * The product's enumerations, each written once (docs/api.md §5–§6): the database's enum types
  * (src/db/schema.ts), the GraphQL enums, REST parameters, import and STIX all read them from here.
  */
 
@@ -15,7 +15,7 @@ export const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const;
 export type Tlp = (typeof TLPS)[number];
 
 export const SCOPE_TYPES = ['domain', 'email', 'bin'] as const;
-/** Where a domain of the scope stands (API.md §15): a workspace's claim proven by DNS, or an operator's entry. */
+/** Where a domain of the scope stands (docs/api.md §15): a workspace's claim proven by DNS, or an operator's entry. */
 export const DOMAIN_CLAIM_STATUSES = ['pending', 'verified', 'lapsed'] as const;
 export type DomainClaimStatus = (typeof DOMAIN_CLAIM_STATUSES)[number];
 
@@ -43,13 +43,13 @@ export function graphqlEnumNames(values: readonly string[]): Record<string, stri
   return Object.fromEntries(values.map((value) => [value, graphqlEnumName(value)]));
 }
 
-/** What an alert is about (API.md §10). */
+/** What an alert is about (docs/api.md §10). */
 export const ALERT_KINDS = ['credential_leak', 'card_leak', 'ioc', 'scope'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ALERT_STATUSES = ['new', 'acknowledged', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
-/** Where a webhook delivery stands (API.md §10). */
+/** Where a webhook delivery stands (docs/api.md §10). */
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

@@ -1,5 +1,5 @@
 /**
- * One line of a leak CSV split into its fields (API.md §9, §12). Leak dumps are one record per line;
+ * One line of a leak CSV split into its fields (docs/api.md §9, §12). Leak dumps are one record per line;
  * reading them line by line, through the same bounded line reader as every other format, is what
  * keeps a record's size and the time to read it bounded: a field of 200 MB, or a quote never
  * closed, is one overlong or refused line, never the rest of the file.

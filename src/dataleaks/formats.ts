@@ -1,5 +1,5 @@
 /**
- * The five leak formats of API.md §9, each read as a stream of records: one at a time, whatever
+ * The five leak formats of docs/api.md §9, each read as a stream of records: one at a time, whatever
  * the input's size. Text is decoded as UTF-8 (an invalid byte becomes U+FFFD), CRLF or LF, blank
  * lines skipped. A record that cannot be read comes out as `Rejected`, with where it was, and the
  * reading goes on.
@@ -14,7 +14,7 @@ import { csvFields } from './csvLine.js';
 import { cardOf, credentialOf, Rejected, type Card, type Credential } from './records.js';
 
 /**
- * What a zip of stealer logs may inflate to in all, by default (`LEAKS_MAX_INFLATED_BYTES`, API.md
+ * What a zip of stealer logs may inflate to in all, by default (`LEAKS_MAX_INFLATED_BYTES`, docs/api.md
  * §12): far above any real dump (the largest seen are a few GiB), far below what a bomb reaches.
  */
 export const DEFAULT_MAX_INFLATED_BYTES = 20 * 1024 ** 3;

@@ -1,5 +1,5 @@
 /**
- * `leaks import` (API.md §9): records read from one of the five formats stream through COPY into
+ * `leaks import` (docs/api.md §9): records read from one of the five formats stream through COPY into
  * a staging table and are merged into the leak tables by one set-based statement per batch. The
  * tables' identity constraints make a re-import create nothing; what they turn away is counted
  * as duplicates. A batch is one transaction: an import stopped half-way keeps its whole batches,
@@ -52,7 +52,7 @@ const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
   ) ON COMMIT DROP`,
   copy: 'COPY leak_staging (id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1, leaked_at, match_keys) FROM',
   // A row whose identity is already stored, or came earlier in the same batch, is skipped; the
-  // rows created are matched against every watchlist in the same statement (API.md §10).
+  // rows created are matched against every watchlist in the same statement (docs/api.md §10).
   merge: `WITH created AS (
     INSERT INTO credential_leaks (id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1,
       source_name, source_type, leaked_at, severity)
@@ -153,7 +153,7 @@ export async function importLeaks(
       credentialRow,
       watched,
     );
-    // Fresh statistics at once: the API answers at full speed right after a bulk load (API.md §9).
+    // Fresh statistics at once: the API answers at full speed right after a bulk load (docs/api.md §9).
     await database.analyze('credential_leaks');
   }
   return report;

@@ -1,5 +1,5 @@
 /**
- * What one leaked credential or card becomes before it is stored (API.md §9). This is the only
+ * What one leaked credential or card becomes before it is stored (docs/api.md §9). This is the only
  * place that ever holds a password or a full card number: a password leaves as its mask and its
  * SHA-1, a card number as its BIN and last four digits. Reasons for refusing a record never quote
  * the record.
@@ -33,7 +33,7 @@ export class Rejected {
 const MAX_LOGIN = 320;
 
 /**
- * PostgreSQL's text cannot hold U+0000 (API.md §12): a record with one is refused here, with its
+ * PostgreSQL's text cannot hold U+0000 (docs/api.md §12): a record with one is refused here, with its
  * line, instead of failing the batch it would have been copied with.
  */
 const NUL_REASON = 'the record holds a NUL byte, which cannot be stored';

@@ -59,7 +59,7 @@ function credentialLeaksUnder(db: Db, by: 'domain' | 'site', domain: string, lim
 export const credentialLeaksByDomain = (db: Db, domain: string, limit: number, after: After) =>
   credentialLeaksUnder(db, 'domain', domain, limit, after);
 
-/** Leaked credentials captured on the website at the domain or any subdomain (API.md §9). */
+/** Leaked credentials captured on the website at the domain or any subdomain (docs/api.md §9). */
 export const credentialLeaksBySite = (db: Db, domain: string, limit: number, after: After) =>
   credentialLeaksUnder(db, 'site', domain, limit, after);
 
@@ -97,7 +97,7 @@ export function cardLeaksByBin(db: Db, bin: string, limit: number, after: After)
 }
 
 /**
- * Breached-password range search (API.md §9): every stored password hash that starts with the 5
+ * Breached-password range search (docs/api.md §9): every stored password hash that starts with the 5
  * hex digits of `prefix`, with the number of leaks that hold it, in hash order. One range of
  * `password_counts`' key: [prefix·0, (prefix+1)·0) as bytes; a password shared by thousands of
  * leaks is one row there.

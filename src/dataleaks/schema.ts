@@ -1,5 +1,5 @@
 /**
- * Data leaks over GraphQL (API.md §5): strict by design. Every search needs its scoped input
+ * Data leaks over GraphQL (docs/api.md §5): strict by design. Every search needs its scoped input
  * (missing: `missing_parameter`, malformed: `invalid_parameter`, outside the scope: `forbidden`),
  * the key needs `dataleaks:read`, and the workspace an active enterprise plan.
  */
@@ -138,6 +138,7 @@ const DataleaksRef = builder.objectRef<Record<string, never>>('Dataleaks').imple
 builder.queryField('dataleaks', (t) =>
   t.field({
     type: DataleaksRef,
+    description: 'Searches of leaked credentials and cards inside the scope: the enterprise plan, with billing active.',
     authScopes: { permission: 'dataleaks:read' },
     resolve: (_root, _args, { principal }) => {
       requireLeakAccess(principal);

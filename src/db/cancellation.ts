@@ -1,5 +1,5 @@
 /**
- * Statements cancelled with their request (API.md §12): a request answered 503 on timeout must not
+ * Statements cancelled with their request (docs/api.md §12): a request answered 503 on timeout must not
  * leave its statement running in the database. Each request's context gets its own handle on the
  * database (`forRequest`): the same pool, but every statement sent through it is remembered in the
  * request's set, and `cancelStatements` asks PostgreSQL to cancel those still running or queued.

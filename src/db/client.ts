@@ -125,7 +125,7 @@ function bulkLoadStatements(table: string, columns: readonly string[]) {
  * The driver resolves the query with its stream as soon as COPY starts; when PostgreSQL refuses
  * the data after the last chunk (an error answering CopyDone), it rejects that already-resolved
  * query, and the stream's end is never signalled: awaiting the stream alone waited forever, with
- * the connection left `idle in transaction (aborted)` (API.md §12: an import never hangs on a
+ * the connection left `idle in transaction (aborted)` (docs/api.md §12: an import never hangs on a
  * database error). So the query's rejection is caught where the driver makes it, and every wait
  * below is raced against it.
  */

@@ -1,7 +1,7 @@
 /**
  * Statements that write the same rows as other callers may meet them in a deadlock or a
  * serialization failure; PostgreSQL then cancels one of them, and running it again succeeds
- * (API.md §12: concurrent writes never answer 500). Only for a statement that is whole on its
+ * (docs/api.md §12: concurrent writes never answer 500). Only for a statement that is whole on its
  * own (not part of a larger transaction): its failure undid all it did.
  */
 const RETRIED_CODES = new Set(['40P01', '40001']);

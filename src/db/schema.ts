@@ -1,9 +1,9 @@
 /**
- * The whole product's tables (API.md §2, §5, §6). Later capabilities add columns here; the shape
+ * The whole product's tables (docs/api.md §2, §5, §6). Later capabilities add columns here; the shape
  * of the tables is meant to stay.
  *
  * Timestamps are `timestamptz(3)` read in string mode: the hot path serialises them without ever
- * building `Date` objects (see PERF-FACTS.md), and millisecond precision keeps keyset cursors exact.
+ * building `Date` objects (see docs/performance.md, "Where the time went"), and millisecond precision keeps keyset cursors exact.
  */
 import { sql } from 'drizzle-orm';
 import {
@@ -83,7 +83,7 @@ export const workspaces = pgTable('workspaces', {
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
 });
 
-/** The assets a workspace has proven it owns (API.md §5). Values are stored normalised. */
+/** The assets a workspace has proven it owns (docs/api.md §5). Values are stored normalised. */
 export const workspaceScope = pgTable(
   'workspace_scope',
   {
@@ -101,7 +101,7 @@ export const workspaceScope = pgTable(
 );
 
 /**
- * Domains a workspace claims and proves by a DNS TXT record (API.md §15). A verified claim puts
+ * Domains a workspace claims and proves by a DNS TXT record (docs/api.md §15). A verified claim puts
  * its domain in `workspace_scope` (source `dns`); a lapsed or deleted one takes it out again.
  * Verified claims are checked again every 24 hours by whichever server process leases them first.
  */
@@ -232,7 +232,7 @@ export const iocs = pgTable(
     index('iocs_workspace').on(t.workspaceId),
     index('iocs_tags').using('gin', t.tags),
     // The STIX id of an IOC's indicator is derived from its id (src/iocs/stix.ts, a name-based
-    // UUID): TAXII finds an object by that id (API.md §11), so the derivation is indexed.
+    // UUID): TAXII finds an object by that id (docs/api.md §11), so the derivation is indexed.
     index('iocs_stix_indicator').on(sql`uuid_generate_v5('${sql.raw(INDICATOR_NAMESPACE)}'::uuid, ${t.id}::text)`),
   ],
 );
@@ -262,7 +262,7 @@ export const watchlistEntries = pgTable(
     type: watchlistEntryTypeEnum('type').notNull(),
     value: text('value').notNull(),
     /**
-     * What incoming data is matched on (API.md §10), tagged by type: `d:` and the domain key
+     * What incoming data is matched on (docs/api.md §10), tagged by type: `d:` and the domain key
      * (`d:example.acme.`), `e:` and the email, `b:` and the BIN, `k:` and the keyword. Made by the
      * database (drizzle/0007), so that no writer can forget it.
      */
@@ -271,7 +271,7 @@ export const watchlistEntries = pgTable(
      * For a keyword: one run of four of its characters, the one fewest other keywords were keyed
      * on when it was added (set by the database, drizzle/0012). An IOC is matched against the
      * keywords keyed on one of its own four-character runs, through this index, and only those are
-     * compared whole (API.md §12: matching cost independent of the other tenants' entries).
+     * compared whole (docs/api.md §12: matching cost independent of the other tenants' entries).
      */
     keywordGram: byteText('keyword_gram'),
     createdAt: createdAt(),
@@ -286,7 +286,7 @@ export const watchlistEntries = pgTable(
 );
 
 /**
- * One alert per (watchlist entry, matched record) (API.md §10). The entry's type and value are
+ * One alert per (watchlist entry, matched record) (docs/api.md §10). The entry's type and value are
  * kept, so that an alert still says what it matched after its entry is removed.
  */
 export const alerts = pgTable(
@@ -323,7 +323,7 @@ export const alerts = pgTable(
 );
 
 /**
- * What the dashboard's summary reads (API.md §12: a summary scales with what it returns, not with
+ * What the dashboard's summary reads (docs/api.md §12: a summary scales with what it returns, not with
  * the alerts behind it): alerts raised per workspace and UTC day, and alerts still `new` per
  * workspace and kind. Kept by statement triggers on `alerts` (drizzle/0012), one upsert per
  * statement however many alerts it writes, so that `alertSummary(days: 366)` reads at most 366 rows.
@@ -382,7 +382,7 @@ export const credentialLeaks = pgTable(
     site: text('site'),
     siteKey: byteText('site_key'),
     passwordMasked: text('password_masked'),
-    /** SHA-1 of the password's UTF-8 bytes, for the range search (API.md §9); never the password. */
+    /** SHA-1 of the password's UTF-8 bytes, for the range search (docs/api.md §9); never the password. */
     passwordSha1: bytea('password_sha1'),
     sourceName: text('source_name').notNull(),
     sourceType: leakSourceTypeEnum('source_type').notNull(),
@@ -403,7 +403,7 @@ export const credentialLeaks = pgTable(
 );
 
 /**
- * Where a workspace's alerts are sent (API.md §10). The signing secret is kept encrypted
+ * Where a workspace's alerts are sent (docs/api.md §10). The signing secret is kept encrypted
  * (src/webhooks/secrets.ts): the server must sign with it, so a hash could not do; a dump of the
  * database alone does not reveal it. During a rotation the previous secret signs alongside.
  */
@@ -483,7 +483,7 @@ export const webhookAttempts = pgTable(
 );
 
 /**
- * How many stored credential leaks hold each password (by its SHA-1), for the range search (API.md
+ * How many stored credential leaks hold each password (by its SHA-1), for the range search (docs/api.md
  * §9): a password that thousands of leaks share is one row here, counted as leaks are imported.
  */
 export const passwordCounts = pgTable('password_counts', {
@@ -512,7 +512,7 @@ export const cardLeaks = pgTable(
 );
 
 /**
- * What became of each envelope POSTed to a TAXII collection (API.md §11), readable at
+ * What became of each envelope POSTed to a TAXII collection (docs/api.md §11), readable at
  * `/taxii2/api/status/{id}/` by its workspace for a week. An envelope is stored whole before the
  * answer, so every status is `complete`.
  */

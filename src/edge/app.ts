@@ -1,5 +1,5 @@
 /**
- * Every request enters here, and meets the edge once (API.md §2, §7, §12): a request id; a key
+ * Every request enters here, and meets the edge once (docs/api.md §2, §7, §12): a request id; a key
  * in the URL refused; CORS; then, for every path that needs one, the key read and verified and the
  * rate limit spent, before any body is read or any document parsed. The principal then travels in
  * the request state to REST (src/rest/handler.ts) or GraphQL (the direct adapter, else Yoga), which
@@ -73,7 +73,7 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** Reverse proxies whose `X-Forwarded-For` names the client (`TRUST_PROXY`); none by default. */
   trustedProxies?: readonly string[];
-  /** Streams and exports per caller (API.md §12); the defaults of src/http/limits.ts unless a test asks. */
+  /** Streams and exports per caller (docs/api.md §12); the defaults of src/http/limits.ts unless a test asks. */
   openAnswerLimits?: Partial<OpenAnswerLimits>;
   /** How long an answer may wait for a client that reads nothing before it is cut. */
   stalledReaderMs?: number;
@@ -130,17 +130,17 @@ export function createApp(options: AppOptions) {
     else if (path === '/api/v1' || path.startsWith('/api/v1/')) state.route = '/api/v1/*';
     else if (isTaxiiPath(path)) state.route = '/taxii2/*';
     else if (path.startsWith('/console/')) state.route = '/console/*';
-    // The probes carry no data: a key in their query string concerns them not (API.md §12).
+    // The probes carry no data: a key in their query string concerns them not (docs/api.md §12).
     if (path === '/healthz') return json('{"status":"ok"}', 200);
     if (path === '/readyz') return readiness(database);
-    // Refused whatever else the request holds, before anything reads it (API.md §2).
+    // Refused whatever else the request holds, before anything reads it (docs/api.md §2).
     if (hasKeyInQuery(request.url.searchParams)) throw new ApiError('api_key_in_query');
     if (request.method === 'OPTIONS' && request.header('access-control-request-method') !== null)
       return cors.preflight(request.header('origin'));
     if (path === '/graphql') return graphql(request, state);
     if (path === '/api/v1/openapi.json' && request.method === 'GET') return json(openApi, 200);
     if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, await admitted(request, state), state);
-    // TAXII: the same table and step, and HTTP Basic too, for SIEM connectors that only offer it (API.md §11).
+    // TAXII: the same table and step, and HTTP Basic too, for SIEM connectors that only offer it (docs/api.md §11).
     if (isTaxiiPath(path)) return rest(request, await admitted(request, state, { basic: true }), state);
     if (path === '/console' || path.startsWith('/console/')) return serveConsole(request.method, path);
     if (path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
@@ -208,7 +208,7 @@ export function createApp(options: AppOptions) {
     options.metrics?.observe(state.route ?? 'unmatched', request.method, status, (performance.now() - started) / 1000);
     logger.info({
       method: request.method,
-      // The path only: a query string may hold a key (API.md §3).
+      // The path only: a query string may hold a key (docs/api.md §3).
       path: request.url.pathname,
       status,
       duration_ms: Math.round((performance.now() - started) * 100) / 100,

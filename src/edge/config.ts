@@ -1,4 +1,4 @@
-/** Environment -> typed configuration (API.md §8). The one module that reads `process.env`. */
+/** Environment -> typed configuration (docs/api.md §8). The one module that reads `process.env`. */
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseCorsOrigins } from '../http/cors.js';
@@ -30,12 +30,12 @@ export interface Config {
   /** Reverse proxies whose `X-Forwarded-For` names the client (`TRUST_PROXY`); empty: the socket's address. */
   trustedProxies: string[];
   /**
-   * Webhooks (API.md §10): `WEBHOOK_SECRET_KEY` (base64 of 32 bytes; else a key file in the data
+   * Webhooks (docs/api.md §10): `WEBHOOK_SECRET_KEY` (base64 of 32 bytes; else a key file in the data
    * folder), `WEBHOOK_ALLOW_HTTP`, `WEBHOOK_ALLOW_PRIVATE` (`true` to allow; development and
    * tests), `WEBHOOK_RETRY_SCHEDULE` (seconds between attempts, comma-separated).
    */
   webhooks: { secretKey: string | undefined; allowHttp: boolean; allowPrivate: boolean; retrySchedule: number[] };
-  /** The most a zip of stealer logs may inflate to in all (`LEAKS_MAX_INFLATED_BYTES`, API.md §12). */
+  /** The most a zip of stealer logs may inflate to in all (`LEAKS_MAX_INFLATED_BYTES`, docs/api.md §12). */
   leaksMaxInflatedBytes: number;
   /**
    * How far the JavaScript heap may grow past what survived the last full collection before the
@@ -154,7 +154,7 @@ function parseSchedule(value: string | undefined): number[] {
 
 /**
  * Few connections, on purpose: the `postgres` driver pipelines queries on each connection, and on
- * a 2-core machine a small pool answers more requests per second than a large one (PERF-FACTS.md;
+ * a 2-core machine a small pool answers more requests per second than a large one (docs/performance.md, "Where the time went";
  * docs/performance.md has this machine's figures).
  */
 const DEFAULT_POOL_SIZE = 2;

@@ -1,5 +1,5 @@
 /**
- * Relay connections over keyset pagination (API.md §6–§7): `first` (1 to 1000, default 50) and an
+ * Relay connections over keyset pagination (docs/api.md §6–§7): `first` (1 to 1000, default 50) and an
  * opaque `after` cursor that encodes the sort key of the last row seen, so a page never skips or
  * repeats a row because others were inserted meanwhile.
  */

@@ -26,7 +26,7 @@ export interface Context extends Services {
   readonly principal: Principal;
   readonly db: Db;
   readonly loaders: Loaders;
-  /** Streams and exports counted per caller (API.md §12). */
+  /** Streams and exports counted per caller (docs/api.md §12). */
   readonly openAnswers: OpenAnswers;
   /** Aborted when the client goes away: long answers stop their work then. */
   readonly signal: AbortSignal;

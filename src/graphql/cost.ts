@@ -1,5 +1,5 @@
 /**
- * What a document may ask for, counted with its variables (API.md §7): the number of values its
+ * What a document may ask for, counted with its variables (docs/api.md §7): the number of values its
  * answer can hold at most. A field counts once for each parent it can appear under; a field with a
  * page size (`first`, or TAXII's `limit`; literal, variable or default) multiplies what it selects by that size; a list
  * of objects without one (`Watchlist.entries`) is priced at its maximum (`extensions.maxItems`); a

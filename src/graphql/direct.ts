@@ -1,6 +1,6 @@
 /**
  * The direct adapter: GraphQL requests served from `node:http` without Yoga's machinery (its
- * handler costs about three times the CPU per request: PERF-FACTS.md). It takes a JSON POST or a
+ * handler costs about three times the CPU per request: docs/performance.md, "Where the time went"). It takes a JSON POST or a
  * GET whose parameters are well-formed and whose client accepts JSON, and runs them through the one
  * pipeline (src/graphql/pipeline.ts). Everything else (event streams, forms, batches,
  * subscriptions, malformed parameters) it leaves to Yoga, which runs the same pipeline through

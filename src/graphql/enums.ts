@@ -68,5 +68,5 @@ export const ApiKeyStatusEnum = vocabularyEnum('ApiKeyStatus', KEY_STATUSES, und
 export const PermissionEnum = vocabularyEnum(
   'Permission',
   PERMISSIONS,
-  'What a key may do (API.md §2). The REST and database spelling is `iocs:read`.',
+  'What a key may do (docs/api.md §2). The REST and database spelling is `iocs:read`.',
 );

@@ -15,7 +15,7 @@ export function maskError(error: unknown, logger: Logger, requestId?: string): G
   const original = error instanceof GraphQLError ? error.originalError : error;
   if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
   const apiError = asApiError(original);
-  // Every 500 is logged with its request id (API.md §12), never answered with its details.
+  // Every 500 is logged with its request id (docs/api.md §12), never answered with its details.
   if (apiError.code === 'internal_error') logger.error({ err: original, request_id: requestId }, 'unexpected error');
   return new GraphQLError(apiError.message, {
     originalError: apiError,

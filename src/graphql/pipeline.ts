@@ -1,5 +1,5 @@
 /**
- * The one GraphQL pipeline (API.md §7): parameters checked, the document parsed, validated and
+ * The one GraphQL pipeline (docs/api.md §7): parameters checked, the document parsed, validated and
  * compiled once per text (cached), its cost counted with the request's variables, executed, and
  * rendered. Both HTTP adapters, the direct one (src/graphql/direct.ts) and Yoga's (through its
  * `onParams` and `onResultProcess` hooks, src/graphql/yoga.ts), go through this module, so that

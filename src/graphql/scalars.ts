@@ -5,7 +5,7 @@ import { isoTimestamp } from '../db/time.js';
 import { DATE_EXAMPLE, parseDateInput } from '../core/dates.js';
 import { builder } from './builder.js';
 
-/** Read by the one date reader and passed on as text: no `Date` objects on the way out (PERF-FACTS.md). */
+/** Read by the one date reader and passed on as text: no `Date` objects on the way out (docs/performance.md, "Where the time went"). */
 function parseDateTime(value: unknown): string {
   const parsed = typeof value === 'string' ? parseDateInput(value) : null;
   if (parsed === null)

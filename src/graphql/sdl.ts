@@ -16,7 +16,7 @@ import {
 
 const AUTH = new GraphQLDirective({
   name: 'auth',
-  description: 'The API key permission a field needs (API.md §2); documentation only, enforced by the server.',
+  description: 'The API key permission a field needs (docs/api.md §2); documentation only, enforced by the server.',
   locations: [DirectiveLocation.FIELD_DEFINITION],
   args: { permission: { type: new GraphQLNonNull(GraphQLString) } },
 });

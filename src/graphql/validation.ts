@@ -39,7 +39,7 @@ const abuseRules: ValidationRule[] = [
 
 /** The rules added to graphql-js' own (Yoga applies `specifiedRules` itself). */
 export function extraValidationRules(production: boolean): ValidationRule[] {
-  // In production the schema is not introspectable (API.md §7): clients have the documentation.
+  // In production the schema is not introspectable (docs/api.md §7): clients have the documentation.
   return production ? [...abuseRules, NoSchemaIntrospectionCustomRule] : abuseRules;
 }
 

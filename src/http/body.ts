@@ -1,5 +1,5 @@
 /**
- * The one body reader (API.md §12): every route that takes a body reads it here, after the key
+ * The one body reader (docs/api.md §12): every route that takes a body reads it here, after the key
  * was admitted, at most MAX_BODY_BYTES (413 beyond), UTF-8, and JSON no deeper than MAX_JSON_DEPTH.
  */
 import { invalidParameter } from '../core/errors.js';

@@ -1,5 +1,5 @@
 /**
- * CORS (API.md §7): off unless `CORS_ORIGINS` names the origins allowed to call the API from a
+ * CORS (docs/api.md §7): off unless `CORS_ORIGINS` names the origins allowed to call the API from a
  * browser; then every answer, REST and GraphQL alike, carries the same headers for those origins
  * and no others. Keys travel in headers, never cookies, so credentials are never allowed.
  */

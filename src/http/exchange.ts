@@ -1,7 +1,7 @@
 /**
  * One request and its answer, independent of the transport. The hot paths (REST and plain
  * GraphQL POSTs) speak these, so that `node:http` can serve them without building WHATWG
- * `Request`/`Response` objects, while tests and Yoga keep the fetch API (PERF-FACTS.md).
+ * `Request`/`Response` objects, while tests and Yoga keep the fetch API (docs/performance.md, "Where the time went").
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
@@ -43,7 +43,7 @@ const tooLarge = (limit: number) =>
 
 /**
  * Headers that must hold one value: node keeps only the first of several `Authorization` lines,
- * which would let a request carry a second key nobody checks (API.md §2). Every value is kept here,
+ * which would let a request carry a second key nobody checks (docs/api.md §2). Every value is kept here,
  * joined as the fetch API joins them, so that two keys never read as one.
  */
 const SINGLE_VALUED = new Set(['authorization', 'x-api-key']);

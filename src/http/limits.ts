@@ -1,5 +1,5 @@
 /**
- * The limits that keep one caller from hurting the others (API.md §12), each with its reason.
+ * The limits that keep one caller from hurting the others (docs/api.md §12), each with its reason.
  * Everything that enforces one imports it from here.
  */
 

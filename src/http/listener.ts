@@ -1,4 +1,4 @@
-/** The `node:http` server every listener of the product uses, with the slow-client limits of API.md §12. */
+/** The `node:http` server every listener of the product uses, with the slow-client limits of docs/api.md §12. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_RECEIVE_TIMEOUT_MS } from './limits.js';
 

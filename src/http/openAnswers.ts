@@ -1,5 +1,5 @@
 /**
- * Long answers counted per caller, in this process (API.md §12): event streams and subscriptions
+ * Long answers counted per caller, in this process (docs/api.md §12): event streams and subscriptions
  * per key and per workspace, exports per key. One over the count is refused with 429
  * `rate_limited`; a slot is given back when its answer ends or its client goes, whichever is first.
  */
@@ -74,7 +74,7 @@ export class OpenAnswers {
 
   /**
    * Takes the key's envelope slot (a TAXII POST: up to 10 MiB, parsed and stored in one statement)
-   * for this request, or throws `rate_limited`: one per key at a time in this process (API.md §12),
+   * for this request, or throws `rate_limited`: one per key at a time in this process (docs/api.md §12),
    * taken before the body is read, so that parallel POSTs of one key never hold several envelopes in
    * memory. The same request taking it again (the route, then its resolver) gets the same slot.
    */

@@ -1,5 +1,5 @@
 /**
- * IOCs as CSV (API.md §8): a header line, `type` and `value` required, the other columns optional,
+ * IOCs as CSV (docs/api.md §8): a header line, `type` and `value` required, the other columns optional,
  * tags separated by `;`. The columns are the IOC record's (src/iocs/record.ts). Exports carry every column (plus `id`, `created_at`, `updated_at`, which
  * an import ignores, and `shared`, which keeps a workspace's own IOCs out of the shared feed), so an
  * export can be imported elsewhere as it is.
@@ -11,7 +11,7 @@ export { CSV_COLUMNS };
 
 /**
  * A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): an IOC
- * value such as `=HYPERLINK(…)` from a hostile feed must arrive as text (API.md §12).
+ * value such as `=HYPERLINK(…)` from a hostile feed must arrive as text (docs/api.md §12).
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
 

@@ -1,5 +1,5 @@
 /**
- * Imports IOCs from CSV or STIX 2.1 (API.md §8; the CLI's `import`). Every row or object is
+ * Imports IOCs from CSV or STIX 2.1 (docs/api.md §8; the CLI's `import`). Every row or object is
  * checked and normalised on its own: a malformed one is reported (with its line, or the STIX
  * object's id) and skipped, the others are upserted by (type, value) in batches, one statement
  * each. Nothing already stored is lost: a row only adds to what it matches (earliest `first_seen`,
@@ -157,7 +157,7 @@ export async function importIocs(db: Db, file: string, options: ImportOptions): 
   if (options.format === 'csv') await importCsv(importer, file, options.onProgress);
   else await importStix(importer, file, options.onProgress);
   await importer.finish();
-  // Fresh statistics at once: the API must answer at full speed right after a bulk load (API.md §9).
+  // Fresh statistics at once: the API must answer at full speed right after a bulk load (docs/api.md §9).
   await db.execute(sql`ANALYZE iocs`);
   return importer.report;
 }

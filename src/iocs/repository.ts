@@ -1,5 +1,5 @@
 /**
- * IOC reads. Visibility (API.md §5) is part of every query: the shared feed (no workspace) and the
+ * IOC reads. Visibility (docs/api.md §5) is part of every query: the shared feed (no workspace) and the
  * caller's own IOCs, never another workspace's.
  */
 import { candidateGrams, keywordGramSet } from '../watchlists/keywordGrams.js';
@@ -220,7 +220,7 @@ const UPSERT_SQL = `with u as (
      ), touched as (
        select id, type, value from updated union all select id, type, value from created
      ), matched as (
-       -- Watchlist alerts (API.md §10): entries whose key the IOC carries (its host and parents,
+       -- Watchlist alerts (docs/api.md §10): entries whose key the IOC carries (its host and parents,
        -- its email), and keywords of 4 characters or more inside a domain or URL.
        select t.id, e.id as entry_id
        from touched t join u on u.type = t.type and u.value = t.value
@@ -272,7 +272,7 @@ export async function upsertIocs(
   if (rows.length === 0) return { created: 0, updated: 0, alerts: 0 };
   // In one order whatever the caller's (type, then value, as the identity index has them): two
   // statements writing the same rows lock them in the same order, which leaves little to deadlock
-  // on; what still does is run again (API.md §12).
+  // on; what still does is run again (docs/api.md §12).
   rows = [...rows].sort((a, b) =>
     a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0,
   );

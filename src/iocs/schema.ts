@@ -1,4 +1,4 @@
-/** IOCs over GraphQL (API.md §6–§7): `iocs`, `ioc(id)` and `iocLookup(values)`, behind `iocs:read`. */
+/** IOCs over GraphQL (docs/api.md §6–§7): `iocs`, `ioc(id)` and `iocLookup(values)`, behind `iocs:read`. */
 import { rootOf } from '../db/cancellation.js';
 import { invalidParameter } from '../core/errors.js';
 import { builder } from '../graphql/builder.js';

@@ -1,5 +1,5 @@
 /**
- * STIX 2.1 both ways (API.md §8): IOCs leave as `indicator` objects with a STIX pattern, marked
+ * STIX 2.1 both ways (docs/api.md §8): IOCs leave as `indicator` objects with a STIX pattern, marked
  * with TLP 2.0 marking definitions; indicators' patterns and cyber-observables come in as IOCs.
  *
  * `ipv4` ↔ `ipv4-addr:value`, `ipv6` ↔ `ipv6-addr:value`, `domain` ↔ `domain-name:value`,
@@ -191,7 +191,7 @@ const PATH_TYPES: Record<string, IocType> = {
 };
 
 /**
- * The longest STIX pattern read (API.md §12). Real indicators compare a handful of observables in
+ * The longest STIX pattern read (docs/api.md §12). Real indicators compare a handful of observables in
  * a few hundred characters; 10,000 leaves room for long `OR` lists and bounds what one object costs.
  */
 export const MAX_PATTERN_CHARS = 10_000;
@@ -219,7 +219,7 @@ function literalEnd(pattern: string, start: number): number {
  * Every supported observable compared by equality in a STIX pattern (`object-path = 'literal'`,
  * inside `OR`, `AND`, brackets and all), read in one pass from left to right: each character is
  * looked at a bounded number of times, so the time is linear in the pattern's length whatever it
- * holds (API.md §12). An object path is letters, digits, `-_.:` and quoted segments after a dot
+ * holds (docs/api.md §12). An object path is letters, digits, `-_.:` and quoted segments after a dot
  * (`file:hashes.'SHA-256'`).
  */
 export function patternValues(pattern: string): { type: IocType; value: string }[] {

@@ -1,5 +1,5 @@
 /**
- * IOC submissions (API.md §11): 1 to 1000 IOCs from a caller, checked one by one as an import
+ * IOC submissions (docs/api.md §11): 1 to 1000 IOCs from a caller, checked one by one as an import
  * checks its rows, upserted into the workspace's own IOCs in one statement (which also raises the
  * watchlist alerts they match, and wakes the event streams). A value may come defanged; its type,
  * when left out, is detected as a lookup detects it.

@@ -1,5 +1,5 @@
 /**
- * `last_used_at`, kept to the minute without a write per request (API.md §2): each use is noted
+ * `last_used_at`, kept to the minute without a write per request (docs/api.md §2): each use is noted
  * in memory, and a timer writes the keys whose minute changed, all in one statement. What is
  * written is the first use in that minute, not the minute's start: a key used the second it was
  * made must not look used before it was made.

@@ -1,5 +1,5 @@
 /**
- * API keys over GraphQL (API.md §2, §7): `apiKeys` and `auditEvents` behind `keys:read`;
+ * API keys over GraphQL (docs/api.md §2, §7): `apiKeys` and `auditEvents` behind `keys:read`;
  * `createApiKey`, `rotateApiKey` and `revokeApiKey` behind `keys:write`. A secret appears in one
  * place only: the `CreatedApiKey` a create or rotate returns.
  */
@@ -16,7 +16,7 @@ import { keyStatus } from '../auth/keyState.js';
 import { listApiKeys, listAuditEvents, type ApiKeyShape, type AuditEventRow } from './repository.js';
 import { createApiKey, MAX_GRACE_SECONDS, revokeApiKey, rotateApiKey, type Grantor } from './service.js';
 
-/** Keys older than this report `rotationDue` (API.md §2; the seeds advise rotating every 60–90 days). */
+/** Keys older than this report `rotationDue` (docs/api.md §2; the seeds advise rotating every 60–90 days). */
 const ROTATION_DUE_AFTER_MS = 90 * 24 * 60 * 60 * 1000;
 const DEFAULT_GRACE_SECONDS = 24 * 3600;
 

@@ -1,5 +1,5 @@
 /**
- * Key management (API.md §2): create, rotate and revoke, within the plan's limit, never granting
+ * Key management (docs/api.md §2): create, rotate and revoke, within the plan's limit, never granting
  * more than the caller holds, with an audit event for every change. Used by the GraphQL mutations
  * and the admin command line alike.
  */
@@ -19,7 +19,7 @@ import { recordAuditEvent, type Actor } from './audit.js';
 import { countKeys, findApiKey, type ApiKeyShape } from './repository.js';
 
 const MAX_EXPIRY_DAYS = 3650;
-/** A rotated key lives on for at most 30 days (API.md §2). */
+/** A rotated key lives on for at most 30 days (docs/api.md §2). */
 export const MAX_GRACE_SECONDS = 30 * 24 * 3600;
 
 export interface CreateApiKeyInput {
@@ -32,7 +32,7 @@ export interface CreateApiKeyInput {
 }
 
 /**
- * The key that asks for a new key (API.md §2): the new key may hold only its permissions and
+ * The key that asks for a new key (docs/api.md §2): the new key may hold only its permissions and
  * never outlive it. Null for the admin command line, which may grant anything.
  */
 export type Grantor = { permissions: readonly Permission[]; expiresAt: string | null } | null;
@@ -79,7 +79,7 @@ function checkExpiry(days: number | null | undefined): number | null {
 
 /**
  * An expiry no later than the grantor's own: a key that expires tomorrow makes keys that expire
- * tomorrow at the latest (API.md §2). The shorter expiry is kept silently; the answer shows it.
+ * tomorrow at the latest (docs/api.md §2). The shorter expiry is kept silently; the answer shows it.
  */
 function notAfterGrantor(expiresAt: SQL | string | null, grantor: Grantor): SQL | string | null {
   if (!grantor?.expiresAt) return expiresAt;
@@ -193,7 +193,7 @@ export async function rotateApiKey(
     if (status === 'rotating') throw invalidParameter('id', 'the key was already rotated; rotate its successor.');
     // The successor holds every permission of the old key: a caller may rotate only keys it could create.
     checkPermissions(old.permissions, input.grantor);
-    // A chain of rotations would let a workspace hold ever more working keys (API.md §2).
+    // A chain of rotations would let a workspace hold ever more working keys (docs/api.md §2).
     const predecessor = old.rotatedFromId ? await graceOf(tx, old.rotatedFromId) : null;
     if (predecessor) {
       throw invalidParameter(

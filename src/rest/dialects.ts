@@ -1,11 +1,11 @@
 /**
- * The error dialects of the routes (API.md §4, §11). Each route of the table names the one it
+ * The error dialects of the routes (docs/api.md §4, §11). Each route of the table names the one it
  * speaks (src/rest/routes.ts): the SOC dialect for `/api/v1/iocs` and below (and the
  * breached-password range search, which follows the SOC conventions of §9), the Defendis dialect
  * for everything else under `/api/v1`, and TAXII error messages under `/taxii2/`. A path no route
  * matches (a 404, a request refused before routing) speaks the dialect of the route that shares
  * the most of its path (`dialectForPath`, from the same table). The REST bodies are laid out exactly as
- * the two source documents print them (seeds/), so that a client written against those pages
+ * the Defendis and SOC Defenders API pages print them, so that a client written against those pages
  * sees the same bytes.
  */
 import { STATUS_CODES } from 'node:http';
@@ -77,7 +77,7 @@ export function errorAnswer(error: ApiError, dialect: Dialect, requestId: string
   const headers: Record<string, string> = {};
   if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
   if (dialect === 'taxii') {
-    // SIEM connectors offer a user name and password: say that Basic is taken (API.md §11).
+    // SIEM connectors offer a user name and password: say that Basic is taken (docs/api.md §11).
     if (error.status === 401) headers['www-authenticate'] = 'Basic realm="taxii2", Bearer';
     return {
       status: error.status,

@@ -1,5 +1,5 @@
 /**
- * Serves `/api/v1/*` (API.md §6) and `/taxii2/*` (§11) for a caller the edge has admitted: finds
+ * Serves `/api/v1/*` (docs/api.md §6) and `/taxii2/*` (§11) for a caller the edge has admitted: finds
  * the route in the table, turns path, query and body into variables, runs the route's GraphQL
  * operation, and answers in the route's dialect. It adds no authorization rule of its own.
  */
@@ -59,7 +59,7 @@ export function createRestHandler(options: RestHandlerOptions) {
       }
 
       if (route.route.dialect === 'taxii') {
-        // TAXII answers only in its media type, and reads only bodies sent in it (API.md §11).
+        // TAXII answers only in its media type, and reads only bodies sent in it (docs/api.md §11).
         if (!acceptsTaxii(request.header('accept'))) throw new ApiError('not_acceptable');
         if (route.route.body && !isTaxiiContentType(request.header('content-type')))
           throw new ApiError('unsupported_media_type');
@@ -118,7 +118,7 @@ async function exportAnswer(
       field,
     ) as Page<RestIoc>;
   let remaining = limit ?? Number.POSITIVE_INFINITY;
-  // Counted from here (429 beyond the key's share, API.md §12) until the last page is sent or the client goes.
+  // Counted from here (429 beyond the key's share, docs/api.md §12) until the last page is sent or the client goes.
   const release = context.openAnswers.openExport(context.principal, context.signal);
   let first: Page<RestIoc>;
   try {
@@ -208,7 +208,7 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
   }
 }
 
-/** A TAXII resource in the TAXII media type (API.md §11); see the `taxii` response of the route table. */
+/** A TAXII resource in the TAXII media type (docs/api.md §11); see the `taxii` response of the route table. */
 function taxiiAnswer(response: Extract<RestRoute['response'], { kind: 'taxii' }>, value: unknown): Outgoing {
   if (value === null || value === undefined) throw new ApiError('not_found');
   const headers: Record<string, string> = { 'content-type': TAXII_MEDIA_TYPE };

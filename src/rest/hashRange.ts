@@ -1,5 +1,5 @@
 /**
- * The breached-password range answer (API.md §9), as Pwned Passwords clients read it: `SUFFIX:COUNT`
+ * The breached-password range answer (docs/api.md §9), as Pwned Passwords clients read it: `SUFFIX:COUNT`
  * lines, CRLF between them. Padding hides how many real hashes a range holds: random suffixes of
  * count 0 bring every padded answer to between 800 and 1000 lines, all sorted together.
  */

@@ -442,7 +442,7 @@ const HEADERS: Record<string, JsonSchema> = {
   ),
 };
 
-/** The headers an answer of this status carries (API.md §3, §4, §11, §12). */
+/** The headers an answer of this status carries (docs/api.md §3, §4, §11, §12). */
 function headersOf(status: number, route: { taxii: boolean; pageOfTaxii: boolean }): Record<string, { $ref: string }> {
   const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
   const headers: Record<string, { $ref: string }> = { 'x-request-id': ref('RequestId') };

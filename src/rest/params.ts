@@ -1,5 +1,5 @@
 /**
- * REST parameters (API.md §6): how a path or query parameter is read, checked for its form and
+ * REST parameters (docs/api.md §6): how a path or query parameter is read, checked for its form and
  * turned into a GraphQL variable. Only the form is checked here; what a value means (is it in the
  * scope, does the id exist) is for the resolvers to say.
  */
@@ -24,7 +24,7 @@ export interface ParamSpec {
   schema: ParamSchema;
   description: string;
   /**
-   * A scoped input the resolver insists on (API.md §5): when absent it is passed as an empty
+   * A scoped input the resolver insists on (docs/api.md §5): when absent it is passed as an empty
    * string, so the resolver answers `missing_parameter` like for any other empty input.
    */
   scoped?: boolean;

@@ -1,5 +1,5 @@
 /**
- * The REST compatibility layer as data (API.md §6): every route names its dialect, the GraphQL
+ * The REST compatibility layer as data (docs/api.md §6): every route names its dialect, the GraphQL
  * operation it runs, how its parameters and body become variables, and the shape of its answer.
  * Nothing else in src/rest knows a route; the handler and the OpenAPI document read this table.
  */
@@ -30,11 +30,11 @@ export interface RestRoute {
   params: readonly ParamSpec[];
   body?: {
     schema: JsonSchema;
-    /** The largest body taken, in bytes; MAX_BODY_BYTES when not said (API.md §12). */
+    /** The largest body taken, in bytes; MAX_BODY_BYTES when not said (docs/api.md §12). */
     maxBytes?: number;
     /** The checked body (it matched `schema`) as variables. */
     toVariables(body: Record<string, unknown>): Record<string, unknown>;
-    /** One request of this route per key at a time, its slot taken before the body is read (API.md §12). */
+    /** One request of this route per key at a time, its slot taken before the body is read (docs/api.md §12). */
     onePerKey?: true;
   };
   response: RouteResponse;
@@ -60,11 +60,11 @@ export type RouteResponse =
   | { kind: 'events'; field: string; event: 'ioc' | 'alert' }
   /**
    * `text/plain` lines `SUFFIX:COUNT` from a list of `{ suffix count }` at `field`, padded with
-   * random suffixes of count 0 when the request says `Add-Padding: true` (API.md §9).
+   * random suffixes of count 0 when the request says `Add-Padding: true` (docs/api.md §9).
    */
   | { kind: 'hashRange'; field: string }
   /**
-   * A TAXII 2.1 resource (API.md §11) from the object at `field`, in the TAXII media type; a null
+   * A TAXII 2.1 resource (docs/api.md §11) from the object at `field`, in the TAXII media type; a null
    * result is `not_found`. `discovery` is made from the API root; `collections` wraps a list;
    * `page` (envelope, manifest, versions) moves `date_added_first`/`_last` into the
    * `X-TAXII-Date-Added-*` headers and leaves out what is empty; `resource` is the object as it is.
@@ -210,7 +210,7 @@ const ENDPOINT_BODY = {
   description: { type: ['string', 'null'], maxLength: 500 },
 };
 
-// TAXII 2.1 (API.md §11): paths end with `/` as TAXII writes them (taken without it too).
+// TAXII 2.1 (docs/api.md §11): paths end with `/` as TAXII writes them (taken without it too).
 const TAXII_COLLECTION = pathId(
   'collectionId',
   'collectionId',
@@ -406,7 +406,7 @@ const DOMAIN_PARAM: ParamSpec = {
 };
 const SCOPE_DOMAIN_FIELDS = 'domain status added_at: addedAt verified_at: verifiedAt';
 
-/** A workspace's scope, and the domains it proves by DNS (API.md §15). */
+/** A workspace's scope, and the domains it proves by DNS (docs/api.md §15). */
 const SCOPE_ROUTES: RestRoute[] = [
   {
     method: 'GET',

@@ -1,5 +1,5 @@
 /**
- * The TAXII 2.1 API root and its two collections (API.md §11): the shared feed, under one fixed
+ * The TAXII 2.1 API root and its two collections (docs/api.md §11): the shared feed, under one fixed
  * id on every installation, and the calling workspace's own IOCs, under an id derived from the
  * workspace. Both hold the STIX 2.1 indicators of the export.
  */

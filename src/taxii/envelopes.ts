@@ -1,5 +1,5 @@
 /**
- * The pages of a TAXII collection (API.md §11): its IOCs in `date_added` order (their last change),
+ * The pages of a TAXII collection (docs/api.md §11): its IOCs in `date_added` order (their last change),
  * read by keyset from the position a `next` names, never by offset, so a `next` stays valid while
  * rows are added, and works together with the `added_after` it was made with.
  */

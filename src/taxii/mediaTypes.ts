@@ -1,5 +1,5 @@
 /**
- * TAXII 2.1's media type in requests (API.md §11): an answer only to an `Accept` that names it
+ * TAXII 2.1's media type in requests (docs/api.md §11): an answer only to an `Accept` that names it
  * (406 otherwise, as the OASIS reference server does: a bare wildcard names no TAXII version), and
  * a POST body only under it (415 otherwise).
  */

@@ -1,5 +1,5 @@
 /**
- * Adding objects to the workspace's own collection (API.md §11): the envelope's indicators and
+ * Adding objects to the workspace's own collection (docs/api.md §11): the envelope's indicators and
  * cyber-observables are read as `import --format stix` reads them (src/iocs/import.ts) and written
  * in one statement, so that an envelope is stored whole or not at all; what became of each object
  * is the status resource the answer returns.
@@ -12,7 +12,7 @@ import { insertStatus, type StatusDetail, type StatusRow } from './repository.js
 export const MAX_ENVELOPE_OBJECTS = 100_000;
 
 /**
- * Details a status lists of each kind (API.md §12); the counts stay exact. A 10 MiB envelope of
+ * Details a status lists of each kind (docs/api.md §12); the counts stay exact. A 10 MiB envelope of
  * 100,000 objects of a kind not kept once made a 30 MB status, stored and served again on every GET.
  */
 export const MAX_LISTED_DETAILS = 1000;

@@ -1,4 +1,4 @@
-/** TAXII status resources (API.md §11): one per envelope a workspace POSTs, kept for a week. */
+/** TAXII status resources (docs/api.md §11): one per envelope a workspace POSTs, kept for a week. */
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
 import { taxiiStatuses } from '../db/schema.js';

@@ -1,5 +1,5 @@
 /**
- * TAXII 2.1 over GraphQL (API.md §11): the API root, the two collections with their objects,
+ * TAXII 2.1 over GraphQL (docs/api.md §11): the API root, the two collections with their objects,
  * manifest, object and versions, the status of an envelope, and adding objects. The `/taxii2/`
  * routes are named operations over these fields (src/rest/routes.ts), so that who may read and
  * write what is decided here, once.

@@ -1,5 +1,5 @@
 /**
- * Keyword matching without reading every keyword (API.md §10, §12). Each keyword entry is keyed on
+ * Keyword matching without reading every keyword (docs/api.md §10, §12). Each keyword entry is keyed on
  * one run of four of its characters, the one fewest other keywords use (`keyword_gram`,
  * drizzle/0012); an IOC can only contain keywords keyed on one of its own runs.
  *

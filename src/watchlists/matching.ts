@@ -1,5 +1,5 @@
 /**
- * Watchlist matching (API.md §10), done by the database in the statement that writes the data:
+ * Watchlist matching (docs/api.md §10), done by the database in the statement that writes the data:
  * each incoming record carries the keys it can be matched on, in the form of the entries'
  * `match_key` (drizzle/0007), and one join on that column's index finds every entry it matches.
  * A domain entry matches its domain and everything under it, so a record carries a key for its

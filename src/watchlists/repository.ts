@@ -125,7 +125,7 @@ export async function findWatchlistForUpdate(
 
 /**
  * The workspace's watchlists and entries, counted with its row locked until the transaction ends:
- * two requests adding at once cannot both pass a plan's limit (API.md §12).
+ * two requests adding at once cannot both pass a plan's limit (docs/api.md §12).
  */
 export async function lockedWorkspaceCounts(
   db: Db,

@@ -1,5 +1,5 @@
 /**
- * What a watchlist may hold (API.md §5): domain, email and BIN entries inside the workspace's
+ * What a watchlist may hold (docs/api.md §5): domain, email and BIN entries inside the workspace's
  * scope, and keywords. Entries are stored normalised, so the same asset is never listed twice.
  */
 import type { WorkspaceScope } from '../auth/principal.js';

@@ -1,5 +1,5 @@
 /**
- * Watchlists over GraphQL (API.md §5–§7): read behind `watchlists:read`, changed behind
+ * Watchlists over GraphQL (docs/api.md §5–§7): read behind `watchlists:read`, changed behind
  * `watchlists:write`, always confined to the caller's workspace.
  */
 import { ApiError, forbidden, invalidParameter } from '../core/errors.js';
@@ -31,7 +31,7 @@ export const WatchlistRef = builder.objectRef<WatchlistRow>('Watchlist').impleme
     description: t.exposeString('description', { nullable: true }),
     entries: t.field({
       type: [WatchlistEntryRef],
-      description: `Every entry, at most ${MAX_ENTRIES_PER_WATCHLIST}; a query's cost counts that many (API.md §7).`,
+      description: `Every entry, at most ${MAX_ENTRIES_PER_WATCHLIST}; a query's cost counts that many (docs/api.md §7).`,
       extensions: { maxItems: MAX_ENTRIES_PER_WATCHLIST },
       resolve: (watchlist, _args, { loaders }) => loaders.watchlistEntries.load(watchlist.id),
     }),

@@ -1,5 +1,5 @@
 /**
- * Webhook endpoints, deliveries and attempts of a workspace (API.md §10). Every read and write
+ * Webhook endpoints, deliveries and attempts of a workspace (docs/api.md §10). Every read and write
  * names the workspace: another workspace's endpoint or delivery is simply not found.
  */
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
@@ -11,7 +11,7 @@ export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type AttemptRow = typeof webhookAttempts.$inferSelect;
 
-/** At most this many endpoints per workspace (API.md §10). */
+/** At most this many endpoints per workspace (docs/api.md §10). */
 export const MAX_ENDPOINTS = 10;
 
 export function listEndpoints(db: Db, workspaceId: string) {

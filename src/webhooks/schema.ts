@@ -1,5 +1,5 @@
 /**
- * Webhook endpoints and their delivery log over GraphQL (API.md §10): read behind
+ * Webhook endpoints and their delivery log over GraphQL (docs/api.md §10): read behind
  * `webhooks:read`, changed behind `webhooks:write`, confined to the caller's workspace. A secret
  * is returned once, by the call that makes it (create, rotate), and never again.
  */
@@ -100,7 +100,7 @@ const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
 
 /**
  * A key that sends deliveries somewhere new or again must be able to read what they carry
- * (API.md §10): redirecting or enabling an endpoint needs the read permission of every kind of
+ * (docs/api.md §10): redirecting or enabling an endpoint needs the read permission of every kind of
  * record an alert can hold; a retry, the one of its alert's kind. Otherwise a key with only
  * `webhooks:write` could point the workspace's leak alerts at itself.
  */

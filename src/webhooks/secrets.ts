@@ -1,5 +1,5 @@
 /**
- * Webhook signing secrets (API.md §10): `whsec_` and the base64 of 32 random bytes, shown once.
+ * Webhook signing secrets (docs/api.md §10): `whsec_` and the base64 of 32 random bytes, shown once.
  * The server signs every delivery with them, so it must be able to read them back: they are
  * stored sealed with AES-256-GCM under a key that is not in the database (`WEBHOOK_SECRET_KEY`,
  * or a key file made once in the data folder), so that a dump of the database does not reveal

@@ -5,7 +5,7 @@ import { STRICT_POLICY, type UrlPolicy } from './urlPolicy.js';
 export interface WebhookSettings {
   secrets: SecretBox;
   policy: UrlPolicy;
-  /** Seconds to wait before each retry (API.md §10: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h). */
+  /** Seconds to wait before each retry (docs/api.md §10: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h). */
   retrySchedule: readonly number[];
 }
 

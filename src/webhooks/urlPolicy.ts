@@ -1,5 +1,5 @@
 /**
- * Where a webhook may point (API.md §10): `https` (plain `http` only with WEBHOOK_ALLOW_HTTP), no
+ * Where a webhook may point (docs/api.md §10): `https` (plain `http` only with WEBHOOK_ALLOW_HTTP), no
  * credentials in the URL, and a host whose every address is public. Loopback, private, CGNAT and
  * unique-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE; link-local addresses and the
  * cloud metadata endpoints always. Checked when an endpoint is saved and again before every
@@ -39,7 +39,7 @@ export function addressRefusal(address: string, policy: UrlPolicy): string | nul
 
 /**
  * The IPv4 address an IPv6 address carries in its last 32 bits, for the two forms that reach it
- * directly (API.md §10): IPv4-mapped `::ffff:a.b.c.d` and the deprecated IPv4-compatible
+ * directly (docs/api.md §10): IPv4-mapped `::ffff:a.b.c.d` and the deprecated IPv4-compatible
  * `::a.b.c.d` (`::/96`, which ipaddr.js calls unicast; `::` and `::1` excepted). Null otherwise.
  */
 function embeddedIPv4(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | null {
@@ -58,7 +58,7 @@ export class UrlRefused extends Error {}
 /**
  * Why a host name was refused, in one sentence whatever the reason: whether it does not resolve or
  * resolves to a private address is not said, nor the address, so that a key allowed to save
- * webhooks cannot map which internal names exist and where they point (API.md §10).
+ * webhooks cannot map which internal names exist and where they point (docs/api.md §10).
  */
 const NOT_PUBLIC =
   'has a host that does not resolve to public addresses only (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones).';

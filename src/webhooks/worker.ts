@@ -1,5 +1,5 @@
 /**
- * Webhook delivery (API.md §10). Deliveries wait in PostgreSQL (`webhook_deliveries`, queued by
+ * Webhook delivery (docs/api.md §10). Deliveries wait in PostgreSQL (`webhook_deliveries`, queued by
  * the database with each alert): every server process runs a worker that claims due deliveries
  * with `FOR UPDATE SKIP LOCKED` and holds each for a short lease, so that with several processes
  * each attempt is made by one of them, and a process that dies mid-attempt lets the lease run out
@@ -29,12 +29,12 @@ import type { WebhookSettings } from './settings.js';
 import { allowedAddress, parseWebhookUrl, UrlRefused } from './urlPolicy.js';
 
 export const DELIVERY_CHANNEL = 'webhook_delivery';
-/** An attempt is given up after this long (API.md §10). */
+/** An attempt is given up after this long (docs/api.md §10). */
 export const ATTEMPT_TIMEOUT_MS = 15_000;
 /** A claimed delivery is this process's for this long; longer than an attempt can take. */
 const LEASE_SECONDS = 30;
 /**
- * Fairness (API.md §12). Attempts run side by side, each on its own, never a batch waiting for its
+ * Fairness (docs/api.md §12). Attempts run side by side, each on its own, never a batch waiting for its
  * slowest: an endpoint that never answers holds at most `PER_ENDPOINT` attempts (in all processes)
  * and its workspace at most `PER_WORKSPACE`, for at most the attempt timeout, while the others'
  * deliveries are claimed as soon as they are due. `IN_FLIGHT` bounds one process's sockets; it is
@@ -55,7 +55,7 @@ interface Claimed {
   secret: string;
   previous_secret: string | null;
   previous_valid: boolean;
-  /** The workspace's plan and billing now: what its deliveries may carry (API.md §10). */
+  /** The workspace's plan and billing now: what its deliveries may carry (docs/api.md §10). */
   plan: Workspace['plan'];
   billing_status: Workspace['billingStatus'];
 }

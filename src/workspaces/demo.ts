@@ -1,5 +1,5 @@
 /**
- * The demo workspace made on first start of an empty embedded database (API.md §8), so that a
+ * The demo workspace made on first start of an empty embedded database (docs/api.md §8), so that a
  * newcomer can call the server at once: enterprise plan, a little scope, a little data, one key.
  */
 import { count, eq } from 'drizzle-orm';

@@ -1,5 +1,5 @@
 /**
- * Domains a workspace proves it owns by DNS (API.md §15). The workspace claims a domain and gets a
+ * Domains a workspace proves it owns by DNS (docs/api.md §15). The workspace claims a domain and gets a
  * TXT record to publish at `_threatintel-challenge.<domain>`; verifying looks the record up, and a
  * verified domain enters the scope (a `workspace_scope` row with source `dns`) with everything
  * under it. Verified domains are checked again every 24 hours; a record missing at three checks in

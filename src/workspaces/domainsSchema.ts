@@ -1,5 +1,5 @@
 /**
- * Domain verification over GraphQL (API.md §15): `scope { domainEntries }` on the workspace, and
+ * Domain verification over GraphQL (docs/api.md §15): `scope { domainEntries }` on the workspace, and
  * `claimDomain`, `verifyDomain`, `removeDomain` behind `scope:write`. REST's `/api/v1/scope` routes
  * run these operations (src/rest/routes.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * The daily re-check of verified domains (API.md §15), run by every server process: every ten
+ * The daily re-check of verified domains (docs/api.md §15), run by every server process: every ten
  * minutes each one takes the domains that are due, leased so that no two processes check one
  * (src/workspaces/domains.ts, `recheckDomains`). A run that fails (the database away) is logged
  * and tried again at the next tick.

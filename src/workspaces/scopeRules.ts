@@ -1,5 +1,5 @@
 /**
- * What a workspace's scope covers (API.md §5). Inputs must already be normalised
+ * What a workspace's scope covers (docs/api.md §5). Inputs must already be normalised
  * (src/core/normalize.ts); these functions only compare.
  */
 import type { WorkspaceScope } from '../auth/principal.js';

@@ -1,5 +1,5 @@
 /**
- * Watchlist alerts (API.md §10): raised by the statement that stores new leaks or writes IOCs,
+ * Watchlist alerts (docs/api.md §10): raised by the statement that stores new leaks or writes IOCs,
  * one per (entry, record), never for data older than the entry, only for data the workspace could
  * read (leaks: enterprise with active billing; IOCs: the shared feed or its own); listed, read
  * and triaged over REST and GraphQL, confined to their workspace.

@@ -1,5 +1,5 @@
 /**
- * The live alert stream (API.md §10): `GET /api/v1/alerts/stream` as Server-Sent Events with
+ * The live alert stream (docs/api.md §10): `GET /api/v1/alerts/stream` as Server-Sent Events with
  * `Last-Event-ID` resume, and the `alertCreated` subscription, over a real HTTP server. Alerts
  * raised by `leaks import` arrive; a resumed stream misses nothing and repeats nothing; another
  * workspace's alerts never arrive.

@@ -1,5 +1,5 @@
 /**
- * Every authentication row of API.md §4, on GraphQL, with the key in either header: the status,
+ * Every authentication row of docs/api.md §4, on GraphQL, with the key in either header: the status,
  * the whole body, and the request id matching the `x-request-id` header.
  */
 import { sql } from 'drizzle-orm';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatApiKey, generateApiKey, KEY_LENGTH, parseApiKey } from '../../src/auth/keyFormat.js';
 
-describe('API key format (API.md §2)', () => {
+describe('API key format (docs/api.md §2)', () => {
   it('matches the checksum zlib computes (vector made with Python zlib.crc32)', () => {
     expect(formatApiKey('0123456789abcdefghijABCDEFGHIJ012345')).toBe(
       'sk_live_0123456789abcdefghijABCDEFGHIJ012345379e2F',

@@ -1,5 +1,5 @@
 /**
- * The verified-key cache (API.md §2): no argon2 and no database read for a key seen before, yet
+ * The verified-key cache (docs/api.md §2): no argon2 and no database read for a key seen before, yet
  * never a stale answer after expiry, revocation or a lost notification channel; and a flood of
  * guesses against one prefix does not hold up anyone else.
  */

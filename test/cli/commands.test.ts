@@ -1,4 +1,4 @@
-/** The admin command line (API.md §8): one JSON object on stdout and exit 0, or an error and non-zero. */
+/** The admin command line (docs/api.md §8): one JSON object on stdout and exit 0, or an error and non-zero. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * `import --file F [--format stix|csv] [--workspace ID]` (API.md §8): upserts by (type, value)
+ * `import --file F [--format stix|csv] [--workspace ID]` (docs/api.md §8): upserts by (type, value)
  * keeping the earliest first_seen and the latest last_seen, reports new, updated and rejected rows
  * with reasons, skips what is malformed, and never loses what is stored.
  */

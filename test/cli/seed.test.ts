@@ -39,7 +39,7 @@ describe('seed', () => {
       sql`select (select count(*)::int from iocs) as iocs, (select count(*)::int from credential_leaks) as leaks, (select count(*)::int from card_leaks) as cards`,
     );
     expect(counts).toEqual({ iocs: json.iocs, leaks: 2000, cards: 400 });
-    // Analysed as part of the load (API.md §9): the planner knows the rows at once, without waiting
+    // Analysed as part of the load (docs/api.md §9): the planner knows the rows at once, without waiting
     // for autovacuum (a fresh table that was never analysed reports -1).
     const stats = await rows<{ relname: string; reltuples: number }>(
       sql`select relname::text, reltuples::int as reltuples from pg_class where relname in ('iocs', 'credential_leaks', 'card_leaks') order by relname`,

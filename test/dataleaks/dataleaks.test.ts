@@ -1,5 +1,5 @@
 /**
- * Data leaks over GraphQL (API.md §5): strict scope, enterprise plan with active billing, the
+ * Data leaks over GraphQL (docs/api.md §5): strict scope, enterprise plan with active billing, the
  * 400/403 rows of §4 for each search, masked passwords, and keyset pages.
  */
 import { sql } from 'drizzle-orm';

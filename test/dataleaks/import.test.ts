@@ -1,5 +1,5 @@
 /**
- * `leaks import` (API.md §9): each of the five formats from a realistic file written here (CRLF,
+ * `leaks import` (docs/api.md §9): each of the five formats from a realistic file written here (CRLF,
  * blank lines, malformed lines, passwords with `:` and non-ASCII letters, nested stealer folders,
  * a zip), the exact report, the rows stored, a re-import that only finds duplicates, and no
  * password or card number in clear anywhere: not in the database (a dump of all of it), not in a
@@ -58,7 +58,7 @@ function write(name: string, content: string | Buffer): string {
   return at;
 }
 
-/** The mask of API.md §9: first and last code point, `*` between; `****` up to 4. */
+/** The mask of docs/api.md §9: first and last code point, `*` between; `****` up to 4. */
 const mask = (password: string) => {
   const points = [...password];
   return points.length <= 4 ? '****' : `${points[0]}${'*'.repeat(points.length - 2)}${points.at(-1)}`;

@@ -1,5 +1,5 @@
 /**
- * Searches of API.md §9 over leaks loaded by `leaks import`: credentials captured on the
+ * Searches of docs/api.md §9 over leaks loaded by `leaks import`: credentials captured on the
  * workspace's own websites (`/dataleaks/site`, `bySite`) with the scope, plan and billing rules of
  * `/dataleaks/domain`; and the breached-password range search (`/passwords/range/{prefix}`,
  * `passwordRange`) with its counts, order, letter case, padding, 400s and permission.

@@ -98,7 +98,7 @@ describe('the breached-password range search', () => {
   });
 });
 
-describe('what one tenant can ask is read through an index, whatever the others hold (API.md §12)', () => {
+describe('what one tenant can ask is read through an index, whatever the others hold (docs/api.md §12)', () => {
   it.each([
     [
       'a keyword lookup by the runs of an IOC',

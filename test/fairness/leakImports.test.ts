@@ -1,5 +1,5 @@
 /**
- * Findings 6, 9 and 10 of the second security review (API.md §12, leak imports): a NUL byte hung
+ * Findings 6, 9 and 10 of the second security review (docs/api.md §12, leak imports): a NUL byte hung
  * an import forever; a CSV field or an unclosed quote was buffered whole (and swallowed the next
  * row); a wrong card header was refused only after the first record was buffered; a zip listing
  * one entry twenty times inflated a gigabyte. Each input is built here as the review built it.

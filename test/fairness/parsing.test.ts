@@ -1,5 +1,5 @@
 /**
- * Findings 1 and 2 of the second security review (API.md §12: inputs parsed in linear time):
+ * Findings 1 and 2 of the second security review (docs/api.md §12: inputs parsed in linear time):
  * a key header padded with white space, and a STIX pattern of 100,000 characters, each used to
  * hold the event loop for every tenant. Each is sent here the way the review sent it, and the
  * other tenant's request is timed against the same request alone.

@@ -1,5 +1,5 @@
 /**
- * Finding 8 of the second security review (API.md §12): a TAXII status larger than the envelope
+ * Finding 8 of the second security review (docs/api.md §12): a TAXII status larger than the envelope
  * that made it (100,000 objects of an unknown type gave a 30 MB status, stored and served again),
  * and parallel POSTs of one key holding several 6.5 MB envelopes in memory at once.
  */

@@ -1,5 +1,5 @@
 /**
- * Two workspaces on one server (API.md §12: no tenant's worst may slow another): the real server
+ * Two workspaces on one server (docs/api.md §12: no tenant's worst may slow another): the real server
  * as its own process (its settings, its pool of two connections, its webhook worker, the plans'
  * request limits), the callers in this one, so that the noisy caller's own work does not run on
  * the server's event loop as it would in-process. The noisy one, on the free plan, does its worst at once, as fast as it can,

@@ -1,5 +1,5 @@
 /**
- * Findings 5, 7, 11 and 12 of the second security review (API.md §10, §12): webhooks that carried
+ * Findings 5, 7, 11 and 12 of the second security review (docs/api.md §10, §12): webhooks that carried
  * what the API hides, URLs that reached loopback through IPv4-compatible IPv6, refusals that
  * mapped internal DNS, and one tenant's dead endpoints delaying everyone's deliveries.
  */

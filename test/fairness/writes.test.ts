@@ -1,5 +1,5 @@
 /**
- * Findings 3, 4 and 13 of the second security review (API.md §12): a summary that read every alert
+ * Findings 3, 4 and 13 of the second security review (docs/api.md §12): a summary that read every alert
  * of the workspace, keyword matching that read every keyword of every workspace for every IOC
  * written (with no limit on entries), and parallel submissions that deadlocked into 500s.
  */

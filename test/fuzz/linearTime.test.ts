@@ -1,5 +1,5 @@
 /**
- * Every parser a caller can reach runs in time linear in its input (API.md §12; security review 2,
+ * Every parser a caller can reach runs in time linear in its input (docs/api.md §12; security review 2,
  * "make the class impossible"): 64 KB of adversarial text (runs of white space, repeated
  * separators, nested brackets, unclosed quotes, almost-matches) must cost about 64 times what 1 KB
  * of the same text costs, never the 4,096 times of a quadratic parser. Measured as one 64 KB call

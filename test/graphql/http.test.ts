@@ -1,5 +1,5 @@
 /**
- * GraphQL over HTTP (API.md §7): every request follows the specification the same way whichever
+ * GraphQL over HTTP (docs/api.md §7): every request follows the specification the same way whichever
  * adapter answers it. graphql-http's own server audits run against both adapters on a real
  * loopback server, and a parity test sends the same requests through both and compares the answers.
  */
@@ -9,7 +9,7 @@ import { createTestApp, type TestApp } from '../support/app.js';
 
 /**
  * The audits whose request is an introspection query (`__type` with variables): refused in
- * production by design (API.md §7), so only their `ok` is waived there. The POST pair is the
+ * production by design (docs/api.md §7), so only their `ok` is waived there. The POST pair is the
  * specification's MUST/SHOULD; the GET pair its MAY.
  */
 const INTROSPECTION_AUDITS = ['2EA1', '28B9', 'D6D5', '6A70'];

@@ -1,4 +1,4 @@
-/** `NODE_ENV=production` (API.md §7): no introspection and no GraphiQL, on either GraphQL path. */
+/** `NODE_ENV=production` (docs/api.md §7): no introspection and no GraphiQL, on either GraphQL path. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 

@@ -1,5 +1,5 @@
 /**
- * `GET /api/v1/iocs/export` (API.md §6, §8): the listing's filters, every matching IOC across
+ * `GET /api/v1/iocs/export` (docs/api.md §6, §8): the listing's filters, every matching IOC across
  * pages, as a STIX 2.1 bundle that the official schemas accept, or as CSV; scoped to the
  * workspace, refused in the SOC dialect.
  */

@@ -1,4 +1,4 @@
-/** IOCs over GraphQL (API.md §5–§7): visibility, permission, filters, pagination and lookup. */
+/** IOCs over GraphQL (docs/api.md §5–§7): visibility, permission, filters, pagination and lookup. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertIocs } from '../support/fixtures.js';

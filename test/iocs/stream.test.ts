@@ -1,5 +1,5 @@
 /**
- * New and changed IOCs as they happen (API.md §6): `GET /api/v1/iocs/stream` as Server-Sent Events
+ * New and changed IOCs as they happen (docs/api.md §6): `GET /api/v1/iocs/stream` as Server-Sent Events
  * with `Last-Event-ID` resume (no gap, no duplicate across a reconnect), and the GraphQL
  * subscription `iocChanged(type)`; key checks and scope apply. Over a real HTTP server.
  */

@@ -1,5 +1,5 @@
 /**
- * IOC submissions (API.md §11): `POST /api/v1/iocs` and `submitIocs` upsert 1 to 1000 IOCs into
+ * IOC submissions (docs/api.md §11): `POST /api/v1/iocs` and `submitIocs` upsert 1 to 1000 IOCs into
  * the caller's workspace's own, defanged values accepted and types detected, each bad one rejected
  * with its index; they raise watchlist alerts; `iocs:write` is needed; another workspace never
  * sees them.

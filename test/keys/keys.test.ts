@@ -1,5 +1,5 @@
 /**
- * Key management over GraphQL (API.md §2, §7): every query and mutation allowed, refused without
+ * Key management over GraphQL (docs/api.md §2, §7): every query and mutation allowed, refused without
  * its permission, and blind to another workspace; plan limits under concurrency; rotation;
  * audit events; secrets never shown twice nor logged.
  */

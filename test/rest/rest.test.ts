@@ -1,5 +1,5 @@
 /**
- * The REST layer (API.md §4, §6): every route family answers every §4 row in its dialect, with
+ * The REST layer (docs/api.md §4, §6): every route family answers every §4 row in its dialect, with
  * the documented bytes and the request id of the `x-request-id` header; success bodies are the
  * documented shapes; REST and GraphQL agree.
  */

@@ -1,5 +1,5 @@
 /**
- * Every route of the table, old and new, against the ways a caller can abuse it (API.md §2, §12):
+ * Every route of the table, old and new, against the ways a caller can abuse it (docs/api.md §2, §12):
  * no key (401 in the route's dialect), a body over its limit (1 MiB; TAXII's 10 MiB: 413, nothing
  * read past the limit) and a body that never finishes (503 once the request's time is up, the
  * connection not held forever). Other workspaces' ids are the fuzz test's and each family's own

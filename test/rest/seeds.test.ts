@@ -1,5 +1,5 @@
 /**
- * The requests printed in the two source documents (shared/seeds/), sent verbatim with curl to a
+ * The requests printed in the two source documents (the Defendis and SOC Defenders API pages), sent verbatim with curl to a
  * real HTTP server on a loopback port, and the documented failures answered byte for byte.
  */
 import { execFile } from 'node:child_process';

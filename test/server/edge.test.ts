@@ -1,5 +1,5 @@
 /**
- * The edge, once (issue: the edge; API.md §2, §7, §12): each finding of the security review as the
+ * The edge, once (issue: the edge; docs/api.md §2, §7, §12): each finding of the security review as the
  * request that reproduced it and the answer it must get now, with the legitimate case beside it.
  * Over a real HTTP server on a loopback port wherever the transport matters.
  */

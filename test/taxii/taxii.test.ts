@@ -1,5 +1,5 @@
 /**
- * TAXII 2.1 (API.md §11) on a real HTTP server, through a client that behaves as the OASIS
+ * TAXII 2.1 (docs/api.md §11) on a real HTTP server, through a client that behaves as the OASIS
  * taxii2-client does (test/taxii/client.ts) and as OpenCTI's TAXII ingester does (`next` and
  * `added_after` together, `added_after` from `X-TAXII-Date-Added-Last`): discovery, API root,
  * collections, paged objects and manifest, an object and its versions, the filters, HTTP Basic,

@@ -1,5 +1,5 @@
 /**
- * Watchlists over GraphQL (API.md §5): each query and mutation allowed, refused without its
+ * Watchlists over GraphQL (docs/api.md §5): each query and mutation allowed, refused without its
  * permission, and blind to another workspace (which cannot read, change, or learn of them).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

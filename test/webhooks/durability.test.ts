@@ -1,5 +1,5 @@
 /**
- * Deliveries wait in PostgreSQL (API.md §10), proven with the real server as separate processes
+ * Deliveries wait in PostgreSQL (docs/api.md §10), proven with the real server as separate processes
  * on one database: two processes make each attempt once; a server killed with SIGKILL while
  * deliveries are pending loses none (after a restart each is delivered, with the same
  * `webhook-id` it had); connections to the database cut under a running server, and deliveries

@@ -1,5 +1,5 @@
 /**
- * Webhooks (API.md §10), end to end: endpoints made over REST, alerts raised by `leaks import`,
+ * Webhooks (docs/api.md §10), end to end: endpoints made over REST, alerts raised by `leaks import`,
  * delivered by the worker to a real `node:http` receiver on loopback, signatures checked with the
  * `standardwebhooks` library; retries with the same `webhook-id`, 410, timeouts, manual retry,
  * secret rotation, the delivery log, the URL policy, the limit of 10, permissions and tenants.
@@ -381,7 +381,7 @@ describe('endpoints', () => {
     expect(addressRefusal('127.0.0.1', { allowHttp: true, allowPrivate: true })).toBeNull();
     expect(addressRefusal('169.254.169.254', { allowHttp: true, allowPrivate: true })).toMatch(/metadata/);
     expect(addressRefusal('fe80::1', { allowHttp: true, allowPrivate: true })).toMatch(/link local/);
-    // A name is refused without saying where it points (API.md §10).
+    // A name is refused without saying where it points (docs/api.md §10).
     await expect(allowedAddress(new URL('https://localhost/x'), STRICT_POLICY)).rejects.toThrow(
       'has a host that does not resolve to public addresses only (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones).',
     );
