@@ -56,8 +56,10 @@ const createdAt = () => timestamptz('created_at').notNull().defaultNow();
 const id = () =>
   uuid('id')
     .primaryKey()
-    .default(sql`gen_random_uuid()`)
-    // Time-ordered ids from the application keep the primary-key index append-only.
+    // Time-ordered (UUID v7) whoever makes the row: the application (uuidv7 here), or a statement
+    // of the database's own, a COPY or a trigger (`uuidv7()`, drizzle/0018), so that the primary-key
+    // index is appended to rather than written all over.
+    .default(sql`uuidv7()`)
     .$defaultFn(() => uuidv7());
 
 export const planEnum = pgEnum('plan', PLANS);

@@ -252,7 +252,7 @@ const UPSERT_SQL = `with u as (
          and strpos(lower(t.value) collate "C", e.value collate "C") > 0
      ), alerted as (
        insert into alerts (id, workspace_id, watchlist_id, entry_id, entry_type, entry_value, kind, record_id)
-       select gen_random_uuid(), w.workspace_id, w.id, e.id, e.type, e.value, 'ioc', m.id
+       select uuidv7(), w.workspace_id, w.id, e.id, e.type, e.value, 'ioc', m.id
        from matched m
        join watchlist_entries e on e.id = m.entry_id
        join watchlists w on w.id = e.watchlist_id

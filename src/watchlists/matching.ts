@@ -57,7 +57,7 @@ export const MIN_KEYWORD_LENGTH = 4;
  */
 export function matchedAlertsSql(records: string, kind: 'credential_leak' | 'card_leak'): string {
   return `INSERT INTO alerts (id, workspace_id, watchlist_id, entry_id, entry_type, entry_value, kind, record_id)
-    SELECT gen_random_uuid(), w.workspace_id, w.id, e.id, e.type, e.value, '${kind}', r.id
+    SELECT uuidv7(), w.workspace_id, w.id, e.id, e.type, e.value, '${kind}', r.id
     FROM ${records} r
     JOIN watchlist_entries e ON e.match_key = r.key
     JOIN watchlists w ON w.id = e.watchlist_id

@@ -206,7 +206,7 @@ export class DeliveryWorker {
     await this.database.rows(sql`
       with attempt as (
         insert into webhook_attempts (id, delivery_id, at, status, error, duration_ms)
-        values (gen_random_uuid(), ${delivery.id}, ${at.toISOString()}::timestamptz, ${outcome.status}, ${outcome.error}, ${durationMs})
+        values (uuidv7(), ${delivery.id}, ${at.toISOString()}::timestamptz, ${outcome.status}, ${outcome.error}, ${durationMs})
       ), disabled as (
         update webhook_endpoints set enabled = false, disabled_reason = 'the receiver answered 410 Gone', updated_at = now()
         where id = ${delivery.endpoint_id} and ${gone}
