@@ -28,7 +28,7 @@ export function links({ url, production, metricsUrl }: Addresses) {
     {
       name: 'Console',
       href: `${url}/console/`,
-      note: 'sign in with an API key: dashboard, alerts, lookup, leaks; keys with keys:write',
+      note: 'sign in with an API key: dashboard, alerts, lookup, leaks, scope; keys with keys:write',
     },
     {
       name: 'Metrics',
@@ -84,7 +84,7 @@ export function startBanner(facts: BannerFacts): string {
   lines.push(
     '',
     'A new key: Create key in the console, or from the command line' +
-      (facts.embedded ? ' (with this server stopped: the embedded database admits one process):' : ':'),
+      (facts.embedded ? ' (in another terminal: this server runs the commands handed to it):' : ':'),
     `    ${cli} key create --workspace ${workspace} --name "My key"`,
     `Workspaces and their keys:  ${cli} workspace list   |   ${cli} key list --workspace ${workspace}`,
     '',

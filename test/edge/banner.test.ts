@@ -30,6 +30,14 @@ describe('the start banner', () => {
     expect(banner).not.toContain('No workspace yet');
   });
 
+  it('on the embedded database, says a command runs beside the server (it is handed over), not that the server must stop', () => {
+    const banner = startBanner({ ...facts, embedded: true, demoWorkspaceId: 'w-1' });
+    expect(banner).toContain(
+      'or from the command line (in another terminal: this server runs the commands handed to it):',
+    );
+    expect(banner).not.toMatch(/stopped|admits one process/);
+  });
+
   it('says the console is for any key, not only admin keys', () => {
     expect(startBanner(facts)).toMatch(/Console +http:\/\/127\.0\.0\.1:4000\/console\/ +sign in with an API key/);
   });
