@@ -34,6 +34,13 @@ export interface FieldInput<T = unknown> {
   min?: number;
   merge: Merge;
   /**
+   * Confidence wins (docs/api.md §13): when an upsert's confidence is lower than the stored one,
+   * a field stays as stored, unless it says `apply` (it still meets the stored value by `merge`:
+   * `last_seen` is renewed, a source's `valid_until` always applies) or `union` (its items are
+   * added to the stored ones: tags).
+   */
+  lessConfident?: 'apply' | 'union';
+  /**
    * The SQL of a new row's value, from `u.<column>` (the given one, null when not given) and the
    * other given columns; by default the given value, else the column's default.
    */
@@ -125,6 +132,7 @@ const ALL_FIELDS = {
     input: {
       max: 100,
       merge: 'given',
+      lessConfident: 'union',
       parse: (input) => {
         const tags = [...new Set((input as readonly string[]).map((tag) => tag.trim()).filter(Boolean))];
         // They travel to the upsert joined by `;`.
@@ -151,14 +159,17 @@ const ALL_FIELDS = {
   lastSeen: {
     kind: 'timestamp',
     shown: true,
-    input: timeInput('last_seen', 'latest', 'coalesce(u.last_seen, u.first_seen, now())'),
+    input: {
+      ...timeInput('last_seen', 'latest', 'coalesce(u.last_seen, u.first_seen, now())'),
+      lessConfident: 'apply',
+    },
   },
   validUntil: {
     kind: 'timestamp',
     shown: true,
     nullable: true,
     stix: 'valid_until',
-    input: timeInput('valid_until', 'given'),
+    input: { ...timeInput('valid_until', 'given'), lessConfident: 'apply' },
   },
   createdAt: { kind: 'timestamp', shown: true },
   updatedAt: { kind: 'timestamp', shown: true },
@@ -229,7 +240,18 @@ function meet(rule: Merge, earlier: unknown, later: unknown): unknown {
 /** The same IOC twice in one batch: one row, as two imports one after the other would leave it. */
 export function mergeUpserts(a: IocUpsert, b: IocUpsert): IocUpsert {
   const merged: Record<string, unknown> = { type: a.type, value: a.value };
-  for (const field of INPUT_FIELDS) merged[field] = meet(inputOf(field).merge, a[field], b[field]);
+  // Confidence wins: a later row that is less sure changes only what its fields allow.
+  const lessConfident = a.confidence !== null && b.confidence !== null && b.confidence < a.confidence;
+  for (const field of INPUT_FIELDS) {
+    const { merge, lessConfident: rule } = inputOf(field);
+    merged[field] = !lessConfident
+      ? meet(merge, a[field], b[field])
+      : rule === 'apply'
+        ? meet(merge, a[field], b[field])
+        : rule === 'union'
+          ? [...new Set([...((a[field] as string[] | null) ?? []), ...((b[field] as string[] | null) ?? [])])]
+          : a[field];
+  }
   return merged as IocUpsert;
 }
 

@@ -158,6 +158,28 @@ function defaultSql(column: (typeof iocs)[IocInputField]): string | null {
   return new PgDialect().sqlToQuery(given as SQL).sql;
 }
 
+/** How a given value meets the stored one, by the field's rule. */
+function mergeRule(spec: { merge: string }, name: string, given: string): string {
+  return spec.merge === 'earliest'
+    ? `least(i.${name}, ${given})`
+    : spec.merge === 'latest'
+      ? `greatest(i.${name}, ${given})`
+      : `coalesce(${given}, i.${name})`;
+}
+
+/**
+ * Confidence wins (docs/api.md §13): an upsert less confident than what is stored renews
+ * `last_seen`, applies a source's `valid_until` and adds tags, and leaves every other field as it
+ * is (src/iocs/record.ts, `lessConfident`). Equal or higher, or no confidence given: as before.
+ */
+const LESS_CONFIDENT = `coalesce(u.confidence < i.confidence, false)`;
+function lessConfidentRule(spec: { lessConfident?: 'apply' | 'union' }, name: string, rule: string): string {
+  if (spec.lessConfident === 'apply') return rule;
+  if (spec.lessConfident === 'union')
+    return `case when ${LESS_CONFIDENT} then i.${name} || array(select t from unnest(coalesce(u.${name}, '{}')) as t where t <> all(i.${name})) else ${rule} end`;
+  return `case when ${LESS_CONFIDENT} then i.${name} else ${rule} end`;
+}
+
 /**
  * The parts of the upsert each input field adds, from its declaration (src/iocs/record.ts): one
  * text array parameter each (tags joined by `;`), cast to the column's type; the update's merge
@@ -178,12 +200,7 @@ const upsertParts = INPUT_FIELDS.map((field, index) => {
       IOC_FIELDS[field].kind === 'tags'
         ? `string_to_array(u.${name}, ';') as ${name}`
         : `u.${name}::${column.getSQLType()} as ${name}`,
-    update:
-      spec.merge === 'earliest'
-        ? `${name} = least(i.${name}, ${given})`
-        : spec.merge === 'latest'
-          ? `${name} = greatest(i.${name}, ${given})`
-          : `${name} = coalesce(${given}, i.${name})`,
+    update: `${name} = ${lessConfidentRule(spec, name, mergeRule(spec, name, given))}`,
     insert: spec.insert ?? (fallback === null ? given : `coalesce(${given}, ${fallback})`),
   };
 });
