@@ -34,10 +34,14 @@ export async function serveCommands(
   rmSync(socketPath, { force: true });
   const running = new Set<Promise<unknown>>();
   const server = createServer((socket) => {
-    const run = readCommand(socket).then(
-      (command) => (command ? runHanded(command, socket, database, logger) : undefined),
-      () => socket.destroy(),
-    );
+    // A caller that goes away mid-command (Ctrl-C) makes writes fail: the command runs on, unheard.
+    socket.on('error', () => {});
+    const run = readCommand(socket)
+      .then((command) => (command ? runHanded(command, socket, database, logger) : undefined))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'command line command failed outside the command');
+        socket.destroy();
+      });
     running.add(run);
     void run.finally(() => running.delete(run));
   });
@@ -93,7 +97,7 @@ function readCommand(socket: Socket): Promise<HandedCommand | null> {
       if (command) resolve(command);
       else refuse('not a command: expected one line of {"argv": [strings], "cwd": "/absolute/folder"}');
     });
-    socket.once('error', () => resolve(null));
+    socket.once('close', () => resolve(null));
   });
 }
 

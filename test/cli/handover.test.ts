@@ -201,6 +201,41 @@ describe('the command line beside a running embedded server', () => {
     expect(messages.at(-1)).toEqual({ exit: 0 });
   });
 
+  it('runs a command to its end when its caller goes away at once, and keeps serving', async () => {
+    writeFileSync(
+      path.join(caller, 'left.txt'),
+      Array.from({ length: 300 }, (_, i) => `https://l.acme.example/:left${i}@acme.example:x${i}`).join('\n'),
+    );
+    const connection = createConnection(path.join(dataDir, 'cli.sock'));
+    await once(connection, 'connect');
+    connection.write(
+      `${JSON.stringify({
+        argv: [
+          'leaks',
+          'import',
+          '--file',
+          'left.txt',
+          '--format',
+          'ulp',
+          '--source',
+          'left',
+          '--source-type',
+          'stealer_log',
+        ],
+        cwd: caller,
+      })}\n`,
+    );
+    connection.destroy();
+    await until(
+      () => Promise.resolve(server.stdout.join('')),
+      (log) => /"command":"leaks import","exit":0,"ms":\d+,"caller_waited":false/.test(log),
+      10_000,
+      50,
+    );
+    const listed = await cli('workspace', 'list');
+    expect(listed.code, listed.stderr).toBe(0);
+  });
+
   it('refuses what is not a command: bad JSON, a relative folder, a line too long', async () => {
     const socket = path.join(dataDir, 'cli.sock');
     const refusal = {

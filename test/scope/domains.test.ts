@@ -200,6 +200,17 @@ describe('domain verification by DNS TXT', () => {
     expect(await call(a.key, 'GET', '/api/v1/scope')).toEqual(before);
   });
 
+  it('holds a workspace to 100 claims: the 101st is refused, claiming one it holds still answers it', async () => {
+    const { id } = await t.createWorkspace();
+    const many = (await t.createKey(id)).key;
+    for (let i = 0; i < 100; i++)
+      expect((await call(many, 'POST', '/api/v1/scope/domains', { domain: `d${i}.example` })).status).toBe(201);
+    const refused = await call(many, 'POST', '/api/v1/scope/domains', { domain: 'one-more.example' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toBe('Forbidden: a workspace claims at most 100 domains; remove one first.');
+    expect((await call(many, 'POST', '/api/v1/scope/domains', { domain: 'd7.example' })).status).toBe(200);
+  });
+
   it('removes a claim and the domain from the scope; removing it again is 404', async () => {
     await call(a.key, 'POST', '/api/v1/scope/domains', { domain: 'gone.example' });
     expect((await call(a.key, 'DELETE', '/api/v1/scope/domains/gone.example')).status).toBe(204);
