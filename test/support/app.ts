@@ -65,32 +65,42 @@ export interface GraphQLBody {
 /** Rate limits far above what a test sends, unless a test asks for its own. */
 const GENEROUS_LIMITS: Record<Plan, number> = { free: 100_000, pro: 100_000, enterprise: 100_000 };
 
-export async function createTestApp(
-  options: {
-    production?: boolean;
-    verifier?: KeyVerifierOptions;
-    rateLimits?: Record<Plan, number>;
-    /** How old a change must be before streams send it (src/iocs/changes.ts). */
-    settleMs?: number;
-    /** Count requests in this registry (as METRICS_PORT does in the server). */
-    metrics?: Registry;
-    /** Anything else the app takes: the GraphQL adapter, CORS origins, limits. */
-    app?: Partial<
-      Pick<
-        AppOptions,
-        | 'graphqlAdapter'
-        | 'corsOrigins'
-        | 'trustedProxies'
-        | 'openAnswerLimits'
-        | 'stalledReaderMs'
-        | 'requestTimeoutMs'
-        | 'webhooks'
-        | 'dnsServers'
-      >
-    >;
-  } = {},
-): Promise<TestApp> {
+export type TestAppOptions = {
+  production?: boolean;
+  verifier?: KeyVerifierOptions;
+  rateLimits?: Record<Plan, number>;
+  /** How old a change must be before streams send it (src/iocs/changes.ts). */
+  settleMs?: number;
+  /** Count requests in this registry (as METRICS_PORT does in the server). */
+  metrics?: Registry;
+  /** Anything else the app takes: the GraphQL adapter, CORS origins, limits. */
+  app?: Partial<
+    Pick<
+      AppOptions,
+      | 'graphqlAdapter'
+      | 'corsOrigins'
+      | 'trustedProxies'
+      | 'openAnswerLimits'
+      | 'stalledReaderMs'
+      | 'requestTimeoutMs'
+      | 'webhooks'
+      | 'dnsServers'
+    >
+  >;
+};
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const testDatabase = await createTestDatabase();
+  try {
+    return await assembleTestApp(testDatabase, options);
+  } catch (error) {
+    // A set-up that throws never reaches the test file's clean-up: leave no database behind.
+    await testDatabase.drop();
+    throw error;
+  }
+}
+
+async function assembleTestApp(testDatabase: TestDatabase, options: TestAppOptions): Promise<TestApp> {
   const { database } = testDatabase;
   const logs: string[] = [];
   const logger = createLogger(
