@@ -28,6 +28,8 @@ const RETRY_AFTER_FAILURE_MINUTES = 60;
 /** How long a process holds the claims it leased for a re-check. */
 const LEASE_MINUTES = 10;
 const RECHECK_BATCH = 100;
+/** Lookups in flight at once during a re-check. */
+const RECHECK_CONCURRENCY = 10;
 
 /** What a TXT lookup found: the records' values (each one's strings joined), or why it got no answer. */
 export type TxtAnswer = { values: string[] } | { failed: string };
@@ -303,35 +305,67 @@ export async function recheckDomains(
   // moves them out of the due range as they are taken.
   let after: string | null = null;
   for (;;) {
-    const due = db
-      .select({ id: domainClaims.id })
-      .from(domainClaims)
-      .where(
-        and(
-          eq(domainClaims.status, 'verified'),
-          options.workspaceId ? eq(domainClaims.workspaceId, options.workspaceId) : undefined,
-          options.now
-            ? after === null
-              ? undefined
-              : gt(domainClaims.id, after)
-            : or(isNull(domainClaims.nextCheckAt), lte(domainClaims.nextCheckAt, sql`now()`)),
+    const workspace = options.workspaceId ? eq(domainClaims.workspaceId, options.workspaceId) : undefined;
+    const isDue = or(isNull(domainClaims.nextCheckAt), lte(domainClaims.nextCheckAt, sql`now()`));
+    // Due claims are taken each workspace's oldest first (a rank within the workspace), so that one
+    // workspace with many claims never pushes the others out of a batch. Two processes may pick
+    // the same rows; the update re-checks that each is still due (PostgreSQL re-reads a row another
+    // transaction just updated), so only one of them leases it.
+    const ranked = db
+      .select({
+        id: domainClaims.id,
+        nextCheckAt: domainClaims.nextCheckAt,
+        rank: sql<number>`row_number() over (partition by ${domainClaims.workspaceId} order by ${domainClaims.nextCheckAt})`.as(
+          'rank',
         ),
-      )
-      .orderBy(options.now ? asc(domainClaims.id) : asc(domainClaims.nextCheckAt))
-      .limit(RECHECK_BATCH)
-      .for('update', { skipLocked: true });
-    const leased = await db
+      })
+      .from(domainClaims)
+      .where(and(eq(domainClaims.status, 'verified'), workspace, isDue))
+      .as('ranked');
+    const pick = options.now
+      ? db
+          .select({ id: domainClaims.id })
+          .from(domainClaims)
+          .where(
+            and(
+              eq(domainClaims.status, 'verified'),
+              workspace,
+              after === null ? undefined : gt(domainClaims.id, after),
+            ),
+          )
+          .orderBy(asc(domainClaims.id))
+          .limit(RECHECK_BATCH)
+      : db.select({ id: ranked.id }).from(ranked).orderBy(ranked.rank, ranked.nextCheckAt).limit(RECHECK_BATCH);
+    const leased: DomainClaim[] = await db
       .update(domainClaims)
       .set({ nextCheckAt: sql`now() + make_interval(mins => ${LEASE_MINUTES})` })
-      .where(inArray(domainClaims.id, due))
+      .where(and(inArray(domainClaims.id, pick), eq(domainClaims.status, 'verified'), options.now ? undefined : isDue))
       .returning();
     if (leased.length === 0) return report;
-    leased.sort((a, b) => (a.id < b.id ? -1 : 1));
-    after = leased.at(-1)!.id;
-    for (const claim of leased) {
-      if ((await recheckOne(db, lookup, claim, report)) === 'lapsed') options.scopeChanged?.(claim.workspaceId);
-    }
+    after = leased.reduce((last, claim) => (claim.id > last ? claim.id : last), leased[0]!.id);
+    // A few lookups at once: one workspace whose name servers never answer (each lookup waits out
+    // its timeouts) holds a tenth of the job, not all of it, and the others' domains are checked meanwhile.
+    const queue = roundRobin(leased);
+    const worker = async () => {
+      for (let claim = queue.shift(); claim; claim = queue.shift())
+        if ((await recheckOne(db, lookup, claim, report)) === 'lapsed') options.scopeChanged?.(claim.workspaceId);
+    };
+    await Promise.all(Array.from({ length: RECHECK_CONCURRENCY }, worker));
   }
+}
+
+/** The claims in turns, one of each workspace at a time: a workspace's tenth claim waits for everyone's first. */
+function roundRobin(claims: DomainClaim[]): DomainClaim[] {
+  const byWorkspace = new Map<string, DomainClaim[]>();
+  for (const claim of claims)
+    byWorkspace.set(claim.workspaceId, [...(byWorkspace.get(claim.workspaceId) ?? []), claim]);
+  const turns: DomainClaim[] = [];
+  for (let round = 0; turns.length < claims.length; round++)
+    for (const own of byWorkspace.values()) {
+      const next = own[round];
+      if (next) turns.push(next);
+    }
+  return turns;
 }
 
 async function recheckOne(

@@ -70,9 +70,11 @@ describe('UUID v7 ids', () => {
 
   it('made one after another sort in time order', async () => {
     const [row] = await t.database.rows<{ ids: string[] }>(
-      sql`select array_agg(id::text order by n) as ids from (select n, uuidv7() as id from generate_series(1, 50) n, pg_sleep(0.002)) s`,
+      // A pause before each id (the subquery names n, so it runs for every row): 50 ids over 100 ms or more.
+      sql`select array_agg(id::text order by n) as ids from (select n, (select uuidv7() from pg_sleep(0.002 + n * 0)) as id from generate_series(1, 50) n) s`,
     );
     const prefixes = row!.ids.map(millisecondsOf);
     expect([...prefixes].sort((a, b) => a - b)).toEqual(prefixes);
+    expect(prefixes.at(-1)! - prefixes[0]!).toBeGreaterThanOrEqual(90);
   });
 });

@@ -289,4 +289,47 @@ describe('domain verification by DNS TXT', () => {
     // Not due again for a day.
     expect((await recheckDomains(t.database.db, lookup)).checked).toBe(0);
   });
+
+  it('checks another workspace’s domain while one workspace’s 20 lookups hang (its name servers never answer)', async () => {
+    const { id: slow } = await t.createWorkspace();
+    const { id: other } = await t.createWorkspace();
+    // Verified claims due now; the slow workspace's all due before the other's one.
+    await t.database.rows(sql`
+      insert into domain_claims (workspace_id, domain, token, status, verified_at, next_check_at)
+      select ${slow}::uuid, 'slow' || n || '.example', 't' || n, 'verified', now(), now() - interval '1 hour' - n * interval '1 second'
+      from generate_series(1, 20) as n`);
+    await t.database.rows(sql`
+      insert into domain_claims (workspace_id, domain, token, status, verified_at, next_check_at)
+      values (${other}::uuid, 'prompt.example', 'p', 'verified', now(), now() - interval '1 minute')`);
+    let release!: () => void;
+    const hanging = new Promise<void>((resolve) => (release = resolve));
+    let otherChecked = false;
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const lookup = async (name: string) => {
+      if (name.endsWith('prompt.example')) {
+        otherChecked = true;
+        return { values: [] };
+      }
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await hanging;
+      inFlight--;
+      return { failed: 'ETIMEOUT' };
+    };
+    const run = recheckDomains(t.database.db, lookup);
+    await until(
+      () => Promise.resolve(otherChecked),
+      (checked) => checked,
+      5_000,
+      10,
+    );
+    // Checked while every one of the slow workspace's lookups still hung, and not one at a time.
+    expect(inFlight).toBeGreaterThan(0);
+    expect(mostInFlight).toBeGreaterThan(1);
+    release();
+    const report = await run;
+    expect(report).toMatchObject({ failed: 20, missed: 1 });
+    expect(report.checked).toBeGreaterThanOrEqual(21);
+  });
 });
