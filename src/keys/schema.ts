@@ -12,6 +12,7 @@ import { PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../core/ids.js';
 import type { Context } from '../graphql/context.js';
+import { requestActor } from './audit.js';
 import { keyStatus } from '../auth/keyState.js';
 import { listApiKeys, listAuditEvents, type ApiKeyShape, type AuditEventRow } from './repository.js';
 import { createApiKey, MAX_GRACE_SECONDS, revokeApiKey, rotateApiKey, type Grantor } from './service.js';
@@ -104,7 +105,6 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   }),
 });
 
-const actorOf = ({ principal, requestId }: Context) => ({ keyPrefix: principal.key.prefix, requestId });
 const grantorOf = ({ principal }: Context): Grantor => ({
   permissions: principal.key.permissions,
   expiresAt: principal.key.expiresAt,
@@ -145,7 +145,7 @@ builder.mutationFields((t) => ({
         permissions: input.permissions ?? DEFAULT_KEY_PERMISSIONS.filter((p) => held.includes(p)),
         expiresInDays: input.expiresInDays,
         grantor: grantorOf(context),
-        actor: actorOf(context),
+        actor: requestActor(context),
       });
     },
   }),
@@ -166,7 +166,7 @@ builder.mutationFields((t) => ({
         workspaceId: context.principal.workspace.id,
         gracePeriodSeconds: args.gracePeriodSeconds,
         grantor: grantorOf(context),
-        actor: actorOf(context),
+        actor: requestActor(context),
       });
     },
   }),
@@ -179,7 +179,7 @@ builder.mutationFields((t) => ({
       revokeApiKey(context.db, {
         id: String(id),
         workspaceId: context.principal.workspace.id,
-        actor: actorOf(context),
+        actor: requestActor(context),
       }),
   }),
 }));

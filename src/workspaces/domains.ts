@@ -14,7 +14,8 @@ import { ApiError, forbidden, invalidParameter } from '../core/errors.js';
 import { normalizeDomain } from '../core/normalize.js';
 import type { DomainClaimStatus } from '../core/vocabulary.js';
 import type { Db } from '../db/handle.js';
-import { alerts, auditEvents, domainClaims, workspaceScope, type DomainClaim } from '../db/schema.js';
+import { recordAuditEvent, SERVER_ACTOR, type Actor } from '../keys/audit.js';
+import { alerts, domainClaims, workspaceScope, type DomainClaim } from '../db/schema.js';
 
 export const RECORD_PREFIX = '_threatintel-challenge.';
 export const VALUE_PREFIX = 'threatintel-verification=';
@@ -102,25 +103,6 @@ function domainParameter(input: string): string {
 
 const notClaimed = () => new ApiError('not_found', 'The workspace has not claimed this domain.');
 
-/** Who acted, for the audit log: a key's prefix and its request, or the server's own re-check. */
-export interface DomainActor {
-  keyPrefix: string | null;
-  requestId: string | null;
-}
-
-function audit(db: Pick<Db, 'insert'>, workspaceId: string, actor: DomainActor, action: string, domain: string) {
-  return db
-    .insert(auditEvents)
-    .values({
-      workspaceId,
-      actorKeyPrefix: actor.keyPrefix,
-      requestId: actor.requestId,
-      action,
-      details: actor.keyPrefix === null ? { domain, via: 'server' } : { domain },
-    })
-    .returning({ id: auditEvents.id });
-}
-
 /** Every domain of the workspace's scope, with its status; then its email addresses and BINs. */
 export async function listScope(db: Db, workspaceId: string) {
   const [claims, entries] = await Promise.all([
@@ -202,7 +184,7 @@ export async function verifyDomain(
   lookup: TxtLookup,
   workspaceId: string,
   input: string,
-  actor: DomainActor,
+  actor: Actor,
 ): Promise<ScopeDomain> {
   const claim = await findClaim(db, workspaceId, domainParameter(input));
   if (!claim) throw notClaimed();
@@ -231,7 +213,13 @@ export async function verifyDomain(
       .insert(workspaceScope)
       .values({ workspaceId, type: 'domain', value: claim.domain, source: 'dns' })
       .onConflictDoNothing();
-    if (claim.status !== 'verified') await audit(tx, workspaceId, actor, 'scope.domain_verified', claim.domain);
+    if (claim.status !== 'verified')
+      await recordAuditEvent(tx, {
+        workspaceId,
+        actor,
+        action: 'scope.domain_verified',
+        details: { domain: claim.domain },
+      });
     return row;
   });
   // Removed by another request during the lookup.
@@ -240,7 +228,7 @@ export async function verifyDomain(
 }
 
 /** Removes the workspace's claim (and the domain from the scope, when the claim put it there). */
-export async function removeDomain(db: Db, workspaceId: string, input: string, actor: DomainActor): Promise<void> {
+export async function removeDomain(db: Db, workspaceId: string, input: string, actor: Actor): Promise<void> {
   const domain = domainParameter(input);
   const removed = await db.transaction(async (tx) => {
     const [row] = await tx
@@ -249,7 +237,7 @@ export async function removeDomain(db: Db, workspaceId: string, input: string, a
       .returning();
     if (!row) return false;
     await tx.delete(workspaceScope).where(dnsEntry(workspaceId, domain));
-    await audit(tx, workspaceId, actor, 'scope.domain_removed', domain);
+    await recordAuditEvent(tx, { workspaceId, actor, action: 'scope.domain_removed', details: { domain } });
     return true;
   });
   if (removed) return;
@@ -286,8 +274,6 @@ export interface RecheckReport {
   /** Lookups that got no answer (not counted: tried again in an hour). */
   failed: number;
 }
-
-const RECHECK_ACTOR: DomainActor = { keyPrefix: null, requestId: null };
 
 /**
  * Checks verified domains again: by default those due (every 24 hours), each leased by one
@@ -411,9 +397,14 @@ async function recheckOne(
       .returning();
     if (!lapsed) return;
     await tx.delete(workspaceScope).where(dnsEntry(claim.workspaceId, claim.domain));
-    const [event] = await audit(tx, claim.workspaceId, RECHECK_ACTOR, 'scope.domain_lapsed', claim.domain);
+    const event = await recordAuditEvent(tx, {
+      workspaceId: claim.workspaceId,
+      actor: SERVER_ACTOR,
+      action: 'scope.domain_lapsed',
+      details: { domain: claim.domain },
+    });
     // The alert's record is the audit event: what changed, as it was then (src/alerts/repository.ts).
-    await tx.insert(alerts).values({ workspaceId: claim.workspaceId, kind: 'scope', recordId: event!.id });
+    await tx.insert(alerts).values({ workspaceId: claim.workspaceId, kind: 'scope', recordId: event });
   });
   return 'lapsed';
 }

@@ -4,7 +4,7 @@
  * run these operations (src/rest/routes.ts).
  */
 import { builder } from '../graphql/builder.js';
-import type { Context } from '../graphql/context.js';
+import { requestActor } from '../keys/audit.js';
 import { ScopeDomainStatusEnum } from '../graphql/enums.js';
 import { claimDomain, listScope, removeDomain, verifyDomain, type DomainRecord, type ScopeDomain } from './domains.js';
 import { WorkspaceScopeRef } from './types.js';
@@ -51,7 +51,6 @@ builder.objectField(WorkspaceScopeRef, 'domainEntries', (t) =>
   }),
 );
 
-const actorOf = ({ principal, requestId }: Context) => ({ keyPrefix: principal.key.prefix, requestId });
 const DOMAIN_ARG_DESCRIPTION = 'A domain name (`acme.example`); its subdomains come with it.';
 
 builder.mutationFields((t) => ({
@@ -71,7 +70,7 @@ builder.mutationFields((t) => ({
     args: { domain: t.arg.string({ required: true, description: DOMAIN_ARG_DESCRIPTION }) },
     resolve: async (_root, { domain }, context) => {
       const workspaceId = context.principal.workspace.id;
-      const verified = await verifyDomain(context.db, context.txtLookup, workspaceId, domain, actorOf(context));
+      const verified = await verifyDomain(context.db, context.txtLookup, workspaceId, domain, requestActor(context));
       context.scopeChanged(workspaceId);
       return verified;
     },
@@ -82,7 +81,7 @@ builder.mutationFields((t) => ({
     authScopes: { permission: 'scope:write' },
     args: { domain: t.arg.string({ required: true, description: DOMAIN_ARG_DESCRIPTION }) },
     resolve: async (_root, { domain }, context) => {
-      await removeDomain(context.db, context.principal.workspace.id, domain, actorOf(context));
+      await removeDomain(context.db, context.principal.workspace.id, domain, requestActor(context));
       context.scopeChanged(context.principal.workspace.id);
       return true;
     },
