@@ -116,8 +116,7 @@ const COMMANDS: Record<string, Command> = {
     run: async ({ db }, o) => {
       let workspaceId: string | null = null;
       if (o.workspace !== undefined) {
-        const found = await findWorkspace(db, o.workspace);
-        if (!found) throw new UsageError('no workspace has this id (see workspace list)');
+        const found = await existingWorkspace(db, o.workspace);
         workspaceId = found.id;
       }
       return recheckDomains(db, txtLookup(loadConfig().dnsServers), { workspaceId, now: true });
@@ -154,8 +153,7 @@ const COMMANDS: Record<string, Command> = {
     summary: "Lists a workspace's keys, newest first, with their state (never a secret).",
     options: { workspace: WORKSPACE_OPTION },
     run: async ({ db }, o) => {
-      const workspace = await findWorkspace(db, required(o, 'workspace'));
-      if (!workspace) throw new UsageError('no workspace has this id (see workspace list)');
+      const workspace = await existingWorkspace(db, required(o, 'workspace'));
       return {
         keys: (await listApiKeys(db, workspace.id)).map((key) => ({ ...keyJson(key), status: keyStatus(key) })),
       };
@@ -187,8 +185,7 @@ const COMMANDS: Record<string, Command> = {
       const leaks = count('leaks');
       let workspace: { id: string; scope: WorkspaceScope } | undefined;
       if (o.workspace !== undefined) {
-        const found = await findWorkspace(database.db, o.workspace);
-        if (!found) throw new UsageError('no workspace has this id (see workspace list)');
+        const found = await existingWorkspace(database.db, o.workspace);
         workspace = { id: found.id, scope: await loadWorkspaceScope(database.db, found.id) };
       }
       const started = performance.now();
@@ -214,8 +211,7 @@ const COMMANDS: Record<string, Command> = {
       if (format !== 'stix' && format !== 'csv') throw new UsageError('--format must be stix or csv');
       let workspaceId: string | null = null;
       if (o.workspace !== undefined) {
-        const found = await findWorkspace(db, o.workspace);
-        if (!found) throw new UsageError('no workspace has this id (see workspace list)');
+        const found = await existingWorkspace(db, o.workspace);
         workspaceId = found.id;
       }
       checkReadable(file);
@@ -288,8 +284,7 @@ const COMMANDS: Record<string, Command> = {
       const format = (o.format ?? (/\.json$/i.test(file) ? 'stix' : 'csv')) as 'stix' | 'csv';
       let workspace: { id: string; name: string } | null = null;
       if (o.workspace !== undefined) {
-        const found = await findWorkspace(db, o.workspace);
-        if (!found) throw new UsageError('no workspace has this id (see workspace list)');
+        const found = await existingWorkspace(db, o.workspace);
         workspace = { id: found.id, name: found.name };
       }
       const started = performance.now();
@@ -309,6 +304,13 @@ const COMMANDS: Record<string, Command> = {
 };
 
 class UsageError extends Error {}
+
+/** The workspace `id` names, or a UsageError that says where to find one. */
+async function existingWorkspace(db: Database['db'], id: string): Promise<Workspace> {
+  const found = await findWorkspace(db, id);
+  if (!found) throw new UsageError('no workspace has this id (see workspace list)');
+  return found;
+}
 
 function required(options: Options, name: string): string {
   const value = options[name];
