@@ -6,12 +6,12 @@
  */
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { createConnection, type AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliProcess, spawnServer, type ServerProcess } from '../support/process.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
 import { until } from '../support/timing.js';
 
 /** Every line the socket answers a raw connection that sends `payload`, parsed. */
@@ -38,9 +38,7 @@ describe('the command line beside a running embedded server', () => {
   let server: ServerProcess;
   let key: string;
   let workspaceId: string;
-  let receiver: http.Server;
-  let hookUrl: string;
-  const received: { type: string; at: number }[] = [];
+  let receiver: Receiver;
   const cli = (...argv: string[]) => cliProcess(env, argv, caller);
   const api = (route: string, body?: unknown) =>
     fetch(`${server.url}${route}`, {
@@ -50,17 +48,7 @@ describe('the command line beside a running embedded server', () => {
     });
 
   beforeAll(async () => {
-    receiver = http.createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += String(chunk)));
-      request.on('end', () => {
-        received.push({ type: (JSON.parse(body) as { type: string }).type, at: Date.now() });
-        response.writeHead(204).end();
-      });
-    });
-    receiver.listen(0, '127.0.0.1');
-    await once(receiver, 'listening');
-    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startReceiver();
     server = await spawnServer({ ...env, WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' });
     const banner = server.stderr.join('');
     key = /sk_live_[0-9A-Za-z]{42}/.exec(banner)![0];
@@ -68,7 +56,6 @@ describe('the command line beside a running embedded server', () => {
   }, 60_000);
   afterAll(async () => {
     await server?.stop('SIGKILL');
-    receiver.closeAllConnections();
     receiver.close();
     rmSync(parent, { recursive: true, force: true });
     rmSync(caller, { recursive: true, force: true });
@@ -92,7 +79,7 @@ describe('the command line beside a running embedded server', () => {
     expect(
       (await api('/api/v1/watchlists', { name: 'Acme', entries: [{ type: 'domain', value: 'acme.example' }] })).status,
     ).toBe(201);
-    expect((await api('/api/v1/webhooks', { url: hookUrl })).status).toBe(201);
+    expect((await api('/api/v1/webhooks', { url: receiver.url })).status).toBe(201);
 
     const lines = Array.from({ length: 30 }, (_, i) => `https://sso.acme.example/login:user${i}@acme.example:pw-${i}`);
     writeFileSync(path.join(caller, 'dump.txt'), `${lines.join('\n')}\nnot a line of this format\n`);
@@ -113,12 +100,15 @@ describe('the command line beside a running embedded server', () => {
     expect(JSON.parse(imported.stdout)).toMatchObject({ read: 31, created: 30, rejected: 1, alerts: 30 });
     // Live: delivered by the running server, no restart.
     await until(
-      () => Promise.resolve(received.filter((r) => r.type === 'alert.created').length),
+      () =>
+        Promise.resolve(
+          receiver.received.filter((r) => (JSON.parse(r.body) as { type: string }).type === 'alert.created').length,
+        ),
       (count) => count === 30,
       20_000,
       100,
     );
-    expect(Math.min(...received.map((r) => r.at))).toBeGreaterThanOrEqual(started);
+    expect(Math.min(...receiver.received.map((r) => r.at))).toBeGreaterThanOrEqual(started);
     // The search sees what the command imported.
     const found = (await (await api('/api/v1/dataleaks/domain?domain=acme.example&limit=100')).json()) as {
       data: unknown[];

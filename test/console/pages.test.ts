@@ -5,10 +5,7 @@
  * axe-core's WCAG 2.1 AA rules on every page (no violation allowed), no horizontal scrolling at
  * 375 px, and screenshots of every page at desktop and phone width in test/artifacts/.
  */
-import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +23,7 @@ import { importUlp } from '../support/cli.js';
 import { insertCardLeaks, insertCredentialLeaks, insertIocs } from '../support/fixtures.js';
 import { repoRoot } from '../support/process.js';
 import { until } from '../support/timing.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startTestDns, type TestDns } from '../support/dns.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -45,9 +43,7 @@ let worker: DeliveryWorker;
 let fullKey: string;
 let narrowKey: string;
 let dir: string;
-const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
-let receiver: http.Server;
-let receiverUrl: string;
+let receiver: Receiver;
 let dns: TestDns;
 
 describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () => {
@@ -62,18 +58,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
       { pollMs: 50, timeoutMs: 2000 },
     );
     await worker.start();
-    receiver = http.createServer((request, response) => {
-      let body = '';
-      request.setEncoding('utf8');
-      request.on('data', (chunk: string) => (body += chunk));
-      request.on('end', () => {
-        received.push({ headers: request.headers, body });
-        response.writeHead(200).end('ok');
-      });
-    });
-    receiver.listen(0, '127.0.0.1');
-    await once(receiver, 'listening');
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/alerts`;
+    receiver = await startReceiver(200);
     dir = mkdtempSync(path.join(os.tmpdir(), 'ti-console-'));
 
     const workspace = await t.createWorkspace({
@@ -313,7 +298,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
 
   it('webhooks: an endpoint created in the page (secret shown once) receives a signed delivery; its log shows it, and a retry sends it again', async () => {
     await open('Webhooks');
-    await page.getByLabel('URL').fill(receiverUrl);
+    await page.getByLabel('URL').fill(receiver.url);
     await page.getByLabel('Description (optional)').fill('SOAR');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const secretDialog = page.getByRole('dialog', { name: 'Your endpoint’s signing secret' });
@@ -322,18 +307,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     expect(secret).toMatch(/^whsec_/);
     await page.locator('#copy-webhook-secret').waitFor();
     await secretDialog.getByRole('button', { name: 'I have copied it' }).click();
-    await page.waitForFunction((url) => document.activeElement?.textContent === url, receiverUrl);
+    await page.waitForFunction((url) => document.activeElement?.textContent === url, receiver.url);
 
-    const before = received.length;
+    const before = receiver.received.length;
     await leak('https://mail.acme.example/:carol@acme.example:Autumn2026!');
     await until(
-      () => received.length,
+      () => receiver.received.length,
       (n) => n > before,
       15_000,
       100,
     );
-    const delivery = received.at(-1)!;
-    expect(received.length).toBe(before + 1);
+    const delivery = receiver.received.at(-1)!;
+    expect(receiver.received.length).toBe(before + 1);
     const payload = new Webhook(secret).verify(delivery.body, {
       'webhook-id': String(delivery.headers['webhook-id']),
       'webhook-timestamp': String(delivery.headers['webhook-timestamp']),
@@ -349,12 +334,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await expect(logRow.innerText()).resolves.toContain('HTTP 200');
     await logRow.getByRole('button', { name: /^Retry delivery/ }).click();
     await until(
-      () => received.length,
+      () => receiver.received.length,
       (n) => n > before + 1,
       15_000,
       100,
     );
-    expect(received.at(-1)!.headers['webhook-id']).toBe(delivery.headers['webhook-id']);
+    expect(receiver.received.at(-1)!.headers['webhook-id']).toBe(delivery.headers['webhook-id']);
 
     const endpoint = page.locator('section.endpoint').first();
     await endpoint.getByRole('button', { name: /^Disable/ }).click();

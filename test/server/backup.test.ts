@@ -6,10 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -19,6 +16,7 @@ import { SecretBox } from '../../src/webhooks/secrets.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { serverUrl } from '../support/database.js';
 import { cliProcess, spawnServer, type ServerProcess } from '../support/process.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
 import { until } from '../support/timing.js';
 
 /** The client tools of the server's major version (a newer pg_dump reads an older server too). */
@@ -30,24 +28,13 @@ describe.skipIf(!serverUrl || !BIN)('backup and restore, as the README says', ()
   let dir: string;
   let restored: { url: string; name: string };
   let server: ServerProcess | undefined;
-  let receiver: http.Server;
-  const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  let receiver: Receiver;
   let key: string;
   let secret: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'ti-backup-'));
-    receiver = http.createServer((request, response) => {
-      let body = '';
-      request.setEncoding('utf8');
-      request.on('data', (chunk: string) => (body += chunk));
-      request.on('end', () => {
-        received.push({ headers: request.headers, body });
-        response.writeHead(204).end();
-      });
-    });
-    receiver.listen(0, '127.0.0.1');
-    await once(receiver, 'listening');
+    receiver = await startReceiver();
     t = await createTestApp({
       app: {
         webhooks: {
@@ -67,14 +54,13 @@ describe.skipIf(!serverUrl || !BIN)('backup and restore, as the README says', ()
       });
     await post('/api/v1/watchlists', { name: 'Acme', entries: [{ type: 'domain', value: 'acme.example' }] });
     const endpoint = await post('/api/v1/webhooks', {
-      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+      url: receiver.url,
     });
     secret = ((await endpoint.json()) as { data: { secret: string } }).data.secret;
   });
 
   afterAll(async () => {
     await server?.stop('SIGTERM');
-    receiver.closeAllConnections();
     receiver.close();
     if (restored) {
       const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
@@ -126,12 +112,12 @@ describe.skipIf(!serverUrl || !BIN)('backup and restore, as the README says', ()
     ]);
     expect(imported.code, imported.stderr).toBe(0);
     await until(
-      () => Promise.resolve(received.length),
+      () => Promise.resolve(receiver.received.length),
       (count) => count === 1,
       20_000,
       100,
     );
-    const delivery = received[0]!;
+    const delivery = receiver.received[0]!;
     const payload = new Webhook(secret).verify(delivery.body, {
       'webhook-id': String(delivery.headers['webhook-id']),
       'webhook-timestamp': String(delivery.headers['webhook-timestamp']),
