@@ -122,10 +122,11 @@ export async function listScope(db: Db, workspaceId: string) {
       verifiedAt: null,
       record: null,
     }));
+  const operatorNames = new Set(operatorDomains.map((entry) => entry.domain));
   const domains = [
     // An operator's entry is in scope whatever a claim of the same domain says: it is the one shown.
     ...operatorDomains,
-    ...claims.filter((claim) => !operatorDomains.some((entry) => entry.domain === claim.domain)).map(claimed),
+    ...claims.filter((claim) => !operatorNames.has(claim.domain)).map(claimed),
   ].sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
   const valuesOf = (type: string) => entries.filter((entry) => entry.type === type).map((entry) => entry.value);
   return { domains, emails: valuesOf('email'), bins: valuesOf('bin') };

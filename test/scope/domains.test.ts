@@ -4,6 +4,7 @@
  * domain whose record is gone three times in a row (audit event, `scope` alert, webhook), and each
  * way a caller could abuse it: no permission, another workspace's claim, bad and huge input.
  */
+import { request as httpRequest } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recheckDomains, txtLookup } from '../../src/workspaces/domains.js';
@@ -331,5 +332,37 @@ describe('domain verification by DNS TXT', () => {
     const report = await run;
     expect(report).toMatchObject({ failed: 20, missed: 1 });
     expect(report.checked).toBeGreaterThanOrEqual(21);
+  });
+
+  it('answers a slow body before it arrives: 401 without a key, 413 when it announces more than the limit', async () => {
+    const server = await t.listen();
+    const unfinished = (key: string | null) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(server.url);
+        const request = httpRequest({
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/api/v1/scope/domains',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': String(24 * 1024 * 1024),
+            ...(key ? { authorization: `Bearer ${key}` } : {}),
+          },
+        });
+        request.on('response', (response) => {
+          resolve(response.statusCode!);
+          request.destroy();
+        });
+        request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
+        // 1 KB of a 24 MB body, and nothing more: the answer cannot be waiting for the rest.
+        request.write(`{"domain":"${'a'.repeat(1000)}`);
+      });
+    try {
+      expect(await unfinished(null)).toBe(401);
+      expect(await unfinished(a.key)).toBe(413);
+    } finally {
+      await server.close();
+    }
   });
 });
