@@ -16,5 +16,7 @@ export default defineConfig({
     pool: 'forks',
     // The console is built once, before every file (test/console reads it).
     globalSetup: ['test/support/buildConsole.ts'],
+    // No connection reused between requests (the reason is in the file).
+    setupFiles: ['test/support/connections.ts'],
   },
 });
