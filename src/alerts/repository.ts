@@ -6,10 +6,10 @@
 import { and, desc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
 import { preparedRows } from '../db/prepared.js';
-import { alertNewCounts, alerts, auditEvents, cardLeaks, credentialLeaks, iocs } from '../db/schema.js';
+import { alertNewCounts, alerts, auditEvents, cardLeaks, credentialLeaks } from '../db/schema.js';
 import type { AlertKind, AlertStatus, DomainClaimStatus } from '../core/vocabulary.js';
 import type { CardLeakRow, CredentialLeakRow } from '../dataleaks/repository.js';
-import type { IocRow } from '../iocs/repository.js';
+import { findIocsById, type IocRow } from '../iocs/repository.js';
 
 export type AlertRow = typeof alerts.$inferSelect;
 
@@ -142,8 +142,7 @@ export async function recordsOf(db: Db, rows: readonly AlertRow[]): Promise<Map<
       found.set(row.id, { ...row, __kind: 'card_leak' });
   }
   if (iocIds.length > 0) {
-    for (const row of await db.select().from(iocs).where(inArray(iocs.id, iocIds)))
-      found.set(row.id, { ...row, shared: row.workspaceId === null, __kind: 'ioc' });
+    for (const row of await findIocsById(db, iocIds)) found.set(row.id, { ...row, __kind: 'ioc' });
   }
   if (events.length > 0) {
     for (const row of await db

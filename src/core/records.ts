@@ -6,7 +6,17 @@
  */
 
 export type FieldKind =
-  'id' | 'iocType' | 'text' | 'int' | 'severity' | 'tlp' | 'tags' | 'timestamp' | 'boolean' | 'leakSourceType';
+  | 'id'
+  | 'iocType'
+  | 'text'
+  | 'int'
+  | 'severity'
+  | 'tlp'
+  | 'tags'
+  | 'timestamp'
+  | 'boolean'
+  | 'leakSourceType'
+  | 'iocStatus';
 
 /** What every door needs of a field it shows. */
 export interface ShownField {

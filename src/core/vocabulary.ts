@@ -7,6 +7,12 @@
 export const IOC_TYPES = ['ipv4', 'ipv6', 'domain', 'url', 'email', 'md5', 'sha1', 'sha256'] as const;
 export type IocType = (typeof IOC_TYPES)[number];
 
+/** Where an IOC stands (docs/api.md §13): `any` is only a filter, every status at once. */
+export const IOC_STATUSES = ['active', 'expired', 'revoked'] as const;
+export type IocStatus = (typeof IOC_STATUSES)[number];
+export const IOC_STATUS_FILTERS = [...IOC_STATUSES, 'any'] as const;
+export type IocStatusFilter = (typeof IOC_STATUS_FILTERS)[number];
+
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 

@@ -217,8 +217,10 @@ export const iocs = pgTable(
     source: text('source'),
     firstSeen: timestamptz('first_seen').notNull().defaultNow(),
     lastSeen: timestamptz('last_seen').notNull().defaultNow(),
-    /** Until when the source says the indicator holds (null: it did not say). */
+    /** Until when the source says the indicator holds (null: it did not say; src/iocs/validity.ts). */
     validUntil: timestamptz('valid_until'),
+    /** Withdrawn by its source, its owner or an exclusion list (docs/api.md §13). */
+    revoked: boolean('revoked').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },

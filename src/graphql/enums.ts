@@ -13,6 +13,7 @@ import {
   DELIVERY_STATUSES,
   DOMAIN_CLAIM_STATUSES,
   graphqlEnumName,
+  IOC_STATUS_FILTERS,
   IOC_TYPES,
   LEAK_SOURCE_TYPES,
   SEVERITIES,
@@ -39,6 +40,17 @@ function vocabularyEnum<V extends string>(
 }
 
 export const IocTypeEnum = vocabularyEnum('IocType', IOC_TYPES);
+export const IocStatusEnum = vocabularyEnum(
+  'IocStatus',
+  IOC_STATUS_FILTERS,
+  'Where an IOC stands (ANY: as a filter, every status).',
+  {
+    active: 'Not revoked, and its validity has not ended.',
+    expired: 'Its validity has ended (it comes back when seen again).',
+    revoked: 'Withdrawn by its source, its owner or an exclusion list.',
+    any: 'As a filter: every status.',
+  },
+);
 export const SeverityEnum = vocabularyEnum('Severity', SEVERITIES);
 export const TlpEnum = vocabularyEnum('Tlp', TLPS, 'Traffic Light Protocol 2.0. AMBER_STRICT is `amber+strict`.');
 export const LeakSourceTypeEnum = vocabularyEnum('LeakSourceType', LEAK_SOURCE_TYPES);

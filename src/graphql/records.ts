@@ -5,7 +5,7 @@
  */
 import { shownFields, type FieldKind, type ShownField } from '../core/records.js';
 import type { Types } from './builder.js';
-import { IocTypeEnum, LeakSourceTypeEnum, SeverityEnum, TlpEnum } from './enums.js';
+import { IocStatusEnum, IocTypeEnum, LeakSourceTypeEnum, SeverityEnum, TlpEnum } from './enums.js';
 
 const OUTPUT_TYPES = {
   id: 'ID',
@@ -18,6 +18,7 @@ const OUTPUT_TYPES = {
   timestamp: 'DateTime',
   boolean: 'Boolean',
   leakSourceType: LeakSourceTypeEnum,
+  iocStatus: IocStatusEnum,
 } as const satisfies Record<FieldKind, unknown>;
 
 type FieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<Types, object>;

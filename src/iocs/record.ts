@@ -21,14 +21,20 @@ import type { iocs } from '../db/schema.js';
 import { isoTimestamp } from '../db/time.js';
 import { normalizeText } from '../core/normalize.js';
 import { restShaper, snakeName, type ShownField, type Snake } from '../core/records.js';
-import { isOneOf, SEVERITIES, TLPS, type IocType } from '../core/vocabulary.js';
+import { isOneOf, SEVERITIES, TLPS, type IocStatus, type IocType } from '../core/vocabulary.js';
+import { EXPIRES_SQL, SCORE_SQL, STATUS_SQL } from './validity.js';
 
-/** How a given value meets the stored one when the IOC already exists. */
-export type Merge = 'given' | 'earliest' | 'latest';
+/**
+ * How a given value meets the stored one when the IOC already exists: the given one replaces it
+ * (`given`, when given), the earliest or latest of both stays, or the given one replaces it and
+ * one not given is the column's default (`reset`: a source that sends an IOC without `revoked`
+ * says it is not revoked).
+ */
+export type Merge = 'given' | 'earliest' | 'latest' | 'reset';
 
 export interface FieldInput<T = unknown> {
   /** The given text (or number, or list for tags) checked and normalised; an Error says why not. */
-  parse(input: string | number | readonly string[]): T | Error;
+  parse(input: string | number | boolean | readonly string[]): T | Error;
   /** What a submission's JSON schema allows (longest text, range). */
   max?: number;
   min?: number;
@@ -56,6 +62,9 @@ export interface FieldSpec extends ShownField {
   /** The CSV column comes last (where exports made before the field existed put it). */
   csvLast?: true;
 }
+
+/** The spellings of a yes or a no a file or a caller may give. */
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, yes: true, no: false, '1': true, '0': false };
 
 /** TLP 1.0's `white` is TLP 2.0's `clear`. */
 const TLP_ALIASES: Record<string, string> = { white: 'clear' };
@@ -164,16 +173,56 @@ const ALL_FIELDS = {
       lessConfident: 'apply',
     },
   },
+  // Validity (docs/api.md §13, src/iocs/validity.ts): from the first sighting until the source's
+  // `valid_until`, else the type's lifetime after the last sighting. The column holds what the
+  // source said; the field shows when validity ends.
+  validFrom: { kind: 'timestamp', shown: true, read: 'first_seen', csvLast: true },
   validUntil: {
     kind: 'timestamp',
     shown: true,
     nullable: true,
+    description:
+      'When the IOC stops being valid: the source’s date, else its last sighting plus its type’s lifetime; null for hashes.',
+    read: EXPIRES_SQL,
     stix: 'valid_until',
     input: { ...timeInput('valid_until', 'given'), lessConfident: 'apply' },
   },
+  revoked: {
+    kind: 'boolean',
+    shown: true,
+    description: 'Withdrawn by its source, its owner or an exclusion list.',
+    stix: 'revoked',
+    csvLast: true,
+    input: {
+      max: 5,
+      merge: 'reset',
+      lessConfident: 'apply',
+      parse: (input) =>
+        typeof input === 'boolean'
+          ? input
+          : (BOOLEANS[String(input).trim().toLowerCase()] ?? new Error('revoked must be true or false')),
+    },
+  },
+  status: {
+    kind: 'iocStatus',
+    shown: true,
+    description: 'ACTIVE until its validity ends (then EXPIRED) or it is revoked (REVOKED).',
+    read: STATUS_SQL,
+    csvLast: true,
+  },
+  score: {
+    kind: 'int',
+    shown: true,
+    description: 'Its confidence decayed with age since it was last seen, 0 to 100; 0 unless active.',
+    read: SCORE_SQL,
+    csvLast: true,
+  },
   createdAt: { kind: 'timestamp', shown: true },
   updatedAt: { kind: 'timestamp', shown: true },
-} as const satisfies Record<keyof typeof iocs.$inferSelect | 'shared', FieldSpec>;
+} as const satisfies Record<keyof typeof iocs.$inferSelect | ComputedField, FieldSpec>;
+
+/** Fields that are not columns: computed when read (`read`), or `shared`, which is `workspace_id is null`. */
+type ComputedField = 'shared' | 'validFrom' | 'status' | 'score';
 
 /** The fields, each with its declaration as the general shape. */
 export const IOC_FIELDS: Readonly<Record<keyof typeof ALL_FIELDS, FieldSpec>> = ALL_FIELDS;
@@ -186,8 +235,8 @@ export type IocInputField = {
 }[IocField];
 
 const entries = Object.entries(IOC_FIELDS) as [IocField, FieldSpec][];
-/** Every stored column (all but `shared`, which is `workspace_id is null`), in order. */
-export const STORED_FIELDS = entries.filter(([key]) => key !== 'shared').map(([key]) => key) as Exclude<
+/** Every field a read selects, in order: all but `shared` (which is `workspace_id is null`). */
+export const SELECTED_FIELDS = entries.filter(([key]) => key !== 'shared').map(([key]) => key) as Exclude<
   IocField,
   'shared'
 >[];
@@ -211,7 +260,7 @@ type ParsedOf<K extends IocInputField> = Exclude<ReturnType<(typeof ALL_FIELDS)[
 
 /** One incoming row before it is checked: text as a file holds it (numbers as JSON gives them). */
 export type RawIoc = { type?: string; value?: string; shared?: string | boolean } & {
-  [K in IocInputField]?: (typeof ALL_FIELDS)[K]['kind'] extends 'tags' ? readonly string[] : string | number;
+  [K in IocInputField]?: (typeof ALL_FIELDS)[K]['kind'] extends 'tags' ? readonly string[] : string | number | boolean;
 };
 
 /** An upsert with only its identity given: every other field null (not given). */
@@ -231,6 +280,7 @@ export const isGiven = (input: RawIoc[IocInputField]): input is string | number 
 
 /** What an earlier value and a later one leave, by the field's rule (times compare as ISO text). */
 function meet(rule: Merge, earlier: unknown, later: unknown): unknown {
+  if (rule === 'reset') return later;
   if (rule === 'given' || earlier === null || later === null) return later ?? earlier;
   const laterWins =
     rule === 'earliest' ? (later as string) < (earlier as string) : (later as string) > (earlier as string);
@@ -257,8 +307,13 @@ export function mergeUpserts(a: IocUpsert, b: IocUpsert): IocUpsert {
 
 type Shown = { [K in IocField]: (typeof ALL_FIELDS)[K]['shown'] extends true ? K : never }[IocField];
 
-/** An IOC's row, and whether it belongs to the shared feed (no workspace). */
-export type IocRow = typeof iocs.$inferSelect & { shared: boolean };
+/** An IOC's row, whether it belongs to the shared feed (no workspace), and what is computed when read. */
+export type IocRow = typeof iocs.$inferSelect & {
+  shared: boolean;
+  validFrom: string;
+  status: IocStatus;
+  score: number;
+};
 
 /** An IOC as REST bodies, CSV and STIX read it: the shown fields under their snake_case names, times in ISO 8601. */
 export type RestIoc = { [K in Shown as Snake<K>]: IocRow[K] };

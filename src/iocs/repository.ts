@@ -14,7 +14,8 @@ import {
   INPUT_FIELDS,
   inputOf,
   IOC_FIELDS,
-  STORED_FIELDS,
+  SELECTED_FIELDS,
+  snakeName,
   type IocInputField,
   type IocRow,
   type IocUpsert,
@@ -22,6 +23,16 @@ import {
 import { INDICATOR_NAMESPACE } from '../core/stixIds.js';
 import type { IocType } from '../core/normalize.js';
 import { objectBuilder } from '../core/records.js';
+import type { IocStatusFilter } from '../core/vocabulary.js';
+import { ACTIVE_SQL, activeSql, EXPIRES_SQL, SCORE_SQL } from './validity.js';
+
+/** Each status as a condition on a row (src/iocs/validity.ts). */
+const STATUS_CONDITIONS: Record<IocStatusFilter, string | null> = {
+  active: ACTIVE_SQL,
+  expired: `(not revoked and ${EXPIRES_SQL} <= now())`,
+  revoked: 'revoked',
+  any: null,
+};
 
 export type { IocRow };
 
@@ -32,6 +43,9 @@ export interface IocFilters {
   updatedSince?: string | null | undefined;
   minConfidence?: number | null | undefined;
   tag?: string | null | undefined;
+  /** Active IOCs when not given (docs/api.md §13); `any`: every status. */
+  status?: IocStatusFilter | null | undefined;
+  minScore?: number | null | undefined;
 }
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -42,7 +56,7 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
  * `text[]`, were most of a lookup's time on the main thread (50 rows of 15 columns); arrays, and
  * the tags as JSON, cost about half of it (docs/performance.md).
  */
-const IOC_COLUMNS = STORED_FIELDS.map((field) => IOC_FIELDS[field].read ?? iocs[field].name).join(', ');
+const IOC_COLUMNS = SELECTED_FIELDS.map((field) => IOC_FIELDS[field].read ?? snakeName(field)).join(', ');
 
 /** Runs a query selecting `IOC_COLUMNS`; its rows as `IocRow`s, every one of the same shape. */
 async function iocRows(db: Db, text: string, params: unknown[]): Promise<IocRow[]> {
@@ -54,8 +68,8 @@ async function iocRows(db: Db, text: string, params: unknown[]): Promise<IocRow[
 const decodeRow = objectBuilder<[unknown[]], IocRow>(
   ['values'],
   [
-    ...STORED_FIELDS.map((field, i): [string, string] => [field, `values[${i}]`]),
-    ['shared', `values[${STORED_FIELDS.indexOf('workspaceId')}] === null`],
+    ...SELECTED_FIELDS.map((field, i): [string, string] => [field, `values[${i}]`]),
+    ['shared', `values[${SELECTED_FIELDS.indexOf('workspaceId')}] === null`],
   ],
 );
 
@@ -106,6 +120,10 @@ function whereClause(workspaceId: string, filters: IocFilters): { where: string[
   if (filters.minConfidence !== null && filters.minConfidence !== undefined)
     add((n) => `confidence >= ${n}::int`, filters.minConfidence);
   if (filters.tag) add((n) => `tags @> array[${n}::text]`, filters.tag);
+  const status = STATUS_CONDITIONS[filters.status ?? 'active'];
+  if (status) where.push(status);
+  if (filters.minScore !== null && filters.minScore !== undefined)
+    add((n) => `${SCORE_SQL} >= ${n}::int`, filters.minScore);
   return { where, params };
 }
 
@@ -116,6 +134,34 @@ export async function findIoc(db: Db, workspaceId: string, id: string): Promise<
     [id, workspaceId],
   );
   return row;
+}
+
+/**
+ * IOCs by id, whoever owns them: for what has already checked who may see them (an alert's
+ * record belongs to the alert's workspace or the shared feed).
+ */
+export function findIocsById(db: Db, ids: readonly string[]): Promise<IocRow[]> {
+  return iocRows(db, `select ${IOC_COLUMNS} from iocs where id = any($1::uuid[])`, [ids]);
+}
+
+/**
+ * Revokes one of the workspace's own IOCs (docs/api.md §13: `DELETE /api/v1/iocs/{id}`), a change
+ * like any other (it moves `updated_at`: streams and TAXII polls see it). `shared`: the IOC is the
+ * feed's, read-only to workspaces; `unknown`: no such IOC visible to the workspace.
+ */
+export async function revokeOwnIoc(db: Db, workspaceId: string, id: string): Promise<'revoked' | 'shared' | 'unknown'> {
+  const [row] = await preparedRows<{ shared: boolean }>(
+    db,
+    `with found as (
+       select id, workspace_id from iocs where id = $1::uuid and (workspace_id is null or workspace_id = $2::uuid)
+     ), revoked as (
+       update iocs set revoked = true, updated_at = now()
+       where id = (select id from found where workspace_id is not null) and not revoked
+     )
+     select workspace_id is null as shared from found`,
+    [id, workspaceId],
+  );
+  return !row ? 'unknown' : row.shared ? 'shared' : 'revoked';
 }
 
 /**
@@ -153,13 +199,14 @@ export type { IocUpsert };
 function defaultSql(column: (typeof iocs)[IocInputField]): string | null {
   const given: unknown = column.default;
   if (given === undefined) return null;
-  if (typeof given === 'number') return String(given);
+  if (typeof given === 'number' || typeof given === 'boolean') return String(given);
   if (typeof given === 'string') return `'${given.replaceAll("'", "''")}'`;
   return new PgDialect().sqlToQuery(given as SQL).sql;
 }
 
 /** How a given value meets the stored one, by the field's rule. */
-function mergeRule(spec: { merge: string }, name: string, given: string): string {
+function mergeRule(spec: { merge: string }, name: string, given: string, fallback: string | null): string {
+  if (spec.merge === 'reset') return fallback === null ? given : `coalesce(${given}, ${fallback})`;
   return spec.merge === 'earliest'
     ? `least(i.${name}, ${given})`
     : spec.merge === 'latest'
@@ -200,13 +247,13 @@ const upsertParts = INPUT_FIELDS.map((field, index) => {
       IOC_FIELDS[field].kind === 'tags'
         ? `string_to_array(u.${name}, ';') as ${name}`
         : `u.${name}::${column.getSQLType()} as ${name}`,
-    update: `${name} = ${lessConfidentRule(spec, name, mergeRule(spec, name, given))}`,
+    update: `${name} = ${lessConfidentRule(spec, name, mergeRule(spec, name, given, fallback))}`,
     insert: spec.insert ?? (fallback === null ? given : `coalesce(${given}, ${fallback})`),
   };
 });
 
 /** A field's value as its text parameter: null when not given, tags joined by `;`. */
-const asParam = (value: string | number | readonly string[] | null): string | null =>
+const asParam = (value: string | number | boolean | readonly string[] | null): string | null =>
   value === null ? null : typeof value === 'object' ? value.join(';') : String(value);
 
 /**
@@ -226,16 +273,17 @@ const UPSERT_SQL = `with u as (
          updated_at = now()
        from u
        where i.value = u.value and i.type = u.type and i.workspace_id is not distinct from $3::uuid
-       returning i.id, i.type, i.value
+       returning i.id, i.type, i.value, ${activeSql('i')} as active
      ), created as (
        insert into iocs (type, value, workspace_id, ${upsertParts.map((p) => p.name).join(', ')})
        select u.type, u.value, $3::uuid, ${upsertParts.map((p) => p.insert).join(', ')}
        from u
        where not exists (select 1 from updated where updated.type = u.type and updated.value = u.value)
        on conflict on constraint iocs_identity do nothing
-       returning id, type, value
+       returning id, type, value, ${ACTIVE_SQL} as active
      ), touched as (
-       select id, type, value from updated union all select id, type, value from created
+       -- Only active IOCs raise alerts: not one revoked, nor one whose validity had ended when it came.
+       select id, type, value from updated where active union all select id, type, value from created where active
      ), matched as (
        -- Watchlist alerts (docs/api.md §10): entries whose key the IOC carries (its host and parents,
        -- its email), and keywords of 4 characters or more inside a domain or URL.

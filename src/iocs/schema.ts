@@ -1,14 +1,14 @@
 /** IOCs over GraphQL (docs/api.md §6–§7): `iocs`, `ioc(id)` and `iocLookup(values)`, behind `iocs:read`. */
 import { rootOf } from '../db/cancellation.js';
-import { invalidParameter } from '../core/errors.js';
+import { ApiError, forbidden, invalidParameter } from '../core/errors.js';
 import { builder } from '../graphql/builder.js';
 import { PG_TIMESTAMP_PATTERN } from '../core/cursors.js';
 import { connectionType, pageArgs, paginate } from '../graphql/connections.js';
 import { requireUuid, UUID_PATTERN } from '../core/ids.js';
 import { detectIoc, normalizeText } from '../core/normalize.js';
-import { IocTypeEnum, SeverityEnum, TlpEnum } from '../graphql/enums.js';
+import { IocStatusEnum, IocTypeEnum, SeverityEnum, TlpEnum } from '../graphql/enums.js';
 import { recordFields } from '../graphql/records.js';
-import { IOC_TYPES, SEVERITIES, TLPS, type IocType } from '../core/vocabulary.js';
+import { IOC_TYPES, SEVERITIES, TLPS, type IocStatusFilter, type IocType } from '../core/vocabulary.js';
 import { IocChangeFeed, type IocChange } from './changes.js';
 import {
   countIocs,
@@ -16,6 +16,7 @@ import {
   findIoc,
   findIocsByValue,
   listIocs,
+  revokeOwnIoc,
   type IocFilters,
   type IocRow,
 } from './repository.js';
@@ -43,11 +44,16 @@ function checkedFilters(args: {
   updatedSince?: string | null;
   minConfidence?: number | null;
   tag?: string | null;
+  status?: IocStatusFilter | null;
+  minScore?: number | null;
 }): IocFilters {
-  const { type, q, minConfidence, tag } = args;
-  if (minConfidence !== null && minConfidence !== undefined && (minConfidence < 0 || minConfidence > 100)) {
-    throw invalidParameter('minConfidence', 'must be from 0 to 100.');
-  }
+  const { type, q, minConfidence, tag, minScore } = args;
+  for (const [name, value] of [
+    ['minConfidence', minConfidence],
+    ['minScore', minScore],
+  ] as const)
+    if (value !== null && value !== undefined && (value < 0 || value > 100))
+      throw invalidParameter(name, 'must be from 0 to 100.');
   const text = (name: string, value: string | null | undefined, max: number) => {
     if (value === null || value === undefined) return null;
     const clean = normalizeText(value, max);
@@ -62,13 +68,15 @@ function checkedFilters(args: {
     updatedSince: args.updatedSince,
     minConfidence,
     tag: text('tag', tag, MAX_TAG_LENGTH),
+    status: args.status ?? 'active',
+    minScore,
   };
 }
 
 builder.queryFields((t) => ({
   iocs: t.field({
     type: IocConnectionRef,
-    description: 'IOCs visible to the workspace, newest update first.',
+    description: 'IOCs visible to the workspace, newest update first; active ones unless `status` says otherwise.',
     authScopes: { permission: 'iocs:read' },
     args: {
       type: t.arg({ type: IocTypeEnum }),
@@ -76,6 +84,8 @@ builder.queryFields((t) => ({
       updatedSince: t.arg({ type: 'DateTime' }),
       minConfidence: t.arg.int(),
       tag: t.arg.string(),
+      status: t.arg({ type: IocStatusEnum, description: 'ACTIVE when left out; ANY for every status.' }),
+      minScore: t.arg.int({ description: 'Lowest score, 0 to 100.' }),
       ...pageArgs(t.arg),
     },
     resolve: (_root, args, { db, principal }) => {
@@ -103,7 +113,7 @@ builder.queryFields((t) => ({
     type: [IocRef],
     nullable: { list: false, items: true },
     description:
-      'Looks up 1 to 1000 values of any type, defanged or not; one result per value, in order, null where unknown.',
+      'Looks up 1 to 1000 values of any type, defanged or not; one result per value, in order, null where unknown. Expired and revoked IOCs are found too, with their status.',
     authScopes: { permission: 'iocs:read' },
     args: { values: t.arg.stringList({ required: true }) },
     resolve: async (_root, { values }, { db, principal }) => {
@@ -145,7 +155,7 @@ builder.subscriptionFields((t) => ({
 }));
 
 /** How a submission gives each kind of field: enumerations and times as text, checked as an import checks them. */
-const INPUT_TYPES = { int: 'Int', tags: ['String'] } as const;
+const INPUT_TYPES = { int: 'Int', tags: ['String'], boolean: 'Boolean' } as const;
 const spelled = (values: readonly string[]) => `${values.slice(0, -1).join(', ')} or ${values.at(-1)}.`;
 const INPUT_DESCRIPTIONS: Partial<Record<FieldKind, string>> = {
   severity: spelled(SEVERITIES),
@@ -209,6 +219,21 @@ builder.mutationField('submitIocs', (t) =>
             ) as RawIoc,
         ),
       ),
+  }),
+);
+
+builder.mutationField('revokeIoc', (t) =>
+  t.boolean({
+    description:
+      'Revokes one of the workspace’s own IOCs: its status becomes REVOKED, a change that streams and TAXII polls see. The shared feed’s IOCs are read-only.',
+    authScopes: { permission: 'iocs:write' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, { db, principal }) => {
+      const outcome = await revokeOwnIoc(db, principal.workspace.id, requireUuid(String(id), 'id'));
+      if (outcome === 'shared') throw forbidden('the shared feed is read-only to workspaces.');
+      if (outcome === 'unknown') throw new ApiError('not_found', 'No IOC of the workspace has this id.');
+      return true;
+    },
   }),
 );
 

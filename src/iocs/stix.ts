@@ -290,12 +290,12 @@ const TLP_BY_ID: Record<string, Tlp> = {
   ...Object.fromEntries(Object.entries(TLP_2_IDS).map(([tlp, id]) => [id, tlp as Tlp])),
 };
 
-/** The fields an indicator gives as one property each (src/iocs/record.ts), when they are text or numbers. */
+/** The fields an indicator gives as one property each (src/iocs/record.ts), when they are text, numbers or booleans. */
 function stixFields(o: Record<string, unknown>): Omit<RawIoc, 'type' | 'value' | 'shared'> {
-  const fields: Record<string, string | number> = {};
+  const fields: Record<string, string | number | boolean> = {};
   for (const [, property, field] of STIX_PROPERTIES) {
     const value = o[property];
-    if (typeof value === 'string' || typeof value === 'number') fields[field] = value;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[field] = value;
   }
   return fields;
 }

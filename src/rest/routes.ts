@@ -5,7 +5,14 @@
  */
 import { camelCase, snakeCase } from 'change-case';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
-import { ALERT_KINDS, ALERT_STATUSES, graphqlEnumNames, IOC_TYPES, WATCHLIST_ENTRY_TYPES } from '../core/vocabulary.js';
+import {
+  ALERT_KINDS,
+  ALERT_STATUSES,
+  graphqlEnumNames,
+  IOC_STATUS_FILTERS,
+  IOC_TYPES,
+  WATCHLIST_ENTRY_TYPES,
+} from '../core/vocabulary.js';
 import { dialectsByPath, type Dialect } from './dialects.js';
 import {
   CARD_LEAK_FIELDS as CARD_LEAK_RECORD,
@@ -127,7 +134,9 @@ const SUBMISSION_PROPERTIES: Record<string, JsonSchema> = {
           ? { type: ['integer', 'null'], minimum: input!.min, maximum: input!.max }
           : kind === 'tags'
             ? { type: 'array', maxItems: 50, items: { type: 'string', maxLength: input!.max } }
-            : { type: ['string', 'null'], maxLength: input!.max };
+            : kind === 'boolean'
+              ? { type: ['boolean', 'null'] }
+              : { type: ['string', 'null'], maxLength: input!.max };
       return [snakeName(field), schema];
     }),
   ),
@@ -159,8 +168,8 @@ const toEntry = (entry: unknown) => {
 /** The IOC listing as a named operation: the listing reads one page of it, the export every page. */
 const iocListing = (
   name: string,
-) => `query ${name}($type: IocType, $q: String, $updatedSince: DateTime, $minConfidence: Int, $tag: String, $first: Int, $after: String) {
-  iocs(type: $type, q: $q, updatedSince: $updatedSince, minConfidence: $minConfidence, tag: $tag, first: $first, after: $after) {
+) => `query ${name}($type: IocType, $q: String, $updatedSince: DateTime, $minConfidence: Int, $tag: String, $status: IocStatus, $minScore: Int, $first: Int, $after: String) {
+  iocs(type: $type, q: $q, updatedSince: $updatedSince, minConfidence: $minConfidence, tag: $tag, status: $status, minScore: $minScore, first: $first, after: $after) {
     edges { node { ${IOC_FIELDS} } } ${PAGE_INFO}
   }
 }`;
@@ -195,6 +204,20 @@ const IOC_FILTERS: ParamSpec[] = [
     variable: 'tag',
     schema: { type: 'string', maxLength: 100 },
     description: 'Only IOCs with this tag.',
+  },
+  {
+    name: 'status',
+    in: 'query',
+    variable: 'status',
+    schema: { type: 'enum', values: graphqlEnumNames(IOC_STATUS_FILTERS) },
+    description: '`active` (the default), `expired`, `revoked` or `any`.',
+  },
+  {
+    name: 'min_score',
+    in: 'query',
+    variable: 'minScore',
+    schema: { type: 'integer', minimum: 0, maximum: 100 },
+    description: 'Lowest score (confidence decayed with age), 0 to 100.',
   },
 ];
 
@@ -582,6 +605,16 @@ export const ROUTES: readonly RestRoute[] = [
     operation: `query RestGetIoc($id: ID!) { ioc(id: $id) { ${IOC_FIELDS} } }`,
     params: [pathId('id', 'id', 'The IOC id.')],
     response: { kind: 'object', field: 'ioc', item: 'Ioc', status: 200 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/iocs/{id}',
+    dialect: 'soc',
+    summary:
+      'Revoke one of the workspace’s own IOCs (its status becomes `revoked`, a change streams and TAXII polls see). A shared-feed IOC: 403.',
+    operation: 'mutation RestRevokeIoc($id: ID!) { revokeIoc(id: $id) }',
+    params: [pathId('id', 'id', 'The IOC id.')],
+    response: { kind: 'empty' },
   },
   {
     method: 'GET',

@@ -26,15 +26,19 @@ import { ownCollectionId } from '../../src/taxii/collections.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 describe('the IOC record', () => {
-  it('declares every column of the table, under the column’s own name, and nothing the table lacks', () => {
+  it('declares every column of the table, under the column’s own name, and nothing the table lacks; the rest is computed when read', () => {
     const columns = getTableColumns(iocs);
-    const declared = Object.keys(IOC_FIELDS).filter((field) => field !== 'shared');
+    const computed = ['shared', 'validFrom', 'status', 'score'];
+    const declared = Object.keys(IOC_FIELDS).filter((field) => !computed.includes(field));
     expect(declared.sort()).toEqual(Object.keys(columns).sort());
     for (const field of declared) expect(columns[field as keyof typeof columns].name, field).toBe(snakeName(field));
+    for (const field of computed.slice(1))
+      expect(IOC_FIELDS[field as keyof typeof IOC_FIELDS].read, field).toBeTruthy();
   });
 
-  it('gives the CSV every shown field, `shared` last, and the submission body every input field', () => {
-    expect(CSV_COLUMNS).toEqual([...SHOWN_FIELDS.filter((f) => f !== 'shared').map(snakeName), 'shared']);
+  it('gives the CSV every shown field, those added since `shared` after it, and the submission body every input field', () => {
+    const last = ['shared', 'validFrom', 'revoked', 'status', 'score'];
+    expect(CSV_COLUMNS).toEqual([...SHOWN_FIELDS.filter((f) => !last.includes(f)), ...last].map(snakeName));
     const submit = ROUTES.find((route) => route.method === 'POST' && route.path === '/api/v1/iocs')!;
     const item = (submit.body!.schema.properties as Record<string, { items: { properties: Record<string, unknown> } }>)
       .iocs!.items;

@@ -195,7 +195,11 @@ describe('IOCs (SOC dialect)', () => {
       'shared',
       'first_seen',
       'last_seen',
+      'valid_from',
       'valid_until',
+      'revoked',
+      'status',
+      'score',
       'created_at',
       'updated_at',
     ]);

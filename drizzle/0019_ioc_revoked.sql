@@ -1,0 +1,1 @@
+ALTER TABLE "iocs" ADD COLUMN "revoked" boolean DEFAULT false NOT NULL;
