@@ -40,7 +40,8 @@ import { MAX_DOMAIN_CLAIMS, MISSED_CHECKS_TO_LAPSE } from '../src/workspaces/dom
 /** What each permission lets a key do. */
 const PERMISSION_MEANS: Record<Permission, string> = {
   'iocs:read': 'list, look up, export and stream IOCs; read TAXII collections',
-  'iocs:write': "submit IOCs into the workspace's own; add objects over TAXII",
+  'iocs:write':
+    "submit and revoke the workspace's own IOCs; report sightings and false positives; add objects over TAXII",
   'watchlists:read': 'read watchlists and alerts, follow the alert stream',
   'watchlists:write': 'change watchlists; acknowledge and resolve alerts',
   'dataleaks:read': 'search leaked credentials and cards inside the scope (enterprise plan, billing active)',
@@ -62,6 +63,7 @@ function restRoutes(): string {
   const permissionsOf = new Map(prepared.map((p) => [p.route, p.permissions]));
   const groups: [string, (route: RestRoute) => boolean][] = [
     ['IOCs', (r) => r.path.startsWith('/api/v1/iocs')],
+    ['Sightings', (r) => r.path.startsWith('/api/v1/sightings')],
     ['Watchlists', (r) => r.path.startsWith('/api/v1/watchlists')],
     ['Leak searches and breached passwords', (r) => /^\/api\/v1\/(dataleaks|passwords)/.test(r.path)],
     ['Alerts', (r) => r.path.startsWith('/api/v1/alerts')],
@@ -207,7 +209,7 @@ prefix, workspace), never a key, an \`Authorization\` value or a query string.
 Errors use one vocabulary everywhere: GraphQL puts the code in \`extensions.code\` (with
 \`extensions.request_id\`), REST in a body laid out in the route's dialect:
 
-- **SOC** (\`/api/v1/iocs…\`, \`/api/v1/passwords…\`, \`/api/v1/scope…\`):
+- **SOC** (\`/api/v1/iocs…\`, \`/api/v1/sightings\`, \`/api/v1/passwords…\`, \`/api/v1/scope…\`):
   \`{ "error": { "code", "message", "request_id" } }\`, indented by two spaces.
 - **Defendis** (\`/api/v1/watchlists…\`, \`/api/v1/dataleaks…\`, \`/api/v1/alerts…\`, \`/api/v1/webhooks…\`,
   unknown \`/api/v1\` paths): \`{ "error": "<sentence>" }\` on one line; a parameter error names the

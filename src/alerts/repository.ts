@@ -142,7 +142,14 @@ export async function recordsOf(db: Db, rows: readonly AlertRow[]): Promise<Map<
       found.set(row.id, { ...row, __kind: 'card_leak' });
   }
   if (iocIds.length > 0) {
-    for (const row of await findIocsById(db, iocIds)) found.set(row.id, { ...row, __kind: 'ioc' });
+    // As the alert's workspace sees them (its sightings and judgement): one query per workspace.
+    for (const workspaceId of new Set(rows.filter((r) => r.kind === 'ioc').map((r) => r.workspaceId)))
+      for (const row of await findIocsById(
+        db,
+        workspaceId,
+        rows.filter((r) => r.kind === 'ioc' && r.workspaceId === workspaceId).map((r) => r.recordId),
+      ))
+        found.set(row.id, { ...row, __kind: 'ioc' });
   }
   if (events.length > 0) {
     for (const row of await db

@@ -16,7 +16,15 @@ export type FieldKind =
   | 'timestamp'
   | 'boolean'
   | 'leakSourceType'
-  | 'iocStatus';
+  | 'iocStatus'
+  | 'sightings';
+
+/** A workspace's sightings of a record (kind `sightings`), as read and as REST shows them. */
+export interface Sightings {
+  count: number;
+  /** ISO 8601, or null when never seen. */
+  last_seen: string | null;
+}
 
 /** What every door needs of a field it shows. */
 export interface ShownField {

@@ -241,6 +241,39 @@ export const iocs = pgTable(
   ],
 );
 
+/**
+ * What a workspace saw of an IOC in its own environment (docs/api.md §13): how many times and when
+ * last, and its judgement that the IOC is benign there (a false positive), which hides it from that
+ * workspace's listings, exports and watchlist alerts. One row per workspace and IOC.
+ */
+export const iocSightings = pgTable(
+  'ioc_sightings',
+  {
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    iocId: uuid('ioc_id')
+      .notNull()
+      .references(() => iocs.id, { onDelete: 'cascade' }),
+    count: bigint('count', { mode: 'number' }).notNull().default(0),
+    lastSeen: timestamptz('last_seen'),
+    /** The sensor or tool its latest sighting named. */
+    source: text('source'),
+    falsePositive: boolean('false_positive').notNull().default(false),
+    /** Why it was judged a false positive, as the workspace said. */
+    reason: text('reason'),
+    judgedAt: timestamptz('judged_at'),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.iocId] }),
+    // The false-positive reports of a shared IOC, counted on every read of it.
+    index('ioc_sightings_false_positives')
+      .on(t.iocId)
+      .where(sql`false_positive`),
+  ],
+);
+
 export const watchlists = pgTable(
   'watchlists',
   {

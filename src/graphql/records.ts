@@ -3,9 +3,22 @@
  * order, with the type of its kind. The IOC and leak types are built this way, so that a field
  * declared once reaches GraphQL, and through it REST, with nothing else to write.
  */
-import { shownFields, type FieldKind, type ShownField } from '../core/records.js';
-import type { Types } from './builder.js';
+import { shownFields, type FieldKind, type ShownField, type Sightings } from '../core/records.js';
+import { builder, type Types } from './builder.js';
 import { IocStatusEnum, IocTypeEnum, LeakSourceTypeEnum, SeverityEnum, TlpEnum } from './enums.js';
+
+const SightingsRef = builder.objectRef<Sightings>('Sightings').implement({
+  description: 'What the calling workspace reported seeing.',
+  fields: (t) => ({
+    count: t.exposeInt('count', { description: 'How many times, in all its sightings.' }),
+    lastSeen: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Its latest sighting; null when none.',
+      resolve: (sightings) => sightings.last_seen,
+    }),
+  }),
+});
 
 const OUTPUT_TYPES = {
   id: 'ID',
@@ -19,6 +32,7 @@ const OUTPUT_TYPES = {
   boolean: 'Boolean',
   leakSourceType: LeakSourceTypeEnum,
   iocStatus: IocStatusEnum,
+  sightings: SightingsRef,
 } as const satisfies Record<FieldKind, unknown>;
 
 type FieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<Types, object>;

@@ -29,6 +29,8 @@ function cell(ioc: RestIoc, column: string): string | number {
   const value = ioc[column as keyof RestIoc];
   if (Array.isArray(value)) return value.join(';');
   if (typeof value === 'boolean') return String(value);
+  // Objects are not CSV columns (src/iocs/record.ts, `csv: false`).
+  if (typeof value === 'object' && value !== null) return '';
   return value ?? '';
 }
 

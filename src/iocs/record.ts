@@ -20,9 +20,10 @@ import { DATE_EXAMPLE, parseDateInput } from '../core/dates.js';
 import type { iocs } from '../db/schema.js';
 import { isoTimestamp } from '../db/time.js';
 import { normalizeText } from '../core/normalize.js';
-import { restShaper, snakeName, type ShownField, type Snake } from '../core/records.js';
+import { restShaper, snakeName, type ShownField, type Sightings, type Snake } from '../core/records.js';
 import { isOneOf, SEVERITIES, TLPS, type IocStatus, type IocType } from '../core/vocabulary.js';
 import { EXPIRES_SQL, SCORE_SQL, STATUS_SQL } from './validity.js';
+import { FALSE_POSITIVE_REPORTS_SQL, FALSE_POSITIVE_SQL, SIGHTINGS_SQL } from './sightingsSql.js';
 
 /**
  * How a given value meets the stored one when the IOC already exists: the given one replaces it
@@ -61,6 +62,8 @@ export interface FieldSpec extends ShownField {
   stix?: string;
   /** The CSV column comes last (where exports made before the field existed put it). */
   csvLast?: true;
+  /** Not a CSV column (an object, not a cell). */
+  csv?: false;
 }
 
 /** The spellings of a yes or a no a file or a caller may give. */
@@ -217,12 +220,36 @@ const ALL_FIELDS = {
     read: SCORE_SQL,
     csvLast: true,
   },
+  // The calling workspace's own view (docs/api.md §13, src/iocs/sightingsSql.ts).
+  sightings: {
+    kind: 'sightings',
+    shown: true,
+    description: 'How often and when last the calling workspace reported seeing it.',
+    read: SIGHTINGS_SQL,
+    csv: false,
+  },
+  falsePositive: {
+    kind: 'boolean',
+    shown: true,
+    description:
+      'The calling workspace judged it benign in its environment: it leaves that workspace’s listings, exports and alerts.',
+    read: FALSE_POSITIVE_SQL,
+    csvLast: true,
+  },
+  falsePositiveReports: {
+    kind: 'int',
+    shown: true,
+    description: 'How many workspaces judged this shared-feed IOC a false positive (0 for a workspace’s own).',
+    read: FALSE_POSITIVE_REPORTS_SQL,
+    csvLast: true,
+  },
   createdAt: { kind: 'timestamp', shown: true },
   updatedAt: { kind: 'timestamp', shown: true },
 } as const satisfies Record<keyof typeof iocs.$inferSelect | ComputedField, FieldSpec>;
 
 /** Fields that are not columns: computed when read (`read`), or `shared`, which is `workspace_id is null`. */
-type ComputedField = 'shared' | 'validFrom' | 'status' | 'score';
+type ComputedField =
+  'shared' | 'validFrom' | 'status' | 'score' | 'sightings' | 'falsePositive' | 'falsePositiveReports';
 
 /** The fields, each with its declaration as the general shape. */
 export const IOC_FIELDS: Readonly<Record<keyof typeof ALL_FIELDS, FieldSpec>> = ALL_FIELDS;
@@ -248,7 +275,7 @@ export const inputOf = (field: IocInputField): FieldInput => IOC_FIELDS[field].i
 
 /** The CSV columns, in order: every shown field (those marked `csvLast` at the end). */
 export const CSV_COLUMNS = [
-  ...SHOWN_FIELDS.filter((key) => !IOC_FIELDS[key].csvLast),
+  ...SHOWN_FIELDS.filter((key) => !IOC_FIELDS[key].csvLast && IOC_FIELDS[key].csv !== false),
   ...SHOWN_FIELDS.filter((key) => IOC_FIELDS[key].csvLast),
 ].map(snakeName);
 
@@ -313,6 +340,9 @@ export type IocRow = typeof iocs.$inferSelect & {
   validFrom: string;
   status: IocStatus;
   score: number;
+  sightings: Sightings;
+  falsePositive: boolean;
+  falsePositiveReports: number;
 };
 
 /** An IOC as REST bodies, CSV and STIX read it: the shown fields under their snake_case names, times in ISO 8601. */

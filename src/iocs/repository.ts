@@ -25,6 +25,7 @@ import type { IocType } from '../core/normalize.js';
 import { objectBuilder } from '../core/records.js';
 import type { IocStatusFilter } from '../core/vocabulary.js';
 import { ACTIVE_SQL, activeSql, EXPIRES_SQL, SCORE_SQL } from './validity.js';
+import { FALSE_POSITIVE_SQL } from './sightingsSql.js';
 
 /** Each status as a condition on a row (src/iocs/validity.ts). */
 const STATUS_CONDITIONS: Record<IocStatusFilter, string | null> = {
@@ -58,7 +59,11 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
  */
 const IOC_COLUMNS = SELECTED_FIELDS.map((field) => IOC_FIELDS[field].read ?? snakeName(field)).join(', ');
 
-/** Runs a query selecting `IOC_COLUMNS`; its rows as `IocRow`s, every one of the same shape. */
+/**
+ * Runs a query selecting `IOC_COLUMNS`, whose first parameter is the calling workspace's id (the
+ * record shows that workspace's sightings and judgements); its rows as `IocRow`s, every one of the
+ * same shape.
+ */
 async function iocRows(db: Db, text: string, params: unknown[]): Promise<IocRow[]> {
   const rows = await preparedValues<unknown[]>(db, text, params);
   return rows.map(decodeRow);
@@ -109,7 +114,8 @@ export async function countIocs(db: Db, workspaceId: string, filters: IocFilters
 /** The visibility and filter conditions shared by the listing and its count, as SQL text and parameters. */
 function whereClause(workspaceId: string, filters: IocFilters): { where: string[]; params: unknown[] } {
   const params: unknown[] = [workspaceId];
-  const where = ['(workspace_id is null or workspace_id = $1)'];
+  // What the workspace judged a false positive leaves its listings and exports (docs/api.md §13).
+  const where = ['(workspace_id is null or workspace_id = $1)', `not ${FALSE_POSITIVE_SQL}`];
   const add = (condition: (n: string) => string, value: unknown) => {
     params.push(value);
     where.push(condition(`$${params.length}`));
@@ -130,8 +136,8 @@ function whereClause(workspaceId: string, filters: IocFilters): { where: string[
 export async function findIoc(db: Db, workspaceId: string, id: string): Promise<IocRow | undefined> {
   const [row] = await iocRows(
     db,
-    `select ${IOC_COLUMNS} from iocs where id = $1::uuid and (workspace_id is null or workspace_id = $2)`,
-    [id, workspaceId],
+    `select ${IOC_COLUMNS} from iocs where id = $2::uuid and (workspace_id is null or workspace_id = $1)`,
+    [workspaceId, id],
   );
   return row;
 }
@@ -140,8 +146,8 @@ export async function findIoc(db: Db, workspaceId: string, id: string): Promise<
  * IOCs by id, whoever owns them: for what has already checked who may see them (an alert's
  * record belongs to the alert's workspace or the shared feed).
  */
-export function findIocsById(db: Db, ids: readonly string[]): Promise<IocRow[]> {
-  return iocRows(db, `select ${IOC_COLUMNS} from iocs where id = any($1::uuid[])`, [ids]);
+export function findIocsById(db: Db, workspaceId: string, ids: readonly string[]): Promise<IocRow[]> {
+  return iocRows(db, `select ${IOC_COLUMNS} from iocs where id = any($2::uuid[])`, [workspaceId, ids]);
 }
 
 /**
@@ -182,8 +188,8 @@ export async function findIocsByValue(
   // index scan of `value = any(…)` (no join, no sort; the preference below is made here).
   const rows = await iocRows(
     db,
-    `select ${IOC_COLUMNS} from iocs where value = any($1::text[]) and (workspace_id is null or workspace_id = $2)`,
-    [[...typeOf.keys()], workspaceId],
+    `select ${IOC_COLUMNS} from iocs where value = any($2::text[]) and (workspace_id is null or workspace_id = $1)`,
+    [workspaceId, [...typeOf.keys()]],
   );
   for (const row of rows) {
     if (row.type !== typeOf.get(row.value)) continue;
@@ -321,8 +327,10 @@ const UPSERT_SQL = `with u as (
        from matched m
        join watchlist_entries e on e.id = m.entry_id
        join watchlists w on w.id = e.watchlist_id
-       -- Only a workspace that can read the IOC: the shared feed, or its own.
-       where $3::uuid is null or $3::uuid = w.workspace_id
+       -- Only a workspace that can read the IOC (the shared feed, or its own) and has not judged it a
+       -- false positive.
+       where ($3::uuid is null or $3::uuid = w.workspace_id)
+         and not exists (select 1 from ioc_sightings s where s.workspace_id = w.workspace_id and s.ioc_id = m.id and s.false_positive)
        on conflict do nothing
        returning 1
      )
@@ -387,15 +395,16 @@ export interface ChangeQuery {
  * read along the `(updated_at, id)` index from the position given.
  */
 export async function listIocsByChange(db: Db, query: ChangeQuery): Promise<IocRow[]> {
-  const params: unknown[] = [query.settleMs, query.limit];
-  const where = ['updated_at <= now() - make_interval(secs => $1::int / 1000.0)'];
+  // The workspace first: what the record shows of its own sightings and judgements reads `$1`.
+  const params: unknown[] = [query.workspaceId, query.settleMs, query.limit];
+  const where = ['updated_at <= now() - make_interval(secs => $2::int / 1000.0)'];
   const add = (condition: (n: string) => string, ...values: unknown[]) => {
     params.push(...values);
     where.push(condition(`$${params.length - values.length + 1}`));
   };
   if (query.collection === 'shared') where.push('workspace_id is null');
-  else if (query.collection === 'own') add((n) => `workspace_id = ${n}::uuid`, query.workspaceId);
-  else add((n) => `(workspace_id is null or workspace_id = ${n}::uuid)`, query.workspaceId);
+  else if (query.collection === 'own') where.push('workspace_id = $1::uuid');
+  else where.push('(workspace_id is null or workspace_id = $1::uuid)');
   if (query.type) add((n) => `type = ${n}::ioc_type`, query.type);
   if (query.after)
     add(
@@ -409,7 +418,7 @@ export async function listIocsByChange(db: Db, query: ChangeQuery): Promise<IocR
   if (query.changedAt) add((n) => `updated_at = any(${n}::text[]::timestamptz[])`, query.changedAt);
   return iocRows(
     db,
-    `select ${IOC_COLUMNS} from iocs where ${where.join(' and ')} order by updated_at, id limit $2::int`,
+    `select ${IOC_COLUMNS} from iocs where ${where.join(' and ')} order by updated_at, id limit $3::int`,
     params,
   );
 }

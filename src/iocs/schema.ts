@@ -21,6 +21,7 @@ import {
   type IocRow,
 } from './repository.js';
 import { MAX_SUBMITTED_IOCS, submitIocs, type SubmitResult } from './submit.js';
+import { MAX_SIGHTING_COUNT, MAX_SIGHTINGS, reportSightings, type SightingReport } from './sightings.js';
 import type { FieldKind } from '../core/records.js';
 import { INPUT_FIELDS, IOC_FIELDS, type RawIoc } from './record.js';
 
@@ -277,5 +278,50 @@ builder.queryField('iocSummary', (t) =>
     description: 'What the dashboard shows of the IOCs.',
     authScopes: { permission: 'iocs:read' },
     resolve: (_root, _args, { principal }) => ({ workspaceId: principal.workspace.id }),
+  }),
+);
+
+const SightingInput = builder.inputType('SightingInput', {
+  description: 'One sighting: a value (defanged accepted) the workspace saw, or judged benign with `falsePositive`.',
+  fields: (t) => ({
+    value: t.string({ required: true }),
+    type: t.string({ description: 'Detected when left out, as a lookup does.' }),
+    seenAt: t.string({ description: 'ISO 8601; now when left out. More than 5 minutes ahead is refused.' }),
+    count: t.int({ description: `1 to ${MAX_SIGHTING_COUNT.toLocaleString('en')}; 1 when left out.` }),
+    source: t.string({ description: 'The sensor or tool that saw it.' }),
+    falsePositive: t.boolean({
+      description:
+        'A judgement instead of a sighting: true, the IOC is benign here (it leaves the workspace’s listings, exports and alerts); false takes that back.',
+    }),
+    reason: t.string({ description: 'Why, with `falsePositive`.' }),
+  }),
+});
+
+const SightingUnknownRef = builder.objectRef<{ index: number; value: string }>('SightingUnknown').implement({
+  fields: (t) => ({
+    index: t.exposeInt('index', { description: 'Its place in the reported list, from 0.' }),
+    value: t.exposeString('value', { description: 'As given.' }),
+  }),
+});
+
+const SightingReportRef = builder.objectRef<SightingReport>('SightingReport').implement({
+  fields: (t) => ({
+    recorded: t.exposeInt('recorded', { description: 'Sightings and judgements recorded.' }),
+    unknown: t.field({
+      type: [SightingUnknownRef],
+      description: 'Values no IOC visible to the workspace holds (nothing is created from a sighting).',
+      resolve: (report) => report.unknown,
+    }),
+    rejected: t.field({ type: [SubmitRejectionRef], resolve: (report) => report.rejected }),
+  }),
+});
+
+builder.mutationField('reportSightings', (t) =>
+  t.field({
+    type: SightingReportRef,
+    description: `Reports 1 to ${MAX_SIGHTINGS} sightings of IOCs in the workspace’s own environment, or judgements that they are benign there.`,
+    authScopes: { permission: 'iocs:write' },
+    args: { sightings: t.arg({ type: [SightingInput], required: true }) },
+    resolve: (_root, { sightings }, { db, principal }) => reportSightings(db, principal.workspace.id, sightings),
   }),
 );

@@ -19,7 +19,7 @@ import {
   CREDENTIAL_LEAK_FIELDS as CREDENTIAL_LEAK_RECORD,
 } from '../dataleaks/record.js';
 import { INPUT_FIELDS, IOC_FIELDS as IOC_RECORD } from '../iocs/record.js';
-import { shownFields, snakeName } from '../core/records.js';
+import { shownFields, snakeName, type ShownField } from '../core/records.js';
 import type { ParamSpec } from './params.js';
 import { TAXII_MAX_CONTENT_LENGTH } from '../taxii/collections.js';
 import { MAX_ENVELOPE_OBJECTS } from '../taxii/objects.js';
@@ -115,7 +115,14 @@ const scopedQuery = (name: string, description: string): ParamSpec => ({
 const snakeCaseAliases = (selection: string) =>
   selection.replace(/\b[a-z]+[A-Z][A-Za-z0-9]*\b/g, (field) => `${snakeCase(field)}: ${field}`);
 
-const IOC_FIELDS = snakeCaseAliases(shownFields(IOC_RECORD).join(' '));
+/** A record's shown fields as a selection, an object's with its own fields. */
+const recordSelection = (declaration: Readonly<Record<string, ShownField>>) =>
+  snakeCaseAliases(
+    shownFields(declaration)
+      .map((field) => (declaration[field]!.kind === 'sightings' ? `${field} { count lastSeen }` : field))
+      .join(' '),
+  );
+const IOC_FIELDS = recordSelection(IOC_RECORD);
 const WATCHLIST_FIELDS = snakeCaseAliases(
   'id name description entries { id type value createdAt } createdAt updatedAt',
 );
@@ -615,6 +622,50 @@ export const ROUTES: readonly RestRoute[] = [
     operation: 'mutation RestRevokeIoc($id: ID!) { revokeIoc(id: $id) }',
     params: [pathId('id', 'id', 'The IOC id.')],
     response: { kind: 'empty' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/sightings',
+    dialect: 'soc',
+    summary:
+      'Report 1 to 1000 sightings of IOCs in the workspace’s environment (each adds to its count and moves the IOC’s `last_seen` forward), or judge them benign with `false_positive`. Values no visible IOC holds are answered as `unknown`.',
+    operation:
+      'mutation RestReportSightings($sightings: [SightingInput!]!) { reportSightings(sightings: $sightings) { recorded unknown { index value } rejected { index reason } } }',
+    params: [],
+    body: {
+      schema: {
+        type: 'object',
+        required: ['sightings'],
+        properties: {
+          sightings: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 1000,
+            items: {
+              type: 'object',
+              required: ['value'],
+              properties: {
+                value: { type: 'string', maxLength: 2048 },
+                type: { type: ['string', 'null'], maxLength: 20 },
+                seen_at: { type: ['string', 'null'], maxLength: 64 },
+                count: { type: ['integer', 'null'] },
+                source: { type: ['string', 'null'], maxLength: 1000 },
+                false_positive: { type: ['boolean', 'null'] },
+                reason: { type: ['string', 'null'], maxLength: 2000 },
+              },
+              additionalProperties: false,
+            },
+          },
+        },
+        additionalProperties: false,
+      },
+      toVariables: (body) => ({
+        sightings: (body.sightings as Record<string, unknown>[]).map((sighting) =>
+          Object.fromEntries(Object.entries(sighting).map(([name, value]) => [camelCase(name), value])),
+        ),
+      }),
+    },
+    response: { kind: 'object', field: 'reportSightings', item: 'SightingReport', status: 200 },
   },
   {
     method: 'GET',

@@ -28,7 +28,7 @@ import { createTestApp, type TestApp } from '../support/app.js';
 describe('the IOC record', () => {
   it('declares every column of the table, under the column’s own name, and nothing the table lacks; the rest is computed when read', () => {
     const columns = getTableColumns(iocs);
-    const computed = ['shared', 'validFrom', 'status', 'score'];
+    const computed = ['shared', 'validFrom', 'status', 'score', 'sightings', 'falsePositive', 'falsePositiveReports'];
     const declared = Object.keys(IOC_FIELDS).filter((field) => !computed.includes(field));
     expect(declared.sort()).toEqual(Object.keys(columns).sort());
     for (const field of declared) expect(columns[field as keyof typeof columns].name, field).toBe(snakeName(field));
@@ -37,8 +37,10 @@ describe('the IOC record', () => {
   });
 
   it('gives the CSV every shown field, those added since `shared` after it, and the submission body every input field', () => {
-    const last = ['shared', 'validFrom', 'revoked', 'status', 'score'];
-    expect(CSV_COLUMNS).toEqual([...SHOWN_FIELDS.filter((f) => !last.includes(f)), ...last].map(snakeName));
+    const last = ['shared', 'validFrom', 'revoked', 'status', 'score', 'falsePositive', 'falsePositiveReports'];
+    // An object is no CSV cell.
+    const columns = SHOWN_FIELDS.filter((f) => !last.includes(f) && f !== 'sightings');
+    expect(CSV_COLUMNS).toEqual([...columns, ...last].map(snakeName));
     const submit = ROUTES.find((route) => route.method === 'POST' && route.path === '/api/v1/iocs')!;
     const item = (submit.body!.schema.properties as Record<string, { items: { properties: Record<string, unknown> } }>)
       .iocs!.items;

@@ -200,6 +200,9 @@ describe('IOCs (SOC dialect)', () => {
       'revoked',
       'status',
       'score',
+      'sightings',
+      'false_positive',
+      'false_positive_reports',
       'created_at',
       'updated_at',
     ]);

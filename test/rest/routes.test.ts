@@ -64,6 +64,8 @@ describe('the route table is the one home of each route’s facts', () => {
   it('documents the permission each route’s resolvers check: its family’s, read from the schema', () => {
     const family: Record<string, string> = {
       iocs: 'iocs',
+      sightings: 'iocs',
+      exclusions: 'iocs',
       watchlists: 'watchlists',
       alerts: 'watchlists',
       dataleaks: 'dataleaks',
