@@ -64,6 +64,7 @@ function restRoutes(): string {
   const groups: [string, (route: RestRoute) => boolean][] = [
     ['IOCs', (r) => r.path.startsWith('/api/v1/iocs')],
     ['Sightings', (r) => r.path.startsWith('/api/v1/sightings')],
+    ['Exclusion lists', (r) => r.path.startsWith('/api/v1/exclusions')],
     ['Watchlists', (r) => r.path.startsWith('/api/v1/watchlists')],
     ['Leak searches and breached passwords', (r) => /^\/api\/v1\/(dataleaks|passwords)/.test(r.path)],
     ['Alerts', (r) => r.path.startsWith('/api/v1/alerts')],
@@ -209,7 +210,7 @@ prefix, workspace), never a key, an \`Authorization\` value or a query string.
 Errors use one vocabulary everywhere: GraphQL puts the code in \`extensions.code\` (with
 \`extensions.request_id\`), REST in a body laid out in the route's dialect:
 
-- **SOC** (\`/api/v1/iocs…\`, \`/api/v1/sightings\`, \`/api/v1/passwords…\`, \`/api/v1/scope…\`):
+- **SOC** (\`/api/v1/iocs…\`, \`/api/v1/sightings\`, \`/api/v1/exclusions…\`, \`/api/v1/passwords…\`, \`/api/v1/scope…\`):
   \`{ "error": { "code", "message", "request_id" } }\`, indented by two spaces.
 - **Defendis** (\`/api/v1/watchlists…\`, \`/api/v1/dataleaks…\`, \`/api/v1/alerts…\`, \`/api/v1/webhooks…\`,
   unknown \`/api/v1\` paths): \`{ "error": "<sentence>" }\` on one line; a parameter error names the

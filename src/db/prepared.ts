@@ -3,6 +3,7 @@
  * the query builder on every request (its per-call cost showed up in profiles: docs/performance.md).
  */
 import { rootOf } from './cancellation.js';
+import type { SQL } from 'drizzle-orm';
 import type { Db } from './handle.js';
 
 const cache = new WeakMap<Db, Map<string, unknown>>();
@@ -54,4 +55,10 @@ export async function preparedValues<T extends unknown[]>(db: Db, text: string, 
   const client = clientOf(db);
   if ('unsafe' in client) return (await client.unsafe(text, params, { prepare: true }).values()) as T[];
   return (await client.query(text, params, { ...TEXT_TIMESTAMPS, rowMode: 'array' })).rows as T[];
+}
+
+/** The rows of a drizzle `sql` query on either engine (the postgres driver answers an array, PGlite `{ rows }`), in a transaction too. */
+export async function sqlRows<T>(db: Db, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  return Array.isArray(result) ? [...(result as T[])] : (result as { rows: T[] }).rows;
 }

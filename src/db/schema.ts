@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  cidr,
   customType,
   date,
   index,
@@ -271,6 +272,54 @@ export const iocSightings = pgTable(
     index('ioc_sightings_false_positives')
       .on(t.iocId)
       .where(sql`false_positive`),
+  ],
+);
+
+export const exclusionKindEnum = pgEnum('exclusion_kind', ['value', 'cidr', 'suffix']);
+
+/**
+ * Exclusion lists (docs/api.md §13): a workspace's own (hiding what they cover from it), or, with no
+ * workspace, the shared feed's (built in or an operator's). Names are unique per owner.
+ */
+export const exclusionLists = pgTable(
+  'exclusion_lists',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** Shipped with the product (data/exclusions/<name>.txt), kept in step with its file. */
+    builtin: boolean('builtin').notNull().default(false),
+    /** A built-in list's file as last loaded (its SHA-256), so that an unchanged file costs nothing. */
+    version: text('version'),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [unique('exclusion_lists_name').on(t.workspaceId, t.name).nullsNotDistinct()],
+);
+
+/**
+ * One entry of a list: an exact value, a CIDR range (also as `cidr`, for GiST containment) or a
+ * domain suffix (stored without its dot). The owner's workspace is kept on each entry, so that a
+ * read looks up only that workspace's entries of one kind through one index.
+ */
+export const exclusionEntries = pgTable(
+  'exclusion_entries',
+  {
+    listId: uuid('list_id')
+      .notNull()
+      .references(() => exclusionLists.id, { onDelete: 'cascade' }),
+    workspaceId: uuid('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
+    kind: exclusionKindEnum('kind').notNull(),
+    value: text('value').notNull(),
+    network: cidr('network'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.listId, t.kind, t.value] }),
+    index('exclusion_entries_lookup').on(t.workspaceId, t.kind, t.value),
+    index('exclusion_entries_network')
+      .using('gist', sql`${t.network} inet_ops`)
+      .where(sql`kind = 'cidr'`),
   ],
 );
 

@@ -6,6 +6,7 @@ import '../workspaces/viewer.js';
 import '../workspaces/domainsSchema.js';
 import '../keys/schema.js';
 import '../iocs/schema.js';
+import '../iocs/exclusionsSchema.js';
 import '../watchlists/schema.js';
 import '../dataleaks/schema.js';
 import '../alerts/schema.js';

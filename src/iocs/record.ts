@@ -24,6 +24,7 @@ import { restShaper, snakeName, type ShownField, type Sightings, type Snake } fr
 import { isOneOf, SEVERITIES, TLPS, type IocStatus, type IocType } from '../core/vocabulary.js';
 import { EXPIRES_SQL, SCORE_SQL, STATUS_SQL } from './validity.js';
 import { FALSE_POSITIVE_REPORTS_SQL, FALSE_POSITIVE_SQL, SIGHTINGS_SQL } from './sightingsSql.js';
+import { EXCLUDED_BY_SQL } from './exclusionsSql.js';
 
 /**
  * How a given value meets the stored one when the IOC already exists: the given one replaces it
@@ -243,13 +244,22 @@ const ALL_FIELDS = {
     read: FALSE_POSITIVE_REPORTS_SQL,
     csvLast: true,
   },
+  excludedBy: {
+    kind: 'text',
+    shown: true,
+    nullable: true,
+    description:
+      'The calling workspace’s exclusion list that covers it, by name: it leaves that workspace’s listings, exports and alerts.',
+    read: EXCLUDED_BY_SQL,
+    csvLast: true,
+  },
   createdAt: { kind: 'timestamp', shown: true },
   updatedAt: { kind: 'timestamp', shown: true },
 } as const satisfies Record<keyof typeof iocs.$inferSelect | ComputedField, FieldSpec>;
 
 /** Fields that are not columns: computed when read (`read`), or `shared`, which is `workspace_id is null`. */
 type ComputedField =
-  'shared' | 'validFrom' | 'status' | 'score' | 'sightings' | 'falsePositive' | 'falsePositiveReports';
+  'shared' | 'validFrom' | 'status' | 'score' | 'sightings' | 'falsePositive' | 'falsePositiveReports' | 'excludedBy';
 
 /** The fields, each with its declaration as the general shape. */
 export const IOC_FIELDS: Readonly<Record<keyof typeof ALL_FIELDS, FieldSpec>> = ALL_FIELDS;
@@ -343,6 +353,7 @@ export type IocRow = typeof iocs.$inferSelect & {
   sightings: Sightings;
   falsePositive: boolean;
   falsePositiveReports: number;
+  excludedBy: string | null;
 };
 
 /** An IOC as REST bodies, CSV and STIX read it: the shown fields under their snake_case names, times in ISO 8601. */

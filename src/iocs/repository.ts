@@ -26,6 +26,7 @@ import { objectBuilder } from '../core/records.js';
 import type { IocStatusFilter } from '../core/vocabulary.js';
 import { ACTIVE_SQL, activeSql, EXPIRES_SQL, SCORE_SQL } from './validity.js';
 import { FALSE_POSITIVE_SQL } from './sightingsSql.js';
+import { EXCLUDED_BY_SQL, excludedBySql } from './exclusionsSql.js';
 
 /** Each status as a condition on a row (src/iocs/validity.ts). */
 const STATUS_CONDITIONS: Record<IocStatusFilter, string | null> = {
@@ -115,7 +116,12 @@ export async function countIocs(db: Db, workspaceId: string, filters: IocFilters
 function whereClause(workspaceId: string, filters: IocFilters): { where: string[]; params: unknown[] } {
   const params: unknown[] = [workspaceId];
   // What the workspace judged a false positive leaves its listings and exports (docs/api.md §13).
-  const where = ['(workspace_id is null or workspace_id = $1)', `not ${FALSE_POSITIVE_SQL}`];
+  // And so does what its exclusion lists cover.
+  const where = [
+    '(workspace_id is null or workspace_id = $1)',
+    `not ${FALSE_POSITIVE_SQL}`,
+    `${EXCLUDED_BY_SQL} is null`,
+  ];
   const add = (condition: (n: string) => string, value: unknown) => {
     params.push(value);
     where.push(condition(`$${params.length}`));
@@ -331,6 +337,7 @@ const UPSERT_SQL = `with u as (
        -- false positive.
        where ($3::uuid is null or $3::uuid = w.workspace_id)
          and not exists (select 1 from ioc_sightings s where s.workspace_id = w.workspace_id and s.ioc_id = m.id and s.false_positive)
+         and (select ${excludedBySql('w.workspace_id', 't')} from touched t where t.id = m.id) is null
        on conflict do nothing
        returning 1
      )

@@ -123,6 +123,7 @@ const recordSelection = (declaration: Readonly<Record<string, ShownField>>) =>
       .join(' '),
   );
 const IOC_FIELDS = recordSelection(IOC_RECORD);
+const EXCLUSION_LIST_FIELDS = snakeCaseAliases('id name shared entryCount createdAt updatedAt');
 const WATCHLIST_FIELDS = snakeCaseAliases(
   'id name description entries { id type value createdAt } createdAt updatedAt',
 );
@@ -666,6 +667,76 @@ export const ROUTES: readonly RestRoute[] = [
       }),
     },
     response: { kind: 'object', field: 'reportSightings', item: 'SightingReport', status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/exclusions',
+    dialect: 'soc',
+    summary: 'The workspace’s exclusion lists, then the shared feed’s (read-only), each with its entry count.',
+    operation: `query RestListExclusions { exclusionLists { ${EXCLUSION_LIST_FIELDS} } }`,
+    params: [],
+    response: { kind: 'list', field: 'exclusionLists', item: 'ExclusionList' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/exclusions',
+    dialect: 'soc',
+    summary:
+      'Make an exclusion list: values, CIDR ranges (with `/`) and domain suffixes (starting with `.`). What it covers leaves the workspace’s listings, exports and alerts; lookups name it in `excluded_by`.',
+    operation: `mutation RestCreateExclusionList($name: String!, $entries: [String!]) { createExclusionList(name: $name, entries: $entries) { ${EXCLUSION_LIST_FIELDS} entries } }`,
+    params: [],
+    body: {
+      schema: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: { type: 'string', maxLength: 1000 },
+          entries: { type: 'array', items: { type: 'string', maxLength: 2048 } },
+        },
+        additionalProperties: false,
+      },
+      toVariables: (body) => ({ name: body.name, entries: body.entries ?? null }),
+    },
+    response: { kind: 'object', field: 'createExclusionList', item: 'ExclusionList', status: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/exclusions/{id}',
+    dialect: 'soc',
+    summary: 'One exclusion list with its entries.',
+    operation: `query RestGetExclusionList($id: ID!) { exclusionList(id: $id) { ${EXCLUSION_LIST_FIELDS} entries } }`,
+    params: [pathId('id', 'id', 'The list id.')],
+    response: { kind: 'object', field: 'exclusionList', item: 'ExclusionList', status: 200 },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/exclusions/{id}',
+    dialect: 'soc',
+    summary: 'Rename a list, add entries and remove entries, at once.',
+    operation: `mutation RestUpdateExclusionList($id: ID!, $name: String, $add: [String!], $remove: [String!]) { updateExclusionList(id: $id, name: $name, add: $add, remove: $remove) { ${EXCLUSION_LIST_FIELDS} entries } }`,
+    params: [pathId('id', 'id', 'The list id.')],
+    body: {
+      schema: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', maxLength: 1000 },
+          add: { type: 'array', items: { type: 'string', maxLength: 2048 } },
+          remove: { type: 'array', items: { type: 'string', maxLength: 2048 } },
+        },
+        additionalProperties: false,
+      },
+      toVariables: (body) => ({ name: body.name ?? null, add: body.add ?? null, remove: body.remove ?? null }),
+    },
+    response: { kind: 'object', field: 'updateExclusionList', item: 'ExclusionList', status: 200 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/exclusions/{id}',
+    dialect: 'soc',
+    summary: 'Delete one of the workspace’s lists (the shared feed’s: 403).',
+    operation: 'mutation RestDeleteExclusionList($id: ID!) { deleteExclusionList(id: $id) }',
+    params: [pathId('id', 'id', 'The list id.')],
+    response: { kind: 'empty' },
   },
   {
     method: 'GET',

@@ -28,7 +28,16 @@ import { createTestApp, type TestApp } from '../support/app.js';
 describe('the IOC record', () => {
   it('declares every column of the table, under the column’s own name, and nothing the table lacks; the rest is computed when read', () => {
     const columns = getTableColumns(iocs);
-    const computed = ['shared', 'validFrom', 'status', 'score', 'sightings', 'falsePositive', 'falsePositiveReports'];
+    const computed = [
+      'shared',
+      'validFrom',
+      'status',
+      'score',
+      'sightings',
+      'falsePositive',
+      'falsePositiveReports',
+      'excludedBy',
+    ];
     const declared = Object.keys(IOC_FIELDS).filter((field) => !computed.includes(field));
     expect(declared.sort()).toEqual(Object.keys(columns).sort());
     for (const field of declared) expect(columns[field as keyof typeof columns].name, field).toBe(snakeName(field));
@@ -37,7 +46,16 @@ describe('the IOC record', () => {
   });
 
   it('gives the CSV every shown field, those added since `shared` after it, and the submission body every input field', () => {
-    const last = ['shared', 'validFrom', 'revoked', 'status', 'score', 'falsePositive', 'falsePositiveReports'];
+    const last = [
+      'shared',
+      'validFrom',
+      'revoked',
+      'status',
+      'score',
+      'falsePositive',
+      'falsePositiveReports',
+      'excludedBy',
+    ];
     // An object is no CSV cell.
     const columns = SHOWN_FIELDS.filter((f) => !last.includes(f) && f !== 'sightings');
     expect(CSV_COLUMNS).toEqual([...columns, ...last].map(snakeName));

@@ -203,6 +203,7 @@ describe('IOCs (SOC dialect)', () => {
       'sightings',
       'false_positive',
       'false_positive_reports',
+      'excluded_by',
       'created_at',
       'updated_at',
     ]);

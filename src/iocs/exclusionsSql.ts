@@ -1,0 +1,21 @@
+/**
+ * Whether a workspace's exclusion lists cover an IOC (docs/api.md §13), as SQL over a row of `iocs`:
+ * the name of the first list (by name) that holds its exact value, a domain suffix of its host
+ * (`ioc_hosts`, drizzle/0021: a domain, a URL's host, an email's domain, with every parent), or a
+ * CIDR range holding its address; null when none does. Each kind is looked up through its index,
+ * and only when the workspace has entries of that kind at all (an uncorrelated `exists`,
+ * evaluated once per statement), so that a workspace without lists pays nothing per row.
+ */
+const kindLookup = (workspace: string, kind: string, match: string) => `case when (select exists (
+    select 1 from exclusion_entries x where x.workspace_id = ${workspace} and x.kind = '${kind}')) then (
+    select l.name from exclusion_entries e join exclusion_lists l on l.id = e.list_id
+    where e.workspace_id = ${workspace} and e.kind = '${kind}' and ${match} order by l.name limit 1) end`;
+
+/** The covering list's name, for the IOC row `row` (a table alias) and the workspace given as SQL. */
+export const excludedBySql = (workspace: string, row: string) => `coalesce(
+  ${kindLookup(workspace, 'value', `e.value = ${row}.value`)},
+  ${kindLookup(workspace, 'suffix', `e.value = any(ioc_hosts(${row}.type::text, ${row}.value))`)},
+  case when ${row}.type in ('ipv4', 'ipv6') then ${kindLookup(workspace, 'cidr', `e.network >>= ${row}.value::inet`)} end)`;
+
+/** For the reads of src/iocs/repository.ts: the calling workspace is `$1`. */
+export const EXCLUDED_BY_SQL = excludedBySql('$1::uuid', 'iocs');
