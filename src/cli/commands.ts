@@ -3,6 +3,7 @@
  * an error on stderr and exits non-zero.
  */
 import { accessSync, constants, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { displayPrefix } from '../auth/keyFormat.js';
@@ -18,6 +19,14 @@ import { createApiKey, revokeApiKey } from '../keys/service.js';
 import { keyStatus } from '../auth/keyState.js';
 import { listApiKeys, type ApiKeyShape } from '../keys/repository.js';
 import { exportIocs } from '../iocs/export.js';
+import { parseExclusionEntry } from '../iocs/exclusionEntries.js';
+import {
+  addSharedEntries,
+  listSharedLists,
+  readListText,
+  removeSharedEntries,
+  syncBuiltinLists,
+} from '../iocs/sharedExclusions.js';
 import {
   IOC_TYPES,
   LEAK_SOURCE_TYPES,
@@ -120,6 +129,41 @@ const COMMANDS: Record<string, Command> = {
         workspaceId = found.id;
       }
       return recheckDomains(db, txtLookup(loadConfig().dnsServers), { workspaceId, now: true });
+    },
+  },
+  'exclusions list': {
+    summary: 'Lists the shared feed’s exclusion lists (built in, then the operators’) with their entry counts.',
+    options: {},
+    run: async ({ db }) => ({ lists: await listSharedLists(db) }),
+  },
+  'exclusions add': {
+    summary:
+      'Adds a value, a CIDR range (with /) or a domain suffix (starting with .) to an operator’s list of the shared feed (made when missing); the shared IOCs it covers are revoked.',
+    options: {
+      list: { help: 'the list’s name', required: true },
+      value: { help: 'the entry', required: true },
+    },
+    run: async ({ db }, o) => addSharedEntries(db, required(o, 'list'), [exclusionEntry(required(o, 'value'))]),
+  },
+  'exclusions remove': {
+    summary: 'Removes an entry from an operator’s list of the shared feed.',
+    options: {
+      list: { help: 'the list’s name', required: true },
+      value: { help: 'the entry', required: true },
+    },
+    run: async ({ db }, o) => removeSharedEntries(db, required(o, 'list'), [exclusionEntry(required(o, 'value'))]),
+  },
+  'exclusions import': {
+    summary:
+      'Adds every entry of a file (one a line, # comments) to an operator’s list of the shared feed; the shared IOCs they cover are revoked. A bad line refuses the whole file.',
+    options: {
+      list: { help: 'the list’s name', required: true },
+      file: { help: 'the file', required: true, path: true },
+    },
+    run: async ({ db }, o) => {
+      const { entries, errors } = readListText(await readFile(required(o, 'file'), 'utf8'));
+      if (errors.length > 0) throw new UsageError(`line ${errors[0]!.line}: ${errors[0]!.reason}`);
+      return addSharedEntries(db, required(o, 'list'), entries);
     },
   },
   'key create': {
@@ -305,6 +349,13 @@ const COMMANDS: Record<string, Command> = {
 
 class UsageError extends Error {}
 
+/** An exclusion entry as given on the command line, or a UsageError that says why not. */
+function exclusionEntry(value: string) {
+  const entry = parseExclusionEntry(value);
+  if (typeof entry === 'string') throw new UsageError(`--value: ${entry}`);
+  return entry;
+}
+
 /** The workspace `id` names, or a UsageError that says where to find one. */
 async function existingWorkspace(db: Database['db'], id: string): Promise<Workspace> {
   const found = await findWorkspace(db, id);
@@ -444,7 +495,10 @@ export async function runCli(argv: string[], io: CliIo = terminalIo): Promise<nu
       if (help.path && value) values[option] = path.resolve(io.cwd ?? process.cwd(), value);
     }
     opened = await (io.openDatabase ?? openConfiguredDatabase)();
-    if (opened.close && name !== 'migrate') await migrateDatabase(opened.database);
+    if (opened.close && name !== 'migrate') {
+      await migrateDatabase(opened.database);
+      await syncBuiltinLists(opened.database.db);
+    }
     const result = await command.run(opened.database, values, io);
     io.stdout(`${JSON.stringify(result)}\n`);
     return 0;

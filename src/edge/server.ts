@@ -9,6 +9,7 @@ import { createListener } from '../http/listener.js';
 import type { Config } from './config.js';
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
+import { syncBuiltinLists } from '../iocs/sharedExclusions.js';
 import { schema } from './schema.js';
 import type { Logger } from '../core/logger.js';
 import { createMetrics, serveMetrics } from './metrics.js';
@@ -44,6 +45,9 @@ export async function startServer(
   });
   const applied = await migrateDatabase(database);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  // The shared feed's built-in exclusion lists follow their files (data/exclusions/).
+  const builtins = await syncBuiltinLists(database.db);
+  if (builtins.revoked > 0) logger.info({ revoked: builtins.revoked }, 'built-in exclusion lists revoked shared IOCs');
   // The embedded database is this process's alone: the command line beside it hands its commands here.
   const commands = database.kind === 'embedded' ? await serveCommands(config.dataDir, database, logger) : null;
 

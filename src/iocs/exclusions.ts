@@ -108,7 +108,16 @@ export async function findExclusionList(
   return { ...asList(row), entries: [...entries].map(written) };
 }
 
-const notFound = () => new ApiError('not_found', 'The workspace has no exclusion list with this id.');
+/** Why a workspace cannot change the list `id`: it is the shared feed's (read-only), or not there. */
+async function missing(db: Db, id: string): Promise<ApiError> {
+  const [shared] = await sqlRows(
+    db,
+    sql`select 1 from exclusion_lists where id = ${id}::uuid and workspace_id is null`,
+  );
+  return shared
+    ? new ApiError('forbidden', 'Forbidden: the shared feed’s exclusion lists are read-only to workspaces.')
+    : new ApiError('not_found', 'The workspace has no exclusion list with this id.');
+}
 
 /** Locks the workspace's lists for a change and checks that what it would leave is within the limits. */
 async function withinLimits(tx: Db, workspaceId: string, addedLists: number, addedEntries: number): Promise<void> {
@@ -186,7 +195,7 @@ export async function updateExclusionList(
       sql`
       select id from exclusion_lists where id = ${id}::uuid and workspace_id = ${workspaceId}::uuid`,
     );
-    if (!list) throw notFound();
+    if (!list) throw await missing(tx, id);
     await withinLimits(tx, workspaceId, 0, added.length);
     if (name !== null) {
       await nameIsFree(tx, workspaceId, name, id);
@@ -208,13 +217,5 @@ export async function deleteExclusionList(db: Db, workspaceId: string, id: strin
     sql`
     delete from exclusion_lists where id = ${id}::uuid and workspace_id = ${workspaceId}::uuid returning id`,
   );
-  if (rows.length === 0) {
-    const [shared] = await sqlRows(
-      db,
-      sql`select 1 from exclusion_lists where id = ${id}::uuid and workspace_id is null`,
-    );
-    if (shared)
-      throw new ApiError('forbidden', 'Forbidden: the shared feed’s exclusion lists are read-only to workspaces.');
-    throw notFound();
-  }
+  if (rows.length === 0) throw await missing(db, id);
 }

@@ -25,6 +25,7 @@ import {
   type RawIoc,
 } from './record.js';
 import { upsertIocs } from './repository.js';
+import { coveredBySharedLists } from './sharedExclusions.js';
 import { iocsOfStixObject, ownersOf, type StixIoc } from './stix.js';
 
 export type ImportFormat = 'csv' | 'stix';
@@ -61,6 +62,8 @@ export const MAX_LISTED_ERRORS = 1000;
 export class Importer {
   readonly report: ImportReport = { created: 0, updated: 0, rejected: 0, errors: [], errors_truncated: false };
   private batch = new Map<string, IocUpsert>();
+  /** Where each IOC of the batch was first met, to report it if an exclusion list refuses it. */
+  private places = new Map<string, { line?: number; object?: string }>();
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -87,6 +90,7 @@ export class Importer {
     const key = `${checked.type} ${checked.value}`;
     const earlier = this.batch.get(key);
     this.batch.set(key, earlier ? mergeUpserts(earlier, checked) : checked);
+    if (!earlier) this.places.set(key, where);
     if (this.batch.size >= this.batchRows) await this.flush();
     return null;
   }
@@ -114,13 +118,27 @@ export class Importer {
     await this.writing;
     if (this.batch.size === 0) return;
     const rows = [...this.batch.values()];
+    const places = this.places;
     this.batch = new Map();
-    this.writing = upsertIocs(this.db, this.workspaceId, rows).then(({ created, updated }) => {
-      this.report.created += created;
-      this.report.updated += updated;
-    });
+    this.places = new Map();
+    this.writing = this.write(rows, places);
     // Awaited by the next flush; until then its failure must not count as unhandled.
     this.writing.catch(() => {});
+  }
+
+  private async write(rows: IocUpsert[], places: Map<string, { line?: number; object?: string }>): Promise<void> {
+    if (this.workspaceId === null) {
+      // The shared feed's exclusion lists refuse what they cover, naming the list (docs/api.md §13).
+      const covered = await coveredBySharedLists(this.db, rows);
+      if (covered.size > 0) {
+        for (const [i, list] of covered)
+          this.reject(places.get(`${rows[i]!.type} ${rows[i]!.value}`) ?? {}, `on exclusion list ${list}`);
+        rows = rows.filter((_, i) => !covered.has(i));
+      }
+    }
+    const { created, updated } = await upsertIocs(this.db, this.workspaceId, rows);
+    this.report.created += created;
+    this.report.updated += updated;
   }
 
   /** Waits for the last batch to be written. */
