@@ -149,6 +149,11 @@ const SUBMISSION_PROPERTIES: Record<string, JsonSchema> = {
     }),
   ),
 };
+/** A body's list of objects, each with its snake_case fields under their GraphQL (camelCase) names. */
+const camelCaseItems = (items: unknown) =>
+  (items as Record<string, unknown>[]).map((item) =>
+    Object.fromEntries(Object.entries(item).map(([name, value]) => [camelCase(name), value])),
+  );
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 const ALERT_FIELDS = `${snakeCaseAliases('id watchlistId')} entry { id type value } kind record {
   ... on CredentialLeak { ${CREDENTIAL_LEAK_FIELDS} } ... on CardLeak { ${CARD_LEAK_FIELDS} } ... on Ioc { ${IOC_FIELDS} }
@@ -535,9 +540,7 @@ export const ROUTES: readonly RestRoute[] = [
         additionalProperties: false,
       },
       toVariables: (body) => ({
-        iocs: (body.iocs as Record<string, unknown>[]).map((ioc) =>
-          Object.fromEntries(Object.entries(ioc).map(([name, value]) => [camelCase(name), value])),
-        ),
+        iocs: camelCaseItems(body.iocs),
       }),
     },
     response: { kind: 'object', field: 'submitIocs', item: 'SubmitIocsResult', status: 200 },
@@ -661,9 +664,7 @@ export const ROUTES: readonly RestRoute[] = [
         additionalProperties: false,
       },
       toVariables: (body) => ({
-        sightings: (body.sightings as Record<string, unknown>[]).map((sighting) =>
-          Object.fromEntries(Object.entries(sighting).map(([name, value]) => [camelCase(name), value])),
-        ),
+        sightings: camelCaseItems(body.sightings),
       }),
     },
     response: { kind: 'object', field: 'reportSightings', item: 'SightingReport', status: 200 },

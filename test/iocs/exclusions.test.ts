@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExclusionEntry } from '../../src/iocs/exclusionEntries.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { callJson } from '../support/rest.js';
 import { runCommand } from '../support/cli.js';
 import { insertIocs } from '../support/fixtures.js';
 
@@ -46,15 +47,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(method: string, url: string, body?: unknown, k: string | null = a.key) {
-  const response = await t.fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', ...(k ? { authorization: `Bearer ${k}` } : {}) },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, any>) : null };
-}
+const call = (method: string, url: string, body?: unknown, k: string | null = a.key) =>
+  callJson(t, k, method, url, body);
 const lookup = async (values: string[], k = a.key) =>
   (await call('POST', '/api/v1/iocs/lookup', { values }, k)).json!.data as Record<string, any>[];
 const listed = async (k: string) =>
@@ -75,6 +69,8 @@ describe('entries', () => {
       '10.0.0/8',
       '2001:db8::/129',
       '1.2.3.4/8/9',
+      '0x0a.0.0.0/8',
+      '10.1/8',
       '.',
       '.exa mple',
       'not an ioc',
@@ -186,6 +182,9 @@ describe('a workspace’s lists', () => {
 
   it('are refused without a key, without iocs:write, and to another workspace', async () => {
     expect((await call('GET', '/api/v1/exclusions', undefined, null)).status).toBe(401);
+    expect(
+      (await call('POST', '/api/v1/exclusions', `{"name":"huge","entries":["${'a'.repeat(2_000_000)}"]}`)).status,
+    ).toBe(413);
     expect((await call('POST', '/api/v1/exclusions', { name: 'r' }, readOnly)).json!.error.code).toBe('forbidden');
     expect((await call('GET', '/api/v1/exclusions', undefined, readOnly)).status).toBe(200);
     expect((await call('GET', `/api/v1/exclusions/${listId}`, undefined, b.key)).status).toBe(404);

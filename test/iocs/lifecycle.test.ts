@@ -13,6 +13,7 @@ import { IOC_TYPES } from '../../src/core/vocabulary.js';
 import { iocScore, iocStatus, LIFETIME_DAYS, SCORE_SQL, STATUS_SQL } from '../../src/iocs/validity.js';
 import { ownCollectionId } from '../../src/taxii/collections.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { callJson } from '../support/rest.js';
 import { runCommand } from '../support/cli.js';
 import { insertIocs } from '../support/fixtures.js';
 import { until } from '../support/timing.js';
@@ -41,15 +42,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(method: string, url: string, body?: unknown, k: string | null = key) {
-  const response = await t.fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', ...(k ? { authorization: `Bearer ${k}` } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, any>) : null };
-}
+const call = (method: string, url: string, body?: unknown, k: string | null = key) => callJson(t, k, method, url, body);
 const lookup = async (value: string, k = key) =>
   (await call('POST', '/api/v1/iocs/lookup', { values: [value] }, k)).json!.data[0] as Record<string, any> | null;
 const listed = async (query: string) =>

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_LISTS, readListText, syncBuiltinLists } from '../../src/iocs/sharedExclusions.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { callJson } from '../support/rest.js';
 import { runCommand } from '../support/cli.js';
 import { insertIocs } from '../support/fixtures.js';
 
@@ -27,15 +28,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(method: string, url: string, body?: unknown) {
-  const response = await t.fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, any>) : null };
-}
+const call = (method: string, url: string, body?: unknown) => callJson(t, key, method, url, body);
 const lookup = async (value: string) =>
   (await call('POST', '/api/v1/iocs/lookup', { values: [value] })).json!.data[0] as Record<string, any>;
 const importCsv = async (rows: string[]) => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { callJson } from '../support/rest.js';
 import { runCommand } from '../support/cli.js';
 import { insertIocs } from '../support/fixtures.js';
 
@@ -40,15 +41,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(method: string, url: string, body?: unknown, k: string | null = a.key) {
-  const response = await t.fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', ...(k ? { authorization: `Bearer ${k}` } : {}) },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, any>) : null };
-}
+const call = (method: string, url: string, body?: unknown, k: string | null = a.key) =>
+  callJson(t, k, method, url, body);
 const report = (sightings: Record<string, unknown>[], k = a.key) => call('POST', '/api/v1/sightings', { sightings }, k);
 const lookup = async (value: string, k = a.key) =>
   (await call('POST', '/api/v1/iocs/lookup', { values: [value] }, k)).json!.data[0] as Record<string, any>;
