@@ -216,11 +216,19 @@ export interface AuditEvent {
 
 export interface Summary {
   alertSummary?: { newByKind: { kind: AlertKind; count: number }[]; daily: { day: string; count: number }[] };
-  iocSummary?: { shared: { type: string; count: number }[]; own: { type: string; count: number }[] };
+  iocSummary?: { shared: IocTypeCount[]; own: IocTypeCount[] };
 }
 export const ALERT_SUMMARY =
   'query ConsoleAlertSummary { alertSummary(days: 30) { newByKind { kind count } daily { day count } } }';
-export const IOC_SUMMARY = 'query ConsoleIocSummary { iocSummary { shared { type count } own { type count } } }';
+export interface IocTypeCount {
+  type: string;
+  count: number;
+  active: number;
+  expired: number;
+  revoked: number;
+}
+export const IOC_SUMMARY =
+  'query ConsoleIocSummary { iocSummary { shared { type count active expired revoked } own { type count active expired revoked } } }';
 
 // ---------------------------------------------------------------------------------------------
 // Watchlists
@@ -410,9 +418,10 @@ export interface Ioc {
   source: string | null;
   shared: boolean;
   lastSeen: string;
+  status: 'ACTIVE' | 'EXPIRED' | 'REVOKED';
 }
 export const LOOKUP =
-  'query ConsoleLookup($values: [String!]!) { iocLookup(values: $values) { id type value threatType malwareFamily confidence severity tlp tags source shared lastSeen } }';
+  'query ConsoleLookup($values: [String!]!) { iocLookup(values: $values) { id type value threatType malwareFamily confidence severity tlp tags source shared lastSeen status } }';
 
 export interface Page<T> {
   edges: { node: T }[];
@@ -421,3 +430,39 @@ export interface Page<T> {
   totalCount?: number;
   totalCountExact?: boolean;
 }
+
+/** One IOC as its page shows it: validity, score, and the workspace's own view (docs: "How IOCs age"). */
+export interface IocDetail extends Ioc {
+  firstSeen: string;
+  validFrom: string;
+  validUntil: string | null;
+  status: 'ACTIVE' | 'EXPIRED' | 'REVOKED';
+  score: number;
+  sightings: { count: number; lastSeen: string | null };
+  falsePositive: boolean;
+  falsePositiveReports: number;
+  excludedBy: string | null;
+}
+export const IOC = `query ConsoleIoc($id: ID!) { ioc(id: $id) { id type value threatType malwareFamily confidence severity tlp tags source shared firstSeen lastSeen validFrom validUntil status score sightings { count lastSeen } falsePositive falsePositiveReports excludedBy } }`;
+export interface SightingReport {
+  recorded: number;
+  unknown: { index: number; value: string }[];
+  rejected: { index: number; reason: string }[];
+}
+export const REPORT_SIGHTINGS =
+  'mutation ConsoleReportSightings($sightings: [SightingInput!]!) { reportSightings(sightings: $sightings) { recorded unknown { index value } rejected { index reason } } }';
+
+export interface ExclusionList {
+  id: string;
+  name: string;
+  shared: boolean;
+  entryCount: number;
+  updatedAt: string;
+  entries?: string[] | null;
+}
+const EXCLUSION_FIELDS = 'id name shared entryCount updatedAt';
+export const EXCLUSION_LISTS = `query ConsoleExclusionLists { exclusionLists { ${EXCLUSION_FIELDS} } }`;
+export const EXCLUSION_LIST = `query ConsoleExclusionList($id: ID!) { exclusionList(id: $id) { ${EXCLUSION_FIELDS} entries } }`;
+export const CREATE_EXCLUSION_LIST = `mutation ConsoleCreateExclusionList($name: String!, $entries: [String!]) { createExclusionList(name: $name, entries: $entries) { ${EXCLUSION_FIELDS} entries } }`;
+export const UPDATE_EXCLUSION_LIST = `mutation ConsoleUpdateExclusionList($id: ID!, $add: [String!], $remove: [String!]) { updateExclusionList(id: $id, add: $add, remove: $remove) { ${EXCLUSION_FIELDS} entries } }`;
+export const DELETE_EXCLUSION_LIST = 'mutation ConsoleDeleteExclusionList($id: ID!) { deleteExclusionList(id: $id) }';

@@ -10,6 +10,8 @@ import { alertsPage } from './pages/alerts.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { keysPage } from './pages/keys.js';
 import { leaksPage } from './pages/leaks.js';
+import { exclusionsPage } from './pages/exclusions.js';
+import { iocPage } from './pages/ioc.js';
 import { lookupPage } from './pages/lookup.js';
 import { scopePage } from './pages/scope.js';
 import type { PageDefinition, Session } from './pages/page.js';
@@ -23,6 +25,8 @@ const PAGES: PageDefinition[] = [
   webhooksPage,
   leaksPage,
   lookupPage,
+  exclusionsPage,
+  iocPage,
   scopePage,
   keysPage,
 ];
@@ -111,7 +115,13 @@ async function start(errorTarget?: HTMLElement): Promise<void> {
   nav = h(
     'nav',
     { 'aria-label': 'Console' },
-    h('ul', {}, ...allowed().map((page) => h('li', {}, h('a', { href: `#/${page.path}` }, page.title)))),
+    h(
+      'ul',
+      {},
+      ...allowed()
+        .filter((page) => !page.hidden)
+        .map((page) => h('li', {}, h('a', { href: `#/${page.path}` }, page.title))),
+    ),
   );
   main.replaceChildren(
     h(

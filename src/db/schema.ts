@@ -243,9 +243,11 @@ export const iocs = pgTable(
 );
 
 /**
- * What a workspace saw of an IOC in its own environment (docs/api.md §13): how many times and when
- * last, and its judgement that the IOC is benign there (a false positive), which hides it from that
- * workspace's listings, exports and watchlist alerts. One row per workspace and IOC.
+ * A workspace's own view of an IOC (docs/api.md §13): what it saw of it in its own environment (how
+ * many times and when last), its judgement that the IOC is benign there (a false positive), and the
+ * first of its exclusion lists that covers it. A judgement or a covering list hides the IOC from
+ * that workspace's listings, exports and watchlist alerts, and withdraws it from its TAXII view at
+ * `changed_at`. One row per workspace and IOC, read by every IOC read of that workspace as one join.
  */
 export const iocSightings = pgTable(
   'ioc_sightings',
@@ -264,10 +266,21 @@ export const iocSightings = pgTable(
     /** Why it was judged a false positive, as the workspace said. */
     reason: text('reason'),
     judgedAt: timestamptz('judged_at'),
+    /**
+     * The name of the first of the workspace's exclusion lists (by name) that covers the IOC, kept
+     * by every change of the lists and every new IOC (src/iocs/exclusionCoverage.ts).
+     */
+    excludedBy: text('excluded_by'),
+    /** When the workspace's view last changed (a judgement, a list): the IOC's change in its TAXII view. */
+    changedAt: timestamptz('changed_at'),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.iocId] }),
+    // The workspace's view in order of change, merged with the IOCs' own changes (TAXII, streams).
+    index('ioc_sightings_changes')
+      .on(t.workspaceId, t.changedAt, t.iocId)
+      .where(sql`changed_at is not null`),
     // The false-positive reports of a shared IOC, counted on every read of it.
     index('ioc_sightings_false_positives')
       .on(t.iocId)
@@ -317,6 +330,10 @@ export const exclusionEntries = pgTable(
   (t) => [
     primaryKey({ columns: [t.listId, t.kind, t.value] }),
     index('exclusion_entries_lookup').on(t.workspaceId, t.kind, t.value),
+    // Which workspaces' lists cover a new IOC of the shared feed (src/iocs/repository.ts, the upsert).
+    index('exclusion_entries_workspaces')
+      .on(t.kind, t.value)
+      .where(sql`workspace_id is not null`),
     index('exclusion_entries_network')
       .using('gist', sql`${t.network} inet_ops`)
       .where(sql`kind = 'cidr'`),

@@ -16,6 +16,13 @@ export function isoTimestamp(value: string | Date): string {
   return `${match[1]}T${match[2]}.${fraction}Z`;
 }
 
+/** The instant of a timestamp as PostgreSQL prints it (or ISO 8601), in epoch milliseconds: no `Date` made. */
+export function epochMs(value: string): number {
+  return value.endsWith('+00')
+    ? Date.parse(`${value.slice(0, 10)}T${value.slice(11, -3)}Z`)
+    : Date.parse(isoTimestamp(value));
+}
+
 /**
  * The same instant as TAXII 2.1 writes its timestamps (`date_added`, `X-TAXII-Date-Added-*`,
  * `request_timestamp`): UTC with six digits of fraction, `2026-11-22T11:24:02.120000Z`.

@@ -140,6 +140,16 @@ async function withinLimits(tx: Db, workspaceId: string, addedLists: number, add
     );
 }
 
+/**
+ * Brings the workspace's views of the IOCs in step with its lists (drizzle/0022,
+ * `refresh_exclusion_coverage`): what they now cover is marked with the first covering list's name,
+ * what they no longer cover is cleared, each a change of the view at this instant. In the list's
+ * transaction, under the workspace's lock; it reads only the kinds of entry the workspace has.
+ */
+async function refreshCoverage(tx: Db, workspaceId: string): Promise<void> {
+  await tx.execute(sql`select refresh_exclusion_coverage(${workspaceId}::uuid)`);
+}
+
 async function nameIsFree(tx: Db, workspaceId: string, name: string, except: string | null): Promise<void> {
   const [taken] = await sqlRows<{ id: string }>(
     tx,
@@ -175,6 +185,7 @@ export async function createExclusionList(
       insert into exclusion_lists (workspace_id, name) values (${workspaceId}::uuid, ${name}) returning id`,
     );
     await addEntries(tx, workspaceId, list!.id, entries);
+    await refreshCoverage(tx, workspaceId);
     return list!.id;
   });
   return (await findExclusionList(db, workspaceId, id))!;
@@ -207,15 +218,20 @@ export async function updateExclusionList(
         where e.list_id = ${id}::uuid and e.kind = r.kind::exclusion_kind and e.value = r.value`);
     await addEntries(tx, workspaceId, id, added);
     await tx.execute(sql`update exclusion_lists set updated_at = now() where id = ${id}::uuid`);
+    await refreshCoverage(tx, workspaceId);
   });
   return (await findExclusionList(db, workspaceId, id))!;
 }
 
 export async function deleteExclusionList(db: Db, workspaceId: string, id: string): Promise<void> {
-  const rows = await sqlRows<{ id: string }>(
-    db,
-    sql`
-    delete from exclusion_lists where id = ${id}::uuid and workspace_id = ${workspaceId}::uuid returning id`,
-  );
-  if (rows.length === 0) throw await missing(db, id);
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select 1 from workspaces where id = ${workspaceId}::uuid for update`);
+    const rows = await sqlRows<{ id: string }>(
+      tx,
+      sql`
+      delete from exclusion_lists where id = ${id}::uuid and workspace_id = ${workspaceId}::uuid returning id`,
+    );
+    if (rows.length === 0) throw await missing(tx, id);
+    await refreshCoverage(tx, workspaceId);
+  });
 }

@@ -1,5 +1,7 @@
 /**
- * Whether a workspace's exclusion lists cover an IOC (docs/api.md §13), as SQL over a row of `iocs`:
+ * Whether a workspace's exclusion lists cover an IOC (docs/api.md §13), as SQL over a row of `iocs`,
+ * for the upsert's watchlist alerts (the reads find it kept on the workspace's view of the IOC,
+ * src/iocs/sightingsSql.ts):
  * the name of the first list (by name) that holds its exact value, a domain suffix of its host
  * (`ioc_hosts`, drizzle/0021: a domain, a URL's host, an email's domain, with every parent), or a
  * CIDR range holding its address; null when none does. Each kind is looked up through its index,
@@ -16,6 +18,3 @@ export const excludedBySql = (workspace: string, row: string) => `coalesce(
   ${kindLookup(workspace, 'value', `e.value = ${row}.value`)},
   ${kindLookup(workspace, 'suffix', `e.value = any(ioc_hosts(${row}.type::text, ${row}.value))`)},
   case when ${row}.type in ('ipv4', 'ipv6') then ${kindLookup(workspace, 'cidr', `e.network >>= ${row}.value::inet`)} end)`;
-
-/** For the reads of src/iocs/repository.ts: the calling workspace is `$1`. */
-export const EXCLUDED_BY_SQL = excludedBySql('$1::uuid', 'iocs');

@@ -22,9 +22,8 @@ import { isoTimestamp } from '../db/time.js';
 import { normalizeText } from '../core/normalize.js';
 import { restShaper, snakeName, type ShownField, type Sightings, type Snake } from '../core/records.js';
 import { isOneOf, SEVERITIES, TLPS, type IocStatus, type IocType } from '../core/vocabulary.js';
-import { EXPIRES_SQL, SCORE_SQL, STATUS_SQL } from './validity.js';
-import { FALSE_POSITIVE_REPORTS_SQL, FALSE_POSITIVE_SQL, SIGHTINGS_SQL } from './sightingsSql.js';
-import { EXCLUDED_BY_SQL } from './exclusionsSql.js';
+import { EXPIRES_SQL } from './validity.js';
+import { EXCLUDED_BY_SQL, FALSE_POSITIVE_REPORTS_SQL, FALSE_POSITIVE_SQL, SIGHTINGS_SQL } from './sightingsSql.js';
 
 /**
  * How a given value meets the stored one when the IOC already exists: the given one replaces it
@@ -58,6 +57,11 @@ export interface FieldInput<T = unknown> {
 export interface FieldSpec extends ShownField {
   /** The SQL selecting it, when not the column itself. */
   read?: string;
+  /**
+   * Computed from the row's other columns where it is read, in TypeScript (src/iocs/validity.ts),
+   * never selected: the same formula as the SQL that filters on it, without the planner's work.
+   */
+  derived?: true;
   input?: FieldInput;
   /** The STIX indicator property it is, one to one. */
   stix?: string;
@@ -211,14 +215,14 @@ const ALL_FIELDS = {
     kind: 'iocStatus',
     shown: true,
     description: 'ACTIVE until its validity ends (then EXPIRED) or it is revoked (REVOKED).',
-    read: STATUS_SQL,
+    derived: true,
     csvLast: true,
   },
   score: {
     kind: 'int',
     shown: true,
     description: 'Its confidence decayed with age since it was last seen, 0 to 100; 0 unless active.',
-    read: SCORE_SQL,
+    derived: true,
     csvLast: true,
   },
   // The calling workspace's own view (docs/api.md §13, src/iocs/sightingsSql.ts).
@@ -272,11 +276,10 @@ export type IocInputField = {
 }[IocField];
 
 const entries = Object.entries(IOC_FIELDS) as [IocField, FieldSpec][];
-/** Every field a read selects, in order: all but `shared` (which is `workspace_id is null`). */
-export const SELECTED_FIELDS = entries.filter(([key]) => key !== 'shared').map(([key]) => key) as Exclude<
-  IocField,
-  'shared'
->[];
+/** Every field a read selects, in order: all but `shared` (which is `workspace_id is null`) and the derived ones. */
+export const SELECTED_FIELDS = entries
+  .filter(([key, spec]) => key !== 'shared' && !spec.derived)
+  .map(([key]) => key) as Exclude<IocField, 'shared' | 'status' | 'score'>[];
 /** What clients see, in order: the GraphQL fields, the REST body, the webhook payload. */
 export const SHOWN_FIELDS = entries.filter(([, spec]) => spec.shown).map(([key]) => key);
 /** What an import or submission may bring besides type and value, in order. */

@@ -24,9 +24,10 @@ import { INDICATOR_NAMESPACE } from '../core/stixIds.js';
 import type { IocType } from '../core/normalize.js';
 import { objectBuilder } from '../core/records.js';
 import type { IocStatusFilter } from '../core/vocabulary.js';
-import { ACTIVE_SQL, activeSql, EXPIRES_SQL, SCORE_SQL } from './validity.js';
-import { FALSE_POSITIVE_SQL } from './sightingsSql.js';
-import { EXCLUDED_BY_SQL, excludedBySql } from './exclusionsSql.js';
+import { ACTIVE_SQL, activeSql, EXPIRES_SQL, judgeValidity, SCORE_SQL } from './validity.js';
+import { epochMs } from '../db/time.js';
+import { KEPT_SQL, VIEW_JOIN } from './sightingsSql.js';
+import { excludedBySql } from './exclusionsSql.js';
 
 /** Each status as a condition on a row (src/iocs/validity.ts). */
 const STATUS_CONDITIONS: Record<IocStatusFilter, string | null> = {
@@ -58,7 +59,16 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
  * `text[]`, were most of a lookup's time on the main thread (50 rows of 15 columns); arrays, and
  * the tags as JSON, cost about half of it (docs/performance.md).
  */
-const IOC_COLUMNS = SELECTED_FIELDS.map((field) => IOC_FIELDS[field].read ?? snakeName(field)).join(', ');
+const columnsOf = (reads: Partial<Record<(typeof SELECTED_FIELDS)[number], string>> = {}) =>
+  [...SELECTED_FIELDS.map((field) => reads[field] ?? IOC_FIELDS[field].read ?? snakeName(field)), NOW_MS_SQL].join(
+    ', ',
+  );
+/** The statement's `now()` (epoch milliseconds), after the fields: the instant its filters judged validity by. */
+const NOW_MS_SQL = '(extract(epoch from now()) * 1000)::float8';
+const IOC_COLUMNS = columnsOf();
+
+/** The IOCs with the calling workspace's view of each (`$1`, src/iocs/sightingsSql.ts), which `IOC_COLUMNS` read. */
+const IOC_FROM = `iocs ${VIEW_JOIN}`;
 
 /**
  * Runs a query selecting `IOC_COLUMNS`, whose first parameter is the calling workspace's id (the
@@ -70,12 +80,33 @@ async function iocRows(db: Db, text: string, params: unknown[]): Promise<IocRow[
   return rows.map(decodeRow);
 }
 
-/** A row's columns under the record's names, and whether it is the shared feed's: one literal of fixed shape. */
-const decodeRow = objectBuilder<[unknown[]], IocRow>(
+/**
+ * A row's columns under the record's names, whether it is the shared feed's, and its status and
+ * score at the statement's instant, from when its validity ends (src/iocs/validity.ts): one literal
+ * of fixed shape.
+ */
+function decodeRow(values: unknown[]): IocRow {
+  const row = rowLiteral(values);
+  const { status, score } = judgeValidity(
+    row.type,
+    row.confidence,
+    row.revoked,
+    epochMs(row.lastSeen),
+    row.validUntil === null ? null : epochMs(row.validUntil),
+    values[SELECTED_FIELDS.length] as number,
+  );
+  row.status = status;
+  row.score = score;
+  return row;
+}
+
+const rowLiteral = objectBuilder<[unknown[]], IocRow>(
   ['values'],
   [
     ...SELECTED_FIELDS.map((field, i): [string, string] => [field, `values[${i}]`]),
     ['shared', `values[${SELECTED_FIELDS.indexOf('workspaceId')}] === null`],
+    ['status', 'null'],
+    ['score', '0'],
   ],
 );
 
@@ -97,7 +128,7 @@ export async function listIocs(
     where.push(`(updated_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   params.push(limit);
-  const text = `select ${IOC_COLUMNS} from iocs where ${where.join(' and ')} order by updated_at desc, id desc limit $${params.length}::int`;
+  const text = `select ${IOC_COLUMNS} from ${IOC_FROM} where ${where.join(' and ')} order by updated_at desc, id desc limit $${params.length}::int`;
   return iocRows(db, text, params);
 }
 
@@ -106,7 +137,7 @@ export async function countIocs(db: Db, workspaceId: string, filters: IocFilters
   const { where, params } = whereClause(workspaceId, filters);
   const [row] = await preparedRows<{ n: number }>(
     db,
-    `select count(*)::int as n from iocs where ${where.join(' and ')}`,
+    `select count(*)::int as n from ${IOC_FROM} where ${where.join(' and ')}`,
     params,
   );
   return row?.n ?? 0;
@@ -115,13 +146,9 @@ export async function countIocs(db: Db, workspaceId: string, filters: IocFilters
 /** The visibility and filter conditions shared by the listing and its count, as SQL text and parameters. */
 function whereClause(workspaceId: string, filters: IocFilters): { where: string[]; params: unknown[] } {
   const params: unknown[] = [workspaceId];
-  // What the workspace judged a false positive leaves its listings and exports (docs/api.md §13).
-  // And so does what its exclusion lists cover.
-  const where = [
-    '(workspace_id is null or workspace_id = $1)',
-    `not ${FALSE_POSITIVE_SQL}`,
-    `${EXCLUDED_BY_SQL} is null`,
-  ];
+  // What the workspace judged a false positive, or its exclusion lists cover, leaves its listings
+  // and exports (docs/api.md §13).
+  const where = ['(workspace_id is null or workspace_id = $1)', KEPT_SQL];
   const add = (condition: (n: string) => string, value: unknown) => {
     params.push(value);
     where.push(condition(`$${params.length}`));
@@ -142,7 +169,7 @@ function whereClause(workspaceId: string, filters: IocFilters): { where: string[
 export async function findIoc(db: Db, workspaceId: string, id: string): Promise<IocRow | undefined> {
   const [row] = await iocRows(
     db,
-    `select ${IOC_COLUMNS} from iocs where id = $2::uuid and (workspace_id is null or workspace_id = $1)`,
+    `select ${IOC_COLUMNS} from ${IOC_FROM} where id = $2::uuid and (workspace_id is null or workspace_id = $1)`,
     [workspaceId, id],
   );
   return row;
@@ -153,7 +180,7 @@ export async function findIoc(db: Db, workspaceId: string, id: string): Promise<
  * record belongs to the alert's workspace or the shared feed).
  */
 export function findIocsById(db: Db, workspaceId: string, ids: readonly string[]): Promise<IocRow[]> {
-  return iocRows(db, `select ${IOC_COLUMNS} from iocs where id = any($2::uuid[])`, [workspaceId, ids]);
+  return iocRows(db, `select ${IOC_COLUMNS} from ${IOC_FROM} where id = any($2::uuid[])`, [workspaceId, ids]);
 }
 
 /**
@@ -194,7 +221,7 @@ export async function findIocsByValue(
   // index scan of `value = any(…)` (no join, no sort; the preference below is made here).
   const rows = await iocRows(
     db,
-    `select ${IOC_COLUMNS} from iocs where value = any($2::text[]) and (workspace_id is null or workspace_id = $1)`,
+    `select ${IOC_COLUMNS} from ${IOC_FROM} where value = any($2::text[]) and (workspace_id is null or workspace_id = $1)`,
     [workspaceId, [...typeOf.keys()]],
   );
   for (const row of rows) {
@@ -293,6 +320,32 @@ const UPSERT_SQL = `with u as (
        where not exists (select 1 from updated where updated.type = u.type and updated.value = u.value)
        on conflict on constraint iocs_identity do nothing
        returning id, type, value, ${ACTIVE_SQL} as active
+     ), covered as (
+       -- A new IOC that workspaces' own exclusion lists cover (only the importing workspace's, for its
+       -- own IOCs) starts covered in their views of it (docs/api.md §13; a list's change recomputes
+       -- its cover whole, drizzle/0022). Each kind is looked up only when some workspace has entries of it.
+       insert into ioc_sightings (workspace_id, ioc_id, excluded_by, changed_at)
+       select x.workspace_id, x.id, min(l.name), now()
+       from (
+         select c.id, e.workspace_id, e.list_id from created c
+         join exclusion_entries e on e.kind = 'value' and e.value = c.value collate "default" and e.workspace_id is not null
+         where (select exists (select 1 from exclusion_entries where kind = 'value' and workspace_id is not null))
+         union all
+         select c.id, e.workspace_id, e.list_id from created c
+         join exclusion_entries e on e.kind = 'suffix' and e.value = any(ioc_hosts(c.type::text, c.value)) and e.workspace_id is not null
+         where c.type in ('domain', 'url', 'email')
+           and (select exists (select 1 from exclusion_entries where kind = 'suffix' and workspace_id is not null))
+         union all
+         select c.id, e.workspace_id, e.list_id from created c
+         join exclusion_entries e on e.kind = 'cidr' and e.network >>= c.value::inet and e.workspace_id is not null
+         where c.type in ('ipv4', 'ipv6')
+           and (select exists (select 1 from exclusion_entries where kind = 'cidr' and workspace_id is not null))
+       ) x
+       join exclusion_lists l on l.id = x.list_id
+       where $3::uuid is null or x.workspace_id = $3::uuid
+       group by x.workspace_id, x.id
+       on conflict do nothing
+       returning 1
      ), touched as (
        -- Only active IOCs raise alerts: not one revoked, nor one whose validity had ended when it came.
        select id, type, value from updated where active union all select id, type, value from created where active
@@ -342,7 +395,7 @@ const UPSERT_SQL = `with u as (
        returning 1
      )
      select (select count(*) from created)::int as created, (select count(*) from updated)::int as updated,
-            (select count(*) from alerted)::int as alerts, (select version from keyword_gram_version where id = 1)::int8::text as keyword_version`;
+            (select count(*) from alerted)::int as alerts, (select count(*) from covered)::int as covered, (select version from keyword_gram_version where id = 1)::int8::text as keyword_version`;
 
 export async function upsertIocs(
   db: Db,
@@ -394,41 +447,77 @@ export interface ChangeQuery {
    */
   settleMs: number;
   limit: number;
+  /** Show what the workspace judged a false positive or excluded as revoked (its TAXII view). */
+  withdrawHidden?: boolean;
 }
 
 /**
- * IOCs oldest change first, by (updated_at, id): the order of the change stream and of TAXII's
- * `date_added`. One plain SQL text per combination of conditions, each a prepared statement,
- * read along the `(updated_at, id)` index from the position given.
+ * IOCs oldest change first, by (change, id): the order of the change stream and of TAXII's
+ * `date_added`. An IOC's change, as the workspace sees it, is the later of its own (`updated_at`)
+ * and of the workspace's view of it (a judgement, an exclusion list: `changed_at`, docs/api.md §13),
+ * each row once. Two branches, each read along its index from the position given (the IOCs by
+ * `(updated_at, id)`, the workspace's views by `(workspace_id, changed_at, ioc_id)`), merged: one
+ * plain SQL text per combination of conditions, each a prepared statement. The rows' `updatedAt`
+ * is that change; `withdrawHidden` (TAXII) shows what the workspace hides as revoked.
  */
 export async function listIocsByChange(db: Db, query: ChangeQuery): Promise<IocRow[]> {
-  // The workspace first: what the record shows of its own sightings and judgements reads `$1`.
+  // The workspace first: what the record shows of its own view reads `$1`.
   const params: unknown[] = [query.workspaceId, query.settleMs, query.limit];
-  const where = ['updated_at <= now() - make_interval(secs => $2::int / 1000.0)'];
-  const add = (condition: (n: string) => string, ...values: unknown[]) => {
+  // Each condition on the change, written for both branches: `at` is the branch's change column.
+  const common: string[] = [];
+  const onChange: ((at: string, id: string) => string)[] = [
+    (at) => `${at} <= now() - make_interval(secs => $2::int / 1000.0)`,
+  ];
+  const param = (...values: unknown[]) => {
     params.push(...values);
-    where.push(condition(`$${params.length - values.length + 1}`));
+    return params.length - values.length + 1;
   };
-  if (query.collection === 'shared') where.push('workspace_id is null');
-  else if (query.collection === 'own') where.push('workspace_id = $1::uuid');
-  else where.push('(workspace_id is null or workspace_id = $1::uuid)');
-  if (query.type) add((n) => `type = ${n}::ioc_type`, query.type);
-  if (query.after)
-    add(
-      (n) => `(updated_at, id) > (${n}::timestamptz, $${params.length}::uuid)`,
-      query.after.updatedAt,
-      query.after.id,
-    );
-  if (query.changedAfter) add((n) => `updated_at > ${n}::timestamptz`, query.changedAfter);
+  if (query.collection === 'shared') common.push('workspace_id is null');
+  else if (query.collection === 'own') common.push('workspace_id = $1::uuid');
+  else common.push('(workspace_id is null or workspace_id = $1::uuid)');
+  if (query.type) common.push(`type = $${param(query.type)}::ioc_type`);
+  if (query.after) {
+    const n = param(query.after.updatedAt, query.after.id);
+    onChange.push((at, id) => `(${at}, ${id}) > ($${n}::timestamptz, $${n + 1}::uuid)`);
+  }
+  if (query.changedAfter) {
+    const n = param(query.changedAfter);
+    onChange.push((at) => `${at} > $${n}::timestamptz`);
+  }
   if (query.indicatorUuids)
-    add((n) => `uuid_generate_v5('${INDICATOR_NAMESPACE}'::uuid, id::text) = any(${n}::uuid[])`, query.indicatorUuids);
-  if (query.changedAt) add((n) => `updated_at = any(${n}::text[]::timestamptz[])`, query.changedAt);
+    common.push(
+      `uuid_generate_v5('${INDICATOR_NAMESPACE}'::uuid, id::text) = any($${param(query.indicatorUuids)}::uuid[])`,
+    );
+  if (query.changedAt) {
+    const n = param(query.changedAt);
+    onChange.push((at) => `${at} = any($${n}::text[]::timestamptz[])`);
+  }
+  const columns = query.withdrawHidden ? WITHDRAWN_COLUMNS : CHANGE_COLUMNS;
+  const branch = (from: string, at: string, id: string, own: string) =>
+    `(select ${columns}, ${at} as change_at, ${id} as change_id from ${from}
+      where ${[...common, own, ...onChange.map((condition) => condition(at, id))].join(' and ')}
+      order by ${at}, ${id} limit $3::int)`;
   return iocRows(
     db,
-    `select ${IOC_COLUMNS} from iocs where ${where.join(' and ')} order by updated_at, id limit $3::int`,
+    `select * from (
+       ${branch(IOC_FROM, 'updated_at', 'id', 'not coalesce(view_changed_at > updated_at, false)')}
+       union all
+       ${branch(VIEWED_FROM, 'view_changed_at', 'view_ioc', 'view_changed_at > updated_at')}
+     ) as changes order by change_at, change_id limit $3::int`,
     params,
   );
 }
+
+/** The IOCs whose view the workspace (`$1`) changed, from that view: read along its index in order of change. */
+const VIEWED_FROM = `(select ioc_id as view_ioc, count as view_count, last_seen as view_last_seen, false_positive as view_false_positive,
+           excluded_by as view_excluded_by, changed_at as view_changed_at
+    from ioc_sightings where workspace_id = $1::uuid and changed_at is not null) as view join iocs on iocs.id = view.view_ioc`;
+
+/** An IOC's columns with its change as the workspace sees it. */
+const CHANGED_SQL = 'greatest(updated_at, view_changed_at)';
+const CHANGE_COLUMNS = columnsOf({ updatedAt: CHANGED_SQL });
+/** The same, what the workspace hides shown as revoked (a TAXII view, docs/api.md §13). */
+const WITHDRAWN_COLUMNS = columnsOf({ updatedAt: CHANGED_SQL, revoked: `(revoked or not ${KEPT_SQL})` });
 
 /** Where a change stream without a past starts: just before the changes it must not wait for. */
 export async function changeStreamStart(db: Db, settleMs: number): Promise<{ updatedAt: string; id: string }> {
@@ -440,13 +529,23 @@ export async function changeStreamStart(db: Db, settleMs: number): Promise<{ upd
   return { updatedAt: row!.at, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
 }
 
-/** IOCs by type in the shared feed (`workspaceId` null) or one workspace's own. */
-export function countIocsByType(db: Db, workspaceId: string | null): Promise<{ type: IocType; count: number }[]> {
-  return preparedRows<{ type: IocType; count: number }>(
+/** IOCs by type, and of them how many are active and how many revoked (the rest expired). */
+export interface IocTypeCount {
+  type: IocType;
+  count: number;
+  active: number;
+  revoked: number;
+}
+
+/** IOCs by type in the shared feed (`workspaceId` null) or one workspace's own, with their statuses now. */
+export function countIocsByType(db: Db, workspaceId: string | null): Promise<IocTypeCount[]> {
+  const columns = `type::text as type, count(*)::int as count, (count(*) filter (where ${ACTIVE_SQL}))::int as active,
+    (count(*) filter (where revoked))::int as revoked`;
+  return preparedRows<IocTypeCount>(
     db,
     workspaceId === null
-      ? 'select type::text as type, count(*)::int as count from iocs where workspace_id is null group by type order by type'
-      : 'select type::text as type, count(*)::int as count from iocs where workspace_id = $1::uuid group by type order by type',
+      ? `select ${columns} from iocs where workspace_id is null group by type order by type`
+      : `select ${columns} from iocs where workspace_id = $1::uuid group by type order by type`,
     workspaceId === null ? [] : [workspaceId],
   );
 }

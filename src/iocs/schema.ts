@@ -19,6 +19,7 @@ import {
   revokeOwnIoc,
   type IocFilters,
   type IocRow,
+  type IocTypeCount,
 } from './repository.js';
 import { MAX_SUBMITTED_IOCS, submitIocs, type SubmitResult } from './submit.js';
 import { MAX_SIGHTING_COUNT, MAX_SIGHTINGS, reportSightings, type SightingReport } from './sightings.js';
@@ -238,8 +239,17 @@ builder.mutationField('revokeIoc', (t) =>
   }),
 );
 
-const IocTypeCountRef = builder.objectRef<{ type: IocType; count: number }>('IocTypeCount').implement({
-  fields: (t) => ({ type: t.field({ type: IocTypeEnum, resolve: (row) => row.type }), count: t.exposeInt('count') }),
+const IocTypeCountRef = builder.objectRef<IocTypeCount>('IocTypeCount').implement({
+  fields: (t) => ({
+    type: t.field({ type: IocTypeEnum, resolve: (row) => row.type }),
+    count: t.exposeInt('count'),
+    active: t.exposeInt('active', { description: 'Of them, how many are active now.' }),
+    expired: t.int({
+      description: 'Of them, how many have expired (and are not revoked).',
+      resolve: (row) => row.count - row.active - row.revoked,
+    }),
+    revoked: t.exposeInt('revoked', { description: 'Of them, how many are revoked.' }),
+  }),
 });
 
 /**
@@ -247,7 +257,7 @@ const IocTypeCountRef = builder.objectRef<{ type: IocType; count: number }>('Ioc
  * process keeps them for a minute.
  */
 const SHARED_COUNTS_FOR_MS = 60_000;
-const sharedCounts = new WeakMap<object, { at: number; counts: Promise<{ type: IocType; count: number }[]> }>();
+const sharedCounts = new WeakMap<object, { at: number; counts: Promise<IocTypeCount[]> }>();
 
 builder.queryField('iocSummary', (t) =>
   t.field({

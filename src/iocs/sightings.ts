@@ -156,9 +156,9 @@ const SIGHTINGS_SQL = `with s as (
     select * from unnest($2::text[]::uuid[], $3::text[]::bigint[], $4::text[]::timestamptz[], $5::text[], $6::text[]::boolean[], $7::text[])
       as s(ioc_id, count, seen_at, source, false_positive, reason)
   ), recorded as (
-    insert into ioc_sightings (workspace_id, ioc_id, count, last_seen, source, false_positive, reason, judged_at, updated_at)
+    insert into ioc_sightings (workspace_id, ioc_id, count, last_seen, source, false_positive, reason, judged_at, changed_at, updated_at)
     select $1::uuid, ioc_id, count, seen_at, source, coalesce(false_positive, false), reason,
-      case when false_positive is not null then now() end, now()
+      case when false_positive is not null then now() end, case when false_positive then now() end, now()
     from s
     on conflict (workspace_id, ioc_id) do update set
       count = ioc_sightings.count + excluded.count,
@@ -167,6 +167,9 @@ const SIGHTINGS_SQL = `with s as (
       false_positive = case when excluded.judged_at is null then ioc_sightings.false_positive else excluded.false_positive end,
       reason = case when excluded.judged_at is null then ioc_sightings.reason else excluded.reason end,
       judged_at = coalesce(excluded.judged_at, ioc_sightings.judged_at),
+      -- A judgement that turns changes the workspace's view: a change in its TAXII view.
+      changed_at = case when excluded.judged_at is not null and excluded.false_positive <> ioc_sightings.false_positive
+        then now() else ioc_sightings.changed_at end,
       updated_at = now()
     returning 1
   ), renewed as (

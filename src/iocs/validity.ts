@@ -65,6 +65,33 @@ export interface Validity {
   validUntil: string | null;
 }
 
+/** What an IOC's validity comes to at one instant. */
+export interface Judged {
+  status: IocStatus;
+  score: number;
+}
+
+/**
+ * Status and score at `now`, on numbers (times as epoch milliseconds), from when validity ends
+ * (`endsMs`: `EXPIRES_SQL`, or `expiresAt`; null: never): what the reads of src/iocs/repository.ts
+ * call for every row they decode, and what the functions below wrap.
+ */
+export function judgeValidity(
+  type: IocType,
+  confidence: number,
+  revoked: boolean,
+  lastSeenMs: number,
+  endsMs: number | null,
+  now: number,
+): Judged {
+  if (revoked) return { status: 'revoked', score: 0 };
+  if (endsMs !== null && endsMs <= now) return { status: 'expired', score: 0 };
+  const days = LIFETIME_DAYS[type];
+  if (days === null) return { status: 'active', score: confidence };
+  const ratio = Math.max(0, (now - lastSeenMs) / 1000) / (days * DAY_SECONDS);
+  return { status: 'active', score: Math.floor(confidence * Math.max(0, 1 - ratio * ratio * ratio) + 0.5) };
+}
+
 /** When an IOC's validity ends (epoch milliseconds), or null when it never does. */
 export function expiresAt(ioc: Validity): number | null {
   if (ioc.validUntil !== null) return Date.parse(ioc.validUntil);
@@ -72,16 +99,9 @@ export function expiresAt(ioc: Validity): number | null {
   return days === null ? null : Date.parse(ioc.lastSeen) + days * DAY_SECONDS * 1000;
 }
 
-export function iocStatus(ioc: Validity, now = Date.now()): IocStatus {
-  if (ioc.revoked) return 'revoked';
-  const end = expiresAt(ioc);
-  return end !== null && end <= now ? 'expired' : 'active';
-}
+const judged = (ioc: Validity, now: number) =>
+  judgeValidity(ioc.type, ioc.confidence, ioc.revoked, Date.parse(ioc.lastSeen), expiresAt(ioc), now);
 
-export function iocScore(ioc: Validity, now = Date.now()): number {
-  if (iocStatus(ioc, now) !== 'active') return 0;
-  const days = LIFETIME_DAYS[ioc.type];
-  if (days === null) return ioc.confidence;
-  const ratio = Math.max(0, (now - Date.parse(ioc.lastSeen)) / 1000) / (days * DAY_SECONDS);
-  return Math.floor(ioc.confidence * Math.max(0, 1 - ratio * ratio * ratio) + 0.5);
-}
+export const iocStatus = (ioc: Validity, now = Date.now()): IocStatus => judged(ioc, now).status;
+
+export const iocScore = (ioc: Validity, now = Date.now()): number => judged(ioc, now).score;

@@ -98,6 +98,7 @@ export async function readPage(
     changedAt: instants ?? null,
     settleMs,
     limit: Math.min(limit, MAX_LIMIT) + 1,
+    withdrawHidden: true,
   });
   const more = rows.length > Math.min(limit, MAX_LIMIT);
   if (more) rows.pop();

@@ -6,6 +6,7 @@
  */
 import type { Db } from '../db/handle.js';
 import { addStixObjects, Importer } from '../iocs/import.js';
+import { addSightings, isSighting } from './sightings.js';
 import { insertStatus, type StatusDetail, type StatusRow } from './repository.js';
 
 /** Objects per envelope: a 10 MiB envelope of the smallest observables holds about this many. */
@@ -60,16 +61,33 @@ export async function addObjects(
   const importer = new Importer(db, workspaceId, Number.POSITIVE_INFINITY);
   const envelopeBytes = objects.reduce((bytes: number, object) => bytes + JSON.stringify(object).length + 1, 0);
   const details = new StatusDetails(Math.max(envelopeBytes, STATUS_ALLOWANCE_BYTES));
-  await addStixObjects(importer, objects, new Map(), (index, outcome) => {
+  // Sightings are recorded as the workspace's (src/taxii/sightings.ts); the rest is imported.
+  const sightings: number[] = [];
+  const others: number[] = [];
+  objects.forEach((object, index) => (isSighting(object) ? sightings : others).push(index));
+  const outcome = (index: number, result: { kept: true } | { kept: false; reason: string }) => {
     const object = objects[index]!;
     // A STIX id is about 50 characters; a longer string is no id, and is not kept whole.
     const detail = {
       id: typeof object.id === 'string' ? object.id.slice(0, 300) : `objects[${index}]`,
       version: versionOf(object, requestTimestamp),
     };
-    details.add(outcome.kept ? detail : { ...detail, message: outcome.reason }, outcome.kept);
-  });
+    details.add(result.kept ? detail : { ...detail, message: result.reason }, result.kept);
+  };
+  await addStixObjects(
+    importer,
+    others.map((index) => objects[index]),
+    new Map(),
+    (i, result) => outcome(others[i]!, result),
+  );
   await importer.finish();
+  if (sightings.length > 0)
+    await addSightings(
+      db,
+      workspaceId,
+      sightings.map((index) => objects[index]!),
+      (i, result) => outcome(sightings[i]!, result),
+    );
   const { successes, failures, successCount, failureCount } = details;
   return insertStatus(db, {
     workspaceId,

@@ -15,6 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
+import { syncBuiltinLists } from '../../src/iocs/sharedExclusions.js';
 import { SecretBox } from '../../src/webhooks/secrets.js';
 import type { WebhookSettings } from '../../src/webhooks/settings.js';
 import { DeliveryWorker } from '../../src/webhooks/worker.js';
@@ -67,11 +68,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     });
     fullKey = (await t.createKey(workspace.id)).key;
     narrowKey = (await t.createKey(workspace.id, { permissions: ['iocs:read', 'watchlists:read'] })).key;
+    // The shared feed's built-in exclusion lists, as a server's start brings them (before the IOCs:
+    // their documentation addresses would be revoked by it).
+    await syncBuiltinLists(t.database.db);
     await insertIocs(t.database.db, [
       { type: 'ipv4', value: '203.0.113.7', threatType: 'c2', confidence: 90 },
       { type: 'domain', value: 'evil.example' },
       { type: 'url', value: 'https://login-acme.example/verify' },
       { type: 'sha256', value: 'c'.repeat(64) },
+      { type: 'domain', value: 'withdrawn.example', revoked: true },
     ]);
     await insertCredentialLeaks(t.database.db, ['alice@acme.example', 'bob@acme.example', 'victim@other.example']);
     await insertCardLeaks(t.database.db, ['41111122']);
@@ -180,10 +185,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
       'Webhooks',
       'Leak search',
       'IOC lookup',
+      'Exclusions',
       'Scope',
       'API keys',
     ]);
     await expect(page.locator('#ioc-types').innerText()).resolves.toMatch(/ipv4\s+1/);
+    // By status, the shared feed's and the workspace's own together (one fixture IOC is revoked).
+    await expect(page.locator('#ioc-statuses li[data-status="active"] .number').innerText()).resolves.toBe('4');
+    await expect(page.locator('#ioc-statuses li[data-status="revoked"] .number').innerText()).resolves.toBe('1');
     await expect(page.locator('#key-usage').innerText()).resolves.toBe('2 of 200 active');
     await page.locator('.chart canvas').first().waitFor();
     await page.getByRole('heading', { name: 'Alerts over the last 30 days' }).waitFor();
@@ -433,6 +442,65 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     );
   });
 
+  it('an IOC’s page, from a lookup: status, score, validity, the workspace’s sightings, and “False positive here” with a reason', async () => {
+    // From another page: the lookup page opened again from itself is not drawn anew.
+    await open('Dashboard');
+    await open('IOC lookup');
+    await page.getByLabel('Values').fill('203.0.113.7');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByRole('link', { name: '203.0.113.7' }).click();
+    await page.getByRole('heading', { name: 'IOC 203.0.113.7', level: 1 }).waitFor();
+    await expect(page.locator('[data-status]').first().innerText()).resolves.toBe('active');
+    await expect(page.locator('#ioc-score').innerText()).resolves.toBe('90 of 100');
+    await expect(page.locator('#ioc-sightings').innerText()).resolves.toBe('none reported');
+    await checkAndShoot('ioc');
+    await page.getByRole('switch', { name: 'False positive here' }).check();
+    await page.getByLabel('Reason (optional)').fill('our scanner');
+    await page.getByRole('button', { name: 'Save judgement' }).click();
+    await page.waitForFunction(() => document.getElementById('live')?.textContent === 'Marked a false positive here.');
+    await expect(page.getByRole('switch', { name: 'False positive here' }).isChecked()).resolves.toBe(true);
+    const [judged] = await t.database.rows<{ false_positive: boolean; reason: string }>(
+      sql`select s.false_positive, s.reason from ioc_sightings s join iocs i on i.id = s.ioc_id where i.value = '203.0.113.7'`,
+    );
+    expect(judged).toEqual({ false_positive: true, reason: 'our scanner' });
+    await page.getByRole('switch', { name: 'False positive here' }).uncheck();
+    await page.getByRole('button', { name: 'Save judgement' }).click();
+    await page.waitForFunction(
+      () => document.getElementById('live')?.textContent === 'No longer a false positive here.',
+    );
+  });
+
+  it('exclusions: a list made by pasting, what each entry covers, an entry added and removed, the shared lists read-only', async () => {
+    await open('Exclusions');
+    await page.getByLabel('Name', { exact: true }).fill('Our infrastructure');
+    await page.getByLabel('Entries').fill('198.51.100.0/24  # office\n.cdn.acme.example\n203.0.113[.]9');
+    await page.getByRole('button', { name: 'Create list' }).click();
+    await page.getByRole('heading', { name: 'Our infrastructure: 3 entries' }).waitFor();
+    await expect(page.locator('#exclusion-entries').innerText()).resolves.toMatch(
+      /198\.51\.100\.0\/24\s+256 addresses from 198\.51\.100\.0/,
+    );
+    await expect(page.locator('#exclusion-entries').innerText()).resolves.toMatch(
+      /\.cdn\.acme\.example\s+cdn\.acme\.example and every subdomain/,
+    );
+    await checkAndShoot('exclusions');
+    await page.getByLabel('Add entries, one a line').fill('2001:db8::/32');
+    await page.getByRole('button', { name: 'Add entries' }).click();
+    await page.getByRole('heading', { name: 'Our infrastructure: 4 entries' }).waitFor();
+    await page.getByRole('button', { name: 'Remove 203.0.113.9' }).click();
+    await page.getByRole('heading', { name: 'Our infrastructure: 3 entries' }).waitFor();
+    await page.getByLabel('Add entries, one a line').fill('10.0.0.0/33');
+    await page.getByRole('button', { name: 'Add entries' }).click();
+    await page.locator('#exclusion-list [role="alert"]', { hasText: 'add.0' }).waitFor();
+    await expect(page.locator('#shared-lists').innerText()).resolves.toContain('public-dns-resolvers');
+    await page.getByRole('link', { name: 'public-dns-resolvers' }).click();
+    await page.getByRole('heading', { name: /^public-dns-resolvers: / }).waitFor();
+    await expect(page.getByRole('button', { name: /^Remove / }).count()).resolves.toBe(0);
+    await page.getByRole('link', { name: 'Our infrastructure' }).click();
+    await page.getByRole('button', { name: 'Delete list' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete list' }).click();
+    await page.waitForFunction(() => !document.querySelector('#own-lists'));
+  });
+
   it('API keys page passes too', async () => {
     await open('API keys');
     await page.locator('tr[data-prefix]').first().waitFor();
@@ -453,7 +521,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     expect(imported.json, imported.stderr).toMatchObject({ created: 30 });
     await open('Alerts');
     await page.locator('#alert-count', { hasText: '25 alerts shown' }).waitFor({ timeout: 10_000 });
-    await page.getByRole('button', { name: 'Show more alerts' }).click({ timeout: 5000 });
+    await page.getByRole('button', { name: 'Show more alerts' }).click();
     await page.locator('#alert-count', { hasText: '33 alerts shown' }).waitFor({ timeout: 10_000 });
     const ids = await page
       .locator('tr[data-alert]')
@@ -537,6 +605,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
       'Watchlists',
       'Alerts',
       'IOC lookup',
+      'Exclusions',
       'Scope',
     ]);
     await page.goto(`${server.url}/console/#/webhooks`);

@@ -340,7 +340,12 @@ function recordSummary(alert: Alert): Node | string {
       `${record.bin}…${record.last4}`,
       record.brand ? h('span', { class: 'help' }, ` ${record.brand}`) : null,
     );
-  return h('span', {}, h('code', {}, record.value), h('span', { class: 'help' }, ` ${record.type.toLowerCase()}`));
+  return h(
+    'span',
+    {},
+    h('a', { href: `#/ioc?id=${record.id}` }, h('code', {}, record.value)),
+    h('span', { class: 'help' }, ` ${record.type.toLowerCase()}`),
+  );
 }
 
 function showRecord(alert: Alert, names: ReadonlyMap<string, string>, opener: HTMLElement): void {

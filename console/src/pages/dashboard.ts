@@ -6,7 +6,14 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { ALERT_SUMMARY, IOC_SUMMARY, LEAK_PLANS, workspaceLeakAccess, type Summary } from '../api.js';
+import {
+  ALERT_SUMMARY,
+  IOC_SUMMARY,
+  LEAK_PLANS,
+  workspaceLeakAccess,
+  type IocTypeCount,
+  type Summary,
+} from '../api.js';
 import { cell, h, table, words } from '../dom.js';
 import type { PageDefinition, Session } from './page.js';
 
@@ -126,11 +133,13 @@ function dailyChart(daily: AlertSummary['daily'], plot: HTMLElement): uPlot {
   );
 }
 
-/** IOCs by type, the shared feed's beside the workspace's own. */
+/** IOCs by type, the shared feed's beside the workspace's own; then both by status. */
 function iocsCard({ shared, own }: NonNullable<Summary['iocSummary']>): HTMLElement {
   const types = [...new Set([...shared, ...own].map((row) => row.type))].sort();
-  const of = (list: { type: string; count: number }[], type: string) =>
+  const of = (list: IocTypeCount[], type: string) =>
     (list.find((row) => row.type === type)?.count ?? 0).toLocaleString();
+  const total = (status: 'active' | 'expired' | 'revoked') =>
+    [...shared, ...own].reduce((sum, row) => sum + row[status], 0);
   return h(
     'section',
     { 'aria-labelledby': 'iocs-title', class: 'card' },
@@ -150,6 +159,20 @@ function iocsCard({ shared, own }: NonNullable<Summary['iocSummary']>): HTMLElem
             ),
           ),
           { id: 'ioc-types' },
+        ),
+    types.length === 0
+      ? null
+      : h(
+          'ul',
+          { class: 'tiles', id: 'ioc-statuses', 'aria-label': 'IOCs by status, the shared feed and your own' },
+          ...(['active', 'expired', 'revoked'] as const).map((status) =>
+            h(
+              'li',
+              { 'data-status': status },
+              h('span', { class: 'number' }, total(status).toLocaleString()),
+              h('span', {}, ` ${status}`),
+            ),
+          ),
         ),
   );
 }

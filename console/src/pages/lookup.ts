@@ -96,8 +96,12 @@ function row(value: string, ioc: Ioc | null): HTMLTableRowElement {
   return h(
     'tr',
     { 'data-known': 'true' },
-    cell('Value', h('code', {}, value), ioc.value !== value ? h('span', { class: 'help' }, ` (${ioc.value})`) : null),
-    cell('Known', h('span', { class: 'badge revoked' }, 'Known')),
+    cell(
+      'Value',
+      h('a', { href: `#/ioc?id=${ioc.id}` }, h('code', {}, value)),
+      ioc.value !== value ? h('span', { class: 'help' }, ` (${ioc.value})`) : null,
+    ),
+    cell('Known', h('span', { class: `badge ${ioc.status.toLowerCase()}` }, `Known, ${ioc.status.toLowerCase()}`)),
     cell('Type', ioc.type.toLowerCase()),
     cell('Threat', [ioc.threatType, ioc.malwareFamily].filter(Boolean).join(', ') || '—'),
     cell('Confidence', String(ioc.confidence)),

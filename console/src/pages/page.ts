@@ -15,6 +15,8 @@ export interface PageDefinition {
   title: string;
   /** The permission the page needs to be shown at all; null: every key. */
   permission: string | null;
+  /** Reached by links only (one record's page), not listed in the navigation. */
+  hidden?: boolean;
   /** Fills `root`; the returned function, if any, runs when the person leaves the page. */
   render(root: HTMLElement, session: Session): (() => void) | void | Promise<(() => void) | void>;
 }
