@@ -1,9 +1,11 @@
 ALTER TABLE "ioc_sightings" ADD COLUMN "excluded_by" text;--> statement-breakpoint
 ALTER TABLE "ioc_sightings" ADD COLUMN "changed_at" timestamp(3) with time zone;--> statement-breakpoint
+ALTER TABLE "ioc_sightings" ADD COLUMN "created_at" timestamp(3) with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
 CREATE INDEX "exclusion_entries_workspaces" ON "exclusion_entries" USING btree ("kind","value") WHERE workspace_id is not null;--> statement-breakpoint
 CREATE INDEX "ioc_sightings_changes" ON "ioc_sightings" USING btree ("workspace_id","changed_at","ioc_id") WHERE changed_at is not null;--> statement-breakpoint
+CREATE INDEX "ioc_sightings_reports" ON "ioc_sightings" USING btree ("workspace_id","updated_at");--> statement-breakpoint
 -- What a workspace's exclusion lists cover, kept on its view of each IOC (ioc_sightings.excluded_by):
--- recomputed whole after every change of the workspace's lists (src/iocs/exclusionCoverage.ts), the
+-- recomputed whole after every change of the workspace's lists (src/iocs/exclusions.ts), the
 -- first covering list by name; a row whose cover changes gets a new changed_at (its TAXII change).
 -- Each kind is read only when the workspace has entries of it.
 CREATE FUNCTION refresh_exclusion_coverage(ws uuid) RETURNS integer
@@ -35,11 +37,11 @@ LANGUAGE sql VOLATILE AS $$
     INSERT INTO ioc_sightings AS s (workspace_id, ioc_id, excluded_by, changed_at)
     SELECT ws, id, name, now() FROM covered
     ON CONFLICT (workspace_id, ioc_id) DO UPDATE
-      SET excluded_by = excluded.excluded_by, changed_at = excluded.changed_at, updated_at = now()
+      SET excluded_by = excluded.excluded_by, changed_at = excluded.changed_at
       WHERE s.excluded_by IS DISTINCT FROM excluded.excluded_by
     RETURNING 1
   ), cleared AS (
-    UPDATE ioc_sightings s SET excluded_by = NULL, changed_at = now(), updated_at = now()
+    UPDATE ioc_sightings s SET excluded_by = NULL, changed_at = now()
     WHERE s.workspace_id = ws AND s.excluded_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM covered c WHERE c.id = s.ioc_id)
     RETURNING 1
   )

@@ -8,6 +8,9 @@ import { hash } from 'node:crypto';
 /** Indicator ids: `indicator--` + v5(the IOC's id). */
 export const INDICATOR_NAMESPACE = 'a8d5d2b6-4c1e-5b7a-9f0e-3c6b1d2e7f40';
 
+/** Sighting ids: `sighting--` + v5(`<workspace id>:<IOC id>`), one per workspace and IOC it reported (src/iocs/sightings.ts). */
+export const SIGHTING_NAMESPACE = '6e1f2a3b-7c4d-5e8f-9a0b-1c2d3e4f5a6b';
+
 /** Identity ids: the shared feed's and each workspace's. */
 export const IDENTITY_NAMESPACE = '3f0b8a4e-9d2c-5e61-8a7b-2c4d6e8f0a1b';
 

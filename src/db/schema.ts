@@ -268,11 +268,13 @@ export const iocSightings = pgTable(
     judgedAt: timestamptz('judged_at'),
     /**
      * The name of the first of the workspace's exclusion lists (by name) that covers the IOC, kept
-     * by every change of the lists and every new IOC (src/iocs/exclusionCoverage.ts).
+     * by every change of the lists and every new IOC (src/iocs/exclusions.ts).
      */
     excludedBy: text('excluded_by'),
     /** When the workspace's view last changed (a judgement, a list): the IOC's change in its TAXII view. */
     changedAt: timestamptz('changed_at'),
+    createdAt: createdAt(),
+    /** When the workspace last reported about it (a sighting, a judgement): its STIX sighting's `modified`. */
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
   (t) => [
@@ -281,6 +283,8 @@ export const iocSightings = pgTable(
     index('ioc_sightings_changes')
       .on(t.workspaceId, t.changedAt, t.iocId)
       .where(sql`changed_at is not null`),
+    // The workspace's reports in order (its collection's STIX sightings).
+    index('ioc_sightings_reports').on(t.workspaceId, t.updatedAt),
     // The false-positive reports of a shared IOC, counted on every read of it.
     index('ioc_sightings_false_positives')
       .on(t.iocId)

@@ -15,6 +15,7 @@ import type { Db } from '../db/handle.js';
 import { preparedRows } from '../db/prepared.js';
 import { retryingConflicts } from '../db/retry.js';
 import { findIocsByValue } from './repository.js';
+import { SIGHTING_NAMESPACE } from '../core/stixIds.js';
 
 export const MAX_SIGHTINGS = 1000;
 export const MAX_SIGHTING_COUNT = 1_000_000;
@@ -179,3 +180,79 @@ const SIGHTINGS_SQL = `with s as (
     returning 1
   )
   select (select count(*) from recorded)::int as recorded, (select count(*) from renewed)::int as renewed`;
+
+/** What a workspace reported of one IOC, as its collection serves it: a STIX `sighting`. */
+export interface SightingRow {
+  /** The UUID of its STIX id (v5 of the workspace's and the IOC's ids). */
+  uuid: string;
+  iocId: string;
+  count: number;
+  lastSeen: string | null;
+  falsePositive: boolean;
+  createdAt: string;
+  /** When the workspace last reported about the IOC: the object's `modified` and `date_added`. */
+  updatedAt: string;
+}
+
+/** Which of a workspace's sightings a read in order of report covers (its TAXII collection). */
+export interface SightingChangeQuery {
+  workspaceId: string;
+  /** Strictly after this (updated_at, uuid). */
+  after?: { updatedAt: string; id: string } | null;
+  changedAfter?: string | null;
+  uuids?: readonly string[] | null;
+  changedAt?: readonly string[] | null;
+  settleMs: number;
+  limit: number;
+}
+
+const SIGHTING_UUID = `uuid_generate_v5('${SIGHTING_NAMESPACE}'::uuid, workspace_id::text || ':' || ioc_id::text)`;
+
+/**
+ * The workspace's reports, oldest first by (updated_at, uuid): what it saw (a count above 0) or
+ * judged. Along its index (workspace, updated_at); the same settling rule as the IOCs' changes.
+ */
+export async function listSightingsByChange(db: Db, query: SightingChangeQuery): Promise<SightingRow[]> {
+  const params: unknown[] = [query.workspaceId, query.settleMs, query.limit];
+  const where = [
+    'workspace_id = $1::uuid',
+    '(count > 0 or false_positive)',
+    'updated_at <= now() - make_interval(secs => $2::int / 1000.0)',
+  ];
+  const add = (condition: (n: number) => string, ...values: unknown[]) => {
+    params.push(...values);
+    where.push(condition(params.length - values.length + 1));
+  };
+  if (query.after)
+    add(
+      (n) => `(updated_at, ${SIGHTING_UUID}) > ($${n}::timestamptz, $${n + 1}::uuid)`,
+      query.after.updatedAt,
+      query.after.id,
+    );
+  if (query.changedAfter) add((n) => `updated_at > $${n}::timestamptz`, query.changedAfter);
+  if (query.uuids) add((n) => `${SIGHTING_UUID} = any($${n}::uuid[])`, query.uuids);
+  if (query.changedAt) add((n) => `updated_at = any($${n}::text[]::timestamptz[])`, query.changedAt);
+  const rows = await preparedRows<{
+    uuid: string;
+    ioc_id: string;
+    count: string;
+    last_seen: string | null;
+    false_positive: boolean;
+    created_at: string;
+    updated_at: string;
+  }>(
+    db,
+    `select ${SIGHTING_UUID}::text as uuid, ioc_id, least(count, 999999999)::int as count, last_seen, false_positive, created_at, updated_at
+     from ioc_sightings where ${where.join(' and ')} order by updated_at, ${SIGHTING_UUID} limit $3::int`,
+    params,
+  );
+  return rows.map((row) => ({
+    uuid: row.uuid,
+    iocId: row.ioc_id,
+    count: Number(row.count),
+    lastSeen: row.last_seen,
+    falsePositive: row.false_positive,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }));
+}

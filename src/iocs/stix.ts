@@ -11,6 +11,8 @@ import type { IocType } from '../core/normalize.js';
 import type { Tlp } from '../core/vocabulary.js';
 import { STIX_PROPERTIES, type RawIoc, type RestIoc } from './record.js';
 import { IDENTITY_NAMESPACE, indicatorUuid } from '../core/stixIds.js';
+import { isoTimestamp } from '../db/time.js';
+import type { SightingRow } from './sightings.js';
 
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
 
@@ -112,6 +114,26 @@ export function indicatorOf(ioc: RestIoc, owner?: { id: string }) {
     ...stixProperties(ioc),
     ...(tags.length > 0 ? { labels: tags } : {}),
     object_marking_refs: MARKING_REFS[ioc.tlp],
+  };
+}
+
+/**
+ * A workspace's sightings of one IOC as a STIX 2.1 `sighting` (its own collection serves them):
+ * how many times it saw the indicator and when last, and its judgement as `x_false_positive`.
+ */
+export function sightingOf(sighting: SightingRow, owner: { id: string }) {
+  return {
+    type: 'sighting',
+    spec_version: '2.1',
+    id: `sighting--${sighting.uuid}`,
+    created_by_ref: owner.id,
+    created: isoTimestamp(sighting.createdAt),
+    modified: isoTimestamp(sighting.updatedAt),
+    sighting_of_ref: indicatorId(sighting.iocId),
+    where_sighted_refs: [owner.id],
+    count: sighting.count,
+    ...(sighting.lastSeen ? { last_seen: isoTimestamp(sighting.lastSeen) } : {}),
+    x_false_positive: sighting.falsePositive,
   };
 }
 

@@ -48,7 +48,7 @@ export function collectionsOf(caller: Principal): TaxiiCollection[] {
       id: ownCollectionId(caller.workspace.id),
       title: `${caller.workspace.name}: own indicators`,
       description:
-        'The workspace’s own IOCs (submissions and imports), as STIX 2.1 indicators; keys with iocs:write may add to it.',
+        'The workspace’s own IOCs (submissions and imports), as STIX 2.1 indicators, and its sightings of any IOC it reads, as STIX sightings; keys with iocs:write may add to it.',
       canRead,
       canWrite: caller.key.permissions.includes('iocs:write'),
       mediaTypes: [STIX_MEDIA_TYPE],

@@ -9,8 +9,7 @@ import { isoTimestamp, taxiiTimestamp } from '../db/time.js';
 import type { ArgBuilder } from '@pothos/core';
 import { builder, type Types } from '../graphql/builder.js';
 import { requireUuid } from '../core/ids.js';
-import { indicatorId, STIX_MEDIA_TYPE } from '../iocs/stix.js';
-import type { IocRow } from '../iocs/repository.js';
+import { STIX_MEDIA_TYPE } from '../iocs/stix.js';
 import type { Context } from '../graphql/context.js';
 import {
   collectionsOf,
@@ -22,7 +21,10 @@ import {
 import {
   dateAdded,
   DEFAULT_LIMIT,
-  uuidOfIndicatorId,
+  stixIdParts,
+  stixIdOf,
+  kindsOf,
+  type PageItem,
   MAX_LIMIT,
   objectsOf,
   readPage,
@@ -36,7 +38,10 @@ const ApiRootRef = builder.objectRef<Record<string, never>>('TaxiiApiRoot').impl
   description: 'The one TAXII 2.1 API root, `/taxii2/api/`.',
   fields: (t) => ({
     title: t.string({ resolve: () => 'Threat intelligence' }),
-    description: t.string({ resolve: () => 'IOCs of the shared feed and of the workspace, as STIX 2.1 indicators.' }),
+    description: t.string({
+      resolve: () =>
+        'IOCs of the shared feed and of the workspace, as STIX 2.1 indicators, and the workspace’s sightings.',
+    }),
     versions: t.stringList({ resolve: () => [TAXII_MEDIA_TYPE] }),
     maxContentLength: t.int({
       description: 'The largest envelope a POST may send, in bytes.',
@@ -46,8 +51,8 @@ const ApiRootRef = builder.objectRef<Record<string, never>>('TaxiiApiRoot').impl
 });
 
 const dateRange = (page: Page) => ({
-  first: page.rows[0] ? dateAdded(page.rows[0]) : null,
-  last: page.rows.at(-1) ? dateAdded(page.rows.at(-1)!) : null,
+  first: page.items[0] ? dateAdded(page.items[0]) : null,
+  last: page.items.at(-1) ? dateAdded(page.items.at(-1)!) : null,
 });
 
 /** The fields every paged TAXII resource has around its list. */
@@ -79,7 +84,8 @@ const EnvelopeRef = builder.objectRef<Page>('TaxiiEnvelope').implement({
       next,
       objects: t.field({
         type: ['StixObject'],
-        description: 'STIX 2.1 indicators, as the export writes them.',
+        description:
+          'STIX 2.1 indicators, as the export writes them; in the workspace’s own collection also its sightings.',
         resolve: objectsOf,
       }),
       dateAddedFirst,
@@ -88,11 +94,11 @@ const EnvelopeRef = builder.objectRef<Page>('TaxiiEnvelope').implement({
   },
 });
 
-const ManifestRecordRef = builder.objectRef<IocRow>('TaxiiManifestRecord').implement({
+const ManifestRecordRef = builder.objectRef<PageItem>('TaxiiManifestRecord').implement({
   fields: (t) => ({
-    id: t.string({ resolve: (row) => indicatorId(row.id) }),
+    id: t.string({ resolve: stixIdOf }),
     dateAdded: t.string({ resolve: dateAdded }),
-    version: t.string({ description: 'The indicator’s `modified`.', resolve: (row) => isoTimestamp(row.updatedAt) }),
+    version: t.string({ description: 'The object’s `modified`.', resolve: (item) => isoTimestamp(item.row.updatedAt) }),
     mediaType: t.string({ resolve: () => STIX_MEDIA_TYPE }),
   }),
 });
@@ -104,7 +110,7 @@ const ManifestRef = builder.objectRef<Page>('TaxiiManifest').implement({
     return {
       more,
       next,
-      objects: t.field({ type: [ManifestRecordRef], resolve: (page) => page.rows }),
+      objects: t.field({ type: [ManifestRecordRef], resolve: (page) => page.items }),
       dateAddedFirst,
       dateAddedLast,
     };
@@ -112,13 +118,13 @@ const ManifestRef = builder.objectRef<Page>('TaxiiManifest').implement({
 });
 
 const VersionsRef = builder.objectRef<Page>('TaxiiVersions').implement({
-  description: 'The versions of one object (each indicator has one: its `modified`).',
+  description: 'The versions of one object (each object has one: its `modified`).',
   fields: (t) => {
     const { more, next, dateAddedFirst, dateAddedLast } = pagedFields(t);
     return {
       more,
       next,
-      versions: t.stringList({ resolve: (page) => page.rows.map((row) => isoTimestamp(row.updatedAt)) }),
+      versions: t.stringList({ resolve: (page) => page.items.map((item) => isoTimestamp(item.row.updatedAt)) }),
       dateAddedFirst,
       dateAddedLast,
     };
@@ -142,7 +148,9 @@ const filterArgs = (arg: ArgBuilder<Types>) => ({
 /** A list's filters (objects, manifest): the common ones, and by type and id. */
 const listArgs = (arg: ArgBuilder<Types>) => ({
   ...filterArgs(arg),
-  matchType: arg.stringList({ description: 'STIX types; every object is an `indicator`.' }),
+  matchType: arg.stringList({
+    description: 'STIX types: `indicator`, and `sighting` in the workspace’s own collection.',
+  }),
   matchId: arg.stringList({ description: 'STIX ids.' }),
 });
 
@@ -156,17 +164,17 @@ async function objectPage(
   id: string,
   args: PageArgs,
 ): Promise<Page | null> {
-  let uuid: string | null;
+  let kind: string;
   try {
-    uuid = uuidOfIndicatorId(id, 'id');
+    kind = stixIdParts(id, 'id').type;
   } catch {
     return null;
   }
-  if (uuid === null) return null;
+  if (!(kindsOf(collection) as readonly string[]).includes(kind)) return null;
   const page = await pageOf(context, collection, { ...args, matchId: [id] });
-  if (page.rows.length > 0) return page;
+  if (page.items.length > 0) return page;
   const exists = await pageOf(context, collection, { matchId: [id], limit: 1 });
-  return exists.rows.length > 0 ? page : null;
+  return exists.items.length > 0 ? page : null;
 }
 
 const CollectionRef = builder.objectRef<TaxiiCollection>('TaxiiCollection').implement({
@@ -277,7 +285,7 @@ builder.queryFields((t) => ({
 builder.mutationField('addTaxiiObjects', (t) =>
   t.field({
     type: StatusRef,
-    description: `Adds the indicators and cyber-observables of 1 to ${MAX_ENVELOPE_OBJECTS} STIX objects to the workspace’s own collection (as \`import --format stix\` reads them), all at once; other objects are listed as failures, not kept.`,
+    description: `Adds the indicators and cyber-observables of 1 to ${MAX_ENVELOPE_OBJECTS} STIX objects to the workspace’s own collection (as \`import --format stix\` reads them), all at once, and records its \`sighting\` objects as the workspace’s sightings; other objects are listed as failures, not kept.`,
     authScopes: { permission: 'iocs:write' },
     args: { collectionId: t.arg.id({ required: true }), objects: t.arg({ type: ['StixObject'], required: true }) },
     resolve: async (_root, { collectionId, objects }, { db, principal, openAnswers, requestId, signal }) => {

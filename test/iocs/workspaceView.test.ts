@@ -16,6 +16,7 @@ import { insertIocs } from '../support/fixtures.js';
 import { callJson } from '../support/rest.js';
 import { openEventStream } from '../support/sse.js';
 import { until } from '../support/timing.js';
+import { expectValidStix } from '../support/stix.js';
 import { TaxiiClient } from '../taxii/client.js';
 
 const SETTLE_MS = 200;
@@ -193,8 +194,49 @@ describe('STIX sightings POSTed to the workspace’s collection', () => {
     const [theirs] = (await call('POST', '/api/v1/iocs/lookup', { values: ['kept.view.example'] }, b.key)).json!.data;
     expect(theirs.sightings).toEqual({ count: 0, last_seen: null });
 
+    // The collection serves what the workspace reported, as one STIX sighting per IOC.
+    const mine = (
+      await until(
+        () =>
+          taxii.get<Envelope & { objects?: Record<string, unknown>[] }>(`${own}objects/`, {
+            'match[type]': 'sighting',
+          }),
+        (page) => (page.body.objects ?? []).length === 1,
+      )
+    ).body.objects![0]!;
+    expect(mine).toMatchObject({
+      type: 'sighting',
+      sighting_of_ref: shared.id,
+      count: 3,
+      last_seen: seenAt,
+      x_false_positive: false,
+      created_by_ref: expect.stringMatching(/^identity--/),
+    });
+    expectValidStix({ type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects: [mine] });
+    const byId = await taxii.get<{ objects?: Record<string, unknown>[] }>(`${own}objects/${mine.id as string}/`);
+    expect(byId.body.objects).toEqual([mine]);
+    const manifest = await taxii.get<{ objects?: { id: string }[] }>(`${own}manifest/`, { 'match[type]': 'sighting' });
+    expect(manifest.body.objects!.map((o) => o.id)).toEqual([mine.id]);
+    const last = (await taxii.get<Envelope>(`${own}objects/`)).headers.get('x-taxii-date-added-last')!;
+    // Nobody else's collection holds it, and the shared feed's never does.
+    const theirClient = new TaxiiClient({ user: 'siem', password: b.key });
+    const theirOwn = `${server.url}/taxii2/api/collections/${ownCollectionId(b.id)}/objects/`;
+    expect((await theirClient.get<Envelope>(theirOwn, { 'match[type]': 'sighting' })).body.objects).toBeUndefined();
+    await expect(
+      taxii.get(`${server.url}/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/${mine.id as string}/`),
+    ).rejects.toMatchObject({ status: 404 });
+
     await taxii.addObjects(own, {
       objects: [sighting({ x_false_positive: true, description: 'our scanner' })],
+    });
+    const judgedVersion = await until(
+      () => taxii.get<{ objects?: Record<string, unknown>[] }>(`${own}objects/`, { added_after: last }),
+      (page) => (page.body.objects ?? []).some((o) => o.type === 'sighting'),
+    );
+    expect(judgedVersion.body.objects!.find((o) => o.type === 'sighting')).toMatchObject({
+      id: mine.id,
+      count: 3,
+      x_false_positive: true,
     });
     expect(await listed(a.key)).not.toContain('kept.view.example');
     const [judged] = (await call('POST', '/api/v1/iocs/lookup', { values: ['kept.view.example'] })).json!.data;
