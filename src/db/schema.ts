@@ -278,13 +278,23 @@ export const iocSightings = pgTable(
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    primaryKey({ columns: [t.workspaceId, t.iocId] }),
+    // The IOC first: every IOC read probes it by (IOC, workspace), and the other indexes are partial
+    // or start with the IOC alone, so the probe is the plan whatever the statistics say (a
+    // workspace-first index was taken instead while a list's 25,000 new rows were not yet counted).
+    primaryKey({ columns: [t.iocId, t.workspaceId] }),
     // The workspace's view in order of change, merged with the IOCs' own changes (TAXII, streams).
     index('ioc_sightings_changes')
       .on(t.workspaceId, t.changedAt, t.iocId)
       .where(sql`changed_at is not null`),
-    // The workspace's reports in order (its collection's STIX sightings).
-    index('ioc_sightings_reports').on(t.workspaceId, t.updatedAt),
+    // The workspace's reports in order (its collection's STIX sightings). Partial, as that read is:
+    // like the index above, it can then never be taken for the probe of one IOC.
+    index('ioc_sightings_reports')
+      .on(t.workspaceId, t.updatedAt)
+      .where(sql`count > 0 or false_positive`),
+    // What the workspace's lists cover, cleared where they no longer do (refresh_exclusion_coverage).
+    index('ioc_sightings_excluded')
+      .on(t.workspaceId)
+      .where(sql`excluded_by is not null`),
     // The false-positive reports of a shared IOC, counted on every read of it.
     index('ioc_sightings_false_positives')
       .on(t.iocId)

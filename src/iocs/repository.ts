@@ -332,7 +332,7 @@ const UPSERT_SQL = `with u as (
          where (select exists (select 1 from exclusion_entries where kind = 'value' and workspace_id is not null))
          union all
          select c.id, e.workspace_id, e.list_id from created c
-         join exclusion_entries e on e.kind = 'suffix' and e.value = any(ioc_hosts(c.type::text, c.value)) and e.workspace_id is not null
+         join exclusion_entries e on e.kind = 'suffix' and e.value = any(ioc_hosts(c.type::text, c.value collate "default")) and e.workspace_id is not null
          where c.type in ('domain', 'url', 'email')
            and (select exists (select 1 from exclusion_entries where kind = 'suffix' and workspace_id is not null))
          union all
@@ -508,10 +508,15 @@ export async function listIocsByChange(db: Db, query: ChangeQuery): Promise<IocR
   );
 }
 
-/** The IOCs whose view the workspace (`$1`) changed, from that view: read along its index in order of change. */
+/**
+ * The IOCs whose view the workspace (`$1`) changed, from that view: read along its index in order of
+ * change, each IOC probed by its key (a lateral probe, so that the planner never reads the IOCs
+ * whole to join them, whatever it counts of the workspace's rows).
+ */
 const VIEWED_FROM = `(select ioc_id as view_ioc, count as view_count, last_seen as view_last_seen, false_positive as view_false_positive,
            excluded_by as view_excluded_by, changed_at as view_changed_at
-    from ioc_sightings where workspace_id = $1::uuid and changed_at is not null) as view join iocs on iocs.id = view.view_ioc`;
+    from ioc_sightings where workspace_id = $1::uuid and changed_at is not null) as view
+  cross join lateral (select * from iocs where iocs.id = view.view_ioc limit 1) as iocs`;
 
 /** An IOC's columns with its change as the workspace sees it. */
 const CHANGED_SQL = 'greatest(updated_at, view_changed_at)';

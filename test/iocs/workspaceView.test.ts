@@ -213,7 +213,7 @@ describe('STIX sightings POSTed to the workspace’s collection', () => {
       created_by_ref: expect.stringMatching(/^identity--/),
     });
     expectValidStix({ type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects: [mine] });
-    const byId = await taxii.get<{ objects?: Record<string, unknown>[] }>(`${own}objects/${mine.id as string}/`);
+    const byId = await taxii.get<{ objects?: Record<string, unknown>[] }>(`${own}objects/${mine.id}/`);
     expect(byId.body.objects).toEqual([mine]);
     const manifest = await taxii.get<{ objects?: { id: string }[] }>(`${own}manifest/`, { 'match[type]': 'sighting' });
     expect(manifest.body.objects!.map((o) => o.id)).toEqual([mine.id]);
@@ -223,7 +223,7 @@ describe('STIX sightings POSTed to the workspace’s collection', () => {
     const theirOwn = `${server.url}/taxii2/api/collections/${ownCollectionId(b.id)}/objects/`;
     expect((await theirClient.get<Envelope>(theirOwn, { 'match[type]': 'sighting' })).body.objects).toBeUndefined();
     await expect(
-      taxii.get(`${server.url}/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/${mine.id as string}/`),
+      taxii.get(`${server.url}/taxii2/api/collections/${SHARED_FEED_COLLECTION_ID}/objects/${mine.id}/`),
     ).rejects.toMatchObject({ status: 404 });
 
     await taxii.addObjects(own, {
