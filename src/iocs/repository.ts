@@ -26,7 +26,7 @@ import { objectBuilder } from '../core/records.js';
 import type { IocStatusFilter } from '../core/vocabulary.js';
 import { ACTIVE_SQL, activeSql, EXPIRES_SQL, judgeValidity, SCORE_SQL } from './validity.js';
 import { epochMs } from '../db/time.js';
-import { KEPT_SQL, VIEW_JOIN } from './sightingsSql.js';
+import { KEPT_SQL, VIEW_COLUMNS, VIEW_JOIN } from './sightingsSql.js';
 import { excludedBySql } from './exclusionsSql.js';
 
 /** Each status as a condition on a row (src/iocs/validity.ts). */
@@ -513,9 +513,7 @@ export async function listIocsByChange(db: Db, query: ChangeQuery): Promise<IocR
  * change, each IOC probed by its key (a lateral probe, so that the planner never reads the IOCs
  * whole to join them, whatever it counts of the workspace's rows).
  */
-const VIEWED_FROM = `(select ioc_id as view_ioc, count as view_count, last_seen as view_last_seen, false_positive as view_false_positive,
-           excluded_by as view_excluded_by, changed_at as view_changed_at
-    from ioc_sightings where workspace_id = $1::uuid and changed_at is not null) as view
+const VIEWED_FROM = `(select ${VIEW_COLUMNS} from ioc_sightings where workspace_id = $1::uuid and changed_at is not null) as view
   cross join lateral (select * from iocs where iocs.id = view.view_ioc limit 1) as iocs`;
 
 /** An IOC's columns with its change as the workspace sees it. */

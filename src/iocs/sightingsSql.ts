@@ -7,6 +7,10 @@
  * query's (docs/performance.md).
  */
 
+/** A view row's columns under their `view_` names (the IOC reads, and the view's changes in order). */
+export const VIEW_COLUMNS = `ioc_id as view_ioc, count as view_count, last_seen as view_last_seen,
+  false_positive as view_false_positive, excluded_by as view_excluded_by, changed_at as view_changed_at`;
+
 /**
  * The workspace's row for each IOC, when it has one; its columns renamed so that none shadows an
  * IOC's. A lateral probe of the primary key (workspace, IOC) per row read, whatever the statistics
@@ -14,9 +18,7 @@
  * every listing (the planner, counting few rows, materialised them all).
  */
 export const VIEW_JOIN = `left join lateral (
-    select ioc_id as view_ioc, count as view_count, last_seen as view_last_seen, false_positive as view_false_positive,
-           excluded_by as view_excluded_by, changed_at as view_changed_at
-    from ioc_sightings where workspace_id = $1::uuid and ioc_id = iocs.id limit 1) as view on true`;
+    select ${VIEW_COLUMNS} from ioc_sightings where workspace_id = $1::uuid and ioc_id = iocs.id limit 1) as view on true`;
 
 /** The workspace's sightings of the row's IOC: `{ count, last_seen }`, a count of 0 when none. */
 export const SIGHTINGS_SQL = `(case when view_count > 0
