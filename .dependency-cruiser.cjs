@@ -10,7 +10,7 @@
  *                src/streams/   a table read as a live log (the event streams' base)
  *   5 graphql    src/graphql/   the builder, the context, connections, enums, the pipeline: no data
  *                               family; each family adds its services to the context itself
- *   6 families   src/iocs/ alerts/ watchlists/ dataleaks/ keys/ webhooks/ workspaces/ taxii/ seed/
+ *   6 families   src/iocs/ alerts/ watchlists/ dataleaks/ keys/ webhooks/ workspaces/ taxii/ feeds/ seed/
  *                               each family's records, queries, rules and GraphQL types
  *   7 doors      src/rest/ cli/ edge/ and src/main.ts: REST and TAXII routes, the command line,
  *                               the edge (app, server, config, metrics, the schema's assembly)
@@ -23,7 +23,7 @@ const FLOORS = [
   ['auth', '^src/auth/'],
   ['plumbing', '^src/(http|streams)/'],
   ['graphql', '^src/graphql/'],
-  ['families', '^src/(iocs|alerts|watchlists|dataleaks|keys|webhooks|workspaces|taxii|seed)/'],
+  ['families', '^src/(iocs|alerts|watchlists|dataleaks|keys|webhooks|workspaces|taxii|feeds|seed)/'],
   ['doors', '^src/(rest|cli|edge)/|^src/main\\.ts$'],
 ];
 

@@ -28,6 +28,7 @@ import {
   syncBuiltinLists,
 } from '../iocs/sharedExclusions.js';
 import {
+  FEED_FORMATS,
   IOC_TYPES,
   LEAK_SOURCE_TYPES,
   SCOPE_TYPES,
@@ -52,6 +53,16 @@ import { loadWorkspaceScope } from '../auth/scope.js';
 import { recheckDomains, txtLookup } from '../workspaces/domains.js';
 import type { WorkspaceScope } from '../auth/principal.js';
 import { seed } from '../seed/synthetic.js';
+import {
+  createFeed,
+  deleteFeed,
+  feedJson,
+  findFeedByName,
+  listFeeds,
+  parseHeaderLine,
+} from '../feeds/feeds.js';
+import { claimFeed, runClaimed, type FeedSettings } from '../feeds/worker.js';
+import { loadSecretBox } from '../webhooks/secrets.js';
 import { terminalIo, type CliIo } from './terminal.js';
 import type { Workspace } from '../db/schema.js';
 
@@ -63,9 +74,13 @@ type OptionHelp = {
   required?: boolean;
   /** A file or folder name, read relative to the caller's folder (`CliIo.cwd`). */
   path?: true;
+  /** Given any number of times; the values reach the command one per line. */
+  multiple?: true;
 };
 type Command = {
   summary: string;
+  /** A word after the command's own (`feed run <name>`), given to `run` as the option of that name. */
+  argument?: { name: string; help: string };
   options: Record<string, OptionHelp>;
   run: (database: Database, options: Options, io: CliIo) => Promise<unknown>;
 };
@@ -164,6 +179,58 @@ const COMMANDS: Record<string, Command> = {
       const { entries, errors } = readListText(await readFile(required(o, 'file'), 'utf8'));
       if (errors.length > 0) throw new UsageError(`line ${errors[0]!.line}: ${errors[0]!.reason}`);
       return addSharedEntries(db, required(o, 'list'), entries);
+    },
+  },
+  'feed add': {
+    summary:
+      'Adds a feed pulled on a schedule into the shared feed, or into a workspace’s own IOCs with --workspace; its first pull is due at once.',
+    options: {
+      name: { help: 'its name, unique among the shared feed’s feeds (or the workspace’s); the rows’ source', required: true },
+      url: { help: 'where it is read (for taxii, the collection’s URL; for misp, the feed’s folder)', required: true },
+      format: { help: 'what the URL serves', values: FEED_FORMATS, required: true },
+      every: { help: 'how often it is pulled, 15m to 7d (default 1h)' },
+      workspace: { help: 'into this workspace’s own IOCs (see workspace list)' },
+      header: { help: 'a request header, "Name: value" (credentials: stored sealed, never shown)', multiple: true },
+    },
+    run: async ({ db }, o) => {
+      const headers = Object.fromEntries((o.header?.split('\n') ?? []).map(parseHeaderLine));
+      const row = await createFeed(
+        db,
+        o.workspace ?? null,
+        { name: required(o, 'name'), url: required(o, 'url'), format: required(o, 'format'), every: o.every, headers },
+        { ...feedSettings(), trusted: true },
+      );
+      return feedJson(row);
+    },
+  },
+  'feed list': {
+    summary: 'Lists the shared feed’s feeds (or a workspace’s, with --workspace) and how their last pull went.',
+    options: { workspace: { help: 'the workspace’s feeds (see workspace list)' } },
+    run: async ({ db }, o) => ({ feeds: (await listFeeds(db, o.workspace ?? null)).map(feedJson) }),
+  },
+  'feed run': {
+    summary:
+      'Pulls a feed now, in this process, and prints it with the pull’s counts; exits non-zero when the pull fails.',
+    argument: { name: 'name', help: 'the feed’s name' },
+    options: { workspace: { help: 'a feed of this workspace (see workspace list)' } },
+    run: async ({ db }, o) => {
+      const feed = await namedFeed(db, o);
+      const lease = await claimFeed(db, feed.id);
+      if (!lease) throw new UsageError(`feed ${JSON.stringify(feed.name)} is being pulled by a server process now`);
+      const { result, feed: after } = await runClaimed(db, lease, feedSettings());
+      const json = feedJson(after ?? feed);
+      if (result.error !== null) throw new CommandFailed(json, `the pull failed: ${result.error}`);
+      return json;
+    },
+  },
+  'feed remove': {
+    summary: 'Removes a feed (the IOCs it brought stay).',
+    argument: { name: 'name', help: 'the feed’s name' },
+    options: { workspace: { help: 'a feed of this workspace (see workspace list)' } },
+    run: async ({ db }, o) => {
+      const feed = await namedFeed(db, o);
+      await deleteFeed(db, feed.workspaceId, feed.id);
+      return { removed: feedJson(feed) };
     },
   },
   'key create': {
@@ -349,6 +416,35 @@ const COMMANDS: Record<string, Command> = {
 
 class UsageError extends Error {}
 
+/** A command that ran and failed: its result is printed all the same, then the error, and the exit is non-zero. */
+class CommandFailed extends Error {
+  constructor(
+    readonly output: unknown,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function namedFeed(db: Database['db'], o: Options) {
+  const name = required(o, 'name');
+  const feed = await findFeedByName(db, o.workspace ?? null, name);
+  if (!feed)
+    throw new UsageError(
+      `no feed named ${JSON.stringify(name)} ${o.workspace ? 'in that workspace' : 'in the shared feed (a workspace’s: --workspace)'}`,
+    );
+  return feed;
+}
+
+/** The URL policy and the secrets' key of this installation, as the server has them. */
+function feedSettings(): FeedSettings {
+  const config = loadConfig();
+  return {
+    policy: { allowHttp: config.webhooks.allowHttp, allowPrivate: config.webhooks.allowPrivate },
+    secrets: loadSecretBox(config.webhooks.secretKey, config.dataDir),
+  };
+}
+
 /** An exclusion entry as given on the command line, or a UsageError that says why not. */
 function exclusionEntry(value: string) {
   const entry = parseExclusionEntry(value);
@@ -409,7 +505,7 @@ function synopsis(name: string, command: Command): string {
     const value = help.values ? help.values.join('|') : 'value';
     return help.required ? `--${option} <${value}>` : `[--${option} <${value}>]`;
   });
-  return [name, ...options].join(' ');
+  return [name, ...(command.argument ? [`<${command.argument.name}>`] : []), ...options].join(' ');
 }
 
 function usage(): string {
@@ -428,8 +524,9 @@ function usage(): string {
 function commandHelp(name: string, command: Command): string {
   const options = Object.entries(command.options).map(([option, help]) => {
     const values = help.values ? ` One of: ${help.values.join(', ')}.` : '';
-    return `  --${option.padEnd(16)} ${help.help}${help.required ? ' (required)' : ''}.${values}`;
+    return `  --${option.padEnd(16)} ${help.help}${help.required ? ' (required)' : ''}${help.multiple ? ' (may be given again)' : ''}.${values}`;
   });
+  if (command.argument) options.unshift(`  <${command.argument.name}>${' '.repeat(Math.max(1, 17 - command.argument.name.length))}${command.argument.help}.`);
   return [
     `usage: npm run -s cli -- ${synopsis(name, command)}`,
     '',
@@ -468,14 +565,23 @@ export async function runCli(argv: string[], io: CliIo = terminalIo): Promise<nu
   }
   let opened: { database: Database; close: boolean } | undefined;
   try {
-    const { values, positionals } = parseArgs({
+    const { values: parsed, positionals } = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.keys(command.options).map((o) => [o, { type: 'string' as const }])),
+      options: Object.fromEntries(
+        Object.entries(command.options).map(([o, help]) => [o, { type: 'string' as const, multiple: help.multiple === true }]),
+      ),
       allowPositionals: true,
       strict: true,
     });
-    if (positionals.length !== name.split(' ').length)
+    const values: Options = Object.fromEntries(
+      Object.entries(parsed).map(([option, value]) => [option, Array.isArray(value) ? value.join('\n') : value]),
+    );
+    const words = name.split(' ').length;
+    if (command.argument && positionals.length === words)
+      throw new UsageError(`the ${command.argument.name} is required: ${synopsis(name, command)}`);
+    if (positionals.length > words + (command.argument ? 1 : 0))
       throw new UsageError(`unexpected argument ${positionals.at(-1)}`);
+    if (command.argument) values[command.argument.name] = positionals[words];
     for (const [option, help] of Object.entries(command.options)) {
       const value = values[option];
       if (
@@ -503,6 +609,7 @@ export async function runCli(argv: string[], io: CliIo = terminalIo): Promise<nu
     io.stdout(`${JSON.stringify(result)}\n`);
     return 0;
   } catch (error) {
+    if (error instanceof CommandFailed) io.stdout(`${JSON.stringify(error.output)}\n`);
     io.stderr(`error: ${describe(error)}\n`);
     return 1;
   } finally {
@@ -511,7 +618,7 @@ export async function runCli(argv: string[], io: CliIo = terminalIo): Promise<nu
 }
 
 function describe(error: unknown): string {
-  if (error instanceof ApiError || error instanceof UsageError) return error.message;
+  if (error instanceof ApiError || error instanceof UsageError || error instanceof CommandFailed) return error.message;
   if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
     return `${error.message.replace(/\. To specify a positional argument.*$/s, '.')} See --help for the options.`;
   }

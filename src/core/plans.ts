@@ -15,14 +15,51 @@ export type BillingStatus = (typeof BILLING_STATUSES)[number];
  * matched against the entries, so their number is what one tenant could make everyone's writes
  * pay for. A free workspace watches a brand and a few domains; an enterprise one, a portfolio.
  */
+/**
+ * `feeds` per workspace and `feedRows` read by one pull of one of them (docs/api.md §14): a
+ * workspace's pulls run one at a time, each stops at its plan's rows, so that one tenant's huge or
+ * endless feed holds a pull slot for a bounded time and never the others'.
+ */
 /** `leaks`: whether the plan includes data leaks (searches, leak alerts and their webhooks). */
 export const PLAN_LIMITS: Record<
   Plan,
-  { activeKeys: number; requestsPerMinute: number; watchlists: number; watchlistEntries: number; leaks: boolean }
+  {
+    activeKeys: number;
+    requestsPerMinute: number;
+    watchlists: number;
+    watchlistEntries: number;
+    feeds: number;
+    feedRows: number;
+    leaks: boolean;
+  }
 > = {
-  free: { activeKeys: 3, requestsPerMinute: 60, watchlists: 5, watchlistEntries: 100, leaks: false },
-  pro: { activeKeys: 50, requestsPerMinute: 600, watchlists: 50, watchlistEntries: 5_000, leaks: false },
-  enterprise: { activeKeys: 200, requestsPerMinute: 3000, watchlists: 200, watchlistEntries: 50_000, leaks: true },
+  free: {
+    activeKeys: 3,
+    requestsPerMinute: 60,
+    watchlists: 5,
+    watchlistEntries: 100,
+    feeds: 3,
+    feedRows: 100_000,
+    leaks: false,
+  },
+  pro: {
+    activeKeys: 50,
+    requestsPerMinute: 600,
+    watchlists: 50,
+    watchlistEntries: 5_000,
+    feeds: 20,
+    feedRows: 1_000_000,
+    leaks: false,
+  },
+  enterprise: {
+    activeKeys: 200,
+    requestsPerMinute: 3000,
+    watchlists: 200,
+    watchlistEntries: 50_000,
+    feeds: 100,
+    feedRows: 10_000_000,
+    leaks: true,
+  },
 };
 
 /** The plans that include data leaks. */

@@ -56,6 +56,10 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 export const ALERT_STATUSES = ['new', 'acknowledged', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
+/** What a feed's URL serves (docs/api.md §14). */
+export const FEED_FORMATS = ['stix', 'taxii', 'misp', 'csv', 'urlhaus', 'threatfox', 'text'] as const;
+export type FeedFormat = (typeof FEED_FORMATS)[number];
+
 /** Where a webhook delivery stands (docs/api.md §10). */
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

@@ -34,6 +34,7 @@ import {
   ALERT_STATUSES,
   DELIVERY_STATUSES,
   DOMAIN_CLAIM_STATUSES,
+  FEED_FORMATS,
   IOC_TYPES,
   LEAK_SOURCE_TYPES,
   SCOPE_TYPES,
@@ -75,6 +76,7 @@ export const leakSourceTypeEnum = pgEnum('leak_source_type', LEAK_SOURCE_TYPES);
 export const alertKindEnum = pgEnum('alert_kind', ALERT_KINDS);
 export const alertStatusEnum = pgEnum('alert_status', ALERT_STATUSES);
 export const deliveryStatusEnum = pgEnum('delivery_status', DELIVERY_STATUSES);
+export const feedFormatEnum = pgEnum('feed_format', FEED_FORMATS);
 export const domainClaimStatusEnum = pgEnum('domain_claim_status', DOMAIN_CLAIM_STATUSES);
 
 export const workspaces = pgTable('workspaces', {
@@ -655,6 +657,62 @@ export const taxiiStatuses = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('taxii_statuses_created').on(t.createdAt)],
+);
+
+/**
+ * A feed (docs/api.md §14): a URL pulled on a schedule into the shared feed (`workspace_id` null,
+ * an operator's) or a workspace's own IOCs. The table is also the pulls' queue: a process claims a
+ * due feed with `FOR UPDATE SKIP LOCKED` and holds it while it pulls (`locked_until`, renewed), so
+ * that one process pulls a feed at a time and a process that dies lets another take it.
+ */
+export const feeds = pgTable(
+  'feeds',
+  {
+    id: id(),
+    workspaceId: uuid('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    url: text('url').notNull(),
+    format: feedFormatEnum('format').notNull(),
+    /** Made by an operator (the CLI): reaches any address. A workspace's own obey the URL policy. */
+    trusted: boolean('trusted').notNull().default(false),
+    everySeconds: integer('every_seconds').notNull(),
+    /** Request headers as sealed JSON (their values may be credentials; src/webhooks/secrets.ts), or null. */
+    headers: text('headers'),
+    headerNames: text('header_names').array().notNull().default(sql`'{}'::text[]`),
+    /** What the next pull asks from: `etag`, `last_modified` (HTTP), `added_after` (TAXII). */
+    cursor: jsonb('cursor').notNull().default(sql`'{}'::jsonb`),
+    nextRunAt: timestamptz('next_run_at').notNull().defaultNow(),
+    lockedUntil: timestamptz('locked_until'),
+    /** Failed pulls in a row: the backoff before the next one. */
+    failures: integer('failures').notNull().default(0),
+    lastRunAt: timestamptz('last_run_at'),
+    lastSuccessAt: timestamptz('last_success_at'),
+    lastError: text('last_error'),
+    /** `{ read, created, updated, unchanged, rejected }` of the last pull that ended. */
+    lastRun: jsonb('last_run'),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    unique('feeds_name').on(t.workspaceId, t.name).nullsNotDistinct(),
+    index('feeds_due').on(t.nextRunAt),
+  ],
+);
+
+/**
+ * What a feed that is many documents has read of each (a MISP feed's events by `timestamp`): a
+ * pull fetches only what changed, and one stopped halfway goes on from the last document read.
+ */
+export const feedItems = pgTable(
+  'feed_items',
+  {
+    feedId: uuid('feed_id')
+      .notNull()
+      .references(() => feeds.id, { onDelete: 'cascade' }),
+    item: text('item').notNull(),
+    version: text('version').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.feedId, t.item] })],
 );
 
 export type Workspace = typeof workspaces.$inferSelect;

@@ -12,5 +12,6 @@ import '../dataleaks/schema.js';
 import '../alerts/schema.js';
 import '../webhooks/schema.js';
 import '../taxii/schema.js';
+import '../feeds/schema.js';
 
 export const schema = builder.toSchema();

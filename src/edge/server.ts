@@ -19,6 +19,7 @@ import { IocChangeFeed } from '../iocs/changes.js';
 import { AlertFeed } from '../alerts/feed.js';
 import { loadSecretBox } from '../webhooks/secrets.js';
 import { DeliveryWorker } from '../webhooks/worker.js';
+import { FeedWorker } from '../feeds/worker.js';
 import { LastUsedRecorder } from '../keys/lastUsed.js';
 import { serveCommands } from '../cli/commandServer.js';
 import { DomainRecheckJob } from '../workspaces/recheckJob.js';
@@ -80,6 +81,8 @@ export async function startServer(
   };
   const deliveries = new DeliveryWorker(database, webhooks, logger);
   await deliveries.start();
+  const feedPulls = new FeedWorker(database, webhooks, logger);
+  await feedPulls.start();
   const domainRechecks = new DomainRecheckJob(database.db, txtLookup(config.dnsServers), logger, (workspaceId) =>
     verifier.invalidate(`workspace:${workspaceId}`),
   );
@@ -136,6 +139,7 @@ export async function startServer(
       changes.close();
       alertFeed.close();
       await deliveries.close();
+      await feedPulls.close();
       await domainRechecks.stop();
       metricsServer?.server.close();
       await Promise.all([stopAccepting(server), commands?.close(SHUTDOWN_GRACE_MS)]);

@@ -22,7 +22,7 @@ import {
 } from '../core/vocabulary.js';
 import { builder } from './builder.js';
 
-function vocabularyEnum<V extends string>(
+export function vocabularyEnum<V extends string>(
   name: string,
   values: readonly V[],
   description?: string,

@@ -7,6 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
@@ -40,6 +41,8 @@ export interface ImportReport {
   created: number;
   updated: number;
   rejected: number;
+  /** Records read: rows, IOCs of STIX objects, and those refused (comment lines are not records). */
+  read: number;
   errors: ImportError[];
   /** True when there were more errors than the report lists. */
   errors_truncated: boolean;
@@ -53,6 +56,16 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+export interface ImporterOptions {
+  /** Every row's `source` (a feed's name); `unlessGiven`: only where the row names none. */
+  source?: { name: string; unlessGiven: boolean };
+  /** Records read at most; the next one throws `RecordLimit`. */
+  maxRecords?: number;
+}
+
+/** More records than the importer takes. */
+export class RecordLimit extends Error {}
+
 /** Rows per upsert statement: large enough to amortise the round trip, small enough to stay quick. */
 const BATCH = 5000;
 /** A report lists this many errors at most (a wrong file could otherwise hold millions). */
@@ -60,7 +73,7 @@ export const MAX_LISTED_ERRORS = 1000;
 
 /** Checks, merges and writes IOCs in batches, keeping the report; one per import or TAXII envelope. */
 export class Importer {
-  readonly report: ImportReport = { created: 0, updated: 0, rejected: 0, errors: [], errors_truncated: false };
+  readonly report: ImportReport = { created: 0, updated: 0, rejected: 0, read: 0, errors: [], errors_truncated: false };
   private batch = new Map<string, IocUpsert>();
   /** Where each IOC of the batch was first met, to report it if an exclusion list refuses it. */
   private places = new Map<string, { line?: number; object?: string }>();
@@ -71,9 +84,22 @@ export class Importer {
     private readonly workspaceId: string | null,
     /** Rows per statement; `Infinity` writes everything in one statement at `finish` (all or nothing). */
     private readonly batchRows = BATCH,
+    private readonly options: ImporterOptions = {},
   ) {}
 
+  /** A record refused before it could be added: read, and rejected. */
   reject(where: { line?: number; object?: string }, reason: string): void {
+    this.count();
+    this.refuse(where, reason);
+  }
+
+  /** One more record read; past `maxRecords`, the reading stops. */
+  private count(): void {
+    if (++this.report.read > (this.options.maxRecords ?? Infinity))
+      throw new RecordLimit(`stopped after ${this.options.maxRecords!.toLocaleString('en')} records, the most one pull reads on this plan`);
+  }
+
+  private refuse(where: { line?: number; object?: string }, reason: string): void {
     this.report.rejected++;
     if (this.report.errors.length < MAX_LISTED_ERRORS) this.report.errors.push({ ...where, reason });
     else this.report.errors_truncated = true;
@@ -81,9 +107,12 @@ export class Importer {
 
   /** Adds one row to the batch; the reason it was refused (and reported), or null. */
   async add(raw: RawIoc, where: { line?: number; object?: string }): Promise<string | null> {
+    this.count();
+    const source = this.options.source;
+    if (source && !(source.unlessGiven && isGiven(raw.source))) raw = { ...raw, source: source.name };
     const refused = this.keepApart(raw.shared) ?? checkIoc(raw);
     if (typeof refused === 'string') {
-      this.reject(where, refused);
+      this.refuse(where, refused);
       return refused;
     }
     const checked = refused;
@@ -132,7 +161,7 @@ export class Importer {
       const covered = await coveredBySharedLists(this.db, rows);
       if (covered.size > 0) {
         for (const [i, list] of covered)
-          this.reject(places.get(`${rows[i]!.type} ${rows[i]!.value}`) ?? {}, `on exclusion list ${list}`);
+          this.refuse(places.get(`${rows[i]!.type} ${rows[i]!.value}`) ?? {}, `on exclusion list ${list}`);
         rows = rows.filter((_, i) => !covered.has(i));
       }
     }
@@ -189,6 +218,11 @@ async function importCsv(importer: Importer, file: string, onProgress: ImportOpt
     read += chunk.length;
     onProgress?.(read, size);
   });
+  await addCsvRows(importer, input);
+}
+
+/** The product's CSV (docs/api.md §8) from a stream, row by row into the importer. */
+export async function addCsvRows(importer: Importer, input: Readable): Promise<void> {
   const parser = input.pipe(
     parse({
       columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
@@ -199,6 +233,7 @@ async function importCsv(importer: Importer, file: string, onProgress: ImportOpt
       skip_records_with_error: true,
     }),
   );
+  input.on('error', (error) => parser.destroy(error));
   parser.on('skip', (error: Error & { lines?: number }) =>
     importer.reject({ line: error.lines }, `not valid CSV: ${error.message}`),
   );

@@ -286,7 +286,7 @@ const upsertParts = INPUT_FIELDS.map((field, index) => {
       IOC_FIELDS[field].kind === 'tags'
         ? `string_to_array(u.${name}, ';') as ${name}`
         : `u.${name}::${column.getSQLType()} as ${name}`,
-    update: `${name} = ${lessConfidentRule(spec, name, mergeRule(spec, name, given, fallback))}`,
+    merged: lessConfidentRule(spec, name, mergeRule(spec, name, given, fallback)),
     insert: spec.insert ?? (fallback === null ? given : `coalesce(${given}, ${fallback})`),
   };
 });
@@ -299,8 +299,9 @@ const asParam = (value: string | number | boolean | readonly string[] | null): s
  * Upserts IOCs by (type, value) in the feed (`workspaceId` null) or a workspace, in one statement:
  * each field meets what is stored by its rule (src/iocs/record.ts: the given value replaces, the
  * earliest `first_seen` and the latest `last_seen` win), fields not given keep what is stored,
- * and `updated_at` moves so that listings and streams see the change. `rows` must not repeat a
- * (type, value). Returns how many rows were created and how many updated.
+ * and `updated_at` moves so that listings and streams see the change; a row that would change
+ * nothing is not written. `rows` must not repeat a (type, value). Returns how many rows were
+ * created and how many updated (the others were unchanged).
  */
 const UPSERT_SQL = `with u as (
        select u.type::ioc_type as type, u.value collate "C" as value, ${upsertParts.map((p) => p.cast).join(', ')}, u.match_keys, u.grams
@@ -308,10 +309,13 @@ const UPSERT_SQL = `with u as (
          as u(type, value, match_keys, grams, ${upsertParts.map((p) => p.name).join(', ')})
      ), updated as (
        update iocs i set
-         ${upsertParts.map((p) => p.update).join(',\n         ')},
+         ${upsertParts.map((p) => `${p.name} = ${p.merged}`).join(',\n         ')},
          updated_at = now()
        from u
        where i.value = u.value and i.type = u.type and i.workspace_id is not distinct from $3::uuid
+         -- A row that would change nothing is left as it is (counted unchanged): a feed pulled again
+         -- moves no IOC in listings, streams and TAXII polls (docs/api.md §14).
+         and (${upsertParts.map((p) => `i.${p.name}`).join(', ')}) is distinct from (${upsertParts.map((p) => p.merged).join(', ')})
        returning i.id, i.type, i.value, ${activeSql('i')} as active
      ), created as (
        insert into iocs (type, value, workspace_id, ${upsertParts.map((p) => p.name).join(', ')})

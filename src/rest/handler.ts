@@ -167,7 +167,7 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
     case 'object': {
       let value = at(data, response.field) as Record<string, unknown> | null | undefined;
       if (value === null || value === undefined) throw new ApiError('not_found');
-      let status: 200 | 201 = response.status;
+      let status: 200 | 201 | 202 = response.status;
       if (response.createdFlag) {
         const { [response.createdFlag]: created, ...rest } = value;
         if (created === false) status = 200;

@@ -8,6 +8,7 @@ import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
 import {
   ALERT_KINDS,
   ALERT_STATUSES,
+  FEED_FORMATS,
   graphqlEnumNames,
   IOC_STATUS_FILTERS,
   IOC_TYPES,
@@ -56,7 +57,7 @@ export type RouteResponse =
    * `createdFlag`, that boolean field of the result is taken out of the body and says the status:
    * `status` when true, 200 when false (a claim made before answers as it is).
    */
-  | { kind: 'object'; field: string; item: string; status: 200 | 201; spread?: string; createdFlag?: string }
+  | { kind: 'object'; field: string; item: string; status: 200 | 201 | 202; spread?: string; createdFlag?: string }
   /** `{ data: [...] }` from a list at `field` (items may be null). */
   | { kind: 'list'; field: string; item: string }
   /** 204 and no body. */
@@ -124,6 +125,37 @@ const recordSelection = (declaration: Readonly<Record<string, ShownField>>) =>
   );
 const IOC_FIELDS = recordSelection(IOC_RECORD);
 const EXCLUSION_LIST_FIELDS = snakeCaseAliases('id name shared entryCount createdAt updatedAt');
+const FEED_FIELDS = snakeCaseAliases(
+  'id name url format every headerNames lastRunAt lastSuccessAt lastError lastRun { read created updated unchanged rejected } nextRunAt createdAt updatedAt',
+);
+const FEED_FORMAT_NAMES = graphqlEnumNames(FEED_FORMATS);
+/** A feed's body as JSON Schema; `required` for the POST. */
+const feedBody = (required: string[]): JsonSchema => ({
+  type: 'object',
+  required,
+  properties: {
+    name: { type: 'string', maxLength: 1000 },
+    url: { type: 'string', maxLength: 2048 },
+    format: { type: 'string', enum: [...FEED_FORMATS] },
+    every: { type: 'string', maxLength: 20, description: '`15m` to `7d`; default `1h`.' },
+    headers: {
+      type: 'object',
+      maxProperties: 20,
+      additionalProperties: { type: 'string', maxLength: 4096 },
+      description: 'Request headers (credentials): stored sealed, shown by name only.',
+    },
+  },
+  additionalProperties: false,
+});
+const feedVariables = (body: Record<string, unknown>) => ({
+  name: body.name ?? null,
+  url: body.url ?? null,
+  format: typeof body.format === 'string' ? FEED_FORMAT_NAMES[body.format] : null,
+  every: body.every ?? null,
+  headers: body.headers
+    ? Object.entries(body.headers as Record<string, string>).map(([name, value]) => ({ name, value }))
+    : null,
+});
 const WATCHLIST_FIELDS = snakeCaseAliases(
   'id name description entries { id type value createdAt } createdAt updatedAt',
 );
@@ -738,6 +770,67 @@ export const ROUTES: readonly RestRoute[] = [
     operation: 'mutation RestDeleteExclusionList($id: ID!) { deleteExclusionList(id: $id) }',
     params: [pathId('id', 'id', 'The list id.')],
     response: { kind: 'empty' },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/feeds',
+    dialect: 'soc',
+    summary: 'The workspace’s feeds, by name, with how their last pull went.',
+    operation: `query RestListFeeds { feeds { ${FEED_FIELDS} } }`,
+    params: [],
+    response: { kind: 'list', field: 'feeds', item: 'Feed' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/feeds',
+    dialect: 'soc',
+    summary:
+      'Add a feed pulled into the workspace’s own IOCs (https, public addresses only), first at once, then every `every`.',
+    operation: `mutation RestCreateFeed($name: String!, $url: String!, $format: FeedFormat!, $every: String, $headers: [FeedHeaderInput!]) {
+      createFeed(name: $name, url: $url, format: $format, every: $every, headers: $headers) { ${FEED_FIELDS} }
+    }`,
+    params: [],
+    body: { schema: feedBody(['name', 'url', 'format']), toVariables: feedVariables },
+    response: { kind: 'object', field: 'createFeed', item: 'Feed', status: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/feeds/{id}',
+    dialect: 'soc',
+    summary: 'One feed.',
+    operation: `query RestGetFeed($id: ID!) { feed(id: $id) { ${FEED_FIELDS} } }`,
+    params: [pathId('id', 'id', 'The feed id.')],
+    response: { kind: 'object', field: 'feed', item: 'Feed', status: 200 },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/feeds/{id}',
+    dialect: 'soc',
+    summary: 'Change a feed; `headers` replaces them all. A new URL or format starts from nothing.',
+    operation: `mutation RestUpdateFeed($id: ID!, $name: String, $url: String, $format: FeedFormat, $every: String, $headers: [FeedHeaderInput!]) {
+      updateFeed(id: $id, name: $name, url: $url, format: $format, every: $every, headers: $headers) { ${FEED_FIELDS} }
+    }`,
+    params: [pathId('id', 'id', 'The feed id.')],
+    body: { schema: feedBody([]), toVariables: feedVariables },
+    response: { kind: 'object', field: 'updateFeed', item: 'Feed', status: 200 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/feeds/{id}',
+    dialect: 'soc',
+    summary: 'Delete a feed (the IOCs it brought stay).',
+    operation: 'mutation RestDeleteFeed($id: ID!) { deleteFeed(id: $id) }',
+    params: [pathId('id', 'id', 'The feed id.')],
+    response: { kind: 'empty' },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/feeds/{id}/run',
+    dialect: 'soc',
+    summary: 'Queue a pull of the feed now (202); its status shows how it went.',
+    operation: `mutation RestRunFeed($id: ID!) { runFeed(id: $id) { ${FEED_FIELDS} } }`,
+    params: [pathId('id', 'id', 'The feed id.')],
+    response: { kind: 'object', field: 'runFeed', item: 'Feed', status: 202 },
   },
   {
     method: 'GET',

@@ -18,7 +18,7 @@ import { ALERT_KINDS, type AlertKind } from '../core/vocabulary.js';
 import * as repository from './repository.js';
 import type { AttemptRow, DeliveryRow, EndpointRow } from './repository.js';
 import { newSigningSecret } from './secrets.js';
-import { allowedAddress, parseWebhookUrl, UrlRefused } from './urlPolicy.js';
+import { allowedAddress, parseWebhookUrl, UrlRefused } from '../http/urlPolicy.js';
 
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_OVERLAP_HOURS = 24;

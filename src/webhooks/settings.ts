@@ -1,6 +1,6 @@
 /** What the webhook code of a process shares: the secrets' key, the URL policy, the retry schedule. */
 import { SecretBox } from './secrets.js';
-import { STRICT_POLICY, type UrlPolicy } from './urlPolicy.js';
+import { STRICT_POLICY, type UrlPolicy } from '../http/urlPolicy.js';
 
 export interface WebhookSettings {
   secrets: SecretBox;

@@ -16,7 +16,6 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { alertJson } from '../alerts/json.js';
@@ -26,7 +25,7 @@ import type { Database } from '../db/client.js';
 import { alerts, type Workspace } from '../db/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { WebhookSettings } from './settings.js';
-import { allowedAddress, parseWebhookUrl, UrlRefused } from './urlPolicy.js';
+import { allowedAddress, parseWebhookUrl, pinnedLookup, UrlRefused } from '../http/urlPolicy.js';
 
 export const DELIVERY_CHANNEL = 'webhook_delivery';
 /** An attempt is given up after this long (docs/api.md §10). */
@@ -291,16 +290,11 @@ function post(
   headers: Record<string, string>,
   timeoutMs: number,
 ): Promise<Outcome> {
-  const lookup: LookupFunction = (_hostname, options, callback) => {
-    if (options.all)
-      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [address]);
-    else callback(null, address.address, address.family);
-  };
   return new Promise<Outcome>((resolve) => {
     const request = (url.protocol === 'https:' ? https : http).request(url, {
       method: 'POST',
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      lookup,
+      lookup: pinnedLookup(address),
       agent: false,
     });
     const timer = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);

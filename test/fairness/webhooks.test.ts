@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import { SecretBox } from '../../src/webhooks/secrets.js';
 import type { WebhookSettings } from '../../src/webhooks/settings.js';
-import { addressRefusal, allowedAddress, STRICT_POLICY } from '../../src/webhooks/urlPolicy.js';
+import { addressRefusal, allowedAddress, STRICT_POLICY } from '../../src/http/urlPolicy.js';
 import { DeliveryWorker } from '../../src/webhooks/worker.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { importUlp } from '../support/cli.js';
@@ -192,7 +192,7 @@ describe('finding 11: IPv6 forms that embed an IPv4 address are judged by it', (
         });
         expect(response.status).toBe(400);
         expect(await response.text()).toMatch(
-          /is a (loopback|private) address; webhooks reach public addresses only \(a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones\)\./,
+          /is a (loopback|private) address; webhooks and workspace feeds reach public addresses only \(a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones\)\./,
         );
       }
     } finally {

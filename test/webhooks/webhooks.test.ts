@@ -23,7 +23,7 @@ import {
   parseWebhookUrl,
   STRICT_POLICY,
   UrlRefused,
-} from '../../src/webhooks/urlPolicy.js';
+} from '../../src/http/urlPolicy.js';
 import { DeliveryWorker, retryAfterSeconds } from '../../src/webhooks/worker.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { importUlp } from '../support/cli.js';
@@ -387,10 +387,10 @@ describe('endpoints', () => {
     );
     // A refusal names the development setting that would lift it, and only then.
     await expect(allowedAddress(new URL('https://127.0.0.1/x'), STRICT_POLICY)).rejects.toThrow(
-      'is a loopback address; webhooks reach public addresses only (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones).',
+      'is a loopback address; webhooks and workspace feeds reach public addresses only (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones).',
     );
     await expect(allowedAddress(new URL('https://169.254.169.254/x'), STRICT_POLICY)).rejects.toThrow(
-      /^is a cloud metadata address; webhooks reach public addresses only\.$/,
+      /^is a cloud metadata address; webhooks and workspace feeds reach public addresses only\.$/,
     );
     expect(() => parseWebhookUrl('http://hooks.example/x', STRICT_POLICY)).toThrow(
       'must be an https URL (a server started with WEBHOOK_ALLOW_HTTP=true, for development, also takes http).',

@@ -1,5 +1,5 @@
 /**
- * Where a webhook may point (docs/api.md §10): `https` (plain `http` only with WEBHOOK_ALLOW_HTTP), no
+ * Where a webhook or a workspace's feed may point (docs/api.md §10, §14): `https` (plain `http` only with WEBHOOK_ALLOW_HTTP), no
  * credentials in the URL, and a host whose every address is public. Loopback, private, CGNAT and
  * unique-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE; link-local addresses and the
  * cloud metadata endpoints always. Checked when an endpoint is saved and again before every
@@ -7,6 +7,7 @@
  * second later cannot redirect it).
  */
 import { lookup } from 'node:dns/promises';
+import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 export interface UrlPolicy {
@@ -96,7 +97,7 @@ export async function allowedAddress(url: URL, policy: UrlPolicy): Promise<{ add
       // Loopback and private ranges are what WEBHOOK_ALLOW_PRIVATE opens; the others stay refused.
       const opens = !policy.allowPrivate && addressRefusal(host, { ...policy, allowPrivate: true }) === null;
       throw new UrlRefused(
-        `${refusal}; webhooks reach public addresses only${opens ? ' (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones)' : ''}.`,
+        `${refusal}; webhooks and workspace feeds reach public addresses only${opens ? ' (a server started with WEBHOOK_ALLOW_PRIVATE=true, for development, also reaches loopback and private ones)' : ''}.`,
       );
     }
     return { address: host, family: host.includes(':') ? 6 : 4 };
@@ -111,4 +112,13 @@ export async function allowedAddress(url: URL, policy: UrlPolicy): Promise<{ add
   if (!first || addresses.some(({ address }) => addressRefusal(address, policy) !== null))
     throw new UrlRefused(NOT_PUBLIC);
   return { address: first.address, family: first.family === 6 ? 6 : 4 };
+}
+
+/** A `lookup` for node:http(s) that answers the checked address whatever the name: the connection goes where the policy looked. */
+export function pinnedLookup(address: { address: string; family: 4 | 6 }): LookupFunction {
+  return (_hostname, options, callback) => {
+    if (options.all)
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [address]);
+    else callback(null, address.address, address.family);
+  };
 }
