@@ -53,14 +53,7 @@ import { loadWorkspaceScope } from '../auth/scope.js';
 import { recheckDomains, txtLookup } from '../workspaces/domains.js';
 import type { WorkspaceScope } from '../auth/principal.js';
 import { seed } from '../seed/synthetic.js';
-import {
-  createFeed,
-  deleteFeed,
-  feedJson,
-  findFeedByName,
-  listFeeds,
-  parseHeaderLine,
-} from '../feeds/feeds.js';
+import { createFeed, deleteFeed, feedJson, findFeedByName, listFeeds, parseHeaderLine } from '../feeds/feeds.js';
 import { claimFeed, runClaimed, type FeedSettings } from '../feeds/worker.js';
 import { loadSecretBox } from '../webhooks/secrets.js';
 import { terminalIo, type CliIo } from './terminal.js';
@@ -185,7 +178,10 @@ const COMMANDS: Record<string, Command> = {
     summary:
       'Adds a feed pulled on a schedule into the shared feed, or into a workspace’s own IOCs with --workspace; its first pull is due at once.',
     options: {
-      name: { help: 'its name, unique among the shared feed’s feeds (or the workspace’s); the rows’ source', required: true },
+      name: {
+        help: 'its name, unique among the shared feed’s feeds (or the workspace’s); the rows’ source',
+        required: true,
+      },
       url: { help: 'where it is read (for taxii, the collection’s URL; for misp, the feed’s folder)', required: true },
       format: { help: 'what the URL serves', values: FEED_FORMATS, required: true },
       every: { help: 'how often it is pulled, 15m to 7d (default 1h)' },
@@ -526,7 +522,10 @@ function commandHelp(name: string, command: Command): string {
     const values = help.values ? ` One of: ${help.values.join(', ')}.` : '';
     return `  --${option.padEnd(16)} ${help.help}${help.required ? ' (required)' : ''}${help.multiple ? ' (may be given again)' : ''}.${values}`;
   });
-  if (command.argument) options.unshift(`  <${command.argument.name}>${' '.repeat(Math.max(1, 17 - command.argument.name.length))}${command.argument.help}.`);
+  if (command.argument)
+    options.unshift(
+      `  <${command.argument.name}>${' '.repeat(Math.max(1, 17 - command.argument.name.length))}${command.argument.help}.`,
+    );
   return [
     `usage: npm run -s cli -- ${synopsis(name, command)}`,
     '',
@@ -568,7 +567,10 @@ export async function runCli(argv: string[], io: CliIo = terminalIo): Promise<nu
     const { values: parsed, positionals } = parseArgs({
       args: argv,
       options: Object.fromEntries(
-        Object.entries(command.options).map(([o, help]) => [o, { type: 'string' as const, multiple: help.multiple === true }]),
+        Object.entries(command.options).map(([o, help]) => [
+          o,
+          { type: 'string' as const, multiple: help.multiple === true },
+        ]),
       ),
       allowPositionals: true,
       strict: true,

@@ -96,7 +96,7 @@ export async function addUrlhausRows(importer: Importer, body: Readable): Promis
 
 /** ThreatFox's IOC types, as this product stores them (`ip:port` loses its port). */
 function threatfoxIoc(type: unknown, value: unknown): { type: string; value: string } | string {
-  const text = String(value ?? '').trim();
+  const text = typeof value === 'string' ? value.trim() : '';
   switch (type) {
     case 'ip:port': {
       const address = /^\[(.+)\]:\d+$/.exec(text)?.[1] ?? text.replace(/:\d+$/, '');
@@ -128,7 +128,8 @@ export async function addThreatfoxEntries(importer: Importer, body: Readable): P
       continue;
     }
     const entry = value as Record<string, unknown>;
-    if (entry.id !== undefined) where.object = `ioc ${String(entry.id).slice(0, 20)}`;
+    if (typeof entry.id === 'string' || typeof entry.id === 'number')
+      where.object = `ioc ${String(entry.id).slice(0, 20)}`;
     const ioc = threatfoxIoc(entry.ioc_type, entry.ioc_value ?? entry.ioc);
     if (typeof ioc === 'string') {
       importer.reject(where, ioc);

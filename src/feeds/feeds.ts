@@ -296,7 +296,7 @@ export async function updateFeed(
   try {
     const [row] = await db
       .update(feeds)
-      .set({ ...changes, updatedAt: sql`now()` as unknown as string })
+      .set({ ...changes, updatedAt: sql`now()` })
       .where(and(ofWorkspace(workspaceId), eq(feeds.id, id)))
       .returning();
     if (!row) throw notFound();
@@ -319,7 +319,7 @@ export async function deleteFeed(db: Db, workspaceId: string | null, id: string)
 export async function queueFeedRun(db: Db, workspaceId: string | null, id: string): Promise<FeedRow> {
   const [row] = await db
     .update(feeds)
-    .set({ nextRunAt: sql`now()` as unknown as string, updatedAt: sql`now()` as unknown as string })
+    .set({ nextRunAt: sql`now()`, updatedAt: sql`now()` })
     .where(and(ofWorkspace(workspaceId), eq(feeds.id, id)))
     .returning();
   if (!row) throw notFound();

@@ -56,7 +56,9 @@ export async function fetchDocument(request: FetchRequest): Promise<Fetched> {
       answer.resume();
       const location = answer.headers.location;
       if (request.policy !== null || !location)
-        throw new FeedError(`the server answered ${status} (a redirect${location ? ` to ${location}` : ''}, not followed)`);
+        throw new FeedError(
+          `the server answered ${status} (a redirect${location ? ` to ${location}` : ''}, not followed)`,
+        );
       if (redirects >= MAX_REDIRECTS) throw new FeedError(`more than ${MAX_REDIRECTS} redirects`);
       url = new URL(location, url).toString();
       continue;

@@ -10,7 +10,7 @@ import type { IocType } from '../core/vocabulary.js';
 import { TLPS } from '../core/vocabulary.js';
 import type { RawIoc } from '../iocs/record.js';
 import { jsonValues } from './documents.js';
-import type { PullContext } from './pull.js';
+import type { PullContext } from './context.js';
 
 /** An IOC type as a MISP attribute type (served out). */
 export const MISP_TYPES: Record<IocType, string> = {
@@ -78,7 +78,9 @@ const epochIso = (seconds: unknown) => {
 
 const tagNames = (tags: unknown): string[] =>
   Array.isArray(tags)
-    ? tags.flatMap((tag) => (typeof (tag as { name?: unknown })?.name === 'string' ? [(tag as { name: string }).name] : []))
+    ? tags.flatMap((tag) =>
+        typeof (tag as { name?: unknown })?.name === 'string' ? [(tag as { name: string }).name] : [],
+      )
     : [];
 
 /** `tlp:amber` → `amber` (`white` is TLP 2.0's `clear`). */

@@ -14,34 +14,12 @@ import type { Db } from '../db/handle.js';
 import { feedItems, feeds } from '../db/schema.js';
 import type { UrlPolicy } from '../http/urlPolicy.js';
 import { Importer } from '../iocs/import.js';
-import {
-  addCsvRows,
-  addStixDocument,
-  addTextLines,
-  addThreatfoxEntries,
-  addUrlhausRows,
-} from './documents.js';
+import { addCsvRows, addStixDocument, addTextLines, addThreatfoxEntries, addUrlhausRows } from './documents.js';
 import type { FeedCursor, FeedRow, PullCounts } from './feeds.js';
-import { fetchDocument, FeedError, type Fetched } from './fetch.js';
+import { fetchDocument, FeedError } from './fetch.js';
+import type { PullContext } from './context.js';
 import { pullMisp } from './misp.js';
 import { pullTaxii } from './taxii.js';
-
-/** What a reader of a feed of many documents is given. */
-export interface PullContext {
-  url: string;
-  importer: Importer;
-  /** The feed's cursor, as saved; a reader moves it and saves it where it has written what it covers. */
-  cursor: FeedCursor;
-  saveCursor(): Promise<void>;
-  /** A GET with the feed's headers, under its URL policy; `conditional` sends the saved validators. */
-  fetch(url: string, options: { conditional: boolean; accept?: string }): Promise<Fetched>;
-  /** Keeps this answer's validators for the next pull (saved with the pull's end). */
-  validators(fetched: Fetched): void;
-  items: {
-    load(): Promise<Map<string, string>>;
-    save(entries: readonly (readonly [string, string])[]): Promise<void>;
-  };
-}
 
 export interface PullOptions {
   /** The URL policy of a workspace's feed (ignored for a trusted one). */
@@ -62,7 +40,10 @@ export interface PullResult {
 }
 
 /** Single documents, read as they stream. */
-const DOCUMENT_READERS: Record<Exclude<FeedFormat, 'taxii' | 'misp'>, (importer: Importer, body: Readable) => Promise<void>> = {
+const DOCUMENT_READERS: Record<
+  Exclude<FeedFormat, 'taxii' | 'misp'>,
+  (importer: Importer, body: Readable) => Promise<void>
+> = {
   stix: addStixDocument,
   csv: addCsvRows,
   urlhaus: addUrlhausRows,
@@ -164,4 +145,3 @@ function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.length > 500 ? `${message.slice(0, 500)}…` : message;
 }
-

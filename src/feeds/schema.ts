@@ -54,16 +54,24 @@ const FeedRef = builder.objectRef<FeedRow>('Feed').implement({
       description: 'How often it is pulled: `15m` to `7d`.',
       resolve: (feed) => writtenEvery(feed.everySeconds),
     }),
-    headerNames: t.exposeStringList('headerNames', { description: 'The request headers it sends (never their values).' }),
+    headerNames: t.exposeStringList('headerNames', {
+      description: 'The request headers it sends (never their values).',
+    }),
     lastRunAt: t.expose('lastRunAt', { type: 'DateTime', nullable: true }),
     lastSuccessAt: t.expose('lastSuccessAt', { type: 'DateTime', nullable: true }),
-    lastError: t.exposeString('lastError', { nullable: true, description: 'Why the last pull failed; null when it did not.' }),
+    lastError: t.exposeString('lastError', {
+      nullable: true,
+      description: 'Why the last pull failed; null when it did not.',
+    }),
     lastRun: t.field({
       type: FeedRunRef,
       nullable: true,
       resolve: (feed) => (feed.lastRun as PullCounts | null) ?? null,
     }),
-    nextRunAt: t.expose('nextRunAt', { type: 'DateTime', description: 'When it is due (after a failure, the backoff).' }),
+    nextRunAt: t.expose('nextRunAt', {
+      type: 'DateTime',
+      description: 'When it is due (after a failure, the backoff).',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),

@@ -8,7 +8,7 @@
 import { addStixObjects } from '../iocs/import.js';
 import { jsonValues } from './documents.js';
 import { FeedError } from './fetch.js';
-import type { PullContext } from './pull.js';
+import type { PullContext } from './context.js';
 
 const TAXII_ACCEPT = 'application/taxii+json;version=2.1';
 /** Objects asked for per page (a server may send fewer). */
@@ -45,7 +45,9 @@ export async function pullTaxii(context: PullContext): Promise<void> {
     if (!next) {
       // A server that pages by `added_after` alone: go on from the page's last.
       if (typeof last !== 'string' || !last || last === addedAfter)
-        throw new FeedError('the TAXII server said more objects follow but gave neither next nor X-TAXII-Date-Added-Last');
+        throw new FeedError(
+          'the TAXII server said more objects follow but gave neither next nor X-TAXII-Date-Added-Last',
+        );
       addedAfter = last;
     }
   }

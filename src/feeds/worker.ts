@@ -156,11 +156,11 @@ async function recordOutcome(db: Db, lease: Lease, result: PullResult, stopped: 
       lockedUntil: null,
       lastRun: result.counts,
       lastError: result.error,
-      ...(failed ? {} : { lastSuccessAt: sql`now()` as unknown as string }),
+      ...(failed ? {} : { lastSuccessAt: sql`now()` }),
       failures: failed ? lease.feed.failures + 1 : 0,
       nextRunAt: sql`now() + make_interval(secs => ${
         stopped ? 0 : failed ? Math.min(backoff, lease.feed.everySeconds) : lease.feed.everySeconds
-      })` as unknown as string,
+      })`,
     })
     .where(sql`${feeds.id} = ${lease.feed.id} and ${feeds.lockedUntil} = ${lease.lockedUntil}::timestamptz`)
     .returning();
@@ -242,7 +242,10 @@ export class FeedWorker {
         'feed pulled',
       );
     } catch (error) {
-      this.logger.warn({ err: error, feed: lease.feed.id }, 'feed pull could not be recorded; its lease lets it be tried again');
+      this.logger.warn(
+        { err: error, feed: lease.feed.id },
+        'feed pull could not be recorded; its lease lets it be tried again',
+      );
     }
   }
 }

@@ -95,8 +95,11 @@ export class Importer {
 
   /** One more record read; past `maxRecords`, the reading stops. */
   private count(): void {
-    if (++this.report.read > (this.options.maxRecords ?? Infinity))
-      throw new RecordLimit(`stopped after ${this.options.maxRecords!.toLocaleString('en')} records, the most one pull reads on this plan`);
+    if (this.report.read >= (this.options.maxRecords ?? Infinity))
+      throw new RecordLimit(
+        `stopped after ${this.options.maxRecords!.toLocaleString('en')} records, the most one pull reads on this plan`,
+      );
+    this.report.read++;
   }
 
   private refuse(where: { line?: number; object?: string }, reason: string): void {

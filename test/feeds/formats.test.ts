@@ -52,7 +52,17 @@ async function stored(source: string): Promise<Stored[]> {
 }
 
 async function addAndRun(name: string, format: string, file: string, extra: string[] = []) {
-  const added = await cli('feed', 'add', '--name', name, '--url', `${origin.url}/${file}`, '--format', format, ...extra);
+  const added = await cli(
+    'feed',
+    'add',
+    '--name',
+    name,
+    '--url',
+    `${origin.url}/${file}`,
+    '--format',
+    format,
+    ...extra,
+  );
   expect(added.code, added.stderr).toBe(0);
   expect(added.json).toMatchObject({ name, format, every: '1h', last_run: null, last_error: null });
   const run = await cli('feed', 'run', name);
@@ -199,7 +209,11 @@ describe('feed formats', () => {
       'sha256 9e107d9d372bb6826bd81d3542a419d6e277d4d731479571562b82f74494341f',
       'url http://loader-cdn.example/get.php',
     ]);
-    expect(rows[0]).toMatchObject({ tlp: 'clear', tags: ['phishing-wave', 'kit:16shop'], first_seen: '2026-11-28T00:00:00Z' });
+    expect(rows[0]).toMatchObject({
+      tlp: 'clear',
+      tags: ['phishing-wave', 'kit:16shop'],
+      first_seen: '2026-11-28T00:00:00Z',
+    });
     expect(rows[3]).toMatchObject({ tlp: 'amber' });
 
     // One event changes: the manifest says so, and only that event is fetched.
@@ -246,7 +260,9 @@ describe('feed formats', () => {
     expect(added.code, added.stderr).toBe(0);
     expect(added.json).toMatchObject({ every: '15m', header_names: ['Authorization', 'X-Partner'] });
     expect(added.stdout).not.toContain('partner-token-123');
-    const stored = await t.database.rows<{ headers: string }>(sql`select headers from feeds where name = 'Private list'`);
+    const stored = await t.database.rows<{ headers: string }>(
+      sql`select headers from feeds where name = 'Private list'`,
+    );
     expect(stored[0]!.headers).not.toContain('partner-token-123');
     await cli('feed', 'run', 'Private list');
     const request = origin.requests.find((r) => r.path === '/private/list.txt')!;
@@ -263,7 +279,11 @@ describe('feed formats', () => {
     const run = await cli('feed', 'run', 'Gone');
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('error: the pull failed: the server answered 404 Not Found\n');
-    expect(JSON.parse(run.stdout)).toMatchObject({ name: 'Gone', last_error: 'the server answered 404 Not Found', last_success_at: null });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      name: 'Gone',
+      last_error: 'the server answered 404 Not Found',
+      last_success_at: null,
+    });
     origin.serve('/gone.txt', { body: 'back-again.example\n' });
     const back = await cli('feed', 'run', 'Gone');
     expect(back.code).toBe(0);
@@ -274,8 +294,21 @@ describe('feed formats', () => {
     const bad = await cli('feed', 'add', '--name', 'X', '--url', `${origin.url}/x`, '--format', 'rss');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--format must be one of stix, taxii, misp, csv, urlhaus, threatfox, text');
-    const every = await cli('feed', 'add', '--name', 'X', '--url', `${origin.url}/x`, '--format', 'text', '--every', '5m');
-    expect(every.stderr).toBe('error: Invalid parameter every: must be a duration from 15m to 7d: a number and m, h or d (e.g. 1h).\n');
+    const every = await cli(
+      'feed',
+      'add',
+      '--name',
+      'X',
+      '--url',
+      `${origin.url}/x`,
+      '--format',
+      'text',
+      '--every',
+      '5m',
+    );
+    expect(every.stderr).toBe(
+      'error: Invalid parameter every: must be a duration from 15m to 7d: a number and m, h or d (e.g. 1h).\n',
+    );
     const taken = await cli('feed', 'add', '--name', 'URLhaus', '--url', `${origin.url}/x`, '--format', 'text');
     expect(taken.stderr).toContain('a feed named "URLhaus" exists already');
     const unknown = await cli('feed', 'run', 'Nope');
