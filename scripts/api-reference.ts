@@ -70,6 +70,9 @@ function restRoutes(): string {
     ['Alerts', (r) => r.path.startsWith('/api/v1/alerts')],
     ['Webhooks', (r) => r.path.startsWith('/api/v1/webhooks')],
     ['Scope', (r) => r.path.startsWith('/api/v1/scope')],
+    ['Feeds', (r) => r.path.startsWith('/api/v1/feeds')],
+    ['Block lists', (r) => r.path.startsWith('/api/v1/blocklists')],
+    ['MISP feed', (r) => r.path.startsWith('/misp/')],
     ['TAXII 2.1', (r) => r.path.startsWith('/taxii2')],
   ];
   const covered = new Set<RestRoute>();
@@ -95,7 +98,9 @@ function restRoutes(): string {
                 ? `text, at most ${number(param.schema.maxLength)} characters`
                 : param.schema.type === 'id'
                   ? 'a UUID'
-                  : 'an ISO 8601 date-time';
+                  : param.schema.type === 'boolean'
+                    ? '`true` or `false`'
+                    : 'an ISO 8601 date-time';
         out.push(`- \`${param.name}\` (${param.in}${param.scoped ? ', required' : ''}): ${form}. ${param.description}`);
       }
       if (route.body) {
@@ -133,6 +138,12 @@ function answerWords(route: RestRoute): string {
       return '200 `text/plain`, one `SUFFIX:COUNT` line per hash';
     case 'taxii':
       return `${response.status ?? 200} \`${TAXII_MEDIA_TYPE}\``;
+    case 'lines':
+      return `200 \`${response.contentType.split(';')[0]}\`, one value a line, streamed${response.versioned ? '; 304 when the `ETag` or `Last-Modified` given still holds' : ''}`;
+    case 'mispEvent':
+      return '200 `application/json`: `{ "Event": { …, "Attribute": [ … ] } }`, streamed; 404 when the collection has no such event';
+    case 'document':
+      return '200 `application/json`, the document as MISP reads it';
   }
 }
 

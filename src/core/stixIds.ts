@@ -11,6 +11,15 @@ export const INDICATOR_NAMESPACE = 'a8d5d2b6-4c1e-5b7a-9f0e-3c6b1d2e7f40';
 /** Sighting ids: `sighting--` + v5(`<workspace id>:<IOC id>`), one per workspace and IOC it reported (src/iocs/sightings.ts). */
 export const SIGHTING_NAMESPACE = '6e1f2a3b-7c4d-5e8f-9a0b-1c2d3e4f5a6b';
 
+/**
+ * MISP events served out (src/feeds/mispFeed.ts): v5(`<shared|workspace id>/<source>/<UTC day>`),
+ * which the database computes too (`misp_event_uuid`, drizzle/0024); their organisations likewise.
+ */
+export const MISP_EVENT_NAMESPACE = '9b2c4d6e-1f3a-5b5c-8d7e-0f1a2b3c4d5e';
+
+/** MISP attributes served out: v5(the IOC's id). */
+export const MISP_ATTRIBUTE_NAMESPACE = 'c4e5f6a7-2b3c-5d4e-9f8a-7b6c5d4e3f2a';
+
 /** Identity ids: the shared feed's and each workspace's. */
 export const IDENTITY_NAMESPACE = '3f0b8a4e-9d2c-5e61-8a7b-2c4d6e8f0a1b';
 

@@ -56,6 +56,10 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 export const ALERT_STATUSES = ['new', 'acknowledged', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
+/** The IOC types served as plain-text block lists (docs/api.md §14): every type but email. */
+export const BLOCKLIST_TYPES = ['ipv4', 'ipv6', 'domain', 'url', 'sha256', 'md5', 'sha1'] as const;
+export type BlocklistType = (typeof BLOCKLIST_TYPES)[number];
+
 /** What a feed's URL serves (docs/api.md §14). */
 export const FEED_FORMATS = ['stix', 'taxii', 'misp', 'csv', 'urlhaus', 'threatfox', 'text'] as const;
 export type FeedFormat = (typeof FEED_FORMATS)[number];

@@ -241,6 +241,9 @@ export const iocs = pgTable(
     // The STIX id of an IOC's indicator is derived from its id (src/iocs/stix.ts, a name-based
     // UUID): TAXII finds an object by that id (docs/api.md §11), so the derivation is indexed.
     index('iocs_stix_indicator').on(sql`uuid_generate_v5('${sql.raw(INDICATOR_NAMESPACE)}'::uuid, ${t.id}::text)`),
+    // The MISP feed reads an event by its UUID, derived from the IOC's owner, source and UTC day of
+    // first_seen (src/feeds/mispFeed.ts; the function is drizzle/0024's).
+    index('iocs_misp_event').on(sql`misp_event_uuid(${t.workspaceId}, ${t.source}, ${t.firstSeen})`),
   ],
 );
 
@@ -678,9 +681,14 @@ export const feeds = pgTable(
     everySeconds: integer('every_seconds').notNull(),
     /** Request headers as sealed JSON (their values may be credentials; src/webhooks/secrets.ts), or null. */
     headers: text('headers'),
-    headerNames: text('header_names').array().notNull().default(sql`'{}'::text[]`),
+    headerNames: text('header_names')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** What the next pull asks from: `etag`, `last_modified` (HTTP), `added_after` (TAXII). */
-    cursor: jsonb('cursor').notNull().default(sql`'{}'::jsonb`),
+    cursor: jsonb('cursor')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     nextRunAt: timestamptz('next_run_at').notNull().defaultNow(),
     lockedUntil: timestamptz('locked_until'),
     /** Failed pulls in a row: the backoff before the next one. */
@@ -693,10 +701,7 @@ export const feeds = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
-  (t) => [
-    unique('feeds_name').on(t.workspaceId, t.name).nullsNotDistinct(),
-    index('feeds_due').on(t.nextRunAt),
-  ],
+  (t) => [unique('feeds_name').on(t.workspaceId, t.name).nullsNotDistinct(), index('feeds_due').on(t.nextRunAt)],
 );
 
 /**

@@ -50,7 +50,7 @@ import { OpenAnswers, type OpenAnswerLimits } from '../http/openAnswers.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from './metrics.js';
 import type { RequestState } from '../auth/requestState.js';
-import { errorAnswer, isTaxiiPath } from '../rest/dialects.js';
+import { errorAnswer, isMispPath, isTaxiiPath, takesBasic } from '../rest/dialects.js';
 import { dialectForPath } from '../rest/routes.js';
 import { createRestHandler } from '../rest/handler.js';
 import { buildOpenApiDocument } from '../rest/openapi.js';
@@ -129,6 +129,7 @@ export function createApp(options: AppOptions) {
     if (KNOWN_PATHS.has(path)) state.route = path;
     else if (path === '/api/v1' || path.startsWith('/api/v1/')) state.route = '/api/v1/*';
     else if (isTaxiiPath(path)) state.route = '/taxii2/*';
+    else if (isMispPath(path)) state.route = '/misp/*';
     else if (path.startsWith('/console/')) state.route = '/console/*';
     // The probes carry no data: a key in their query string concerns them not (docs/api.md §12).
     if (path === '/healthz') return json('{"status":"ok"}', 200);
@@ -139,9 +140,10 @@ export function createApp(options: AppOptions) {
       return cors.preflight(request.header('origin'));
     if (path === '/graphql') return graphql(request, state);
     if (path === '/api/v1/openapi.json' && request.method === 'GET') return json(openApi, 200);
-    if (path === '/api/v1' || path.startsWith('/api/v1/')) return rest(request, await admitted(request, state), state);
-    // TAXII: the same table and step, and HTTP Basic too, for SIEM connectors that only offer it (docs/api.md §11).
-    if (isTaxiiPath(path)) return rest(request, await admitted(request, state, { basic: true }), state);
+    // TAXII, the MISP feed and block lists: the same table and step, and HTTP Basic too, for SIEM
+    // connectors, MISP instances and firewalls that only offer it (docs/api.md §11, §14).
+    if (path === '/api/v1' || path.startsWith('/api/v1/') || isTaxiiPath(path) || isMispPath(path))
+      return rest(request, await admitted(request, state, { basic: takesBasic(path) }), state);
     if (path === '/console' || path.startsWith('/console/')) return serveConsole(request.method, path);
     if (path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
       return homePage(
@@ -200,7 +202,11 @@ export function createApp(options: AppOptions) {
       const apiError = asApiError(error);
       if (apiError.code === 'internal_error')
         logger.error({ err: error, request_id: state.requestId }, 'unhandled error');
-      return errorAnswer(apiError, dialectForPath(path), state.requestId);
+      const answer = errorAnswer(apiError, dialectForPath(path), state.requestId);
+      // Firewalls and MISP ask for credentials only when told that Basic is taken (TAXII says so itself).
+      if (apiError.status === 401 && takesBasic(path) && !isTaxiiPath(path))
+        answer.headers['www-authenticate'] = 'Basic realm="threat-intel-api", Bearer';
+      return answer;
     }
   }
 

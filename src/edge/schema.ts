@@ -13,5 +13,6 @@ import '../alerts/schema.js';
 import '../webhooks/schema.js';
 import '../taxii/schema.js';
 import '../feeds/schema.js';
+import '../feeds/servedSchema.js';
 
 export const schema = builder.toSchema();

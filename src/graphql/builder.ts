@@ -11,6 +11,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: string; Output: string };
     StixObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    MispDocument: { Input: never; Output: object };
   };
   DefaultFieldNullability: false;
 }>({

@@ -36,3 +36,11 @@ builder.scalarType('StixObject', {
   parseValue: parseStixObject,
   parseLiteral: (ast) => parseStixObject(valueFromASTUntyped(ast)),
 });
+
+builder.scalarType('MispDocument', {
+  description: 'A MISP feed document (a manifest, an event, an attribute), as JSON: read, never taken.',
+  serialize: (value) => value,
+  parseValue: () => {
+    throw invalidParameter('MispDocument', 'is read only.');
+  },
+});

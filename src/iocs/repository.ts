@@ -49,6 +49,10 @@ export interface IocFilters {
   /** Active IOCs when not given (docs/api.md §13); `any`: every status. */
   status?: IocStatusFilter | null | undefined;
   minScore?: number | null | undefined;
+  /** Only IOCs of this source. */
+  source?: string | null | undefined;
+  /** Only the workspace's own (`own`) or only the shared feed's (`shared`); both when not given. */
+  owner?: 'own' | 'shared' | null | undefined;
 }
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -132,6 +136,58 @@ export async function listIocs(
   return iocRows(db, text, params);
 }
 
+/**
+ * The values alone of what the listing's filters match, newest first, a page after `after`: block
+ * lists (docs/api.md §14) read up to 150,000 of them a request, so no other column is read.
+ */
+export async function listIocValues(
+  db: Db,
+  workspaceId: string,
+  filters: IocFilters,
+  limit: number,
+  after: { updatedAt: string; id: string } | null,
+): Promise<{ value: string; updatedAt: string; id: string }[]> {
+  const { where, params } = whereClause(workspaceId, filters);
+  if (after) {
+    params.push(after.updatedAt, after.id);
+    where.push(`(updated_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(limit);
+  const rows = await preparedValues<[string, string, string]>(
+    db,
+    `select value, updated_at::text, id from ${IOC_FROM} where ${where.join(' and ')} order by updated_at desc, id desc limit $${params.length}::int`,
+    params,
+  );
+  return rows.map(([value, updatedAt, id]) => ({ value, updatedAt, id }));
+}
+
+/**
+ * The last change of anything the filters could match, as the workspace sees it: the newest
+ * `updated_at` of the IOCs it may read of that type (and owner), and the newest change of its own
+ * view of IOCs (judgements, exclusion lists). Two index reads, whatever the number of IOCs.
+ */
+export async function latestIocChange(
+  db: Db,
+  workspaceId: string,
+  filters: Pick<IocFilters, 'type' | 'owner'>,
+): Promise<string | null> {
+  const owner =
+    filters.owner === 'own'
+      ? 'workspace_id = $1'
+      : filters.owner === 'shared'
+        ? 'workspace_id is null'
+        : '(workspace_id is null or workspace_id = $1)';
+  const [row] = await preparedValues<[string | null]>(
+    db,
+    `select greatest(
+       (select updated_at from iocs where type = $2::ioc_type and ${owner} order by type desc, updated_at desc, id desc limit 1),
+       (select changed_at from ioc_sightings where workspace_id = $1::uuid and changed_at is not null order by workspace_id desc, changed_at desc, ioc_id desc limit 1)
+     )::text`,
+    [workspaceId, filters.type],
+  );
+  return row?.[0] ?? null;
+}
+
 /** Every IOC the listing's filters match, on all pages (the same conditions, without a cursor). */
 export async function countIocs(db: Db, workspaceId: string, filters: IocFilters): Promise<number> {
   const { where, params } = whereClause(workspaceId, filters);
@@ -148,7 +204,14 @@ function whereClause(workspaceId: string, filters: IocFilters): { where: string[
   const params: unknown[] = [workspaceId];
   // What the workspace judged a false positive, or its exclusion lists cover, leaves its listings
   // and exports (docs/api.md §13).
-  const where = ['(workspace_id is null or workspace_id = $1)', KEPT_SQL];
+  const where = [
+    filters.owner === 'own'
+      ? 'workspace_id = $1'
+      : filters.owner === 'shared'
+        ? 'workspace_id is null'
+        : '(workspace_id is null or workspace_id = $1)',
+    KEPT_SQL,
+  ];
   const add = (condition: (n: string) => string, value: unknown) => {
     params.push(value);
     where.push(condition(`$${params.length}`));
@@ -159,6 +222,7 @@ function whereClause(workspaceId: string, filters: IocFilters): { where: string[
   if (filters.minConfidence !== null && filters.minConfidence !== undefined)
     add((n) => `confidence >= ${n}::int`, filters.minConfidence);
   if (filters.tag) add((n) => `tags @> array[${n}::text]`, filters.tag);
+  if (filters.source) add((n) => `source = ${n}`, filters.source);
   const status = STATUS_CONDITIONS[filters.status ?? 'active'];
   if (status) where.push(status);
   if (filters.minScore !== null && filters.minScore !== undefined)

@@ -17,6 +17,16 @@ export type Dialect = 'soc' | 'defendis' | 'taxii';
 
 export const isTaxiiPath = (path: string) => path === '/taxii2' || path.startsWith('/taxii2/');
 
+/** The MISP feed served out (docs/api.md §14). */
+export const isMispPath = (path: string) => path.startsWith('/misp/');
+
+/**
+ * Where HTTP Basic is taken besides the other key headers: TAXII (SIEM connectors), the MISP feed
+ * and block lists (firewalls offer only a user name and password; docs/api.md §11, §14).
+ */
+export const takesBasic = (path: string) =>
+  isTaxiiPath(path) || isMispPath(path) || path.startsWith('/api/v1/blocklists/');
+
 /**
  * The dialect of any path, from the routes' own: that of the routes sharing the longest run of
  * leading segments with it (`/api/v1/iocs/unknown` shares three with the IOC routes: SOC); where

@@ -69,6 +69,8 @@ export function createRestHandler(options: RestHandlerOptions) {
         release = context.openAnswers.openEnvelope(context.principal, context.requestId, context.signal);
       if (route.route.body) Object.assign(variables, route.route.body.toVariables(await readJsonBody(request, route)));
       if (route.route.response.kind === 'export') return await exportAnswer(route, context, variables);
+      if (route.route.response.kind === 'lines') return await linesAnswer(route, context, variables, request);
+      if (route.route.response.kind === 'mispEvent') return await mispEventAnswer(route, context, variables);
       if (route.route.response.kind === 'events') return await eventStreamAnswer(route, context, variables);
       const data = await run(route, context, variables);
       return answer(route.route, data, variables, request);
@@ -156,12 +158,142 @@ async function exportAnswer(
       };
 }
 
+interface LinesPage {
+  lines: string[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/**
+ * Pages of one operation streamed by `read(after)` from the first, which is read before anything
+ * is sent (a refused request still gets its status and error body), each later one when the
+ * client has taken the one before; counted as an open export of the key until the last is sent or
+ * the client goes (docs/api.md §12).
+ */
+async function streamedPages<P extends { endCursor: string | null; hasNextPage: boolean }>(
+  context: Context,
+  read: (after: string | null) => Promise<P>,
+): Promise<AsyncGenerator<P>> {
+  const release = context.openAnswers.openExport(context.principal, context.signal);
+  let first: P;
+  try {
+    first = await read(null);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return (async function* pages() {
+    try {
+      for (let page = first; ; page = await read(page.endCursor)) {
+        yield page;
+        if (!page.hasNextPage || context.signal.aborted) return;
+      }
+    } finally {
+      release();
+    }
+  })();
+}
+
+/**
+ * Plain-text lines (block lists, `hashes.csv`; docs/api.md §14). A versioned list reads its
+ * version alone first: a conditional GET that still matches is answered 304 before any value is read.
+ */
+async function linesAnswer(
+  route: PreparedRoute,
+  context: Context,
+  variables: Record<string, unknown>,
+  request: Incoming,
+): Promise<Outgoing> {
+  const response = route.route.response as Extract<RestRoute['response'], { kind: 'lines' }>;
+  const { limit, ...filters } = variables as { limit?: number };
+  const headers: Record<string, string> = { 'content-type': response.contentType };
+  if (response.versioned) {
+    const data = await run(route, context, { ...filters, withVersion: true, withPage: false });
+    const version = at(data, 'version') as { etag: string; lastModified: string };
+    headers.etag = version.etag;
+    headers['last-modified'] = new Date(version.lastModified).toUTCString();
+    if (notModified(request, version))
+      return { status: 304, headers: { etag: headers.etag, 'last-modified': headers['last-modified'] }, body: null };
+  }
+  let remaining = limit ?? Number.POSITIVE_INFINITY;
+  const pages = await streamedPages(context, async (after) => {
+    const page = at(
+      await run(route, context, {
+        ...filters,
+        ...(response.versioned ? { withVersion: false, withPage: true } : {}),
+        first: Math.min(response.pageSize, remaining),
+        after,
+      }),
+      'page',
+    ) as LinesPage;
+    remaining -= page.lines.length;
+    return remaining <= 0 ? { ...page, hasNextPage: false } : page;
+  });
+  async function* body(): AsyncGenerator<string> {
+    for await (const page of pages) if (page.lines.length) yield `${page.lines.join('\n')}\n`;
+  }
+  return { status: 200, headers, body: body() };
+}
+
+/**
+ * Whether a conditional GET's validators still hold (RFC 9110 §13.1): `If-None-Match` (weak
+ * comparison, `*` any) decides when given; otherwise `If-Modified-Since`, to the second.
+ */
+function notModified(request: Incoming, version: { etag: string; lastModified: string }): boolean {
+  const ifNoneMatch = request.header('if-none-match');
+  if (ifNoneMatch !== null) {
+    const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+    return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => opaque(tag) === opaque(version.etag));
+  }
+  const since = Date.parse(request.header('if-modified-since') ?? '');
+  return Number.isFinite(since) && Math.floor(Date.parse(version.lastModified) / 1000) * 1000 <= since;
+}
+
+interface MispEventPage {
+  event: Record<string, unknown> | null;
+  attributes: unknown[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/** A MISP event as MISP reads it, `{ "Event": { …, "Attribute": [ … ] } }`, its attributes streamed page by page. */
+async function mispEventAnswer(
+  route: PreparedRoute,
+  context: Context,
+  variables: Record<string, unknown>,
+): Promise<Outgoing> {
+  const response = route.route.response as Extract<RestRoute['response'], { kind: 'mispEvent' }>;
+  const pages = await streamedPages(context, async (after) => {
+    const page = at(
+      await run(route, context, { ...variables, first: response.pageSize, after }),
+      response.field,
+    ) as MispEventPage | null;
+    if (!page) throw new ApiError('not_found', 'No MISP event with this UUID in this collection.');
+    return page;
+  });
+  async function* body(): AsyncGenerator<string> {
+    let separator = '';
+    for await (const page of pages) {
+      if (page.event) yield `{"Event":${JSON.stringify({ ...page.event, Attribute: [] }).slice(0, -3)}[`;
+      if (page.attributes.length === 0) continue;
+      yield `${separator}${page.attributes.map((attribute) => JSON.stringify(attribute)).join(',')}`;
+      separator = ',';
+    }
+    yield ']}}';
+  }
+  return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: body() };
+}
+
 function answer(route: RestRoute, data: unknown, variables: Record<string, unknown>, request: Incoming): Outgoing {
   const { response } = route;
   switch (response.kind) {
     case 'export':
     case 'events':
-      throw new Error('streamed answers are made by exportAnswer and eventStreamAnswer');
+    case 'lines':
+    case 'mispEvent':
+      throw new Error('streamed answers are made by exportAnswer, eventStreamAnswer, linesAnswer and mispEventAnswer');
+    case 'document':
+      return json(JSON.stringify(at(data, response.field)), 200);
     case 'empty':
       return noContent();
     case 'object': {

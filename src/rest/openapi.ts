@@ -26,6 +26,7 @@ import { CSV_COLUMNS } from '../iocs/csv.js';
 import { STIX_MEDIA_TYPE } from '../iocs/stix.js';
 import { ERRORS, type ErrorCode } from '../core/errors.js';
 import { MAX_BODY_BYTES } from '../http/limits.js';
+import { takesBasic } from './dialects.js';
 import { TAXII_MEDIA_TYPE } from '../taxii/collections.js';
 import { prepareRoutes, restView } from './operations.js';
 import type { ParamSchema } from './params.js';
@@ -125,6 +126,8 @@ function paramSchema(schema: ParamSchema): JsonSchema {
       };
     case 'date-time':
       return { type: 'string', format: 'date-time' };
+    case 'boolean':
+      return { type: 'boolean' };
     case 'enum':
       return { type: 'string', enum: Object.keys(schema.values) };
   }
@@ -237,6 +240,20 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
         description: `${route.summary} A comment line every 15 seconds keeps the connection open; \`event: error\` (with \`code\` and \`message\`) ends it.`,
         content: { 'text/event-stream': { schema: { type: 'string' } } },
       };
+    } else if (response.kind === 'lines') {
+      responses['200'] = {
+        description: `${route.summary} One value a line, each ended by \\n.`,
+        content: { [response.contentType.split(';')[0]!]: { schema: { type: 'string' } } },
+      };
+      if (response.versioned)
+        responses['304'] = { description: 'Unchanged since the `ETag` or `Last-Modified` given.' };
+    } else if (response.kind === 'mispEvent' || response.kind === 'document') {
+      responses['200'] = {
+        description: route.summary,
+        content: {
+          'application/json': { schema: { type: 'object', description: 'A MISP feed document, as MISP reads it.' } },
+        },
+      };
     } else if (response.kind === 'taxii') {
       responses[String(response.status ?? 200)] = {
         description: route.summary,
@@ -324,14 +341,15 @@ export function buildOpenApiDocument(graphqlSchema: GraphQLSchema, routes: reado
       if (content && !content.example && !content.schema.$ref) content.example = exampleOf(content.schema, components);
     }
 
-    const tag = taxii ? 'taxii' : route.path.split('/')[3]!;
+    const tag = taxii ? 'taxii' : route.path.startsWith('/misp/') ? 'misp' : route.path.split('/')[3]!;
+    const basic = taxii || takesBasic(route.path);
     const permission = needed ? `Permission: ${permissions.map((p) => `\`${p}\``).join(' and ')}.` : 'Any valid key.';
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: operation.name?.value,
       summary: shortSummary(route.summary),
       description: `${route.summary}\n\n${permission} Errors ${{ soc: 'in the SOC dialect', defendis: 'in the Defendis dialect', taxii: 'as TAXII error messages' }[route.dialect]}.`,
       tags: [TAGS[tag] ? tag : 'iocs'],
-      ...(taxii ? { security: [{ bearer: [] }, { apiKeyHeader: [] }, { basic: [] }] } : {}),
+      ...(basic ? { security: [{ bearer: [] }, { apiKeyHeader: [] }, { basic: [] }] } : {}),
       'x-permission': permissions.length === 0 ? null : permissions.length === 1 ? permissions[0] : permissions,
       'x-error-dialect': route.dialect,
       parameters: [
@@ -415,6 +433,11 @@ const TAGS: Record<string, string> = {
   passwords: 'Breached-password range search by SHA-1 prefix (k-anonymity); every plan (SOC error dialect).',
   taxii:
     'TAXII 2.1: the shared feed and the workspace’s own IOCs as STIX 2.1 indicators, for SIEMs and TIPs (TAXII error messages; HTTP Basic taken too).',
+  feeds:
+    'Feeds pulled on a schedule into the workspace’s own IOCs: STIX, TAXII, MISP, CSV, URLhaus, ThreatFox, text (SOC error dialect).',
+  blocklists:
+    'Plain-text block lists for firewalls, proxies and DNS filters, with ETag and 304 (SOC error dialect; HTTP Basic taken too).',
+  misp: 'The shared feed and the workspace’s own IOCs as a MISP feed, for MISP instances (SOC error dialect; HTTP Basic taken too).',
 };
 
 const header = (description: string, schema: JsonSchema, example: unknown) => ({ description, schema, example });

@@ -12,6 +12,7 @@ export type ParamSchema =
   | { type: 'id' }
   | { type: 'integer'; minimum: number; maximum: number; default?: number }
   | { type: 'date-time' }
+  | { type: 'boolean' }
   /** REST spelling -> GraphQL enum name. */
   | { type: 'enum'; values: Record<string, string> };
 
@@ -58,6 +59,9 @@ function convert(spec: ParamSpec, raw: string): unknown {
         throw invalidParameter(name, `must be a real ISO 8601 date, years 0001 to 9999, e.g. ${DATE_EXAMPLE}.`);
       return parsed;
     }
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') throw invalidParameter(name, 'must be true or false.');
+      return raw === 'true';
     case 'enum': {
       const value = schema.values[raw];
       if (value === undefined) throw invalidParameter(name, `must be one of ${Object.keys(schema.values).join(', ')}.`);

@@ -8,6 +8,7 @@ import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../graphql/connections.js';
 import {
   ALERT_KINDS,
   ALERT_STATUSES,
+  BLOCKLIST_TYPES,
   FEED_FORMATS,
   graphqlEnumNames,
   IOC_STATUS_FILTERS,
@@ -24,6 +25,8 @@ import { shownFields, snakeName, type ShownField } from '../core/records.js';
 import type { ParamSpec } from './params.js';
 import { TAXII_MAX_CONTENT_LENGTH } from '../taxii/collections.js';
 import { MAX_ENVELOPE_OBJECTS } from '../taxii/objects.js';
+import { BLOCKLIST_PAGE, MAX_BLOCKLIST_VALUES } from '../feeds/blocklists.js';
+import { MISP_PAGE } from '../feeds/mispFeed.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -71,6 +74,17 @@ export type RouteResponse =
    * random suffixes of count 0 when the request says `Add-Padding: true` (docs/api.md §9).
    */
   | { kind: 'hashRange'; field: string }
+  /**
+   * Plain-text lines streamed page after page (block lists, `hashes.csv`; docs/api.md §14): the
+   * operation's `page` alias answers `{ lines endCursor hasNextPage }`, at most the `limit`
+   * variable's lines in all. With `versioned`, its `version` alias (`{ etag lastModified }`, read
+   * first, alone) answers a conditional GET that matches with 304 and nothing read.
+   */
+  | { kind: 'lines'; contentType: string; pageSize: number; versioned?: true }
+  /** A MISP event streamed: the first page's `event`, every page's `attributes`, from `field`; null is `not_found`. */
+  | { kind: 'mispEvent'; field: string; pageSize: number }
+  /** A JSON document as it is, from `field` (a MISP manifest). */
+  | { kind: 'document'; field: string }
   /**
    * A TAXII 2.1 resource (docs/api.md §11) from the object at `field`, in the TAXII media type; a null
    * result is `not_found`. `discovery` is made from the API root; `collections` wraps a list;
@@ -129,6 +143,13 @@ const FEED_FIELDS = snakeCaseAliases(
   'id name url format every headerNames lastRunAt lastSuccessAt lastError lastRun { read created updated unchanged rejected } nextRunAt createdAt updatedAt',
 );
 const FEED_FORMAT_NAMES = graphqlEnumNames(FEED_FORMATS);
+const MISP_COLLECTION: ParamSpec = {
+  name: 'collection',
+  in: 'path',
+  variable: 'collection',
+  schema: { type: 'string', maxLength: 20 },
+  description: '`shared` (the shared feed) or `own` (the workspace’s own IOCs); another is 404.',
+};
 /** A feed's body as JSON Schema; `required` for the POST. */
 const feedBody = (required: string[]): JsonSchema => ({
   type: 'object',
@@ -831,6 +852,101 @@ export const ROUTES: readonly RestRoute[] = [
     operation: `mutation RestRunFeed($id: ID!) { runFeed(id: $id) { ${FEED_FIELDS} } }`,
     params: [pathId('id', 'id', 'The feed id.')],
     response: { kind: 'object', field: 'runFeed', item: 'Feed', status: 202 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/blocklists/{type}.txt',
+    dialect: 'soc',
+    summary: `A block list: the active values of one type (${BLOCKLIST_TYPES.join(', ')}), one a line, newest change first, for firewalls, proxies and DNS filters. \`ETag\` and \`Last-Modified\` answer conditional GETs with 304; HTTP Basic taken (the key as user name or password).`,
+    operation: `query RestBlocklist($type: String!, $minScore: Int, $minConfidence: Int, $tag: String, $source: String, $own: Boolean, $first: Int, $after: String, $withVersion: Boolean!, $withPage: Boolean!) {
+      version: blocklistVersion(type: $type, minScore: $minScore, minConfidence: $minConfidence, tag: $tag, source: $source, own: $own) @include(if: $withVersion) { etag lastModified }
+      page: blocklist(type: $type, minScore: $minScore, minConfidence: $minConfidence, tag: $tag, source: $source, own: $own, first: $first, after: $after) @include(if: $withPage) { lines: values endCursor hasNextPage }
+    }`,
+    params: [
+      {
+        name: 'type',
+        in: 'path',
+        variable: 'type',
+        schema: { type: 'string', maxLength: 20 },
+        description: `${BLOCKLIST_TYPES.join(', ')}; another is 404.`,
+      },
+      {
+        name: 'min_score',
+        in: 'query',
+        variable: 'minScore',
+        schema: { type: 'integer', minimum: 0, maximum: 100 },
+        description: 'Only values scoring at least this (0 to 100).',
+      },
+      {
+        name: 'min_confidence',
+        in: 'query',
+        variable: 'minConfidence',
+        schema: { type: 'integer', minimum: 0, maximum: 100 },
+        description: 'Only values at least this confident (0 to 100).',
+      },
+      {
+        name: 'tag',
+        in: 'query',
+        variable: 'tag',
+        schema: { type: 'string', maxLength: 200 },
+        description: 'Only values with this tag.',
+      },
+      {
+        name: 'source',
+        in: 'query',
+        variable: 'source',
+        schema: { type: 'string', maxLength: 200 },
+        description: 'Only values from this source (a feed’s name).',
+      },
+      {
+        name: 'own',
+        in: 'query',
+        variable: 'own',
+        schema: { type: 'boolean' },
+        description: 'true: the workspace’s own only; false: the shared feed’s only; not given: both.',
+      },
+      {
+        name: 'limit',
+        in: 'query',
+        variable: 'limit',
+        schema: { type: 'integer', minimum: 1, maximum: MAX_BLOCKLIST_VALUES, default: MAX_BLOCKLIST_VALUES },
+        description: `At most this many values (default and maximum ${MAX_BLOCKLIST_VALUES.toLocaleString('en')}).`,
+      },
+    ],
+    response: { kind: 'lines', contentType: 'text/plain; charset=utf-8', pageSize: BLOCKLIST_PAGE, versioned: true },
+  },
+  {
+    method: 'GET',
+    path: '/misp/{collection}/manifest.json',
+    dialect: 'soc',
+    summary:
+      'The MISP feed’s manifest of the shared feed (`shared`) or the workspace’s own IOCs (`own`): one event per source and UTC day of first_seen, each with its newest change. Add the server to MISP as a feed with an `Authorization` header.',
+    operation: 'query RestMispManifest($collection: String!) { mispManifest(collection: $collection) }',
+    params: [MISP_COLLECTION],
+    response: { kind: 'document', field: 'mispManifest' },
+  },
+  {
+    method: 'GET',
+    path: '/misp/{collection}/hashes.csv',
+    dialect: 'soc',
+    summary: 'The MISP feed’s `hashes.csv`: `md5(value),event uuid` per IOC.',
+    operation: `query RestMispHashes($collection: String!, $first: Int, $after: String) {
+      page: mispHashes(collection: $collection, first: $first, after: $after) { lines endCursor hasNextPage }
+    }`,
+    params: [MISP_COLLECTION],
+    response: { kind: 'lines', contentType: 'text/csv; charset=utf-8', pageSize: MISP_PAGE },
+  },
+  {
+    method: 'GET',
+    path: '/misp/{collection}/{uuid}.json',
+    dialect: 'soc',
+    summary:
+      'One MISP event: its IOCs as attributes typed for MISP, `to_ids` true while active (a revoked or expired IOC stays with `to_ids` false).',
+    operation: `query RestMispEvent($collection: String!, $uuid: ID!, $first: Int, $after: String) {
+      mispEvent(collection: $collection, uuid: $uuid, first: $first, after: $after) { event attributes endCursor hasNextPage }
+    }`,
+    params: [MISP_COLLECTION, pathId('uuid', 'uuid', 'The event’s UUID, as the manifest lists it.')],
+    response: { kind: 'mispEvent', field: 'mispEvent', pageSize: MISP_PAGE },
   },
   {
     method: 'GET',
