@@ -466,3 +466,30 @@ export const EXCLUSION_LIST = `query ConsoleExclusionList($id: ID!) { exclusionL
 export const CREATE_EXCLUSION_LIST = `mutation ConsoleCreateExclusionList($name: String!, $entries: [String!]) { createExclusionList(name: $name, entries: $entries) { ${EXCLUSION_FIELDS} entries } }`;
 export const UPDATE_EXCLUSION_LIST = `mutation ConsoleUpdateExclusionList($id: ID!, $add: [String!], $remove: [String!]) { updateExclusionList(id: $id, add: $add, remove: $remove) { ${EXCLUSION_FIELDS} entries } }`;
 export const DELETE_EXCLUSION_LIST = 'mutation ConsoleDeleteExclusionList($id: ID!) { deleteExclusionList(id: $id) }';
+
+export interface FeedRun {
+  read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+export interface Feed {
+  id: string;
+  name: string;
+  url: string;
+  format: string;
+  every: string;
+  headerNames: string[];
+  lastRunAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  lastRun: FeedRun | null;
+  nextRunAt: string;
+}
+const FEED_FIELDS =
+  'id name url format every headerNames lastRunAt lastSuccessAt lastError lastRun { read created updated unchanged rejected } nextRunAt';
+export const FEEDS = `query ConsoleFeeds { feeds { ${FEED_FIELDS} } }`;
+export const CREATE_FEED = `mutation ConsoleCreateFeed($name: String!, $url: String!, $format: FeedFormat!, $every: String, $headers: [FeedHeaderInput!]) { createFeed(name: $name, url: $url, format: $format, every: $every, headers: $headers) { ${FEED_FIELDS} } }`;
+export const RUN_FEED = `mutation ConsoleRunFeed($id: ID!) { runFeed(id: $id) { ${FEED_FIELDS} } }`;
+export const DELETE_FEED = 'mutation ConsoleDeleteFeed($id: ID!) { deleteFeed(id: $id) }';

@@ -11,6 +11,7 @@ import { dashboardPage } from './pages/dashboard.js';
 import { keysPage } from './pages/keys.js';
 import { leaksPage } from './pages/leaks.js';
 import { exclusionsPage } from './pages/exclusions.js';
+import { feedsPage } from './pages/feeds.js';
 import { iocPage } from './pages/ioc.js';
 import { lookupPage } from './pages/lookup.js';
 import { scopePage } from './pages/scope.js';
@@ -26,6 +27,7 @@ const PAGES: PageDefinition[] = [
   leaksPage,
   lookupPage,
   exclusionsPage,
+  feedsPage,
   iocPage,
   scopePage,
   keysPage,

@@ -128,6 +128,7 @@ export async function pullFeed(db: Db, feed: FeedRow, options: PullOptions): Pro
   if (importer.report.created >= ANALYZE_AFTER) await db.execute(sql`ANALYZE iocs`);
   const { read, created, updated, rejected } = importer.report;
   return {
+    // Counted here too: a pull that failed never reached the importer's `finish`.
     counts: { read, created, updated, unchanged: Math.max(0, read - created - updated - rejected), rejected },
     error,
     ...(internal === undefined ? {} : { internal }),

@@ -43,6 +43,8 @@ export interface ImportReport {
   rejected: number;
   /** Records read: rows, IOCs of STIX objects, and those refused (comment lines are not records). */
   read: number;
+  /** Records that changed nothing stored (`read = created + updated + unchanged + rejected`). */
+  unchanged: number;
   errors: ImportError[];
   /** True when there were more errors than the report lists. */
   errors_truncated: boolean;
@@ -73,7 +75,15 @@ export const MAX_LISTED_ERRORS = 1000;
 
 /** Checks, merges and writes IOCs in batches, keeping the report; one per import or TAXII envelope. */
 export class Importer {
-  readonly report: ImportReport = { created: 0, updated: 0, rejected: 0, read: 0, errors: [], errors_truncated: false };
+  readonly report: ImportReport = {
+    created: 0,
+    updated: 0,
+    rejected: 0,
+    read: 0,
+    unchanged: 0,
+    errors: [],
+    errors_truncated: false,
+  };
   private batch = new Map<string, IocUpsert>();
   /** Where each IOC of the batch was first met, to report it if an exclusion list refuses it. */
   private places = new Map<string, { line?: number; object?: string }>();
@@ -177,6 +187,8 @@ export class Importer {
   async finish(): Promise<void> {
     await this.flush();
     await this.writing;
+    const { read, created, updated, rejected } = this.report;
+    this.report.unchanged = Math.max(0, read - created - updated - rejected);
   }
 }
 

@@ -182,9 +182,13 @@ describe('raised by IOC writes', () => {
     expect(await iocAlerts(pastDue.id)).toEqual(['acme', 'acme', 'acme.example', 'ceo@gmail.test']);
     expect(await iocAlerts(pro.id)).toEqual(['acme.example']);
 
-    // The same IOCs updated: no second alert.
+    // The same IOCs again, two of them changed: those two updated, the others unchanged, no second alert.
     const updated = csv.replaceAll(',60', ',90').replaceAll(',70', ',95');
-    expect((await cli('import', '--file', file('iocs-again.csv', updated))).json).toMatchObject({ updated: 4 });
+    expect((await cli('import', '--file', file('iocs-again.csv', updated))).json).toMatchObject({
+      created: 0,
+      updated: 2,
+      unchanged: 2,
+    });
     expect(await iocAlerts(a.id)).toHaveLength(4);
   });
 

@@ -19,6 +19,7 @@ import { syncBuiltinLists } from '../../src/iocs/sharedExclusions.js';
 import { SecretBox } from '../../src/webhooks/secrets.js';
 import type { WebhookSettings } from '../../src/webhooks/settings.js';
 import { DeliveryWorker } from '../../src/webhooks/worker.js';
+import { FeedWorker } from '../../src/feeds/worker.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { importUlp } from '../support/cli.js';
 import { insertCardLeaks, insertCredentialLeaks, insertIocs } from '../support/fixtures.js';
@@ -26,6 +27,7 @@ import { repoRoot } from '../support/process.js';
 import { until } from '../support/timing.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startTestDns, type TestDns } from '../support/dns.js';
+import { startFeedServer } from '../support/feedServer.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = path.join(repoRoot, 'test/artifacts');
@@ -186,6 +188,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
       'Leak search',
       'IOC lookup',
       'Exclusions',
+      'Feeds',
       'Scope',
       'API keys',
     ]);
@@ -501,6 +504,53 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
     await page.waitForFunction(() => !document.querySelector('#own-lists'));
   });
 
+  it('feeds: one added from the form, pulled by the puller, run again (304: unchanged), the addresses firewalls and MISP read', async () => {
+    const origin = await startFeedServer();
+    const puller = new FeedWorker(
+      t.database,
+      settings,
+      createLogger('warn', new Writable({ write: (_c, _e, done) => done() })),
+      { pollMs: 50 },
+    );
+    await puller.start();
+    try {
+      origin.serve('/vendor.txt', { body: 'vendor-one.example\nvendor-two.example\n', etag: '"v1"' });
+      await open('Feeds');
+      await page.getByLabel('Name (the source of the IOCs it brings)').fill('Vendor list');
+      await page.getByLabel('URL (https, a public address)').fill(`${origin.url}/vendor.txt`);
+      await page.getByLabel('Format').selectOption('TEXT');
+      await page.getByLabel('Every').fill('6h');
+      await page.getByLabel('Request header (optional)').fill('Authorization');
+      await page.getByLabel('Its value: stored sealed, never shown again').fill('Bearer vendor-secret');
+      await page.getByRole('button', { name: 'Add feed' }).click();
+      await page.locator('tr[data-feed="Vendor list"]').waitFor();
+      await until(
+        async () =>
+          (
+            await t.database.rows<{ ok: boolean }>(
+              sql`select last_success_at is not null as ok from feeds where name = 'Vendor list'`,
+            )
+          )[0]?.ok,
+        Boolean,
+      );
+      expect(origin.requests[0]!.headers.authorization).toBe('Bearer vendor-secret');
+      await page.getByRole('button', { name: 'Run now: Vendor list' }).click();
+      await page.locator('tr[data-feed="Vendor list"]', { hasText: 'unchanged since the last pull' }).waitFor();
+      await expect(page.locator('#blocklist-urls').innerText()).resolves.toContain(
+        `${server.url}/api/v1/blocklists/ipv4.txt`,
+      );
+      await expect(page.locator('#feeds-out').innerText()).resolves.toContain(`${server.url}/misp/shared`);
+      expect(await page.content()).not.toContain('vendor-secret');
+      await checkAndShoot('feeds');
+      await page.getByRole('button', { name: 'Delete Vendor list' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete feed' }).click();
+      await page.locator('#feeds', { hasText: 'No feeds yet.' }).waitFor();
+    } finally {
+      await puller.close();
+      await origin.close();
+    }
+  });
+
   it('API keys page passes too', async () => {
     await open('API keys');
     await page.locator('tr[data-prefix]').first().waitFor();
@@ -606,6 +656,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console’s pages in a browser', () 
       'Alerts',
       'IOC lookup',
       'Exclusions',
+      'Feeds',
       'Scope',
     ]);
     await page.goto(`${server.url}/console/#/webhooks`);

@@ -85,16 +85,20 @@ describe('one pull at a time', () => {
         );
         const gets = origin.requests.filter((r) => r.path.startsWith('/split/'));
         expect(gets.map((r) => r.path).sort()).toEqual(names.map((n) => `/split/${n}.txt`).sort());
-        // Each process logged the feeds it pulled: no feed in both.
-        const pulledBy = servers.map(
-          (server) =>
-            new Set(
-              server.stdout
-                .join('')
-                .split('\n')
-                .filter((line) => line.includes('"msg":"feed pulled"'))
-                .map((line) => JSON.parse(line).feed as string),
+        // Each process logged the feeds it pulled (the line may come a moment after the row): no feed in both.
+        const pulledBy = await until(
+          () =>
+            servers.map(
+              (server) =>
+                new Set(
+                  server.stdout
+                    .join('')
+                    .split('\n')
+                    .filter((line) => line.includes('"msg":"feed pulled"'))
+                    .map((line) => JSON.parse(line).feed as string),
+                ),
             ),
+          (sets) => sets[0]!.size + sets[1]!.size >= names.length,
         );
         const both = [...pulledBy[0]!].filter((id) => pulledBy[1]!.has(id));
         expect(both).toEqual([]);

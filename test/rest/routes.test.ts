@@ -82,6 +82,16 @@ describe('the route table is the one home of each route’s facts', () => {
         expect(permissions, name).toEqual(holds ? [route.method === 'POST' ? 'iocs:write' : 'iocs:read'] : []);
         continue;
       }
+      // Feeds write the workspace's IOCs and their URLs may hold what only their owner reads:
+      // every feed route needs iocs:write. What is served out (block lists, the MISP feed) is read.
+      if (route.path.startsWith('/api/v1/feeds')) {
+        expect(permissions, name).toEqual(['iocs:write']);
+        continue;
+      }
+      if (route.path.startsWith('/api/v1/blocklists/') || route.path.startsWith('/misp/')) {
+        expect(permissions, name).toEqual(['iocs:read']);
+        continue;
+      }
       const write = route.method !== 'GET' && !route.path.endsWith('/lookup');
       // The scope is any key's to read (as `viewer` is): only its changes need a permission.
       if (route.path === '/api/v1/scope') {
