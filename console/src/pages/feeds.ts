@@ -82,7 +82,11 @@ async function feedsCard(session: Session): Promise<{ card: HTMLElement; load: (
     render((await session.api.request<{ feeds: Feed[] }>(FEEDS)).feeds);
   };
   const runButton = (feed: Feed) => {
-    const button = h('button', { type: 'button', class: 'secondary', 'aria-label': `Run now: ${feed.name}` }, 'Run now');
+    const button = h(
+      'button',
+      { type: 'button', class: 'secondary', 'aria-label': `Run now: ${feed.name}` },
+      'Run now',
+    );
     button.addEventListener('click', async () => {
       error.textContent = '';
       const done = busy(button, 'Queued…');
