@@ -1,17 +1,67 @@
 /**
  * Feed documents read as they stream (docs/api.md §14), each record handed to the importer (the
  * same checks, batches and upsert as `import`): memory stays flat whatever the document's size.
- * Lines are split by node:readline, CSV by csv-parse, JSON by @streamparser/json-node, which hands
- * over one object of the document at a time (a STIX bundle's `objects`, a ThreatFox export's
- * entries) and keeps nothing behind it.
+ * Lines are split by the leak imports' bounded line reader, CSV by csv-parse, JSON by
+ * @streamparser/json-node, which hands over one object of the document at a time (a STIX bundle's
+ * `objects`, a ThreatFox export's entries) and keeps nothing behind it; no line, record or JSON
+ * token is held past a bound, whatever a source sends.
  */
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { JSONParser } from '@streamparser/json-node';
 import { parse } from 'csv-parse';
 import { detectIoc } from '../core/normalize.js';
+import { lineBatches, MAX_LINE_CHARS } from '../dataleaks/formats.js';
 import { addCsvRows, addStixObjects, type Importer } from '../iocs/import.js';
 import type { RawIoc } from '../iocs/record.js';
+
+/** The longest JSON string, number or line a feed document may hold: what one token buffers at most. */
+export const MAX_TOKEN_BYTES = 1 << 20;
+
+/**
+ * Passes a JSON document through unchanged, failing it when one token (a string, a number, a
+ * literal) runs past `MAX_TOKEN_BYTES`: the parser holds a token whole until it ends, so a document
+ * of one endless string would otherwise fill the memory. One pass over the bytes, a few states.
+ */
+export function boundedJsonTokens(): Transform {
+  let inString = false;
+  let escaped = false;
+  let run = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      for (let i = 0; i < chunk.length; i++) {
+        const byte = chunk[i]!;
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (byte === 0x5c) escaped = true;
+          else if (byte === 0x22) {
+            inString = false;
+            run = 0;
+            continue;
+          }
+          run++;
+        } else if (byte === 0x22) {
+          inString = true;
+          run = 0;
+        } else if (
+          byte === 0x2c ||
+          byte === 0x3a ||
+          byte === 0x5b ||
+          byte === 0x5d ||
+          byte === 0x7b ||
+          byte === 0x7d ||
+          byte <= 0x20
+        ) {
+          run = 0;
+        } else run++;
+        if (run > MAX_TOKEN_BYTES) {
+          done(new Error(`the document holds a JSON value longer than ${MAX_TOKEN_BYTES.toLocaleString('en')} bytes`));
+          return;
+        }
+      }
+      done(null, chunk);
+    },
+  });
+}
 
 /** Each JSON value of `body` at one of `paths` (JSONPath as @streamparser/json reads it), in order. */
 export async function* jsonValues(
@@ -19,15 +69,18 @@ export async function* jsonValues(
   paths: string[],
 ): AsyncGenerator<{ value: unknown; key: string | number | undefined }> {
   const parser = new JSONParser({ paths, keepStack: false });
-  body.on('error', (error) => parser.destroy(error));
+  const bounded = boundedJsonTokens();
+  body.on('error', (error) => bounded.destroy(error));
+  bounded.on('error', (error) => parser.destroy(error));
   try {
-    for await (const { value, key } of body.pipe(parser) as AsyncIterable<{
+    for await (const { value, key } of body.pipe(bounded).pipe(parser) as AsyncIterable<{
       value: unknown;
       key: string | number | undefined;
     }>)
       yield { value, key };
   } catch (error) {
-    throw new Error(`the document is not valid JSON: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    throw new Error(message.startsWith('the document') ? message : `the document is not valid JSON: ${message}`);
   }
 }
 
@@ -48,16 +101,28 @@ const splitTags = (text: unknown): string[] | undefined => {
   return kept.length > 0 ? kept : undefined;
 };
 
-/** One value per line, `#` comments; the first word of a line is the value, defanged forms and the type detected. */
+/**
+ * One value per line, `#` comments; the first word of a line is the value, defanged forms and the
+ * type detected. Lines are read by the leak imports' bounded line reader: one past 64 KiB is
+ * refused, never held.
+ */
 export async function addTextLines(importer: Importer, body: Readable): Promise<void> {
-  let line = 0;
-  for await (const text of createInterface({ input: body, crlfDelay: Infinity })) {
-    line++;
-    const word = text.trim().split(/\s/, 1)[0] ?? '';
-    if (word === '' || word.startsWith('#')) continue;
-    const found = detectIoc(word);
-    if (!found) importer.reject({ line }, `${JSON.stringify(word.slice(0, 100))} is not an IOC of a known type`);
-    else await importer.add({ type: found.type, value: found.value }, { line });
+  for await (const batch of lineBatches(body)) {
+    for (const entry of batch) {
+      if (!('text' in entry)) {
+        importer.reject(
+          { line: entry.line },
+          `the line is longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters`,
+        );
+        continue;
+      }
+      const word = entry.text.trim().split(/\s/, 1)[0] ?? '';
+      if (word === '' || word.startsWith('#')) continue;
+      const found = detectIoc(word);
+      if (!found)
+        importer.reject({ line: entry.line }, `${JSON.stringify(word.slice(0, 100))} is not an IOC of a known type`);
+      else await importer.add({ type: found.type, value: found.value }, { line: entry.line });
+    }
   }
 }
 
@@ -70,6 +135,8 @@ export async function addUrlhausRows(importer: Importer, body: Readable): Promis
     parse({
       comment: '#',
       comment_no_infix: true,
+      // A record past this is an error, not a buffer that grows (the rows after it are read on).
+      max_record_size: MAX_LINE_CHARS,
       relax_column_count: true,
       skip_empty_lines: true,
       skip_records_with_error: true,

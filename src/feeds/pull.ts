@@ -120,7 +120,9 @@ export async function pullFeed(db: Db, feed: FeedRow, options: PullOptions): Pro
   } catch (caught) {
     // What was read before the failure and already sent is written; wait for it, keep its counts.
     await importer.finish().catch(() => {});
-    if (isInternal(caught)) {
+    const reason: unknown = options.signal?.aborted ? options.signal.reason : undefined;
+    if (reason instanceof FeedError) error = reason.message;
+    else if (isInternal(caught)) {
       internal = caught;
       error = 'the pull failed inside the server (its log says why); it is tried again';
     } else error = describe(caught);

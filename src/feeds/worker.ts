@@ -8,8 +8,8 @@
  *
  * Fairness: a process runs a few pulls side by side, each on its own (never a round waiting for
  * its slowest); a workspace has one pull running at a time in all processes, which stops at its
- * plan's records (src/core/plans.ts) and whose requests give up after 30 s without a byte, so one
- * tenant's huge or dead feeds hold one slot for a bounded time.
+ * plan's records (src/core/plans.ts) or after 30 minutes, and whose requests give up after 30 s
+ * without a byte, so one tenant's huge, slow or dead feeds hold one slot for a bounded time.
  */
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from '../core/logger.js';
@@ -21,6 +21,7 @@ import { feeds, workspaces } from '../db/schema.js';
 import type { UrlPolicy } from '../http/urlPolicy.js';
 import type { SecretBox } from '../webhooks/secrets.js';
 import { feedHeaders, type FeedRow } from './feeds.js';
+import { FeedError } from './fetch.js';
 import { pullFeed, type PullResult } from './pull.js';
 
 export const FEED_CHANNEL = 'feed_run';
@@ -29,6 +30,8 @@ const RENEW_MS = 20_000;
 const POLL_MS = 5000;
 /** Pulls one process runs side by side. */
 const CONCURRENCY = 4;
+/** The longest a workspace's pull runs; an operator's runs to its end. */
+const WORKSPACE_PULL_MINUTES = 30;
 /** Seconds before trying a failed feed again, by failures in a row. */
 const BACKOFF = [60, 300, 900, 3600, 10_800, 21_600] as const;
 
@@ -115,6 +118,14 @@ export async function runClaimed(
   const controller = new AbortController();
   const stop = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', stop);
+  // A workspace's pull ends in bounded time, however slowly its source drips (docs/api.md §12).
+  const deadline = lease.feed.trusted
+    ? undefined
+    : setTimeout(
+        () =>
+          controller.abort(new FeedError(`stopped after ${WORKSPACE_PULL_MINUTES} minutes, the longest a pull runs`)),
+        WORKSPACE_PULL_MINUTES * 60_000,
+      );
   const renewal = setInterval(() => {
     void sqlRows<{ locked_until: string }>(
       db,
@@ -139,6 +150,7 @@ export async function runClaimed(
     });
   } finally {
     clearInterval(renewal);
+    clearTimeout(deadline);
     signal?.removeEventListener('abort', stop);
   }
   if (controller.signal.aborted && signal?.aborted)

@@ -155,7 +155,9 @@ export async function listIocValues(
   params.push(limit);
   const rows = await preparedValues<[string, string, string]>(
     db,
-    `select value, updated_at::text, id from ${IOC_FROM} where ${where.join(' and ')} order by updated_at desc, id desc limit $${params.length}::int`,
+    // Ordered by the columns themselves (`iocs.`): the text of `updated_at` selected under the same
+    // name would otherwise be what ORDER BY sorts, by a full sort instead of the index.
+    `select value, updated_at::text as changed, id from ${IOC_FROM} where ${where.join(' and ')} order by iocs.updated_at desc, iocs.id desc limit $${params.length}::int`,
     params,
   );
   return rows.map(([value, updatedAt, id]) => ({ value, updatedAt, id }));

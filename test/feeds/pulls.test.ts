@@ -221,6 +221,36 @@ describe('bounds on one pull', () => {
     expect(result.error).toBe('the server sent nothing for 0 s');
   });
 
+  it('holds no line or JSON value past its bound, whatever a source sends', async () => {
+    origin.serve('/long-line.txt', { body: `${'a'.repeat(100_000)}.example\nafter-long-line.example\n` });
+    await cli('feed', 'add', '--name', 'Long line', '--url', `${origin.url}/long-line.txt`, '--format', 'text');
+    const lines = await pullFeed(t.database.db, await feed('Long line'), {
+      policy: OPEN,
+      headers: {},
+      maxRecords: 100,
+    });
+    expect(lines).toMatchObject({ error: null, counts: { read: 2, created: 1, rejected: 1 } });
+    origin.serve('/huge-string.json', {
+      body: `{"1": [{"ioc_value": "${'x'.repeat(2_000_000)}", "ioc_type": "domain"}]}`,
+    });
+    await cli(
+      'feed',
+      'add',
+      '--name',
+      'Huge string',
+      '--url',
+      `${origin.url}/huge-string.json`,
+      '--format',
+      'threatfox',
+    );
+    const json = await pullFeed(t.database.db, await feed('Huge string'), {
+      policy: OPEN,
+      headers: {},
+      maxRecords: 100,
+    });
+    expect(json.error).toBe('the document holds a JSON value longer than 1,048,576 bytes');
+  });
+
   it('stops a workspace’s pull at its plan’s records, keeping what it read', async () => {
     origin.serve('/many.txt', { body: lines('many', 50) });
     await cli('feed', 'add', '--name', 'Many', '--url', `${origin.url}/many.txt`, '--format', 'text');
