@@ -20,7 +20,7 @@ import { latestIocChange, listIocValues, type IocFilters } from '../iocs/reposit
 /** The most values a list holds, and its default (docs/api.md §14). */
 export const MAX_BLOCKLIST_VALUES = 150_000;
 /** Values read per statement. */
-export const BLOCKLIST_PAGE = 10_000;
+export const BLOCKLIST_PAGE = 25_000;
 const HOUR_MS = 3_600_000;
 
 export interface BlocklistFilters {
@@ -67,7 +67,9 @@ export async function blocklistVersion(
 }
 
 export interface BlocklistPage {
-  values: string[];
+  /** The page's values, one a line (no newline after the last); empty when none. */
+  text: string;
+  count: number;
   endCursor: string | null;
   hasNextPage: boolean;
 }
@@ -80,18 +82,18 @@ export async function blocklistPage(
   after: string | null,
 ): Promise<BlocklistPage> {
   const key = decodeCursor(after, [PG_TIMESTAMP_PATTERN, UUID_PATTERN]);
-  const rows = await listIocValues(
+  const page = await listIocValues(
     db,
     workspaceId,
     iocFilters(filters),
-    first + 1,
+    first,
     key ? { updatedAt: key[0]!, id: key[1]! } : null,
   );
-  const page = rows.slice(0, first);
-  const last = page.at(-1);
   return {
-    values: page.map((row) => row.value),
-    endCursor: last ? encodeCursor([last.updatedAt, last.id]) : null,
-    hasNextPage: rows.length > first,
+    text: page.text,
+    count: page.count,
+    endCursor: page.last ? encodeCursor([page.last.updatedAt, page.last.id]) : null,
+    // A full page may be the last: the next then reads nothing, and says so.
+    hasNextPage: page.count === first,
   };
 }

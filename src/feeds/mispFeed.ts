@@ -226,26 +226,28 @@ function attributeOf(row: AttributeRow): MispAttribute {
   };
 }
 
-/** `hashes.csv`: `md5(value),event uuid` per IOC of the collection, a page at a time (by IOC id). */
+/** `hashes.csv`: `md5(value),event uuid` per IOC of the collection, a page at a time (by IOC id), joined in the database. */
 export async function mispHashes(
   db: Db,
   workspaceId: string,
   collection: MispCollection,
   first: number,
   after: string | null,
-): Promise<{ lines: string[]; endCursor: string | null; hasNextPage: boolean }> {
+): Promise<{ text: string; count: number; endCursor: string | null; hasNextPage: boolean }> {
   const [afterId] = decodeCursor(after, [UUID_PATTERN]) ?? [null];
-  const rows = await preparedValues<[string, string]>(
+  const [row] = await preparedValues<[string | null, number, string | null]>(
     db,
-    `select id, md5(value) || ',' || misp_event_uuid(workspace_id, source, first_seen)::text
-     from iocs where ${OWNER_SQL[collection]} and $1::uuid is not null and ($2::uuid is null or id > $2::uuid)
-     order by id limit $3::int`,
-    [workspaceId, afterId, first + 1],
+    `select string_agg(line, E'\\n'), count(*)::int, (array_agg(id::text))[count(*)]
+     from (select id, md5(value) || ',' || misp_event_uuid(workspace_id, source, first_seen)::text as line
+           from iocs where ${OWNER_SQL[collection]} and $1::uuid is not null and ($2::uuid is null or id > $2::uuid)
+           order by id limit $3::int) page`,
+    [workspaceId, afterId, first],
   );
-  const page = rows.slice(0, first);
+  const [text, count, last] = row ?? [null, 0, null];
   return {
-    lines: page.map(([, line]) => line),
-    endCursor: page.length ? encodeCursor([page.at(-1)![0]]) : null,
-    hasNextPage: rows.length > first,
+    text: text ?? '',
+    count,
+    endCursor: last ? encodeCursor([last]) : null,
+    hasNextPage: count === first,
   };
 }

@@ -35,7 +35,8 @@ const BlocklistVersionRef = builder.objectRef<BlocklistVersion>('BlocklistVersio
 
 const BlocklistPageRef = builder.objectRef<BlocklistPage>('BlocklistPage').implement({
   fields: (t) => ({
-    values: t.exposeStringList('values'),
+    text: t.exposeString('text', { description: 'The page’s values, one a line (no newline after the last).' }),
+    count: t.exposeInt('count'),
     endCursor: t.exposeString('endCursor', { nullable: true }),
     hasNextPage: t.exposeBoolean('hasNextPage'),
   }),
@@ -56,10 +57,13 @@ const MispEventPageRef = builder.objectRef<MispEventPage>('MispEventPage').imple
 });
 
 const MispLinesRef = builder
-  .objectRef<{ lines: string[]; endCursor: string | null; hasNextPage: boolean }>('MispHashesPage')
+  .objectRef<{ text: string; count: number; endCursor: string | null; hasNextPage: boolean }>('MispHashesPage')
   .implement({
     fields: (t) => ({
-      lines: t.exposeStringList('lines', { description: '`md5(value),event uuid`, as MISP’s `hashes.csv` has them.' }),
+      text: t.exposeString('text', {
+        description: '`md5(value),event uuid` a line, as MISP’s `hashes.csv` has them (no newline after the last).',
+      }),
+      count: t.exposeInt('count'),
       endCursor: t.exposeString('endCursor', { nullable: true }),
       hasNextPage: t.exposeBoolean('hasNextPage'),
     }),

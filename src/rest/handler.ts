@@ -159,7 +159,9 @@ async function exportAnswer(
 }
 
 interface LinesPage {
-  lines: string[];
+  /** `count` lines, without the newline after the last. */
+  text: string;
+  count: number;
   endCursor: string | null;
   hasNextPage: boolean;
 }
@@ -226,11 +228,11 @@ async function linesAnswer(
       }),
       'page',
     ) as LinesPage;
-    remaining -= page.lines.length;
+    remaining -= page.count;
     return remaining <= 0 ? { ...page, hasNextPage: false } : page;
   });
   async function* body(): AsyncGenerator<string> {
-    for await (const page of pages) if (page.lines.length) yield `${page.lines.join('\n')}\n`;
+    for await (const page of pages) if (page.count > 0) yield `${page.text}\n`;
   }
   return { status: 200, headers, body: body() };
 }

@@ -76,7 +76,7 @@ export type RouteResponse =
   | { kind: 'hashRange'; field: string }
   /**
    * Plain-text lines streamed page after page (block lists, `hashes.csv`; docs/api.md §14): the
-   * operation's `page` alias answers `{ lines endCursor hasNextPage }`, at most the `limit`
+   * operation's `page` alias answers `{ text count endCursor hasNextPage }`, at most the `limit`
    * variable's lines in all. With `versioned`, its `version` alias (`{ etag lastModified }`, read
    * first, alone) answers a conditional GET that matches with 304 and nothing read.
    */
@@ -860,7 +860,7 @@ export const ROUTES: readonly RestRoute[] = [
     summary: `A block list: the active values of one type (${BLOCKLIST_TYPES.join(', ')}), one a line, newest change first, for firewalls, proxies and DNS filters. \`ETag\` and \`Last-Modified\` answer conditional GETs with 304; HTTP Basic taken (the key as user name or password).`,
     operation: `query RestBlocklist($type: String!, $minScore: Int, $minConfidence: Int, $tag: String, $source: String, $own: Boolean, $first: Int, $after: String, $withVersion: Boolean!, $withPage: Boolean!) {
       version: blocklistVersion(type: $type, minScore: $minScore, minConfidence: $minConfidence, tag: $tag, source: $source, own: $own) @include(if: $withVersion) { etag lastModified }
-      page: blocklist(type: $type, minScore: $minScore, minConfidence: $minConfidence, tag: $tag, source: $source, own: $own, first: $first, after: $after) @include(if: $withPage) { lines: values endCursor hasNextPage }
+      page: blocklist(type: $type, minScore: $minScore, minConfidence: $minConfidence, tag: $tag, source: $source, own: $own, first: $first, after: $after) @include(if: $withPage) { text count endCursor hasNextPage }
     }`,
     params: [
       {
@@ -931,7 +931,7 @@ export const ROUTES: readonly RestRoute[] = [
     dialect: 'soc',
     summary: 'The MISP feed’s `hashes.csv`: `md5(value),event uuid` per IOC.',
     operation: `query RestMispHashes($collection: String!, $first: Int, $after: String) {
-      page: mispHashes(collection: $collection, first: $first, after: $after) { lines endCursor hasNextPage }
+      page: mispHashes(collection: $collection, first: $first, after: $after) { text count endCursor hasNextPage }
     }`,
     params: [MISP_COLLECTION],
     response: { kind: 'lines', contentType: 'text/csv; charset=utf-8', pageSize: MISP_PAGE },
