@@ -4,6 +4,7 @@
  * operation, and answers in the route's dialect. It adds no authorization rule of its own.
  */
 import type { GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { ApiError, asApiError } from '../core/errors.js';
 import type { Context } from '../graphql/context.js';
 import { readJson } from '../http/body.js';
@@ -32,6 +33,7 @@ export interface RestHandlerOptions {
 export function createRestHandler(options: RestHandlerOptions) {
   const schema = restView(options.schema);
   const prepared = prepareRoutes(schema, options.routes ?? ROUTES);
+  const versionedBodies = new VersionedBodies();
 
   return async function handleRest(request: Incoming, context: Context, state: RequestState): Promise<Outgoing> {
     const { url } = request;
@@ -69,7 +71,8 @@ export function createRestHandler(options: RestHandlerOptions) {
         release = context.openAnswers.openEnvelope(context.principal, context.requestId, context.signal);
       if (route.route.body) Object.assign(variables, route.route.body.toVariables(await readJsonBody(request, route)));
       if (route.route.response.kind === 'export') return await exportAnswer(route, context, variables);
-      if (route.route.response.kind === 'lines') return await linesAnswer(route, context, variables, request);
+      if (route.route.response.kind === 'lines')
+        return await linesAnswer(route, context, variables, request, versionedBodies);
       if (route.route.response.kind === 'mispEvent') return await mispEventAnswer(route, context, variables);
       if (route.route.response.kind === 'events') return await eventStreamAnswer(route, context, variables);
       const data = await run(route, context, variables);
@@ -168,9 +171,9 @@ interface LinesPage {
 
 /**
  * Pages of one operation streamed by `read(after)` from the first, which is read before anything
- * is sent (a refused request still gets its status and error body), each later one when the
- * client has taken the one before; counted as an open export of the key until the last is sent or
- * the client goes (docs/api.md §12).
+ * is sent (a refused request still gets its status and error body), each later one while the one
+ * before is sent; counted as an open export of the key until the last is sent or the client goes
+ * (docs/api.md §12).
  */
 async function streamedPages<P extends { endCursor: string | null; hasNextPage: boolean }>(
   context: Context,
@@ -186,9 +189,14 @@ async function streamedPages<P extends { endCursor: string | null; hasNextPage: 
   }
   return (async function* pages() {
     try {
-      for (let page = first; ; page = await read(page.endCursor)) {
+      for (let page = first; ;) {
+        // The next page is read while this one is sent: the database and the socket overlap, and
+        // no more than two pages are held at a time.
+        const next = page.hasNextPage && !context.signal.aborted ? read(page.endCursor) : null;
+        next?.catch(() => {});
         yield page;
-        if (!page.hasNextPage || context.signal.aborted) return;
+        if (!next || context.signal.aborted) return;
+        page = await next;
       }
     } finally {
       release();
@@ -200,15 +208,47 @@ async function streamedPages<P extends { endCursor: string | null; hasNextPage: 
  * Plain-text lines (block lists, `hashes.csv`; docs/api.md §14). A versioned list reads its
  * version alone first: a conditional GET that still matches is answered 304 before any value is read.
  */
+/**
+ * Versioned bodies already sent, by version (which names the workspace, the filters, the last
+ * change and the hour) and limit: firewalls poll the same list every few minutes, and every poll of
+ * a version after the first is answered from here without reading it again. At most 64 MB in all,
+ * 16 MB a body, the least recently used dropped first.
+ */
+class VersionedBodies {
+  private readonly cache = new LRUCache<string, string>({
+    maxSize: 64 * 1024 * 1024,
+    maxEntrySize: 16 * 1024 * 1024,
+    sizeCalculation: (body) => Math.max(1, body.length),
+  });
+
+  get(key: string): string | undefined {
+    return this.cache.get(key);
+  }
+
+  /** The body as it streams, kept once it has streamed whole (not when the client left halfway, nor past 16 MB). */
+  async *kept(key: string, body: AsyncGenerator<string>, signal: AbortSignal): AsyncGenerator<string> {
+    const chunks: string[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      if (size <= 16 * 1024 * 1024) chunks.push(chunk);
+      size += chunk.length;
+      yield chunk;
+    }
+    if (!signal.aborted && size <= 16 * 1024 * 1024) this.cache.set(key, chunks.join(''));
+  }
+}
+
 async function linesAnswer(
   route: PreparedRoute,
   context: Context,
   variables: Record<string, unknown>,
   request: Incoming,
+  bodies: VersionedBodies,
 ): Promise<Outgoing> {
   const response = route.route.response as Extract<RestRoute['response'], { kind: 'lines' }>;
   const { limit, ...filters } = variables as { limit?: number };
   const headers: Record<string, string> = { 'content-type': response.contentType };
+  let cacheKey: string | null = null;
   if (response.versioned) {
     const data = await run(route, context, { ...filters, withVersion: true, withPage: false });
     const version = at(data, 'version') as { etag: string; lastModified: string };
@@ -216,6 +256,9 @@ async function linesAnswer(
     headers['last-modified'] = new Date(version.lastModified).toUTCString();
     if (notModified(request, version))
       return { status: 304, headers: { etag: headers.etag, 'last-modified': headers['last-modified'] }, body: null };
+    cacheKey = `${route.route.path} ${version.etag} ${limit ?? ''}`;
+    const cached = bodies.get(cacheKey);
+    if (cached !== undefined) return { status: 200, headers, body: cached };
   }
   let remaining = limit ?? Number.POSITIVE_INFINITY;
   const pages = await streamedPages(context, async (after) => {
@@ -234,7 +277,7 @@ async function linesAnswer(
   async function* body(): AsyncGenerator<string> {
     for await (const page of pages) if (page.count > 0) yield `${page.text}\n`;
   }
-  return { status: 200, headers, body: body() };
+  return { status: 200, headers, body: cacheKey ? bodies.kept(cacheKey, body(), context.signal) : body() };
 }
 
 /**
