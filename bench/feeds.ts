@@ -239,7 +239,9 @@ try {
     rssBefore = rssMb(server.pids());
     // Each a version never read before (another filter, the same 150,000 values): read from the database.
     for (let i = 0; i < 20; i++) fresh.push(await read(`?min_confidence=${i}`));
-    // The same list polled again and again, as firewalls do: its version unchanged.
+    // The same list polled again and again, as firewalls do: its version unchanged (its first read
+    // is one more new version, not counted).
+    await read('');
     for (let i = 0; i < 40; i++) times.push(await read(''));
   } finally {
     await server.stop();
@@ -271,7 +273,10 @@ try {
     `| pull of ${GIGABYTES} GB: peak RSS | ${large.m.rssMb.toFixed(0)} MB (${large.m.read.toLocaleString('en')} records, ${large.m.seconds.toFixed(0)} s) |`,
   );
   console.log(
-    `| block list of ${lines.toLocaleString('en')} URLs: p50 / p99 | ${percentile(times, 50).toFixed(0)} / ${percentile(times, 99).toFixed(0)} ms |`,
+    `| block list of ${lines.toLocaleString('en')} URLs, each read a new version: p50 / p99 of 20 | ${percentile(fresh, 50).toFixed(0)} / ${percentile(fresh, 99).toFixed(0)} ms |`,
+  );
+  console.log(
+    `| the same list polled again, its version unchanged: p50 / p99 of 40 | ${percentile(times, 50).toFixed(0)} / ${percentile(times, 99).toFixed(0)} ms |`,
   );
   console.log(`| server RSS before / peak while serving it | ${rssBefore.toFixed(0)} / ${rssPeak.toFixed(0)} MB |`);
   console.log(
@@ -286,7 +291,11 @@ try {
   );
   const p99 = percentile(times, 99);
   console.log(
-    `| block list of 150,000 p99 < 500 ms | ${p99.toFixed(0)} ms | ${p99 < 500 && lines === 150_000 ? 'yes' : 'no'} |`,
+    `| block list of 150,000 polled, p99 < 500 ms | ${p99.toFixed(0)} ms | ${p99 < 500 && lines === 150_000 ? 'yes' : 'no'} |`,
+  );
+  const freshP99 = percentile(fresh, 99);
+  console.log(
+    `| block list of 150,000 at a new version, p99 < 500 ms | ${freshP99.toFixed(0)} ms | ${freshP99 < 500 ? 'yes' : 'no'} |`,
   );
   const worst = manifestSorted.at(-1)!;
   console.log(
