@@ -13,7 +13,7 @@ import { FEED_FORMATS, isOneOf, type FeedFormat } from '../core/vocabulary.js';
 import type { Db } from '../db/handle.js';
 import { feeds, workspaces } from '../db/schema.js';
 import { isoTimestamp } from '../db/time.js';
-import { allowedAddress, parseWebhookUrl, UrlRefused, type UrlPolicy } from '../http/urlPolicy.js';
+import { reachableUrl, UrlRefused, type UrlPolicy } from '../http/urlPolicy.js';
 import type { SecretBox } from '../webhooks/secrets.js';
 
 export type FeedRow = typeof feeds.$inferSelect;
@@ -137,9 +137,7 @@ export async function feedUrl(input: unknown, policy: UrlPolicy | null): Promise
     throw invalidParameter('url', `must be a URL of at most ${MAX_URL} characters.`);
   try {
     if (policy) {
-      const url = parseWebhookUrl(input, policy);
-      await allowedAddress(url, policy);
-      return url.toString();
+      return (await reachableUrl(input, policy)).url.toString();
     }
     const url = new URL(input);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UrlRefused('must be an http or https URL.');

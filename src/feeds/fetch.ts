@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { allowedAddress, parseWebhookUrl, pinnedLookup, UrlRefused, type UrlPolicy } from '../http/urlPolicy.js';
+import { pinnedLookup, reachableUrl, UrlRefused, type UrlPolicy } from '../http/urlPolicy.js';
 
 /** Without a byte for this long, a request is given up. */
 export const IDLE_TIMEOUT_MS = 30_000;
@@ -94,8 +94,9 @@ async function get(raw: string, request: FetchRequest): Promise<http.IncomingMes
   let lookup: ReturnType<typeof pinnedLookup> | undefined;
   if (request.policy) {
     try {
-      url = parseWebhookUrl(raw, request.policy);
-      lookup = pinnedLookup(await allowedAddress(url, request.policy));
+      const reachable = await reachableUrl(raw, request.policy);
+      url = reachable.url;
+      lookup = pinnedLookup(reachable.address);
     } catch (error) {
       if (error instanceof UrlRefused) throw new FeedError(`the URL ${error.message}`);
       throw error;

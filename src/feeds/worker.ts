@@ -15,6 +15,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from '../core/logger.js';
 import { PLAN_LIMITS, type Plan } from '../core/plans.js';
 import type { Database } from '../db/client.js';
+import { wakeOnNoticeAndEvery } from '../db/wakeups.js';
 import type { Db } from '../db/handle.js';
 import { sqlRows } from '../db/prepared.js';
 import { feeds, workspaces } from '../db/schema.js';
@@ -180,7 +181,7 @@ async function recordOutcome(db: Db, lease: Lease, result: PullResult, stopped: 
 }
 
 export class FeedWorker {
-  private timer: NodeJS.Timeout | undefined;
+  private stopPolling: () => void = () => {};
   private readonly running = new Set<Promise<void>>();
   private claiming = false;
   private closed = false;
@@ -194,24 +195,18 @@ export class FeedWorker {
   ) {}
 
   async start(): Promise<void> {
-    await this.database.subscribe(FEED_CHANNEL, {
-      onMessage: () => this.wake(),
-      onSubscribed: () => this.wake(),
-      onLost: () => {},
-    });
-    const poll = () => {
-      if (this.closed) return;
-      this.wake();
-      this.timer = setTimeout(poll, this.options.pollMs ?? POLL_MS);
-      this.timer.unref();
-    };
-    poll();
+    this.stopPolling = await wakeOnNoticeAndEvery(
+      this.database,
+      FEED_CHANNEL,
+      () => this.wake(),
+      this.options.pollMs ?? POLL_MS,
+    );
   }
 
   /** Stops claiming and stops the pulls in flight (what they wrote stays; each is due again at once). */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.timer);
+    this.stopPolling();
     this.stopping.abort(new Error('the server is stopping'));
     await Promise.all(this.running);
   }

@@ -122,3 +122,16 @@ export function pinnedLookup(address: { address: string; family: 4 | 6 }): Looku
     else callback(null, address.address, address.family);
   };
 }
+
+/**
+ * The URL's form and every address of its host checked (what a webhook or a workspace's feed may
+ * reach, before it is saved and before every request): the URL and the address to connect to, or
+ * UrlRefused saying why not.
+ */
+export async function reachableUrl(
+  raw: string,
+  policy: UrlPolicy,
+): Promise<{ url: URL; address: { address: string; family: 4 | 6 } }> {
+  const url = parseWebhookUrl(raw, policy);
+  return { url, address: await allowedAddress(url, policy) };
+}

@@ -18,7 +18,7 @@ import { ALERT_KINDS, type AlertKind } from '../core/vocabulary.js';
 import * as repository from './repository.js';
 import type { AttemptRow, DeliveryRow, EndpointRow } from './repository.js';
 import { newSigningSecret } from './secrets.js';
-import { allowedAddress, parseWebhookUrl, UrlRefused } from '../http/urlPolicy.js';
+import { reachableUrl, UrlRefused } from '../http/urlPolicy.js';
 
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_OVERLAP_HOURS = 24;
@@ -123,9 +123,7 @@ async function checkedUrl(context: Context, raw: string): Promise<string> {
   if (raw.trim() === '') throw missingParameter('url');
   if (raw.length > MAX_URL) throw invalidParameter('url', `must be at most ${MAX_URL} characters.`);
   try {
-    const url = parseWebhookUrl(raw.trim(), context.webhooks.policy);
-    await allowedAddress(url, context.webhooks.policy);
-    return url.toString();
+    return (await reachableUrl(raw.trim(), context.webhooks.policy)).url.toString();
   } catch (error) {
     if (error instanceof UrlRefused) throw invalidParameter('url', error.message);
     throw error;

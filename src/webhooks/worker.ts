@@ -22,10 +22,11 @@ import { alertJson } from '../alerts/json.js';
 import { workspaceMayRead } from '../alerts/records.js';
 import { recordsOf, type AlertRow } from '../alerts/repository.js';
 import type { Database } from '../db/client.js';
+import { wakeOnNoticeAndEvery } from '../db/wakeups.js';
 import { alerts, type Workspace } from '../db/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { WebhookSettings } from './settings.js';
-import { allowedAddress, parseWebhookUrl, pinnedLookup, UrlRefused } from '../http/urlPolicy.js';
+import { pinnedLookup, reachableUrl, UrlRefused } from '../http/urlPolicy.js';
 
 export const DELIVERY_CHANNEL = 'webhook_delivery';
 /** An attempt is given up after this long (docs/api.md §10). */
@@ -68,7 +69,7 @@ export interface WorkerOptions {
 }
 
 export class DeliveryWorker {
-  private timer: NodeJS.Timeout | undefined;
+  private stopPolling: () => void = () => {};
   private running: Promise<void> | null = null;
   /** The attempts this process is making now. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -83,24 +84,18 @@ export class DeliveryWorker {
   ) {}
 
   async start(): Promise<void> {
-    await this.database.subscribe(DELIVERY_CHANNEL, {
-      onMessage: () => this.wake(),
-      onSubscribed: () => this.wake(),
-      onLost: () => {},
-    });
-    const poll = () => {
-      if (this.closed) return;
-      this.wake();
-      this.timer = setTimeout(poll, this.options.pollMs ?? POLL_MS);
-      this.timer.unref();
-    };
-    poll();
+    this.stopPolling = await wakeOnNoticeAndEvery(
+      this.database,
+      DELIVERY_CHANNEL,
+      () => this.wake(),
+      this.options.pollMs ?? POLL_MS,
+    );
   }
 
   /** Stops claiming; resolves when the attempts in flight are done. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.timer);
+    this.stopPolling();
     await this.running;
     await Promise.all(this.inFlight);
   }
@@ -229,8 +224,7 @@ export class DeliveryWorker {
     let url: URL;
     let address: { address: string; family: 4 | 6 };
     try {
-      url = parseWebhookUrl(delivery.url, policy);
-      address = await allowedAddress(url, policy);
+      ({ url, address } = await reachableUrl(delivery.url, policy));
     } catch (error) {
       if (error instanceof UrlRefused) return { status: null, retryAfter: null, error: `the URL ${error.message}` };
       throw error;
