@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { createFeed } from '../src/feeds/feeds.js';
@@ -211,6 +212,8 @@ try {
 
   log('block list of 150,000 URLs from a server process …');
   const database = await openDatabase({ databaseUrl: kept!.url, poolSize: 2 });
+  // The pulls before wrote gigabytes: their checkpoint is theirs to pay, not the block lists'.
+  await database.db.execute(sql`checkpoint`);
   const workspace = await createWorkspace(database.db, { name: 'bench blocklists', plan: 'enterprise' });
   const [key] = await makeKeys(database, workspace.id, 1, 'bench blocklists');
   await database.close();
@@ -229,9 +232,10 @@ try {
       headers: { authorization: `Bearer ${key}` },
     });
     const text = await answer.text();
+    const elapsed = performance.now() - started;
     lines = text.split('\n').length - 1;
     rssPeak = Math.max(rssPeak, rssMb(server.pids()));
-    return performance.now() - started;
+    return elapsed;
   };
   try {
     // A server just started compiles its code and prepares its statements on the first requests.

@@ -30,7 +30,14 @@ type PostgresClient = {
 };
 type PgliteClient = { query(text: string, params: unknown[], options: object): Promise<{ rows: unknown[] }> };
 
-const clientOf = (db: Db) => (db as unknown as { $client: PostgresClient | PgliteClient }).$client;
+/** The driver's client under a handle: the database's own, or a transaction's (drizzle keeps it in its session). */
+const clientOf = (db: Db) => {
+  const handle = db as unknown as {
+    $client?: PostgresClient | PgliteClient;
+    session: { client: PostgresClient | PgliteClient };
+  };
+  return handle.$client ?? handle.session.client;
+};
 
 /** Timestamps stay text with PGlite too (the postgres driver is set up that way by drizzle). */
 const TEXT_TIMESTAMPS = { parsers: { 1082: String, 1114: String, 1184: String } };
@@ -39,7 +46,7 @@ const TEXT_TIMESTAMPS = { parsers: { 1082: String, 1114: String, 1184: String } 
  * Runs fixed SQL text as a prepared statement and returns the driver's rows as they come, without
  * drizzle's per-row mapping, for queries on hot paths (that mapping was a tenth of the listing's
  * profile). The SQL names its columns with the aliases the code expects. Both engines, one code
- * path above the driver.
+ * path above the driver; in a transaction too.
  */
 export async function preparedRows<T>(db: Db, text: string, params: unknown[]): Promise<T[]> {
   const client = clientOf(db);

@@ -9,7 +9,7 @@ import { preparedRows, preparedValues } from '../db/prepared.js';
 import { retryingConflicts } from '../db/retry.js';
 import { iocs } from '../db/schema.js';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import {
   INPUT_FIELDS,
   inputOf,
@@ -164,14 +164,19 @@ export async function listIocValues(
   params.push(limit);
   // PostgreSQL aggregates a subquery's rows in the order it produced them. The last row is the
   // page's earliest `updated_at`, and the last of its ids (an array of uuids costs a sixth of the
-  // page's time; of their texts, as much as the page).
-  const [row] = await preparedValues<[string | null, number, string | null, string | null]>(
-    db,
-    `select string_agg(value, E'\\n'), count(*)::int, min(updated_at)::text, ((array_agg(id))[count(*)])::text
-     from (select value, updated_at, id from iocs where ${where.join(' and ')}
-           order by iocs.updated_at desc, iocs.id desc limit $${params.length}::int) page`,
-    params,
-  );
+  // page's time; of their texts, as much as the page). Without parallel workers: merging their
+  // ordered rows cost a page of 25,000 a third more than one process reading them (a list of
+  // 150,000 in one statement, five times as much), and a request's statement keeps to one core.
+  const [row] = await db.transaction(async (tx) => {
+    await tx.execute(sql`set local max_parallel_workers_per_gather = 0`);
+    return preparedValues<[string | null, number, string | null, string | null]>(
+      tx,
+      `select string_agg(value, E'\\n'), count(*)::int, min(updated_at)::text, ((array_agg(id))[count(*)])::text
+       from (select value, updated_at, id from iocs where ${where.join(' and ')}
+             order by iocs.updated_at desc, iocs.id desc limit $${params.length}::int) page`,
+      params,
+    );
+  });
   const [text, count, updatedAt, id] = row ?? [null, 0, null, null];
   return { text: text ?? '', count, last: updatedAt && id ? { updatedAt, id } : null };
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IOC_TYPES } from '../../src/core/vocabulary.js';
-import { iocScore, iocStatus, LIFETIME_DAYS, SCORE_SQL, STATUS_SQL } from '../../src/iocs/validity.js';
+import { ACTIVE_SQL, iocScore, iocStatus, LIFETIME_DAYS, SCORE_SQL, STATUS_SQL } from '../../src/iocs/validity.js';
 import { ownCollectionId } from '../../src/taxii/collections.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { callJson } from '../support/rest.js';
@@ -282,8 +282,8 @@ describe('score', () => {
     });
     // The expressions the reads use, over these rows, with the statement's clock set to `now`.
     const at = (expression: string) => expression.replaceAll('now()', `'${now}'::timestamptz`);
-    const computed = await t.database.rows<{ score: number; status: string }>(sql`
-      select ${sql.raw(at(SCORE_SQL))} as score, ${sql.raw(at(STATUS_SQL))} as status
+    const computed = await t.database.rows<{ score: number; status: string; active: boolean }>(sql`
+      select ${sql.raw(at(SCORE_SQL))} as score, ${sql.raw(at(STATUS_SQL))} as status, ${sql.raw(at(ACTIVE_SQL))} as active
       from (
         select r.type, r.confidence, r.revoked, r."lastSeen" as last_seen, r."validUntil" as valid_until, r.n
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
@@ -294,7 +294,9 @@ describe('score', () => {
     const differing = rows.filter(
       (row, i) =>
         computed[i]!.score !== iocScore(row, Date.parse(now)) ||
-        computed[i]!.status !== iocStatus(row, Date.parse(now)),
+        computed[i]!.status !== iocStatus(row, Date.parse(now)) ||
+        // The listings' filter, written apart from the status for speed, says the same.
+        computed[i]!.active !== (iocStatus(row, Date.parse(now)) === 'active'),
     );
     expect(differing).toEqual([]);
   });
