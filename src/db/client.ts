@@ -89,11 +89,13 @@ export interface OpenOptions {
   dataDir?: string | undefined;
   /** Connections in the pool (postgres only). */
   poolSize?: number;
+  /** The connections' `application_name` (postgres only): what `pg_stat_activity` shows them as. */
+  applicationName?: string;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.applicationName ?? 'threat-intel-api')
     : openEmbedded(options.dataDir);
 }
 
@@ -159,7 +161,7 @@ async function copyFrom(
 /** An arbitrary constant naming the advisory lock that serialises migrations. */
 const MIGRATION_LOCK = 7_345_019;
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, applicationName: string): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const common = {
@@ -167,7 +169,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     // No JIT: every statement here is short, and a plan whose estimate crosses jit_above_cost (a
     // listing's per-row subqueries over a million-row table do) spent ~50 ms compiling a query that
     // runs in 0.1 ms (docs/performance.md).
-    connection: { TimeZone: 'UTC', application_name: 'threat-intel-api', jit: 'off' },
+    connection: { TimeZone: 'UTC', application_name: applicationName, jit: 'off' },
     onnotice: () => {},
     // Fail fast when the server is down instead of queueing requests behind a dead socket.
     connect_timeout: 5,

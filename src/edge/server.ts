@@ -30,6 +30,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Connections of the feed pulls (an import writes two batches at once, src/iocs/import.ts). */
+const PULL_POOL_SIZE = 2;
+
 /** How long a shutdown waits for requests in flight before it closes their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -81,7 +84,17 @@ export async function startServer(
   };
   const deliveries = new DeliveryWorker(database, webhooks, logger);
   await deliveries.start();
-  const feedPulls = new FeedWorker(database, webhooks, logger);
+  // Feed pulls write in statements of thousands of rows: on connections of their own, so that a
+  // large pull never queues a request's statement behind one of them.
+  const pullDatabase =
+    database.kind === 'postgres'
+      ? await openDatabase({
+          databaseUrl: config.databaseUrl,
+          poolSize: PULL_POOL_SIZE,
+          applicationName: 'threat-intel-api feed pulls',
+        })
+      : database;
+  const feedPulls = new FeedWorker(pullDatabase, webhooks, logger);
   await feedPulls.start();
   const domainRechecks = new DomainRecheckJob(database.db, txtLookup(config.dnsServers), logger, (workspaceId) =>
     verifier.invalidate(`workspace:${workspaceId}`),
@@ -140,6 +153,7 @@ export async function startServer(
       alertFeed.close();
       await deliveries.close();
       await feedPulls.close();
+      if (pullDatabase !== database) await pullDatabase.close();
       await domainRechecks.stop();
       metricsServer?.server.close();
       await Promise.all([stopAccepting(server), commands?.close(SHUTDOWN_GRACE_MS)]);

@@ -70,6 +70,27 @@ export class RecordLimit extends Error {}
 
 /** Rows per upsert statement: large enough to amortise the round trip, small enough to stay quick. */
 const BATCH = 5000;
+/**
+ * Batches written at once: two upserts keep both of a small server's cores busy in the database
+ * while this process parses (docs/performance.md); an import holds a connection for each.
+ */
+const LANES = 2;
+
+/** The rows of one write lane: the batch being filled, where each row was first met, the write in flight. */
+class Lane {
+  batch = new Map<string, IocUpsert>();
+  /** Where each IOC of the batch was first met, to report it if an exclusion list refuses it. */
+  places = new Map<string, { line?: number; object?: string }>();
+  writing: Promise<void> = Promise.resolve();
+}
+
+/** The lane of a row's key (FNV-1a): the same key, the same lane, for the whole import. */
+function laneOf(key: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % lanes;
+}
+
 /** A report lists this many errors at most (a wrong file could otherwise hold millions). */
 export const MAX_LISTED_ERRORS = 1000;
 
@@ -84,10 +105,7 @@ export class Importer {
     errors: [],
     errors_truncated: false,
   };
-  private batch = new Map<string, IocUpsert>();
-  /** Where each IOC of the batch was first met, to report it if an exclusion list refuses it. */
-  private places = new Map<string, { line?: number; object?: string }>();
-  private writing: Promise<void> = Promise.resolve();
+  private readonly lanes: Lane[];
 
   constructor(
     private readonly db: Db,
@@ -95,7 +113,9 @@ export class Importer {
     /** Rows per statement; `Infinity` writes everything in one statement at `finish` (all or nothing). */
     private readonly batchRows = BATCH,
     private readonly options: ImporterOptions = {},
-  ) {}
+  ) {
+    this.lanes = Array.from({ length: Number.isFinite(batchRows) ? LANES : 1 }, () => new Lane());
+  }
 
   /** A record refused before it could be added: read, and rejected. */
   reject(where: { line?: number; object?: string }, reason: string): void {
@@ -130,10 +150,11 @@ export class Importer {
     }
     const checked = refused;
     const key = `${checked.type} ${checked.value}`;
-    const earlier = this.batch.get(key);
-    this.batch.set(key, earlier ? mergeUpserts(earlier, checked) : checked);
-    if (!earlier) this.places.set(key, where);
-    if (this.batch.size >= this.batchRows) await this.flush();
+    const lane = this.lanes.length === 1 ? this.lanes[0]! : this.lanes[laneOf(key, this.lanes.length)]!;
+    const earlier = lane.batch.get(key);
+    lane.batch.set(key, earlier ? mergeUpserts(earlier, checked) : checked);
+    if (!earlier) lane.places.set(key, where);
+    if (lane.batch.size >= this.batchRows) await this.flushLane(lane);
     return null;
   }
 
@@ -153,19 +174,22 @@ export class Importer {
   }
 
   /**
-   * Sends the batch while the next one is read and checked: one upsert in flight at a time, so
-   * that reading the file and writing the database overlap (and two batches never race on a row).
+   * Sends a lane's batch while the next ones are read and checked: one upsert in flight a lane, so
+   * that reading the file and writing the database overlap, and the database writes two batches
+   * at once (on a connection each). A row always goes to the same lane (by its key), so two batches
+   * in flight never hold the same row, and a row met again later meets what its earlier occurrence
+   * wrote, in the file's order.
    */
-  async flush(): Promise<void> {
-    await this.writing;
-    if (this.batch.size === 0) return;
-    const rows = [...this.batch.values()];
-    const places = this.places;
-    this.batch = new Map();
-    this.places = new Map();
-    this.writing = this.write(rows, places);
-    // Awaited by the next flush; until then its failure must not count as unhandled.
-    this.writing.catch(() => {});
+  private async flushLane(lane: Lane): Promise<void> {
+    await lane.writing;
+    if (lane.batch.size === 0) return;
+    const rows = [...lane.batch.values()];
+    const places = lane.places;
+    lane.batch = new Map();
+    lane.places = new Map();
+    lane.writing = this.write(rows, places);
+    // Awaited by the lane's next flush; until then its failure must not count as unhandled.
+    lane.writing.catch(() => {});
   }
 
   private async write(rows: IocUpsert[], places: Map<string, { line?: number; object?: string }>): Promise<void> {
@@ -183,10 +207,13 @@ export class Importer {
     this.report.updated += updated;
   }
 
-  /** Waits for the last batch to be written. */
+  /** Writes what is left and waits for every lane's last batch; the first failure, if any, is thrown. */
   async finish(): Promise<void> {
-    await this.flush();
-    await this.writing;
+    const outcomes = await Promise.allSettled(this.lanes.map((lane) => this.flushLane(lane).then(() => lane.writing)));
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    // The lanes report what exclusion lists refused as their batches are written: in the file's order again.
+    this.report.errors.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
     const { read, created, updated, rejected } = this.report;
     this.report.unchanged = Math.max(0, read - created - updated - rejected);
   }

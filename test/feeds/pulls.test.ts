@@ -115,10 +115,11 @@ describe('one pull at a time', () => {
   it.skipIf(!serverUrl)(
     'a pull killed halfway leaves whole batches, and the next one finishes without doubling',
     async () => {
-      // 7,000 lines, then the source stalls: the first batch of 5,000 is written, the rest waits.
+      // 11,000 lines, then the source stalls: the importer's two lanes (rows split by key, about
+      // 5,500 each) each write their first batch of 5,000; the rest waits.
       origin.handle('/big/list.txt', (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/plain' });
-        res.write(lines('killed', 7000));
+        res.write(lines('killed', 11_000));
       });
       const added = await cli(
         'feed',
@@ -135,14 +136,21 @@ describe('one pull at a time', () => {
       try {
         await until(
           () => count(sql`value like 'killed-%'`),
-          (n) => n > 0,
+          (n) => n >= 10_000,
           30_000,
         );
+        // The pull wrote on connections of its own, not on the pool the server's requests use.
+        const connections = await t.database.rows<{ name: string; n: number }>(sql`
+          select application_name as name, count(*)::int as n from pg_stat_activity
+          where datname = current_database() and application_name like 'threat-intel-api%'
+          group by 1 order by 1`);
+        expect(connections.map((c) => c.name)).toEqual(['threat-intel-api', 'threat-intel-api feed pulls']);
+        expect(connections[1]!.n).toBeLessThanOrEqual(3);
       } finally {
         await server.stop('SIGKILL');
       }
-      // Whole batches: exactly the first.
-      expect(await count(sql`value like 'killed-%'`)).toBe(5000);
+      // Whole batches: exactly the first of each lane.
+      expect(await count(sql`value like 'killed-%'`)).toBe(10_000);
       expect((await feed('Killed')).lastSuccessAt).toBeNull();
       // The dead process's lease runs out (a minute; moved here rather than waited for).
       await t.database.db.execute(
@@ -150,12 +158,12 @@ describe('one pull at a time', () => {
       );
       origin.handle('/big/list.txt', (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end(lines('killed', 12_000));
+        res.end(lines('killed', 16_000));
       });
       const run = await cli('feed', 'run', 'Killed');
       expect(run.code, run.stderr).toBe(0);
-      expect(run.json.last_run).toEqual({ read: 12_000, created: 7000, updated: 0, unchanged: 5000, rejected: 0 });
-      expect(await count(sql`value like 'killed-%'`)).toBe(12_000);
+      expect(run.json.last_run).toEqual({ read: 16_000, created: 6000, updated: 0, unchanged: 10_000, rejected: 0 });
+      expect(await count(sql`value like 'killed-%'`)).toBe(16_000);
     },
     90_000,
   );
