@@ -18,4 +18,6 @@ export interface RequestState {
   route?: string;
   /** The key's allowance after this request: the `RateLimit-*` headers of every keyed answer. */
   rateLimit?: RateLimitStatus;
+  /** With read replicas: where the request's reads went (`primary`, or a replica's name). */
+  database?: string;
 }

@@ -475,6 +475,18 @@ export const alertNewCounts = pgTable(
 );
 
 /**
+ * Where each workspace's last write through the API ended in the primary's WAL (`pg_current_wal_lsn()`
+ * read after it committed, as text): with read replicas, the workspace's reads go to a replica only
+ * once it has replayed this far (src/db/replicas.ts), so a caller always reads its own writes.
+ */
+export const workspaceWalPositions = pgTable('workspace_wal_positions', {
+  workspaceId: uuid('workspace_id')
+    .primaryKey()
+    .references(() => workspaces.id, { onDelete: 'cascade' }),
+  lsn: text('lsn').notNull(),
+});
+
+/**
  * One row: a number that moves whenever a keyword entry is added (drizzle/0015). Each process
  * keeps the set of the four-character runs keywords are keyed on (src/watchlists/keywordGrams.ts)
  * with the number it read; an upsert sends both, and falls back to computing every run in SQL

@@ -20,6 +20,7 @@ import { displayPrefix } from '../auth/keyFormat.js';
 import { clientAddressOf } from '../http/clientAddress.js';
 import { Statements } from '../db/cancellation.js';
 import type { Database } from '../db/client.js';
+import type { ReadRouting, ReplicaStatus } from '../db/replicas.js';
 import type { IocChangeFeed } from '../iocs/changes.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
 import { homePage } from './banner.js';
@@ -57,6 +58,8 @@ import { buildOpenApiDocument } from '../rest/openapi.js';
 
 export interface AppOptions {
   database: Database;
+  /** Read replicas (`DATABASE_REPLICA_URLS`): where each request's reads go; none: every read on `database`. */
+  replicas?: (ReadRouting & { status(): ReplicaStatus[] }) | null;
   schema: GraphQLSchema;
   gatekeeper: Gatekeeper;
   /** New and changed IOCs, for subscriptions and the REST event stream. */
@@ -113,7 +116,7 @@ export function createApp(options: AppOptions) {
     scopeChanged: (workspaceId) => gatekeeper.verifier.invalidate(`workspace:${workspaceId}`),
     loaders: watchlistLoaders,
   };
-  const createContext = contextMaker(services);
+  const createContext = contextMaker(services, options.replicas ?? null);
   const pipeline = new GraphQLPipeline(schema, options.production, logger);
   const yoga = createYogaAdapter({ schema, pipeline, logger, production: options.production });
   const direct = options.graphqlAdapter === 'yoga' ? null : createDirectAdapter(pipeline);
@@ -133,7 +136,7 @@ export function createApp(options: AppOptions) {
     else if (path.startsWith('/console/')) state.route = '/console/*';
     // The probes carry no data: a key in their query string concerns them not (docs/api.md §12).
     if (path === '/healthz') return json('{"status":"ok"}', 200);
-    if (path === '/readyz') return readiness(database);
+    if (path === '/readyz') return readiness(database, options.replicas?.status() ?? null);
     // Refused whatever else the request holds, before anything reads it (docs/api.md §2).
     if (hasKeyInQuery(request.url.searchParams)) throw new ApiError('api_key_in_query');
     if (request.method === 'OPTIONS' && request.header('access-control-request-method') !== null)
@@ -222,6 +225,8 @@ export function createApp(options: AppOptions) {
       // As the console, the CLI and GraphQL show it: `sk_live_` and the 12 characters after.
       key_prefix: state.principal && displayPrefix(state.principal.key.prefix),
       workspace_id: state.principal?.workspace.id,
+      // With read replicas: where the request's reads went (`primary`, or the replica's name).
+      ...(state.database ? { database: state.database } : {}),
     });
   }
 
@@ -317,10 +322,13 @@ function answerHeaders(state: RequestState): Record<string, string> {
   return headers;
 }
 
-async function readiness(database: Database): Promise<Outgoing> {
+async function readiness(database: Database, replicas: ReplicaStatus[] | null): Promise<Outgoing> {
   try {
     await withTimeout(database.ping(), 2000, () => new Error('no answer from the database'));
-    return json('{"status":"ready"}', 200);
+    // Replicas only add capacity: one that is down or lagging is skipped, and the server stays ready.
+    if (!replicas) return json('{"status":"ready"}', 200);
+    const listed = replicas.map(({ name, usable, lagMs }) => ({ name, usable, lag_ms: lagMs }));
+    return json(JSON.stringify({ status: 'ready', replicas: listed }), 200);
   } catch {
     return json('{"status":"not_ready","reason":"database unreachable"}', 503);
   }

@@ -19,6 +19,11 @@ export interface Config {
   workers: number;
   /** Connections per process to the database server (`DB_POOL_SIZE`). */
   poolSize: number;
+  /**
+   * Streaming replicas of `databaseUrl` that take reads (`DATABASE_REPLICA_URLS`, comma-separated
+   * PostgreSQL URLs), and the lag past which one is skipped (`REPLICA_MAX_LAG_MS`, default 5000).
+   */
+  replicas: { urls: string[]; maxLagMs: number };
   /** Requests per minute per API key, by plan (`RATE_LIMIT_FREE`, `RATE_LIMIT_PRO`, `RATE_LIMIT_ENTERPRISE`). */
   rateLimits: Record<Plan, number>;
   /** How long a request may take before it is answered 503 (`REQUEST_TIMEOUT_MS`). */
@@ -57,6 +62,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production: env.NODE_ENV === 'production',
     workers: wholeNumber('WEB_CONCURRENCY', env.WEB_CONCURRENCY ?? '1', 1, 64),
     poolSize: wholeNumber('DB_POOL_SIZE', env.DB_POOL_SIZE ?? String(DEFAULT_POOL_SIZE), 1, 100),
+    replicas: {
+      urls: parseReplicaUrls(env.DATABASE_REPLICA_URLS, env.DATABASE_URL),
+      maxLagMs: wholeNumber('REPLICA_MAX_LAG_MS', env.REPLICA_MAX_LAG_MS ?? '5000', 0, 3_600_000),
+    },
     rateLimits: Object.fromEntries(
       PLANS.map((plan) => {
         const name = `RATE_LIMIT_${plan.toUpperCase()}`;
@@ -88,6 +97,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     dnsServers: parseDnsServers(env.DNS_SERVERS),
   };
+}
+
+/** Up to 16 PostgreSQL URLs, comma-separated; only beside a `DATABASE_URL` (the embedded database has no replicas). */
+function parseReplicaUrls(value: string | undefined, primary: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  const urls = value.split(',').map((part) => part.trim());
+  const valid = (url: string) => {
+    try {
+      return ['postgres:', 'postgresql:'].includes(new URL(url).protocol);
+    } catch {
+      return false;
+    }
+  };
+  // The URLs may hold passwords: the message never repeats them.
+  if (urls.length > 16 || !urls.every(valid))
+    throw new Error('DATABASE_REPLICA_URLS must be up to 16 comma-separated postgres:// URLs');
+  if (!primary) throw new Error('DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are of a PostgreSQL server');
+  return urls;
 }
 
 /** `1.1.1.1`, `127.0.0.1:5353`, `::1` or `[::1]:53`, comma-separated: IP addresses, as resolvers are named. */

@@ -7,7 +7,8 @@ import { KeyVerifier } from '../auth/keyVerifier.js';
 import { KeyRateLimiter } from '../auth/rateLimiter.js';
 import { createListener } from '../http/listener.js';
 import type { Config } from './config.js';
-import { openDatabase } from '../db/client.js';
+import { openDatabase, type Database } from '../db/client.js';
+import { ReplicaRouter } from '../db/replicas.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { syncBuiltinLists } from '../iocs/sharedExclusions.js';
 import { schema } from './schema.js';
@@ -48,6 +49,7 @@ export async function startServer(
     poolSize: config.poolSize,
   });
   const applied = await migrateDatabase(database);
+  const replicas = await openReplicas(config, database, logger);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   // The shared feed's built-in exclusion lists follow their files (data/exclusions/).
   const builtins = await syncBuiltinLists(database.db);
@@ -103,6 +105,7 @@ export async function startServer(
   const app = createApp({
     webhooks,
     database,
+    replicas,
     schema,
     gatekeeper: { verifier, rateLimiter },
     changes,
@@ -154,6 +157,7 @@ export async function startServer(
       await deliveries.close();
       await feedPulls.close();
       if (pullDatabase !== database) await pullDatabase.close();
+      await replicas?.close();
       await domainRechecks.stop();
       metricsServer?.server.close();
       await Promise.all([stopAccepting(server), commands?.close(SHUTDOWN_GRACE_MS)]);
@@ -175,4 +179,29 @@ function stopAccepting(server: Server): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+/** How often the replicas' replay positions are checked. */
+const REPLICA_CHECK_MS = 250;
+
+/**
+ * The read replicas of `DATABASE_REPLICA_URLS`, named `replica 1`, `replica 2`… in logs (their URLs
+ * may hold passwords), each with a pool of `DB_POOL_SIZE` connections; null without replicas.
+ */
+async function openReplicas(config: Config, database: Database, logger: Logger): Promise<ReplicaRouter | null> {
+  if (config.replicas.urls.length === 0 || database.kind !== 'postgres') return null;
+  const replicas = await Promise.all(
+    config.replicas.urls.map(async (url, i) => ({
+      name: `replica ${i + 1}`,
+      database: await openDatabase({ databaseUrl: url, poolSize: config.poolSize }),
+    })),
+  );
+  const router = new ReplicaRouter(database.db, replicas, {
+    maxLagMs: config.replicas.maxLagMs,
+    pollMs: REPLICA_CHECK_MS,
+    logger,
+  });
+  await router.start();
+  logger.info({ replicas: router.status() }, 'read replicas');
+  return router;
 }

@@ -9,7 +9,9 @@
  * below the data families, and their schema files import it, never the other way round.
  */
 import type { Principal } from '../auth/principal.js';
+import type { Statements } from '../db/cancellation.js';
 import type { Db } from '../db/handle.js';
+import type { ReadRouting } from '../db/replicas.js';
 import type { OpenAnswers } from '../http/openAnswers.js';
 
 /** What a process shares with every request's context; each data family adds its own. */
@@ -30,6 +32,22 @@ export interface Context extends Services {
   readonly openAnswers: OpenAnswers;
   /** Aborted when the client goes away: long answers stop their work then. */
   readonly signal: AbortSignal;
+  /**
+   * The same caller's context for a read-only operation: on a read replica that has replayed the
+   * workspace's last write, when replicas are configured and one is ready (src/db/replicas.ts);
+   * otherwise this one. Decided once a request.
+   */
+  forReads(): Promise<Context>;
+  /** After a write: the workspace's next reads go to a replica only once it has replayed it. */
+  wrote(): Promise<void>;
+}
+
+/** What the edge knows of a request that its context uses: the signal, the statements, and where its reads went. */
+export interface ContextRequest {
+  readonly signal: AbortSignal;
+  readonly statements: Statements;
+  /** `primary` or a replica's name, once the request has read (the request log says it when replicas are set). */
+  database?: string;
 }
 
 /** What the edge gives: the services, the counter of open answers, and how a request's loaders are made. */
@@ -43,35 +61,56 @@ export type ProcessServices = Services & { readonly openAnswers: OpenAnswers; re
  * fields and a getter (an object literal with a getter and the services spread into it cost about
  * 6 µs a request, 2 % of the IOC listing's CPU; this costs 0.5).
  */
-export function contextMaker(services: ProcessServices) {
+export function contextMaker(services: ProcessServices, routing: ReadRouting | null = null) {
   const { loaders, ...shared } = services;
   class RequestContext {
     readonly loaders: Loaders;
+    private reads: Promise<Context> | undefined;
     constructor(
       readonly requestId: string,
       readonly principal: Principal,
       readonly db: Db,
-      private readonly request: { readonly signal: AbortSignal },
+      private readonly request: ContextRequest,
+      onReplica = false,
     ) {
       this.loaders = loaders(db);
+      if (onReplica) this.reads = Promise.resolve(this as unknown as Context);
     }
     get signal(): AbortSignal {
       return this.request.signal;
     }
+    forReads(): Promise<Context> {
+      if (!routing) return Promise.resolve(this as unknown as Context);
+      this.reads ??= routing.readerFor(this.principal.workspace.id).then((reader) => {
+        this.request.database = reader?.name ?? 'primary';
+        if (!reader) return this as unknown as Context;
+        const db = reader.database.forRequest(this.request.statements);
+        return new RequestContext(this.requestId, this.principal, db, this.request, true) as unknown as Context;
+      });
+      return this.reads;
+    }
+    async wrote(): Promise<void> {
+      if (!routing) return;
+      this.request.database = 'primary';
+      await routing.wrote(this.principal.workspace.id);
+    }
   }
   Object.assign(RequestContext.prototype, shared);
-  return (requestId: string, principal: Principal, db: Db, request: { readonly signal: AbortSignal }): Context =>
-    new RequestContext(requestId, principal, db, request) as RequestContext & Services & { openAnswers: OpenAnswers };
+  return (requestId: string, principal: Principal, db: Db, request: ContextRequest): Context =>
+    new RequestContext(requestId, principal, db, request) as unknown as Context;
 }
 
 /**
  * The context with every field its own, for Yoga (subscriptions): it merges the context it is
- * given into its own with `Object.assign`, which reads own properties only, and the services and
- * `signal` of a request's context live on its prototype.
+ * given into its own with `Object.assign`, which reads own properties only, and the services,
+ * `signal` and the methods of a request's context live on its prototype.
  */
 export function withOwnFields(context: Context): Context {
   const copy: Record<string, unknown> = {};
-  for (const key in context) copy[key] = context[key as keyof Context];
+  const fields = context as unknown as Record<string, unknown>;
+  for (const key in context) copy[key] = fields[key];
   copy.signal = context.signal;
+  copy.forReads = () => context.forReads();
+  copy.wrote = () => context.wrote();
   return copy as unknown as Context;
 }

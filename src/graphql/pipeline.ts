@@ -151,7 +151,12 @@ export class GraphQLPipeline {
         ],
       };
     }
-    return operation.run(context, variables);
+    // Queries read on a replica when one is ready for the caller's workspace; a mutation's writes
+    // hold the workspace's next reads to the primary until a replica has replayed them.
+    if (operation.kind === 'query') return operation.run(await context.forReads(), variables);
+    const result = await operation.run(context, variables);
+    await context.wrote();
+    return result;
   }
 
   /** The compiled operation for a text, or the errors that keep it from running; cached both ways. */

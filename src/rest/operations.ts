@@ -124,7 +124,13 @@ export async function run(
   context: Context,
   variables: Record<string, unknown>,
 ): Promise<unknown> {
-  const result = await prepared.operation.run(context, variables);
+  // As GraphQL's (src/graphql/pipeline.ts): queries on a replica that is ready, writes noted.
+  const { operation } = prepared;
+  const result =
+    operation.kind === 'query'
+      ? await operation.run(await context.forReads(), variables)
+      : await operation.run(context, variables);
+  if (operation.kind === 'mutation') await context.wrote();
   const [first] = result.errors ?? [];
   if (first) throw first instanceof GraphQLError && first.originalError ? first.originalError : first;
   return result.data;
