@@ -94,6 +94,42 @@ describe.skipIf(unsupported !== null)('read replicas', () => {
     }
   }
 
+  it('answers every kind of read from the replica, none of which writes', async () => {
+    const taxii = { accept: 'application/taxii+json;version=2.1' };
+    const reads: [string, RequestInit?][] = [
+      ['/api/v1/scope'],
+      ['/api/v1/iocs?limit=5'],
+      ['/api/v1/iocs/export?format=csv'],
+      ['/api/v1/iocs/lookup', { method: 'POST', body: JSON.stringify({ values: ['evil.example', '198.51.100.7'] }) }],
+      ['/api/v1/exclusions'],
+      ['/api/v1/feeds'],
+      ['/api/v1/watchlists'],
+      ['/api/v1/alerts'],
+      ['/api/v1/webhooks'],
+      ['/api/v1/passwords/range/5BAA6'],
+      ['/api/v1/blocklists/domain.txt'],
+      ['/misp/own/manifest.json'],
+      ['/taxii2/api/collections/', { headers: taxii }],
+      ['/graphql', { method: 'POST', body: JSON.stringify({ query: '{ viewer { workspace { name } } }' }) }],
+    ];
+    for (const [path, init = {}] of reads) {
+      const from = server.stdout.length;
+      const response = await fetch(`${server.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${keys.b}`, 'content-type': 'application/json', ...init.headers },
+      });
+      await response.arrayBuffer();
+      expect(response.status, path).toBe(200);
+      const pathname = new URL(path, server.url).pathname;
+      let line;
+      for (let i = 0; i < 100 && !line; i++) {
+        line = logSince(from).findLast((entry) => entry.path === pathname);
+        if (!line) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(line?.database, path).toBe('replica 1');
+    }
+  }, 60_000);
+
   it('reads on the replica; a workspace reads its own write while replay is paused', async () => {
     await cluster.primary.query(
       `insert into iocs (type, value, workspace_id) values ('domain', 'before.b.example', '${workspaces.b}')`,
