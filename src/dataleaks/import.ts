@@ -48,9 +48,9 @@ const BATCH_ROWS = 100_000;
 const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
   createStaging: `CREATE TEMP TABLE leak_staging (
     id uuid, email text, domain text, domain_key text, username text, site text, site_key text,
-    password_masked text, password_sha1 bytea, leaked_at timestamptz, match_keys text[]
+    password_masked text, password_sha1 bytea, password_ntlm bytea, leaked_at timestamptz, match_keys text[]
   ) ON COMMIT DROP`,
-  copy: 'COPY leak_staging (id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1, leaked_at, match_keys) FROM',
+  copy: 'COPY leak_staging (id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1, password_ntlm, leaked_at, match_keys) FROM',
   // A row whose identity is already stored, or came earlier in the same batch, is skipped; the
   // rows created are matched against every watchlist in the same statement (docs/api.md §10).
   merge: `WITH created AS (
@@ -65,6 +65,12 @@ const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
     INSERT INTO password_counts (sha1, count)
     SELECT password_sha1, count(*) FROM created GROUP BY password_sha1 ORDER BY password_sha1
     ON CONFLICT (sha1) DO UPDATE SET count = password_counts.count + excluded.count
+  ), counted_ntlm AS (
+    -- The same counts by NTLM hash, which is not kept with the leak: read from the staged rows.
+    INSERT INTO password_ntlm_counts (ntlm, count)
+    SELECT s.password_ntlm, count(*) FROM created c JOIN leak_staging s ON s.id = c.id
+    GROUP BY s.password_ntlm ORDER BY s.password_ntlm
+    ON CONFLICT (ntlm) DO UPDATE SET count = password_ntlm_counts.count + excluded.count
   ), records AS (
     -- Read only when some watchlist could match (a one-time check: with no entry, no join is made).
     SELECT s.id, unnest(coalesce(s.match_keys, leak_match_keys(s.email, s.domain_key, s.site_key))) AS key
@@ -111,6 +117,7 @@ const credentialRow = (c: Credential, leakedAt: string | null, watched: boolean)
     c.siteKey,
     c.passwordMasked,
     c.passwordSha1,
+    c.passwordNtlm,
     leakedAt,
     watched ? credentialMatchKeys(c) : null,
   ]);

@@ -1,10 +1,11 @@
 /**
  * What one leaked credential or card becomes before it is stored (docs/api.md §9). This is the only
- * place that ever holds a password or a full card number: a password leaves as its mask and its
- * SHA-1, a card number as its BIN and last four digits. Reasons for refusing a record never quote
+ * place that ever holds a password or a full card number: a password leaves as its mask, its SHA-1
+ * and (only to be counted) its NTLM hash, a card number as its BIN and last four digits. Reasons for refusing a record never quote
  * the record.
  */
 import { hash } from 'node:crypto';
+import { createMD4 } from 'hash-wasm';
 import { domainKey, normalizeDomain, normalizeEmail } from '../core/normalize.js';
 
 export interface Credential {
@@ -16,6 +17,8 @@ export interface Credential {
   siteKey: string | null;
   passwordMasked: string;
   passwordSha1: Buffer;
+  /** The password's NTLM hash, counted for the range search's NTLM mode; never stored with the leak. */
+  passwordNtlm: Buffer;
 }
 
 export interface Card {
@@ -50,6 +53,16 @@ export function maskPassword(password: string): string {
 
 export function passwordSha1(password: string): Buffer {
   return hash('sha1', password, 'buffer');
+}
+
+/** MD4, which OpenSSL 3 (and so node:crypto) no longer offers, from hash-wasm: made once, used in turn. */
+const md4 = await createMD4();
+
+/** Windows' NTLM hash of a password: MD4 of its UTF-16LE bytes. */
+export function passwordNtlm(password: string): Buffer {
+  md4.init();
+  md4.update(Buffer.from(password, 'utf16le'));
+  return Buffer.from(md4.digest('binary'));
 }
 
 /**
@@ -121,6 +134,7 @@ export function credentialOf(login: string, password: string, url: string | null
     siteKey: site?.siteKey ?? null,
     passwordMasked: maskPassword(password),
     passwordSha1: passwordSha1(password),
+    passwordNtlm: passwordNtlm(password),
   };
 }
 

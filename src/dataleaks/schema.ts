@@ -148,11 +148,21 @@ builder.queryField('dataleaks', (t) =>
 );
 
 const PasswordHashCountRef = builder.objectRef<{ suffix: string; count: number }>('PasswordHashCount').implement({
-  description: 'A stored password hash in a range search: the rest of its SHA-1, and in how many leaks it appears.',
+  description: 'A stored password hash in a range search: the rest of the hash, and in how many leaks it appears.',
   fields: (t) => ({
-    suffix: t.exposeString('suffix', { description: 'The 35 hex digits after the prefix, upper case.' }),
+    suffix: t.exposeString('suffix', {
+      description: 'The hex digits after the prefix, upper case: 35 of a SHA-1, 27 of an NTLM hash.',
+    }),
     count: t.exposeInt('count'),
   }),
+});
+
+const PasswordHashModeRef = builder.enumType('PasswordHashMode', {
+  description: 'Which hash of the leaked passwords a range search reads.',
+  values: {
+    SHA1: { value: 'sha1', description: 'SHA-1 of the password (the default).' },
+    NTLM: { value: 'ntlm', description: "Windows' NTLM hash: MD4 of the password's UTF-16LE bytes." },
+  } as const,
 });
 
 const HASH_PREFIX = /^[0-9a-fA-F]{5}$/;
@@ -161,12 +171,19 @@ builder.queryField('passwordRange', (t) =>
   t.field({
     type: [PasswordHashCountRef],
     description:
-      "Breached-password range search (k-anonymity): the SHA-1 hashes of stored leaked passwords that start with the 5 hex digits of `prefix`, sorted. The password never leaves the caller's hands: hash it, send the first 5 digits, look for the rest in the answer.",
+      "Breached-password range search (k-anonymity): the hashes of stored leaked passwords (SHA-1, or NTLM with `mode: NTLM`) that start with the 5 hex digits of `prefix`, sorted. The password never leaves the caller's hands: hash it, send the first 5 digits, look for the rest in the answer.",
     authScopes: { permission: 'passwords:read' },
-    args: { prefix: t.arg.string({ required: true }) },
-    resolve: async (_root, { prefix }, { db }) => {
-      if (!HASH_PREFIX.test(prefix)) throw invalidParameter('prefix', 'must be the first 5 hex digits of a SHA-1.');
-      const rows = await repository.passwordHashesInRange(db, prefix);
+    args: {
+      prefix: t.arg.string({ required: true }),
+      mode: t.arg({ type: PasswordHashModeRef, defaultValue: 'sha1' }),
+    },
+    resolve: async (_root, { prefix, mode }, { db }) => {
+      if (!HASH_PREFIX.test(prefix))
+        throw invalidParameter(
+          'prefix',
+          `must be the first 5 hex digits of ${mode === 'ntlm' ? 'an NTLM hash' : 'a SHA-1'}.`,
+        );
+      const rows = await repository.passwordHashesInRange(db, prefix, mode ?? 'sha1');
       return rows.map((row) => ({ suffix: row.hash.slice(5).toUpperCase(), count: row.count }));
     },
   }),

@@ -625,6 +625,15 @@ export const passwordCounts = pgTable('password_counts', {
   count: integer('count').notNull(),
 });
 
+/**
+ * The same counts by each password's NTLM hash (MD4 of its UTF-16LE bytes), for the range search's
+ * NTLM mode: counted as leaks are imported, never stored with a leak.
+ */
+export const passwordNtlmCounts = pgTable('password_ntlm_counts', {
+  ntlm: bytea('ntlm').primaryKey(),
+  count: integer('count').notNull(),
+});
+
 /** Leaked payment cards: never a full number, only BIN, last four and expiry. */
 export const cardLeaks = pgTable(
   'card_leaks',

@@ -19,7 +19,7 @@ import { TAXII_MEDIA_TYPE } from '../taxii/collections.js';
 import { acceptsTaxii, isTaxiiContentType } from '../taxii/mediaTypes.js';
 import { errorAnswer } from './dialects.js';
 import { eventStreamAnswer } from './events.js';
-import { hashRangeText, type HashCount } from './hashRange.js';
+import { HASH_RANGE_MAX_AGE_S, hashRangeTag, hashRangeText, type HashCount } from './hashRange.js';
 import { at, bodyError, prepareRoutes, restView, run, type PreparedRoute } from './operations.js';
 import { readParams, renameParameter } from './params.js';
 import { dialectForPath, ROUTES, type RestRoute } from './routes.js';
@@ -284,12 +284,13 @@ async function linesAnswer(
  * Whether a conditional GET's validators still hold (RFC 9110 §13.1): `If-None-Match` (weak
  * comparison, `*` any) decides when given; otherwise `If-Modified-Since`, to the second.
  */
-function notModified(request: Incoming, version: { etag: string; lastModified: string }): boolean {
+function notModified(request: Incoming, version: { etag: string; lastModified?: string }): boolean {
   const ifNoneMatch = request.header('if-none-match');
   if (ifNoneMatch !== null) {
     const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
     return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => opaque(tag) === opaque(version.etag));
   }
+  if (version.lastModified === undefined) return false;
   const since = Date.parse(request.header('if-modified-since') ?? '');
   return Number.isFinite(since) && Math.floor(Date.parse(version.lastModified) / 1000) * 1000 <= since;
 }
@@ -360,8 +361,17 @@ function answer(route: RestRoute, data: unknown, variables: Record<string, unkno
       return json(JSON.stringify({ data: at(data, response.field) }), 200);
     case 'hashRange': {
       const pad = request.header('add-padding')?.trim().toLowerCase() === 'true';
-      const text = hashRangeText(at(data, response.field) as HashCount[], pad);
-      return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text };
+      const found = at(data, response.field) as HashCount[];
+      // The same for every caller with the permission: a cache in front may keep it (docs/api.md §16).
+      // The tag names what was found; a padded answer differs each time but says the same.
+      const headers = {
+        'cache-control': `public, max-age=${HASH_RANGE_MAX_AGE_S}`,
+        etag: hashRangeTag(found),
+        vary: 'Add-Padding',
+      };
+      if (notModified(request, { etag: headers.etag })) return { status: 304, headers, body: null };
+      const text = hashRangeText(found, pad, variables.mode === 'NTLM' ? 27 : 35);
+      return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: text };
     }
     case 'taxii':
       return taxiiAnswer(response, at(data, response.field));

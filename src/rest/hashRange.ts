@@ -3,28 +3,45 @@
  * lines, CRLF between them. Padding hides how many real hashes a range holds: random suffixes of
  * count 0 bring every padded answer to between 800 and 1000 lines, all sorted together.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 export const PADDED_LINES = { min: 800, max: 1000 } as const;
+
+/**
+ * How long a cache may serve a range answer without asking again: leaks imported meanwhile show
+ * up within the hour; a cache that asks with `If-None-Match` gets a 304 while nothing changed.
+ */
+export const HASH_RANGE_MAX_AGE_S = 3600;
 
 export interface HashCount {
   suffix: string;
   count: number;
 }
 
-/** 35 random upper-case hex digits. */
-function randomSuffix(): string {
-  return randomBytes(18).toString('hex').slice(0, 35).toUpperCase();
+/** `length` random upper-case hex digits. */
+function randomSuffix(length: number): string {
+  return randomBytes(Math.ceil(length / 2))
+    .toString('hex')
+    .slice(0, length)
+    .toUpperCase();
 }
 
-export function hashRangeText(found: readonly HashCount[], pad: boolean): string {
+/** A strong tag of what a range holds (its suffixes and counts), the same on every process. */
+export function hashRangeTag(found: readonly HashCount[]): string {
+  const digest = createHash('sha256');
+  for (const line of found) digest.update(`${line.suffix}:${line.count}\n`);
+  return `"${digest.digest('base64url').slice(0, 27)}"`;
+}
+
+/** The answer's lines; padded with random suffixes of `suffixLength` digits (35 for SHA-1, 27 for NTLM). */
+export function hashRangeText(found: readonly HashCount[], pad: boolean, suffixLength = 35): string {
   let lines = found;
   if (pad) {
     const target = randomInt(PADDED_LINES.min, PADDED_LINES.max + 1);
     const taken = new Set(found.map((line) => line.suffix));
     const padded = [...found];
     while (padded.length < target) {
-      const suffix = randomSuffix();
+      const suffix = randomSuffix(suffixLength);
       if (taken.has(suffix)) continue;
       taken.add(suffix);
       padded.push({ suffix, count: 0 });

@@ -1108,15 +1108,23 @@ export const ROUTES: readonly RestRoute[] = [
     path: '/api/v1/passwords/range/{prefix}',
     dialect: 'soc',
     summary:
-      'Breached-password range search (k-anonymity): `text/plain` lines `SUFFIX:COUNT`, the other 35 hex digits (upper case) of every stored leaked password’s SHA-1 that starts with `prefix`, and in how many leaks it appears, sorted by suffix; empty when none. With `Add-Padding: true`, padded with random suffixes of count 0 to 800–1000 lines.',
-    operation: 'query RestPasswordRange($prefix: String!) { passwordRange(prefix: $prefix) { suffix count } }',
+      'Breached-password range search (k-anonymity): `text/plain` lines `SUFFIX:COUNT`, the other 35 hex digits (upper case) of every stored leaked password’s SHA-1 that starts with `prefix` (with `mode=ntlm`, the other 27 of its NTLM hash), and in how many leaks it appears, sorted by suffix; empty when none. With `Add-Padding: true`, padded with random suffixes of count 0 to 800–1000 lines. The answer is the same for every caller: it carries an `ETag` (a matching `If-None-Match` is answered 304) and `Cache-Control: public`, so that a cache in front can serve repeats.',
+    operation:
+      'query RestPasswordRange($prefix: String!, $mode: PasswordHashMode) { passwordRange(prefix: $prefix, mode: $mode) { suffix count } }',
     params: [
       {
         name: 'prefix',
         in: 'path',
         variable: 'prefix',
         schema: { type: 'string', maxLength: 40 },
-        description: 'The first 5 hex digits of the password’s SHA-1, either case.',
+        description: 'The first 5 hex digits of the password’s hash, either case.',
+      },
+      {
+        name: 'mode',
+        in: 'query',
+        variable: 'mode',
+        schema: { type: 'enum', values: { sha1: 'SHA1', ntlm: 'NTLM' } },
+        description: '`sha1` (the default): SHA-1 of the password; `ntlm`: its NTLM hash (MD4 of its UTF-16LE bytes).',
       },
     ],
     response: { kind: 'hashRange', field: 'passwordRange' },

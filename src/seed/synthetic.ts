@@ -8,7 +8,7 @@ import type { WorkspaceScope } from '../auth/principal.js';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { copyRow, type CopyValue } from '../db/copyText.js';
-import { maskPassword, passwordSha1 } from '../dataleaks/records.js';
+import { maskPassword, passwordNtlm, passwordSha1 } from '../dataleaks/records.js';
 import { domainKey, type IocType } from '../core/normalize.js';
 
 const CHUNK_ROWS = 20_000;
@@ -316,6 +316,9 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
     }
     return Math.random() < 0.5 ? pick(OUTSIDE_DOMAINS) : `${pick(WORDS)}${int(1, 5000)}.${pick(TLDS)}`;
   };
+  // The NTLM hashes are not stored with the leaks: counted here as the rows are made (the rare
+  // duplicate the load skips is counted too; demo data).
+  const ntlmCounts = new Map<string, number>();
   const credentialLeaks = await database.bulkLoad(
     'credential_leaks',
     CREDENTIAL_COLUMNS,
@@ -328,6 +331,8 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
       const site = Math.random() < 0.35 ? `${pick(['login', 'sso', 'portal', 'shop', 'my'])}.${leakDomain()}` : null;
       const password = Math.random() < 0.2 ? pick(COMMON_PASSWORDS) : `${pick(WORDS)}${hex(int(4, 10))}`;
       const leaked = now - int(1, 1500) * DAY_MS;
+      const ntlm = passwordNtlm(password).toString('hex');
+      ntlmCounts.set(ntlm, (ntlmCounts.get(ntlm) ?? 0) + 1);
       return [
         uuidv7(),
         `${user}@${domain}`,
@@ -352,6 +357,13 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
     await database.rows(sql`insert into password_counts (sha1, count)
       select password_sha1, count(*) from credential_leaks where password_sha1 is not null group by password_sha1
       on conflict (sha1) do update set count = excluded.count`);
+    const entries = [...ntlmCounts];
+    for (let i = 0; i < entries.length; i += 20_000) {
+      const chunk = entries.slice(i, i + 20_000);
+      await database.rows(sql`insert into password_ntlm_counts (ntlm, count)
+        select decode(h, 'hex'), n from unnest(${sql.param(chunk.map(([hash]) => hash))}::text[], ${sql.param(chunk.map(([, n]) => n))}::int[]) as t(h, n)
+        on conflict (ntlm) do update set count = password_ntlm_counts.count + excluded.count`);
+    }
   }
 
   const ownedBins = scope?.bins ?? [];

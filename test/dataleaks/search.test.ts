@@ -2,7 +2,7 @@
  * Searches of docs/api.md §9 over leaks loaded by `leaks import`: credentials captured on the
  * workspace's own websites (`/dataleaks/site`, `bySite`) with the scope, plan and billing rules of
  * `/dataleaks/domain`; and the breached-password range search (`/passwords/range/{prefix}`,
- * `passwordRange`) with its counts, order, letter case, padding, 400s and permission.
+ * `passwordRange`) with its counts, order, letter case, padding, NTLM mode, caching, 400s and permission.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -291,6 +291,61 @@ describe('breached-password range search', () => {
     expect(answer.status).toBe(403);
     expect(answer.json.error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/passwords:read/) });
     expect((await range(hash.slice(0, 5), null)).status).toBe(401);
+  });
+
+  it('counts by NTLM hash with mode=ntlm (27-digit suffixes), the password never stored', async () => {
+    // The NTLM hash of "password", as Windows computes it (MD4 of its UTF-16LE bytes).
+    const ntlm = '8846F7EAEE8FB117AD06BDD830B7586C';
+    const answer = await range(`${ntlm.slice(0, 5)}?mode=ntlm`);
+    expect(answer.status).toBe(200);
+    expect(lines(answer.text)).toContain(`${ntlm.slice(5)}:4`);
+    expect(lines(answer.text).every((line) => /^[0-9A-F]{27}:\d+$/.test(line))).toBe(true);
+    const padded = lines((await range(`${ntlm.slice(0, 5)}?mode=ntlm`, key, { 'add-padding': 'true' })).text);
+    expect(padded.length).toBeGreaterThanOrEqual(800);
+    expect(padded.every((line) => /^[0-9A-F]{27}:\d+$/.test(line))).toBe(true);
+    // SHA-1 stays the default; another mode is refused.
+    expect(lines((await range(`${hash.slice(0, 5)}?mode=sha1`)).text)).toContain(`${hash.slice(5)}:4`);
+    const refused = await range(`${ntlm.slice(0, 5)}?mode=md5`);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toMatch(/^Invalid parameter mode: /);
+    // What is stored per leak: the mask and the SHA-1, no NTLM hash and no password.
+    const columns = await t.database.rows<{ column_name: string }>(
+      sql`select column_name from information_schema.columns where table_name = 'credential_leaks'`,
+    );
+    expect(columns.map((c) => c.column_name)).not.toContain('password_ntlm');
+    const { body } = await t.graphql(key, '{ passwordRange(prefix: "8846f", mode: NTLM) { suffix count } }');
+    expect(body.data!.passwordRange).toContainEqual({ suffix: ntlm.slice(5), count: 4 });
+  });
+
+  it('is cacheable: the same ETag for every caller, 304 on a match, public for an hour', async () => {
+    const first = await t.fetch(`/api/v1/passwords/range/${hash.slice(0, 5)}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    await first.text();
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+    expect(first.headers.get('cache-control')).toBe('public, max-age=3600');
+    expect(first.headers.get('vary')).toContain('Add-Padding');
+    // Another workspace, another plan: the same answer, the same tag.
+    const other = await t.fetch(`/api/v1/passwords/range/${hash.slice(0, 5)}`, {
+      headers: { authorization: `Bearer ${freeKey}`, 'if-none-match': etag },
+    });
+    expect(other.status).toBe(304);
+    expect(await other.text()).toBe('');
+    // Still keyed: a 304 is not given without a key.
+    const anonymous = await t.fetch(`/api/v1/passwords/range/${hash.slice(0, 5)}`, {
+      headers: { 'if-none-match': etag },
+    });
+    expect(anonymous.status).toBe(401);
+    // A new leak with that password changes the count, and the tag.
+    await t.database.rows(sql`update password_counts set count = count + 1 where sha1 = decode(${hash}, 'hex')`);
+    const changed = await t.fetch(`/api/v1/passwords/range/${hash.slice(0, 5)}`, {
+      headers: { authorization: `Bearer ${key}`, 'if-none-match': etag },
+    });
+    expect(changed.status).toBe(200);
+    expect(lines(await changed.text())).toContain(`${hash.slice(5)}:5`);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    await t.database.rows(sql`update password_counts set count = count - 1 where sha1 = decode(${hash}, 'hex')`);
   });
 
   it('answers the same over GraphQL', async () => {
