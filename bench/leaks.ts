@@ -77,6 +77,7 @@ async function child(kind: string, file: string, url: string | undefined): Promi
           c.siteKey,
           c.passwordMasked,
           c.passwordSha1,
+          c.passwordNtlm,
           null,
         ]),
       );
@@ -85,21 +86,26 @@ async function child(kind: string, file: string, url: string | undefined): Promi
     const started = performance.now();
     const created = await sql.begin(async (tx) => {
       await tx.unsafe(`CREATE TEMP TABLE staging (id uuid, email text, domain text, domain_key text, username text, site text, site_key text,
-        password_masked text, password_sha1 bytea, leaked_at timestamptz) ON COMMIT DROP`);
+        password_masked text, password_sha1 bytea, password_ntlm bytea, leaked_at timestamptz) ON COMMIT DROP`);
       const stream = await tx.unsafe('COPY staging FROM STDIN').writable();
       for (let i = 0; i < rows.length; i += 5000)
         if (!stream.write(rows.slice(i, i + 5000).join(''))) await once(stream, 'drain');
       stream.end();
       await finished(stream);
-      // The same tables as the product keeps: the leaks, and the count of leaks per password hash.
+      // The same tables as the product keeps: the leaks, and the count of leaks per password hash
+      // (SHA-1, and NTLM for the range search's NTLM mode).
       const [result] = await tx.unsafe(`WITH created AS (
           INSERT INTO credential_leaks (id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1, source_name, source_type, leaked_at, severity)
           SELECT id, email, domain, domain_key, username, site, site_key, password_masked, password_sha1, 'bench-combolist', 'combolist', leaked_at, 'medium' FROM staging
           ON CONFLICT DO NOTHING
-          RETURNING password_sha1
+          RETURNING id, password_sha1
         ), counted AS (
           INSERT INTO password_counts (sha1, count) SELECT password_sha1, count(*) FROM created GROUP BY password_sha1
           ON CONFLICT (sha1) DO UPDATE SET count = password_counts.count + excluded.count
+        ), counted_ntlm AS (
+          INSERT INTO password_ntlm_counts (ntlm, count)
+          SELECT s.password_ntlm, count(*) FROM created c JOIN staging s ON s.id = c.id GROUP BY s.password_ntlm
+          ON CONFLICT (ntlm) DO UPDATE SET count = password_ntlm_counts.count + excluded.count
         )
         SELECT count(*)::int AS created FROM created`);
       return result!.created as number;
