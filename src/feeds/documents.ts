@@ -88,7 +88,8 @@ export async function* jsonValues(
 export function utcTime(text: unknown): string | undefined {
   if (typeof text !== 'string' || !text.trim()) return undefined;
   const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\s*UTC)?$/.exec(text.trim());
-  return match ? `${match[1]}T${match[2]}Z` : text.trim();
+  // With milliseconds: the form the importer takes as it is, without making a Date (two a row).
+  return match ? `${match[1]}T${match[2]}.000Z` : text.trim();
 }
 
 const splitTags = (text: unknown): string[] | undefined => {

@@ -316,8 +316,10 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
     }
     return Math.random() < 0.5 ? pick(OUTSIDE_DOMAINS) : `${pick(WORDS)}${int(1, 5000)}.${pick(TLDS)}`;
   };
-  // The NTLM hashes are not stored with the leaks: counted here as the rows are made (the rare
-  // duplicate the load skips is counted too; demo data).
+  // The NTLM hashes are not stored with the leaks, so they cannot be recounted afterwards as the
+  // SHA-1s are: the common passwords' are counted here as the rows are made (a few dozen keys,
+  // whatever the number of rows; the rare duplicate the load skips counts too). The others, made
+  // up once each, are not counted: demo data, where the NTLM mode shows the passwords leaks share.
   const ntlmCounts = new Map<string, number>();
   const credentialLeaks = await database.bulkLoad(
     'credential_leaks',
@@ -329,10 +331,13 @@ export async function seed(database: Database, options: SeedOptions): Promise<Se
       // A third come from stealer logs, with the website they were typed into; a fifth of the
       // passwords are the common ones that many leaks share (the range search counts them).
       const site = Math.random() < 0.35 ? `${pick(['login', 'sso', 'portal', 'shop', 'my'])}.${leakDomain()}` : null;
-      const password = Math.random() < 0.2 ? pick(COMMON_PASSWORDS) : `${pick(WORDS)}${hex(int(4, 10))}`;
+      const common = Math.random() < 0.2;
+      const password = common ? pick(COMMON_PASSWORDS) : `${pick(WORDS)}${hex(int(4, 10))}`;
       const leaked = now - int(1, 1500) * DAY_MS;
-      const ntlm = passwordNtlm(password).toString('hex');
-      ntlmCounts.set(ntlm, (ntlmCounts.get(ntlm) ?? 0) + 1);
+      if (common) {
+        const ntlm = passwordNtlm(password).toString('hex');
+        ntlmCounts.set(ntlm, (ntlmCounts.get(ntlm) ?? 0) + 1);
+      }
       return [
         uuidv7(),
         `${user}@${domain}`,
