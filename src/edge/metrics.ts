@@ -19,6 +19,7 @@ import {
   type Registry,
 } from 'prom-client';
 import type { KeyVerifier } from '../auth/keyVerifier.js';
+import type { ReplicaStatus } from '../db/replicas.js';
 
 export interface Metrics {
   /** One answered request: its route pattern (never the raw path), method, status and duration. */
@@ -30,6 +31,8 @@ export interface MetricsSources {
   verifier: KeyVerifier;
   /** Connections per process to the database server (0 for the embedded database). */
   poolSize: number;
+  /** The read replicas' state at their last check (none without `DATABASE_REPLICA_URLS`). */
+  replicas?: () => ReplicaStatus[];
 }
 
 /** Counters whose value lives elsewhere (the verifier's statistics): moved up to it when scraped. */
@@ -118,6 +121,31 @@ export function createMetrics(sources: MetricsSources, registry: Registry = regi
       this.set(sources.verifier.cacheTrusted ? 1 : 0);
     },
   });
+  if (sources.replicas) {
+    const replicas = sources.replicas;
+    new Gauge({
+      name: 'db_replica_usable',
+      help: '1 while a read replica takes reads (answering, within REPLICA_MAX_LAG_MS), by replica.',
+      labelNames: ['replica'] as const,
+      registers: [registry],
+      aggregator: 'min',
+      collect() {
+        for (const replica of replicas()) this.labels(replica.name).set(replica.usable ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'db_replica_lag_seconds',
+      help: 'How far a read replica was behind the primary at its last check, by replica (absent while it does not answer).',
+      labelNames: ['replica'] as const,
+      registers: [registry],
+      aggregator: 'max',
+      collect() {
+        this.reset();
+        for (const replica of replicas())
+          if (replica.lagMs !== null) this.labels(replica.name).set(replica.lagMs / 1000);
+      },
+    });
+  }
   return {
     registry,
     observe(route, method, status, seconds) {

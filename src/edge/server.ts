@@ -73,7 +73,11 @@ export async function startServer(
   const alertFeed = new AlertFeed(database.db, verifier);
   await alertFeed.subscribe(database);
   const metrics = config.metrics
-    ? createMetrics({ verifier, poolSize: database.kind === 'postgres' ? config.poolSize : 0 })
+    ? createMetrics({
+        verifier,
+        poolSize: database.kind === 'postgres' ? config.poolSize : 0,
+        ...(replicas ? { replicas: () => replicas.status() } : {}),
+      })
     : undefined;
   // In a cluster the primary serves the metrics of every worker (src/main.ts).
   const metricsServer =

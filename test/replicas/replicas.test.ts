@@ -25,6 +25,7 @@ describe.skipIf(unsupported !== null)('read replicas', () => {
       ...env,
       DATABASE_REPLICA_URLS: cluster.replica.url,
       REPLICA_MAX_LAG_MS: String(MAX_LAG_MS),
+      METRICS_PORT: '0',
     });
     for (const name of ['a', 'b'] as const) {
       const workspace = await cliProcess(env, [
@@ -211,6 +212,11 @@ describe.skipIf(unsupported !== null)('read replicas', () => {
       'select workspace_id::text from workspace_wal_positions order by 1',
     );
     expect(positions.map((row) => row.workspace_id).sort()).toEqual([workspaces.a, workspaces.b].sort());
+    // The operator sees them in the metrics too.
+    const metricsUrl = /"url":"(http:[^"]+\/metrics)","msg":"metrics served"/.exec(server.stdout.join(''))![1]!;
+    const metrics = await (await fetch(metricsUrl)).text();
+    expect(metrics).toContain('db_replica_usable{replica="replica 1"} 1');
+    expect(metrics).toMatch(/db_replica_lag_seconds\{replica="replica 1"\} \d/);
     // The replica's own connections are the server's reads only: no listener, no worker, no key check.
     const onReplica = await cluster.replica.query<{ query: string }>(
       "select query from pg_stat_activity where application_name = 'threat-intel-api' and query <> ''",
