@@ -9,8 +9,9 @@
  * - **Lag.** Every `pollMs` the primary's position is noted with the time; a replica's lag is how
  *   long ago the primary was at the first position it has not replayed yet (0 when it has replayed
  *   everything). A replica that lags more than `maxLagMs`, or does not answer, is skipped until a
- *   later check finds it well again. A replica's replay position is the one of its last check, so a
- *   read can only be sent to the primary too often, never to a replica too early.
+ *   later check finds it well again; so is one a read found unreachable, and that read runs again
+ *   on the primary. A replica's replay position is the one of its last check, so a read can only
+ *   be sent to the primary too often, never to a replica too early.
  */
 import { sql } from 'drizzle-orm';
 import type { Logger } from '../core/logger.js';
@@ -23,6 +24,8 @@ export interface ReadRouting {
   readerFor(workspaceId: string): Promise<{ name: string; database: Database } | null>;
   /** After a request of the workspace wrote: its next reads wait for a replica that has replayed it. */
   wrote(workspaceId: string): Promise<void>;
+  /** A read on this replica found it unreachable: it takes no reads until a check finds it well. */
+  unavailable(name: string, error: unknown): void;
 }
 
 export interface ReplicaStatus {
@@ -113,6 +116,12 @@ export class ReplicaRouter implements ReadRouting {
        on conflict (workspace_id) do update set lsn = excluded.lsn`,
       [workspaceId],
     );
+  }
+
+  unavailable(name: string, error: unknown): void {
+    const replica = this.replicas.find((candidate) => candidate.name === name);
+    if (replica?.usable)
+      this.update(replica, { usable: false, lagMs: null, error: (error as Error).message ?? String(error) });
   }
 
   /** One check of the primary's position and every replica's (one at a time: a slow check is not stacked). */

@@ -21,9 +21,10 @@ export interface Config {
   poolSize: number;
   /**
    * Streaming replicas of `databaseUrl` that take reads (`DATABASE_REPLICA_URLS`, comma-separated
-   * PostgreSQL URLs), and the lag past which one is skipped (`REPLICA_MAX_LAG_MS`, default 5000).
+   * PostgreSQL URLs), the lag past which one is skipped (`REPLICA_MAX_LAG_MS`, default 5000), and
+   * how often their replay positions are checked (`REPLICA_CHECK_MS`, default 250).
    */
-  replicas: { urls: string[]; maxLagMs: number };
+  replicas: { urls: string[]; maxLagMs: number; checkMs: number };
   /** Requests per minute per API key, by plan (`RATE_LIMIT_FREE`, `RATE_LIMIT_PRO`, `RATE_LIMIT_ENTERPRISE`). */
   rateLimits: Record<Plan, number>;
   /** How long a request may take before it is answered 503 (`REQUEST_TIMEOUT_MS`). */
@@ -65,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replicas: {
       urls: parseReplicaUrls(env.DATABASE_REPLICA_URLS, env.DATABASE_URL),
       maxLagMs: wholeNumber('REPLICA_MAX_LAG_MS', env.REPLICA_MAX_LAG_MS ?? '5000', 0, 3_600_000),
+      checkMs: wholeNumber('REPLICA_CHECK_MS', env.REPLICA_CHECK_MS ?? '250', 50, 3_600_000),
     },
     rateLimits: Object.fromEntries(
       PLANS.map((plan) => {

@@ -185,9 +185,6 @@ function stopAccepting(server: Server): Promise<void> {
   });
 }
 
-/** How often the replicas' replay positions are checked. */
-const REPLICA_CHECK_MS = 250;
-
 /**
  * The read replicas of `DATABASE_REPLICA_URLS`, named `replica 1`, `replica 2`… in logs (their URLs
  * may hold passwords), each with a pool of `DB_POOL_SIZE` connections; null without replicas.
@@ -202,7 +199,7 @@ async function openReplicas(config: Config, database: Database, logger: Logger):
   );
   const router = new ReplicaRouter(database.db, replicas, {
     maxLagMs: config.replicas.maxLagMs,
-    pollMs: REPLICA_CHECK_MS,
+    pollMs: config.replicas.checkMs,
     logger,
   });
   await router.start();

@@ -40,6 +40,11 @@ export interface Context extends Services {
   forReads(): Promise<Context>;
   /** After a write: the workspace's next reads go to a replica only once it has replayed it. */
   wrote(): Promise<void>;
+  /**
+   * Runs a read-only operation where `forReads` says, and once more on the primary when the replica
+   * turned out to be unreachable (which then takes no reads until it is found well again).
+   */
+  reading<T>(run: (context: Context) => Promise<T>, unreachable: (outcome: T) => unknown): Promise<T>;
 }
 
 /** What the edge knows of a request that its context uses: the signal, the statements, and where its reads went. */
@@ -94,6 +99,19 @@ export function contextMaker(services: ProcessServices, routing: ReadRouting | n
       this.request.database = 'primary';
       await routing.wrote(this.principal.workspace.id);
     }
+    async reading<T>(run: (context: Context) => Promise<T>, unreachable: (outcome: T) => unknown): Promise<T> {
+      const reads = await this.forReads();
+      if (reads === (this as unknown as Context)) return run(reads);
+      const replica = this.request.database!;
+      const outcome = await run(reads);
+      const error = unreachable(outcome);
+      if (!error || !routing) return outcome;
+      routing.unavailable(replica, error);
+      // This request's reads stay on the primary from here (an export's later pages too).
+      this.reads = Promise.resolve(this as unknown as Context);
+      this.request.database = 'primary';
+      return run(this as unknown as Context);
+    }
   }
   Object.assign(RequestContext.prototype, shared);
   return (requestId: string, principal: Principal, db: Db, request: ContextRequest): Context =>
@@ -112,5 +130,7 @@ export function withOwnFields(context: Context): Context {
   copy.signal = context.signal;
   copy.forReads = () => context.forReads();
   copy.wrote = () => context.wrote();
+  copy.reading = <T>(run: (context: Context) => Promise<T>, unreachable: (outcome: T) => unknown) =>
+    context.reading(run, unreachable);
   return copy as unknown as Context;
 }

@@ -21,6 +21,7 @@ import type { Permission } from '../core/permissions.js';
 import { compileDocument, type CompiledOperation } from '../graphql/compiled.js';
 import type { Context } from '../graphql/context.js';
 import { ApiError, invalidParameter, missingParameter } from '../core/errors.js';
+import { isDatabaseUnavailable } from '../core/faults.js';
 import type { RestRoute } from './routes.js';
 
 /**
@@ -128,7 +129,10 @@ export async function run(
   const { operation } = prepared;
   const result =
     operation.kind === 'query'
-      ? await operation.run(await context.forReads(), variables)
+      ? await context.reading(
+          async (reads) => operation.run(reads, variables),
+          (outcome) => outcome.errors?.find((error) => isDatabaseUnavailable(error.originalError)),
+        )
       : await operation.run(context, variables);
   if (operation.kind === 'mutation') await context.wrote();
   const [first] = result.errors ?? [];

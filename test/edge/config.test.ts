@@ -15,7 +15,7 @@ describe('configuration from the environment', () => {
   });
 
   it('reads the replicas beside DATABASE_URL, and the lag allowed (5 s unless told)', () => {
-    expect(loadConfig({}).replicas).toEqual({ urls: [], maxLagMs: 5000 });
+    expect(loadConfig({}).replicas).toEqual({ urls: [], maxLagMs: 5000, checkMs: 250 });
     const primary = 'postgres://app@db-primary:5432/ti';
     expect(
       loadConfig({
@@ -23,7 +23,11 @@ describe('configuration from the environment', () => {
         DATABASE_REPLICA_URLS: 'postgres://app@db-r1:5432/ti, postgresql://app@db-r2:5432/ti',
         REPLICA_MAX_LAG_MS: '1500',
       }).replicas,
-    ).toEqual({ urls: ['postgres://app@db-r1:5432/ti', 'postgresql://app@db-r2:5432/ti'], maxLagMs: 1500 });
+    ).toEqual({
+      urls: ['postgres://app@db-r1:5432/ti', 'postgresql://app@db-r2:5432/ti'],
+      maxLagMs: 1500,
+      checkMs: 250,
+    });
   });
 
   it('refuses replicas that are not PostgreSQL URLs, without repeating what may hold a password', () => {

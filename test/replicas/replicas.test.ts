@@ -198,6 +198,55 @@ describe.skipIf(unsupported !== null)('read replicas', () => {
     expect((await ownValues(keys.b)).database).toBe('replica 1');
   }, 60_000);
 
+  it('runs a read again on the primary when its replica is found unreachable before a check noticed', async () => {
+    // A second server that checks its replicas once at start and not again for ten minutes: only
+    // the read itself can find the replica gone.
+    const lazy = await spawnServer({
+      DATABASE_URL: cluster.primary.url,
+      DATABASE_REPLICA_URLS: cluster.replica.url,
+      REPLICA_CHECK_MS: '600000',
+    });
+    try {
+      const readyz = async () =>
+        ((await (await fetch(`${lazy.url}/readyz`)).json()) as { replicas: { usable: boolean }[] }).replicas[0]!;
+      expect((await readyz()).usable).toBe(true);
+      const listing = async () => {
+        const from = lazy.stdout.length;
+        const response = await fetch(`${lazy.url}/api/v1/iocs?type=domain&limit=100`, {
+          headers: { authorization: `Bearer ${keys.b}` },
+        });
+        const body = (await response.json()) as { data: { value: string }[] };
+        let line;
+        for (let i = 0; i < 100 && !line; i++) {
+          line = lazy.stdout
+            .slice(from)
+            .join('')
+            .split('\n')
+            .filter((text) => text.includes('"duration_ms"'))
+            .map((text) => JSON.parse(text) as { path: string; database?: string })
+            .findLast((entry) => entry.path === '/api/v1/iocs');
+          if (!line) await new Promise((r) => setTimeout(r, 20));
+        }
+        return { status: response.status, values: body.data?.map((ioc) => ioc.value), database: line?.database };
+      };
+      expect((await listing()).database).toBe('replica 1');
+      cluster.replica.stop();
+      try {
+        const read = await listing();
+        expect(read).toMatchObject({ status: 200, database: 'primary' });
+        expect(read.values).toContain('paused.b.example');
+        // Skipped from then on, without waiting for a check.
+        expect((await readyz()).usable).toBe(false);
+        expect((await listing()).database).toBe('primary');
+      } finally {
+        cluster.replica.start();
+      }
+    } finally {
+      await lazy.stop();
+    }
+    await replicaState(true);
+  }, 60_000);
+
   it('keeps writes, key checks and background work on the primary', async () => {
     // A mutation by GraphQL: answered on the primary, its position kept for the workspace.
     const created = await call(keys.b, '/graphql', {
