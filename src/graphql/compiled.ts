@@ -27,6 +27,22 @@ export interface CompiledOperation {
   ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
 }
 
+/**
+ * Runs a compiled operation the way every door does (GraphQL, REST, TAXII): a query where the
+ * context reads (a read replica when one is ready for the caller), a mutation on the primary, after
+ * which the workspace's next reads wait for a replica that has replayed it.
+ */
+export async function runOperation(
+  operation: CompiledOperation,
+  context: Context,
+  variables: Record<string, unknown> | undefined,
+): Promise<ExecutionResult> {
+  if (operation.kind === 'query') return context.reading(async (reads) => operation.run(reads, variables));
+  const result = await operation.run(context, variables);
+  if (operation.kind === 'mutation') await context.wrote();
+  return result;
+}
+
 export interface CompileOptions {
   operationName?: string | undefined;
   rules?: readonly ValidationRule[];

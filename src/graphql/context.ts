@@ -8,7 +8,9 @@
  * and the edge (src/edge/app.ts), which sees every floor, hands the services in. So this floor sits
  * below the data families, and their schema files import it, never the other way round.
  */
+import type { ExecutionResult } from 'graphql';
 import type { Principal } from '../auth/principal.js';
+import { isDatabaseUnavailable } from '../core/faults.js';
 import type { Statements } from '../db/cancellation.js';
 import type { Db } from '../db/handle.js';
 import type { ReadRouting } from '../db/replicas.js';
@@ -33,18 +35,14 @@ export interface Context extends Services {
   /** Aborted when the client goes away: long answers stop their work then. */
   readonly signal: AbortSignal;
   /**
-   * The same caller's context for a read-only operation: on a read replica that has replayed the
-   * workspace's last write, when replicas are configured and one is ready (src/db/replicas.ts);
-   * otherwise this one. Decided once a request.
+   * Runs a read-only operation on a read replica that has replayed the workspace's last write, when
+   * replicas are configured and one is ready (src/db/replicas.ts), else on this context's database;
+   * once more on the primary when the replica turns out to be unreachable (it then takes no reads
+   * until found well again). Where a request reads is decided once, for all its operations.
    */
-  forReads(): Promise<Context>;
+  reading(run: (context: Context) => Promise<ExecutionResult>): Promise<ExecutionResult>;
   /** After a write: the workspace's next reads go to a replica only once it has replayed it. */
   wrote(): Promise<void>;
-  /**
-   * Runs a read-only operation where `forReads` says, and once more on the primary when the replica
-   * turned out to be unreachable (which then takes no reads until it is found well again).
-   */
-  reading<T>(run: (context: Context) => Promise<T>, unreachable: (outcome: T) => unknown): Promise<T>;
 }
 
 /** What the edge knows of a request that its context uses: the signal, the statements, and where its reads went. */
@@ -70,47 +68,45 @@ export function contextMaker(services: ProcessServices, routing: ReadRouting | n
   const { loaders, ...shared } = services;
   class RequestContext {
     readonly loaders: Loaders;
-    private reads: Promise<Context> | undefined;
+    /** Where this request reads: a replica's context and name, or this one (null). */
+    private reads: Promise<{ context: Context; replica: string | null }> | undefined;
     constructor(
       readonly requestId: string,
       readonly principal: Principal,
       readonly db: Db,
       private readonly request: ContextRequest,
-      onReplica = false,
     ) {
       this.loaders = loaders(db);
-      if (onReplica) this.reads = Promise.resolve(this as unknown as Context);
     }
     get signal(): AbortSignal {
       return this.request.signal;
     }
-    forReads(): Promise<Context> {
-      if (!routing) return Promise.resolve(this as unknown as Context);
+    private onPrimary(): { context: Context; replica: null } {
+      return { context: this as unknown as Context, replica: null };
+    }
+    async reading(run: (context: Context) => Promise<ExecutionResult>): Promise<ExecutionResult> {
+      if (!routing) return run(this as unknown as Context);
       this.reads ??= routing.readerFor(this.principal.workspace.id).then((reader) => {
         this.request.database = reader?.name ?? 'primary';
-        if (!reader) return this as unknown as Context;
+        if (!reader) return this.onPrimary();
         const db = reader.database.forRequest(this.request.statements);
-        return new RequestContext(this.requestId, this.principal, db, this.request, true) as unknown as Context;
+        const context = new RequestContext(this.requestId, this.principal, db, this.request) as unknown as Context;
+        return { context, replica: reader.name };
       });
-      return this.reads;
+      const { context, replica } = await this.reads;
+      const result = await run(context);
+      const unreachable = replica && result.errors?.find((error) => isDatabaseUnavailable(error.originalError));
+      if (!unreachable) return result;
+      routing.unavailable(replica, unreachable.originalError);
+      // This request's reads stay on the primary from here (an export's later pages too).
+      this.reads = Promise.resolve(this.onPrimary());
+      this.request.database = 'primary';
+      return run(this as unknown as Context);
     }
     async wrote(): Promise<void> {
       if (!routing) return;
       this.request.database = 'primary';
       await routing.wrote(this.principal.workspace.id);
-    }
-    async reading<T>(run: (context: Context) => Promise<T>, unreachable: (outcome: T) => unknown): Promise<T> {
-      const reads = await this.forReads();
-      if (reads === (this as unknown as Context)) return run(reads);
-      const replica = this.request.database!;
-      const outcome = await run(reads);
-      const error = unreachable(outcome);
-      if (!error || !routing) return outcome;
-      routing.unavailable(replica, error);
-      // This request's reads stay on the primary from here (an export's later pages too).
-      this.reads = Promise.resolve(this as unknown as Context);
-      this.request.database = 'primary';
-      return run(this as unknown as Context);
     }
   }
   Object.assign(RequestContext.prototype, shared);
@@ -128,9 +124,7 @@ export function withOwnFields(context: Context): Context {
   const fields = context as unknown as Record<string, unknown>;
   for (const key in context) copy[key] = fields[key];
   copy.signal = context.signal;
-  copy.forReads = () => context.forReads();
+  copy.reading = (run: (context: Context) => Promise<ExecutionResult>) => context.reading(run);
   copy.wrote = () => context.wrote();
-  copy.reading = <T>(run: (context: Context) => Promise<T>, unreachable: (outcome: T) => unknown) =>
-    context.reading(run, unreachable);
   return copy as unknown as Context;
 }

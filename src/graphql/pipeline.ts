@@ -18,11 +18,10 @@ import {
 } from 'graphql';
 import { json, type Outgoing } from '../http/exchange.js';
 import type { Logger } from '../core/logger.js';
-import { compileDocument, type CompiledOperation } from './compiled.js';
+import { compileDocument, runOperation, type CompiledOperation } from './compiled.js';
 import type { Context } from './context.js';
 import { MAX_COST, operationCost, type CostedOperation } from './cost.js';
 import { ApiError } from '../core/errors.js';
-import { isDatabaseUnavailable } from '../core/faults.js';
 import { asHttpError, maskError, publicError, withRequestId } from './errors.js';
 import { MAX_TOKENS, validationRules } from './validation.js';
 
@@ -152,16 +151,7 @@ export class GraphQLPipeline {
         ],
       };
     }
-    // Queries read on a replica when one is ready for the caller's workspace; a mutation's writes
-    // hold the workspace's next reads to the primary until a replica has replayed them.
-    if (operation.kind === 'query')
-      return context.reading(
-        async (reads) => operation.run(reads, variables),
-        (result) => result.errors?.find((error) => isDatabaseUnavailable(error.originalError)),
-      );
-    const result = await operation.run(context, variables);
-    await context.wrote();
-    return result;
+    return runOperation(operation, context, variables);
   }
 
   /** The compiled operation for a text, or the errors that keep it from running; cached both ways. */

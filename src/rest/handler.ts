@@ -205,19 +205,17 @@ async function streamedPages<P extends { endCursor: string | null; hasNextPage: 
 }
 
 /**
- * Plain-text lines (block lists, `hashes.csv`; docs/api.md §14). A versioned list reads its
- * version alone first: a conditional GET that still matches is answered 304 before any value is read.
- */
-/**
  * Versioned bodies already sent, by version (which names the workspace, the filters, the last
  * change and the hour) and limit: firewalls poll the same list every few minutes, and every poll of
  * a version after the first is answered from here without reading it again. At most 64 MB in all,
  * 16 MB a body, the least recently used dropped first.
  */
+const KEPT_BODY_MAX = 16 * 1024 * 1024;
+
 class VersionedBodies {
   private readonly cache = new LRUCache<string, string>({
     maxSize: 64 * 1024 * 1024,
-    maxEntrySize: 16 * 1024 * 1024,
+    maxEntrySize: KEPT_BODY_MAX,
     sizeCalculation: (body) => Math.max(1, body.length),
   });
 
@@ -230,14 +228,18 @@ class VersionedBodies {
     const chunks: string[] = [];
     let size = 0;
     for await (const chunk of body) {
-      if (size <= 16 * 1024 * 1024) chunks.push(chunk);
+      if (size <= KEPT_BODY_MAX) chunks.push(chunk);
       size += chunk.length;
       yield chunk;
     }
-    if (!signal.aborted && size <= 16 * 1024 * 1024) this.cache.set(key, chunks.join(''));
+    if (!signal.aborted && size <= KEPT_BODY_MAX) this.cache.set(key, chunks.join(''));
   }
 }
 
+/**
+ * Plain-text lines (block lists, `hashes.csv`; docs/api.md §14). A versioned list reads its
+ * version alone first: a conditional GET that still matches is answered 304 before any value is read.
+ */
 async function linesAnswer(
   route: PreparedRoute,
   context: Context,

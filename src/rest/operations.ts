@@ -18,10 +18,9 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Permission } from '../core/permissions.js';
-import { compileDocument, type CompiledOperation } from '../graphql/compiled.js';
+import { compileDocument, runOperation, type CompiledOperation } from '../graphql/compiled.js';
 import type { Context } from '../graphql/context.js';
 import { ApiError, invalidParameter, missingParameter } from '../core/errors.js';
-import { isDatabaseUnavailable } from '../core/faults.js';
 import type { RestRoute } from './routes.js';
 
 /**
@@ -125,16 +124,7 @@ export async function run(
   context: Context,
   variables: Record<string, unknown>,
 ): Promise<unknown> {
-  // As GraphQL's (src/graphql/pipeline.ts): queries on a replica that is ready, writes noted.
-  const { operation } = prepared;
-  const result =
-    operation.kind === 'query'
-      ? await context.reading(
-          async (reads) => operation.run(reads, variables),
-          (outcome) => outcome.errors?.find((error) => isDatabaseUnavailable(error.originalError)),
-        )
-      : await operation.run(context, variables);
-  if (operation.kind === 'mutation') await context.wrote();
+  const result = await runOperation(prepared.operation, context, variables);
   const [first] = result.errors ?? [];
   if (first) throw first instanceof GraphQLError && first.originalError ? first.originalError : first;
   return result.data;
