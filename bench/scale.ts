@@ -25,6 +25,7 @@ import { loadWorkspaceScope } from '../src/auth/scope.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { importLeaks } from '../src/dataleaks/import.js';
+import { foldPasswordCounts } from '../src/dataleaks/passwordCounts.js';
 import { seed } from '../src/seed/synthetic.js';
 import { addScopeEntry, createWorkspace } from '../src/workspaces/service.js';
 import { makeKeys, startServer } from './servers.js';
@@ -92,7 +93,11 @@ async function writeCombolist(file: string, lines: number): Promise<void> {
   await finished(out);
 }
 
-async function importInto(url: string, file: string): Promise<number> {
+/**
+ * Lines a second of `leaks import`, and of the import with the fold of the password counts it
+ * added, which a server runs within a minute after it (src/dataleaks/passwordCounts.ts).
+ */
+async function importInto(url: string, file: string): Promise<{ rate: number; withFold: number; foldSeconds: number }> {
   const database = await openDatabase({ databaseUrl: url, poolSize: 2 });
   try {
     const started = performance.now();
@@ -104,8 +109,13 @@ async function importInto(url: string, file: string): Promise<number> {
       severity: 'medium',
     });
     const seconds = (performance.now() - started) / 1000;
-    log(`  ${report.created.toLocaleString('en')} created in ${seconds.toFixed(1)} s`);
-    return MORE / seconds;
+    const folding = performance.now();
+    await foldPasswordCounts(database);
+    const foldSeconds = (performance.now() - folding) / 1000;
+    log(
+      `  ${report.created.toLocaleString('en')} created in ${seconds.toFixed(1)} s, folded in ${foldSeconds.toFixed(1)} s`,
+    );
+    return { rate: MORE / seconds, withFold: MORE / (seconds + foldSeconds), foldSeconds };
   } finally {
     await database.close();
   }
@@ -215,16 +225,16 @@ try {
   const file = path.join(dir, 'more.txt');
   await writeCombolist(file, MORE);
   const empty = await freshDatabase('ti_bench_scale_empty');
-  let emptyRate: number;
+  let emptyImport: Awaited<ReturnType<typeof importInto>>;
   try {
     const database = await openDatabase({ databaseUrl: empty.url, poolSize: 2 });
     await migrateDatabase(database);
     await database.close();
-    emptyRate = await importInto(empty.url, file);
+    emptyImport = await importInto(empty.url, file);
   } finally {
     await empty.drop();
   }
-  const largeRate = await importInto(large.url, file);
+  const largeImport = await importInto(large.url, file);
 
   console.log(`\n| leak tables | ${SMALL.toLocaleString('en')} leaks | ${ROWS.toLocaleString('en')} leaks |`);
   console.log('| --- | ---: | ---: |');
@@ -250,13 +260,21 @@ try {
       `| ${name} | ${s.p50.toFixed(1)} / ${s.p99.toFixed(1)} | ${l.p50.toFixed(1)} / ${l.p99.toFixed(1)} | ${(l.p99 / s.p99).toFixed(2)} | ${s.errors + l.errors} |`,
     );
   }
-  const importRatio = largeRate / emptyRate;
-  console.log(`\n| import of ${MORE.toLocaleString('en')} lines | lines/s |\n| --- | ---: |`);
-  console.log(`| into an empty table | ${Math.round(emptyRate).toLocaleString('en')} |`);
-  console.log(`| into ${ROWS.toLocaleString('en')} leaks | ${Math.round(largeRate).toLocaleString('en')} |`);
+  const importRatio = largeImport.rate / emptyImport.rate;
+  const withFoldRatio = largeImport.withFold / emptyImport.withFold;
+  console.log(
+    `\n| import of ${MORE.toLocaleString('en')} lines | lines/s | the fold after it (s) | lines/s, fold included |\n| --- | ---: | ---: | ---: |`,
+  );
+  for (const [name, m] of [
+    ['into an empty table', emptyImport],
+    [`into ${ROWS.toLocaleString('en')} leaks`, largeImport],
+  ] as const)
+    console.log(
+      `| ${name} | ${Math.round(m.rate).toLocaleString('en')} | ${m.foldSeconds.toFixed(1)} | ${Math.round(m.withFold).toLocaleString('en')} |`,
+    );
   console.log(`\n| target | measured | met |\n| --- | ---: | --- |`);
   console.log(
-    `| import at ${ROWS.toLocaleString('en')} ≥ 0.8 × into an empty table | ${importRatio.toFixed(2)} | ${importRatio >= 0.8 ? 'yes' : 'no'} |`,
+    `| import at ${ROWS.toLocaleString('en')} ≥ 0.8 × into an empty table | ${importRatio.toFixed(2)} (fold included: ${withFoldRatio.toFixed(2)}) | ${importRatio >= 0.8 ? 'yes' : 'no'} |`,
   );
   const worst = Math.max(...ratios);
   console.log(

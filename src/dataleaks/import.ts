@@ -14,6 +14,7 @@ import { copyRow } from '../db/copyText.js';
 import type { LeakSourceType, Severity } from '../core/vocabulary.js';
 import { cardRecords, credentialRecords, type Item, type LeakFormat, type OnProgress, type Where } from './formats.js';
 import { Rejected, type Card, type Credential } from './records.js';
+import { COUNT_CREATED_SQL, FOLD_ROWS, foldPasswordCounts } from './passwordCounts.js';
 
 export interface LeakImportOptions {
   format: LeakFormat;
@@ -26,6 +27,8 @@ export interface LeakImportOptions {
   onProgress?: OnProgress;
   /** The most a zip of stealer logs may inflate to (`LEAKS_MAX_INFLATED_BYTES`). */
   maxInflatedBytes?: number;
+  /** New leaks after which the import folds the pending password counts (`FOLD_ROWS`; fewer in tests). */
+  foldRows?: number;
 }
 
 export interface LeakImportReport {
@@ -61,17 +64,7 @@ const CREDENTIAL_LOAD: Omit<StagedLoad, 'params'> = {
     FROM leak_staging
     ON CONFLICT DO NOTHING
     RETURNING id, password_sha1
-  ), counted AS (
-    INSERT INTO password_counts (sha1, count)
-    SELECT password_sha1, count(*) FROM created GROUP BY password_sha1 ORDER BY password_sha1
-    ON CONFLICT (sha1) DO UPDATE SET count = password_counts.count + excluded.count
-  ), counted_ntlm AS (
-    -- The same counts by NTLM hash, which is not kept with the leak: read from the staged rows.
-    INSERT INTO password_ntlm_counts (ntlm, count)
-    SELECT s.password_ntlm, count(*) FROM created c JOIN leak_staging s ON s.id = c.id
-    GROUP BY s.password_ntlm ORDER BY s.password_ntlm
-    ON CONFLICT (ntlm) DO UPDATE SET count = password_ntlm_counts.count + excluded.count
-  ), records AS (
+  ), ${COUNT_CREATED_SQL}, records AS (
     -- Read only when some watchlist could match (a one-time check: with no entry, no join is made).
     SELECT s.id, unnest(coalesce(s.match_keys, leak_match_keys(s.email, s.domain_key, s.site_key))) AS key
     FROM created c JOIN leak_staging s ON s.id = c.id
@@ -145,6 +138,7 @@ export async function importLeaks(
   } else {
     if (!options.sourceType) throw new Error('a source type is required for credential formats');
     const params = [options.source, options.sourceType, options.leakedAt, options.severity];
+    let folded = 0;
     const watched = async () =>
       (
         await database.rows<{ watched: boolean }>(
@@ -158,7 +152,15 @@ export async function importLeaks(
       credentialRecords(options.format, input, options.onProgress, options.maxInflatedBytes),
       { ...CREDENTIAL_LOAD, params },
       credentialRow,
-      watched,
+      {
+        watched,
+        // The counts this import adds are folded in as they gather (src/dataleaks/passwordCounts.ts).
+        afterMerge: async () => {
+          if (report.created - folded < (options.foldRows ?? FOLD_ROWS)) return;
+          folded = report.created;
+          await foldPasswordCounts(database);
+        },
+      },
     );
     // Fresh statistics at once: the API answers at full speed right after a bulk load (docs/api.md §9).
     await database.analyze('credential_leaks');
@@ -179,9 +181,14 @@ async function load<T>(
   batches: AsyncGenerator<Item<T>[]>,
   staged: StagedLoad,
   row: (record: T, leakedAt: string | null, watched: boolean) => string,
-  /** Whether some watchlist could match this kind of record (asked once per batch). */
-  watched: () => Promise<boolean> = () => Promise.resolve(false),
+  hooks: {
+    /** Whether some watchlist could match this kind of record (asked once per batch). */
+    watched?: () => Promise<boolean>;
+    /** Run after each batch is merged, before the next one is: in the chain of merges. */
+    afterMerge?: () => Promise<void>;
+  } = {},
 ): Promise<void> {
+  const { watched = () => Promise.resolve(false), afterMerge } = hooks;
   let pending: Item<T>[] = [];
   let exhausted = false;
   let merged: Promise<void> = Promise.resolve();
@@ -237,10 +244,11 @@ async function load<T>(
     }
     const previous = merged;
     const batch = database.stage(staged, chunks(), { beforeMerge: () => previous });
-    merged = batch.then(({ created = 0, alerts = 0 }) => {
+    merged = batch.then(async ({ created = 0, alerts = 0 }) => {
       report.created += created;
       report.alerts += alerts;
       report.duplicates += rows - created;
+      await afterMerge?.();
     });
     // Awaited below or by the next batch's merge; until then its failure is not unhandled.
     merged.catch(() => {});

@@ -6,7 +6,7 @@
 import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/handle.js';
 import { prepared } from '../db/prepared.js';
-import { cardLeaks, credentialLeaks, passwordCounts, passwordNtlmCounts } from '../db/schema.js';
+import { cardLeaks, credentialLeaks } from '../db/schema.js';
 import { domainKey } from '../core/normalize.js';
 
 const {
@@ -95,33 +95,6 @@ export function cardLeaksByBin(db: Db, bin: string, limit: number, after: After)
   );
   return query.execute({ from: bin, to: `${bin}:`, limit, afterBin: after?.[0], afterId: after?.[1] });
 }
-
-/**
- * Breached-password range search (docs/api.md §9, §16): every stored password hash that starts with
- * the 5 hex digits of `prefix`, with the number of leaks that hold it, in hash order; by SHA-1
- * (`password_counts`) or by NTLM hash (`password_ntlm_counts`). One range of the table's key:
- * [prefix·0, (prefix+1)·0) as bytes; a password shared by thousands of leaks is one row there.
- */
-export function passwordHashesInRange(db: Db, prefix: string, mode: PasswordHashMode = 'sha1') {
-  const value = parseInt(prefix, 16);
-  const from = `${prefix.toLowerCase()}0`;
-  const to = value === 0xfffff ? null : `${(value + 1).toString(16).padStart(5, '0')}0`;
-  const table = mode === 'ntlm' ? passwordNtlmCounts : passwordCounts;
-  const key = mode === 'ntlm' ? passwordNtlmCounts.ntlm : passwordCounts.sha1;
-  const name = `password_range_${mode}_${to ? 'bounded' : 'last'}`;
-  const query = prepared(db, name, (root) =>
-    root
-      .select({ hash: sql<string>`encode(${key}, 'hex')`, count: table.count })
-      .from(table)
-      .where(and(sql`${key} >= decode(${p('from')}, 'hex')`, to ? sql`${key} < decode(${p('to')}, 'hex')` : undefined))
-      .orderBy(asc(key))
-      .prepare(name),
-  );
-  return query.execute({ from, to });
-}
-
-/** Which hash of the passwords a range search reads. */
-export type PasswordHashMode = 'sha1' | 'ntlm';
 
 /**
  * How many rows a search matches, counting at most `cap + 1`: one range of the same index as the

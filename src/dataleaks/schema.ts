@@ -12,6 +12,7 @@ import { recordFields } from '../graphql/records.js';
 import { normalizeBin, normalizeDomain, normalizeEmail } from '../core/normalize.js';
 import { coversBin, coversDomain, coversEmail } from '../workspaces/scopeRules.js';
 import * as repository from './repository.js';
+import { passwordHashesInRange } from './passwordCounts.js';
 import type { CardLeakRow, CredentialLeakRow } from './repository.js';
 import { CARD_LEAK_FIELDS, CREDENTIAL_LEAK_FIELDS } from './record.js';
 import { LEAK_PLANS, leakAccess } from '../core/plans.js';
@@ -183,7 +184,7 @@ builder.queryField('passwordRange', (t) =>
           'prefix',
           `must be the first 5 hex digits of ${mode === 'ntlm' ? 'an NTLM hash' : 'a SHA-1'}.`,
         );
-      const rows = await repository.passwordHashesInRange(db, prefix, mode ?? 'sha1');
+      const rows = await passwordHashesInRange(db, prefix, mode ?? 'sha1');
       return rows.map((row) => ({ suffix: row.hash.slice(5).toUpperCase(), count: row.count }));
     },
   }),

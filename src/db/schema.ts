@@ -528,10 +528,11 @@ export const credentialLeaks = pgTable(
     index('credential_leaks_domain').on(t.domainKey, t.id),
     index('credential_leaks_email').on(t.email, t.id),
     index('credential_leaks_site').on(t.siteKey, t.id),
-    // One row per (source, login, site, password): re-importing creates nothing. The password's
-    // hash leads, so that the same index serves the breached-password range search.
+    // One row per (source, login, site, password): re-importing creates nothing. The source leads:
+    // an import is one source, so its rows land in one region of this index, not all over it, and
+    // importing into a table of millions costs what importing into an empty one does (docs/scaling.md).
     unique('credential_leaks_identity')
-      .on(t.passwordSha1, t.sourceName, t.email, t.username, t.site)
+      .on(t.sourceName, t.passwordSha1, t.email, t.username, t.site)
       .nullsNotDistinct(),
   ],
 );
@@ -633,6 +634,31 @@ export const passwordNtlmCounts = pgTable('password_ntlm_counts', {
   ntlm: bytea('ntlm').primaryKey(),
   count: integer('count').notNull(),
 });
+
+/**
+ * Counts an import added and that are not yet folded into `password_counts` and
+ * `password_ntlm_counts` (src/dataleaks/passwordCounts.ts). A batch of an import appends here, in its
+ * own transaction, instead of updating the large tables' keys all over; the import folds them in,
+ * sorted, once a million or so have gathered and when it ends. The range search adds what is here
+ * to what is there, so it is exact at every moment; this table stays small, and so does its index.
+ */
+export const passwordCountsPending = pgTable(
+  'password_counts_pending',
+  {
+    sha1: bytea('sha1').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [index('password_counts_pending_sha1').on(t.sha1)],
+);
+
+export const passwordNtlmCountsPending = pgTable(
+  'password_ntlm_counts_pending',
+  {
+    ntlm: bytea('ntlm').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [index('password_ntlm_counts_pending_ntlm').on(t.ntlm)],
+);
 
 /** Leaked payment cards: never a full number, only BIN, last four and expiry. */
 export const cardLeaks = pgTable(

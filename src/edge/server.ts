@@ -23,7 +23,8 @@ import { DeliveryWorker } from '../webhooks/worker.js';
 import { FeedWorker } from '../feeds/worker.js';
 import { LastUsedRecorder } from '../keys/lastUsed.js';
 import { serveCommands } from '../cli/commandServer.js';
-import { DomainRecheckJob } from '../workspaces/recheckJob.js';
+import { domainRecheckJob } from '../workspaces/recheckJob.js';
+import { passwordCountFoldJob } from '../dataleaks/passwordCounts.js';
 import { txtLookup } from '../workspaces/domains.js';
 
 export interface RunningServer {
@@ -102,10 +103,12 @@ export async function startServer(
       : database;
   const feedPulls = new FeedWorker(pullDatabase, webhooks, logger);
   await feedPulls.start();
-  const domainRechecks = new DomainRecheckJob(database.db, txtLookup(config.dnsServers), logger, (workspaceId) =>
+  const domainRechecks = domainRecheckJob(database.db, txtLookup(config.dnsServers), logger, (workspaceId) =>
     verifier.invalidate(`workspace:${workspaceId}`),
   );
   domainRechecks.start();
+  const countFolds = passwordCountFoldJob(database, logger);
+  countFolds.start();
   const app = createApp({
     webhooks,
     database,
@@ -163,6 +166,7 @@ export async function startServer(
       if (pullDatabase !== database) await pullDatabase.close();
       await replicas?.close();
       await domainRechecks.stop();
+      await countFolds.stop();
       metricsServer?.server.close();
       await Promise.all([stopAccepting(server), commands?.close(SHUTDOWN_GRACE_MS)]);
       rateLimiter.stop();

@@ -337,15 +337,17 @@ describe('breached-password range search', () => {
       headers: { 'if-none-match': etag },
     });
     expect(anonymous.status).toBe(401);
-    // A new leak with that password changes the count, and the tag.
-    await t.database.rows(sql`update password_counts set count = count + 1 where sha1 = decode(${hash}, 'hex')`);
+    // A new leak with that password changes the count, and the tag (its count pending a fold).
+    await t.database.rows(sql`insert into password_counts_pending (sha1, count) values (decode(${hash}, 'hex'), 1)`);
     const changed = await t.fetch(`/api/v1/passwords/range/${hash.slice(0, 5)}`, {
       headers: { authorization: `Bearer ${key}`, 'if-none-match': etag },
     });
     expect(changed.status).toBe(200);
     expect(lines(await changed.text())).toContain(`${hash.slice(5)}:5`);
     expect(changed.headers.get('etag')).not.toBe(etag);
-    await t.database.rows(sql`update password_counts set count = count - 1 where sha1 = decode(${hash}, 'hex')`);
+    await t.database.rows(
+      sql`delete from password_counts_pending where ctid = (select min(ctid) from password_counts_pending where sha1 = decode(${hash}, 'hex') and count = 1)`,
+    );
   });
 
   it('answers the same over GraphQL', async () => {
