@@ -4,9 +4,11 @@
  * - A pull of N URLhaus rows (default 1,000,000) from a local HTTP server, against `import` of the
  *   same rows as this product's CSV file, each into a fresh database in a process of its own, in the
  *   order import, pull, pull, import (target: pull ≥ 0.8 × import).
- * - Memory: the peak RSS of a pull of a G GB document (default 1) against one of 16 MB: the
- *   document is a URLhaus dump of 2,000 URLs over and over, generated as it is sent, so that the
- *   pull's reading, not the database, is what is measured (target: flat).
+ * - Memory: the peak RSS of a pull of a G GB document (default 1) against one of 128 MB, and one of
+ *   16 MB for the record: the document is a URLhaus dump of 2,000 URLs over and over, generated as
+ *   it is sent, so that the pull's reading, not the database, is what is measured (target: flat).
+ *   The 128 MB pull (8 s) is the baseline: long enough for the garbage collector's heap to reach
+ *   the size it then cycles within (a 16 MB pull ends in a second, before its first full cycle).
  * - The block list of 150,000 URLs (the default limit) from a server process on the pulled database
  *   (vacuumed and checkpointed first, as a table settles after a load), after three reads that warm the process: 20 reads each of a version not read before (another
  *   filter, the same values), then the same list polled 40 times as firewalls do; p50 and p99 of
@@ -206,8 +208,9 @@ try {
     return times.reduce((a, b) => a + b, 0) / times.length;
   };
 
-  log('memory: a 16 MB and a 1 GB document …');
+  log('memory: a 16 MB, a 128 MB and a 1 GB document …');
   const small = await measure('pull', [`--feed=${served.url}/generated/${16 * 1024 * 1024}`]);
+  const baseline = await measure('pull', [`--feed=${served.url}/generated/${128 * 1024 * 1024}`]);
   const large = await measure('pull', [`--feed=${served.url}/generated/${Math.round(GIGABYTES * 1024 ** 3)}`]);
 
   log('block list of 150,000 URLs from a server process …');
@@ -280,6 +283,9 @@ try {
     `| pull of 16 MB: peak RSS | ${small.m.rssMb.toFixed(0)} MB (${small.m.read.toLocaleString('en')} records) |`,
   );
   console.log(
+    `| pull of 128 MB: peak RSS | ${baseline.m.rssMb.toFixed(0)} MB (${baseline.m.read.toLocaleString('en')} records, ${baseline.m.seconds.toFixed(0)} s) |`,
+  );
+  console.log(
     `| pull of ${GIGABYTES} GB: peak RSS | ${large.m.rssMb.toFixed(0)} MB (${large.m.read.toLocaleString('en')} records, ${large.m.seconds.toFixed(0)} s) |`,
   );
   console.log(
@@ -295,9 +301,9 @@ try {
   console.log(`\n| target | measured | met |\n| --- | ---: | --- |`);
   const ratio = importS / pullS;
   console.log(`| pull ≥ 0.8 × import | ${ratio.toFixed(2)} | ${ratio >= 0.8 ? 'yes' : 'no'} |`);
-  const flat = large.m.rssMb / small.m.rssMb;
+  const flat = large.m.rssMb / baseline.m.rssMb;
   console.log(
-    `| memory flat: peak RSS of ${GIGABYTES} GB ÷ 16 MB ≤ 1.2 | ${flat.toFixed(2)} | ${flat <= 1.2 ? 'yes' : 'no'} |`,
+    `| memory flat: peak RSS of ${GIGABYTES} GB ÷ 128 MB ≤ 1.2 | ${flat.toFixed(2)} | ${flat <= 1.2 ? 'yes' : 'no'} |`,
   );
   const p99 = percentile(times, 99);
   console.log(
