@@ -109,26 +109,26 @@ const FOLD_SQL = Object.fromEntries(
 
 /**
  * Folds every pending count into the count tables: each mode in one transaction of its own (a range
- * search sees its counts before the fold or after it, never half of it), both at once. A mode that
- * another fold is folding is left to it. Returns the pending rows moved.
+ * search sees its counts before the fold or after it, never half of it), one after the other, on one
+ * connection at a time (an import folds while its next batch holds another). A mode that another
+ * fold is folding is left to it. Returns the pending rows moved.
  */
 export async function foldPasswordCounts(database: Database): Promise<number> {
-  const fold = (mode: PasswordHashMode) =>
-    database.db.transaction(async (tx) => {
+  let moved = 0;
+  for (const mode of ['sha1', 'ntlm'] as const)
+    moved += await database.db.transaction(async (tx) => {
       // A million keys grouped and sorted in memory, not in temporary files.
       await tx.execute(sql`set local work_mem = '256MB'`);
       const [row] = await sqlRows<{ moved: number }>(tx, sql.raw(FOLD_SQL[mode]));
       return row?.moved ?? 0;
     });
-  // Both modes at once on PostgreSQL (a connection each); the embedded database has one.
-  const moved =
-    database.kind === 'postgres'
-      ? await Promise.all([fold('sha1'), fold('ntlm')])
-      : [await fold('sha1'), await fold('ntlm')];
-  return moved[0]! + moved[1]!;
+  return moved;
 }
 
-/** Every server process folds what is pending once a minute (one at a time across processes, by the fold's lock). */
+/**
+ * Every server process folds what is pending once a minute (one at a time across processes, by the
+ * fold's lock), on the connections the feed pulls use: a fold of a million keys takes seconds.
+ */
 export function passwordCountFoldJob(
   database: Database,
   logger: Logger,

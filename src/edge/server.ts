@@ -91,8 +91,8 @@ export async function startServer(
   };
   const deliveries = new DeliveryWorker(database, webhooks, logger);
   await deliveries.start();
-  // Feed pulls write in statements of thousands of rows: on connections of their own, so that a
-  // large pull never queues a request's statement behind one of them.
+  // Feed pulls (and the password counts' fold) write in statements of thousands of rows: on
+  // connections of their own, so that they never queue a request's statement behind one of theirs.
   const pullDatabase =
     database.kind === 'postgres'
       ? await openDatabase({
@@ -103,12 +103,13 @@ export async function startServer(
       : database;
   const feedPulls = new FeedWorker(pullDatabase, webhooks, logger);
   await feedPulls.start();
+  const countFolds = passwordCountFoldJob(pullDatabase, logger);
+  countFolds.start();
   const domainRechecks = domainRecheckJob(database.db, txtLookup(config.dnsServers), logger, (workspaceId) =>
     verifier.invalidate(`workspace:${workspaceId}`),
   );
   domainRechecks.start();
-  const countFolds = passwordCountFoldJob(database, logger);
-  countFolds.start();
+
   const app = createApp({
     webhooks,
     database,
@@ -163,10 +164,10 @@ export async function startServer(
       alertFeed.close();
       await deliveries.close();
       await feedPulls.close();
+      await countFolds.stop();
       if (pullDatabase !== database) await pullDatabase.close();
       await replicas?.close();
       await domainRechecks.stop();
-      await countFolds.stop();
       metricsServer?.server.close();
       await Promise.all([stopAccepting(server), commands?.close(SHUTDOWN_GRACE_MS)]);
       rateLimiter.stop();

@@ -11,6 +11,7 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
+import { openDatabase } from '../../src/db/client.js';
 import { importLeaks } from '../../src/dataleaks/import.js';
 import { FOLD_LOCKS, foldPasswordCounts, passwordCountFoldJob } from '../../src/dataleaks/passwordCounts.js';
 import { passwordNtlm } from '../../src/dataleaks/records.js';
@@ -143,6 +144,31 @@ describe('the password counts', () => {
     }
     expect(await stored(password)).toEqual({ folded: 2, pending: null, ntlm_pending: null });
   });
+});
+
+describe.skipIf(!serverUrl)('on a pool of two connections, as `leaks import` opens', () => {
+  it('fold while the next batch is being copied, and finish', async () => {
+    const database = await openDatabase({ databaseUrl: t.url!, poolSize: 2 });
+    try {
+      const file = path.join(dir, 'two-batches.txt');
+      // 150,000 lines: two batches; the fold after the first runs while the second holds a connection.
+      writeFileSync(file, Array.from({ length: 150_000 }, (_, i) => `pool${i}@acme.example:fold-me-6`).join('\n'));
+      const report = await importLeaks(database, file, {
+        format: 'combolist',
+        source: 'combolist-g',
+        sourceType: 'combolist',
+        leakedAt: null,
+        severity: 'medium',
+        foldRows: 60_000,
+      });
+      expect(report.created).toBe(150_000);
+      // The first batch's counts folded by the import, the second's pending.
+      expect(await stored('fold-me-6')).toEqual({ folded: 100_000, pending: 50_000, ntlm_pending: 50_000 });
+      expect((await range(sha1('fold-me-6'))).count).toBe(150_000);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
 });
 
 describe.skipIf(!serverUrl)('two folds at once', () => {
