@@ -14,7 +14,7 @@ import { copyRow } from '../db/copyText.js';
 import type { LeakSourceType, Severity } from '../core/vocabulary.js';
 import { cardRecords, credentialRecords, type Item, type LeakFormat, type OnProgress, type Where } from './formats.js';
 import { Rejected, type Card, type Credential } from './records.js';
-import { COUNT_CREATED_SQL, FOLD_ROWS, foldPasswordCounts } from './passwordCounts.js';
+import { COUNT_CREATED_SQL, FOLD_ROWS, foldPasswordCounts, pendingCountRows } from './passwordCounts.js';
 
 export interface LeakImportOptions {
   format: LeakFormat;
@@ -27,7 +27,7 @@ export interface LeakImportOptions {
   onProgress?: OnProgress;
   /** The most a zip of stealer logs may inflate to (`LEAKS_MAX_INFLATED_BYTES`). */
   maxInflatedBytes?: number;
-  /** New leaks after which the import folds the pending password counts (`FOLD_ROWS`; fewer in tests). */
+  /** Pending password counts past which the import folds them (`FOLD_ROWS`; fewer in tests). */
   foldRows?: number;
 }
 
@@ -138,7 +138,9 @@ export async function importLeaks(
   } else {
     if (!options.sourceType) throw new Error('a source type is required for credential formats');
     const params = [options.source, options.sourceType, options.leakedAt, options.severity];
-    let folded = 0;
+    // What earlier imports left pending counts towards this one's fold, so that imports run one
+    // after another with no server between them still keep the pending tables small.
+    let folded = -(await pendingCountRows(database));
     const watched = async () =>
       (
         await database.rows<{ watched: boolean }>(

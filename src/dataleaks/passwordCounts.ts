@@ -5,7 +5,7 @@
  * was a page to read and write (an import at 20M leaks ran at half the rate of one into an empty
  * table; docs/scaling.md). A batch appends its counts to a small pending table instead, in the same
  * transaction as its leaks. They are folded in, sorted, so that each page of the large table is
- * written once a fold for all its keys: by the import itself every `FOLD_ROWS` new leaks, and by
+ * written once a fold for all its keys: by an import whenever `FOLD_ROWS` are pending, and by
  * every server process once a minute (as a GIN index's pending list is merged by vacuum, or when it
  * grows past its limit). The range search reads both, so its answer is exact at every moment.
  */
@@ -18,7 +18,7 @@ import type { Logger } from '../core/logger.js';
 import { PeriodicJob } from '../core/periodic.js';
 
 /**
- * New leaks after which an import folds the counts pending (its own and any other's): enough for a
+ * Pending counts after which an import folds them (its own and any other's): enough for a
  * fold to write each page of a count table once for many of its keys, few enough that what is
  * pending stays small (about 100 MB of table and index a mode at most, an import running).
  */
@@ -86,6 +86,14 @@ export const COUNT_CREATED_SQL = `counted AS (
     SELECT s.password_ntlm, count(*) FROM created c JOIN leak_staging s ON s.id = c.id WHERE s.password_ntlm IS NOT NULL
     GROUP BY s.password_ntlm ORDER BY s.password_ntlm
   )`;
+
+/** How many counts are pending a fold (by SHA-1: one row a password of a batch). */
+export async function pendingCountRows(database: Database): Promise<number> {
+  const [row] = await database.rows<{ rows: number }>(
+    sql.raw(`SELECT count(*)::int AS rows FROM ${TABLES.sha1.pending}`),
+  );
+  return row?.rows ?? 0;
+}
 
 /** Arbitrary constants naming the advisory locks a fold of each mode holds: two at once would only wait on each other's rows. */
 export const FOLD_LOCKS: Record<PasswordHashMode, number> = { sha1: 7_305_114_201, ntlm: 7_305_114_202 };

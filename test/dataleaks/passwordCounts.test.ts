@@ -128,6 +128,18 @@ describe('the password counts', () => {
     expect((await range(sha1(password))).count).toBe(30);
   });
 
+  it('are folded by an import that finds earlier imports left enough pending', async () => {
+    const first = Array.from({ length: 3 }, (_, i) => `early${i}@acme.example:fold-me-7-${i}`);
+    await importLines(first, 'combolist-h', 5);
+    // Three pending rows (three passwords), fewer than five: left for later.
+    expect(await stored('fold-me-7-0')).toEqual({ folded: null, pending: 1, ntlm_pending: 1 });
+    const second = Array.from({ length: 3 }, (_, i) => `late${i}@acme.example:fold-me-8-${i}`);
+    await importLines(second, 'combolist-h', 5);
+    // Three found pending and three added: the second import folds them all.
+    expect(await stored('fold-me-7-0')).toEqual({ folded: 1, pending: null, ntlm_pending: null });
+    expect(await stored('fold-me-8-2')).toEqual({ folded: 1, pending: null, ntlm_pending: null });
+  });
+
   it("are folded by a server process's job, a tick after an import", async () => {
     const password = 'fold-me-4';
     await importLines(
