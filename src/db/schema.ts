@@ -638,9 +638,10 @@ export const passwordNtlmCounts = pgTable('password_ntlm_counts', {
 /**
  * Counts an import added and that are not yet folded into `password_counts` and
  * `password_ntlm_counts` (src/dataleaks/passwordCounts.ts). A batch of an import appends here, in its
- * own transaction, instead of updating the large tables' keys all over; the import folds them in,
- * sorted, once a million or so have gathered and when it ends. The range search adds what is here
- * to what is there, so it is exact at every moment; this table stays small, and so does its index.
+ * own transaction, instead of updating the large tables' keys all over; they are folded in sorted,
+ * by an import whenever two million are pending and by every server process once a minute. The
+ * range search adds what is here to what is there, so it is exact at every moment; this table stays
+ * small, and so does its index.
  */
 export const passwordCountsPending = pgTable(
   'password_counts_pending',
