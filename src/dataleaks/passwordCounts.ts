@@ -41,6 +41,12 @@ const TABLES: Record<PasswordHashMode, { counts: string; pending: string; key: s
   },
 };
 
+/** One value a mode, made from its tables: the statements below, written once for both. */
+const perMode = <T>(make: (tables: (typeof TABLES)[PasswordHashMode], mode: PasswordHashMode) => T) => ({
+  sha1: make(TABLES.sha1, 'sha1'),
+  ntlm: make(TABLES.ntlm, 'ntlm'),
+});
+
 /** Past every hash of any length up to 20 bytes: the last range's upper bound. */
 const PAST_EVERY_HASH = 'ff'.repeat(21);
 
@@ -60,16 +66,14 @@ export function passwordHashesInRange(
 }
 
 /** The range search's statement for each mode: `$1` and `$2` are the range's bounds, in hex. */
-export const RANGE_SQL = Object.fromEntries(
-  Object.entries(TABLES).map(([mode, { counts, pending, key }]) => [
-    mode,
+export const RANGE_SQL = perMode(
+  ({ counts, pending, key }) =>
     `select encode(hash, 'hex') as hash, sum(count)::int as count from (
        select ${key} as hash, count from ${counts} where ${key} >= decode($1, 'hex') and ${key} < decode($2, 'hex')
        union all
        select ${key}, count from ${pending} where ${key} >= decode($1, 'hex') and ${key} < decode($2, 'hex')
      ) as counted group by hash order by hash`,
-  ]),
-) as Record<PasswordHashMode, string>;
+);
 
 /**
  * The leak import's statements that count a batch's new leaks (CTEs of its merge, after `created`
@@ -99,11 +103,10 @@ export async function pendingCountRows(database: Database): Promise<number> {
 export const FOLD_LOCKS: Record<PasswordHashMode, number> = { sha1: 7_305_114_201, ntlm: 7_305_114_202 };
 
 /** Moves what is pending for one mode into its counts: one sorted pass over the large table's key. */
-const FOLD_SQL = Object.fromEntries(
-  Object.entries(TABLES).map(([mode, { counts, pending, key }]) => [
-    mode,
+const FOLD_SQL = perMode(
+  ({ counts, pending, key }, mode) =>
     `WITH folding AS (
-       SELECT pg_try_advisory_xact_lock(${FOLD_LOCKS[mode as PasswordHashMode]}) AS held
+       SELECT pg_try_advisory_xact_lock(${FOLD_LOCKS[mode]}) AS held
      ), moved AS (
        DELETE FROM ${pending} WHERE (SELECT held FROM folding) RETURNING ${key}, count
      ), folded AS (
@@ -112,8 +115,7 @@ const FOLD_SQL = Object.fromEntries(
        ON CONFLICT (${key}) DO UPDATE SET count = ${counts}.count + excluded.count
      )
      SELECT count(*)::int AS moved FROM moved`,
-  ]),
-) as Record<PasswordHashMode, string>;
+);
 
 /**
  * Folds every pending count into the count tables: each mode in one transaction of its own (a range
